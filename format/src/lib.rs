@@ -1,0 +1,20 @@
+//! sysreplay's trace file format.
+//!
+//! - [`record`]: the event record layout shared with the eBPF probe;
+//! - [`event`]: events as readers see them (zero-copy views);
+//! - [`meta`]: file header and process snapshot;
+//! - [`writer`] / [`reader`]: the trace file itself (see `format/SPEC.md`);
+//! - [`syscalls`]: syscall names and Falco drop categories.
+
+pub mod error;
+pub mod event;
+pub mod meta;
+pub mod record;
+pub mod syscalls;
+
+pub use error::TraceError;
+pub use event::{Event, OwnedEvent};
+pub use meta::{
+    FdInfo, FdType, ProcessSnapshot, RecordingConfig, SocketTuple, ThreadInfo, TraceHeader,
+};
+pub use record::{Kind, RecordHeader};

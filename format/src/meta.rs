@@ -1,0 +1,179 @@
+//! Trace metadata: the file header and the process-table snapshot.
+//! Both are serialized with postcard (see SPEC.md for the field order).
+
+use serde::{Deserialize, Serialize};
+
+/// Format version written by this crate.
+pub const FORMAT_MAJOR: u16 = 1;
+pub const FORMAT_MINOR: u16 = 0;
+
+/// The file header.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TraceHeader {
+    /// Version of the tool that wrote the file (e.g. "sysreplay 0.1.0").
+    pub tool_version: String,
+    /// Wall-clock creation time, nanoseconds since the Unix epoch.
+    pub created_unix_ns: i64,
+    pub hostname: String,
+    /// `uname -r` of the recorded host.
+    pub kernel_release: String,
+    /// Syscall ABI of `nr` in records, e.g. "x86_64".
+    pub arch: String,
+    /// Possible CPUs of the recorded host.
+    pub num_cpus: u32,
+    /// Wall time = record ts (CLOCK_BOOTTIME ns) + this offset.
+    pub boot_to_wall_ns: i64,
+    /// Where the events came from: "ebpf", "synth", "scap-import".
+    pub source: String,
+    pub config: RecordingConfig,
+}
+
+/// How the recording was configured.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RecordingConfig {
+    /// Selected syscall numbers (empty = all).
+    pub syscalls: Vec<u16>,
+    /// Bytes per ring buffer.
+    pub buf_size_bytes: u64,
+    /// CPUs sharing one ring buffer.
+    pub cpus_for_each_buffer: u32,
+    /// Maximum bytes captured per variable-data item.
+    pub snaplen: u32,
+    /// Whether environment variables were captured.
+    pub capture_env: bool,
+    /// Free-form key=value notes (synth seed, rotation index, ...).
+    pub notes: Vec<(String, String)>,
+}
+
+/// The process table at the start of the recording.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProcessSnapshot {
+    /// CLOCK_BOOTTIME ns when the snapshot was taken.
+    pub taken_at_ns: u64,
+    pub threads: Vec<ThreadInfo>,
+}
+
+/// One thread (Falco keeps threads; a process is its main thread, tid == pid).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ThreadInfo {
+    pub tid: u32,
+    pub pid: u32,
+    pub ppid: u32,
+    pub comm: String,
+    pub exe: String,
+    pub args: Vec<String>,
+    pub cwd: String,
+    pub uid: u32,
+    pub gid: u32,
+    pub euid: u32,
+    pub egid: u32,
+    pub loginuid: u32,
+    /// Start time, CLOCK_BOOTTIME ns.
+    pub start_ns: u64,
+    pub cgroup: String,
+    /// tty device number, 0 if none.
+    pub tty: u32,
+    pub sid: u32,
+    pub pgid: u32,
+    pub cap_effective: u64,
+    pub cap_permitted: u64,
+    pub cap_inheritable: u64,
+    /// Only with --capture-env.
+    pub env: Option<Vec<String>>,
+    /// Open fds; empty for non-leader threads (they share the leader's table).
+    pub fds: Vec<FdInfo>,
+}
+
+/// Falco's fd types.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum FdType {
+    #[default]
+    File,
+    Directory,
+    Ipv4Socket,
+    Ipv6Socket,
+    UnixSocket,
+    Pipe,
+    Event,
+    Signalfd,
+    Inotify,
+    Timerfd,
+    Netlink,
+    Memfd,
+    Bpf,
+    Userfaultfd,
+    IoUring,
+    Other,
+}
+
+impl FdType {
+    /// Falco's `fd.typechar`.
+    pub fn typechar(self) -> char {
+        match self {
+            FdType::File => 'f',
+            FdType::Directory => 'd',
+            FdType::Ipv4Socket => '4',
+            FdType::Ipv6Socket => '6',
+            FdType::UnixSocket => 'u',
+            FdType::Pipe => 'p',
+            FdType::Event => 'e',
+            FdType::Signalfd => 's',
+            FdType::Inotify => 'i',
+            FdType::Timerfd => 't',
+            FdType::Netlink => 'n',
+            FdType::Memfd => 'm',
+            FdType::Bpf => 'b',
+            FdType::Userfaultfd => 'u',
+            FdType::IoUring => 'r',
+            FdType::Other => 'o',
+        }
+    }
+    /// Falco's `fd.type`.
+    pub fn name(self) -> &'static str {
+        match self {
+            FdType::File => "file",
+            FdType::Directory => "directory",
+            FdType::Ipv4Socket => "ipv4",
+            FdType::Ipv6Socket => "ipv6",
+            FdType::UnixSocket => "unix",
+            FdType::Pipe => "pipe",
+            FdType::Event => "event",
+            FdType::Signalfd => "signalfd",
+            FdType::Inotify => "inotify",
+            FdType::Timerfd => "timerfd",
+            FdType::Netlink => "netlink",
+            FdType::Memfd => "memfd",
+            FdType::Bpf => "bpf",
+            FdType::Userfaultfd => "userfaultfd",
+            FdType::IoUring => "io_uring",
+            FdType::Other => "other",
+        }
+    }
+}
+
+/// One open fd.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct FdInfo {
+    pub fd: i32,
+    pub fd_type: FdType,
+    /// Falco's fd.name: a path, `ip:port->ip:port`, a unix path, `pipe:[ino]`...
+    pub name: String,
+    /// open(2) flags for files, 0 otherwise.
+    pub open_flags: u32,
+    pub ino: u64,
+    /// For inet sockets: the connection tuple.
+    pub socket: Option<SocketTuple>,
+}
+
+/// An inet socket's addresses. IPv4 addresses are stored as IPv4-mapped IPv6.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SocketTuple {
+    /// 6 = TCP, 17 = UDP, 0 unknown.
+    pub l4proto: u8,
+    pub local_ip: [u8; 16],
+    pub local_port: u16,
+    pub remote_ip: [u8; 16],
+    pub remote_port: u16,
+    /// A listening socket has no remote end.
+    pub listening: bool,
+}

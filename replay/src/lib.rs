@@ -1,0 +1,1 @@
+//! Replay: drives a trace through ruleeval at controlled rates. (Filled by the replay issue.)

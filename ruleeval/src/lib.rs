@@ -1,0 +1,1 @@
+//! Falco-compatible rule engine. (Filled by the rule engine issue.)
