@@ -6,15 +6,21 @@
 //! - [`writer`] / [`reader`]: the trace file itself (see `format/SPEC.md`);
 //! - [`syscalls`]: syscall names and Falco drop categories.
 
+pub mod block;
+pub mod container;
 pub mod error;
 pub mod event;
 pub mod meta;
+pub mod reader;
 pub mod record;
 pub mod syscalls;
+pub mod writer;
 
 pub use error::TraceError;
 pub use event::{Event, OwnedEvent};
 pub use meta::{
     FdInfo, FdType, ProcessSnapshot, RecordingConfig, SocketTuple, ThreadInfo, TraceHeader,
 };
+pub use reader::{DecodedBlock, StreamReader, TraceReader, Truncation};
 pub use record::{Kind, RecordHeader};
+pub use writer::{TraceWriter, WriterOptions, WriterStats};

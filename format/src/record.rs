@@ -64,6 +64,10 @@ impl Kind {
 /// Item tags (`SR_TAG_*`).
 pub mod tag {
     pub const ARG0: u8 = 0;
+    pub const ARG1: u8 = 1;
+    pub const ARG2: u8 = 2;
+    pub const ARG3: u8 = 3;
+    pub const ARG4: u8 = 4;
     pub const ARG5: u8 = 5;
     pub const ARGV: u8 = 16;
     pub const ENV: u8 = 17;

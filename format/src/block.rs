@@ -1,0 +1,425 @@
+//! The block codec: a batch of events encoded column by column (see SPEC.md
+//! "Block payload"). Columns of like values compress far better than rows,
+//! and varint deltas make timestamps and ids a byte or two each.
+
+use crate::event::Event;
+use crate::record::{RecordHeader, RECORD_HEADER_SIZE};
+
+/// Number of columns in a block payload.
+pub const NCOLUMNS: usize = 10;
+/// Fixed part of a payload: n_events, base_ts, column lengths.
+pub const PAYLOAD_PREFIX: usize = 4 + 8 + 4 * NCOLUMNS;
+/// Bit 7 of the kind byte: the event has variable data.
+const KIND_HAS_DATA: u8 = 0x80;
+
+#[inline]
+fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+#[inline]
+fn zigzag(v: i64) -> u64 {
+    ((v << 1) ^ (v >> 63)) as u64
+}
+
+#[inline]
+fn unzigzag(v: u64) -> i64 {
+    ((v >> 1) as i64) ^ -((v & 1) as i64)
+}
+
+/// Events staged for one block: fixed headers plus one data arena.
+#[derive(Default)]
+pub struct StagedBlock {
+    pub headers: Vec<RecordHeader>,
+    /// Start of each event's data in `data` (data_len is in the header).
+    pub offsets: Vec<u32>,
+    pub data: Vec<u8>,
+}
+
+impl StagedBlock {
+    pub fn with_capacity(events: usize, data: usize) -> Self {
+        StagedBlock {
+            headers: Vec::with_capacity(events),
+            offsets: Vec::with_capacity(events),
+            data: Vec::with_capacity(data),
+        }
+    }
+    pub fn len(&self) -> usize {
+        self.headers.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.headers.is_empty()
+    }
+    /// Bytes these events take as raw records (header + data).
+    pub fn record_bytes(&self) -> usize {
+        self.headers.len() * RECORD_HEADER_SIZE + self.data.len()
+    }
+    #[inline]
+    pub fn push(&mut self, mut h: RecordHeader, data: &[u8]) {
+        h.data_len = data.len() as u16;
+        self.offsets.push(self.data.len() as u32);
+        self.data.extend_from_slice(data);
+        self.headers.push(h);
+    }
+    pub fn clear(&mut self) {
+        self.headers.clear();
+        self.offsets.clear();
+        self.data.clear();
+    }
+}
+
+/// Summary of an encoded block, for its header frame and the index.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BlockSummary {
+    pub first_ts: u64,
+    pub last_ts: u64,
+    pub n_events: u32,
+    pub n_drops: u32,
+}
+
+/// Encode `staged` (in timestamp order; sorted here if it is not) into `out`.
+pub fn encode(staged: &StagedBlock, out: &mut Vec<u8>) -> BlockSummary {
+    let n = staged.len();
+    // Stable order by timestamp: ring buffers of different CPUs interleave.
+    let sorted = staged.headers.windows(2).all(|w| w[0].ts_ns <= w[1].ts_ns);
+    let order: Vec<u32> = if sorted {
+        Vec::new()
+    } else {
+        let mut o: Vec<u32> = (0..n as u32).collect();
+        o.sort_by_key(|&i| staged.headers[i as usize].ts_ns);
+        o
+    };
+    let idx = |i: usize| if sorted { i } else { order[i] as usize };
+
+    let mut cols: [Vec<u8>; NCOLUMNS] = Default::default();
+    cols[0].reserve(n);
+    cols[1].reserve(n * 2);
+    let base_ts = if n > 0 {
+        staged.headers[idx(0)].ts_ns
+    } else {
+        0
+    };
+    let mut prev_ts = base_ts;
+    let mut prev_tid = 0u32;
+    let mut summary = BlockSummary {
+        first_ts: base_ts,
+        last_ts: base_ts,
+        n_events: n as u32,
+        n_drops: 0,
+    };
+    for i in 0..n {
+        let j = idx(i);
+        let h = &staged.headers[j];
+        let has_data = h.data_len > 0;
+        cols[0].push((h.kind as u8 & 0x7f) | if has_data { KIND_HAS_DATA } else { 0 });
+        put_varint(&mut cols[1], zigzag(h.ts_ns.wrapping_sub(prev_ts) as i64));
+        prev_ts = h.ts_ns;
+        put_varint(&mut cols[2], h.cpu as u64);
+        put_varint(&mut cols[3], zigzag(h.tid as i64 - prev_tid as i64));
+        prev_tid = h.tid;
+        put_varint(&mut cols[4], zigzag(h.tid as i64 - h.pid as i64));
+        put_varint(&mut cols[5], h.nr as u64);
+        put_varint(&mut cols[6], zigzag(h.ret));
+        let mut mask = 0u8;
+        for (a, &v) in h.args.iter().enumerate() {
+            if v != 0 {
+                mask |= 1 << a;
+                put_varint(&mut cols[8], v);
+            }
+        }
+        cols[7].push(mask);
+        if has_data {
+            let off = staged.offsets[j] as usize;
+            put_varint(&mut cols[9], h.data_len as u64);
+            cols[9].extend_from_slice(&staged.data[off..off + h.data_len as usize]);
+        }
+        if h.kind == crate::record::Kind::Drop as u16 {
+            summary.n_drops += 1;
+        }
+        summary.last_ts = summary.last_ts.max(h.ts_ns);
+    }
+    out.clear();
+    out.extend_from_slice(&(n as u32).to_le_bytes());
+    out.extend_from_slice(&base_ts.to_le_bytes());
+    for c in &cols {
+        out.extend_from_slice(&(c.len() as u32).to_le_bytes());
+    }
+    for c in &cols {
+        out.extend_from_slice(c);
+    }
+    summary
+}
+
+/// One decoded event: fixed fields plus where its data sits in the payload.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Row {
+    pub ts_ns: u64,
+    pub tid: u32,
+    pub pid: u32,
+    pub kind: u16,
+    pub cpu: u16,
+    pub nr: u16,
+    pub data_len: u16,
+    pub data_off: u32,
+    pub ret: i64,
+    pub args: [u64; 6],
+}
+
+/// Reads one column with bounds checks; errors carry the column name.
+struct Col<'a> {
+    b: &'a [u8],
+    p: usize,
+    name: &'static str,
+}
+
+impl<'a> Col<'a> {
+    #[inline]
+    fn varint(&mut self) -> Result<u64, String> {
+        let mut v = 0u64;
+        let mut shift = 0;
+        loop {
+            let Some(&byte) = self.b.get(self.p) else {
+                return Err(format!("column {} ends inside a value", self.name));
+            };
+            self.p += 1;
+            if shift == 63 && byte > 1 {
+                return Err(format!("column {} holds a varint over 64 bits", self.name));
+            }
+            v |= ((byte & 0x7f) as u64) << shift;
+            if byte & 0x80 == 0 {
+                return Ok(v);
+            }
+            shift += 7;
+            if shift > 63 {
+                return Err(format!("column {} holds a varint over 64 bits", self.name));
+            }
+        }
+    }
+    #[inline]
+    fn byte(&mut self) -> Result<u8, String> {
+        let Some(&b) = self.b.get(self.p) else {
+            return Err(format!("column {} is too short", self.name));
+        };
+        self.p += 1;
+        Ok(b)
+    }
+}
+
+const COLUMN_NAMES: [&str; NCOLUMNS] = [
+    "kind", "ts", "cpu", "tid", "pid", "nr", "ret", "argmask", "args", "data",
+];
+
+/// Decode a block payload into rows. `data_off` of each row indexes `payload`.
+/// Every length is checked: malformed input gives an error, never a panic.
+pub fn decode(payload: &[u8], rows: &mut Vec<Row>) -> Result<(), String> {
+    rows.clear();
+    if payload.len() < PAYLOAD_PREFIX {
+        return Err(format!(
+            "block payload of {} bytes is shorter than its {}-byte prefix",
+            payload.len(),
+            PAYLOAD_PREFIX
+        ));
+    }
+    let n = u32::from_le_bytes(payload[0..4].try_into().unwrap()) as usize;
+    let base_ts = u64::from_le_bytes(payload[4..12].try_into().unwrap());
+    let mut starts = [0usize; NCOLUMNS + 1];
+    starts[0] = PAYLOAD_PREFIX;
+    for c in 0..NCOLUMNS {
+        let o = 12 + 4 * c;
+        let len = u32::from_le_bytes(payload[o..o + 4].try_into().unwrap()) as usize;
+        starts[c + 1] = starts[c]
+            .checked_add(len)
+            .filter(|&e| e <= payload.len())
+            .ok_or_else(|| format!("column {} overruns the block payload", COLUMN_NAMES[c]))?;
+    }
+    if starts[NCOLUMNS] != payload.len() {
+        return Err(format!(
+            "{} stray bytes after the last column",
+            payload.len() - starts[NCOLUMNS]
+        ));
+    }
+    // Fixed-width columns bound n before we allocate for it.
+    if starts[1] - starts[0] != n || starts[8] - starts[7] != n {
+        return Err(format!(
+            "block says {n} events but its kind/argmask columns hold {} and {}",
+            starts[1] - starts[0],
+            starts[8] - starts[7]
+        ));
+    }
+    let col = |c: usize| Col {
+        b: &payload[starts[c]..starts[c + 1]],
+        p: 0,
+        name: COLUMN_NAMES[c],
+    };
+    let (mut kind, mut ts, mut cpu, mut tid, mut pid) = (col(0), col(1), col(2), col(3), col(4));
+    let (mut nr, mut ret, mut mask, mut args, mut data) = (col(5), col(6), col(7), col(8), col(9));
+    let data_base = starts[9];
+    rows.reserve(n);
+    let mut prev_ts = base_ts;
+    let mut prev_tid = 0i64;
+    for _ in 0..n {
+        let k = kind.byte()?;
+        let t = prev_ts.wrapping_add(unzigzag(ts.varint()?) as u64);
+        prev_ts = t;
+        let cpu_v = cpu.varint()?;
+        let tid_v = prev_tid + unzigzag(tid.varint()?);
+        prev_tid = tid_v;
+        let pid_v = tid_v - unzigzag(pid.varint()?);
+        let nr_v = nr.varint()?;
+        if cpu_v > u16::MAX as u64 || nr_v > u16::MAX as u64 {
+            return Err("cpu or syscall number out of range".into());
+        }
+        if !(0..=u32::MAX as i64).contains(&tid_v) || !(0..=u32::MAX as i64).contains(&pid_v) {
+            return Err("thread or process id out of range".into());
+        }
+        let mut row = Row {
+            ts_ns: t,
+            tid: tid_v as u32,
+            pid: pid_v as u32,
+            kind: (k & 0x7f) as u16,
+            cpu: cpu_v as u16,
+            nr: nr_v as u16,
+            ret: unzigzag(ret.varint()?),
+            ..Row::default()
+        };
+        let m = mask.byte()?;
+        for (a, slot) in row.args.iter_mut().enumerate() {
+            if m & (1 << a) != 0 {
+                *slot = args.varint()?;
+            }
+        }
+        if k & KIND_HAS_DATA != 0 {
+            let len = data.varint()?;
+            if len == 0 || len > u16::MAX as u64 || data.p + len as usize > data.b.len() {
+                return Err(format!(
+                    "event data of {len} bytes overruns the data column"
+                ));
+            }
+            row.data_off = (data_base + data.p) as u32;
+            row.data_len = len as u16;
+            let d = &data.b[data.p..data.p + len as usize];
+            crate::record::validate_items(d).map_err(|e| format!("event data: {}", e.what))?;
+            data.p += len as usize;
+        }
+        rows.push(row);
+    }
+    for c in [&ts, &cpu, &tid, &pid, &nr, &ret, &args, &data] {
+        if c.p != c.b.len() {
+            return Err(format!(
+                "column {} has {} bytes left over",
+                c.name,
+                c.b.len() - c.p
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl Row {
+    #[inline]
+    pub fn event<'a>(&self, payload: &'a [u8]) -> Event<'a> {
+        let off = self.data_off as usize;
+        Event {
+            ts_ns: self.ts_ns,
+            cpu: self.cpu,
+            tid: self.tid,
+            pid: self.pid,
+            kind: self.kind,
+            nr: self.nr,
+            ret: self.ret,
+            args: self.args,
+            data: &payload[off..off + self.data_len as usize],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{push_item, tag};
+
+    fn sample() -> StagedBlock {
+        let mut s = StagedBlock::default();
+        let mut d = Vec::new();
+        for i in 0..100u64 {
+            d.clear();
+            if i % 3 == 0 {
+                push_item(&mut d, tag::ARG1, 0, b"/etc/hosts\0");
+            }
+            // Out of order on purpose: the encoder must sort.
+            let ts = 1_000_000 + (i ^ 5) * 1000;
+            s.push(
+                RecordHeader {
+                    ts_ns: ts,
+                    tid: 100 + (i % 7) as u32,
+                    pid: 100,
+                    kind: 1,
+                    cpu: (i % 2) as u16,
+                    nr: 257,
+                    data_len: 0,
+                    ret: if i % 5 == 0 { -2 } else { 3 },
+                    args: [u64::MAX - 99, i, 0, 0o644, 0, 0x7ffd_0000_1234],
+                },
+                &d,
+            );
+        }
+        s
+    }
+
+    #[test]
+    fn round_trip_sorted_by_time() {
+        let s = sample();
+        let mut out = Vec::new();
+        let sum = encode(&s, &mut out);
+        assert_eq!(sum.n_events, 100);
+        let mut rows = Vec::new();
+        decode(&out, &mut rows).unwrap();
+        assert_eq!(rows.len(), 100);
+        assert!(rows.windows(2).all(|w| w[0].ts_ns <= w[1].ts_ns));
+        assert_eq!(sum.first_ts, rows[0].ts_ns);
+        assert_eq!(sum.last_ts, rows[99].ts_ns);
+        // Every staged event comes back exactly once.
+        let mut want: Vec<_> = (0..100)
+            .map(|i| {
+                let h = s.headers[i];
+                let o = s.offsets[i] as usize;
+                (h, s.data[o..o + h.data_len as usize].to_vec())
+            })
+            .collect();
+        let mut got: Vec<_> = rows
+            .iter()
+            .map(|r| {
+                let e = r.event(&out);
+                (e.header(), e.data.to_vec())
+            })
+            .collect();
+        want.sort_by_key(|(h, _)| h.ts_ns);
+        got.sort_by_key(|(h, _)| h.ts_ns);
+        assert_eq!(want, got);
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        let s = sample();
+        let mut out = Vec::new();
+        encode(&s, &mut out);
+        let mut rows = Vec::new();
+        for cut in 0..out.len() {
+            assert!(decode(&out[..cut], &mut rows).is_err());
+        }
+        let mut x = 0x9e3779b97f4a7c15u64;
+        for _ in 0..2000 {
+            let mut b = out.clone();
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let i = (x as usize) % b.len();
+            b[i] ^= 1 << (x % 8);
+            let _ = decode(&b, &mut rows);
+        }
+    }
+}

@@ -1,0 +1,675 @@
+//! Trace readers: [`TraceReader`] maps the file and decodes blocks in
+//! parallel (delivered in order); [`StreamReader`] reads any `io::Read` front
+//! to back. Both read a file cut short up to its last complete block.
+
+use std::io::Read;
+use std::ops::{ControlFlow, Range};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::block::{self, Row};
+use crate::container::*;
+use crate::error::TraceError;
+use crate::event::Event;
+use crate::meta::{ProcessSnapshot, TraceHeader, FORMAT_MAJOR};
+
+/// Why and where a file ends early.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Truncation {
+    /// Complete blocks that can be read.
+    pub complete_blocks: usize,
+    /// Offset just past the last complete block.
+    pub good_until: u64,
+    pub file_len: u64,
+    pub reason: String,
+}
+
+/// A decompressed, decoded block; events borrow from it.
+pub struct DecodedBlock {
+    pub index: usize,
+    payload: Vec<u8>,
+    rows: Vec<Row>,
+}
+
+impl DecodedBlock {
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+    pub fn events(&self) -> impl ExactSizeIterator<Item = Event<'_>> + '_ {
+        self.rows.iter().map(|r| r.event(&self.payload))
+    }
+    /// Decompressed payload size.
+    pub fn payload_len(&self) -> usize {
+        self.payload.len()
+    }
+}
+
+/// Parse the header and snapshot frames at the start of `b`; returns them
+/// and the offset of the first block.
+fn parse_prefix(path: &Path, b: &[u8]) -> Result<(TraceHeader, ProcessSnapshot, u64), TraceError> {
+    let (magic, len) = read_frame_header(b).ok_or_else(|| {
+        TraceError::at(
+            path,
+            0,
+            format!("file of {} bytes is too short for a trace header", b.len()),
+        )
+    })?;
+    if magic != MAGIC_FILE_HEADER || b.len() < FRAME_HEADER + 8 || &b[8..16] != FILE_MAGIC {
+        return Err(TraceError::at(
+            path,
+            0,
+            "not a sysreplay trace: expected a zstd skippable frame 0x184D2A50 starting with \"SRTRACE\"",
+        ));
+    }
+    let end = FRAME_HEADER + len as usize;
+    if end > b.len() || len < 20 {
+        return Err(TraceError::at(
+            path,
+            0,
+            "file ends inside the trace header (cut short before any event)",
+        ));
+    }
+    let p = &b[FRAME_HEADER..end];
+    let major = u16::from_le_bytes([p[8], p[9]]);
+    let minor = u16::from_le_bytes([p[10], p[11]]);
+    if major != FORMAT_MAJOR {
+        return Err(TraceError::at(
+            path,
+            16,
+            format!(
+                "trace format {major}.{minor} is not supported (this build reads {FORMAT_MAJOR}.x)"
+            ),
+        ));
+    }
+    let hlen = u32::from_le_bytes(p[12..16].try_into().unwrap()) as usize;
+    if 16 + hlen + 4 != p.len() {
+        return Err(TraceError::at(
+            path,
+            20,
+            format!(
+                "header length {hlen} does not fit its frame of {} bytes",
+                p.len()
+            ),
+        ));
+    }
+    let body = &p[16..16 + hlen];
+    let crc = u32::from_le_bytes(p[16 + hlen..].try_into().unwrap());
+    if crc32fast::hash(body) != crc {
+        return Err(TraceError::at(
+            path,
+            24,
+            "trace header checksum mismatch (corrupted header)",
+        ));
+    }
+    let header: TraceHeader = postcard::from_bytes(body)
+        .map_err(|e| TraceError::at(path, 24, format!("cannot decode the trace header: {e}")))?;
+
+    let so = end;
+    let (magic, len) = read_frame_header(&b[so..])
+        .ok_or_else(|| TraceError::at(path, so as u64, "file ends before the process snapshot"))?;
+    if magic != MAGIC_SNAPSHOT {
+        return Err(TraceError::at(
+            path,
+            so as u64,
+            format!("expected the process snapshot frame (magic 0x184D2A51), found 0x{magic:08X}"),
+        ));
+    }
+    let send = so + FRAME_HEADER + len as usize;
+    if send > b.len() || len < 4 {
+        return Err(TraceError::at(
+            path,
+            so as u64,
+            "file ends inside the process snapshot",
+        ));
+    }
+    let sp = &b[so + FRAME_HEADER..send];
+    let crc = u32::from_le_bytes(sp[0..4].try_into().unwrap());
+    if crc32fast::hash(&sp[4..]) != crc {
+        return Err(TraceError::at(
+            path,
+            so as u64,
+            "process snapshot checksum mismatch (corrupted snapshot)",
+        ));
+    }
+    let raw = zstd::stream::decode_all(&sp[4..]).map_err(|e| {
+        TraceError::at(
+            path,
+            so as u64,
+            format!("cannot decompress the process snapshot: {e}"),
+        )
+    })?;
+    let snapshot: ProcessSnapshot = postcard::from_bytes(&raw).map_err(|e| {
+        TraceError::at(
+            path,
+            so as u64,
+            format!("cannot decode the process snapshot: {e}"),
+        )
+    })?;
+    Ok((header, snapshot, send as u64))
+}
+
+/// Read the index from the end of the file, if it is there and intact.
+fn read_index(b: &[u8], first_block: u64) -> Option<Index> {
+    if b.len() < 12 || &b[b.len() - 4..] != INDEX_TRAILER_MAGIC {
+        return None;
+    }
+    let t = b.len() - 12;
+    let crc = u32::from_le_bytes(b[t..t + 4].try_into().ok()?);
+    let len = u32::from_le_bytes(b[t + 4..t + 8].try_into().ok()?) as usize;
+    let body_start = t.checked_sub(len)?;
+    let frame_start = body_start.checked_sub(FRAME_HEADER)?;
+    let (magic, flen) = read_frame_header(&b[frame_start..])?;
+    if magic != MAGIC_INDEX || flen as usize != len + 12 {
+        return None;
+    }
+    let body = &b[body_start..t];
+    if crc32fast::hash(body) != crc {
+        return None;
+    }
+    let index: Index = postcard::from_bytes(body).ok()?;
+    // The index must describe blocks that tile the file up to itself.
+    let mut expect = first_block;
+    for e in &index.blocks {
+        if e.offset != expect {
+            return None;
+        }
+        expect = e.end();
+    }
+    (expect == frame_start as u64).then_some(index)
+}
+
+/// Walk the frames after the prefix, collecting complete blocks. Stops at the
+/// index (complete file), or at the end of data (truncated). A frame that is
+/// neither is corruption.
+fn scan_blocks(
+    path: &Path,
+    b: &[u8],
+    first_block: u64,
+) -> Result<(Vec<BlockEntry>, Option<Truncation>), TraceError> {
+    let mut blocks = Vec::new();
+    let mut o = first_block as usize;
+    let trunc = |blocks: &Vec<BlockEntry>, o: usize, reason: String| Truncation {
+        complete_blocks: blocks.len(),
+        good_until: o as u64,
+        file_len: b.len() as u64,
+        reason,
+    };
+    loop {
+        if o == b.len() {
+            let t = trunc(&blocks, o, "the file ends without an index (the writer did not finish: crash, kill or full disk)".into());
+            return Ok((blocks, Some(t)));
+        }
+        let Some((magic, len)) = read_frame_header(&b[o..]) else {
+            let t = trunc(
+                &blocks,
+                o,
+                format!("the file ends {} bytes into a frame header", b.len() - o),
+            );
+            return Ok((blocks, Some(t)));
+        };
+        match magic {
+            MAGIC_BLOCK_HEADER => {
+                let hend = o + FRAME_HEADER + BLOCK_HEADER_LEN;
+                if len as usize != BLOCK_HEADER_LEN {
+                    return Err(TraceError::at(path, o as u64, format!("block header frame of {len} bytes, expected {BLOCK_HEADER_LEN}")));
+                }
+                if hend > b.len() {
+                    let t = trunc(&blocks, o, format!("the file ends inside the header of block {}", blocks.len()));
+                    return Ok((blocks, Some(t)));
+                }
+                let h = BlockHeader::decode(&b[o + FRAME_HEADER..hend])
+                    .map_err(|e| TraceError::at(path, o as u64, format!("block {}: {e}", blocks.len())))?;
+                let e = BlockEntry { offset: o as u64, header: h };
+                if e.end() > b.len() as u64 {
+                    let t = trunc(
+                        &blocks,
+                        o,
+                        format!(
+                            "the file ends inside block {} ({} of its {} bytes present)",
+                            blocks.len(),
+                            b.len() - hend,
+                            h.frame_len
+                        ),
+                    );
+                    return Ok((blocks, Some(t)));
+                }
+                o = e.end() as usize;
+                blocks.push(e);
+            }
+            MAGIC_INDEX => {
+                if o + FRAME_HEADER + len as usize == b.len() && read_index(b, first_block).is_some() {
+                    return Ok((blocks, None));
+                }
+                if o + FRAME_HEADER + len as usize >= b.len() {
+                    let t = trunc(&blocks, o, "the index at the end of the file is cut short or damaged".into());
+                    return Ok((blocks, Some(t)));
+                }
+                return Err(TraceError::at(path, o as u64, "an index frame in the middle of the file"));
+            }
+            m if m & SKIPPABLE_MASK == SKIPPABLE_BASE => {
+                // A metadata frame this version does not know: skip it.
+                let end = o + FRAME_HEADER + len as usize;
+                if end > b.len() {
+                    let t = trunc(&blocks, o, "the file ends inside a metadata frame".into());
+                    return Ok((blocks, Some(t)));
+                }
+                o = end;
+            }
+            m => {
+                return Err(TraceError::at(
+                    path,
+                    o as u64,
+                    format!("expected a block header frame (magic 0x184D2A52), found 0x{m:08X}: corrupted file"),
+                ))
+            }
+        }
+    }
+}
+
+/// Decompress and decode one block frame, checking every checksum.
+fn decode_block_at(
+    path: &Path,
+    b: &[u8],
+    i: usize,
+    e: &BlockEntry,
+) -> Result<DecodedBlock, TraceError> {
+    let o = e.offset as usize;
+    let hend = o + FRAME_HEADER + BLOCK_HEADER_LEN;
+    let err =
+        |off: usize, what: String| TraceError::at(path, off as u64, format!("block {i}: {what}"));
+    if hend > b.len() || read_frame_header(&b[o..]).map(|m| m.0) != Some(MAGIC_BLOCK_HEADER) {
+        return Err(err(
+            o,
+            "expected a block header frame here (index and file disagree)".into(),
+        ));
+    }
+    let h = BlockHeader::decode(&b[o + FRAME_HEADER..hend]).map_err(|x| err(o, x))?;
+    if h != e.header {
+        return Err(err(o, "block header differs from the index entry".into()));
+    }
+    let fo = e.frame_offset() as usize;
+    let fe = e.end() as usize;
+    if fe > b.len() {
+        return Err(err(fo, "block runs past the end of the file".into()));
+    }
+    let frame = &b[fo..fe];
+    if crc32fast::hash(frame) != h.frame_crc {
+        return Err(err(
+            fo,
+            "compressed block checksum mismatch (corrupted block)".into(),
+        ));
+    }
+    decode_frame(frame, &h)
+        .map(|(payload, rows)| DecodedBlock {
+            index: i,
+            payload,
+            rows,
+        })
+        .map_err(|x| err(fo, x))
+}
+
+fn decode_frame(frame: &[u8], h: &BlockHeader) -> Result<(Vec<u8>, Vec<Row>), String> {
+    let mut payload = Vec::with_capacity(h.payload_len as usize);
+    let mut dec = zstd::bulk::Decompressor::new().map_err(|e| e.to_string())?;
+    let n = dec
+        .decompress_to_buffer(frame, &mut payload)
+        .map_err(|e| format!("zstd cannot decompress the block: {e}"))?;
+    if n != h.payload_len as usize {
+        return Err(format!(
+            "block decompressed to {n} bytes, header says {}",
+            h.payload_len
+        ));
+    }
+    let mut rows = Vec::new();
+    block::decode(&payload, &mut rows)?;
+    if rows.len() != h.n_events as usize {
+        return Err(format!(
+            "block holds {} events, header says {}",
+            rows.len(),
+            h.n_events
+        ));
+    }
+    Ok((payload, rows))
+}
+
+/// A trace file mapped into memory.
+pub struct TraceReader {
+    path: PathBuf,
+    map: memmap2::Mmap,
+    header: TraceHeader,
+    snapshot: ProcessSnapshot,
+    blocks: Vec<BlockEntry>,
+    index: Option<Index>,
+    truncation: Option<Truncation>,
+}
+
+impl TraceReader {
+    pub fn open(path: &Path) -> Result<TraceReader, TraceError> {
+        let file =
+            std::fs::File::open(path).map_err(|e| TraceError::io(path, "cannot open trace", e))?;
+        let len = file
+            .metadata()
+            .map_err(|e| TraceError::io(path, "cannot stat trace", e))?
+            .len();
+        if len == 0 {
+            return Err(TraceError::at(
+                path,
+                0,
+                "the file is empty: not a sysreplay trace",
+            ));
+        }
+        // SAFETY: the map is read-only; a trace being appended to by a live
+        // writer only grows, and every read is bounds-checked.
+        let map = unsafe { memmap2::Mmap::map(&file) }
+            .map_err(|e| TraceError::io(path, "cannot map trace", e))?;
+        let (header, snapshot, first) = parse_prefix(path, &map)?;
+        let (blocks, index, truncation) = match read_index(&map, first) {
+            Some(ix) => (ix.blocks.clone(), Some(ix), None),
+            None => {
+                let (b, t) = scan_blocks(path, &map, first)?;
+                (b, None, t)
+            }
+        };
+        Ok(TraceReader {
+            path: path.to_path_buf(),
+            map,
+            header,
+            snapshot,
+            blocks,
+            index,
+            truncation,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+    pub fn header(&self) -> &TraceHeader {
+        &self.header
+    }
+    pub fn snapshot(&self) -> &ProcessSnapshot {
+        &self.snapshot
+    }
+    pub fn blocks(&self) -> &[BlockEntry] {
+        &self.blocks
+    }
+    /// The index, when the writer finished cleanly.
+    pub fn index(&self) -> Option<&Index> {
+        self.index.as_ref()
+    }
+    /// Set when the file was cut short: read up to its last complete block.
+    pub fn truncation(&self) -> Option<&Truncation> {
+        self.truncation.as_ref()
+    }
+    pub fn file_len(&self) -> u64 {
+        self.map.len() as u64
+    }
+    pub fn event_count(&self) -> u64 {
+        self.blocks.iter().map(|b| b.header.n_events as u64).sum()
+    }
+
+    pub fn decode_block(&self, i: usize) -> Result<DecodedBlock, TraceError> {
+        decode_block_at(&self.path, &self.map, i, &self.blocks[i])
+    }
+
+    /// The first block that may hold events at or after `ts_ns`.
+    pub fn block_for_time(&self, ts_ns: u64) -> usize {
+        self.blocks.partition_point(|b| b.header.last_ts < ts_ns)
+    }
+
+    /// Decode `range` of blocks in parallel batches and hand them over in
+    /// order; `f` sees each block while the next batch decodes.
+    pub fn for_each_block(
+        &self,
+        range: Range<usize>,
+        mut f: impl FnMut(&DecodedBlock) -> ControlFlow<()>,
+    ) -> Result<(), TraceError> {
+        let end = range.end.min(self.blocks.len());
+        let batch = (rayon::current_num_threads() * 4).max(4);
+        let decode = |r: Range<usize>| -> Vec<Result<DecodedBlock, TraceError>> {
+            r.into_par_iter().map(|i| self.decode_block(i)).collect()
+        };
+        std::thread::scope(|s| {
+            let mut start = range.start;
+            let mut next = (start < end).then(|| {
+                let r = start..(start + batch).min(end);
+                start = r.end;
+                s.spawn(move || decode(r))
+            });
+            while let Some(h) = next.take() {
+                let done = h.join().expect("decoder thread panicked");
+                if start < end {
+                    let r = start..(start + batch).min(end);
+                    start = r.end;
+                    next = Some(s.spawn(move || decode(r)));
+                }
+                for b in done {
+                    if f(&b?).is_break() {
+                        return Ok(());
+                    }
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Every event in timestamp order.
+    pub fn for_each_event(
+        &self,
+        mut f: impl FnMut(&Event<'_>) -> ControlFlow<()>,
+    ) -> Result<(), TraceError> {
+        let mut stop = false;
+        self.for_each_block(0..self.blocks.len(), |b| {
+            for ev in b.events() {
+                if f(&ev).is_break() {
+                    stop = true;
+                    return ControlFlow::Break(());
+                }
+            }
+            ControlFlow::Continue(())
+        })?;
+        let _ = stop;
+        Ok(())
+    }
+
+    /// Events with `from_ns <= ts < to_ns`, seeking with the index.
+    pub fn for_each_event_between(
+        &self,
+        from_ns: u64,
+        to_ns: u64,
+        mut f: impl FnMut(&Event<'_>) -> ControlFlow<()>,
+    ) -> Result<(), TraceError> {
+        let first = self.block_for_time(from_ns);
+        let last = self.blocks.partition_point(|b| b.header.first_ts < to_ns);
+        self.for_each_block(first..last.max(first), |b| {
+            for ev in b.events() {
+                if ev.ts_ns >= to_ns {
+                    return ControlFlow::Break(());
+                }
+                if ev.ts_ns >= from_ns && f(&ev).is_break() {
+                    return ControlFlow::Break(());
+                }
+            }
+            ControlFlow::Continue(())
+        })
+    }
+}
+
+/// Reads a trace front to back from any reader (a pipe, stdin, a socket).
+pub struct StreamReader<R: Read> {
+    name: PathBuf,
+    r: R,
+    offset: u64,
+    header: TraceHeader,
+    snapshot: ProcessSnapshot,
+    blocks_read: usize,
+    done: bool,
+    truncation: Option<Truncation>,
+}
+
+impl<R: Read> StreamReader<R> {
+    /// `name` is used in error messages (a path, or "<stdin>").
+    pub fn new(mut r: R, name: &Path) -> Result<Self, TraceError> {
+        let mut prefix = Vec::new();
+        for _ in 0..2 {
+            let mut fh = [0u8; FRAME_HEADER];
+            read_full(&mut r, &mut fh).map_err(|e| TraceError::io(name, "cannot read trace", e))?;
+            let len = u32::from_le_bytes(fh[4..8].try_into().unwrap()) as usize;
+            if len > MAX_PAYLOAD {
+                return Err(TraceError::at(
+                    name,
+                    prefix.len() as u64,
+                    "not a sysreplay trace (implausible frame length)",
+                ));
+            }
+            prefix.extend_from_slice(&fh);
+            let at = prefix.len();
+            prefix.resize(at + len, 0);
+            read_full(&mut r, &mut prefix[at..])
+                .map_err(|e| TraceError::io(name, "cannot read trace", e))?;
+        }
+        let (header, snapshot, first) = parse_prefix(name, &prefix)?;
+        Ok(StreamReader {
+            name: name.to_path_buf(),
+            r,
+            offset: first,
+            header,
+            snapshot,
+            blocks_read: 0,
+            done: false,
+            truncation: None,
+        })
+    }
+    pub fn header(&self) -> &TraceHeader {
+        &self.header
+    }
+    pub fn snapshot(&self) -> &ProcessSnapshot {
+        &self.snapshot
+    }
+    pub fn truncation(&self) -> Option<&Truncation> {
+        self.truncation.as_ref()
+    }
+
+    fn truncated(&mut self, reason: String) -> Result<Option<DecodedBlock>, TraceError> {
+        self.done = true;
+        self.truncation = Some(Truncation {
+            complete_blocks: self.blocks_read,
+            good_until: self.offset,
+            file_len: self.offset,
+            reason,
+        });
+        Ok(None)
+    }
+
+    /// The next block, or None at the end (see `truncation()`).
+    pub fn next_block(&mut self) -> Result<Option<DecodedBlock>, TraceError> {
+        loop {
+            if self.done {
+                return Ok(None);
+            }
+            let mut fh = [0u8; FRAME_HEADER];
+            match read_upto(&mut self.r, &mut fh) {
+                Ok(0) => return self.truncated("the stream ends without an index".into()),
+                Ok(n) if n < FRAME_HEADER => {
+                    return self.truncated("the stream ends inside a frame header".into())
+                }
+                Ok(_) => {}
+                Err(e) => return Err(TraceError::io(&self.name, "cannot read trace", e)),
+            }
+            let (magic, len) = read_frame_header(&fh).unwrap();
+            let at = self.offset;
+            match magic {
+                MAGIC_BLOCK_HEADER if len as usize == BLOCK_HEADER_LEN => {
+                    let mut hb = [0u8; BLOCK_HEADER_LEN];
+                    if read_upto(&mut self.r, &mut hb)
+                        .map_err(|e| TraceError::io(&self.name, "cannot read trace", e))?
+                        < hb.len()
+                    {
+                        return self.truncated(format!(
+                            "the stream ends inside the header of block {}",
+                            self.blocks_read
+                        ));
+                    }
+                    let h = BlockHeader::decode(&hb).map_err(|x| {
+                        TraceError::at(&self.name, at, format!("block {}: {x}", self.blocks_read))
+                    })?;
+                    let mut frame = vec![0u8; h.frame_len as usize];
+                    if read_upto(&mut self.r, &mut frame)
+                        .map_err(|e| TraceError::io(&self.name, "cannot read trace", e))?
+                        < frame.len()
+                    {
+                        return self.truncated(format!(
+                            "the stream ends inside block {}",
+                            self.blocks_read
+                        ));
+                    }
+                    let fo = at + (FRAME_HEADER + BLOCK_HEADER_LEN) as u64;
+                    if crc32fast::hash(&frame) != h.frame_crc {
+                        return Err(TraceError::at(
+                            &self.name,
+                            fo,
+                            format!(
+                                "block {}: compressed block checksum mismatch (corrupted block)",
+                                self.blocks_read
+                            ),
+                        ));
+                    }
+                    let (payload, rows) = decode_frame(&frame, &h).map_err(|x| {
+                        TraceError::at(&self.name, fo, format!("block {}: {x}", self.blocks_read))
+                    })?;
+                    self.offset = fo + frame.len() as u64;
+                    let b = DecodedBlock {
+                        index: self.blocks_read,
+                        payload,
+                        rows,
+                    };
+                    self.blocks_read += 1;
+                    return Ok(Some(b));
+                }
+                MAGIC_INDEX => {
+                    self.done = true;
+                    return Ok(None);
+                }
+                m if m & SKIPPABLE_MASK == SKIPPABLE_BASE && m != MAGIC_BLOCK_HEADER => {
+                    let mut skip = (&mut self.r).take(len as u64);
+                    let n = std::io::copy(&mut skip, &mut std::io::sink())
+                        .map_err(|e| TraceError::io(&self.name, "cannot read trace", e))?;
+                    if n < len as u64 {
+                        return self.truncated("the stream ends inside a metadata frame".into());
+                    }
+                    self.offset += FRAME_HEADER as u64 + len as u64;
+                }
+                m => {
+                    return Err(TraceError::at(&self.name, at, format!("expected a block header frame (magic 0x184D2A52), found 0x{m:08X}: corrupted stream")));
+                }
+            }
+        }
+    }
+}
+
+fn read_upto(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<()> {
+    if read_upto(r, buf)? < buf.len() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            "stream ends before the trace header and snapshot",
+        ));
+    }
+    Ok(())
+}
