@@ -631,6 +631,19 @@ impl<R: Read> StreamReader<R> {
                     return Ok(Some(b));
                 }
                 MAGIC_INDEX => {
+                    let mut body = vec![0u8; (len as usize).min(MAX_PAYLOAD)];
+                    let n = read_upto(&mut self.r, &mut body)
+                        .map_err(|e| TraceError::io(&self.name, "cannot read trace", e))?;
+                    let ok = n == len as usize
+                        && n >= 12
+                        && &body[n - 4..] == INDEX_TRAILER_MAGIC
+                        && crc32fast::hash(&body[..n - 12])
+                            == u32::from_le_bytes(body[n - 12..n - 8].try_into().unwrap());
+                    if !ok {
+                        return self.truncated(
+                            "the index at the end of the stream is cut short or damaged".into(),
+                        );
+                    }
                     self.done = true;
                     return Ok(None);
                 }

@@ -1,0 +1,327 @@
+//! Writer/reader round trips, crash tolerance and corruption handling.
+
+use std::ops::ControlFlow;
+use std::path::Path;
+use sysreplay_format::container::{BlockEntry, FRAME_HEADER};
+use sysreplay_format::record::{push_item, tag, DropCounts, Kind};
+use sysreplay_format::*;
+
+fn header() -> TraceHeader {
+    TraceHeader {
+        tool_version: "test".into(),
+        hostname: "h".into(),
+        arch: "x86_64".into(),
+        num_cpus: 2,
+        boot_to_wall_ns: 1_700_000_000_000_000_000,
+        source: "test".into(),
+        ..Default::default()
+    }
+}
+
+fn snapshot() -> ProcessSnapshot {
+    ProcessSnapshot {
+        taken_at_ns: 5,
+        threads: vec![ThreadInfo {
+            tid: 1,
+            pid: 1,
+            comm: "init".into(),
+            exe: "/sbin/init".into(),
+            args: vec!["/sbin/init".into()],
+            fds: vec![FdInfo {
+                fd: 0,
+                fd_type: FdType::File,
+                name: "/dev/null".into(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+    }
+}
+
+/// Deterministic events: opens with a path item, reads, and a drop marker.
+fn events(n: usize) -> Vec<OwnedEvent> {
+    let mut v = Vec::with_capacity(n);
+    for i in 0..n as u64 {
+        let mut data = Vec::new();
+        let mut h = RecordHeader {
+            ts_ns: 1_000_000 + i * 1_000,
+            tid: 100 + (i % 13) as u32,
+            pid: 100,
+            kind: Kind::Syscall as u16,
+            cpu: (i % 2) as u16,
+            nr: 0,
+            data_len: 0,
+            ret: 10,
+            args: [3, 0x7ffd_1234_0000 + (i % 4) * 64, 4096, 0, 0, 0],
+        };
+        if i % 10 == 0 {
+            h.nr = 257;
+            h.ret = if i % 30 == 0 { -2 } else { 3 };
+            h.args = [(-100i64) as u64, 0x5555_0000, 0, 0, 0, 0];
+            push_item(
+                &mut data,
+                tag::ARG1,
+                0,
+                format!("/etc/file{}\0", i % 17).as_bytes(),
+            );
+        }
+        if i % 997 == 0 {
+            h.kind = Kind::Drop as u16;
+            h.args = [h.ts_ns - 500, 7, 100, 0, 0, 0];
+            let mut dc = DropCounts::default();
+            dc.n[5] = 3;
+            dc.n_other = 4;
+            push_item(&mut data, tag::DROP_COUNTS, 0, &dc.encode());
+        }
+        h.data_len = data.len() as u16;
+        v.push(OwnedEvent { header: h, data });
+    }
+    v
+}
+
+fn small_blocks() -> WriterOptions {
+    WriterOptions {
+        block_events: 500,
+        ..Default::default()
+    }
+}
+
+fn write(path: &Path, evs: &[OwnedEvent], opts: WriterOptions) -> WriterStats {
+    let mut w = TraceWriter::create(path, &header(), &snapshot(), opts).unwrap();
+    for e in evs {
+        w.write_event(&e.as_event()).unwrap();
+    }
+    w.finish().unwrap()
+}
+
+fn read_all(r: &TraceReader) -> Vec<OwnedEvent> {
+    let mut out = Vec::new();
+    r.for_each_event(|e| {
+        out.push(e.to_owned_event());
+        ControlFlow::Continue(())
+    })
+    .unwrap();
+    out
+}
+
+#[test]
+fn round_trip_mmap_and_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.srt");
+    let evs = events(10_000);
+    let stats = write(&p, &evs, small_blocks());
+    assert_eq!(stats.events, 10_000);
+    assert_eq!(stats.blocks, 20);
+
+    let r = TraceReader::open(&p).unwrap();
+    assert!(r.truncation().is_none());
+    assert_eq!(r.header(), &header());
+    assert_eq!(r.snapshot(), &snapshot());
+    assert_eq!(r.blocks().len(), 20);
+    assert_eq!(r.event_count(), 10_000);
+    assert_eq!(read_all(&r), evs);
+
+    let f = std::fs::File::open(&p).unwrap();
+    let mut s = StreamReader::new(std::io::BufReader::new(f), &p).unwrap();
+    let mut got = Vec::new();
+    while let Some(b) = s.next_block().unwrap() {
+        got.extend(b.events().map(|e| e.to_owned_event()));
+    }
+    assert!(s.truncation().is_none());
+    assert_eq!(got, evs);
+
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "traces hold sensitive data");
+    }
+}
+
+#[test]
+fn refuses_to_overwrite_without_permission() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.srt");
+    write(&p, &events(10), small_blocks());
+    let err = TraceWriter::create(&p, &header(), &snapshot(), WriterOptions::default())
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("refusing to overwrite"), "{err}");
+    let o = WriterOptions {
+        overwrite: true,
+        ..Default::default()
+    };
+    write(&p, &events(20), o);
+    assert_eq!(TraceReader::open(&p).unwrap().event_count(), 20);
+}
+
+#[test]
+fn seek_by_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.srt");
+    let evs = events(5_000);
+    write(&p, &evs, small_blocks());
+    let r = TraceReader::open(&p).unwrap();
+    let (from, to) = (1_000_000 + 2_345 * 1_000, 1_000_000 + 3_210 * 1_000);
+    let mut got = Vec::new();
+    r.for_each_event_between(from, to, |e| {
+        got.push(e.ts_ns);
+        ControlFlow::Continue(())
+    })
+    .unwrap();
+    let want: Vec<u64> = evs
+        .iter()
+        .map(|e| e.header.ts_ns)
+        .filter(|&t| t >= from && t < to)
+        .collect();
+    assert_eq!(got, want);
+    assert_eq!(r.block_for_time(from), 4);
+}
+
+#[test]
+fn unsorted_input_is_delivered_in_time_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.srt");
+    let mut evs = events(400);
+    // Two CPUs' rings drained one after the other within a block.
+    evs.sort_by_key(|e| (e.header.cpu, e.header.ts_ns));
+    write(&p, &evs, small_blocks());
+    let got = read_all(&TraceReader::open(&p).unwrap());
+    assert!(got
+        .windows(2)
+        .all(|w| w[0].header.ts_ns <= w[1].header.ts_ns));
+    assert_eq!(got.len(), 400);
+}
+
+/// Cut the file at every offset inside the last block (and in its index):
+/// always readable up to the last complete block, and flagged truncated.
+#[test]
+fn truncated_at_every_offset_of_the_last_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.srt");
+    let evs = events(2_000);
+    write(&p, &evs, small_blocks());
+    let full = std::fs::read(&p).unwrap();
+    let r = TraceReader::open(&p).unwrap();
+    let blocks: Vec<BlockEntry> = r.blocks().to_vec();
+    let last = *blocks.last().unwrap();
+    let per_block = 500;
+    let cut_path = dir.path().join("cut.srt");
+    for cut in last.offset as usize..full.len() {
+        std::fs::write(&cut_path, &full[..cut]).unwrap();
+        let r = TraceReader::open(&cut_path).unwrap_or_else(|e| panic!("cut at {cut}: {e}"));
+        let t = r
+            .truncation()
+            .unwrap_or_else(|| panic!("cut at {cut} not flagged truncated"));
+        let complete = if cut < last.end() as usize { 3 } else { 4 };
+        assert_eq!(t.complete_blocks, complete, "cut at {cut}");
+        let got = read_all(&r);
+        assert_eq!(got.len(), complete * per_block, "cut at {cut}");
+        assert_eq!(got[..], evs[..complete * per_block]);
+
+        // The streaming reader agrees.
+        let mut s = StreamReader::new(&full[..cut], &cut_path).unwrap();
+        let mut n = 0;
+        while let Some(b) = s.next_block().unwrap() {
+            n += b.len();
+        }
+        assert_eq!(n, complete * per_block, "stream cut at {cut}");
+        assert!(s.truncation().is_some());
+    }
+}
+
+#[test]
+fn cut_inside_the_header_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.srt");
+    write(&p, &events(10), small_blocks());
+    let full = std::fs::read(&p).unwrap();
+    let r = TraceReader::open(&p).unwrap();
+    let first_block = r.blocks()[0].offset as usize;
+    let cut_path = dir.path().join("cut.srt");
+    for cut in 0..first_block {
+        std::fs::write(&cut_path, &full[..cut]).unwrap();
+        let e = TraceReader::open(&cut_path)
+            .err()
+            .unwrap_or_else(|| panic!("cut at {cut} opened"));
+        let msg = e.to_string();
+        assert!(msg.contains("cut.srt"), "{msg}");
+    }
+    // A cut right after the snapshot: no events, but a valid truncated trace.
+    std::fs::write(&cut_path, &full[..first_block]).unwrap();
+    let r = TraceReader::open(&cut_path).unwrap();
+    assert_eq!(r.event_count(), 0);
+    assert!(r.truncation().is_some());
+}
+
+/// Flip bits all over the file: every read either succeeds with the right
+/// events (flip in a place nothing reads) or fails with an error naming an
+/// offset. Never a panic, never wrong events.
+#[test]
+fn bit_flips_are_detected() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.srt");
+    let evs = events(1_500);
+    write(&p, &evs, small_blocks());
+    let full = std::fs::read(&p).unwrap();
+    let fp = dir.path().join("flip.srt");
+    let mut x = 0x2545F4914F6CDD1Du64;
+    let mut errors = 0;
+    for _ in 0..600 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let mut b = full.clone();
+        let i = (x as usize) % b.len();
+        b[i] ^= 1 << ((x >> 32) % 8);
+        std::fs::write(&fp, &b).unwrap();
+        let res = TraceReader::open(&fp).and_then(|r| {
+            let mut got = Vec::new();
+            r.for_each_event(|e| {
+                got.push(e.to_owned_event());
+                ControlFlow::Continue(())
+            })?;
+            Ok((got, r.truncation().cloned()))
+        });
+        match res {
+            Ok((got, None)) => assert_eq!(got, evs, "flip at byte {i} changed events silently"),
+            Ok((got, Some(_))) => assert_eq!(got[..], evs[..got.len()], "flip at byte {i}"),
+            Err(e) => {
+                errors += 1;
+                assert!(e.offset.is_some(), "error without an offset: {e}");
+            }
+        }
+    }
+    assert!(errors > 300, "most flips hit checked bytes ({errors})");
+}
+
+#[test]
+fn a_valid_zstd_stream() {
+    // Metadata sits in skippable frames: zstd tools read through a trace.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.srt");
+    write(&p, &events(1_000), small_blocks());
+    let bytes = std::fs::read(&p).unwrap();
+    let payloads = zstd::stream::decode_all(&bytes[..]).unwrap();
+    let r = TraceReader::open(&p).unwrap();
+    let total: usize = (0..r.blocks().len())
+        .map(|i| r.decode_block(i).unwrap().payload_len())
+        .sum();
+    assert_eq!(payloads.len(), total);
+    assert!(FRAME_HEADER == 8);
+}
+
+#[test]
+fn dropped_writer_still_completes_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.srt");
+    {
+        let mut w = TraceWriter::create(&p, &header(), &snapshot(), small_blocks()).unwrap();
+        for e in events(777) {
+            w.write_event(&e.as_event()).unwrap();
+        }
+    }
+    let r = TraceReader::open(&p).unwrap();
+    assert!(r.truncation().is_none());
+    assert_eq!(r.event_count(), 777);
+}
