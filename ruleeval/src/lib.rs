@@ -1,1 +1,5 @@
-//! Falco-compatible rule engine. (Filled by the rule engine issue.)
+//! Falco-compatible rule engine: rules files, conditions, state, alerts.
+
+pub mod diag;
+pub mod loader;
+pub mod parser;

@@ -1,0 +1,1488 @@
+//! Rules files: YAML reading and the collector that applies definitions,
+//! `append` and `override` in file order, as Falco's rule loader does.
+
+use crate::diag::{Diags, Loc};
+use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+/// The engine version we claim to be compatible with (Falco's engine version).
+pub const ENGINE_VERSION: (u64, u64, u64) = (0, 63, 0);
+
+/// Plugins whose fields we provide offline, with the version we present.
+pub const BUILTIN_PLUGINS: &[(&str, &str)] = &[("container", "0.4.0")];
+
+/// Rule priorities (Falco's order: lower value = more severe).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Priority {
+    Emergency,
+    Alert,
+    Critical,
+    Error,
+    Warning,
+    Notice,
+    Informational,
+    Debug,
+}
+
+impl Priority {
+    pub fn parse(s: &str) -> Option<Priority> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "emergency" => Priority::Emergency,
+            "alert" => Priority::Alert,
+            "critical" => Priority::Critical,
+            "error" => Priority::Error,
+            "warning" => Priority::Warning,
+            "notice" => Priority::Notice,
+            "info" | "informational" => Priority::Informational,
+            "debug" => Priority::Debug,
+            _ => return None,
+        })
+    }
+    /// Falco's spelling in alerts ("Warning", "Informational", ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::Emergency => "Emergency",
+            Priority::Alert => "Alert",
+            Priority::Critical => "Critical",
+            Priority::Error => "Error",
+            Priority::Warning => "Warning",
+            Priority::Notice => "Notice",
+            Priority::Informational => "Informational",
+            Priority::Debug => "Debug",
+        }
+    }
+}
+
+/// A source file kept for mapping condition offsets back to lines/columns.
+#[derive(Debug)]
+pub struct SourceFile {
+    pub name: Arc<str>,
+    pub text: String,
+}
+
+/// Where a piece of condition text came from.
+#[derive(Clone, Debug)]
+pub struct CondSeg {
+    /// Byte offset of this piece in the assembled condition.
+    pub offset: usize,
+    pub src: Arc<SourceFile>,
+    /// Character index of the YAML node (saphyr marker index).
+    pub node_index: usize,
+    pub loc: Loc,
+}
+
+/// A condition with its provenance.
+#[derive(Clone, Debug, Default)]
+pub struct CondText {
+    pub text: String,
+    pub segs: Vec<CondSeg>,
+}
+
+impl CondText {
+    fn from_node(text: String, src: &Arc<SourceFile>, node: &MarkedYaml, loc: Loc) -> CondText {
+        CondText {
+            text,
+            segs: vec![CondSeg {
+                offset: 0,
+                src: src.clone(),
+                node_index: node.span.start.index(),
+                loc,
+            }],
+        }
+    }
+    fn append(&mut self, other: CondText) {
+        self.text.push(' ');
+        let base = self.text.len();
+        self.text.push_str(&other.text);
+        for mut s in other.segs {
+            s.offset += base;
+            self.segs.push(s);
+        }
+    }
+    /// Map a byte offset of the condition to a file position (best effort:
+    /// walks the YAML source, folding whitespace the way YAML does).
+    pub fn locate(&self, off: usize) -> Option<Loc> {
+        let seg = self.segs.iter().rev().find(|s| s.offset <= off)?;
+        let rel = off - seg.offset;
+        let piece = self.text.get(seg.offset..)?;
+        let src: Vec<char> = seg.src.text.chars().collect();
+        let mut i = seg.node_index;
+        if i >= src.len() {
+            return Some(seg.loc.clone());
+        }
+        match src[i] {
+            '|' | '>' => {
+                while i < src.len() && src[i] != '\n' {
+                    i += 1;
+                }
+            }
+            '"' | '\'' => i += 1,
+            _ => {}
+        }
+        let mut used = 0usize;
+        let mut chars = piece.char_indices().peekable();
+        // skip leading whitespace of the source
+        while i < src.len() && src[i].is_whitespace() {
+            i += 1;
+        }
+        while let Some((b, c)) = chars.next() {
+            if b >= rel {
+                break;
+            }
+            used = b;
+            if c.is_whitespace() {
+                while matches!(chars.peek(), Some((bb, cc)) if cc.is_whitespace() && *bb < rel) {
+                    chars.next();
+                }
+                while i < src.len() && src[i].is_whitespace() {
+                    i += 1;
+                }
+            } else if i < src.len() && src[i] == c {
+                i += 1;
+            } else {
+                // text does not follow the source (escapes, appended
+                // text): stop at the best position found so far
+                break;
+            }
+        }
+        let _ = used;
+        // line/col of character index i
+        let mut line = 1;
+        let mut col = 1;
+        for &c in &src[..i.min(src.len())] {
+            if c == '\n' {
+                line += 1;
+                col = 1;
+            } else {
+                col += 1;
+            }
+        }
+        Some(Loc {
+            file: seg.loc.file.clone(),
+            line,
+            col,
+        })
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ListDef {
+    pub name: String,
+    pub items: Vec<String>,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug)]
+pub struct MacroDef {
+    pub name: String,
+    pub condition: CondText,
+    pub loc: Loc,
+}
+
+/// Exception `fields`: one field, or a tuple of fields.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExFields {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// A value in an exception's `values`: a scalar or a list.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExValue {
+    Scalar(String),
+    List(Vec<String>),
+}
+
+#[derive(Clone, Debug)]
+pub struct ExceptionDef {
+    pub name: String,
+    pub fields: Option<ExFields>,
+    /// Explicit comps (one, or one per field).
+    pub comps: Option<ExFields>,
+    /// For One fields: flat values. For Many: one row per tuple.
+    pub values: Vec<Vec<ExValue>>,
+    pub loc: Loc,
+}
+
+#[derive(Clone, Debug)]
+pub struct RuleDef {
+    pub name: String,
+    pub condition: CondText,
+    pub output: String,
+    pub desc: String,
+    pub priority: Priority,
+    pub tags: BTreeSet<String>,
+    pub enabled: bool,
+    pub source: String,
+    /// Whether `source` was given explicitly.
+    pub explicit_source: bool,
+    pub exceptions: Vec<ExceptionDef>,
+    pub warn_evttypes: bool,
+    pub skip_if_unknown_filter: bool,
+    pub capture: bool,
+    pub capture_duration: u64,
+    pub loc: Loc,
+}
+
+/// Everything collected from the rules files, in definition order.
+#[derive(Debug, Default)]
+pub struct Collected {
+    pub lists: Vec<ListDef>,
+    pub macros: Vec<MacroDef>,
+    pub rules: Vec<RuleDef>,
+    pub required_engine_version: Option<(u64, u64, u64)>,
+    pub required_plugins: Vec<(String, String)>,
+    pub files: Vec<Arc<SourceFile>>,
+    list_idx: HashMap<String, usize>,
+    macro_idx: HashMap<String, usize>,
+    rule_idx: HashMap<String, usize>,
+}
+
+impl Collected {
+    pub fn list(&self, name: &str) -> Option<&ListDef> {
+        self.list_idx.get(name).map(|&i| &self.lists[i])
+    }
+    pub fn macro_index(&self, name: &str) -> Option<usize> {
+        self.macro_idx.get(name).copied()
+    }
+    pub fn rule(&self, name: &str) -> Option<&RuleDef> {
+        self.rule_idx.get(name).map(|&i| &self.rules[i])
+    }
+}
+
+fn scalar_string(n: &MarkedYaml) -> Option<String> {
+    match &n.data {
+        YamlData::Value(s) => Some(match s {
+            Scalar::Null => String::new(),
+            Scalar::Boolean(b) => b.to_string(),
+            Scalar::Integer(i) => i.to_string(),
+            Scalar::FloatingPoint(f) => f.to_string(),
+            Scalar::String(s) => s.to_string(),
+        }),
+        YamlData::Representation(s, _, _) => Some(s.to_string()),
+        YamlData::Tagged(_, inner) => scalar_string(inner),
+        _ => None,
+    }
+}
+
+fn kind_name(n: &MarkedYaml) -> &'static str {
+    match &n.data {
+        YamlData::Value(_) | YamlData::Representation(..) => "scalar",
+        YamlData::Sequence(_) => "sequence",
+        YamlData::Mapping(_) => "mapping",
+        YamlData::Alias(_) => "alias",
+        YamlData::Tagged(..) => "tagged",
+        YamlData::BadValue => "bad value",
+    }
+}
+
+struct Ctx<'c> {
+    src: Arc<SourceFile>,
+    diags: &'c mut Diags,
+}
+
+impl Ctx<'_> {
+    fn loc(&self, n: &MarkedYaml) -> Loc {
+        Loc {
+            file: self.src.name.clone(),
+            line: n.span.start.line(),
+            col: n.span.start.col() + 1,
+        }
+    }
+}
+
+/// An item's map, with helpers that report errors at the right node.
+struct Item<'n> {
+    node: &'n MarkedYaml<'n>,
+    entries: Vec<(String, &'n MarkedYaml<'n>, &'n MarkedYaml<'n>)>,
+}
+
+impl<'n> Item<'n> {
+    fn get(&self, k: &str) -> Option<&'n MarkedYaml<'n>> {
+        self.entries.iter().find(|e| e.0 == k).map(|e| e.2)
+    }
+    fn has(&self, k: &str) -> bool {
+        self.get(k).is_some()
+    }
+    fn key_node(&self, k: &str) -> Option<&'n MarkedYaml<'n>> {
+        self.entries.iter().find(|e| e.0 == k).map(|e| e.1)
+    }
+}
+
+/// Loads rules files in order into a [`Collected`].
+pub struct Loader {
+    pub collected: Collected,
+    pub diags: Diags,
+}
+
+impl Default for Loader {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn parse_semver(s: &str) -> Option<(u64, u64, u64)> {
+    let s = s.trim();
+    let core = s.split(['-', '+']).next()?;
+    let mut it = core.split('.');
+    let a = it.next()?.parse().ok()?;
+    let b = it.next()?.parse().ok()?;
+    let c = it.next()?.parse().ok()?;
+    if it.next().is_some() {
+        return None;
+    }
+    Some((a, b, c))
+}
+
+impl Loader {
+    pub fn new() -> Loader {
+        Loader {
+            collected: Collected::default(),
+            diags: Diags::default(),
+        }
+    }
+
+    /// Load one file from disk. I/O errors become diagnostics.
+    pub fn load_file(&mut self, path: &std::path::Path) {
+        let name: Arc<str> = path.display().to_string().into();
+        match std::fs::read(path) {
+            Ok(b) => match String::from_utf8(b) {
+                Ok(t) => self.load_str(&name, t),
+                Err(e) => self.diags.error(
+                    "LOAD_ERR_FILE_READ",
+                    Some(Loc {
+                        file: name,
+                        line: 1,
+                        col: 1,
+                    }),
+                    None,
+                    format!("file is not valid UTF-8: {e}"),
+                ),
+            },
+            Err(e) => self.diags.error(
+                "LOAD_ERR_FILE_READ",
+                Some(Loc {
+                    file: name,
+                    line: 0,
+                    col: 0,
+                }),
+                None,
+                format!("cannot read rules file: {e}"),
+            ),
+        }
+    }
+
+    /// Load rules from a string (named `name` in diagnostics).
+    pub fn load_str(&mut self, name: &str, text: String) {
+        let src = Arc::new(SourceFile {
+            name: name.into(),
+            text,
+        });
+        self.collected.files.push(src.clone());
+        let docs = match MarkedYaml::load_from_str(&src.text) {
+            Ok(d) => d,
+            Err(e) => {
+                let m = e.marker();
+                self.diags.error(
+                    "LOAD_ERR_YAML_PARSE",
+                    Some(Loc {
+                        file: src.name.clone(),
+                        line: m.line(),
+                        col: m.col() + 1,
+                    }),
+                    None,
+                    format!("invalid YAML: {}", e.info()),
+                );
+                return;
+            }
+        };
+        let mut diags = std::mem::take(&mut self.diags);
+        {
+            let mut cx = Ctx {
+                src: src.clone(),
+                diags: &mut diags,
+            };
+            for doc in &docs {
+                match &doc.data {
+                    YamlData::Sequence(items) => {
+                        for it in items {
+                            self.read_item(&mut cx, it);
+                        }
+                    }
+                    YamlData::Value(Scalar::Null) => {}
+                    _ => {
+                        let loc = cx.loc(doc);
+                        cx.diags.error(
+                            "LOAD_ERR_YAML_VALIDATE",
+                            Some(loc),
+                            None,
+                            format!(
+                                "rules content is not yaml array of objects (found a {})",
+                                kind_name(doc)
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        self.diags = diags;
+    }
+
+    fn read_item(&mut self, cx: &mut Ctx, node: &MarkedYaml) {
+        let YamlData::Mapping(m) = &node.data else {
+            let loc = cx.loc(node);
+            cx.diags.error(
+                "LOAD_ERR_YAML_VALIDATE",
+                Some(loc),
+                None,
+                format!("unexpected element type: each element should be a yaml associative array (found a {})", kind_name(node)),
+            );
+            return;
+        };
+        let mut entries = Vec::new();
+        for (k, v) in m.iter() {
+            match scalar_string(k) {
+                Some(s) => entries.push((s, k, v)),
+                None => {
+                    let loc = cx.loc(k);
+                    cx.diags.error(
+                        "LOAD_ERR_YAML_VALIDATE",
+                        Some(loc),
+                        None,
+                        "mapping keys must be scalars",
+                    );
+                    return;
+                }
+            }
+        }
+        let item = Item { node, entries };
+        if item.has("required_engine_version") {
+            self.read_engine_version(cx, &item);
+        } else if item.has("required_plugin_versions") {
+            self.read_plugin_versions(cx, &item);
+        } else if item.has("list") {
+            self.read_list(cx, &item);
+        } else if item.has("macro") {
+            self.read_macro(cx, &item);
+        } else if item.has("rule") {
+            self.read_rule(cx, &item);
+        } else {
+            let loc = cx.loc(node);
+            cx.diags.warn(
+                "LOAD_UNKNOWN_ITEM",
+                Some(loc),
+                None,
+                "Unknown top level item",
+            );
+        }
+    }
+
+    fn warn_unknown_keys(cx: &mut Ctx, item: &Item, allowed: &[&str], what: &str) {
+        for (k, kn, _) in &item.entries {
+            if !allowed.contains(&k.as_str()) {
+                let loc = cx.loc(kn);
+                cx.diags.warn(
+                    "LOAD_UNKNOWN_KEY",
+                    Some(loc),
+                    Some(what.to_string()),
+                    format!("Unexpected key '{k}'"),
+                );
+            }
+        }
+    }
+
+    fn req_string(cx: &mut Ctx, item: &Item, key: &str, what: &str) -> Option<String> {
+        match item.get(key) {
+            None => {
+                let loc = cx.loc(item.node);
+                cx.diags.error(
+                    "LOAD_ERR_YAML_VALIDATE",
+                    Some(loc),
+                    Some(what.to_string()),
+                    format!("Item has no mapping for key '{key}'"),
+                );
+                None
+            }
+            Some(n) => Self::string_of(cx, n, key, what),
+        }
+    }
+
+    fn string_of(cx: &mut Ctx, n: &MarkedYaml, key: &str, what: &str) -> Option<String> {
+        match scalar_string(n) {
+            Some(s) => Some(s),
+            None => {
+                let loc = cx.loc(n);
+                cx.diags.error(
+                    "LOAD_ERR_YAML_VALIDATE",
+                    Some(loc),
+                    Some(what.to_string()),
+                    format!(
+                        "Value for key '{key}' must be a scalar (found a {})",
+                        kind_name(n)
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn bool_of(cx: &mut Ctx, n: &MarkedYaml, key: &str, what: &str) -> Option<bool> {
+        match &n.data {
+            YamlData::Value(Scalar::Boolean(b)) => Some(*b),
+            _ => match scalar_string(n).as_deref() {
+                Some("true") | Some("True") | Some("TRUE") => Some(true),
+                Some("false") | Some("False") | Some("FALSE") => Some(false),
+                _ => {
+                    let loc = cx.loc(n);
+                    cx.diags.error(
+                        "LOAD_ERR_YAML_VALIDATE",
+                        Some(loc),
+                        Some(what.to_string()),
+                        format!("Value for key '{key}' must be a boolean"),
+                    );
+                    None
+                }
+            },
+        }
+    }
+
+    fn string_seq(cx: &mut Ctx, n: &MarkedYaml, key: &str, what: &str) -> Option<Vec<String>> {
+        match &n.data {
+            YamlData::Sequence(v) => {
+                let mut out = Vec::with_capacity(v.len());
+                for e in v {
+                    out.push(Self::string_of(cx, e, key, what)?);
+                }
+                Some(out)
+            }
+            YamlData::Value(Scalar::Null) => Some(Vec::new()),
+            _ => {
+                let loc = cx.loc(n);
+                cx.diags.error(
+                    "LOAD_ERR_YAML_VALIDATE",
+                    Some(loc),
+                    Some(what.to_string()),
+                    format!(
+                        "Value for key '{key}' must be a sequence (found a {})",
+                        kind_name(n)
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// `override:` map -> key -> append(true)/replace(false).
+    fn read_override(
+        cx: &mut Ctx,
+        item: &Item,
+        appendable: &[&str],
+        replaceable: &[&str],
+        what: &str,
+    ) -> Option<Vec<(String, bool)>> {
+        let n = item.get("override")?;
+        let YamlData::Mapping(m) = &n.data else {
+            let loc = cx.loc(n);
+            cx.diags.error(
+                "LOAD_ERR_YAML_VALIDATE",
+                Some(loc),
+                Some(what.into()),
+                "'override' must be a mapping",
+            );
+            return Some(Vec::new());
+        };
+        let mut out = Vec::new();
+        for (k, v) in m.iter() {
+            let (Some(k), Some(v_s)) = (scalar_string(k), scalar_string(v)) else {
+                let loc = cx.loc(k);
+                cx.diags.error(
+                    "LOAD_ERR_YAML_VALIDATE",
+                    Some(loc),
+                    Some(what.into()),
+                    "'override' entries must be scalars",
+                );
+                continue;
+            };
+            let loc = cx.loc(v);
+            match v_s.as_str() {
+                "append" if appendable.contains(&k.as_str()) => out.push((k, true)),
+                "replace" if replaceable.contains(&k.as_str()) => out.push((k, false)),
+                "append" | "replace" => cx.diags.error(
+                    "LOAD_ERR_OVERRIDE",
+                    Some(loc),
+                    Some(what.into()),
+                    format!("Key '{k}' cannot be overridden with '{v_s}'"),
+                ),
+                _ => cx.diags.error(
+                    "LOAD_ERR_OVERRIDE",
+                    Some(loc),
+                    Some(what.into()),
+                    format!("Invalid override operation for key '{k}': '{v_s}' (expected append or replace)"),
+                ),
+            }
+        }
+        out.retain(|(k, _)| {
+            if item.has(k) {
+                true
+            } else {
+                cx.diags.error(
+                    "LOAD_ERR_OVERRIDE",
+                    Some(cx.loc(item.node)),
+                    Some(what.into()),
+                    format!("An override is defined for '{k}' but the item has no key '{k}'"),
+                );
+                false
+            }
+        });
+        Some(out)
+    }
+
+    fn read_engine_version(&mut self, cx: &mut Ctx, item: &Item) {
+        let n = item.get("required_engine_version").unwrap();
+        let loc = cx.loc(n);
+        let v = match &n.data {
+            YamlData::Value(Scalar::Integer(i)) if *i >= 0 => Some((0, *i as u64, 0)),
+            _ => scalar_string(n).and_then(|s| parse_semver(&s)),
+        };
+        let Some(v) = v else {
+            cx.diags.error(
+                "LOAD_ERR_VALIDATE",
+                Some(loc),
+                None,
+                "Value of required_engine_version must be a number or a semver string",
+            );
+            return;
+        };
+        if v.0 != ENGINE_VERSION.0 || v > ENGINE_VERSION {
+            cx.diags.error(
+                "LOAD_ERR_VALIDATE",
+                Some(loc),
+                None,
+                format!(
+                    "Rules require engine version {}.{}.{}, but engine version is {}.{}.{}",
+                    v.0, v.1, v.2, ENGINE_VERSION.0, ENGINE_VERSION.1, ENGINE_VERSION.2
+                ),
+            );
+        }
+        let cur = &mut self.collected.required_engine_version;
+        if cur.is_none_or(|c| v > c) {
+            *cur = Some(v);
+        }
+    }
+
+    fn read_plugin_versions(&mut self, cx: &mut Ctx, item: &Item) {
+        let n = item.get("required_plugin_versions").unwrap();
+        let YamlData::Sequence(seq) = &n.data else {
+            let loc = cx.loc(n);
+            cx.diags.error(
+                "LOAD_ERR_YAML_VALIDATE",
+                Some(loc),
+                None,
+                "required_plugin_versions must be a sequence",
+            );
+            return;
+        };
+        for e in seq {
+            let YamlData::Mapping(m) = &e.data else {
+                let loc = cx.loc(e);
+                cx.diags.error(
+                    "LOAD_ERR_YAML_VALIDATE",
+                    Some(loc),
+                    None,
+                    "plugin version entries must be mappings",
+                );
+                continue;
+            };
+            let get = |k: &str| {
+                m.iter()
+                    .find(|(kk, _)| scalar_string(kk).as_deref() == Some(k))
+                    .map(|(_, v)| v)
+            };
+            let loc = cx.loc(e);
+            let (Some(name), Some(ver)) = (
+                get("name").and_then(scalar_string),
+                get("version").and_then(scalar_string),
+            ) else {
+                cx.diags.error(
+                    "LOAD_ERR_YAML_VALIDATE",
+                    Some(loc),
+                    None,
+                    "plugin version entry needs 'name' and 'version'",
+                );
+                continue;
+            };
+            let mut candidates = vec![(name.clone(), ver.clone())];
+            if let Some(YamlData::Sequence(alts)) = get("alternatives").map(|a| &a.data) {
+                for a in alts {
+                    if let YamlData::Mapping(am) = &a.data {
+                        let g = |k: &str| {
+                            am.iter()
+                                .find(|(kk, _)| scalar_string(kk).as_deref() == Some(k))
+                                .and_then(|(_, v)| scalar_string(v))
+                        };
+                        if let (Some(n2), Some(v2)) = (g("name"), g("version")) {
+                            if candidates.iter().any(|c| c.0 == n2) {
+                                cx.diags.error(
+                                    "LOAD_ERR_VALIDATE",
+                                    Some(cx.loc(a)),
+                                    None,
+                                    format!("Multiple definitions of plugin '{n2}' in one entry"),
+                                );
+                            }
+                            candidates.push((n2, v2));
+                        }
+                    }
+                }
+            }
+            let mut satisfied = false;
+            for (cn, cv) in &candidates {
+                let Some(req) = parse_semver(cv) else {
+                    cx.diags.error(
+                        "LOAD_ERR_VALIDATE",
+                        Some(loc.clone()),
+                        None,
+                        format!("Invalid version '{cv}' for plugin '{cn}'"),
+                    );
+                    satisfied = true;
+                    break;
+                };
+                if let Some((_, have)) = BUILTIN_PLUGINS.iter().find(|(b, _)| b == cn) {
+                    let have = parse_semver(have).unwrap();
+                    if have.0 == req.0 && have >= req {
+                        satisfied = true;
+                    } else {
+                        // We emulate the plugin offline: a newer requirement is a warning.
+                        cx.diags.warn(
+                            "LOAD_PLUGIN_VERSION",
+                            Some(loc.clone()),
+                            None,
+                            format!("Rules require plugin '{cn}' version {cv}; the offline emulation provides {}.{}.{}", have.0, have.1, have.2),
+                        );
+                        satisfied = true;
+                    }
+                    break;
+                }
+            }
+            if !satisfied {
+                cx.diags.error(
+                    "LOAD_ERR_VALIDATE",
+                    Some(loc),
+                    None,
+                    format!("Plugin '{name}' required by this rules file is not loaded (sysreplay only provides: {})",
+                        BUILTIN_PLUGINS.iter().map(|p| p.0).collect::<Vec<_>>().join(", ")),
+                );
+            }
+            self.collected.required_plugins.push((name, ver));
+        }
+    }
+
+    fn read_list(&mut self, cx: &mut Ctx, item: &Item) {
+        let Some(name) = Self::req_string(cx, item, "list", "list") else {
+            return;
+        };
+        let what = format!("list '{name}'");
+        let loc = cx.loc(item.node);
+        Self::warn_unknown_keys(cx, item, &["list", "items", "append", "override"], &what);
+        if !valid_list_name(&name) {
+            cx.diags.warn("LOAD_INVALID_LIST_NAME", Some(loc.clone()), Some(what.clone()), "List has an invalid name. List names should match a regular expression: [^()\"'[:space:]=,]+");
+        }
+        let Some(items_n) = item.get("items") else {
+            cx.diags.error(
+                "LOAD_ERR_YAML_VALIDATE",
+                Some(loc),
+                Some(what),
+                "Item has no mapping for key 'items'",
+            );
+            return;
+        };
+        let Some(items) = Self::string_seq(cx, items_n, "items", &what) else {
+            return;
+        };
+        let append_flag = match item.get("append") {
+            Some(n) => Self::bool_of(cx, n, "append", &what).unwrap_or(false),
+            None => false,
+        };
+        let ov = Self::read_override(cx, item, &["items"], &["items"], &what).unwrap_or_default();
+        if append_flag && item.has("override") {
+            cx.diags.error(
+                "LOAD_ERR_OVERRIDE_APPEND",
+                Some(loc),
+                Some(what),
+                "Keys 'override' and 'append: true' cannot be used together",
+            );
+            return;
+        }
+        let c = &mut self.collected;
+        let existing = c.list_idx.get(&name).copied();
+        let mode = if append_flag {
+            cx.diags.warn(
+                "LOAD_DEPRECATED_ITEM",
+                Some(loc.clone()),
+                Some(what.clone()),
+                "The 'append' key is deprecated; use 'override'",
+            );
+            Some(true)
+        } else {
+            ov.iter().find(|o| o.0 == "items").map(|o| o.1)
+        };
+        match (mode, existing) {
+            (Some(app), Some(i)) => {
+                if app {
+                    c.lists[i].items.extend(items);
+                } else {
+                    c.lists[i].items = items;
+                }
+            }
+            (Some(_), None) => {
+                cx.diags.error(
+                    "LOAD_ERR_VALIDATE",
+                    Some(loc),
+                    Some(what),
+                    "List has 'append' key or an override, but no list by that name already exists",
+                );
+            }
+            (None, Some(i)) => {
+                c.lists[i].items = items;
+                c.lists[i].loc = loc;
+            }
+            (None, None) => {
+                c.list_idx.insert(name.clone(), c.lists.len());
+                c.lists.push(ListDef { name, items, loc });
+            }
+        }
+    }
+
+    fn read_macro(&mut self, cx: &mut Ctx, item: &Item) {
+        let Some(name) = Self::req_string(cx, item, "macro", "macro") else {
+            return;
+        };
+        let what = format!("macro '{name}'");
+        let loc = cx.loc(item.node);
+        Self::warn_unknown_keys(
+            cx,
+            item,
+            &["macro", "condition", "append", "override"],
+            &what,
+        );
+        if !valid_macro_name(&name) {
+            cx.diags.warn("LOAD_INVALID_MACRO_NAME", Some(loc.clone()), Some(what.clone()), "Macro has an invalid name. Macro names should match a regular expression: [a-zA-Z]+[a-zA-Z0-9_]*");
+        }
+        let Some(cond) = Self::req_string(cx, item, "condition", &what) else {
+            return;
+        };
+        let cn = item.get("condition").unwrap();
+        let cond = CondText::from_node(cond, &cx.src, cn, cx.loc(cn));
+        let append_flag = match item.get("append") {
+            Some(n) => Self::bool_of(cx, n, "append", &what).unwrap_or(false),
+            None => false,
+        };
+        let ov = Self::read_override(cx, item, &["condition"], &["condition"], &what)
+            .unwrap_or_default();
+        if append_flag && item.has("override") {
+            cx.diags.error(
+                "LOAD_ERR_OVERRIDE_APPEND",
+                Some(loc),
+                Some(what),
+                "Keys 'override' and 'append: true' cannot be used together",
+            );
+            return;
+        }
+        let mode = if append_flag {
+            cx.diags.warn(
+                "LOAD_DEPRECATED_ITEM",
+                Some(loc.clone()),
+                Some(what.clone()),
+                "The 'append' key is deprecated; use 'override'",
+            );
+            Some(true)
+        } else {
+            ov.iter().find(|o| o.0 == "condition").map(|o| o.1)
+        };
+        let c = &mut self.collected;
+        let existing = c.macro_idx.get(&name).copied();
+        match (mode, existing) {
+            (Some(true), Some(i)) => c.macros[i].condition.append(cond),
+            (Some(false), Some(i)) => c.macros[i].condition = cond,
+            (Some(_), None) => cx.diags.error(
+                "LOAD_ERR_VALIDATE",
+                Some(loc),
+                Some(what),
+                "Macro has 'append' key or an override, but no macro by that name already exists",
+            ),
+            (None, Some(i)) => {
+                c.macros[i].condition = cond;
+                c.macros[i].loc = loc;
+            }
+            (None, None) => {
+                c.macro_idx.insert(name.clone(), c.macros.len());
+                c.macros.push(MacroDef {
+                    name,
+                    condition: cond,
+                    loc,
+                });
+            }
+        }
+    }
+
+    fn read_exceptions(cx: &mut Ctx, n: &MarkedYaml, what: &str) -> Option<Vec<ExceptionDef>> {
+        let YamlData::Sequence(seq) = &n.data else {
+            if matches!(n.data, YamlData::Value(Scalar::Null)) {
+                return Some(Vec::new());
+            }
+            let loc = cx.loc(n);
+            cx.diags.error(
+                "LOAD_ERR_YAML_VALIDATE",
+                Some(loc),
+                Some(what.into()),
+                "'exceptions' must be a sequence",
+            );
+            return None;
+        };
+        let mut out = Vec::new();
+        for e in seq {
+            let loc = cx.loc(e);
+            let YamlData::Mapping(m) = &e.data else {
+                cx.diags.error(
+                    "LOAD_ERR_YAML_VALIDATE",
+                    Some(loc),
+                    Some(what.into()),
+                    "each exception must be a mapping",
+                );
+                return None;
+            };
+            let get = |k: &str| {
+                m.iter()
+                    .find(|(kk, _)| scalar_string(kk).as_deref() == Some(k))
+                    .map(|(_, v)| v)
+            };
+            for (k, _) in m.iter() {
+                let ks = scalar_string(k).unwrap_or_default();
+                if !["name", "fields", "comps", "values"].contains(&ks.as_str()) {
+                    let l = cx.loc(k);
+                    cx.diags.warn(
+                        "LOAD_UNKNOWN_KEY",
+                        Some(l),
+                        Some(what.into()),
+                        format!("Unexpected key '{ks}' in exception"),
+                    );
+                }
+            }
+            let Some(name) = get("name").and_then(scalar_string) else {
+                cx.diags.error(
+                    "LOAD_ERR_YAML_VALIDATE",
+                    Some(loc),
+                    Some(what.into()),
+                    "Item has no mapping for key 'name' in exception",
+                );
+                return None;
+            };
+            let exf = |n: &MarkedYaml| -> Option<ExFields> {
+                match &n.data {
+                    YamlData::Sequence(v) => {
+                        Some(ExFields::Many(v.iter().filter_map(scalar_string).collect()))
+                    }
+                    _ => scalar_string(n).map(ExFields::One),
+                }
+            };
+            let fields = get("fields").and_then(exf);
+            let comps = get("comps").and_then(exf);
+            let mut values = Vec::new();
+            if let Some(vn) = get("values") {
+                match &vn.data {
+                    YamlData::Sequence(rows) => {
+                        for r in rows {
+                            match &r.data {
+                                YamlData::Sequence(cells) => {
+                                    let mut row = Vec::new();
+                                    for c in cells {
+                                        match &c.data {
+                                            YamlData::Sequence(l) => row.push(ExValue::List(
+                                                l.iter().filter_map(scalar_string).collect(),
+                                            )),
+                                            _ => row.push(ExValue::Scalar(
+                                                scalar_string(c).unwrap_or_default(),
+                                            )),
+                                        }
+                                    }
+                                    values.push(row);
+                                }
+                                _ => values.push(vec![ExValue::Scalar(
+                                    scalar_string(r).unwrap_or_default(),
+                                )]),
+                            }
+                        }
+                    }
+                    YamlData::Value(Scalar::Null) => {}
+                    _ => {
+                        let l = cx.loc(vn);
+                        cx.diags.error(
+                            "LOAD_ERR_YAML_VALIDATE",
+                            Some(l),
+                            Some(what.into()),
+                            "exception 'values' must be a sequence",
+                        );
+                        return None;
+                    }
+                }
+            }
+            out.push(ExceptionDef {
+                name,
+                fields,
+                comps,
+                values,
+                loc,
+            });
+        }
+        Some(out)
+    }
+
+    fn read_rule(&mut self, cx: &mut Ctx, item: &Item) {
+        let Some(name) = Self::req_string(cx, item, "rule", "rule") else {
+            return;
+        };
+        let what = format!("rule '{name}'");
+        let loc = cx.loc(item.node);
+        const KEYS: &[&str] = &[
+            "rule",
+            "condition",
+            "output",
+            "desc",
+            "priority",
+            "tags",
+            "enabled",
+            "source",
+            "exceptions",
+            "append",
+            "override",
+            "skip-if-unknown-filter",
+            "warn_evttypes",
+            "capture",
+            "capture_duration",
+        ];
+        Self::warn_unknown_keys(cx, item, KEYS, &what);
+        let append_flag = match item.get("append") {
+            Some(n) => Self::bool_of(cx, n, "append", &what).unwrap_or(false),
+            None => false,
+        };
+        if append_flag && item.has("override") {
+            cx.diags.error(
+                "LOAD_ERR_OVERRIDE_APPEND",
+                Some(loc),
+                Some(what),
+                "Keys 'override' and 'append: true' cannot be used together",
+            );
+            return;
+        }
+        let source = match item.get("source") {
+            Some(n) => Self::string_of(cx, n, "source", &what),
+            None => None,
+        };
+        let existing = self.collected.rule_idx.get(&name).copied();
+        if let (Some(s), Some(i)) = (&source, existing) {
+            let prev = &self.collected.rules[i];
+            if prev.explicit_source && &prev.source != s {
+                cx.diags.error(
+                    "LOAD_ERR_VALIDATE",
+                    Some(loc),
+                    Some(what),
+                    format!(
+                        "Rule redefined with a different source ('{s}' vs '{}')",
+                        prev.source
+                    ),
+                );
+                return;
+            }
+        }
+
+        let cond_of = |cx: &mut Ctx, n: &MarkedYaml| -> Option<CondText> {
+            let s = Self::string_of(cx, n, "condition", &what)?;
+            let l = cx.loc(n);
+            Some(CondText::from_node(s, &cx.src, n, l))
+        };
+
+        if append_flag {
+            cx.diags.warn(
+                "LOAD_DEPRECATED_ITEM",
+                Some(loc.clone()),
+                Some(what.clone()),
+                "The 'append' key is deprecated; use 'override'",
+            );
+            let Some(i) = existing else {
+                cx.diags.error(
+                    "LOAD_ERR_VALIDATE",
+                    Some(loc),
+                    Some(what),
+                    "Rule has 'append' key but no rule by that name already exists",
+                );
+                return;
+            };
+            if !item.has("condition") && !item.has("exceptions") {
+                cx.diags.error(
+                    "LOAD_ERR_VALIDATE",
+                    Some(loc),
+                    Some(what),
+                    "Appended rule must have exceptions or condition property",
+                );
+                return;
+            }
+            if let Some(n) = item.get("condition") {
+                if let Some(c) = cond_of(cx, n) {
+                    self.collected.rules[i].condition.append(c);
+                }
+            }
+            if let Some(n) = item.get("exceptions") {
+                if let Some(ex) = Self::read_exceptions(cx, n, &what) {
+                    merge_exceptions(&mut self.collected.rules[i].exceptions, ex);
+                }
+            }
+            return;
+        }
+
+        if item.has("override") {
+            const APP: &[&str] = &["condition", "output", "desc", "tags", "exceptions"];
+            const REP: &[&str] = &[
+                "condition",
+                "output",
+                "desc",
+                "priority",
+                "capture",
+                "capture_duration",
+                "tags",
+                "exceptions",
+                "enabled",
+                "warn_evttypes",
+                "skip-if-unknown-filter",
+            ];
+            let ov = Self::read_override(cx, item, APP, REP, &what).unwrap_or_default();
+            for (k, kn, _) in &item.entries {
+                if k != "rule" && k != "override" && !ov.iter().any(|o| &o.0 == k) {
+                    let l = cx.loc(kn);
+                    cx.diags.error(
+                        "LOAD_ERR_OVERRIDE",
+                        Some(l),
+                        Some(what.clone()),
+                        format!("Unexpected key '{k}': no corresponding entry under 'override' is defined."),
+                    );
+                    return;
+                }
+            }
+            let Some(i) = existing else {
+                cx.diags.error(
+                    "LOAD_ERR_VALIDATE",
+                    Some(loc),
+                    Some(what),
+                    "Rule has an override but no rule by that name already exists",
+                );
+                return;
+            };
+            for (k, app) in ov {
+                let n = item.get(&k).unwrap();
+                match k.as_str() {
+                    "condition" => {
+                        if let Some(c) = cond_of(cx, n) {
+                            let r = &mut self.collected.rules[i];
+                            if app {
+                                r.condition.append(c)
+                            } else {
+                                r.condition = c
+                            }
+                        }
+                    }
+                    "output" | "desc" => {
+                        if let Some(s) = Self::string_of(cx, n, &k, &what) {
+                            let r = &mut self.collected.rules[i];
+                            let t = if k == "output" {
+                                &mut r.output
+                            } else {
+                                &mut r.desc
+                            };
+                            if app {
+                                t.push(' ');
+                                t.push_str(&s);
+                            } else {
+                                *t = s;
+                            }
+                            if k == "output" {
+                                r.output = r.output.trim().to_string();
+                            }
+                        }
+                    }
+                    "tags" => {
+                        if let Some(t) = Self::string_seq(cx, n, "tags", &what) {
+                            let r = &mut self.collected.rules[i];
+                            if !app {
+                                r.tags.clear();
+                            }
+                            r.tags.extend(t);
+                        }
+                    }
+                    "exceptions" => {
+                        if let Some(ex) = Self::read_exceptions(cx, n, &what) {
+                            let r = &mut self.collected.rules[i];
+                            if app {
+                                merge_exceptions(&mut r.exceptions, ex);
+                            } else {
+                                r.exceptions = ex;
+                            }
+                        }
+                    }
+                    "priority" => {
+                        if let Some(p) = Self::priority_of(cx, n, &what) {
+                            self.collected.rules[i].priority = p;
+                        }
+                    }
+                    "enabled" | "warn_evttypes" | "skip-if-unknown-filter" | "capture" => {
+                        if let Some(b) = Self::bool_of(cx, n, &k, &what) {
+                            let r = &mut self.collected.rules[i];
+                            match k.as_str() {
+                                "enabled" => r.enabled = b,
+                                "warn_evttypes" => r.warn_evttypes = b,
+                                "capture" => r.capture = b,
+                                _ => r.skip_if_unknown_filter = b,
+                            }
+                        }
+                    }
+                    "capture_duration" => {
+                        if let Some(s) = Self::string_of(cx, n, &k, &what) {
+                            self.collected.rules[i].capture_duration = s.parse().unwrap_or(0);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            return;
+        }
+
+        // Enabled-only toggle (deprecated form).
+        let defining = ["condition", "output", "desc", "priority"]
+            .iter()
+            .any(|k| item.has(k));
+        if !defining && item.has("enabled") {
+            cx.diags.warn(
+                "LOAD_DEPRECATED_ITEM",
+                Some(loc.clone()),
+                Some(what.clone()),
+                "The rule only sets 'enabled'; use 'override: {enabled: replace}'",
+            );
+            let Some(i) = existing else {
+                cx.diags.error(
+                    "LOAD_ERR_VALIDATE",
+                    Some(loc),
+                    Some(what),
+                    "Rule has 'enabled' key but no rule by that name already exists",
+                );
+                return;
+            };
+            if let Some(b) = Self::bool_of(cx, item.get("enabled").unwrap(), "enabled", &what) {
+                self.collected.rules[i].enabled = b;
+            }
+            return;
+        }
+
+        // A full definition.
+        let mut ok = true;
+        for k in ["condition", "output", "desc", "priority"] {
+            if !item.has(k) {
+                cx.diags.error(
+                    "LOAD_ERR_YAML_VALIDATE",
+                    Some(loc.clone()),
+                    Some(what.clone()),
+                    format!("Item has no mapping for key '{k}'"),
+                );
+                ok = false;
+            }
+        }
+        if !ok {
+            return;
+        }
+        let Some(condition) = cond_of(cx, item.get("condition").unwrap()) else {
+            return;
+        };
+        let Some(output) = Self::string_of(cx, item.get("output").unwrap(), "output", &what) else {
+            return;
+        };
+        let Some(desc) = Self::string_of(cx, item.get("desc").unwrap(), "desc", &what) else {
+            return;
+        };
+        let Some(priority) = Self::priority_of(cx, item.get("priority").unwrap(), &what) else {
+            return;
+        };
+        let tags = match item.get("tags") {
+            Some(n) => match Self::string_seq(cx, n, "tags", &what) {
+                Some(t) => t.into_iter().collect(),
+                None => return,
+            },
+            None => BTreeSet::new(),
+        };
+        let mut b = |k: &str, d: bool| match item.get(k) {
+            Some(n) => Self::bool_of(cx, n, k, &what).unwrap_or(d),
+            None => d,
+        };
+        let enabled = b("enabled", true);
+        let warn_evttypes = b("warn_evttypes", true);
+        let skip = b("skip-if-unknown-filter", false);
+        let capture = b("capture", false);
+        let capture_duration = item
+            .get("capture_duration")
+            .and_then(scalar_string)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let exceptions = match item.get("exceptions") {
+            Some(n) => match Self::read_exceptions(cx, n, &what) {
+                Some(e) => e,
+                None => return,
+            },
+            None => Vec::new(),
+        };
+        let _ = item.key_node("rule");
+        let rule = RuleDef {
+            name: name.clone(),
+            condition,
+            output: output.trim().to_string(),
+            desc,
+            priority,
+            tags,
+            enabled,
+            explicit_source: source.is_some(),
+            source: source.unwrap_or_else(|| "syscall".to_string()),
+            exceptions,
+            warn_evttypes,
+            skip_if_unknown_filter: skip,
+            capture,
+            capture_duration,
+            loc,
+        };
+        let c = &mut self.collected;
+        match existing {
+            Some(i) => c.rules[i] = rule,
+            None => {
+                c.rule_idx.insert(name, c.rules.len());
+                c.rules.push(rule);
+            }
+        }
+    }
+
+    fn priority_of(cx: &mut Ctx, n: &MarkedYaml, what: &str) -> Option<Priority> {
+        let s = Self::string_of(cx, n, "priority", what)?;
+        match Priority::parse(&s) {
+            Some(p) => Some(p),
+            None => {
+                let loc = cx.loc(n);
+                cx.diags.error(
+                    "LOAD_ERR_VALIDATE",
+                    Some(loc),
+                    Some(what.into()),
+                    format!("Invalid priority '{s}'"),
+                );
+                None
+            }
+        }
+    }
+}
+
+fn merge_exceptions(into: &mut Vec<ExceptionDef>, new: Vec<ExceptionDef>) {
+    for e in new {
+        match into.iter_mut().find(|x| x.name == e.name) {
+            Some(x) => x.values.extend(e.values),
+            None => into.push(e),
+        }
+    }
+}
+
+fn valid_list_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes().all(|c| {
+            !(c.is_ascii_whitespace() || matches!(c, b'(' | b')' | b'"' | b'\'' | b'=' | b','))
+        })
+}
+
+fn valid_macro_name(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b[0].is_ascii_alphabetic()
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(t: &str) -> Loader {
+        let mut l = Loader::new();
+        l.load_str("t.yaml", t.to_string());
+        l
+    }
+
+    #[test]
+    fn lists_macros_rules_and_positions() {
+        let l = load(
+            "- list: a\n  items: [x, 'y z', 22]\n- macro: m\n  condition: proc.name in (a)\n- rule: R\n  desc: d\n  condition: >\n    m and\n    fd.num >= 0\n  output: hi %proc.name\n  priority: warning\n  tags: [t1, t2]\n",
+        );
+        assert!(!l.diags.has_errors(), "{:?}", l.diags);
+        let c = &l.collected;
+        assert_eq!(c.list("a").unwrap().items, vec!["x", "y z", "22"]);
+        let r = c.rule("R").unwrap();
+        assert_eq!(r.priority, Priority::Warning);
+        assert_eq!(r.loc.line, 5);
+        assert_eq!(r.loc.col, 3);
+        assert!(r.tags.contains("t2"));
+        // offset of "fd.num" maps to line 9 col 5
+        let off = r.condition.text.find("fd.num").unwrap();
+        let loc = r.condition.locate(off).unwrap();
+        assert_eq!((loc.line, loc.col), (9, 5));
+    }
+
+    #[test]
+    fn append_and_override() {
+        let l = load(
+            "- list: a\n  items: [x]\n- list: a\n  items: [y]\n  override:\n    items: append\n- macro: m\n  condition: evt.num=0\n- macro: m\n  condition: or evt.num=1\n  append: true\n- rule: R\n  desc: d\n  condition: evt.type=open\n  output: o\n  priority: INFO\n- rule: R\n  condition: and fd.num=1\n  priority: ERROR\n  override:\n    condition: append\n    priority: replace\n- rule: R\n  enabled: false\n",
+        );
+        assert!(!l.diags.has_errors(), "{:#?}", l.diags);
+        let c = &l.collected;
+        assert_eq!(c.list("a").unwrap().items, vec!["x", "y"]);
+        assert_eq!(c.macros[0].condition.text, "evt.num=0 or evt.num=1");
+        let r = c.rule("R").unwrap();
+        assert_eq!(r.condition.text, "evt.type=open and fd.num=1");
+        assert_eq!(r.priority, Priority::Error);
+        assert!(!r.enabled);
+        assert!(l.diags.warnings().any(|w| w.code == "LOAD_DEPRECATED_ITEM"));
+    }
+
+    #[test]
+    fn errors_not_panics() {
+        for bad in [
+            "- rule: R\n  desc: d\n",
+            "- list: a\n  items: x\n",
+            "not yaml: [",
+            "key: value\n",
+            "- [1, 2]\n",
+            "- rule: R\n  condition: a\n  output: o\n  desc: d\n  priority: loud\n",
+            "- rule: X\n  condition: a\n  override:\n    condition: append\n",
+            "- macro: m\n  condition: a\n  append: true\n",
+            "- rule: R\n  condition: a\n  output: o\n  desc: d\n  priority: info\n  override:\n    output: replace\n",
+            "- required_engine_version: 9.0.0\n",
+            "- required_plugin_versions:\n  - name: k8saudit\n    version: 0.1.0\n",
+        ] {
+            let l = load(bad);
+            assert!(l.diags.has_errors(), "no error for {bad:?}");
+            for d in l.diags.errors() {
+                let loc = d.loc.as_ref().expect("error has a location");
+                assert_eq!(&*loc.file, "t.yaml");
+                assert!(loc.line >= 1, "{d}");
+            }
+        }
+    }
+
+    #[test]
+    fn exceptions_and_versions() {
+        let l = load(
+            "- required_engine_version: 0.57.0\n- required_plugin_versions:\n  - name: container\n    version: 0.4.0\n- rule: R\n  desc: d\n  condition: evt.type=open\n  output: o\n  priority: info\n  exceptions:\n  - name: e1\n    fields: [proc.name, fd.name]\n    values:\n    - [bash, /etc/x]\n  - name: e2\n    fields: proc.name\n    values: [a, b]\n- rule: R\n  exceptions:\n  - name: e2\n    values: [c]\n  override:\n    exceptions: append\n",
+        );
+        assert!(!l.diags.has_errors(), "{:#?}", l.diags);
+        let r = l.collected.rule("R").unwrap();
+        assert_eq!(r.exceptions.len(), 2);
+        assert_eq!(r.exceptions[1].values.len(), 3);
+        assert_eq!(l.collected.required_engine_version, Some((0, 57, 0)));
+    }
+}
