@@ -13,7 +13,9 @@ pub mod event;
 pub mod meta;
 pub mod reader;
 pub mod record;
+pub mod summary;
 pub mod syscalls;
+pub mod timefmt;
 pub mod writer;
 
 pub use error::TraceError;
