@@ -8,6 +8,7 @@
 
 pub mod block;
 pub mod container;
+pub mod decode;
 pub mod error;
 pub mod event;
 pub mod meta;
