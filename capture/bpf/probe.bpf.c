@@ -1,0 +1,770 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * sysreplay kernel probe.
+ *
+ * One record per selected syscall, written at sys_exit with the arguments
+ * taken from the saved user registers (x86_64 ABI); execve/execveat also have
+ * a small enter program that saves the filename and argv (gone after a
+ * successful exec) in a per-thread map until the exit. Process lifecycle
+ * records come from sched_process_fork/exec/exit.
+ *
+ * Records go into one BPF ring buffer per group of `cpus_per_ring` CPUs (an
+ * array of ring buffers created by user space), submitted without wakeups:
+ * user space drains on a timer. Per-CPU counters count every event seen
+ * (before the reserve, like Falco) and every failed reserve, by Falco's drop
+ * category.
+ *
+ * Record layout: format/include/sysreplay_record.h.
+ */
+#include "sr_kernel.h"
+#include "../../format/include/sysreplay_record.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* ---- configuration, set by the loader before load (frozen .rodata) ---- */
+
+/* Per syscall number: 0 = not selected; else SR_CFG_SELECTED | category. */
+#define SR_NSYSCALLS 512
+#define SR_CFG_SELECTED 0x80
+#define SR_CFG_CAT_MASK 0x0f
+#define SR_CFG_CAT_NONE 0x0f
+const volatile __u8 sc_cfg[SR_NSYSCALLS] = {};
+const volatile __u32 self_tgid = 0;      /* the recorder itself is not recorded */
+const volatile __u32 cpus_per_ring = 1;  /* CPUs sharing one ring buffer */
+const volatile __u32 snaplen = 80;       /* bytes captured of I/O buffers */
+const volatile __u32 capture_env = 0;    /* 1 = ENV item on exec records */
+
+/* ---- maps ---- */
+
+struct ring_tmpl {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096); /* template only: user space creates the real rings */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1); /* set by the loader: one slot per ring */
+	__type(key, __u32);
+	__array(values, struct ring_tmpl);
+} rings SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sr_cpu_counters);
+} counters SEC(".maps");
+
+/* Scratch space to build variable-size records (one per CPU). */
+#define HALF 16384
+#define AUX_SIZE (2 * HALF)
+struct aux {
+	__u8 b[AUX_SIZE];
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct aux);
+} auxmap SEC(".maps");
+
+/* What execve/execveat enter saved for the exit: raw args + ready-made items. */
+#define PATH_MAX_CAP 4096
+#define ARGV_CAP 4096
+#define EXEC_DATA (3 * (PATH_MAX_CAP + 4) + 64)
+struct exec_save {
+	__u64 args[6];
+	__u32 len; /* bytes of items in data */
+	__u32 pad;
+	__u8 data[EXEC_DATA];
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);
+	__type(value, struct exec_save);
+} exec_args SEC(".maps");
+
+/* ---- helpers ---- */
+
+#define TS_COMPAT 0x0002
+#define MAX_ARGS 64
+
+static __always_inline struct sr_cpu_counters *get_counters(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&counters, &zero);
+}
+
+static __always_inline struct aux *get_aux(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&auxmap, &zero);
+}
+
+static __always_inline void *get_ring(void)
+{
+	__u32 idx = bpf_get_smp_processor_id() / cpus_per_ring;
+	return bpf_map_lookup_elem(&rings, &idx);
+}
+
+static __always_inline void count_drop(struct sr_cpu_counters *c, __u32 cat)
+{
+	if (!c)
+		return;
+	c->n_drops++;
+	if (cat >= SR_DROP_NCATEGORIES) {
+		c->n_drops_other++;
+		return;
+	}
+	barrier_var(cat); /* keep the bounds check before the address computation */
+	c->n_drops_cat[cat]++;
+}
+
+static __always_inline void fill_hdr(struct sr_record *r, __u64 pid_tgid, __u16 kind, __u16 nr)
+{
+	r->ts_ns = bpf_ktime_get_boot_ns();
+	r->tid = (__u32)pid_tgid;
+	r->pid = pid_tgid >> 32;
+	r->kind = kind;
+	r->cpu = bpf_get_smp_processor_id();
+	r->nr = nr;
+	r->data_len = 0;
+	r->ret = 0;
+}
+
+/* Send the record built in aux (header + items up to `off`). */
+static __always_inline void submit_aux(struct sr_cpu_counters *c, struct aux *a, __u32 off,
+				       __u32 cat)
+{
+	struct sr_record *r = (void *)a->b;
+	void *ring;
+
+	if (off > AUX_SIZE)
+		off = AUX_SIZE;
+	if (off < sizeof(*r))
+		off = sizeof(*r);
+	r->data_len = off - sizeof(*r);
+	if (c)
+		c->n_evts++;
+	ring = get_ring();
+	if (!ring || bpf_ringbuf_output(ring, a->b, off, BPF_RB_NO_WAKEUP))
+		count_drop(c, cat);
+}
+
+/* Item: a NUL-terminated user string (kept with its NUL). */
+static __always_inline __u32 put_ustr(struct aux *a, __u32 off, __u8 tag, const void *p)
+{
+	struct sr_item_hdr *h;
+	long n = -1;
+
+	if (off >= HALF)
+		return off;
+	off &= HALF - 1;
+	h = (void *)&a->b[off];
+	if (p)
+		n = bpf_probe_read_user_str(&a->b[off + 4], PATH_MAX_CAP, p);
+	h->tag = tag;
+	if (n <= 0) {
+		h->flags = SR_ITEM_FAULT;
+		h->len = 0;
+		return off + 4;
+	}
+	h->flags = n >= PATH_MAX_CAP ? SR_ITEM_TRUNCATED : 0;
+	h->len = n;
+	return off + 4 + (__u32)n;
+}
+
+/* Item: `len` bytes of user memory, cut at `cap` (<= PATH_MAX_CAP). */
+static __always_inline __u32 put_ubuf(struct aux *a, __u32 off, __u8 tag, const void *p, __u64 len,
+				      __u32 cap)
+{
+	struct sr_item_hdr *h;
+	__u32 n;
+	__u8 flags = 0;
+
+	if (off >= HALF)
+		return off;
+	off &= HALF - 1;
+	h = (void *)&a->b[off];
+	if (cap > PATH_MAX_CAP)
+		cap = PATH_MAX_CAP;
+	if (len > cap) {
+		len = cap;
+		flags = SR_ITEM_TRUNCATED;
+	}
+	n = len;
+	if (n > PATH_MAX_CAP)
+		n = PATH_MAX_CAP;
+	h->tag = tag;
+	if (!p || (n && bpf_probe_read_user(&a->b[off + 4], n, p))) {
+		h->flags = SR_ITEM_FAULT;
+		h->len = 0;
+		return off + 4;
+	}
+	h->flags = flags;
+	h->len = n;
+	return off + 4 + n;
+}
+
+/* Item: a sockaddr the kernel wrote at `p`, its length at user `lenp`. */
+static __always_inline __u32 put_result_addr(struct aux *a, __u32 off, const void *p,
+					     const void *lenp)
+{
+	int len = 0;
+
+	if (!p || !lenp || bpf_probe_read_user(&len, sizeof(len), lenp) || len <= 0)
+		return off;
+	return put_ubuf(a, off, SR_TAG_RESULT_ADDR, p, (__u32)len, 128);
+}
+
+/* Item: a kernel string. */
+static __always_inline __u32 put_kstr(struct aux *a, __u32 off, __u8 tag, const void *p)
+{
+	struct sr_item_hdr *h;
+	long n = -1;
+
+	if (off >= HALF)
+		return off;
+	off &= HALF - 1;
+	h = (void *)&a->b[off];
+	if (p)
+		n = bpf_probe_read_kernel_str(&a->b[off + 4], PATH_MAX_CAP, p);
+	h->tag = tag;
+	if (n <= 0) {
+		h->flags = SR_ITEM_FAULT;
+		h->len = 0;
+		return off + 4;
+	}
+	h->flags = n >= PATH_MAX_CAP ? SR_ITEM_TRUNCATED : 0;
+	h->len = n;
+	return off + 4 + (__u32)n;
+}
+
+static __always_inline __u32 put_comm(struct aux *a, __u32 off, struct task_struct *t)
+{
+	struct sr_item_hdr *h;
+	long n;
+
+	if (off >= HALF)
+		return off;
+	off &= HALF - 1;
+	h = (void *)&a->b[off];
+	n = bpf_probe_read_kernel_str(&a->b[off + 4], 16, t->comm);
+	h->tag = SR_TAG_COMM;
+	h->flags = 0;
+	if (n < 0)
+		n = 0;
+	h->len = n;
+	return off + 4 + (__u32)(n & 31);
+}
+
+static __always_inline __u32 tty_of(struct task_struct *t)
+{
+	struct tty_struct *tty = t->signal->tty;
+	__u32 major, minor;
+
+	if (!tty)
+		return 0;
+	major = tty->driver->major;
+	minor = tty->driver->minor_start + tty->index;
+	/* new_encode_dev(), as /proc/<pid>/stat's tty_nr */
+	return (minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12);
+}
+
+static __always_inline __u32 put_creds(struct aux *a, __u32 off, struct task_struct *t)
+{
+	struct sr_item_hdr *h;
+	struct sr_creds *cr;
+	const struct cred *c = t->real_cred;
+
+	if (off >= HALF)
+		return off;
+	off &= HALF - 1;
+	h = (void *)&a->b[off];
+	cr = (void *)&a->b[off + 4];
+	h->tag = SR_TAG_CREDS;
+	h->flags = 0;
+	h->len = sizeof(*cr);
+	cr->uid = c->uid.val;
+	cr->gid = c->gid.val;
+	cr->euid = c->euid.val;
+	cr->egid = c->egid.val;
+	cr->loginuid = sr_field_exists(t->loginuid) ? t->loginuid.val : (__u32)-1;
+	cr->tty = tty_of(t);
+	cr->ppid = t->real_parent->tgid;
+	cr->pad = 0;
+	cr->cap_effective = c->cap_effective.val;
+	cr->cap_permitted = c->cap_permitted.val;
+	cr->cap_inheritable = c->cap_inheritable.val;
+	return off + 4 + sizeof(*cr);
+}
+
+/* Item: a NUL-separated block of user memory [start, end) (argv or env of an mm). */
+static __always_inline __u32 put_mm_block(struct aux *a, __u32 off, __u8 tag, unsigned long start,
+					  unsigned long end)
+{
+	__u64 len = end > start ? end - start : 0;
+
+	return put_ubuf(a, off, tag, (const void *)start, len, ARGV_CAP);
+}
+
+/*
+ * Item: a user array of string pointers (argv/envp) packed NUL-separated,
+ * at most ARGV_CAP bytes and MAX_ARGS strings.
+ */
+static __always_inline __u32 put_strv(struct aux *a, __u32 off, __u8 tag, const char *const *v)
+{
+	struct sr_item_hdr *h;
+	__u32 base, p = 0;
+	__u8 flags = 0;
+	int i;
+
+	if (off >= HALF)
+		return off;
+	off &= HALF - 1;
+	h = (void *)&a->b[off];
+	base = off + 4;
+	h->tag = tag;
+	if (!v) {
+		h->flags = SR_ITEM_FAULT;
+		h->len = 0;
+		return base;
+	}
+#pragma clang loop unroll(disable)
+	for (i = 0; i < MAX_ARGS; i++) {
+		const char *s = NULL;
+		long n;
+
+		if (bpf_probe_read_user(&s, sizeof(s), &v[i])) {
+			flags |= SR_ITEM_FAULT;
+			break;
+		}
+		if (!s)
+			break;
+		if (p >= ARGV_CAP) {
+			flags |= SR_ITEM_TRUNCATED;
+			break;
+		}
+		n = bpf_probe_read_user_str(&a->b[base + (p & (ARGV_CAP - 1))], ARGV_CAP, s);
+		if (n <= 0) {
+			flags |= SR_ITEM_FAULT;
+			break;
+		}
+		p += n;
+	}
+	if (i == MAX_ARGS)
+		flags |= SR_ITEM_TRUNCATED;
+	if (p > ARGV_CAP) {
+		p = ARGV_CAP;
+		flags |= SR_ITEM_TRUNCATED;
+	}
+	h->flags = flags;
+	h->len = p;
+	return base + p;
+}
+
+/* ---- execve / execveat enter: save what exit cannot read any more ---- */
+
+static __always_inline int save_exec(struct sr_sys_enter_ctx *ctx, int nr)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
+	struct exec_save *es;
+	struct aux *a;
+	__u32 off;
+	const void *fname;
+	const char *const *argv;
+	const char *const *envp;
+	int i;
+
+	if (!(sc_cfg[nr] & SR_CFG_SELECTED) || (pid_tgid >> 32) == self_tgid)
+		return 0;
+	a = get_aux();
+	if (!a)
+		return 0;
+	es = (void *)a->b;
+	/* read only the args this tracepoint has: the context ends after them */
+#pragma clang loop unroll(full)
+	for (i = 0; i < 6; i++)
+		es->args[i] = i < (nr == 59 ? 3 : 5) ? ctx->args[i] : 0;
+	/* items are built at offset 0 of es->data == a->b + 56 */
+	if (nr == 59) {
+		fname = (const void *)ctx->args[0];
+		argv = (const char *const *)ctx->args[1];
+		envp = (const char *const *)ctx->args[2];
+		off = put_ustr(a, 56, SR_TAG_ARG0, fname);
+	} else {
+		fname = (const void *)ctx->args[1];
+		argv = (const char *const *)ctx->args[2];
+		envp = (const char *const *)ctx->args[3];
+		off = put_ustr(a, 56, SR_TAG_ARG1, fname);
+	}
+	off = put_strv(a, off, SR_TAG_ARGV, argv);
+	if (capture_env)
+		off = put_strv(a, off, SR_TAG_ENV, envp);
+	if (off < 56)
+		off = 56;
+	es->len = off - 56;
+	es->pad = 0;
+	bpf_map_update_elem(&exec_args, &tid, es, BPF_ANY);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_execve")
+int sr_enter_execve(struct sr_sys_enter_ctx *ctx)
+{
+	return save_exec(ctx, 59);
+}
+
+SEC("tracepoint/syscalls/sys_enter_execveat")
+int sr_enter_execveat(struct sr_sys_enter_ctx *ctx)
+{
+	return save_exec(ctx, 322);
+}
+
+/* ---- sys_exit: one record per selected syscall ---- */
+
+/* Capture plans (x86_64 syscall numbers). */
+enum {
+	P_NONE = 0,
+	P_S0,     /* path arg0 */
+	P_S1,     /* path arg1 */
+	P_S0S1,   /* paths arg0, arg1 */
+	P_S1S3,   /* paths arg1, arg3 */
+	P_S0S2,   /* paths arg0, arg2 */
+	P_S0S1S2, /* mount: source, target, fstype */
+	P_SA1,    /* sockaddr arg1, length arg2 */
+	P_WBUF,   /* buffer arg1, length arg2 */
+	P_RBUF,   /* buffer arg1, length = ret */
+	P_SENDTO, /* buffer arg1 len arg2; sockaddr arg4 len arg5 */
+	P_RECVFROM, /* buffer arg1 len ret; result addr arg4 len *arg5 */
+	P_RADDR1, /* result addr arg1, length *arg2 */
+	P_FDS0,   /* int[2] at arg0 */
+	P_FDS3,   /* int[2] at arg3 */
+	P_EXEC,   /* saved at enter */
+};
+
+static __always_inline int plan_of(__u32 nr)
+{
+	switch (nr) {
+	case 2: case 85: case 76: case 80: case 83: case 84: case 87: case 90: case 92:
+	case 94: case 133: case 161: case 166: case 167: case 89: case 319:
+		return P_S0;
+	case 257: case 437: case 258: case 259: case 260: case 263: case 268: case 452:
+	case 254: case 267:
+		return P_S1;
+	case 82: case 86: case 88:
+		return P_S0S1;
+	case 264: case 316: case 265:
+		return P_S1S3;
+	case 266:
+		return P_S0S2;
+	case 165:
+		return P_S0S1S2;
+	case 42: case 49:
+		return P_SA1;
+	case 1: case 18:
+		return P_WBUF;
+	case 0: case 17:
+		return P_RBUF;
+	case 44:
+		return P_SENDTO;
+	case 45:
+		return P_RECVFROM;
+	case 43: case 288: case 51: case 52:
+		return P_RADDR1;
+	case 22: case 293:
+		return P_FDS0;
+	case 53:
+		return P_FDS3;
+	case 59: case 322:
+		return P_EXEC;
+	}
+	return P_NONE;
+}
+
+SEC("tp_btf/sys_exit")
+int sr_sys_exit(unsigned long long *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)ctx[0];
+	long ret = (long)ctx[1];
+	struct sr_cpu_counters *c;
+	struct task_struct *task;
+	struct sr_record *r;
+	struct aux *a;
+	__u64 pid_tgid, args[6];
+	__u32 nr, cat, off;
+	__u8 cfg;
+	int plan;
+	void *ring;
+
+	if (regs->orig_ax >= SR_NSYSCALLS)
+		return 0; /* also x32 (bit 30) and -1 (no syscall) */
+	nr = regs->orig_ax & (SR_NSYSCALLS - 1);
+	cfg = sc_cfg[nr];
+	if (!(cfg & SR_CFG_SELECTED))
+		return 0;
+	pid_tgid = bpf_get_current_pid_tgid();
+	if ((pid_tgid >> 32) == self_tgid)
+		return 0;
+	task = bpf_get_current_task_btf();
+	if (task->thread_info.status & TS_COMPAT)
+		return 0; /* ia32 syscall numbers are another table */
+	cat = cfg & SR_CFG_CAT_MASK;
+	c = get_counters();
+	plan = plan_of(nr);
+
+	args[0] = regs->di;
+	args[1] = regs->si;
+	args[2] = regs->dx;
+	args[3] = regs->r10;
+	args[4] = regs->r8;
+	args[5] = regs->r9;
+
+	if (plan == P_NONE) {
+		/* fast path: fixed-size record straight into the ring */
+		if (c)
+			c->n_evts++;
+		ring = get_ring();
+		if (!ring) {
+			count_drop(c, cat);
+			return 0;
+		}
+		r = bpf_ringbuf_reserve(ring, sizeof(*r), 0);
+		if (!r) {
+			count_drop(c, cat);
+			return 0;
+		}
+		fill_hdr(r, pid_tgid, SR_KIND_SYSCALL, nr);
+		r->ret = ret;
+		r->args[0] = args[0];
+		r->args[1] = args[1];
+		r->args[2] = args[2];
+		r->args[3] = args[3];
+		r->args[4] = args[4];
+		r->args[5] = args[5];
+		bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
+		return 0;
+	}
+
+	a = get_aux();
+	if (!a) {
+		if (c)
+			c->n_evts++;
+		count_drop(c, cat);
+		return 0;
+	}
+	r = (void *)a->b;
+	fill_hdr(r, pid_tgid, SR_KIND_SYSCALL, nr);
+	r->ret = ret;
+	off = sizeof(*r);
+
+	switch (plan) {
+	case P_S0:
+		off = put_ustr(a, off, SR_TAG_ARG0, (void *)args[0]);
+		break;
+	case P_S1:
+		off = put_ustr(a, off, SR_TAG_ARG1, (void *)args[1]);
+		break;
+	case P_S0S1:
+		off = put_ustr(a, off, SR_TAG_ARG0, (void *)args[0]);
+		off = put_ustr(a, off, SR_TAG_ARG1, (void *)args[1]);
+		break;
+	case P_S1S3:
+		off = put_ustr(a, off, SR_TAG_ARG1, (void *)args[1]);
+		off = put_ustr(a, off, SR_TAG_ARG3, (void *)args[3]);
+		break;
+	case P_S0S2:
+		off = put_ustr(a, off, SR_TAG_ARG0, (void *)args[0]);
+		off = put_ustr(a, off, SR_TAG_ARG2, (void *)args[2]);
+		break;
+	case P_S0S1S2:
+		if (args[0])
+			off = put_ustr(a, off, SR_TAG_ARG0, (void *)args[0]);
+		off = put_ustr(a, off, SR_TAG_ARG1, (void *)args[1]);
+		if (args[2])
+			off = put_ustr(a, off, SR_TAG_ARG2, (void *)args[2]);
+		break;
+	case P_SA1:
+		off = put_ubuf(a, off, SR_TAG_ARG1, (void *)args[1], (__u32)args[2], 128);
+		break;
+	case P_WBUF:
+		off = put_ubuf(a, off, SR_TAG_ARG1, (void *)args[1], args[2], snaplen);
+		break;
+	case P_RBUF:
+		if (ret > 0)
+			off = put_ubuf(a, off, SR_TAG_ARG1, (void *)args[1], ret, snaplen);
+		break;
+	case P_SENDTO:
+		off = put_ubuf(a, off, SR_TAG_ARG1, (void *)args[1], args[2], snaplen);
+		if (args[4])
+			off = put_ubuf(a, off, SR_TAG_ARG4, (void *)args[4], (__u32)args[5], 128);
+		break;
+	case P_RECVFROM:
+		if (ret > 0)
+			off = put_ubuf(a, off, SR_TAG_ARG1, (void *)args[1], ret, snaplen);
+		if (ret >= 0)
+			off = put_result_addr(a, off, (void *)args[4], (void *)args[5]);
+		break;
+	case P_RADDR1:
+		if (ret >= 0)
+			off = put_result_addr(a, off, (void *)args[1], (void *)args[2]);
+		break;
+	case P_FDS0:
+		if (ret == 0)
+			off = put_ubuf(a, off, SR_TAG_FDS, (void *)args[0], 8, 8);
+		break;
+	case P_FDS3:
+		if (ret == 0)
+			off = put_ubuf(a, off, SR_TAG_FDS, (void *)args[3], 8, 8);
+		break;
+	case P_EXEC: {
+		__u32 tid = (__u32)pid_tgid;
+		struct exec_save *es = bpf_map_lookup_elem(&exec_args, &tid);
+
+		if (es) {
+			__u32 len = es->len;
+
+			/* a successful exec reset the registers: use the saved args */
+			r->args[0] = es->args[0];
+			r->args[1] = es->args[1];
+			r->args[2] = es->args[2];
+			r->args[3] = es->args[3];
+			r->args[4] = es->args[4];
+			r->args[5] = es->args[5];
+			if (len > EXEC_DATA)
+				len = EXEC_DATA;
+			if (len && !bpf_probe_read_kernel(&a->b[sizeof(*r)], len, es->data))
+				off += len;
+			bpf_map_delete_elem(&exec_args, &tid);
+			submit_aux(c, a, off, cat);
+			return 0;
+		}
+		break;
+	}
+	}
+	r->args[0] = args[0];
+	r->args[1] = args[1];
+	r->args[2] = args[2];
+	r->args[3] = args[3];
+	r->args[4] = args[4];
+	r->args[5] = args[5];
+	submit_aux(c, a, off, cat);
+	return 0;
+}
+
+/* ---- process lifecycle ---- */
+
+SEC("tp_btf/sched_process_fork")
+int sr_proc_fork(unsigned long long *ctx)
+{
+	struct task_struct *parent = (struct task_struct *)ctx[0];
+	struct task_struct *child = (struct task_struct *)ctx[1];
+	struct sr_cpu_counters *c = get_counters();
+	struct sr_record *r;
+	struct aux *a = get_aux();
+	__u32 off;
+
+	if (!a)
+		return 0;
+	if ((__u32)parent->tgid == self_tgid)
+		return 0;
+	r = (void *)a->b;
+	fill_hdr(r, ((__u64)parent->tgid << 32) | (__u32)parent->pid, SR_KIND_PROC_FORK, 0);
+	r->args[0] = child->pid;
+	r->args[1] = child->tgid;
+	r->args[2] = 0;
+	r->args[3] = 0;
+	r->args[4] = 0;
+	r->args[5] = 0;
+	off = put_comm(a, sizeof(*r), child);
+	off = put_creds(a, off, child);
+	submit_aux(c, a, off, SR_DROP_CLONE_FORK_EXIT);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int sr_proc_exec(unsigned long long *ctx)
+{
+	struct task_struct *p = (struct task_struct *)ctx[0];
+	__u32 old_pid = (__u32)ctx[1];
+	struct linux_binprm *bprm = (struct linux_binprm *)ctx[2];
+	struct sr_cpu_counters *c = get_counters();
+	struct mm_struct *mm;
+	struct sr_record *r;
+	struct aux *a;
+	__u32 off, tid;
+
+	if ((__u32)p->tgid == self_tgid)
+		return 0;
+	tid = p->pid;
+	if (old_pid != tid) {
+		/* a non-leader thread exec'd and took the leader's pid: move its saved args */
+		struct exec_save *es = bpf_map_lookup_elem(&exec_args, &old_pid);
+
+		if (es) {
+			bpf_map_update_elem(&exec_args, &tid, es, BPF_ANY);
+			bpf_map_delete_elem(&exec_args, &old_pid);
+		}
+	}
+	a = get_aux();
+	if (!a)
+		return 0;
+	r = (void *)a->b;
+	fill_hdr(r, ((__u64)p->tgid << 32) | tid, SR_KIND_PROC_EXEC, 0);
+	r->args[0] = old_pid;
+	r->args[1] = 0;
+	r->args[2] = 0;
+	r->args[3] = 0;
+	r->args[4] = 0;
+	r->args[5] = 0;
+	off = put_kstr(a, sizeof(*r), SR_TAG_EXE, bprm->filename);
+	off = put_comm(a, off, p);
+	off = put_creds(a, off, p);
+	mm = p->mm;
+	if (mm) {
+		off = put_mm_block(a, off, SR_TAG_ARGV, mm->arg_start, mm->arg_end);
+		if (capture_env)
+			off = put_mm_block(a, off, SR_TAG_ENV, mm->env_start, mm->env_end);
+	}
+	submit_aux(c, a, off, SR_DROP_EXECVE_EXIT);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int sr_proc_exit(unsigned long long *ctx)
+{
+	struct task_struct *p = (struct task_struct *)ctx[0];
+	struct sr_cpu_counters *c;
+	struct sr_record *r;
+	void *ring;
+	__u32 tid = p->pid;
+
+	bpf_map_delete_elem(&exec_args, &tid);
+	if ((__u32)p->tgid == self_tgid)
+		return 0;
+	c = get_counters();
+	if (c)
+		c->n_evts++;
+	ring = get_ring();
+	if (!ring) {
+		count_drop(c, SR_DROP_PROC_EXIT);
+		return 0;
+	}
+	r = bpf_ringbuf_reserve(ring, sizeof(*r), 0);
+	if (!r) {
+		count_drop(c, SR_DROP_PROC_EXIT);
+		return 0;
+	}
+	fill_hdr(r, ((__u64)p->tgid << 32) | tid, SR_KIND_PROC_EXIT, 0);
+	r->args[0] = (__u32)p->exit_code;
+	r->args[1] = p->pid == p->tgid; /* bit 0: thread-group leader */
+	r->args[2] = p->real_parent->tgid;
+	r->args[3] = 0;
+	r->args[4] = 0;
+	r->args[5] = 0;
+	bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
+	return 0;
+}

@@ -1,0 +1,329 @@
+//! Loading and attaching the eBPF probe (`bpf/probe.bpf.c`) with aya.
+
+use std::os::fd::{FromRawFd, OwnedFd};
+
+use aya::maps::{ArrayOfMaps, Map, MapData, PerCpuArray, RingBuf};
+use aya::programs::tp_btf::BtfTracePointLinkId;
+use aya::programs::trace_point::TracePointLinkId;
+use aya::programs::{BtfTracePoint, TracePoint};
+use aya::{Btf, Ebpf, EbpfLoader};
+use sysreplay_format::record::{CpuCounters, DROP_CATEGORIES};
+use sysreplay_format::syscalls::MAX_SYSCALLS;
+
+use crate::RecordError;
+
+/// The probe object: rebuilt from C by build.rs when clang-19 is installed,
+/// otherwise the committed `bpf/probe.bpf.o`.
+pub static PROBE_OBJ: &[u8] = aya::include_bytes_aligned!(env!("SR_PROBE_OBJ"));
+/// "rebuilt" or "committed".
+pub const PROBE_SOURCE: &str = env!("SR_PROBE_SOURCE");
+
+/// `sc_cfg` flag: the syscall is recorded.
+pub const CFG_SELECTED: u8 = 0x80;
+/// `sc_cfg` category value meaning "no Falco drop category".
+pub const CFG_CAT_NONE: u8 = 0x0f;
+
+/// How to load the probe.
+#[derive(Clone, Debug)]
+pub struct ProbeConfig {
+    /// Selected syscall numbers.
+    pub syscalls: Vec<u16>,
+    /// Bytes per ring buffer (power of two pages).
+    pub buf_size: u32,
+    /// CPUs sharing one ring buffer (>= 1).
+    pub cpus_for_each_buffer: u32,
+    /// Bytes of I/O buffers captured (<= 4096).
+    pub snaplen: u32,
+    pub capture_env: bool,
+    /// Process (tgid) whose events are not recorded: the recorder itself.
+    pub exclude_tgid: u32,
+}
+
+/// The program names in the object, in attach order.
+pub const PROGRAMS: &[&str] = &[
+    "sr_sys_exit",
+    "sr_proc_fork",
+    "sr_proc_exec",
+    "sr_proc_exit",
+    "sr_enter_execve",
+    "sr_enter_execveat",
+];
+
+/// A loaded, attached probe.
+pub struct Probe {
+    ebpf: Ebpf,
+    /// One ring per group of `cpus_for_each_buffer` possible CPUs.
+    pub rings: Vec<RingBuf<MapData>>,
+    counters: PerCpuArray<MapData, [u64; 13]>,
+    /// Number of possible CPUs (counters are per possible CPU).
+    pub possible_cpus: usize,
+    pub attached: bool,
+    btf_links: Vec<(&'static str, BtfTracePointLinkId)>,
+    tp_links: Vec<(&'static str, TracePointLinkId)>,
+}
+
+/// Possible CPUs, from /sys/devices/system/cpu/possible ("0-3,5").
+pub fn possible_cpus() -> Result<usize, RecordError> {
+    aya::util::nr_cpus().map_err(|(path, e)| RecordError::msg(format!("cannot read {path}: {e}")))
+}
+
+/// The sc_cfg byte array the probe reads: selected flag + drop category.
+pub fn syscall_config(selected: &[u16]) -> [u8; MAX_SYSCALLS] {
+    let mut cfg = [0u8; MAX_SYSCALLS];
+    for &nr in selected {
+        if (nr as usize) < MAX_SYSCALLS {
+            let cat = sysreplay_format::syscalls::name(nr)
+                .and_then(sysreplay_format::syscalls::drop_category)
+                .map(|c| c as u8)
+                .unwrap_or(CFG_CAT_NONE);
+            cfg[nr as usize] = CFG_SELECTED | cat;
+        }
+    }
+    cfg
+}
+
+fn create_ringbuf(size: u32, name: &str) -> std::io::Result<OwnedFd> {
+    // union bpf_attr for BPF_MAP_CREATE: map_type, key_size, value_size,
+    // max_entries, map_flags, inner_map_fd, numa_node, map_name[16], ...
+    #[repr(C)]
+    struct MapCreateAttr {
+        map_type: u32,
+        key_size: u32,
+        value_size: u32,
+        max_entries: u32,
+        map_flags: u32,
+        inner_map_fd: u32,
+        numa_node: u32,
+        map_name: [u8; 16],
+        rest: [u8; 76],
+    }
+    let mut attr = MapCreateAttr {
+        map_type: 27, // BPF_MAP_TYPE_RINGBUF
+        key_size: 0,
+        value_size: 0,
+        max_entries: size,
+        map_flags: 0,
+        inner_map_fd: 0,
+        numa_node: 0,
+        map_name: [0; 16],
+        rest: [0; 76],
+    };
+    for (d, s) in attr.map_name.iter_mut().zip(name.bytes().take(15)) {
+        *d = s;
+    }
+    // SAFETY: BPF_MAP_CREATE reads `attr` (size passed) and returns a new fd.
+    let fd = unsafe {
+        libc::syscall(
+            libc::SYS_bpf,
+            0, // BPF_MAP_CREATE
+            &mut attr as *mut MapCreateAttr,
+            std::mem::size_of::<MapCreateAttr>(),
+        )
+    };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: the kernel just returned this fd to us.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
+}
+
+/// Make sure tracefs is mounted (the execve enter programs are classic
+/// tracepoints; aya looks their ids up there).
+fn ensure_tracefs() {
+    if std::path::Path::new("/sys/kernel/tracing/events").exists()
+        || std::path::Path::new("/sys/kernel/debug/tracing/events").exists()
+    {
+        return;
+    }
+    let src = c"nodev";
+    let target = c"/sys/kernel/tracing";
+    let fstype = c"tracefs";
+    // SAFETY: plain mount(2) with static C strings.
+    unsafe {
+        libc::mount(
+            src.as_ptr(),
+            target.as_ptr(),
+            fstype.as_ptr(),
+            0,
+            std::ptr::null(),
+        );
+    }
+}
+
+impl Probe {
+    /// Load the probe with `cfg`, create the ring buffers, attach everything.
+    pub fn load(cfg: &ProbeConfig) -> Result<Probe, RecordError> {
+        crate::privileges::check()?;
+        let possible = possible_cpus()?;
+        let per = cfg.cpus_for_each_buffer.max(1);
+        let n_rings = (possible as u32).div_ceil(per);
+        let sc_cfg = syscall_config(&cfg.syscalls);
+        let snaplen = cfg.snaplen.min(4096);
+        let capture_env = cfg.capture_env as u32;
+        let btf = Btf::from_sys_fs().map_err(|e| {
+            RecordError::msg(format!(
+                "cannot read the kernel BTF at /sys/kernel/btf/vmlinux (needs CONFIG_DEBUG_INFO_BTF): {e}"
+            ))
+        })?;
+        let mut ebpf = EbpfLoader::new()
+            .btf(Some(&btf))
+            .override_global("sc_cfg", &sc_cfg, true)
+            .override_global("self_tgid", &cfg.exclude_tgid, true)
+            .override_global("cpus_per_ring", &per, true)
+            .override_global("snaplen", &snaplen, true)
+            .override_global("capture_env", &capture_env, true)
+            .map_max_entries("rings", n_rings)
+            .load(PROBE_OBJ)
+            .map_err(|e| RecordError::bpf("loading the eBPF probe", e))?;
+
+        let mut rings = Vec::with_capacity(n_rings as usize);
+        {
+            let outer = ebpf
+                .map_mut("rings")
+                .ok_or_else(|| RecordError::msg("probe object has no `rings` map"))?;
+            let mut outer: ArrayOfMaps<&mut MapData, MapData> = ArrayOfMaps::try_from(outer)
+                .map_err(|e| RecordError::bpf("opening the ring array", e))?;
+            for i in 0..n_rings {
+                let fd = create_ringbuf(cfg.buf_size, &format!("sr_ring{i}")).map_err(|e| {
+                    RecordError::msg(format!(
+                        "cannot create ring buffer {i} of {} bytes: {e}",
+                        cfg.buf_size
+                    ))
+                })?;
+                let md = MapData::from_fd(fd)
+                    .map_err(|e| RecordError::bpf("opening a ring buffer", e))?;
+                outer
+                    .set(i, &md, 0)
+                    .map_err(|e| RecordError::bpf("installing a ring buffer", e))?;
+                let rb = RingBuf::try_from(Map::RingBuf(md))
+                    .map_err(|e| RecordError::bpf("mapping a ring buffer", e))?;
+                rings.push(rb);
+            }
+        }
+        let counters = ebpf
+            .take_map("counters")
+            .ok_or_else(|| RecordError::msg("probe object has no `counters` map"))?;
+        let counters: PerCpuArray<MapData, [u64; 13]> = PerCpuArray::try_from(counters)
+            .map_err(|e| RecordError::bpf("opening the counters map", e))?;
+        let mut p = Probe {
+            ebpf,
+            rings,
+            counters,
+            possible_cpus: possible,
+            attached: false,
+            btf_links: Vec::new(),
+            tp_links: Vec::new(),
+        };
+        p.attach(&btf)?;
+        Ok(p)
+    }
+
+    fn attach(&mut self, btf: &Btf) -> Result<(), RecordError> {
+        for (prog, tp) in [
+            ("sr_proc_fork", "sched_process_fork"),
+            ("sr_proc_exec", "sched_process_exec"),
+            ("sr_proc_exit", "sched_process_exit"),
+        ] {
+            let p: &mut BtfTracePoint = self
+                .ebpf
+                .program_mut(prog)
+                .ok_or_else(|| RecordError::msg(format!("probe has no program {prog}")))?
+                .try_into()
+                .map_err(|e| RecordError::bpf(prog, e))?;
+            p.load(tp, btf)
+                .map_err(|e| RecordError::bpf(&format!("loading {prog}"), e))?;
+            let id = p
+                .attach()
+                .map_err(|e| RecordError::bpf(&format!("attaching {prog}"), e))?;
+            self.btf_links.push((prog, id));
+        }
+        ensure_tracefs();
+        for (prog, tp) in [
+            ("sr_enter_execve", "sys_enter_execve"),
+            ("sr_enter_execveat", "sys_enter_execveat"),
+        ] {
+            let p: &mut TracePoint = self
+                .ebpf
+                .program_mut(prog)
+                .ok_or_else(|| RecordError::msg(format!("probe has no program {prog}")))?
+                .try_into()
+                .map_err(|e| RecordError::bpf(prog, e))?;
+            p.load()
+                .map_err(|e| RecordError::bpf(&format!("loading {prog}"), e))?;
+            let id = p
+                .attach("syscalls", tp)
+                .map_err(|e| RecordError::bpf(&format!("attaching {prog} to syscalls/{tp}"), e))?;
+            self.tp_links.push((prog, id));
+        }
+        // sys_exit last: the exec enter programs must be in place first.
+        let p: &mut BtfTracePoint = self
+            .ebpf
+            .program_mut("sr_sys_exit")
+            .ok_or_else(|| RecordError::msg("probe has no program sr_sys_exit"))?
+            .try_into()
+            .map_err(|e| RecordError::bpf("sr_sys_exit", e))?;
+        p.load("sys_exit", btf)
+            .map_err(|e| RecordError::bpf("loading sr_sys_exit", e))?;
+        let id = p
+            .attach()
+            .map_err(|e| RecordError::bpf("attaching sr_sys_exit", e))?;
+        self.btf_links.push(("sr_sys_exit", id));
+        self.attached = true;
+        Ok(())
+    }
+
+    /// Detach every program (their links are dropped); maps stay readable.
+    pub fn detach(&mut self) {
+        // sys_exit first, so no syscall record misses its saved execve args.
+        for (name, id) in self.btf_links.drain(..).rev() {
+            if let Some(p) = self.ebpf.program_mut(name) {
+                let p: Result<&mut BtfTracePoint, _> = p.try_into();
+                if let Ok(p) = p {
+                    let _ = p.detach(id);
+                }
+            }
+        }
+        for (name, id) in self.tp_links.drain(..) {
+            if let Some(p) = self.ebpf.program_mut(name) {
+                let p: Result<&mut TracePoint, _> = p.try_into();
+                if let Ok(p) = p {
+                    let _ = p.detach(id);
+                }
+            }
+        }
+        self.attached = false;
+    }
+
+    /// Kernel counters of every possible CPU.
+    pub fn counters(&self) -> Result<Vec<CpuCounters>, RecordError> {
+        let v = self
+            .counters
+            .get(&0, 0)
+            .map_err(|e| RecordError::bpf("reading the counters", e))?;
+        Ok(v.iter()
+            .map(|a| {
+                let mut cat = [0u64; DROP_CATEGORIES];
+                cat.copy_from_slice(&a[2..2 + DROP_CATEGORIES]);
+                CpuCounters {
+                    n_evts: a[0],
+                    n_drops: a[1],
+                    n_drops_cat: cat,
+                    n_drops_other: a[12],
+                }
+            })
+            .collect())
+    }
+
+    /// Kernel program ids and names (for bpf_stats).
+    pub fn program_ids(&self) -> Vec<(String, u32)> {
+        let mut v = Vec::new();
+        for name in PROGRAMS {
+            if let Some(p) = self.ebpf.program(name) {
+                if let Ok(info) = p.info() {
+                    v.push((name.to_string(), info.id()));
+                }
+            }
+        }
+        v
+    }
+}
