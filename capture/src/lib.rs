@@ -8,6 +8,7 @@
 //! - [`cli`]: the `record` command-line options (shared by `sysreplay record`
 //!   and the standalone `sysreplay-record`).
 
+pub mod bench;
 pub mod cli;
 pub mod privileges;
 pub mod probe;

@@ -49,6 +49,16 @@ pub const PROGRAMS: &[&str] = &[
     "sr_enter_execveat",
 ];
 
+/// bpf_stats of one program.
+#[derive(Clone, Debug, Default)]
+pub struct ProgStats {
+    pub name: String,
+    pub run_time_ns: u64,
+    pub run_cnt: u64,
+    pub jited_bytes: u32,
+    pub verified_insns: u32,
+}
+
 /// A loaded, attached probe.
 pub struct Probe {
     ebpf: Ebpf,
@@ -314,13 +324,20 @@ impl Probe {
             .collect())
     }
 
-    /// Kernel program ids and names (for bpf_stats).
-    pub fn program_ids(&self) -> Vec<(String, u32)> {
+    /// Per-program run time and run count (non-zero only while
+    /// kernel.bpf_stats_enabled=1).
+    pub fn program_stats(&self) -> Vec<ProgStats> {
         let mut v = Vec::new();
         for name in PROGRAMS {
             if let Some(p) = self.ebpf.program(name) {
                 if let Ok(info) = p.info() {
-                    v.push((name.to_string(), info.id()));
+                    v.push(ProgStats {
+                        name: name.to_string(),
+                        run_time_ns: info.run_time().as_nanos() as u64,
+                        run_cnt: info.run_count(),
+                        jited_bytes: info.size_jitted(),
+                        verified_insns: info.verified_instruction_count().unwrap_or(0),
+                    });
                 }
             }
         }

@@ -1,1 +1,837 @@
-//! (in progress)
+//! The recording loop: drain every ring buffer on a short timer, merge the
+//! records by timestamp (small reorder window), turn kernel drop-counter
+//! changes into drop markers, hand everything to the trace writer (which
+//! compresses on its own thread), print live stats, rotate files.
+
+use std::collections::VecDeque;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use sysreplay_format::record::{
+    push_item, tag, CpuCounters, DropCounts, Kind, RecordHeader, DROP_CATEGORIES,
+    DROP_CATEGORY_NAMES, RECORD_HEADER_SIZE,
+};
+use sysreplay_format::{RecordingConfig, TraceHeader, TraceWriter, WriterOptions, WriterStats};
+
+use crate::probe::{Probe, ProbeConfig};
+use crate::RecordError;
+
+/// Falco's `buf_size_preset` table (index 1..=10), bytes per ring buffer.
+pub const BUF_SIZE_PRESETS: [u64; 10] = [
+    1 << 20,
+    2 << 20,
+    4 << 20,
+    8 << 20,
+    16 << 20,
+    32 << 20,
+    64 << 20,
+    128 << 20,
+    256 << 20,
+    512 << 20,
+];
+/// Falco's default preset (8 MB).
+pub const DEFAULT_BUF_SIZE_PRESET: usize = 4;
+/// Falco's default `cpus_for_each_buffer`.
+pub const DEFAULT_CPUS_FOR_EACH_BUFFER: u32 = 2;
+
+/// Check a ring size: a power of two number of pages.
+pub fn check_buf_size(bytes: u64) -> Result<u32, RecordError> {
+    // SAFETY: sysconf has no preconditions.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(4096) as u64;
+    if bytes < page || !bytes.is_power_of_two() || bytes > (1u64 << 31) {
+        return Err(RecordError::msg(format!(
+            "--buf-size {bytes}: must be a power of two number of {page}-byte pages, at most 2 GiB"
+        )));
+    }
+    Ok(bytes as u32)
+}
+
+/// Rotation like sysdig's -C / -G / -W.
+#[derive(Clone, Debug, Default)]
+pub struct Rotation {
+    /// Start a new file when the current one reaches this many bytes (-C MB).
+    pub size_bytes: Option<u64>,
+    /// Start a new file every this long (-G seconds).
+    pub every: Option<Duration>,
+    /// Keep at most this many files, deleting the oldest (-W N).
+    pub keep: Option<u32>,
+}
+
+impl Rotation {
+    pub fn enabled(&self) -> bool {
+        self.size_bytes.is_some() || self.every.is_some()
+    }
+}
+
+/// Everything `record` needs.
+#[derive(Clone, Debug)]
+pub struct RecordOptions {
+    pub output: PathBuf,
+    pub force: bool,
+    /// Syscall numbers to record.
+    pub syscalls: Vec<u16>,
+    pub buf_size: u32,
+    pub cpus_for_each_buffer: u32,
+    pub snaplen: u32,
+    pub capture_env: bool,
+    pub duration: Option<Duration>,
+    pub max_events: Option<u64>,
+    /// How often the rings are drained.
+    pub drain_interval: Duration,
+    pub stats_interval: Option<Duration>,
+    pub stats_json: Option<PathBuf>,
+    pub rotation: Rotation,
+    pub zstd_level: i32,
+    /// Stop cleanly when free space on the output's file system falls below this.
+    pub min_free_bytes: u64,
+    /// Extra key=value notes for the trace header.
+    pub notes: Vec<(String, String)>,
+}
+
+impl Default for RecordOptions {
+    fn default() -> Self {
+        RecordOptions {
+            output: PathBuf::new(),
+            force: false,
+            syscalls: Vec::new(),
+            buf_size: BUF_SIZE_PRESETS[DEFAULT_BUF_SIZE_PRESET - 1] as u32,
+            cpus_for_each_buffer: DEFAULT_CPUS_FOR_EACH_BUFFER,
+            snaplen: 80,
+            capture_env: false,
+            duration: None,
+            max_events: None,
+            drain_interval: Duration::from_millis(10),
+            stats_interval: None,
+            stats_json: None,
+            rotation: Rotation::default(),
+            zstd_level: 1,
+            min_free_bytes: 32 << 20,
+            notes: Vec::new(),
+        }
+    }
+}
+
+/// Why the recording stopped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StopReason {
+    Signal,
+    Duration,
+    MaxEvents,
+    DiskFull(String),
+    WriteError(String),
+}
+
+/// The outcome of a recording.
+#[derive(Clone, Debug)]
+pub struct RecordSummary {
+    pub files: Vec<PathBuf>,
+    /// Events written (syscall/process records plus drop markers).
+    pub events_written: u64,
+    pub drop_markers: u64,
+    /// Kernel counters summed over CPUs at the end.
+    pub kernel: CpuCounters,
+    /// Sum of `lost` over all drop markers written.
+    pub marker_lost: u64,
+    pub stop: StopReason,
+    pub file_bytes: u64,
+    pub record_bytes: u64,
+    pub cpu_seconds: f64,
+    pub wall_seconds: f64,
+    /// Records that arrived after their reorder window (written slightly out of order).
+    pub late_records: u64,
+    /// Program bpf_stats read just before detaching.
+    pub prog_stats: Vec<crate::probe::ProgStats>,
+}
+
+fn uname() -> (String, String, String) {
+    // SAFETY: uname fills the struct.
+    let mut u: libc::utsname = unsafe { std::mem::zeroed() };
+    unsafe { libc::uname(&mut u) };
+    let s = |f: &[libc::c_char]| {
+        let b: Vec<u8> = f
+            .iter()
+            .take_while(|&&c| c != 0)
+            .map(|&c| c as u8)
+            .collect();
+        String::from_utf8_lossy(&b).into_owned()
+    };
+    (s(&u.nodename), s(&u.release), s(&u.machine))
+}
+
+/// Wall time minus boot time, measured tightly.
+pub fn boot_to_wall_ns() -> i64 {
+    let mut best = (u64::MAX, 0i64);
+    for _ in 0..5 {
+        let a = crate::boottime_ns();
+        let w = crate::clock_ns(libc::CLOCK_REALTIME);
+        let b = crate::boottime_ns();
+        if b - a < best.0 {
+            best = (b - a, w as i64 - ((a + b) / 2) as i64);
+        }
+    }
+    best.1
+}
+
+fn cpu_seconds() -> f64 {
+    // SAFETY: getrusage fills the struct.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
+    let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    tv(ru.ru_utime) + tv(ru.ru_stime)
+}
+
+fn free_bytes(path: &Path) -> Option<u64> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let c = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes()).ok()?;
+    // SAFETY: statvfs fills the struct.
+    let mut s: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(c.as_ptr(), &mut s) } != 0 {
+        return None;
+    }
+    Some(s.f_bavail as u64 * s.f_frsize as u64)
+}
+
+fn sum_counters(v: &[CpuCounters]) -> CpuCounters {
+    let mut t = CpuCounters::default();
+    for c in v {
+        t.n_evts += c.n_evts;
+        t.n_drops += c.n_drops;
+        for i in 0..DROP_CATEGORIES {
+            t.n_drops_cat[i] += c.n_drops_cat[i];
+        }
+        t.n_drops_other += c.n_drops_other;
+    }
+    t
+}
+
+/// Records waiting in the reorder window.
+struct Pending {
+    arena: Vec<u8>,
+    /// (ts, offset, len)
+    idx: Vec<(u64, u32, u32)>,
+}
+
+impl Pending {
+    fn push(&mut self, rec: &[u8]) {
+        if rec.len() < RECORD_HEADER_SIZE {
+            return;
+        }
+        let ts = u64::from_le_bytes(rec[..8].try_into().unwrap());
+        self.idx
+            .push((ts, self.arena.len() as u32, rec.len() as u32));
+        self.arena.extend_from_slice(rec);
+    }
+}
+
+/// One open output file.
+struct Output {
+    writer: TraceWriter,
+    opened: Instant,
+}
+
+struct Recorder<'a> {
+    opts: &'a RecordOptions,
+    probe: Probe,
+    header: TraceHeader,
+    out: Option<Output>,
+    files: VecDeque<PathBuf>,
+    all_files: Vec<PathBuf>,
+    file_index: u64,
+    /// Files being finished by background threads.
+    finishing: Vec<std::thread::JoinHandle<Result<WriterStats, sysreplay_format::TraceError>>>,
+    pending: Pending,
+    spare: Pending,
+    last_ctr: Vec<CpuCounters>,
+    window_start: Vec<u64>,
+    events_written: u64,
+    drop_markers: u64,
+    marker_lost: u64,
+    late: u64,
+    last_emitted_ts: u64,
+    closed_stats: WriterStats,
+    stats: StatsState,
+}
+
+struct StatsState {
+    next: Option<Instant>,
+    prev_t: Instant,
+    prev_total: CpuCounters,
+    prev_cpu: Vec<CpuCounters>,
+    prev_cpu_time: f64,
+    json: Option<std::fs::File>,
+    samples: u64,
+}
+
+/// Seal the open block at least this often.
+const FLUSH_EVERY: Duration = Duration::from_secs(1);
+
+/// Max bytes drained from one ring in one pass (keeps the loop ticking).
+const MAX_DRAIN_BYTES_PER_RING: usize = 64 << 20;
+
+impl<'a> Recorder<'a> {
+    fn path_for(&self, index: u64) -> PathBuf {
+        if self.opts.rotation.enabled() {
+            let mut s = self.opts.output.as_os_str().to_owned();
+            s.push(index.to_string());
+            PathBuf::from(s)
+        } else {
+            self.opts.output.clone()
+        }
+    }
+
+    fn open_file(&mut self) -> Result<(), RecordError> {
+        let path = self.path_for(self.file_index);
+        let mut header = self.header.clone();
+        header.created_unix_ns = crate::clock_ns(libc::CLOCK_REALTIME) as i64;
+        if self.opts.rotation.enabled() {
+            header
+                .config
+                .notes
+                .push(("rotation_index".into(), self.file_index.to_string()));
+        }
+        let snap = crate::procfs::snapshot(self.opts.capture_env);
+        let w = TraceWriter::create(
+            &path,
+            &header,
+            &snap,
+            WriterOptions {
+                overwrite: self.opts.force,
+                zstd_level: self.opts.zstd_level,
+                queue_blocks: 256,
+                ..Default::default()
+            },
+        )?;
+        self.out = Some(Output {
+            writer: w,
+            opened: Instant::now(),
+        });
+        self.files.push_back(path.clone());
+        self.all_files.push(path);
+        self.file_index += 1;
+        if let Some(keep) = self.opts.rotation.keep {
+            while self.files.len() > keep.max(1) as usize {
+                if let Some(old) = self.files.pop_front() {
+                    // wait for it to be finished before deleting it
+                    self.reap(true);
+                    let _ = std::fs::remove_file(&old);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Collect finished background writers (all of them when `wait`).
+    fn reap(&mut self, wait: bool) {
+        let mut i = 0;
+        while i < self.finishing.len() {
+            if wait || self.finishing[i].is_finished() {
+                let h = self.finishing.swap_remove(i);
+                if let Ok(Ok(st)) = h.join() {
+                    self.closed_stats.events += st.events;
+                    self.closed_stats.record_bytes += st.record_bytes;
+                    self.closed_stats.file_bytes += st.file_bytes;
+                    self.closed_stats.blocks += st.blocks;
+                    self.closed_stats.events_written += st.events_written;
+                }
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    fn rotate(&mut self) -> Result<(), RecordError> {
+        if let Some(o) = self.out.take() {
+            // finishing waits for compression: do it off the drain thread
+            self.finishing
+                .push(std::thread::spawn(move || o.writer.finish()));
+        }
+        self.open_file()
+    }
+
+    fn writer_stats(&self) -> WriterStats {
+        let mut s = self.closed_stats;
+        if let Some(o) = &self.out {
+            let c = o.writer.stats();
+            s.events += c.events;
+            s.record_bytes += c.record_bytes;
+            s.file_bytes += c.file_bytes;
+            s.blocks += c.blocks;
+            s.events_written += c.events_written;
+        }
+        s
+    }
+
+    /// Drain every ring into the pending window.
+    fn drain(&mut self) {
+        for ring in self.probe.rings.iter_mut() {
+            let mut bytes = 0usize;
+            while let Some(item) = ring.next() {
+                bytes += item.len();
+                self.pending.push(&item);
+                if bytes > MAX_DRAIN_BYTES_PER_RING {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Compare the kernel counters with the last read; add a drop marker per
+    /// CPU whose drop count changed.
+    fn drop_markers(&mut self, now: u64) -> Result<Vec<CpuCounters>, RecordError> {
+        let cur = self.probe.counters()?;
+        for (cpu, c) in cur.iter().enumerate() {
+            let p = self.last_ctr.get(cpu).copied().unwrap_or_default();
+            if c.n_drops != p.n_drops {
+                let mut dc = DropCounts::default();
+                for i in 0..DROP_CATEGORIES {
+                    dc.n[i] = c.n_drops_cat[i].wrapping_sub(p.n_drops_cat[i]);
+                }
+                dc.n_other = c.n_drops_other.wrapping_sub(p.n_drops_other);
+                let lost = c.n_drops.wrapping_sub(p.n_drops);
+                let seen = c.n_evts.wrapping_sub(p.n_evts);
+                let mut data = Vec::with_capacity(96);
+                push_item(&mut data, tag::DROP_COUNTS, 0, &dc.encode());
+                let h = RecordHeader {
+                    ts_ns: now,
+                    tid: 0,
+                    pid: 0,
+                    kind: Kind::Drop as u16,
+                    cpu: cpu as u16,
+                    nr: 0,
+                    data_len: data.len() as u16,
+                    ret: 0,
+                    args: [self.window_start[cpu], lost, seen, 0, 0, 0],
+                };
+                let mut rec = Vec::with_capacity(RECORD_HEADER_SIZE + data.len());
+                h.encode(&mut rec);
+                rec.extend_from_slice(&data);
+                self.pending.push(&rec);
+                self.drop_markers += 1;
+                self.marker_lost += lost;
+            }
+            if c != &p {
+                self.window_start[cpu] = now;
+            }
+        }
+        self.last_ctr = cur.clone();
+        Ok(cur)
+    }
+
+    /// Write every pending record older than `cutoff` (all with u64::MAX).
+    fn emit(&mut self, cutoff: u64, budget: &mut Option<u64>) -> Result<bool, RecordError> {
+        let idx = &mut self.pending.idx;
+        idx.sort_by_key(|e| e.0);
+        let mut n = idx.partition_point(|e| e.0 <= cutoff);
+        let mut hit_max = false;
+        if let Some(b) = budget {
+            if (n as u64) >= *b {
+                n = *b as usize;
+                hit_max = true;
+            }
+        }
+        let out = self.out.as_mut().expect("no open output");
+        for &(ts, off, len) in &idx[..n] {
+            if ts < self.last_emitted_ts {
+                self.late += 1;
+            } else {
+                self.last_emitted_ts = ts;
+            }
+            let rec = &self.pending.arena[off as usize..(off + len) as usize];
+            out.writer.write_raw(rec)?;
+        }
+        self.events_written += n as u64;
+        if let Some(b) = budget {
+            *b -= n as u64;
+        }
+        // keep the rest
+        self.spare.arena.clear();
+        self.spare.idx.clear();
+        for &(ts, off, len) in &self.pending.idx[n..] {
+            self.spare
+                .idx
+                .push((ts, self.spare.arena.len() as u32, len));
+            self.spare
+                .arena
+                .extend_from_slice(&self.pending.arena[off as usize..(off + len) as usize]);
+        }
+        std::mem::swap(&mut self.pending, &mut self.spare);
+        Ok(hit_max)
+    }
+
+    fn stats(&mut self, cur: &[CpuCounters], force: bool) {
+        let Some(next) = self.stats.next else { return };
+        let now = Instant::now();
+        if now < next && !force {
+            return;
+        }
+        let interval = self.opts.stats_interval.unwrap_or(Duration::from_secs(1));
+        self.stats.next = Some(next + interval);
+        let dt = now
+            .duration_since(self.stats.prev_t)
+            .as_secs_f64()
+            .max(1e-9);
+        let total = sum_counters(cur);
+        let prev = self.stats.prev_total;
+        let d_evts = total.n_evts - prev.n_evts;
+        let d_drops = total.n_drops - prev.n_drops;
+        let round1 = |x: f64| (x * 10.0).round() / 10.0;
+        let ws = self.writer_stats();
+        let cpu_t = cpu_seconds();
+        let mut m: Vec<(String, serde_json::Value)> = vec![
+            ("scap.n_evts".into(), total.n_evts.into()),
+            ("scap.n_evts_prev".into(), prev.n_evts.into()),
+            ("scap.n_drops".into(), total.n_drops.into()),
+            ("scap.n_drops_prev".into(), prev.n_drops.into()),
+            ("scap.n_drops_buffer_total".into(), total.n_drops.into()),
+            (
+                "scap.evts_rate_sec".into(),
+                round1(d_evts as f64 / dt).into(),
+            ),
+            (
+                "scap.evts_drop_rate_sec".into(),
+                round1(d_drops as f64 / dt).into(),
+            ),
+            (
+                "scap.n_drops_perc".into(),
+                (if d_evts > 0 {
+                    100.0 * d_drops as f64 / d_evts as f64
+                } else {
+                    0.0
+                })
+                .into(),
+            ),
+        ];
+        for (i, name) in DROP_CATEGORY_NAMES.iter().enumerate() {
+            m.push((
+                format!("scap.n_drops_buffer_{name}"),
+                total.n_drops_cat[i].into(),
+            ));
+        }
+        for (cpu, c) in cur.iter().enumerate() {
+            let p = self.stats.prev_cpu.get(cpu).copied().unwrap_or_default();
+            m.push((format!("scap.n_evts_cpu_{cpu}"), c.n_evts.into()));
+            m.push((format!("scap.n_drops_cpu_{cpu}"), c.n_drops.into()));
+            m.push((
+                format!("scap.evts_rate_sec_cpu_{cpu}"),
+                round1((c.n_evts - p.n_evts) as f64 / dt).into(),
+            ));
+        }
+        let ratio = if ws.file_bytes > 0 {
+            ws.record_bytes as f64 / ws.file_bytes as f64
+        } else {
+            0.0
+        };
+        m.push((
+            "sysreplay.events_written".into(),
+            self.events_written.into(),
+        ));
+        m.push(("sysreplay.drop_markers".into(), self.drop_markers.into()));
+        m.push(("sysreplay.bytes_written".into(), ws.file_bytes.into()));
+        m.push(("sysreplay.record_bytes".into(), ws.record_bytes.into()));
+        m.push(("sysreplay.compression_ratio".into(), round1(ratio).into()));
+        m.push((
+            "sysreplay.recorder_cpu_perc".into(),
+            round1(100.0 * (cpu_t - self.stats.prev_cpu_time) / dt).into(),
+        ));
+        // one stderr line: the main Falco metrics, non-zero drop categories, per-CPU rates
+        let mut line = String::from("stats:");
+        for (k, v) in &m {
+            let show = matches!(
+                k.as_str(),
+                "scap.evts_rate_sec"
+                    | "scap.n_evts"
+                    | "scap.n_drops"
+                    | "scap.n_drops_perc"
+                    | "sysreplay.bytes_written"
+                    | "sysreplay.compression_ratio"
+                    | "sysreplay.recorder_cpu_perc"
+            ) || k.starts_with("scap.evts_rate_sec_cpu_")
+                || (k.starts_with("scap.n_drops_buffer_")
+                    && k != "scap.n_drops_buffer_total"
+                    && v.as_u64() != Some(0));
+            if show {
+                line.push_str(&format!(" {k}={v}"));
+            }
+        }
+        eprintln!("{line}");
+        if let Some(f) = &mut self.stats.json {
+            let mut obj = serde_json::Map::new();
+            obj.insert("sample".into(), self.stats.samples.into());
+            obj.insert("ts_ns".into(), crate::boottime_ns().into());
+            for (k, v) in m {
+                obj.insert(k, v);
+            }
+            let _ = writeln!(f, "{}", serde_json::Value::Object(obj));
+        }
+        self.stats.samples += 1;
+        self.stats.prev_t = now;
+        self.stats.prev_total = total;
+        self.stats.prev_cpu = cur.to_vec();
+        self.stats.prev_cpu_time = cpu_t;
+    }
+}
+
+/// A full disk shows up as ENOSPC/EDQUOT somewhere in the writer's error.
+fn is_disk_full(e: &RecordError) -> bool {
+    e.what.contains("No space left") || e.what.contains("quota exceeded")
+}
+
+/// Record until `stop` is set, the duration elapses or max events are written.
+pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, RecordError> {
+    let t0 = Instant::now();
+    let cpu0 = cpu_seconds();
+    if !opts.force && !opts.rotation.enabled() && opts.output.exists() {
+        return Err(RecordError::msg(format!(
+            "{}: refusing to overwrite an existing file (use --force)",
+            opts.output.display()
+        )));
+    }
+    let pcfg = ProbeConfig {
+        syscalls: opts.syscalls.clone(),
+        buf_size: opts.buf_size,
+        cpus_for_each_buffer: opts.cpus_for_each_buffer.max(1),
+        snaplen: opts.snaplen,
+        capture_env: opts.capture_env,
+        exclude_tgid: std::process::id(),
+    };
+    let (hostname, release, machine) = uname();
+    let possible = crate::probe::possible_cpus()?;
+    let mut notes = opts.notes.clone();
+    notes.push(("probe".into(), crate::probe::PROBE_SOURCE.into()));
+    let header = TraceHeader {
+        tool_version: format!("sysreplay {}", env!("CARGO_PKG_VERSION")),
+        created_unix_ns: 0,
+        hostname,
+        kernel_release: release,
+        arch: machine,
+        num_cpus: possible as u32,
+        boot_to_wall_ns: boot_to_wall_ns(),
+        source: "ebpf".into(),
+        config: RecordingConfig {
+            syscalls: opts.syscalls.clone(),
+            buf_size_bytes: opts.buf_size as u64,
+            cpus_for_each_buffer: pcfg.cpus_for_each_buffer,
+            snaplen: opts.snaplen.min(4096),
+            capture_env: opts.capture_env,
+            notes,
+        },
+    };
+    // Load before creating the file: a missing privilege leaves nothing behind.
+    let probe = Probe::load(&pcfg)?;
+    let start_ns = crate::boottime_ns();
+    let initial = probe.counters()?;
+    let json = match &opts.stats_json {
+        Some(p) => Some(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(p)
+                .map_err(|e| RecordError::msg(format!("{}: {e}", p.display())))?,
+        ),
+        None => None,
+    };
+    let mut r = Recorder {
+        opts,
+        probe,
+        header,
+        out: None,
+        files: VecDeque::new(),
+        all_files: Vec::new(),
+        file_index: 0,
+        finishing: Vec::new(),
+        pending: Pending {
+            arena: Vec::with_capacity(4 << 20),
+            idx: Vec::with_capacity(1 << 16),
+        },
+        spare: Pending {
+            arena: Vec::with_capacity(4 << 20),
+            idx: Vec::with_capacity(1 << 16),
+        },
+        window_start: vec![start_ns; initial.len()],
+        // the counters start at zero when the probe is loaded: compare from
+        // there so every drop gets a marker
+        last_ctr: vec![CpuCounters::default(); initial.len()],
+        events_written: 0,
+        drop_markers: 0,
+        marker_lost: 0,
+        late: 0,
+        last_emitted_ts: 0,
+        closed_stats: WriterStats::default(),
+        stats: StatsState {
+            next: opts.stats_interval.map(|i| Instant::now() + i),
+            prev_t: Instant::now(),
+            prev_total: sum_counters(&initial),
+            prev_cpu: initial.clone(),
+            prev_cpu_time: cpu_seconds(),
+            json,
+            samples: 0,
+        },
+    };
+    r.open_file()?;
+    eprintln!(
+        "recording to {} ({} syscalls, {} ring buffers of {} bytes for {} CPUs)",
+        r.all_files[0].display(),
+        opts.syscalls.len(),
+        r.probe.rings.len(),
+        opts.buf_size,
+        possible
+    );
+    let mut last_flush = Instant::now();
+    let reorder_ns = (opts.drain_interval.as_nanos() as u64).max(5_000_000);
+    let mut budget = opts.max_events;
+    let deadline = opts.duration.map(|d| Instant::now() + d);
+    let mut stop_reason = StopReason::Signal;
+    let mut next_tick = Instant::now();
+    let mut ticks: u64 = 0;
+    let result: Result<(), RecordError> = (|| {
+        loop {
+            let now_ns = crate::boottime_ns();
+            r.drain();
+            let cur = r.drop_markers(now_ns)?;
+            if r.emit(now_ns.saturating_sub(reorder_ns), &mut budget)? {
+                stop_reason = StopReason::MaxEvents;
+                return Ok(());
+            }
+            r.stats(&cur, false);
+            ticks += 1;
+            if last_flush.elapsed() >= FLUSH_EVERY {
+                // seal the block on a timer so a crash loses at most this much
+                if let Some(o) = &mut r.out {
+                    o.writer.flush_block()?;
+                }
+                last_flush = Instant::now();
+            }
+            if stop.load(Ordering::Relaxed) {
+                stop_reason = StopReason::Signal;
+                return Ok(());
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                stop_reason = StopReason::Duration;
+                return Ok(());
+            }
+            if ticks.is_multiple_of(16) {
+                if let Some(free) = free_bytes(&opts.output) {
+                    if free < opts.min_free_bytes {
+                        stop_reason = StopReason::DiskFull(format!(
+                            "only {free} bytes left on the file system of {} (minimum {}): recording stopped",
+                            opts.output.display(),
+                            opts.min_free_bytes
+                        ));
+                        return Ok(());
+                    }
+                }
+                r.reap(false);
+            }
+            if let Some(o) = &r.out {
+                let rot = &opts.rotation;
+                let size_hit = rot
+                    .size_bytes
+                    .is_some_and(|s| o.writer.stats().file_bytes >= s);
+                let time_hit = rot.every.is_some_and(|g| o.opened.elapsed() >= g);
+                if size_hit || time_hit {
+                    r.rotate()?;
+                }
+            }
+            next_tick += opts.drain_interval;
+            let now = Instant::now();
+            if next_tick > now {
+                std::thread::sleep(next_tick - now);
+            } else {
+                next_tick = now;
+            }
+        }
+    })();
+    if let Err(e) = result {
+        stop_reason = if is_disk_full(&e) {
+            StopReason::DiskFull(e.what.clone())
+        } else {
+            StopReason::WriteError(e.what.clone())
+        };
+    }
+    // Stop producing, then take everything left (records and counters).
+    let prog_stats = r.probe.program_stats();
+    r.probe.detach();
+    // programs already running finish under RCU: let them land before the last read
+    std::thread::sleep(Duration::from_millis(20));
+    let mut finish_err = None;
+    if matches!(
+        stop_reason,
+        StopReason::Signal | StopReason::Duration | StopReason::MaxEvents
+    ) || matches!(stop_reason, StopReason::DiskFull(_)) && r.out.is_some()
+    {
+        let now_ns = crate::boottime_ns();
+        r.drain();
+        let cur = r.drop_markers(now_ns + 1);
+        if stop_reason != StopReason::MaxEvents {
+            if let Err(e) = r.emit(u64::MAX, &mut budget) {
+                finish_err = Some(e);
+            }
+        } else {
+            // the limit is reached: the rest is not written, but drop
+            // markers still are so the trace says where it is incomplete
+            r.pending.idx.retain(|&(_, off, _)| {
+                let k = u16::from_le_bytes(
+                    r.pending.arena[off as usize + 16..off as usize + 18]
+                        .try_into()
+                        .unwrap(),
+                );
+                k == Kind::Drop as u16
+            });
+            let mut unlimited = None;
+            if let Err(e) = r.emit(u64::MAX, &mut unlimited) {
+                finish_err = Some(e);
+            }
+        }
+        if let Ok(cur) = cur {
+            r.stats(&cur, true);
+        }
+    }
+    let kernel = sum_counters(&r.probe.counters().unwrap_or_default());
+    let ws_open = r.out.as_ref().map(|o| o.writer.stats());
+    if let Some(o) = r.out.take() {
+        match o.writer.finish() {
+            Ok(st) => {
+                r.closed_stats.events += st.events;
+                r.closed_stats.record_bytes += st.record_bytes;
+                r.closed_stats.file_bytes += st.file_bytes;
+                r.closed_stats.blocks += st.blocks;
+            }
+            Err(e) => {
+                let e = RecordError::from(e);
+                if let Some(ws) = ws_open {
+                    r.closed_stats.file_bytes += ws.file_bytes;
+                }
+                if finish_err.is_none() {
+                    finish_err = Some(e);
+                }
+            }
+        }
+    }
+    r.reap(true);
+    if let Some(e) = finish_err {
+        stop_reason = if is_disk_full(&e) {
+            StopReason::DiskFull(e.what)
+        } else {
+            StopReason::WriteError(e.what)
+        };
+    }
+    Ok(RecordSummary {
+        files: r.all_files.clone(),
+        events_written: r.events_written,
+        drop_markers: r.drop_markers,
+        kernel,
+        marker_lost: r.marker_lost,
+        stop: stop_reason,
+        file_bytes: r.closed_stats.file_bytes,
+        record_bytes: r.closed_stats.record_bytes,
+        cpu_seconds: cpu_seconds() - cpu0,
+        wall_seconds: t0.elapsed().as_secs_f64(),
+        late_records: r.late,
+        prog_stats,
+    })
+}

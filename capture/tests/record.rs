@@ -1,0 +1,558 @@
+//! Recording tests: they load the real probe, so they need root (or
+//! CAP_BPF+CAP_PERFMON) and a kernel with BTF. Without them each test prints
+//! one SKIP line and returns.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStderr, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use sysreplay_format::record::{tag, Kind};
+use sysreplay_format::{syscalls, OwnedEvent, TraceReader};
+
+const BIN: &str = env!("CARGO_BIN_EXE_sysreplay-record");
+
+/// None when BPF can be used here; otherwise the reason (printed as SKIP).
+fn skip_reason() -> Option<String> {
+    if let Some(m) = sysreplay_capture::privileges::missing() {
+        return Some(format!("needs root or CAP_BPF+CAP_PERFMON (missing {m})"));
+    }
+    if !Path::new("/sys/kernel/btf/vmlinux").exists() {
+        return Some("the kernel has no BTF (/sys/kernel/btf/vmlinux)".into());
+    }
+    None
+}
+
+macro_rules! require_bpf {
+    ($name:expr) => {
+        if let Some(why) = skip_reason() {
+            println!("SKIP {}: {}", $name, why);
+            return;
+        }
+    };
+}
+
+struct Rec {
+    child: Child,
+    path: PathBuf,
+    stderr_rest: Option<BufReader<ChildStderr>>,
+}
+
+/// Start the recorder and wait for its "recording to" line (probe attached).
+fn start(path: &Path, extra: &[&str]) -> Rec {
+    let mut child = Command::new(BIN)
+        .arg("-w")
+        .arg(path)
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn sysreplay-record");
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    loop {
+        let mut line = String::new();
+        if err.read_line(&mut line).unwrap() == 0 {
+            let st = child.wait().unwrap();
+            panic!("recorder exited ({st}) before recording: {seen}");
+        }
+        seen.push_str(&line);
+        if line.starts_with("recording to ") {
+            break;
+        }
+    }
+    Rec {
+        child,
+        path: path.to_path_buf(),
+        stderr_rest: Some(err),
+    }
+}
+
+impl Rec {
+    fn signal(&mut self, sig: i32) -> (std::process::ExitStatus, String) {
+        // SAFETY: our own child.
+        unsafe { libc::kill(self.child.id() as i32, sig) };
+        let mut rest = String::new();
+        if let Some(mut e) = self.stderr_rest.take() {
+            e.read_to_string(&mut rest).unwrap();
+        }
+        (self.child.wait().unwrap(), rest)
+    }
+}
+
+fn read_all(path: &Path) -> (TraceReader, Vec<OwnedEvent>) {
+    let r = TraceReader::open(path).expect("trace opens");
+    let mut v = Vec::new();
+    r.for_each_event(|e| {
+        v.push(e.to_owned_event());
+        ControlFlow::Continue(())
+    })
+    .unwrap();
+    (r, v)
+}
+
+fn nr(name: &str) -> u16 {
+    syscalls::number(name).unwrap()
+}
+
+fn item<'a>(e: &'a OwnedEvent, t: u8) -> Option<&'a [u8]> {
+    sysreplay_format::record::Items::new(&e.data)
+        .find(|i| i.tag == t)
+        .map(|i| i.bytes)
+}
+
+fn c_str(b: &[u8]) -> &[u8] {
+    match b.iter().position(|&c| c == 0) {
+        Some(p) => &b[..p],
+        None => b,
+    }
+}
+
+fn argv(b: &[u8]) -> Vec<String> {
+    let b = b.strip_suffix(&[0]).unwrap_or(b);
+    b.split(|&c| c == 0)
+        .map(|s| String::from_utf8_lossy(s).into_owned())
+        .collect()
+}
+
+fn sockaddr_in(b: &[u8]) -> Option<(std::net::Ipv4Addr, u16)> {
+    if b.len() < 8 || u16::from_ne_bytes([b[0], b[1]]) != libc::AF_INET as u16 {
+        return None;
+    }
+    Some((
+        std::net::Ipv4Addr::new(b[4], b[5], b[6], b[7]),
+        u16::from_be_bytes([b[2], b[3]]),
+    ))
+}
+
+fn is(e: &OwnedEvent, k: Kind) -> bool {
+    e.header.kind == k as u16
+}
+
+#[test]
+fn records_known_commands_with_pids_paths_argv_addresses_and_tree() {
+    require_bpf!("records_known_commands_with_pids_paths_argv_addresses_and_tree");
+    let dir = tempfile::tempdir().unwrap();
+    let known = dir.path().join("known.txt");
+    std::fs::write(&known, b"sysreplay known content\n").unwrap();
+    let out_file = dir.path().join("out.txt");
+    let trace = dir.path().join("t.srt");
+    let stats = dir.path().join("stats.json");
+    let mut rec = start(
+        &trace,
+        &[
+            "--syscalls",
+            "all",
+            "--stats-interval",
+            "200ms",
+            "--stats-json",
+            stats.to_str().unwrap(),
+        ],
+    );
+
+    // 1. cat of a known file
+    let cat = Command::new("cat").arg(&known).output().unwrap();
+    assert_eq!(cat.stdout, b"sysreplay known content\n");
+    let cat_pid = {
+        // Command::output() hides the pid; run again through spawn for it
+        let c = Command::new("cat")
+            .arg(&known)
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let pid = c.id();
+        assert!(c.wait_with_output().unwrap().status.success());
+        pid
+    };
+    // 2. sh -c writing a file
+    let sh = Command::new("/bin/sh")
+        .arg("-c")
+        .arg(format!("echo hello-sysreplay > {}", out_file.display()))
+        .spawn()
+        .unwrap();
+    let sh_pid = sh.id();
+    assert!(sh.wait_with_output().unwrap().status.success());
+    // 3. TCP connect to a listener on 127.0.0.1
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let mut c = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let client_port = c.local_addr().unwrap().port();
+    let (mut s, peer) = l.accept().unwrap();
+    assert_eq!(peer.port(), client_port);
+    c.write_all(b"ping").unwrap();
+    let mut buf = [0u8; 4];
+    s.read_exact(&mut buf).unwrap();
+    drop((c, s, l));
+    // 4. fork + exec chain: sh -> sh -> echo, outer exit code 7
+    let chain = Command::new("/bin/sh")
+        .arg("-c")
+        .arg("/bin/sh -c '/bin/echo chain-sysreplay; true'; exit 7")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let chain_pid = chain.id();
+    assert_eq!(chain.wait_with_output().unwrap().status.code(), Some(7));
+
+    // let the probe's last events reach a drain, then stop with SIGINT
+    std::thread::sleep(Duration::from_millis(100));
+    let (st, err) = rec.signal(libc::SIGINT);
+    assert!(st.success(), "recorder failed: {err}");
+    let (r, evs) = read_all(&rec.path);
+    assert!(
+        r.truncation().is_none() && r.index().is_some(),
+        "SIGINT leaves a complete file"
+    );
+    let me = std::process::id();
+
+    // --- 1: cat
+    let exec_cat = evs
+        .iter()
+        .find(|e| {
+            is(e, Kind::Syscall)
+                && e.header.nr == nr("execve")
+                && e.header.pid == cat_pid
+                && e.header.ret == 0
+        })
+        .expect("successful execve of cat");
+    assert_eq!(exec_cat.header.ret, 0);
+    let av = argv(item(exec_cat, tag::ARGV).expect("argv item"));
+    assert_eq!(av, vec!["cat".to_string(), known.display().to_string()]);
+    let fname = c_str(item(exec_cat, tag::ARG0).expect("filename"));
+    assert!(
+        fname.ends_with(b"/cat"),
+        "{}",
+        String::from_utf8_lossy(fname)
+    );
+    let pexec = evs
+        .iter()
+        .find(|e| is(e, Kind::ProcExec) && e.header.pid == cat_pid)
+        .expect("procexec of cat");
+    assert!(c_str(item(pexec, tag::EXE).unwrap()).ends_with(b"/cat"));
+    assert_eq!(c_str(item(pexec, tag::COMM).unwrap()), b"cat");
+    let cr = sysreplay_format::record::Creds::decode(item(pexec, tag::CREDS).unwrap()).unwrap();
+    assert_eq!(cr.ppid, me, "cat's parent is this test");
+    assert_eq!(cr.uid, unsafe { libc::getuid() });
+    let open = evs
+        .iter()
+        .find(|e| {
+            is(e, Kind::Syscall)
+                && e.header.pid == cat_pid
+                && e.header.nr == nr("openat")
+                && item(e, 1).map(c_str) == Some(known.as_os_str().as_encoded_bytes())
+        })
+        .expect("openat of the known file by cat");
+    assert!(open.header.ret >= 0);
+    let fd = open.header.ret as u64;
+    let rd = evs
+        .iter()
+        .find(|e| {
+            is(e, Kind::Syscall)
+                && e.header.pid == cat_pid
+                && e.header.nr == nr("read")
+                && e.header.args[0] == fd
+                && e.header.ts_ns > open.header.ts_ns
+        })
+        .expect("read by cat");
+    assert_eq!(rd.header.ret, 24);
+    assert_eq!(item(rd, 1).unwrap(), b"sysreplay known content\n");
+    assert!(evs
+        .iter()
+        .any(|e| is(e, Kind::ProcExit) && e.header.pid == cat_pid && e.header.args[0] == 0));
+
+    // --- 2: sh -c writing a file
+    let o = evs
+        .iter()
+        .find(|e| {
+            is(e, Kind::Syscall)
+                && e.header.pid == sh_pid
+                && e.header.nr == nr("openat")
+                && item(e, 1).map(c_str) == Some(out_file.as_os_str().as_encoded_bytes())
+        })
+        .expect("openat of the output file by sh");
+    let flags = o.header.args[2] as i32;
+    assert!(o.header.ret >= 0);
+    assert_eq!(flags & libc::O_CREAT, libc::O_CREAT);
+    assert_eq!(flags & libc::O_ACCMODE, libc::O_WRONLY);
+    let w = evs
+        .iter()
+        .find(|e| {
+            is(e, Kind::Syscall)
+                && e.header.pid == sh_pid
+                && e.header.nr == nr("write")
+                && item(e, 1) == Some(b"hello-sysreplay\n".as_slice())
+        })
+        .expect("write of the text by sh");
+    assert_eq!(w.header.ret, 16);
+
+    // --- 3: TCP
+    let conn = evs
+        .iter()
+        .find(|e| {
+            is(e, Kind::Syscall)
+                && e.header.pid == me
+                && e.header.nr == nr("connect")
+                && item(e, 1).and_then(sockaddr_in) == Some((std::net::Ipv4Addr::LOCALHOST, port))
+        })
+        .expect("connect to the listener");
+    assert_eq!(conn.header.ret, 0);
+    let acc = evs.iter().find(|e| {
+        is(e, Kind::Syscall)
+            && e.header.pid == me
+            && (e.header.nr == nr("accept4") || e.header.nr == nr("accept"))
+            && e.header.ret >= 0
+            && item(e, tag::RESULT_ADDR).and_then(sockaddr_in)
+                == Some((std::net::Ipv4Addr::LOCALHOST, client_port))
+    });
+    assert!(acc.is_some(), "accept with the client's address");
+    let bind = evs.iter().find(|e| {
+        is(e, Kind::Syscall)
+            && e.header.pid == me
+            && e.header.nr == nr("bind")
+            && item(e, 1).and_then(sockaddr_in) == Some((std::net::Ipv4Addr::LOCALHOST, 0))
+    });
+    assert!(bind.is_some(), "bind to 127.0.0.1:0");
+
+    // --- 4: fork/exec chain and the process tree
+    let mut parent_of: HashMap<u32, u32> = HashMap::new();
+    for e in &evs {
+        if is(e, Kind::ProcFork) && e.header.args[0] == e.header.args[1] {
+            parent_of.insert(e.header.args[1] as u32, e.header.pid);
+        }
+    }
+    let echo = evs
+        .iter()
+        .find(|e| {
+            is(e, Kind::ProcExec)
+                && item(e, tag::ARGV).map(argv)
+                    == Some(vec!["/bin/echo".into(), "chain-sysreplay".into()])
+        })
+        .expect("exec of /bin/echo");
+    let mut chain = vec![echo.header.pid];
+    let mut cur = echo.header.pid;
+    while let Some(&p) = parent_of.get(&cur) {
+        chain.push(p);
+        if p == chain_pid {
+            break;
+        }
+        cur = p;
+    }
+    assert_eq!(
+        chain.last(),
+        Some(&chain_pid),
+        "echo descends from the outer sh: {chain:?}"
+    );
+    assert!(chain.len() >= 3, "sh -> sh -> echo: {chain:?}");
+    assert_eq!(parent_of.get(&chain_pid), Some(&me));
+    let inner_exec = evs
+        .iter()
+        .find(|e| is(e, Kind::ProcExec) && e.header.pid == chain[1])
+        .expect("exec of the inner sh");
+    let inner_creds =
+        sysreplay_format::record::Creds::decode(item(inner_exec, tag::CREDS).unwrap()).unwrap();
+    assert_eq!(inner_creds.ppid, chain_pid);
+    let outer_exit = evs
+        .iter()
+        .find(|e| is(e, Kind::ProcExit) && e.header.tid == chain_pid)
+        .expect("exit of the outer sh");
+    assert_eq!(outer_exit.header.args[0], 7 << 8, "wait status of exit(7)");
+    // the fork syscall's return value is the child
+    assert!(evs.iter().any(|e| is(e, Kind::Syscall)
+        && e.header.pid == chain_pid
+        && (e.header.nr == nr("clone")
+            || e.header.nr == nr("clone3")
+            || e.header.nr == nr("fork")
+            || e.header.nr == nr("vfork"))
+        && e.header.ret == chain[1] as i64));
+
+    // ordering, header and snapshot
+    assert!(evs
+        .windows(2)
+        .all(|w| w[0].header.ts_ns <= w[1].header.ts_ns));
+    let h = r.header();
+    assert_eq!(h.source, "ebpf");
+    assert!(h.num_cpus >= 1 && !h.kernel_release.is_empty());
+    assert!(r.snapshot().threads.iter().any(|t| t.pid == me));
+    // the recorder does not record itself
+    assert!(!evs
+        .iter()
+        .any(|e| e.header.pid == rec.child.id() && is(e, Kind::Syscall)));
+    // stats: Falco metric names, one JSON object per line
+    let js = std::fs::read_to_string(&stats).unwrap();
+    let last: serde_json::Value = serde_json::from_str(js.lines().last().unwrap()).unwrap();
+    for k in [
+        "scap.n_evts",
+        "scap.n_drops",
+        "scap.evts_rate_sec",
+        "scap.n_drops_perc",
+        "scap.n_drops_buffer_open_exit",
+        "sysreplay.bytes_written",
+    ] {
+        assert!(last.get(k).is_some(), "{k} in {last}");
+    }
+    // mode 0600
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&trace).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+}
+
+#[test]
+fn tiny_buffer_storm_drop_markers_equal_kernel_counters() {
+    require_bpf!("tiny_buffer_storm_drop_markers_equal_kernel_counters");
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("drops.srt");
+    let stats = dir.path().join("stats.json");
+    let mut rec = start(
+        &trace,
+        &[
+            "--syscalls",
+            "getppid",
+            "--buf-size",
+            "4096",
+            "--drain-interval",
+            "50ms",
+            "--stats-json",
+            stats.to_str().unwrap(),
+        ],
+    );
+    // storm from this process until drops have certainly happened
+    let t0 = Instant::now();
+    let mut calls = 0u64;
+    while t0.elapsed() < Duration::from_millis(500) {
+        for _ in 0..10_000 {
+            unsafe { libc::syscall(libc::SYS_getppid) };
+        }
+        calls += 10_000;
+    }
+    let (st, err) = rec.signal(libc::SIGTERM);
+    assert!(st.success(), "{err}");
+    let (_r, evs) = read_all(&trace);
+    let markers: Vec<_> = evs.iter().filter(|e| is(e, Kind::Drop)).collect();
+    assert!(
+        !markers.is_empty(),
+        "a 4 KiB ring under {calls} syscalls must drop"
+    );
+    let lost: u64 = markers.iter().map(|e| e.header.args[1]).sum();
+    let cat_total: u64 = markers
+        .iter()
+        .map(|e| {
+            sysreplay_format::record::DropCounts::decode(item(e, tag::DROP_COUNTS).unwrap())
+                .unwrap()
+                .total()
+        })
+        .sum();
+    let recorded = evs.iter().filter(|e| !is(e, Kind::Drop)).count() as u64;
+    // the final stats sample is the last kernel counter read
+    let js = std::fs::read_to_string(&stats).unwrap();
+    let last: serde_json::Value = serde_json::from_str(js.lines().last().unwrap()).unwrap();
+    let k_drops = last["scap.n_drops"].as_u64().unwrap();
+    let k_evts = last["scap.n_evts"].as_u64().unwrap();
+    assert!(lost > 0);
+    assert_eq!(lost, k_drops, "sum of drop markers == kernel n_drops");
+    assert_eq!(cat_total, lost, "per-category counts add up");
+    assert_eq!(
+        recorded + lost,
+        k_evts,
+        "every event seen is either in the trace or counted lost"
+    );
+    for m in &markers {
+        assert!(
+            m.header.args[0] <= m.header.ts_ns,
+            "window start before marker"
+        );
+        assert!(m.header.args[2] >= m.header.args[1], "seen >= lost");
+    }
+}
+
+#[test]
+fn kill_9_leaves_a_truncated_but_readable_file() {
+    require_bpf!("kill_9_leaves_a_truncated_but_readable_file");
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("k.srt");
+    let mut rec = start(&trace, &["--syscalls", "getppid,openat"]);
+    // generate events until at least one block is on disk (the recorder
+    // seals a block every second)
+    let t0 = Instant::now();
+    loop {
+        for _ in 0..1000 {
+            unsafe { libc::syscall(libc::SYS_getppid) };
+        }
+        if let Ok(r) = TraceReader::open(&trace) {
+            if r.event_count() > 0 {
+                break;
+            }
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "no block written in 30 s"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (st, _) = rec.signal(libc::SIGKILL);
+    assert!(!st.success());
+    let (r, evs) = read_all(&trace);
+    assert!(r.index().is_none(), "no index after kill -9");
+    assert!(r.truncation().is_some() || !evs.is_empty());
+    assert!(evs
+        .iter()
+        .any(|e| e.header.nr == nr("getppid") && e.header.pid == std::process::id()));
+}
+
+#[test]
+fn refuses_to_overwrite_without_force() {
+    require_bpf!("refuses_to_overwrite_without_force");
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("exists.srt");
+    std::fs::write(&trace, b"keep me").unwrap();
+    let o = Command::new(BIN)
+        .args(["-w", trace.to_str().unwrap(), "--duration", "1ms"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--force"));
+    assert_eq!(std::fs::read(&trace).unwrap(), b"keep me");
+    let o = Command::new(BIN)
+        .args([
+            "-w",
+            trace.to_str().unwrap(),
+            "--duration",
+            "100ms",
+            "--force",
+            "--max-events",
+            "5",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (_r, evs) = read_all(&trace);
+    assert!(evs.iter().filter(|e| !is(e, Kind::Drop)).count() <= 5);
+}
+
+#[test]
+fn dry_run_prints_falcos_three_lines() {
+    // no BPF needed
+    let o = Command::new(BIN)
+        .args([
+            "--dry-run",
+            "--syscalls",
+            "openat,ptrace,!close",
+            "--repair",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let e = String::from_utf8_lossy(&o.stderr);
+    let lines: Vec<&str> = e.lines().collect();
+    assert_eq!(lines[0], "(0) syscalls in rules: ");
+    assert!(lines[1].starts_with("+(2) syscalls added (base_syscalls override): openat, ptrace"));
+    assert!(lines
+        .iter()
+        .any(|l| l.starts_with("+(") && l.contains("repaired syscalls: ")));
+    let last = lines.last().unwrap();
+    assert!(last.contains("syscalls selected in total (final set): "));
+    assert!(last.contains("execve") && last.contains("ptrace") && !last.contains(" close,"));
+}
