@@ -375,12 +375,13 @@ impl Loader {
 
     /// Load rules from a string (named `name` in diagnostics).
     pub fn load_str(&mut self, name: &str, text: String) {
+        let (text, docs) = parse_yaml_lenient(text);
         let src = Arc::new(SourceFile {
             name: name.into(),
             text,
         });
         self.collected.files.push(src.clone());
-        let docs = match MarkedYaml::load_from_str(&src.text) {
+        let docs = match docs {
             Ok(d) => d,
             Err(e) => {
                 let m = e.marker();
@@ -1379,6 +1380,71 @@ impl Loader {
             }
         }
     }
+}
+
+/// Parse YAML, accepting one leniency of the YAML parser Falco uses
+/// (yaml-cpp): a flow collection closed by a `]`/`}` line indented no more
+/// than its parent key. YAML 1.2 rejects that; upstream rules files use it.
+/// Such a line gets one more space (only that line's columns shift).
+fn parse_yaml_lenient(
+    mut text: String,
+) -> (String, Result<Vec<MarkedYaml<'static>>, saphyr::ScanError>) {
+    for _ in 0..10_000 {
+        let r = MarkedYaml::load_from_str(&text).map(|v| v.into_iter().map(into_static).collect());
+        let Err(e) = &r else { return (text, r) };
+        if e.info() != "invalid indentation" {
+            return (text, r);
+        }
+        let line_no = e.marker().line();
+        let mut start = 0usize;
+        for _ in 1..line_no {
+            match text[start..].find('\n') {
+                Some(p) => start += p + 1,
+                None => return (text, r),
+            }
+        }
+        let line_end = text[start..]
+            .find('\n')
+            .map(|p| start + p)
+            .unwrap_or(text.len());
+        let trimmed = text[start..line_end].trim_start();
+        if !(trimmed.starts_with(']') || trimmed.starts_with('}')) {
+            return (text, r);
+        }
+        text.insert(start, ' ');
+    }
+    let r = MarkedYaml::load_from_str(&text).map(|v| v.into_iter().map(into_static).collect());
+    (text, r)
+}
+
+fn into_static(n: MarkedYaml<'_>) -> MarkedYaml<'static> {
+    use std::borrow::Cow;
+    let data = match n.data {
+        YamlData::Value(s) => YamlData::Value(match s {
+            Scalar::Null => Scalar::Null,
+            Scalar::Boolean(b) => Scalar::Boolean(b),
+            Scalar::Integer(i) => Scalar::Integer(i),
+            Scalar::FloatingPoint(f) => Scalar::FloatingPoint(f),
+            Scalar::String(s) => Scalar::String(Cow::Owned(s.into_owned())),
+        }),
+        YamlData::Representation(s, st, tag) => YamlData::Representation(
+            Cow::Owned(s.into_owned()),
+            st,
+            tag.map(|t| Cow::Owned(t.into_owned())),
+        ),
+        YamlData::Sequence(v) => YamlData::Sequence(v.into_iter().map(into_static).collect()),
+        YamlData::Mapping(m) => YamlData::Mapping(
+            m.into_iter()
+                .map(|(k, v)| (into_static(k), into_static(v)))
+                .collect(),
+        ),
+        YamlData::Tagged(t, b) => {
+            YamlData::Tagged(Cow::Owned(t.into_owned()), Box::new(into_static(*b)))
+        }
+        YamlData::Alias(a) => YamlData::Alias(a),
+        YamlData::BadValue => YamlData::BadValue,
+    };
+    MarkedYaml { span: n.span, data }
 }
 
 fn merge_exceptions(into: &mut Vec<ExceptionDef>, new: Vec<ExceptionDef>) {

@@ -391,7 +391,13 @@ impl<'a> Parser<'a> {
     fn parse_condition_rest(&mut self, lhs: Operand, start: usize) -> Result<Ast, ParseError> {
         self.skip_blanks();
         let op_pos = self.pos;
-        if self.keyword("exists", true) {
+        if self.starts_with("exists")
+            && !self
+                .s
+                .get(self.pos + 6)
+                .is_some_and(|&c| is_ident_tail(c) || c == b'.')
+        {
+            self.pos += 6;
             return Ok(Ast::Unary(lhs, CmpOp::Exists, start));
         }
         for &(w, op) in NUM_OPS {
@@ -846,6 +852,10 @@ mod tests {
         );
         assert_eq!(
             p("container.id exists"),
+            Ast::Unary(f("container.id"), CmpOp::Exists, 0)
+        );
+        assert_eq!(
+            p("(container.id exists)"),
             Ast::Unary(f("container.id"), CmpOp::Exists, 0)
         );
         assert_eq!(

@@ -1,0 +1,930 @@
+//! Rule compilation (lists, macros, exceptions, conditions, outputs), rule
+//! selection, and the runtime that feeds events through the state engine and
+//! the rules indexed by event type.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::Path;
+
+use serde_json::Map;
+use sysreplay_format::meta::{ProcessSnapshot, TraceHeader};
+use sysreplay_format::Event;
+
+use crate::compile::{self, evttypes, Node, Scratch, TypeSet};
+use crate::diag::{Diags, Loc};
+use crate::fields::{self, Ctx, TraceInfo, F};
+use crate::loader::{
+    Collected, CondText, ExFields, ExValue, ExceptionDef, Loader, Priority, RuleDef,
+};
+use crate::output::{Alert, OutputFormat};
+use crate::parser::{self, Ast, CmpOp};
+use crate::sc::{self, SyscallSelection, NSLOTS};
+use crate::state::State;
+
+/// Falco's `rule_matching`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum RuleMatching {
+    #[default]
+    First,
+    All,
+}
+
+/// A compiled rule.
+#[derive(Debug)]
+pub struct CompiledRule {
+    pub name: String,
+    pub desc: String,
+    pub priority: Priority,
+    pub tags: BTreeSet<String>,
+    pub source: String,
+    /// The `enabled` key of the rules file.
+    pub enabled_in_file: bool,
+    /// Current selection (file default, then enable/disable calls).
+    pub enabled: bool,
+    pub types: TypeSet,
+    pub node: Node,
+    pub output: OutputFormat,
+    pub output_text: String,
+    /// Fields used in the expanded condition (display names).
+    pub condition_fields: BTreeSet<String>,
+    /// Fields with no offline value used by the condition or the output.
+    pub offline_fields: BTreeSet<String>,
+    pub loc: Loc,
+}
+
+/// The compiled rules of one or more files.
+#[derive(Debug, Default)]
+pub struct Ruleset {
+    pub rules: Vec<CompiledRule>,
+    pub diags: Diags,
+    pub required_engine_version: Option<(u64, u64, u64)>,
+}
+
+/// Load and compile rules files in order. Never panics on bad input; check
+/// `diags.has_errors()`.
+pub fn load_rules<P: AsRef<Path>>(paths: &[P]) -> Ruleset {
+    let mut l = Loader::new();
+    for p in paths {
+        l.load_file(p.as_ref());
+    }
+    compile_loaded(l)
+}
+
+/// Compile rules given as strings `(name, text)` (tests, embedding).
+pub fn load_rules_str(files: &[(&str, &str)]) -> Ruleset {
+    let mut l = Loader::new();
+    for (n, t) in files {
+        l.load_str(n, t.to_string());
+    }
+    compile_loaded(l)
+}
+
+fn is_boundary(c: u8) -> bool {
+    c.is_ascii_whitespace() || matches!(c, b'(' | b')' | b',' | b'=')
+}
+
+/// Textual list substitution, as Falco does before parsing. Returns the new
+/// text and a map (new offset, old offset) of each replaced run.
+fn substitute(
+    text: &str,
+    lists: &HashMap<String, String>,
+    used: &mut HashSet<String>,
+) -> (String, Vec<(usize, usize)>) {
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut map = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if is_boundary(b[i]) {
+            out.push(b[i] as char);
+            i += 1;
+            continue;
+        }
+        let s = i;
+        while i < b.len() && !is_boundary(b[i]) {
+            i += 1;
+        }
+        let run = &text[s..i];
+        match lists.get(run) {
+            Some(rep) if rep.is_empty() => {
+                // An empty list also takes one neighbouring comma, as Falco does.
+                used.insert(run.to_string());
+                while out.ends_with(|c: char| c.is_ascii_whitespace()) {
+                    out.pop();
+                }
+                if out.ends_with(',') {
+                    out.pop();
+                } else {
+                    let mut j = i;
+                    while j < b.len() && b[j].is_ascii_whitespace() {
+                        j += 1;
+                    }
+                    if j < b.len() && b[j] == b',' {
+                        i = j + 1;
+                    }
+                }
+                out.push(' ');
+                map.push((out.len(), i));
+            }
+            Some(rep) => {
+                used.insert(run.to_string());
+                map.push((out.len(), s));
+                out.push_str(rep);
+                map.push((out.len(), i));
+            }
+            None => {
+                if !map.is_empty() {
+                    map.push((out.len(), s));
+                }
+                out.push_str(run);
+            }
+        }
+    }
+    (out, map)
+}
+
+fn map_back(map: &[(usize, usize)], pos: usize) -> usize {
+    match map.iter().rev().find(|(n, _)| *n <= pos) {
+        Some((n, o)) => o + (pos - n),
+        None => pos,
+    }
+}
+
+fn quote_item(v: &str) -> String {
+    if v.contains(' ') && !(v.starts_with('"') || v.starts_with('\'')) {
+        format!("\"{v}\"")
+    } else {
+        v.to_string()
+    }
+}
+
+/// Expand list items naming other lists (transitively).
+fn expand_lists(c: &Collected) -> HashMap<String, String> {
+    let by_name: HashMap<&str, &Vec<String>> = c
+        .lists
+        .iter()
+        .map(|l| (l.name.as_str(), &l.items))
+        .collect();
+    fn expand(
+        name: &str,
+        by: &HashMap<&str, &Vec<String>>,
+        stack: &mut Vec<String>,
+        out: &mut Vec<String>,
+    ) {
+        if stack.iter().any(|s| s == name) {
+            return;
+        }
+        stack.push(name.to_string());
+        for it in by[name].iter() {
+            if by.contains_key(it.as_str()) && it != name {
+                expand(it, by, stack, out);
+            } else {
+                out.push(it.clone());
+            }
+        }
+        stack.pop();
+    }
+    let mut res = HashMap::new();
+    for l in &c.lists {
+        let mut items = Vec::new();
+        expand(&l.name, &by_name, &mut Vec::new(), &mut items);
+        let joined = items
+            .iter()
+            .map(|s| quote_item(s))
+            .collect::<Vec<_>>()
+            .join(", ");
+        res.insert(l.name.clone(), joined);
+    }
+    res
+}
+
+fn exception_condition(ex: &ExceptionDef, what: &str, diags: &mut Diags) -> Option<String> {
+    if ex.values.is_empty() {
+        return None;
+    }
+    let fmt_val = |v: &ExValue, list_op: bool| -> String {
+        match v {
+            ExValue::List(l) => format!(
+                "({})",
+                l.iter()
+                    .map(|s| quote_item(s))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            ExValue::Scalar(s) => {
+                if list_op {
+                    format!("({})", quote_item(s))
+                } else {
+                    quote_item(s)
+                }
+            }
+        }
+    };
+    let bad = |diags: &mut Diags, msg: String| {
+        diags.error(
+            "LOAD_ERR_VALIDATE",
+            Some(ex.loc.clone()),
+            Some(what.to_string()),
+            msg,
+        );
+        None::<String>
+    };
+    let check_field = |diags: &mut Diags, f: &str| -> bool {
+        let (name, arg) = match f.find('[') {
+            Some(i) if f.ends_with(']') => (&f[..i], Some(&f[i + 1..f.len() - 1])),
+            _ => (f, None),
+        };
+        if let Err(m) = fields::lookup(name, arg) {
+            diags.error(
+                "LOAD_ERR_VALIDATE",
+                Some(ex.loc.clone()),
+                Some(what.to_string()),
+                format!("exception '{}': {m}", ex.name),
+            );
+            return false;
+        }
+        true
+    };
+    match &ex.fields {
+        None => bad(diags, format!("exception '{}' has no 'fields'", ex.name)),
+        Some(ExFields::One(f)) => {
+            if !check_field(diags, f) {
+                return None;
+            }
+            let comp = match &ex.comps {
+                None => "in".to_string(),
+                Some(ExFields::One(c)) => c.clone(),
+                Some(ExFields::Many(_)) => return bad(diags, format!("exception '{}': 'comps' must be a single operator when 'fields' is a single field", ex.name)),
+            };
+            let op = CmpOp::from_name(&comp);
+            if !matches!(op, Some(CmpOp::In | CmpOp::PMatch | CmpOp::Intersects)) {
+                return bad(diags, format!("exception '{}': invalid comparison operator '{comp}' for a single field (expected in, pmatch or intersects)", ex.name));
+            }
+            let mut items = Vec::new();
+            for row in &ex.values {
+                for v in row {
+                    match v {
+                        ExValue::Scalar(s) => items.push(quote_item(s)),
+                        ExValue::List(l) => items.extend(l.iter().map(|s| quote_item(s))),
+                    }
+                }
+            }
+            Some(format!("({f} {comp} ({}))", items.join(", ")))
+        }
+        Some(ExFields::Many(fs)) => {
+            for f in fs {
+                if !check_field(diags, f) {
+                    return None;
+                }
+            }
+            let comps: Vec<String> = match &ex.comps {
+                None => vec!["=".to_string(); fs.len()],
+                Some(ExFields::Many(c)) => c.clone(),
+                Some(ExFields::One(c)) => vec![c.clone(); fs.len()],
+            };
+            if comps.len() != fs.len() {
+                return bad(
+                    diags,
+                    format!(
+                        "exception '{}': fields and comps lists must have equal length",
+                        ex.name
+                    ),
+                );
+            }
+            for c in &comps {
+                if CmpOp::from_name(c).is_none_or(|o| o == CmpOp::Exists) {
+                    return bad(
+                        diags,
+                        format!("exception '{}': invalid comparison operator '{c}'", ex.name),
+                    );
+                }
+            }
+            let mut rows = Vec::new();
+            for row in &ex.values {
+                if row.len() != fs.len() {
+                    return bad(
+                        diags,
+                        format!(
+                            "exception '{}': a values entry has {} items but there are {} fields",
+                            ex.name,
+                            row.len(),
+                            fs.len()
+                        ),
+                    );
+                }
+                let parts: Vec<String> = fs
+                    .iter()
+                    .zip(&comps)
+                    .zip(row)
+                    .map(|((f, c), v)| {
+                        let lop = CmpOp::from_name(c).is_some_and(|o| o.is_list());
+                        format!("{f} {c} {}", fmt_val(v, lop))
+                    })
+                    .collect();
+                rows.push(format!("( {} )", parts.join(" and ")));
+            }
+            Some(format!("( {} )", rows.join(" or ")))
+        }
+    }
+}
+
+struct MacroState {
+    ast: Option<Ast>,
+    used: bool,
+}
+
+fn resolve_macros(
+    ast: &Ast,
+    visible: usize,
+    macros: &mut [MacroState],
+    idx: &HashMap<String, usize>,
+) -> Result<Ast, (usize, String)> {
+    Ok(match ast {
+        Ast::And(v) => Ast::And(
+            v.iter()
+                .map(|a| resolve_macros(a, visible, macros, idx))
+                .collect::<Result<_, _>>()?,
+        ),
+        Ast::Or(v) => Ast::Or(
+            v.iter()
+                .map(|a| resolve_macros(a, visible, macros, idx))
+                .collect::<Result<_, _>>()?,
+        ),
+        Ast::Not(b) => Ast::Not(Box::new(resolve_macros(b, visible, macros, idx)?)),
+        Ast::Ident(name, pos) => match idx.get(name) {
+            Some(&i) if i < visible => {
+                macros[i].used = true;
+                match &macros[i].ast {
+                    Some(a) => a.clone(),
+                    None => return Err((*pos, format!("macro '{name}' has errors"))),
+                }
+            }
+            _ => return Err((*pos, format!("Undefined macro '{name}' used in filter."))),
+        },
+        o => o.clone(),
+    })
+}
+
+fn collect_fields(ast: &Ast, out: &mut BTreeSet<String>) {
+    match ast {
+        Ast::And(v) | Ast::Or(v) => v.iter().for_each(|a| collect_fields(a, out)),
+        Ast::Not(b) => collect_fields(b, out),
+        Ast::Ident(..) => {}
+        Ast::Unary(o, ..) => {
+            out.insert(disp(o.base_field()));
+        }
+        Ast::Binary { lhs, rhs, .. } => {
+            out.insert(disp(lhs.base_field()));
+            if let parser::Rhs::Operand(o) = rhs {
+                out.insert(disp(o.base_field()));
+            }
+        }
+    }
+}
+
+fn disp(f: &parser::FieldRef) -> String {
+    match &f.arg {
+        Some(a) => format!("{}[{a}]", f.name),
+        None => f.name.clone(),
+    }
+}
+
+fn is_offline(display: &str) -> bool {
+    let name = display.split('[').next().unwrap_or("");
+    fields::OFFLINE_FIELDS.iter().any(|(n, _)| *n == name)
+        || name.starts_with("fd.") && name.ends_with(".name") && name != "fd.name"
+}
+
+fn cond_error(
+    diags: &mut Diags,
+    code: &'static str,
+    cond: &CondText,
+    map: &[(usize, usize)],
+    shift: usize,
+    pos: usize,
+    item: String,
+    msg: String,
+) {
+    let orig = map_back(map, pos).saturating_sub(shift);
+    let loc = cond.locate(orig.min(cond.text.len()));
+    diags.error(code, loc, Some(item), msg);
+}
+
+fn compile_loaded(l: Loader) -> Ruleset {
+    let Loader {
+        collected: c,
+        mut diags,
+    } = l;
+    let lists = expand_lists(&c);
+    let mut used_lists: HashSet<String> = HashSet::new();
+    let macro_idx: HashMap<String, usize> = c
+        .macros
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.name.clone(), i))
+        .collect();
+    let mut macros: Vec<MacroState> = c
+        .macros
+        .iter()
+        .map(|_| MacroState {
+            ast: None,
+            used: false,
+        })
+        .collect();
+
+    // Macros, in order; each sees only the macros before it.
+    for (i, m) in c.macros.iter().enumerate() {
+        let item = format!("macro '{}'", m.name);
+        let (text, map) = substitute(&m.condition.text, &lists, &mut used_lists);
+        let ast = match parser::parse(&text) {
+            Ok(a) => a,
+            Err(e) => {
+                cond_error(
+                    &mut diags,
+                    "LOAD_ERR_COMPILE_CONDITION",
+                    &m.condition,
+                    &map,
+                    0,
+                    e.pos,
+                    item,
+                    e.msg,
+                );
+                continue;
+            }
+        };
+        match resolve_macros(&ast, i, &mut macros, &macro_idx) {
+            Ok(a) => macros[i].ast = Some(a),
+            Err((pos, msg)) => cond_error(
+                &mut diags,
+                "LOAD_ERR_COMPILE_CONDITION",
+                &m.condition,
+                &map,
+                0,
+                pos,
+                item,
+                msg,
+            ),
+        }
+    }
+
+    let mut rules = Vec::new();
+    for r in &c.rules {
+        if let Some(cr) = compile_rule(
+            r,
+            &lists,
+            &mut used_lists,
+            &mut macros,
+            &macro_idx,
+            &mut diags,
+        ) {
+            rules.push(cr);
+        }
+    }
+
+    for (i, m) in c.macros.iter().enumerate() {
+        if !macros[i].used {
+            diags.warn(
+                "LOAD_UNUSED_MACRO",
+                Some(m.loc.clone()),
+                Some(format!("macro '{}'", m.name)),
+                "Macro not referred to by any other rule/macro",
+            );
+        }
+    }
+    for l in &c.lists {
+        if !used_lists.contains(&l.name) && !c.lists.iter().any(|o| o.items.contains(&l.name)) {
+            diags.warn(
+                "LOAD_UNUSED_LIST",
+                Some(l.loc.clone()),
+                Some(format!("list '{}'", l.name)),
+                "List not referred to by any other rule/macro",
+            );
+        }
+    }
+    Ruleset {
+        rules,
+        diags,
+        required_engine_version: c.required_engine_version,
+    }
+}
+
+fn compile_rule(
+    r: &RuleDef,
+    lists: &HashMap<String, String>,
+    used_lists: &mut HashSet<String>,
+    macros: &mut [MacroState],
+    macro_idx: &HashMap<String, usize>,
+    diags: &mut Diags,
+) -> Option<CompiledRule> {
+    let item = format!("rule '{}'", r.name);
+    if r.source != "syscall" {
+        diags.warn(
+            "LOAD_UNKNOWN_SOURCE",
+            Some(r.loc.clone()),
+            Some(item),
+            format!("Unknown source {}, skipping", r.source),
+        );
+        return None;
+    }
+    // exceptions
+    let mut text = r.condition.text.clone();
+    let mut shift = 0;
+    let mut ex_conds = Vec::new();
+    let mut ex_ok = true;
+    for ex in &r.exceptions {
+        let before = diags.list.len();
+        if let Some(e) = exception_condition(ex, &item, diags) {
+            ex_conds.push(e);
+        }
+        if diags.list.len() != before {
+            ex_ok = false;
+        }
+    }
+    if !ex_ok {
+        return None;
+    }
+    if !ex_conds.is_empty() {
+        text = format!("({text})");
+        shift = 1;
+        for e in ex_conds {
+            text.push_str(" and not ");
+            text.push_str(&e);
+        }
+    }
+    let skip_unknown = |diags: &mut Diags, msg: &str| -> bool {
+        let unknown = msg.contains("unknown field")
+            || msg.contains("invalid formatting token")
+            || msg.contains("unknown event type")
+            || msg.contains("does not take")
+            || msg.contains("requires an argument");
+        if r.skip_if_unknown_filter && unknown {
+            diags.warn(
+                "LOAD_UNKNOWN_FILTER",
+                Some(r.loc.clone()),
+                Some(format!("rule '{}'", r.name)),
+                format!("Rule skipped: {msg}"),
+            );
+            true
+        } else {
+            false
+        }
+    };
+    let (text, map) = substitute(&text, lists, used_lists);
+    let ast = match parser::parse(&text) {
+        Ok(a) => a,
+        Err(e) => {
+            cond_error(
+                diags,
+                "LOAD_ERR_COMPILE_CONDITION",
+                &r.condition,
+                &map,
+                shift,
+                e.pos,
+                item,
+                e.msg,
+            );
+            return None;
+        }
+    };
+    let ast = match resolve_macros(&ast, usize::MAX, macros, macro_idx) {
+        Ok(a) => a,
+        Err((pos, msg)) => {
+            cond_error(
+                diags,
+                "LOAD_ERR_COMPILE_CONDITION",
+                &r.condition,
+                &map,
+                shift,
+                pos,
+                item,
+                msg,
+            );
+            return None;
+        }
+    };
+    // Positions inside expanded macros refer to the macro text; report those
+    // at the rule's condition.
+    let node = match compile::compile(&ast) {
+        Ok(n) => n,
+        Err(e) => {
+            if skip_unknown(diags, &e.msg) {
+                return None;
+            }
+            diags.error(
+                "LOAD_ERR_COMPILE_CONDITION",
+                Some(
+                    r.condition
+                        .segs
+                        .first()
+                        .map(|s| s.loc.clone())
+                        .unwrap_or(r.loc.clone()),
+                ),
+                Some(item),
+                e.msg,
+            );
+            return None;
+        }
+    };
+    let types = match evttypes(&ast, false) {
+        Ok(t) => t,
+        Err(e) => {
+            if skip_unknown(diags, &e.msg) {
+                return None;
+            }
+            diags.error(
+                "LOAD_ERR_COMPILE_CONDITION",
+                Some(
+                    r.condition
+                        .segs
+                        .first()
+                        .map(|s| s.loc.clone())
+                        .unwrap_or(r.loc.clone()),
+                ),
+                Some(item),
+                e.msg,
+            );
+            return None;
+        }
+    };
+    if r.warn_evttypes && types.slots.len() > 100 {
+        diags.warn(
+            "LOAD_NO_EVTTYPE",
+            Some(r.loc.clone()),
+            Some(item.clone()),
+            "Rule matches too many evt.type values. This has a significant performance penalty.",
+        );
+    }
+    let output = match OutputFormat::parse(&r.output) {
+        Ok(o) => o,
+        Err(e) => {
+            if skip_unknown(diags, &e.msg) {
+                return None;
+            }
+            diags.error(
+                "LOAD_ERR_COMPILE_OUTPUT",
+                Some(r.loc.clone()),
+                Some(item),
+                e.msg,
+            );
+            return None;
+        }
+    };
+    let mut condition_fields = BTreeSet::new();
+    collect_fields(&ast, &mut condition_fields);
+    let offline_fields = condition_fields
+        .iter()
+        .cloned()
+        .chain(output.fields().map(|f| f.display.clone()))
+        .filter(|f| is_offline(f))
+        .collect();
+    Some(CompiledRule {
+        name: r.name.clone(),
+        desc: r.desc.clone(),
+        priority: r.priority,
+        tags: r.tags.clone(),
+        source: r.source.clone(),
+        enabled_in_file: r.enabled,
+        enabled: r.enabled,
+        types,
+        node,
+        output,
+        output_text: r.output.clone(),
+        condition_fields,
+        offline_fields,
+        loc: r.loc.clone(),
+    })
+}
+
+/// Simple `*` / `?` wildcard match used by rule selection.
+pub fn wildcard(pat: &str, s: &str) -> bool {
+    compile::glob_match(pat.as_bytes(), s.as_bytes(), false)
+}
+
+impl Ruleset {
+    /// Enable or disable rules whose name matches `pattern` (wildcards).
+    /// Returns how many rules matched.
+    pub fn set_enabled_by_name(&mut self, pattern: &str, on: bool) -> usize {
+        let mut n = 0;
+        for r in &mut self.rules {
+            if wildcard(pattern, &r.name) {
+                r.enabled = on;
+                n += 1;
+            }
+        }
+        n
+    }
+    /// Enable or disable rules with a tag matching `pattern` (wildcards).
+    pub fn set_enabled_by_tag(&mut self, pattern: &str, on: bool) -> usize {
+        let mut n = 0;
+        for r in &mut self.rules {
+            if r.tags.iter().any(|t| wildcard(pattern, t)) {
+                r.enabled = on;
+                n += 1;
+            }
+        }
+        n
+    }
+    /// Disable rules below a minimum priority (Falco's `priority:`).
+    pub fn apply_min_priority(&mut self, min: Priority) {
+        for r in &mut self.rules {
+            if r.priority > min {
+                r.enabled = false;
+            }
+        }
+    }
+
+    pub fn enabled_rules(&self) -> impl Iterator<Item = &CompiledRule> {
+        self.rules.iter().filter(|r| r.enabled)
+    }
+
+    /// Syscall names the enabled rules need (Falco's "syscalls in rules").
+    pub fn rule_syscalls(&self) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for r in self.enabled_rules() {
+            for slot in r.types.slots.iter() {
+                if slot == sc::SLOT_PROCEXIT {
+                    out.insert("sched_process_exit".to_string());
+                } else {
+                    let n = sc::slot_name(slot);
+                    if !n.is_empty() {
+                        out.insert(n.to_string());
+                    }
+                }
+            }
+            out.extend(
+                r.types
+                    .extra
+                    .iter()
+                    .filter(|n| {
+                        sc::slot_of_name(n).is_ok_and(|s| s.is_none())
+                            && !matches!(
+                                n.as_str(),
+                                "switch"
+                                    | "signaldeliver"
+                                    | "page_fault"
+                                    | "container"
+                                    | "pluginevent"
+                                    | "asyncevent"
+                            )
+                    })
+                    .cloned(),
+            );
+        }
+        out
+    }
+
+    /// The syscall selection Falco's dry run would print.
+    pub fn syscall_selection(&self, repair: bool) -> SyscallSelection {
+        SyscallSelection::compute(self.rule_syscalls(), repair)
+    }
+}
+
+/// Counters of a run.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunStats {
+    pub events: u64,
+    pub events_evaluated: u64,
+    pub rule_evaluations: u64,
+    pub alerts: u64,
+    /// Matches per rule index.
+    pub matches: Vec<u64>,
+}
+
+/// A rule match, with access to the event context for rendering.
+pub struct Hit<'a> {
+    pub rule: &'a CompiledRule,
+    pub cx: &'a Ctx<'a>,
+    scratch: &'a mut Scratch,
+}
+
+impl Hit<'_> {
+    /// The formatted output line, without the time/priority prefix.
+    pub fn message(&mut self) -> String {
+        self.rule.output.render(self.cx, self.scratch, None)
+    }
+    /// The alert in Falco's JSON shape.
+    pub fn alert(&mut self) -> Alert {
+        let mut fields = Map::new();
+        let msg = self
+            .rule
+            .output
+            .render(self.cx, self.scratch, Some(&mut fields));
+        let ns = self.cx.wall_ns();
+        let mut t = String::new();
+        let f = fields::lookup("evt.time", None).unwrap();
+        if let Some(v) = f.extract(self.cx, 0, &mut self.scratch.a) {
+            v.render(&mut t);
+        }
+        Alert {
+            hostname: self.cx.info.hostname.clone(),
+            output: format!("{t}: {} {msg}", self.rule.priority.as_str()),
+            output_fields: fields,
+            priority: self.rule.priority.as_str().to_string(),
+            rule: self.rule.name.clone(),
+            source: self.rule.source.clone(),
+            tags: self.rule.tags.iter().cloned().collect(),
+            time: fields::iso8601(ns),
+        }
+    }
+}
+
+/// The evaluation runtime: state engine + rules indexed by event type.
+pub struct Engine {
+    pub ruleset: Ruleset,
+    index: Vec<Vec<u32>>,
+    pub state: State,
+    pub info: TraceInfo,
+    pub matching: RuleMatching,
+    pub stats: RunStats,
+    scratch: Scratch,
+    evt_num: u64,
+}
+
+impl Engine {
+    /// An engine over `ruleset`, starting from an empty process table.
+    pub fn new(ruleset: Ruleset, matching: RuleMatching) -> Engine {
+        let n = ruleset.rules.len();
+        let mut e = Engine {
+            ruleset,
+            index: Vec::new(),
+            state: State::new(),
+            info: TraceInfo::default(),
+            matching,
+            stats: RunStats {
+                matches: vec![0; n],
+                ..Default::default()
+            },
+            scratch: Scratch::default(),
+            evt_num: 0,
+        };
+        e.rebuild_index();
+        e
+    }
+
+    /// Start from a trace's header and process snapshot.
+    pub fn start_trace(&mut self, header: &TraceHeader, snapshot: &ProcessSnapshot) {
+        self.state = State::from_snapshot(snapshot);
+        self.info = TraceInfo {
+            hostname: header.hostname.clone(),
+            boot_to_wall_ns: header.boot_to_wall_ns,
+        };
+        self.evt_num = 0;
+    }
+
+    /// Rebuild the event-type index (after enabling/disabling rules).
+    pub fn rebuild_index(&mut self) {
+        let mut idx = vec![Vec::new(); NSLOTS];
+        for (i, r) in self.ruleset.rules.iter().enumerate() {
+            if !r.enabled {
+                continue;
+            }
+            for s in r.types.slots.iter() {
+                idx[s].push(i as u32);
+            }
+        }
+        self.index = idx;
+    }
+
+    pub fn ruleset_mut(&mut self) -> &mut Ruleset {
+        &mut self.ruleset
+    }
+
+    /// Feed one event; `on_hit` is called for each matching rule.
+    pub fn process(&mut self, ev: &Event, mut on_hit: impl FnMut(&mut Hit)) {
+        self.stats.events += 1;
+        self.evt_num += 1;
+        self.state.pre_event(ev);
+        if let Some(slot) = fields::event_slot(ev) {
+            let rules = &self.index[slot];
+            if !rules.is_empty() {
+                self.stats.events_evaluated += 1;
+                let cx = Ctx::new(ev, &self.state, &self.info, self.evt_num);
+                for &ri in rules {
+                    let r = &self.ruleset.rules[ri as usize];
+                    self.stats.rule_evaluations += 1;
+                    if r.node.eval(&cx, &mut self.scratch) {
+                        self.stats.alerts += 1;
+                        self.stats.matches[ri as usize] += 1;
+                        let mut h = Hit {
+                            rule: r,
+                            cx: &cx,
+                            scratch: &mut self.scratch,
+                        };
+                        on_hit(&mut h);
+                        if self.matching == RuleMatching::First {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        self.state.post_event(ev);
+    }
+}
+
+/// Whether a field display name belongs to a family with no offline value.
+pub fn field_is_offline(display: &str) -> bool {
+    is_offline(display)
+}
+
+#[allow(dead_code)]
+fn _assert_f(_: F) {}

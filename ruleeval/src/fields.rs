@@ -1,0 +1,1270 @@
+//! Fields: names, types, argument forms, and extraction from an event plus
+//! the state engine. Extraction borrows from the event, the state, or a
+//! caller-provided scratch buffer, so the common case allocates nothing.
+
+use std::fmt::Write as _;
+
+use sysreplay_format::decode;
+use sysreplay_format::record::Kind;
+use sysreplay_format::Event;
+
+use crate::sc;
+use crate::state::{fmt_ip, is_v4_mapped, Fd, State, Thread};
+
+/// Value types (decide operators and how the right-hand side is parsed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FType {
+    Str,
+    Int,
+    Bool,
+    Ip,
+    /// An address compared against networks (`fd.net`).
+    IpNet,
+    Buf,
+}
+
+impl FType {
+    pub fn name(self) -> &'static str {
+        match self {
+            FType::Str => "string",
+            FType::Int => "number",
+            FType::Bool => "bool",
+            FType::Ip => "ipaddr",
+            FType::IpNet => "ipnet",
+            FType::Buf => "buffer",
+        }
+    }
+}
+
+/// An extracted value.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Val<'a> {
+    Str(&'a [u8]),
+    Int(i64),
+    Bool(bool),
+    Ip([u8; 16]),
+}
+
+impl Val<'_> {
+    /// Render for outputs.
+    pub fn render(&self, out: &mut String) {
+        match self {
+            Val::Str(b) => out.push_str(&String::from_utf8_lossy(b)),
+            Val::Int(i) => {
+                let _ = write!(out, "{i}");
+            }
+            Val::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Val::Ip(ip) => fmt_ip(ip, out),
+        }
+    }
+}
+
+/// Field identity (without its argument).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum F {
+    // evt
+    EvtType,
+    EvtNum,
+    EvtTime,
+    EvtTimeS,
+    EvtTimeIso,
+    EvtDatetime,
+    EvtRawtime,
+    EvtRawtimeS,
+    EvtRawtimeNs,
+    EvtDir,
+    EvtCpu,
+    EvtRes,
+    EvtRawres,
+    EvtFailed,
+    EvtArgs,
+    EvtArg,
+    EvtRawarg,
+    EvtIsOpenRead,
+    EvtIsOpenWrite,
+    EvtIsOpenExec,
+    EvtBuffer,
+    EvtBuflen,
+    EvtHostname,
+    EvtSource,
+    EvtIsIo,
+    EvtCategory,
+    // proc
+    ProcName,
+    ProcExe,
+    ProcExepath,
+    ProcCmdline,
+    ProcArgs,
+    ProcPid,
+    ProcPpid,
+    ProcVpid,
+    ProcPvpid,
+    ProcTty,
+    ProcCwd,
+    ProcEnv,
+    ProcPname,
+    ProcPcmdline,
+    ProcPexe,
+    ProcPexepath,
+    ProcAname,
+    ProcAexe,
+    ProcAexepath,
+    ProcApid,
+    ProcAcmdline,
+    ProcSname,
+    ProcSid,
+    ProcVpgid,
+    ProcIsVpgidLeader,
+    ProcIsSidLeader,
+    ProcDuration,
+    ProcStartTs,
+    ProcIsExeUpperLayer,
+    ProcIsExeFromMemfd,
+    ProcIsExeWritable,
+    ProcExeIno,
+    ProcExeInoCtime,
+    ProcExeInoMtime,
+    ProcExeInoCtimeDurationProcStart,
+    ProcNthreads,
+    // thread
+    ThreadTid,
+    ThreadVtid,
+    ThreadCapEffective,
+    ThreadCapPermitted,
+    ThreadCapInheritable,
+    ThreadIsmain,
+    // user / group
+    UserUid,
+    UserName,
+    UserLoginuid,
+    UserLoginname,
+    UserHomedir,
+    UserShell,
+    GroupGid,
+    GroupName,
+    // fd
+    FdNum,
+    FdName,
+    FdNameraw,
+    FdType,
+    FdTypechar,
+    FdDirectory,
+    FdFilename,
+    FdIp,
+    FdCip,
+    FdSip,
+    FdLip,
+    FdRip,
+    FdPort,
+    FdCport,
+    FdSport,
+    FdLport,
+    FdRport,
+    FdL4proto,
+    FdSockfamily,
+    FdIsServer,
+    FdConnected,
+    FdNameChanged,
+    FdNet,
+    FdCnet,
+    FdSnet,
+    FdLnet,
+    FdRnet,
+    FdIno,
+    FdDnsName,
+    // container / k8s
+    ContainerId,
+    /// A container/k8s field with no value offline.
+    Offline,
+}
+
+/// A field argument.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FArg {
+    None,
+    Index(usize),
+    Name(String),
+}
+
+/// A resolved field reference.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Field {
+    pub f: F,
+    pub arg: FArg,
+    pub ty: FType,
+    /// The name as written (for outputs and reports), with its argument.
+    pub display: String,
+    /// For evt.arg/evt.rawarg by name: the parameter name.
+    pub multi: bool,
+}
+
+/// Whether a field needs or accepts an argument.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ArgSpec {
+    No,
+    /// `[N]` required.
+    IndexReq,
+    /// `[N]` optional (no arg = any ancestor).
+    IndexOpt,
+    /// `.name` or `[name]`/`[N]` required (evt.arg).
+    NameOrIndexReq,
+    /// `[name]` optional (proc.env).
+    NameOpt,
+    /// `[anything]` optional (container.mount.dest[...]).
+    AnyOpt,
+}
+
+const FIELDS: &[(&str, F, FType, ArgSpec)] = &[
+    ("evt.type", F::EvtType, FType::Str, ArgSpec::No),
+    ("syscall.type", F::EvtType, FType::Str, ArgSpec::No),
+    ("evt.num", F::EvtNum, FType::Int, ArgSpec::No),
+    ("evt.time", F::EvtTime, FType::Str, ArgSpec::No),
+    ("evt.time.s", F::EvtTimeS, FType::Str, ArgSpec::No),
+    ("evt.time.iso8601", F::EvtTimeIso, FType::Str, ArgSpec::No),
+    ("evt.datetime", F::EvtDatetime, FType::Str, ArgSpec::No),
+    ("evt.datetime.s", F::EvtDatetime, FType::Str, ArgSpec::No),
+    ("evt.rawtime", F::EvtRawtime, FType::Int, ArgSpec::No),
+    ("evt.rawtime.s", F::EvtRawtimeS, FType::Int, ArgSpec::No),
+    ("evt.rawtime.ns", F::EvtRawtimeNs, FType::Int, ArgSpec::No),
+    ("evt.dir", F::EvtDir, FType::Str, ArgSpec::No),
+    ("evt.cpu", F::EvtCpu, FType::Int, ArgSpec::No),
+    ("evt.res", F::EvtRes, FType::Str, ArgSpec::No),
+    ("evt.rawres", F::EvtRawres, FType::Int, ArgSpec::No),
+    ("evt.failed", F::EvtFailed, FType::Bool, ArgSpec::No),
+    ("evt.args", F::EvtArgs, FType::Str, ArgSpec::No),
+    ("evt.arg", F::EvtArg, FType::Str, ArgSpec::NameOrIndexReq),
+    (
+        "evt.rawarg",
+        F::EvtRawarg,
+        FType::Str,
+        ArgSpec::NameOrIndexReq,
+    ),
+    (
+        "evt.is_open_read",
+        F::EvtIsOpenRead,
+        FType::Bool,
+        ArgSpec::No,
+    ),
+    (
+        "evt.is_open_write",
+        F::EvtIsOpenWrite,
+        FType::Bool,
+        ArgSpec::No,
+    ),
+    (
+        "evt.is_open_exec",
+        F::EvtIsOpenExec,
+        FType::Bool,
+        ArgSpec::No,
+    ),
+    ("evt.buffer", F::EvtBuffer, FType::Buf, ArgSpec::No),
+    ("evt.buflen", F::EvtBuflen, FType::Int, ArgSpec::No),
+    ("evt.hostname", F::EvtHostname, FType::Str, ArgSpec::No),
+    ("evt.source", F::EvtSource, FType::Str, ArgSpec::No),
+    ("evt.is_io", F::EvtIsIo, FType::Bool, ArgSpec::No),
+    ("evt.category", F::EvtCategory, FType::Str, ArgSpec::No),
+    ("proc.name", F::ProcName, FType::Str, ArgSpec::No),
+    ("proc.exe", F::ProcExe, FType::Str, ArgSpec::No),
+    ("proc.exepath", F::ProcExepath, FType::Str, ArgSpec::No),
+    ("proc.cmdline", F::ProcCmdline, FType::Str, ArgSpec::No),
+    ("proc.args", F::ProcArgs, FType::Str, ArgSpec::No),
+    ("proc.pid", F::ProcPid, FType::Int, ArgSpec::No),
+    ("proc.ppid", F::ProcPpid, FType::Int, ArgSpec::No),
+    ("proc.vpid", F::ProcVpid, FType::Int, ArgSpec::No),
+    ("proc.pvpid", F::ProcPvpid, FType::Int, ArgSpec::No),
+    ("proc.tty", F::ProcTty, FType::Int, ArgSpec::No),
+    ("proc.cwd", F::ProcCwd, FType::Str, ArgSpec::No),
+    ("proc.env", F::ProcEnv, FType::Str, ArgSpec::NameOpt),
+    ("proc.pname", F::ProcPname, FType::Str, ArgSpec::No),
+    ("proc.pcmdline", F::ProcPcmdline, FType::Str, ArgSpec::No),
+    ("proc.pexe", F::ProcPexe, FType::Str, ArgSpec::No),
+    ("proc.pexepath", F::ProcPexepath, FType::Str, ArgSpec::No),
+    ("proc.aname", F::ProcAname, FType::Str, ArgSpec::IndexOpt),
+    ("proc.aexe", F::ProcAexe, FType::Str, ArgSpec::IndexOpt),
+    (
+        "proc.aexepath",
+        F::ProcAexepath,
+        FType::Str,
+        ArgSpec::IndexOpt,
+    ),
+    ("proc.apid", F::ProcApid, FType::Int, ArgSpec::IndexOpt),
+    (
+        "proc.acmdline",
+        F::ProcAcmdline,
+        FType::Str,
+        ArgSpec::IndexOpt,
+    ),
+    ("proc.sname", F::ProcSname, FType::Str, ArgSpec::No),
+    ("proc.sid", F::ProcSid, FType::Int, ArgSpec::No),
+    ("proc.vpgid", F::ProcVpgid, FType::Int, ArgSpec::No),
+    (
+        "proc.is_vpgid_leader",
+        F::ProcIsVpgidLeader,
+        FType::Bool,
+        ArgSpec::No,
+    ),
+    (
+        "proc.is_sid_leader",
+        F::ProcIsSidLeader,
+        FType::Bool,
+        ArgSpec::No,
+    ),
+    ("proc.duration", F::ProcDuration, FType::Int, ArgSpec::No),
+    ("proc.start_ts", F::ProcStartTs, FType::Int, ArgSpec::No),
+    (
+        "proc.is_exe_upper_layer",
+        F::ProcIsExeUpperLayer,
+        FType::Bool,
+        ArgSpec::No,
+    ),
+    (
+        "proc.is_exe_from_memfd",
+        F::ProcIsExeFromMemfd,
+        FType::Bool,
+        ArgSpec::No,
+    ),
+    (
+        "proc.is_exe_writable",
+        F::ProcIsExeWritable,
+        FType::Bool,
+        ArgSpec::No,
+    ),
+    ("proc.exe_ino", F::ProcExeIno, FType::Int, ArgSpec::No),
+    (
+        "proc.exe_ino.ctime",
+        F::ProcExeInoCtime,
+        FType::Int,
+        ArgSpec::No,
+    ),
+    (
+        "proc.exe_ino.mtime",
+        F::ProcExeInoMtime,
+        FType::Int,
+        ArgSpec::No,
+    ),
+    (
+        "proc.exe_ino.ctime_duration_proc_start",
+        F::ProcExeInoCtimeDurationProcStart,
+        FType::Int,
+        ArgSpec::No,
+    ),
+    ("proc.nthreads", F::ProcNthreads, FType::Int, ArgSpec::No),
+    ("thread.tid", F::ThreadTid, FType::Int, ArgSpec::No),
+    ("thread.vtid", F::ThreadVtid, FType::Int, ArgSpec::No),
+    (
+        "thread.cap_effective",
+        F::ThreadCapEffective,
+        FType::Str,
+        ArgSpec::No,
+    ),
+    (
+        "thread.cap_permitted",
+        F::ThreadCapPermitted,
+        FType::Str,
+        ArgSpec::No,
+    ),
+    (
+        "thread.cap_inheritable",
+        F::ThreadCapInheritable,
+        FType::Str,
+        ArgSpec::No,
+    ),
+    ("thread.ismain", F::ThreadIsmain, FType::Bool, ArgSpec::No),
+    ("user.uid", F::UserUid, FType::Int, ArgSpec::No),
+    ("user.name", F::UserName, FType::Str, ArgSpec::No),
+    ("user.loginuid", F::UserLoginuid, FType::Int, ArgSpec::No),
+    ("user.loginname", F::UserLoginname, FType::Str, ArgSpec::No),
+    ("user.homedir", F::UserHomedir, FType::Str, ArgSpec::No),
+    ("user.shell", F::UserShell, FType::Str, ArgSpec::No),
+    ("group.gid", F::GroupGid, FType::Int, ArgSpec::No),
+    ("group.name", F::GroupName, FType::Str, ArgSpec::No),
+    ("fd.num", F::FdNum, FType::Int, ArgSpec::No),
+    ("fd.name", F::FdName, FType::Str, ArgSpec::No),
+    ("fd.nameraw", F::FdNameraw, FType::Str, ArgSpec::No),
+    ("fd.type", F::FdType, FType::Str, ArgSpec::No),
+    ("fd.typechar", F::FdTypechar, FType::Str, ArgSpec::No),
+    ("fd.directory", F::FdDirectory, FType::Str, ArgSpec::No),
+    ("fd.filename", F::FdFilename, FType::Str, ArgSpec::No),
+    ("fd.ip", F::FdIp, FType::Ip, ArgSpec::No),
+    ("fd.cip", F::FdCip, FType::Ip, ArgSpec::No),
+    ("fd.sip", F::FdSip, FType::Ip, ArgSpec::No),
+    ("fd.lip", F::FdLip, FType::Ip, ArgSpec::No),
+    ("fd.rip", F::FdRip, FType::Ip, ArgSpec::No),
+    ("fd.port", F::FdPort, FType::Int, ArgSpec::No),
+    ("fd.cport", F::FdCport, FType::Int, ArgSpec::No),
+    ("fd.sport", F::FdSport, FType::Int, ArgSpec::No),
+    ("fd.lport", F::FdLport, FType::Int, ArgSpec::No),
+    ("fd.rport", F::FdRport, FType::Int, ArgSpec::No),
+    ("fd.l4proto", F::FdL4proto, FType::Str, ArgSpec::No),
+    ("fd.sockfamily", F::FdSockfamily, FType::Str, ArgSpec::No),
+    ("fd.is_server", F::FdIsServer, FType::Bool, ArgSpec::No),
+    ("fd.connected", F::FdConnected, FType::Bool, ArgSpec::No),
+    (
+        "fd.name_changed",
+        F::FdNameChanged,
+        FType::Bool,
+        ArgSpec::No,
+    ),
+    ("fd.net", F::FdNet, FType::IpNet, ArgSpec::No),
+    ("fd.cnet", F::FdCnet, FType::IpNet, ArgSpec::No),
+    ("fd.snet", F::FdSnet, FType::IpNet, ArgSpec::No),
+    ("fd.lnet", F::FdLnet, FType::IpNet, ArgSpec::No),
+    ("fd.rnet", F::FdRnet, FType::IpNet, ArgSpec::No),
+    ("fd.ino", F::FdIno, FType::Int, ArgSpec::No),
+    ("fd.cip.name", F::FdDnsName, FType::Str, ArgSpec::No),
+    ("fd.sip.name", F::FdDnsName, FType::Str, ArgSpec::No),
+    ("fd.lip.name", F::FdDnsName, FType::Str, ArgSpec::No),
+    ("fd.rip.name", F::FdDnsName, FType::Str, ArgSpec::No),
+    ("container.id", F::ContainerId, FType::Str, ArgSpec::No),
+];
+
+/// Container and k8s fields that exist but have no value offline (the
+/// container plugin / k8s metadata are not recorded).
+pub const OFFLINE_FIELDS: &[(&str, FType)] = &[
+    ("container.full_id", FType::Str),
+    ("container.name", FType::Str),
+    ("container.image", FType::Str),
+    ("container.image.id", FType::Str),
+    ("container.image.repository", FType::Str),
+    ("container.image.tag", FType::Str),
+    ("container.image.digest", FType::Str),
+    ("container.type", FType::Str),
+    ("container.privileged", FType::Bool),
+    ("container.mounts", FType::Str),
+    ("container.mount", FType::Str),
+    ("container.mount.source", FType::Str),
+    ("container.mount.dest", FType::Str),
+    ("container.mount.mode", FType::Str),
+    ("container.mount.rdwr", FType::Str),
+    ("container.mount.propagation", FType::Str),
+    ("container.ip", FType::Str),
+    ("container.cni.json", FType::Str),
+    ("container.start_ts", FType::Int),
+    ("container.duration", FType::Int),
+    ("container.healthcheck", FType::Str),
+    ("container.liveness_probe", FType::Str),
+    ("container.readiness_probe", FType::Str),
+    ("container.host_pid", FType::Bool),
+    ("container.host_network", FType::Bool),
+    ("container.host_ipc", FType::Bool),
+    ("container.label", FType::Str),
+    ("container.labels", FType::Str),
+    ("container.info", FType::Str),
+    ("k8s.ns.name", FType::Str),
+    ("k8s.pod.name", FType::Str),
+    ("k8s.pod.id", FType::Str),
+    ("k8s.pod.uid", FType::Str),
+    ("k8s.pod.sandbox_id", FType::Str),
+    ("k8s.pod.full_sandbox_id", FType::Str),
+    ("k8s.pod.label", FType::Str),
+    ("k8s.pod.labels", FType::Str),
+    ("k8s.pod.ip", FType::Str),
+    ("k8s.pod.cni.json", FType::Str),
+    ("k8s.rc.name", FType::Str),
+    ("k8s.rs.name", FType::Str),
+    ("k8s.svc.name", FType::Str),
+    ("k8s.deployment.name", FType::Str),
+    ("k8s.ns.label", FType::Str),
+];
+
+/// Resolve a field name and argument. Errors read like libsinsp's.
+pub fn lookup(name: &str, arg: Option<&str>) -> Result<Field, String> {
+    // evt.arg.NAME / evt.rawarg.NAME
+    for (pfx, f) in [("evt.arg.", F::EvtArg), ("evt.rawarg.", F::EvtRawarg)] {
+        if let Some(p) = name.strip_prefix(pfx) {
+            if arg.is_some() {
+                return Err(format!("filter field '{name}' does not take an argument"));
+            }
+            return Ok(Field {
+                f,
+                arg: FArg::Name(p.to_string()),
+                ty: FType::Str,
+                display: name.to_string(),
+                multi: false,
+            });
+        }
+    }
+    let display = match arg {
+        Some(a) => format!("{name}[{a}]"),
+        None => name.to_string(),
+    };
+    if let Some(&(_, ty)) = OFFLINE_FIELDS.iter().find(|(n, _)| *n == name) {
+        return Ok(Field {
+            f: F::Offline,
+            arg: arg.map(|a| FArg::Name(a.to_string())).unwrap_or(FArg::None),
+            ty,
+            display,
+            multi: false,
+        });
+    }
+    let Some(&(_, f, ty, spec)) = FIELDS.iter().find(|(n, ..)| *n == name) else {
+        return Err(format!("filter contains an unknown field '{name}'"));
+    };
+    let arg = match (spec, arg) {
+        (ArgSpec::No, Some(_)) => {
+            return Err(format!("filter field '{name}' does not take an argument"))
+        }
+        (ArgSpec::No, None) => FArg::None,
+        (ArgSpec::IndexReq, None) | (ArgSpec::NameOrIndexReq, None) => {
+            return Err(format!("filter field '{name}' requires an argument"))
+        }
+        (ArgSpec::IndexOpt, None) => FArg::None,
+        (ArgSpec::IndexReq | ArgSpec::IndexOpt, Some(a)) => match a.parse::<usize>() {
+            Ok(n) => FArg::Index(n),
+            Err(_) => {
+                return Err(format!(
+                    "filter field '{name}': argument '{a}' is not a number"
+                ))
+            }
+        },
+        (ArgSpec::NameOrIndexReq, Some(a)) => match a.parse::<usize>() {
+            Ok(n) => FArg::Index(n),
+            Err(_) => FArg::Name(a.to_string()),
+        },
+        (ArgSpec::NameOpt | ArgSpec::AnyOpt, a) => {
+            a.map(|a| FArg::Name(a.to_string())).unwrap_or(FArg::None)
+        }
+    };
+    let multi = matches!(
+        (f, &arg),
+        (
+            F::ProcAname | F::ProcAexe | F::ProcAexepath | F::ProcApid | F::ProcAcmdline,
+            FArg::None
+        ) | (F::FdIp | F::FdPort | F::FdNet, _)
+    );
+    Ok(Field {
+        f,
+        arg,
+        ty,
+        display,
+        multi,
+    })
+}
+
+/// Static trace information fields need.
+#[derive(Clone, Debug, Default)]
+pub struct TraceInfo {
+    pub hostname: String,
+    pub boot_to_wall_ns: i64,
+}
+
+/// Everything a field may read for one event.
+pub struct Ctx<'a> {
+    pub ev: &'a Event<'a>,
+    pub state: &'a State,
+    pub thread: Option<&'a Thread>,
+    pub fd: Option<&'a Fd>,
+    pub info: &'a TraceInfo,
+    pub evt_num: u64,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(ev: &'a Event<'a>, state: &'a State, info: &'a TraceInfo, evt_num: u64) -> Ctx<'a> {
+        let thread = state.thread(ev.tid);
+        let fd = if ev.is_syscall() {
+            state.event_fd(ev.pid)
+        } else {
+            None
+        };
+        Ctx {
+            ev,
+            state,
+            thread,
+            fd,
+            info,
+            evt_num,
+        }
+    }
+    pub fn wall_ns(&self) -> i64 {
+        self.ev.ts_ns as i64 + self.info.boot_to_wall_ns
+    }
+}
+
+/// The event-type name of an event ("" for internal records).
+pub fn event_type_name(ev: &Event) -> &'static str {
+    match Kind::from_u16(ev.kind) {
+        Some(Kind::Syscall) => sc::slot_name(ev.nr as usize),
+        Some(Kind::ProcExit) => "procexit",
+        _ => "",
+    }
+}
+
+/// The event-type slot of an event, if rules can see it.
+pub fn event_slot(ev: &Event) -> Option<usize> {
+    match Kind::from_u16(ev.kind) {
+        Some(Kind::Syscall) if (ev.nr as usize) < sc::SLOT_PROCEXIT => Some(ev.nr as usize),
+        Some(Kind::ProcExit) => Some(sc::SLOT_PROCEXIT),
+        _ => None,
+    }
+}
+
+const CAP_NAMES: &[&str] = &[
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_DAC_READ_SEARCH",
+    "CAP_FOWNER",
+    "CAP_FSETID",
+    "CAP_KILL",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETPCAP",
+    "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_NET_BROADCAST",
+    "CAP_NET_ADMIN",
+    "CAP_NET_RAW",
+    "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER",
+    "CAP_SYS_MODULE",
+    "CAP_SYS_RAWIO",
+    "CAP_SYS_CHROOT",
+    "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT",
+    "CAP_SYS_ADMIN",
+    "CAP_SYS_BOOT",
+    "CAP_SYS_NICE",
+    "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME",
+    "CAP_SYS_TTY_CONFIG",
+    "CAP_MKNOD",
+    "CAP_LEASE",
+    "CAP_AUDIT_WRITE",
+    "CAP_AUDIT_CONTROL",
+    "CAP_SETFCAP",
+    "CAP_MAC_OVERRIDE",
+    "CAP_MAC_ADMIN",
+    "CAP_SYSLOG",
+    "CAP_WAKE_ALARM",
+    "CAP_BLOCK_SUSPEND",
+    "CAP_AUDIT_READ",
+    "CAP_PERFMON",
+    "CAP_BPF",
+    "CAP_CHECKPOINT_RESTORE",
+];
+
+/// Render a capability mask as Falco does: names joined by spaces.
+pub fn caps_str(mask: u64, out: &mut String) {
+    let mut first = true;
+    for (i, n) in CAP_NAMES.iter().enumerate() {
+        if mask & (1 << i) != 0 {
+            if !first {
+                out.push(' ');
+            }
+            out.push_str(n);
+            first = false;
+        }
+    }
+}
+
+/// chmod mode bits with Falco's flag names.
+fn chmod_mode_str(mode: u64, out: &mut String) {
+    const M: &[(u64, &str)] = &[
+        (0o1, "S_IXOTH"),
+        (0o2, "S_IWOTH"),
+        (0o4, "S_IROTH"),
+        (0o10, "S_IXGRP"),
+        (0o20, "S_IWGRP"),
+        (0o40, "S_IRGRP"),
+        (0o100, "S_IXUSR"),
+        (0o200, "S_IWUSR"),
+        (0o400, "S_IRUSR"),
+        (0o1000, "S_ISVTX"),
+        (0o2000, "S_ISGID"),
+        (0o4000, "S_ISUID"),
+    ];
+    let mut first = true;
+    for (b, n) in M {
+        if mode & b != 0 {
+            if !first {
+                out.push('|');
+            }
+            out.push_str(n);
+            first = false;
+        }
+    }
+}
+
+fn thread_str<'a>(t: &'a Thread, f: F) -> &'a str {
+    match f {
+        F::ProcName | F::ProcAname | F::ProcPname => &t.comm,
+        F::ProcExe | F::ProcAexe | F::ProcPexe => &t.exe,
+        F::ProcExepath | F::ProcAexepath | F::ProcPexepath => &t.exepath,
+        F::ProcCmdline | F::ProcAcmdline | F::ProcPcmdline => &t.cmdline,
+        _ => "",
+    }
+}
+
+fn dirname(p: &str) -> &str {
+    match p.rfind('/') {
+        Some(0) => "/",
+        Some(i) => &p[..i],
+        None => "",
+    }
+}
+
+fn is_file_like(fd: &Fd) -> bool {
+    matches!(
+        fd.fd_type,
+        sysreplay_format::FdType::File | sysreplay_format::FdType::Directory
+    )
+}
+
+/// `(client ip, client port, server ip, server port, local ip, local port, remote ip, remote port)`
+fn sock_parts(fd: &Fd) -> Option<&crate::state::Sock> {
+    fd.sock.as_deref()
+}
+
+impl Field {
+    /// Extract value number `n` (0 for single-valued fields; multi-valued
+    /// fields yield values for n = 0, 1, ... until None).
+    pub fn extract<'a>(&'a self, cx: &Ctx<'a>, n: usize, buf: &'a mut String) -> Option<Val<'a>> {
+        let ev = cx.ev;
+        let t = cx.thread;
+        let s = |x: &'a str| Some(Val::Str(x.as_bytes()));
+        if n > 0 && !self.multi {
+            return None;
+        }
+        match self.f {
+            F::EvtType => {
+                let nm = event_type_name(ev);
+                if nm.is_empty() {
+                    None
+                } else {
+                    s(nm)
+                }
+            }
+            F::EvtNum => Some(Val::Int(cx.evt_num as i64)),
+            F::EvtTime | F::EvtTimeS | F::EvtTimeIso | F::EvtDatetime => {
+                buf.clear();
+                let ns = cx.wall_ns();
+                match self.f {
+                    F::EvtTime => time_clock(ns, buf, true),
+                    F::EvtTimeS => time_clock(ns, buf, false),
+                    F::EvtTimeIso => buf.push_str(&iso8601(ns)),
+                    _ => {
+                        let iso = iso8601(ns);
+                        buf.push_str(&iso[..10]);
+                        buf.push(' ');
+                        buf.push_str(&iso[11..iso.len() - 1]);
+                    }
+                }
+                Some(Val::Str(buf.as_bytes()))
+            }
+            F::EvtRawtime | F::EvtRawtimeNs => Some(Val::Int(cx.wall_ns())),
+            F::EvtRawtimeS => Some(Val::Int(cx.wall_ns().div_euclid(1_000_000_000))),
+            F::EvtDir => s("<"),
+            F::EvtCpu => Some(Val::Int(ev.cpu as i64)),
+            F::EvtRes | F::EvtRawres | F::EvtFailed => {
+                if !ev.is_syscall() {
+                    return None;
+                }
+                match self.f {
+                    F::EvtRawres => Some(Val::Int(ev.ret)),
+                    F::EvtFailed => Some(Val::Bool(ev.ret < 0 && ev.ret > -4096)),
+                    _ => {
+                        if ev.ret < 0 && ev.ret > -4096 {
+                            match decode::errno_name(ev.ret) {
+                                Some(e) => s(e),
+                                None => {
+                                    buf.clear();
+                                    let _ = write!(buf, "{}", ev.ret);
+                                    Some(Val::Str(buf.as_bytes()))
+                                }
+                            }
+                        } else {
+                            s("SUCCESS")
+                        }
+                    }
+                }
+            }
+            F::EvtArgs => {
+                if !ev.is_syscall() {
+                    return None;
+                }
+                buf.clear();
+                decode::render_all(ev, buf);
+                Some(Val::Str(buf.as_bytes()))
+            }
+            F::EvtArg | F::EvtRawarg => {
+                if !ev.is_syscall() {
+                    return None;
+                }
+                let ps = decode::params(ev.nr)?;
+                let p = match &self.arg {
+                    FArg::Index(i) => ps.get(*i)?,
+                    FArg::Name(nm) => ps.iter().find(|p| p.name == nm)?,
+                    FArg::None => return None,
+                };
+                let v = decode::arg_value(ev, p);
+                if v.is_missing() {
+                    return None;
+                }
+                if self.f == F::EvtRawarg {
+                    if let Some(i) = v.as_i64() {
+                        return Some(Val::Int(i));
+                    }
+                }
+                buf.clear();
+                let chmod = matches!(
+                    sc::name(ev.nr),
+                    "chmod" | "fchmod" | "fchmodat" | "fchmodat2"
+                );
+                if chmod && p.name == "mode" {
+                    chmod_mode_str(v.as_u64().unwrap_or(0), buf);
+                } else if matches!(p.kind, decode::ParamKind::Fd)
+                    && v.as_i64().is_some_and(|f| f >= 0)
+                {
+                    // sysdig shows fds with their name: 3(<f>/etc/passwd)
+                    decode::render_value(p, &v, buf);
+                } else {
+                    decode::render_value(p, &v, buf);
+                }
+                Some(Val::Str(buf.as_bytes()))
+            }
+            F::EvtIsOpenRead | F::EvtIsOpenWrite | F::EvtIsOpenExec => {
+                if !ev.is_syscall() {
+                    return None;
+                }
+                let oi = decode::open_info(ev)?;
+                Some(Val::Bool(match self.f {
+                    F::EvtIsOpenRead => oi.is_read(),
+                    F::EvtIsOpenWrite => oi.is_write(),
+                    _ => oi.is_exec(),
+                }))
+            }
+            F::EvtBuffer | F::EvtBuflen => {
+                if !ev.is_syscall() {
+                    return None;
+                }
+                let ps = decode::params(ev.nr)?;
+                let p = ps
+                    .iter()
+                    .find(|p| matches!(p.kind, decode::ParamKind::Buffer))?;
+                match decode::arg_value(ev, p) {
+                    decode::ArgValue::Bytes(b) => Some(if self.f == F::EvtBuffer {
+                        Val::Str(b)
+                    } else {
+                        Val::Int(b.len() as i64)
+                    }),
+                    _ => None,
+                }
+            }
+            F::EvtHostname => s(&cx.info.hostname),
+            F::EvtSource => s("syscall"),
+            F::EvtIsIo => {
+                let nm = sc::name(ev.nr);
+                Some(Val::Bool(
+                    ev.is_syscall()
+                        && (crate::sc::IGNORED_IO.contains(&nm)
+                            || nm == "pread64"
+                            || nm == "pwrite64"),
+                ))
+            }
+            F::EvtCategory => None,
+
+            F::ProcName | F::ProcExe | F::ProcExepath | F::ProcCmdline => s(thread_str(t?, self.f)),
+            F::ProcArgs => s(&t?.args),
+            F::ProcPid => Some(Val::Int(t?.pid as i64)),
+            F::ProcVpid => Some(Val::Int(t?.pid as i64)),
+            F::ProcPpid | F::ProcPvpid => {
+                let p = cx.state.parent(t?)?;
+                Some(Val::Int(p.pid as i64))
+            }
+            F::ProcTty => Some(Val::Int(t?.tty as i64)),
+            F::ProcCwd => {
+                let c: &str = &t?.cwd;
+                if c.is_empty() {
+                    return None;
+                }
+                buf.clear();
+                buf.push_str(c);
+                if !c.ends_with('/') {
+                    buf.push('/');
+                }
+                Some(Val::Str(buf.as_bytes()))
+            }
+            F::ProcEnv => {
+                let env = t?.env.as_ref()?;
+                match &self.arg {
+                    FArg::Name(k) => {
+                        for e in env.iter() {
+                            if let Some(v) =
+                                e.strip_prefix(k.as_str()).and_then(|r| r.strip_prefix('='))
+                            {
+                                return s(v);
+                            }
+                        }
+                        None
+                    }
+                    _ => {
+                        buf.clear();
+                        for (i, e) in env.iter().enumerate() {
+                            if i > 0 {
+                                buf.push(' ');
+                            }
+                            buf.push_str(e);
+                        }
+                        Some(Val::Str(buf.as_bytes()))
+                    }
+                }
+            }
+            F::ProcPname | F::ProcPcmdline | F::ProcPexe | F::ProcPexepath => {
+                let p = cx.state.parent(t?)?;
+                s(thread_str(p, self.f))
+            }
+            F::ProcAname | F::ProcAexe | F::ProcAexepath | F::ProcApid | F::ProcAcmdline => {
+                let idx = match self.arg {
+                    FArg::Index(i) => i,
+                    _ => n + 1,
+                };
+                let a = cx.state.ancestor(t?, idx)?;
+                if self.f == F::ProcApid {
+                    Some(Val::Int(a.pid as i64))
+                } else {
+                    s(thread_str(a, self.f))
+                }
+            }
+            F::ProcSname => {
+                let t = t?;
+                // walk up to the session leader
+                let mut cur = t;
+                for _ in 0..64 {
+                    if cur.pid == t.sid {
+                        return s(&cur.comm);
+                    }
+                    match cx.state.parent(cur) {
+                        Some(p) => cur = p,
+                        None => break,
+                    }
+                }
+                cx.state.thread(t.sid).map(|l| Val::Str(l.comm.as_bytes()))
+            }
+            F::ProcSid => Some(Val::Int(t?.sid as i64)),
+            F::ProcVpgid => Some(Val::Int(t?.pgid as i64)),
+            F::ProcIsVpgidLeader => {
+                let t = t?;
+                Some(Val::Bool(t.pgid != 0 && t.pid == t.pgid))
+            }
+            F::ProcIsSidLeader => {
+                let t = t?;
+                Some(Val::Bool(t.sid != 0 && t.pid == t.sid))
+            }
+            F::ProcDuration => {
+                let t = t?;
+                if t.start_ns == 0 {
+                    return None;
+                }
+                Some(Val::Int(ev.ts_ns.saturating_sub(t.start_ns) as i64))
+            }
+            F::ProcStartTs => {
+                let t = t?;
+                if t.start_ns == 0 {
+                    return None;
+                }
+                Some(Val::Int(t.start_ns as i64 + cx.info.boot_to_wall_ns))
+            }
+            F::ProcIsExeUpperLayer => Some(Val::Bool(false)),
+            F::ProcIsExeFromMemfd => Some(Val::Bool(t?.exepath.starts_with("memfd:"))),
+            F::ProcIsExeWritable
+            | F::ProcExeIno
+            | F::ProcExeInoCtime
+            | F::ProcExeInoMtime
+            | F::ProcExeInoCtimeDurationProcStart => None,
+            F::ProcNthreads => {
+                let pid = t?.pid;
+                cx.state
+                    .fdtables
+                    .get(&pid)
+                    .map(|tb| Val::Int(tb.nthreads as i64))
+            }
+            F::ThreadTid | F::ThreadVtid => Some(Val::Int(t?.tid as i64)),
+            F::ThreadCapEffective | F::ThreadCapPermitted | F::ThreadCapInheritable => {
+                let t = t?;
+                let m = match self.f {
+                    F::ThreadCapEffective => t.cap_effective,
+                    F::ThreadCapPermitted => t.cap_permitted,
+                    _ => t.cap_inheritable,
+                };
+                buf.clear();
+                caps_str(m, buf);
+                Some(Val::Str(buf.as_bytes()))
+            }
+            F::ThreadIsmain => {
+                let t = t?;
+                Some(Val::Bool(t.tid == t.pid))
+            }
+            F::UserUid => Some(Val::Int(t?.euid as i64)),
+            F::UserLoginuid => Some(Val::Int(t?.loginuid as i32 as i64)),
+            F::UserName => user_name(t?.euid).and_then(s),
+            F::UserLoginname => {
+                let l = t?.loginuid;
+                if l == u32::MAX {
+                    return None;
+                }
+                user_name(l).and_then(s)
+            }
+            F::UserHomedir | F::UserShell => None,
+            F::GroupGid => Some(Val::Int(t?.egid as i64)),
+            F::GroupName => {
+                if t?.egid == 0 {
+                    s("root")
+                } else {
+                    None
+                }
+            }
+            F::FdNum => {
+                if !ev.is_syscall() {
+                    return None;
+                }
+                cx.state.event_fd_num().map(Val::Int)
+            }
+            F::FdName => s(&cx.fd?.name),
+            F::FdNameraw => s(&cx.fd?.nameraw),
+            F::FdType => s(cx.fd?.fd_type.name()),
+            F::FdTypechar => {
+                let c = cx.fd?.fd_type.typechar();
+                buf.clear();
+                buf.push(c);
+                Some(Val::Str(buf.as_bytes()))
+            }
+            F::FdDirectory => {
+                let fd = cx.fd?;
+                if !is_file_like(fd) {
+                    return None;
+                }
+                if fd.fd_type == sysreplay_format::FdType::Directory {
+                    return s(&fd.name);
+                }
+                s(dirname(&fd.name))
+            }
+            F::FdFilename => {
+                let fd = cx.fd?;
+                if !is_file_like(fd) || fd.fd_type == sysreplay_format::FdType::Directory {
+                    return None;
+                }
+                s(fd.name.rsplit('/').next().unwrap_or(""))
+            }
+            F::FdIp
+            | F::FdCip
+            | F::FdSip
+            | F::FdLip
+            | F::FdRip
+            | F::FdNet
+            | F::FdCnet
+            | F::FdSnet
+            | F::FdLnet
+            | F::FdRnet => {
+                let so = sock_parts(cx.fd?)?;
+                let (cip, _, sip, _) = so.client_server();
+                let ip = match self.f {
+                    F::FdIp | F::FdNet => {
+                        if n == 0 {
+                            cip
+                        } else if n == 1 {
+                            sip
+                        } else {
+                            return None;
+                        }
+                    }
+                    F::FdCip | F::FdCnet => cip,
+                    F::FdSip | F::FdSnet => sip,
+                    F::FdLip | F::FdLnet => so.local_ip,
+                    _ => so.remote_ip,
+                };
+                Some(Val::Ip(ip))
+            }
+            F::FdPort | F::FdCport | F::FdSport | F::FdLport | F::FdRport => {
+                let so = sock_parts(cx.fd?)?;
+                let (_, cport, _, sport) = so.client_server();
+                let p = match self.f {
+                    F::FdPort => {
+                        if n == 0 {
+                            cport
+                        } else if n == 1 {
+                            sport
+                        } else {
+                            return None;
+                        }
+                    }
+                    F::FdCport => cport,
+                    F::FdSport => sport,
+                    F::FdLport => so.local_port,
+                    _ => so.remote_port,
+                };
+                Some(Val::Int(p as i64))
+            }
+            F::FdL4proto => {
+                let fd = cx.fd?;
+                match fd.sock.as_deref().map(|s| s.l4proto) {
+                    Some(6) => s("tcp"),
+                    Some(17) => s("udp"),
+                    Some(255) => s("raw"),
+                    Some(_) => s("<unknown>"),
+                    None => None,
+                }
+            }
+            F::FdSockfamily => match cx.fd?.family {
+                2 | 10 => s("ip"),
+                1 => s("unix"),
+                _ => None,
+            },
+            F::FdIsServer => {
+                let fd = cx.fd?;
+                fd.sock.as_deref().map(|s| Val::Bool(s.server))
+            }
+            F::FdConnected => {
+                let fd = cx.fd?;
+                match fd.sock.as_deref() {
+                    Some(s) => Some(Val::Bool(s.connected)),
+                    None => Some(Val::Bool(false)),
+                }
+            }
+            F::FdNameChanged => Some(Val::Bool(cx.fd?.name_changed)),
+            F::FdIno => {
+                let fd = cx.fd?;
+                if fd.ino == 0 {
+                    None
+                } else {
+                    Some(Val::Int(fd.ino as i64))
+                }
+            }
+            F::FdDnsName => None,
+            F::ContainerId => s(&t?.container_id),
+            F::Offline => None,
+        }
+    }
+}
+
+/// The offline user database: only root is known.
+fn user_name(uid: u32) -> Option<&'static str> {
+    if uid == 0 {
+        Some("root")
+    } else {
+        None
+    }
+}
+
+fn time_clock(ns: i64, out: &mut String, frac: bool) {
+    let secs = ns.div_euclid(1_000_000_000);
+    let sub = ns.rem_euclid(1_000_000_000);
+    let d = secs.rem_euclid(86_400);
+    let _ = write!(out, "{:02}:{:02}:{:02}", d / 3600, (d / 60) % 60, d % 60);
+    if frac {
+        let _ = write!(out, ".{sub:09}");
+    }
+}
+
+/// ISO 8601 UTC with nanoseconds.
+pub fn iso8601(ns: i64) -> String {
+    let secs = ns.div_euclid(1_000_000_000);
+    let sub = ns.rem_euclid(1_000_000_000);
+    let days = secs.div_euclid(86_400);
+    let d = secs.rem_euclid(86_400);
+    // civil from days (H. Hinnant)
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!(
+        "{y:04}-{m:02}-{day:02}T{:02}:{:02}:{:02}.{sub:09}Z",
+        d / 3600,
+        (d / 60) % 60,
+        d % 60
+    )
+}
+
+/// Is `ip` (v4-mapped or v6) inside `net/prefix`.
+pub fn ip_in_net(ip: &[u8; 16], net: &[u8; 16], prefix: u8) -> bool {
+    let bits = prefix as usize;
+    for i in 0..16 {
+        let rem = bits.saturating_sub(i * 8);
+        if rem == 0 {
+            return true;
+        }
+        let mask: u8 = if rem >= 8 { 0xff } else { 0xffu8 << (8 - rem) };
+        if ip[i] & mask != net[i] & mask {
+            return false;
+        }
+    }
+    true
+}
+
+/// Parse an IP address into v4-mapped form.
+pub fn parse_ip(s: &str) -> Option<[u8; 16]> {
+    let a: std::net::IpAddr = s.trim().parse().ok()?;
+    Some(match a {
+        std::net::IpAddr::V4(v4) => v4.to_ipv6_mapped().octets(),
+        std::net::IpAddr::V6(v6) => v6.octets(),
+    })
+}
+
+/// Parse `a.b.c.d/n`, `v6/n` or a bare address into (net, prefix over 128 bits).
+pub fn parse_net(s: &str) -> Option<([u8; 16], u8)> {
+    let (addr, pfx) = match s.split_once('/') {
+        Some((a, p)) => (a, Some(p.parse::<u8>().ok()?)),
+        None => (s, None),
+    };
+    let ip = parse_ip(addr)?;
+    let v4 = is_v4_mapped(&ip) && addr.contains('.');
+    let prefix = match (pfx, v4) {
+        (Some(p), true) if p <= 32 => p + 96,
+        (Some(p), false) if p <= 128 => p,
+        (None, true) => 128,
+        (None, false) => 128,
+        _ => return None,
+    };
+    Some((ip, prefix))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookup_fields_and_args() {
+        assert_eq!(lookup("proc.name", None).unwrap().f, F::ProcName);
+        let a = lookup("proc.aname", Some("2")).unwrap();
+        assert_eq!(a.arg, FArg::Index(2));
+        assert!(!a.multi);
+        assert!(lookup("proc.aname", None).unwrap().multi);
+        assert!(lookup("proc.aname", Some("x")).is_err());
+        assert!(lookup("proc.name", Some("1")).is_err());
+        assert!(lookup("proc.nosuch", None).is_err());
+        let e = lookup("evt.arg.path", None).unwrap();
+        assert_eq!(e.arg, FArg::Name("path".into()));
+        assert_eq!(lookup("evt.arg", Some("0")).unwrap().arg, FArg::Index(0));
+        assert!(lookup("evt.arg", None).is_err());
+        let m = lookup("container.mount.dest", Some("/etc*")).unwrap();
+        assert_eq!(m.f, F::Offline);
+        assert_eq!(m.display, "container.mount.dest[/etc*]");
+    }
+
+    #[test]
+    fn nets() {
+        let (n, p) = parse_net("10.0.0.0/8").unwrap();
+        assert_eq!(p, 104);
+        assert!(ip_in_net(&parse_ip("10.2.3.4").unwrap(), &n, p));
+        assert!(!ip_in_net(&parse_ip("11.2.3.4").unwrap(), &n, p));
+        let (n6, p6) = parse_net("fe80::/10").unwrap();
+        assert!(ip_in_net(&parse_ip("fe80::1").unwrap(), &n6, p6));
+        assert!(parse_net("1.2.3.4/40").is_none());
+    }
+
+    #[test]
+    fn caps_and_time() {
+        let mut s = String::new();
+        caps_str((1 << 21) | 1, &mut s);
+        assert_eq!(s, "CAP_CHOWN CAP_SYS_ADMIN");
+        assert_eq!(iso8601(0), "1970-01-01T00:00:00.000000000Z");
+        assert_eq!(
+            iso8601(1_700_000_000_123_456_789),
+            "2023-11-14T22:13:20.123456789Z"
+        );
+    }
+}

@@ -1,0 +1,212 @@
+//! Falco output formats (`%proc.name`, `%evt.time`, `%proc.aname[2]`) and
+//! alerts in Falco's JSON shape.
+
+use serde::Serialize;
+use serde_json::{Map, Value as JsonValue};
+
+use crate::compile::Scratch;
+use crate::fields::{self, Ctx, Field, Val, F};
+
+/// One piece of an output format.
+#[derive(Clone, Debug)]
+pub enum Piece {
+    Text(String),
+    Field(Field),
+    /// A token we accept but render empty (e.g. deprecated `%container.info`).
+    Empty,
+}
+
+/// A parsed output format.
+#[derive(Clone, Debug, Default)]
+pub struct OutputFormat {
+    pub pieces: Vec<Piece>,
+}
+
+/// A bad token, at a byte offset of the output string.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FormatError {
+    pub pos: usize,
+    pub msg: String,
+}
+
+impl OutputFormat {
+    pub fn parse(s: &str) -> Result<OutputFormat, FormatError> {
+        let b = s.as_bytes();
+        let mut pieces = Vec::new();
+        let mut text = String::new();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] != b'%' {
+                let ch = s[i..].chars().next().unwrap();
+                text.push(ch);
+                i += ch.len_utf8();
+                continue;
+            }
+            if b.get(i + 1) == Some(&b'%') {
+                text.push('%');
+                i += 2;
+                continue;
+            }
+            let start = i;
+            let mut j = i + 1;
+            let braced = b.get(j) == Some(&b'(') || b.get(j) == Some(&b'{');
+            if braced {
+                j += 1;
+            }
+            let ns = j;
+            while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_' || b[j] == b'.') {
+                j += 1;
+            }
+            // trailing dots belong to the text ("%proc.name.")
+            let mut ne = j;
+            while ne > ns && b[ne - 1] == b'.' {
+                ne -= 1;
+            }
+            let name = &s[ns..ne];
+            let mut arg = None;
+            let mut k = ne;
+            if ne == j && b.get(j) == Some(&b'[') {
+                if let Some(close) = s[j..].find(']') {
+                    arg = Some(&s[j + 1..j + close]);
+                    k = j + close + 1;
+                }
+            }
+            if braced {
+                if matches!(b.get(k), Some(b')') | Some(b'}')) {
+                    k += 1;
+                } else {
+                    return Err(FormatError {
+                        pos: start,
+                        msg: "unterminated field in output".into(),
+                    });
+                }
+            }
+            if name.is_empty() || !name.contains('.') {
+                return Err(FormatError {
+                    pos: start,
+                    msg: format!("invalid formatting token '%{}'", &s[ns..k.max(ns)]),
+                });
+            }
+            if !text.is_empty() {
+                pieces.push(Piece::Text(std::mem::take(&mut text)));
+            }
+            if name == "container.info" {
+                pieces.push(Piece::Empty);
+            } else {
+                match fields::lookup(name, arg) {
+                    Ok(f) => pieces.push(Piece::Field(f)),
+                    Err(m) => {
+                        return Err(FormatError {
+                            pos: start,
+                            msg: format!("invalid formatting token '%{name}': {m}"),
+                        })
+                    }
+                }
+            }
+            i = k;
+        }
+        if !text.is_empty() {
+            pieces.push(Piece::Text(text));
+        }
+        Ok(OutputFormat { pieces })
+    }
+
+    /// The fields the format prints.
+    pub fn fields(&self) -> impl Iterator<Item = &Field> {
+        self.pieces.iter().filter_map(|p| match p {
+            Piece::Field(f) => Some(f),
+            _ => None,
+        })
+    }
+
+    /// Render the format and collect the typed field values.
+    pub fn render(
+        &self,
+        cx: &Ctx,
+        sc: &mut Scratch,
+        fields_out: Option<&mut Map<String, JsonValue>>,
+    ) -> String {
+        let mut out = String::new();
+        let mut map = fields_out;
+        for p in &self.pieces {
+            match p {
+                Piece::Text(t) => out.push_str(t),
+                Piece::Empty => {}
+                Piece::Field(f) => {
+                    let v = extract_all(f, cx, sc);
+                    match &v {
+                        None => out.push_str("<NA>"),
+                        Some(s) => out.push_str(&s.0),
+                    }
+                    if let Some(m) = map.as_deref_mut() {
+                        let jv = match v {
+                            None => JsonValue::Null,
+                            Some((_, j)) => j,
+                        };
+                        m.insert(f.display.clone(), jv);
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Render a field for outputs: (text, JSON value). Multi-valued fields
+/// print their first value.
+fn extract_all(f: &Field, cx: &Ctx, sc: &mut Scratch) -> Option<(String, JsonValue)> {
+    // evt.time in output_fields is the raw nanosecond timestamp, as Falco's JSON.
+    if f.f == F::EvtTime {
+        let mut s = String::new();
+        f.extract(cx, 0, &mut sc.a)?.render(&mut s);
+        return Some((s, JsonValue::from(cx.wall_ns())));
+    }
+    let v = f.extract(cx, 0, &mut sc.a)?;
+    let mut s = String::new();
+    v.render(&mut s);
+    let j = match v {
+        Val::Int(i) => JsonValue::from(i),
+        Val::Bool(b) => JsonValue::from(b),
+        _ => JsonValue::from(s.clone()),
+    };
+    Some((s, j))
+}
+
+/// An alert in Falco's JSON shape (keys sorted, as Falco's JSON writer does).
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Alert {
+    pub hostname: String,
+    pub output: String,
+    pub output_fields: Map<String, JsonValue>,
+    pub priority: String,
+    pub rule: String,
+    pub source: String,
+    pub tags: Vec<String>,
+    pub time: String,
+}
+
+impl Alert {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_formats() {
+        let f = OutputFormat::parse(
+            "File opened (file=%fd.name user=%user.name a2=%proc.aname[2]) %container.info.",
+        )
+        .unwrap();
+        let names: Vec<_> = f.fields().map(|f| f.display.clone()).collect();
+        assert_eq!(names, vec!["fd.name", "user.name", "proc.aname[2]"]);
+        assert!(matches!(f.pieces.last(), Some(Piece::Text(t)) if t == "."));
+        assert!(OutputFormat::parse("x %proc.nosuch").is_err());
+        assert!(OutputFormat::parse("100%% sure %evt.arg.flags").is_ok());
+        let e = OutputFormat::parse("bad %notafield here").unwrap_err();
+        assert_eq!(e.pos, 4);
+    }
+}

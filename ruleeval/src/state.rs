@@ -1,0 +1,1434 @@
+//! The state engine: a thread table and per-process fd tables, started from
+//! the trace's process snapshot and kept current by the raw events
+//! (clone/fork/exec/exit, open/socket/connect/accept/dup/close, ...).
+//!
+//! Exited threads and closed fds are removed, so memory follows the live
+//! process population rather than the trace length.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
+
+use sysreplay_format::meta::{FdInfo, FdType, ProcessSnapshot, SocketTuple, ThreadInfo};
+use sysreplay_format::record::{tag, Kind};
+use sysreplay_format::Event;
+
+use crate::sc;
+
+/// A fast hasher for small integer keys (tids, fds).
+#[derive(Default, Clone, Copy)]
+pub struct IdHasher(u64);
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.0 = (i as u64 ^ self.0).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+    fn write_i32(&mut self, i: i32) {
+        self.write_u32(i as u32)
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (i ^ self.0).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+pub type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
+
+/// Socket endpoint data of an inet fd.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Sock {
+    /// 6 tcp, 17 udp, 255 raw, 0 unknown.
+    pub l4proto: u8,
+    pub v6: bool,
+    pub local_ip: [u8; 16],
+    pub local_port: u16,
+    pub remote_ip: [u8; 16],
+    pub remote_port: u16,
+    /// This side is the server (listening or accepted).
+    pub server: bool,
+    pub listening: bool,
+    pub connected: bool,
+}
+
+impl Sock {
+    /// (client ip, client port, server ip, server port)
+    pub fn client_server(&self) -> ([u8; 16], u16, [u8; 16], u16) {
+        if self.server {
+            (
+                self.remote_ip,
+                self.remote_port,
+                self.local_ip,
+                self.local_port,
+            )
+        } else {
+            (
+                self.local_ip,
+                self.local_port,
+                self.remote_ip,
+                self.remote_port,
+            )
+        }
+    }
+}
+
+/// One open fd.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Fd {
+    pub fd_type: FdType,
+    /// Falco's fd.name.
+    pub name: String,
+    /// The path as passed by the caller (fd.nameraw).
+    pub nameraw: String,
+    pub open_flags: u32,
+    pub ino: u64,
+    pub sock: Option<Box<Sock>>,
+    /// fd.name changed on this event (connect/accept/bind).
+    pub name_changed: bool,
+    /// Address family of a socket (AF_*), 0 otherwise.
+    pub family: u16,
+}
+
+/// The fd table of a process (shared by its threads).
+#[derive(Clone, Debug, Default)]
+pub struct FdTable {
+    pub fds: IdMap<i32, Fd>,
+    /// Live threads of the process using this table.
+    pub nthreads: u32,
+}
+
+/// One thread. Process-wide data is copied to every thread of the process.
+#[derive(Clone, Debug, Default)]
+pub struct Thread {
+    pub tid: u32,
+    pub pid: u32,
+    pub ptid: u32,
+    pub comm: Arc<str>,
+    /// argv[0] (proc.exe).
+    pub exe: Arc<str>,
+    /// Full executable path (proc.exepath).
+    pub exepath: Arc<str>,
+    /// argv[1..] joined by spaces (proc.args).
+    pub args: Arc<str>,
+    /// comm + " " + args (proc.cmdline).
+    pub cmdline: Arc<str>,
+    pub cwd: Arc<str>,
+    pub env: Option<Arc<[String]>>,
+    pub uid: u32,
+    pub gid: u32,
+    pub euid: u32,
+    pub egid: u32,
+    pub loginuid: u32,
+    pub tty: u32,
+    pub sid: u32,
+    pub pgid: u32,
+    pub cap_effective: u64,
+    pub cap_permitted: u64,
+    pub cap_inheritable: u64,
+    pub start_ns: u64,
+    pub container_id: Arc<str>,
+    /// Created from an event because the thread was unknown (no snapshot entry).
+    pub stub: bool,
+    /// A PROC_EXEC record already installed the new image; the execve
+    /// syscall record that follows must not overwrite it.
+    pub exec_from_record: bool,
+}
+
+/// Counters of the state engine (Falco's names where they exist).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StateStats {
+    pub n_threads: usize,
+    pub n_fds: usize,
+    pub n_failed_thread_lookups: u64,
+    pub n_failed_fd_lookups: u64,
+    /// Failed lookups that happened after a drop marker.
+    pub n_failed_thread_lookups_after_drop: u64,
+    pub n_failed_fd_lookups_after_drop: u64,
+    pub n_drop_markers: u64,
+    pub n_dropped_events: u64,
+    pub n_threads_created: u64,
+    pub n_threads_removed: u64,
+}
+
+/// How an event refers to an fd.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FdRole {
+    None,
+    /// The return value is the new fd.
+    Ret,
+    /// Argument 0 is the fd.
+    Arg0,
+    /// Argument 4 (mmap).
+    Arg4,
+}
+
+const O_WRONLY: u32 = 1;
+const O_RDWR: u32 = 2;
+const O_CREAT: u32 = 0o100;
+const O_TRUNC: u32 = 0o1000;
+const O_DIRECTORY: u32 = 0o200000;
+const O_CLOEXEC: u32 = 0o2000000;
+const CLONE_THREAD: u64 = 0x10000;
+const CLONE_FILES: u64 = 0x400;
+const AT_FDCWD: i32 = -100;
+const EINPROGRESS: i64 = 115;
+
+/// Extract a Falco-style container id from a cgroup path ("host" if none).
+pub fn container_id_from_cgroup(cg: &str) -> Option<String> {
+    // look for a run of 64 hex digits
+    let b = cg.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i].is_ascii_hexdigit() {
+            let s = i;
+            while i < b.len() && b[i].is_ascii_hexdigit() {
+                i += 1;
+            }
+            if i - s == 64 {
+                return Some(cg[s..s + 12].to_ascii_lowercase());
+            }
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
+fn join_args(args: &[String]) -> String {
+    args.join(" ")
+}
+
+fn cmdline_of(comm: &str, args: &str) -> String {
+    if args.is_empty() {
+        comm.to_string()
+    } else {
+        format!("{comm} {args}")
+    }
+}
+
+/// Resolve `path` against `base` (a directory), normalising `.` and `..`.
+pub fn resolve_path(base: &str, path: &str) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    let full_iter: Box<dyn Iterator<Item = &str>> = if path.starts_with('/') {
+        Box::new(path.split('/'))
+    } else {
+        Box::new(base.split('/').chain(path.split('/')))
+    };
+    for c in full_iter {
+        match c {
+            "" | "." => {}
+            ".." => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    let mut s = String::with_capacity(path.len() + base.len() + 1);
+    for c in &out {
+        s.push('/');
+        s.push_str(c);
+    }
+    if s.is_empty() {
+        s.push('/');
+    }
+    if path.ends_with('/') && s.len() > 1 {
+        // keep a trailing slash off, as Falco does for directories
+    }
+    s
+}
+
+/// Decode a sockaddr into (family, ip (v4-mapped), port, unix path).
+pub fn parse_sockaddr(b: &[u8]) -> Option<(u16, [u8; 16], u16, String)> {
+    if b.len() < 2 {
+        return None;
+    }
+    let fam = u16::from_le_bytes([b[0], b[1]]);
+    match fam {
+        2 if b.len() >= 8 => {
+            let port = u16::from_be_bytes([b[2], b[3]]);
+            let mut ip = [0u8; 16];
+            ip[10] = 0xff;
+            ip[11] = 0xff;
+            ip[12..16].copy_from_slice(&b[4..8]);
+            Some((2, ip, port, String::new()))
+        }
+        10 if b.len() >= 24 => {
+            let port = u16::from_be_bytes([b[2], b[3]]);
+            let mut ip = [0u8; 16];
+            ip.copy_from_slice(&b[8..24]);
+            Some((10, ip, port, String::new()))
+        }
+        1 => {
+            let p = &b[2..];
+            let path = if !p.is_empty() && p[0] == 0 {
+                // abstract socket
+                let end = p[1..]
+                    .iter()
+                    .position(|&c| c == 0)
+                    .map(|e| e + 1)
+                    .unwrap_or(p.len());
+                format!("@{}", String::from_utf8_lossy(&p[1..end]))
+            } else {
+                let end = p.iter().position(|&c| c == 0).unwrap_or(p.len());
+                String::from_utf8_lossy(&p[..end]).into_owned()
+            };
+            Some((1, [0; 16], 0, path))
+        }
+        _ => Some((fam, [0; 16], 0, String::new())),
+    }
+}
+
+/// Is an IPv4-mapped IPv6 address.
+pub fn is_v4_mapped(ip: &[u8; 16]) -> bool {
+    ip[..10].iter().all(|&b| b == 0) && ip[10] == 0xff && ip[11] == 0xff
+}
+
+/// Render an address as Falco does (dotted quad for IPv4).
+pub fn fmt_ip(ip: &[u8; 16], out: &mut String) {
+    use std::fmt::Write;
+    if is_v4_mapped(ip) || ip.iter().all(|&b| b == 0) {
+        let _ = write!(out, "{}.{}.{}.{}", ip[12], ip[13], ip[14], ip[15]);
+    } else {
+        let _ = write!(out, "{}", std::net::Ipv6Addr::from(*ip));
+    }
+}
+
+fn sock_name(s: &Sock) -> String {
+    use std::fmt::Write;
+    let (cip, cport, sip, sport) = s.client_server();
+    let mut o = String::new();
+    if s.listening && s.remote_port == 0 {
+        fmt_ip(&s.local_ip, &mut o);
+        let _ = write!(o, ":{}", s.local_port);
+        return o;
+    }
+    fmt_ip(&cip, &mut o);
+    let _ = write!(o, ":{cport}->");
+    fmt_ip(&sip, &mut o);
+    let _ = write!(o, ":{sport}");
+    o
+}
+
+fn fd_from_info(f: &FdInfo) -> Fd {
+    let sock = f.socket.as_ref().map(|t: &SocketTuple| {
+        Box::new(Sock {
+            l4proto: t.l4proto,
+            v6: f.fd_type == FdType::Ipv6Socket,
+            local_ip: t.local_ip,
+            local_port: t.local_port,
+            remote_ip: t.remote_ip,
+            remote_port: t.remote_port,
+            server: t.listening,
+            listening: t.listening,
+            connected: !t.listening && t.remote_port != 0,
+        })
+    });
+    let family = match f.fd_type {
+        FdType::Ipv4Socket => 2,
+        FdType::Ipv6Socket => 10,
+        FdType::UnixSocket => 1,
+        FdType::Netlink => 16,
+        _ => 0,
+    };
+    Fd {
+        fd_type: f.fd_type,
+        name: f.name.clone(),
+        nameraw: f.name.clone(),
+        open_flags: f.open_flags,
+        ino: f.ino,
+        sock,
+        name_changed: false,
+        family,
+    }
+}
+
+fn str_of(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// The state engine.
+#[derive(Default)]
+pub struct State {
+    pub threads: IdMap<u32, Thread>,
+    /// fd tables by process id (tgid).
+    pub fdtables: IdMap<u32, FdTable>,
+    pub stats: StateStats,
+    after_drop: bool,
+    /// A transient fd for the current event (e.g. a failed open, whose name
+    /// Falco derives from the event arguments).
+    pub transient_fd: Option<Fd>,
+    /// Whether the current event's fd was found in the table.
+    cur_fd_in_table: bool,
+    cur_fd_num: i64,
+    empty: Arc<str>,
+    host: Arc<str>,
+}
+
+impl State {
+    pub fn new() -> State {
+        State {
+            empty: Arc::from(""),
+            host: Arc::from("host"),
+            ..Default::default()
+        }
+    }
+
+    /// Build the tables from the trace's snapshot.
+    pub fn from_snapshot(snap: &ProcessSnapshot) -> State {
+        let mut s = State::new();
+        for t in &snap.threads {
+            s.add_snapshot_thread(t);
+        }
+        s
+    }
+
+    pub fn add_snapshot_thread(&mut self, t: &ThreadInfo) {
+        let args_s = join_args(t.args.get(1..).unwrap_or(&[]));
+        let exe = t.args.first().cloned().unwrap_or_else(|| t.comm.clone());
+        let cid = container_id_from_cgroup(&t.cgroup)
+            .map(Arc::from)
+            .unwrap_or_else(|| self.host.clone());
+        let th = Thread {
+            tid: t.tid,
+            pid: t.pid,
+            ptid: t.ppid,
+            comm: t.comm.as_str().into(),
+            exe: exe.into(),
+            exepath: t.exe.as_str().into(),
+            cmdline: cmdline_of(&t.comm, &args_s).into(),
+            args: args_s.into(),
+            cwd: t.cwd.as_str().into(),
+            env: t.env.as_ref().map(|e| e.clone().into()),
+            uid: t.uid,
+            gid: t.gid,
+            euid: t.euid,
+            egid: t.egid,
+            loginuid: t.loginuid,
+            tty: t.tty,
+            sid: t.sid,
+            pgid: t.pgid,
+            cap_effective: t.cap_effective,
+            cap_permitted: t.cap_permitted,
+            cap_inheritable: t.cap_inheritable,
+            start_ns: t.start_ns,
+            container_id: cid,
+            stub: false,
+            exec_from_record: false,
+        };
+        if self.threads.insert(t.tid, th).is_none() {
+            self.fdtables.entry(t.pid).or_default().nthreads += 1;
+        }
+        let tbl = self.fdtables.entry(t.pid).or_default();
+        for f in &t.fds {
+            tbl.fds.insert(f.fd, fd_from_info(f));
+        }
+        self.stats.n_threads = self.threads.len();
+    }
+
+    pub fn thread(&self, tid: u32) -> Option<&Thread> {
+        self.threads.get(&tid)
+    }
+
+    /// The parent of a thread.
+    pub fn parent(&self, t: &Thread) -> Option<&Thread> {
+        if t.ptid == 0 || t.ptid == t.tid {
+            return None;
+        }
+        self.threads.get(&t.ptid)
+    }
+
+    /// The n-th ancestor (0 = the thread itself).
+    pub fn ancestor<'s>(&'s self, t: &'s Thread, n: usize) -> Option<&'s Thread> {
+        let mut cur = t;
+        for _ in 0..n {
+            cur = self.parent(cur)?;
+        }
+        Some(cur)
+    }
+
+    /// The fd the current event refers to.
+    pub fn event_fd(&self, pid: u32) -> Option<&Fd> {
+        if let Some(f) = &self.transient_fd {
+            return Some(f);
+        }
+        if !self.cur_fd_in_table {
+            return None;
+        }
+        self.fdtables.get(&pid)?.fds.get(&(self.cur_fd_num as i32))
+    }
+
+    /// fd.num of the current event.
+    pub fn event_fd_num(&self) -> Option<i64> {
+        if self.cur_fd_num == i64::MIN {
+            None
+        } else {
+            Some(self.cur_fd_num)
+        }
+    }
+
+    fn lookup_thread_or_stub(&mut self, ev: &Event) -> bool {
+        if self.threads.contains_key(&ev.tid) {
+            return true;
+        }
+        self.stats.n_failed_thread_lookups += 1;
+        if self.after_drop {
+            self.stats.n_failed_thread_lookups_after_drop += 1;
+        }
+        // Inherit from a known thread of the same process if there is one.
+        let base = if ev.pid != ev.tid {
+            self.threads.get(&ev.pid).cloned()
+        } else {
+            None
+        };
+        let mut t = base.unwrap_or_else(|| Thread {
+            pid: ev.pid,
+            comm: self.empty.clone(),
+            exe: self.empty.clone(),
+            exepath: self.empty.clone(),
+            args: self.empty.clone(),
+            cmdline: self.empty.clone(),
+            cwd: self.empty.clone(),
+            container_id: self.host.clone(),
+            stub: true,
+            ..Default::default()
+        });
+        t.tid = ev.tid;
+        t.pid = ev.pid;
+        if let Some(c) = ev.item(tag::COMM) {
+            let comm = str_of(c.c_str());
+            t.comm = comm.as_str().into();
+            if t.cmdline.is_empty() {
+                t.cmdline = t.comm.clone();
+            }
+        }
+        if let Some(cr) = ev.creds() {
+            apply_creds(&mut t, &cr);
+            t.ptid = cr.ppid;
+        }
+        self.threads.insert(ev.tid, t);
+        self.fdtables.entry(ev.pid).or_default().nthreads += 1;
+        self.stats.n_threads_created += 1;
+        self.stats.n_threads = self.threads.len();
+        true
+    }
+
+    fn fd_table_mut(&mut self, pid: u32) -> &mut FdTable {
+        self.fdtables.entry(pid).or_default()
+    }
+
+    fn note_failed_fd(&mut self) {
+        self.stats.n_failed_fd_lookups += 1;
+        if self.after_drop {
+            self.stats.n_failed_fd_lookups_after_drop += 1;
+        }
+    }
+
+    /// Apply the part of an event that must be visible to the rules that
+    /// evaluate it (new fds, new process image, new threads). Returns the
+    /// event's fd role. Call [`State::post_event`] after evaluation.
+    pub fn pre_event(&mut self, ev: &Event) {
+        self.transient_fd = None;
+        self.cur_fd_in_table = false;
+        self.cur_fd_num = i64::MIN;
+        match Kind::from_u16(ev.kind) {
+            Some(Kind::Syscall) => {}
+            Some(Kind::ProcFork) => {
+                self.on_fork_record(ev);
+                return;
+            }
+            Some(Kind::ProcExec) => {
+                self.lookup_thread_or_stub(ev);
+                self.on_exec_record(ev);
+                return;
+            }
+            Some(Kind::ProcExit) => {
+                if !self.threads.contains_key(&ev.tid) {
+                    self.stats.n_failed_thread_lookups += 1;
+                    if self.after_drop {
+                        self.stats.n_failed_thread_lookups_after_drop += 1;
+                    }
+                }
+                return;
+            }
+            Some(Kind::Drop) => {
+                self.after_drop = true;
+                self.stats.n_drop_markers += 1;
+                self.stats.n_dropped_events += ev.args[1];
+                return;
+            }
+            None => return,
+        }
+        self.lookup_thread_or_stub(ev);
+        let nr = ev.nr;
+        let ret = ev.ret;
+        let role = sc::fd_role(nr);
+        match role {
+            FdRole::Ret => self.cur_fd_num = ret,
+            FdRole::Arg0 => self.cur_fd_num = ev.args[0] as i32 as i64,
+            FdRole::Arg4 => self.cur_fd_num = ev.args[4] as i32 as i64,
+            FdRole::None => {}
+        }
+        if !sc::stateful(nr) {
+            self.finish_fd_lookup(ev, role);
+            return;
+        }
+        let name = sc::name(nr);
+        match name {
+            "open" | "openat" | "openat2" | "creat" | "open_by_handle_at" => self.on_open(ev, name),
+            "socket" => {
+                if ret >= 0 {
+                    let dom = ev.args[0] as u16;
+                    let ty = (ev.args[1] & 0xf) as u32;
+                    let proto = ev.args[2] as u32;
+                    let (fd_type, family) = match dom {
+                        2 => (FdType::Ipv4Socket, 2),
+                        10 => (FdType::Ipv6Socket, 10),
+                        1 => (FdType::UnixSocket, 1),
+                        16 => (FdType::Netlink, 16),
+                        _ => (FdType::Other, dom),
+                    };
+                    let sock = matches!(dom, 2 | 10).then(|| {
+                        Box::new(Sock {
+                            l4proto: match (ty, proto) {
+                                (_, 6) | (1, 0) => 6,
+                                (_, 17) | (2, 0) => 17,
+                                (3, _) => 255,
+                                _ => 0,
+                            },
+                            v6: dom == 10,
+                            ..Default::default()
+                        })
+                    });
+                    let fd = Fd {
+                        fd_type,
+                        family,
+                        sock,
+                        ..Default::default()
+                    };
+                    self.fd_table_mut(ev.pid).fds.insert(ret as i32, fd);
+                }
+            }
+            "connect" => {
+                if ret == 0 || ret == -EINPROGRESS {
+                    let addr = ev.arg_data(1).map(|i| i.bytes);
+                    self.update_sock(ev, ev.args[0] as i32, addr, false, false);
+                }
+            }
+            "sendto" | "sendmsg" => {
+                // unconnected UDP sends name their destination
+                if ret >= 0 {
+                    if let Some(d) = ev.arg_data(if name == "sendto" { 4 } else { 1 }) {
+                        if name == "sendto" {
+                            let fdn = ev.args[0] as i32;
+                            let unconnected = self
+                                .fdtables
+                                .get(&ev.pid)
+                                .and_then(|t| t.fds.get(&fdn))
+                                .and_then(|f| f.sock.as_ref())
+                                .is_some_and(|s| !s.connected);
+                            if unconnected {
+                                self.update_sock(ev, fdn, Some(d.bytes), false, false);
+                            }
+                        }
+                    }
+                }
+            }
+            "accept" | "accept4" => {
+                if ret >= 0 {
+                    let lfd = ev.args[0] as i32;
+                    let parent = self
+                        .fdtables
+                        .get(&ev.pid)
+                        .and_then(|t| t.fds.get(&lfd))
+                        .cloned();
+                    let mut fd = parent.unwrap_or_default();
+                    fd.open_flags = 0;
+                    fd.name_changed = false;
+                    let mut s = fd.sock.take().map(|b| *b).unwrap_or_default();
+                    s.listening = false;
+                    s.server = true;
+                    s.connected = true;
+                    s.remote_ip = [0; 16];
+                    s.remote_port = 0;
+                    if let Some(a) = ev
+                        .item(tag::RESULT_ADDR)
+                        .and_then(|i| parse_sockaddr(i.bytes))
+                    {
+                        match a.0 {
+                            2 | 10 => {
+                                s.remote_ip = a.1;
+                                s.remote_port = a.2;
+                                fd.fd_type = if a.0 == 2 {
+                                    FdType::Ipv4Socket
+                                } else {
+                                    FdType::Ipv6Socket
+                                };
+                                fd.family = a.0;
+                            }
+                            1 => {
+                                fd.fd_type = FdType::UnixSocket;
+                                fd.family = 1;
+                            }
+                            _ => {}
+                        }
+                    }
+                    if matches!(fd.fd_type, FdType::Ipv4Socket | FdType::Ipv6Socket) {
+                        fd.name = sock_name(&s);
+                        fd.sock = Some(Box::new(s));
+                    } else if fd.fd_type == FdType::Other {
+                        fd.fd_type = FdType::Ipv4Socket;
+                        fd.name = sock_name(&s);
+                        fd.sock = Some(Box::new(s));
+                    }
+                    fd.name_changed = true;
+                    self.fd_table_mut(ev.pid).fds.insert(ret as i32, fd);
+                }
+            }
+            "bind" => {
+                if ret == 0 {
+                    let addr = ev.arg_data(1).map(|i| i.bytes);
+                    self.update_sock(ev, ev.args[0] as i32, addr, true, false);
+                }
+            }
+            "listen" => {
+                if ret == 0 {
+                    let fdn = ev.args[0] as i32;
+                    if let Some(f) = self.fd_table_mut(ev.pid).fds.get_mut(&fdn) {
+                        if let Some(s) = f.sock.as_mut() {
+                            s.listening = true;
+                            s.server = true;
+                            f.name = sock_name(s);
+                        }
+                    }
+                }
+            }
+            "dup" | "dup2" | "dup3" => {
+                if ret >= 0 {
+                    self.dup_fd(
+                        ev.pid,
+                        ev.args[0] as i32,
+                        ret as i32,
+                        name == "dup3" && ev.args[2] & O_CLOEXEC as u64 != 0,
+                    );
+                }
+            }
+            "fcntl" => {
+                // F_DUPFD = 0, F_DUPFD_CLOEXEC = 1030
+                if ret >= 0 && (ev.args[1] == 0 || ev.args[1] == 1030) {
+                    self.dup_fd(ev.pid, ev.args[0] as i32, ret as i32, ev.args[1] == 1030);
+                }
+            }
+            "pipe" | "pipe2" | "socketpair" => {
+                if ret == 0 {
+                    if let Some(i) = ev.item(tag::FDS) {
+                        if i.bytes.len() >= 8 {
+                            let a = i32::from_le_bytes(i.bytes[0..4].try_into().unwrap());
+                            let b = i32::from_le_bytes(i.bytes[4..8].try_into().unwrap());
+                            let (ty, family, nm) = if name == "socketpair" {
+                                (FdType::UnixSocket, 1, String::new())
+                            } else {
+                                (FdType::Pipe, 0, "pipe:[0]".to_string())
+                            };
+                            let tbl = self.fd_table_mut(ev.pid);
+                            for f in [a, b] {
+                                tbl.fds.insert(
+                                    f,
+                                    Fd {
+                                        fd_type: ty,
+                                        family,
+                                        name: nm.clone(),
+                                        nameraw: nm.clone(),
+                                        ..Default::default()
+                                    },
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+            "eventfd" | "eventfd2" | "signalfd" | "signalfd4" | "timerfd_create"
+            | "inotify_init" | "inotify_init1" | "memfd_create" | "userfaultfd"
+            | "io_uring_setup" | "epoll_create" | "epoll_create1" | "pidfd_open" | "bpf"
+            | "perf_event_open" | "fanotify_init" => {
+                if ret >= 0 {
+                    let (ty, nm) = match name {
+                        "eventfd" | "eventfd2" => (FdType::Event, String::new()),
+                        "signalfd" | "signalfd4" => (FdType::Signalfd, String::new()),
+                        "timerfd_create" => (FdType::Timerfd, String::new()),
+                        "inotify_init" | "inotify_init1" => (FdType::Inotify, String::new()),
+                        "memfd_create" => (
+                            FdType::Memfd,
+                            format!(
+                                "memfd:{}",
+                                ev.arg_data(0)
+                                    .map(|i| str_of(i.c_str()))
+                                    .unwrap_or_default()
+                            ),
+                        ),
+                        "userfaultfd" => (FdType::Userfaultfd, String::new()),
+                        "io_uring_setup" => (FdType::IoUring, String::new()),
+                        "bpf" => (FdType::Bpf, String::new()),
+                        _ => (FdType::Other, String::new()),
+                    };
+                    let fd = Fd {
+                        fd_type: ty,
+                        nameraw: nm.clone(),
+                        name: nm,
+                        ..Default::default()
+                    };
+                    self.fd_table_mut(ev.pid).fds.insert(ret as i32, fd);
+                }
+            }
+            "chdir" => {
+                if ret == 0 {
+                    if let Some(p) = ev.arg_data(0) {
+                        let p = str_of(p.c_str());
+                        self.set_cwd(ev, &p);
+                    }
+                }
+            }
+            "fchdir" => {
+                if ret == 0 {
+                    let d = self
+                        .fdtables
+                        .get(&ev.pid)
+                        .and_then(|t| t.fds.get(&(ev.args[0] as i32)))
+                        .map(|f| f.name.clone());
+                    if let Some(d) = d {
+                        self.set_cwd(ev, &d);
+                    }
+                }
+            }
+            "execve" | "execveat" => {
+                if ret == 0 {
+                    self.on_execve(ev, name);
+                }
+            }
+            "clone" | "clone3" | "fork" | "vfork" => self.on_clone(ev, name),
+            "setuid" | "setreuid" | "setresuid" | "setgid" | "setregid" | "setresgid" => {
+                if ret == 0 {
+                    self.on_setid(ev, name);
+                }
+            }
+            "setsid" => {
+                if ret >= 0 {
+                    let pid = ev.pid;
+                    for t in self.threads.values_mut().filter(|t| t.pid == pid) {
+                        t.sid = ret as u32;
+                        t.pgid = ret as u32;
+                    }
+                }
+            }
+            "prctl" => {
+                // PR_SET_NAME = 15
+                if ret == 0 && ev.args[0] == 15 {
+                    if let Some(n) = ev.arg_data(1) {
+                        let c: Arc<str> = str_of(n.c_str()).into();
+                        if let Some(t) = self.threads.get_mut(&ev.tid) {
+                            t.comm = c;
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        self.finish_fd_lookup(ev, role);
+    }
+
+    fn finish_fd_lookup(&mut self, ev: &Event, role: FdRole) {
+        if self.transient_fd.is_none()
+            && !self.cur_fd_in_table
+            && role != FdRole::None
+            && self.cur_fd_num >= 0
+        {
+            let found = self
+                .fdtables
+                .get(&ev.pid)
+                .is_some_and(|t| t.fds.contains_key(&(self.cur_fd_num as i32)));
+            self.cur_fd_in_table = found;
+            if !found {
+                self.note_failed_fd();
+            }
+        }
+    }
+
+    /// Apply removals after the rules saw the event (close, exit).
+    pub fn post_event(&mut self, ev: &Event) {
+        if let Some(f) = self.transient_fd.take() {
+            drop(f);
+        }
+        match Kind::from_u16(ev.kind) {
+            Some(Kind::ProcExit) => {
+                self.remove_thread(ev.tid);
+                return;
+            }
+            Some(Kind::Syscall) => {}
+            _ => return,
+        }
+        // name_changed only holds for the event that changed it
+        if self.cur_fd_in_table {
+            if let Some(f) = self
+                .fdtables
+                .get_mut(&ev.pid)
+                .and_then(|t| t.fds.get_mut(&(self.cur_fd_num as i32)))
+            {
+                f.name_changed = false;
+            }
+        }
+        if !sc::stateful(ev.nr) {
+            return;
+        }
+        match sc::name(ev.nr) {
+            "close" => {
+                if ev.ret == 0 {
+                    if let Some(t) = self.fdtables.get_mut(&ev.pid) {
+                        t.fds.remove(&(ev.args[0] as i32));
+                    }
+                }
+            }
+            "close_range" => {
+                if ev.ret == 0 {
+                    let (lo, hi) = (ev.args[0] as u32, ev.args[1] as u32);
+                    // CLOSE_RANGE_CLOEXEC = 4: only marks
+                    if ev.args[2] & 4 == 0 {
+                        if let Some(t) = self.fdtables.get_mut(&ev.pid) {
+                            t.fds
+                                .retain(|&k, _| !(k >= 0 && (k as u32) >= lo && (k as u32) <= hi));
+                        }
+                    }
+                }
+            }
+            "exit_group" => {}
+            _ => {}
+        }
+        self.stats.n_fds = 0;
+    }
+
+    /// Total fds in all tables (counts walk the tables: call rarely).
+    pub fn fd_count(&self) -> usize {
+        self.fdtables.values().map(|t| t.fds.len()).sum()
+    }
+
+    fn remove_thread(&mut self, tid: u32) {
+        if let Some(t) = self.threads.remove(&tid) {
+            self.stats.n_threads_removed += 1;
+            // The fd table goes when no thread of the process is left.
+            let pid = t.pid;
+            if let Some(tbl) = self.fdtables.get_mut(&pid) {
+                tbl.nthreads = tbl.nthreads.saturating_sub(1);
+                if tbl.nthreads == 0 {
+                    self.fdtables.remove(&pid);
+                }
+            }
+        }
+        self.stats.n_threads = self.threads.len();
+    }
+
+    fn set_cwd(&mut self, ev: &Event, p: &str) {
+        let pid = ev.pid;
+        let base = self
+            .threads
+            .get(&ev.tid)
+            .map(|t| t.cwd.clone())
+            .unwrap_or_default();
+        let newcwd: Arc<str> = resolve_path(&base, p).into();
+        for t in self.threads.values_mut().filter(|t| t.pid == pid) {
+            t.cwd = newcwd.clone();
+        }
+    }
+
+    fn dup_fd(&mut self, pid: u32, old: i32, new: i32, cloexec: bool) {
+        let tbl = self.fd_table_mut(pid);
+        match tbl.fds.get(&old).cloned() {
+            Some(mut f) => {
+                if cloexec {
+                    f.open_flags |= O_CLOEXEC;
+                } else {
+                    f.open_flags &= !O_CLOEXEC;
+                }
+                tbl.fds.insert(new, f);
+            }
+            None => {
+                tbl.fds.remove(&new);
+                self.note_failed_fd();
+            }
+        }
+    }
+
+    fn update_sock(
+        &mut self,
+        ev: &Event,
+        fdn: i32,
+        addr: Option<&[u8]>,
+        bind: bool,
+        _server: bool,
+    ) {
+        let Some(a) = addr.and_then(parse_sockaddr) else {
+            return;
+        };
+        let cwd = self
+            .threads
+            .get(&ev.tid)
+            .map(|t| t.cwd.clone())
+            .unwrap_or_default();
+        let tbl = self.fd_table_mut(ev.pid);
+        let f = tbl.fds.entry(fdn).or_insert_with(|| Fd {
+            fd_type: match a.0 {
+                2 => FdType::Ipv4Socket,
+                10 => FdType::Ipv6Socket,
+                1 => FdType::UnixSocket,
+                _ => FdType::Other,
+            },
+            family: a.0,
+            ..Default::default()
+        });
+        match a.0 {
+            2 | 10 => {
+                let s = f.sock.get_or_insert_with(|| {
+                    Box::new(Sock {
+                        v6: a.0 == 10,
+                        ..Default::default()
+                    })
+                });
+                if bind {
+                    s.local_ip = a.1;
+                    s.local_port = a.2;
+                } else {
+                    s.remote_ip = a.1;
+                    s.remote_port = a.2;
+                    s.connected = true;
+                    s.server = false;
+                }
+                f.name = sock_name(s);
+                f.nameraw = f.name.clone();
+            }
+            1 => {
+                f.name = if a.3.starts_with('@') || a.3.starts_with('/') || a.3.is_empty() {
+                    a.3
+                } else {
+                    resolve_path(&cwd, &a.3)
+                };
+                f.nameraw = f.name.clone();
+            }
+            _ => {}
+        }
+        f.name_changed = true;
+        self.cur_fd_in_table = true;
+        self.cur_fd_num = fdn as i64;
+    }
+
+    fn on_open(&mut self, ev: &Event, name: &str) {
+        let (path_arg, dirfd, flags) = match name {
+            "open" => (0, AT_FDCWD, ev.args[1] as u32),
+            "creat" => (0, AT_FDCWD, O_CREAT | O_WRONLY | O_TRUNC),
+            "openat" => (1, ev.args[0] as i32, ev.args[2] as u32),
+            "openat2" => {
+                let f = ev
+                    .arg_data(2)
+                    .filter(|i| i.bytes.len() >= 8)
+                    .map(|i| u64::from_le_bytes(i.bytes[0..8].try_into().unwrap()) as u32)
+                    .unwrap_or(0);
+                (1, ev.args[0] as i32, f)
+            }
+            _ => (usize::MAX, ev.args[0] as i32, ev.args[2] as u32), // open_by_handle_at
+        };
+        let raw = if path_arg == usize::MAX {
+            String::new()
+        } else {
+            ev.arg_data(path_arg)
+                .map(|i| str_of(i.c_str()))
+                .unwrap_or_default()
+        };
+        let base: String = if raw.starts_with('/') {
+            String::new()
+        } else if dirfd == AT_FDCWD {
+            self.threads
+                .get(&ev.tid)
+                .map(|t| t.cwd.to_string())
+                .unwrap_or_default()
+        } else {
+            let n = self
+                .fdtables
+                .get(&ev.pid)
+                .and_then(|t| t.fds.get(&dirfd))
+                .map(|f| f.name.clone());
+            if n.is_none() {
+                self.note_failed_fd();
+            }
+            n.unwrap_or_default()
+        };
+        let full = if raw.is_empty() {
+            raw.clone()
+        } else {
+            resolve_path(if base.is_empty() { "/" } else { &base }, &raw)
+        };
+        let fd = Fd {
+            fd_type: if flags & O_DIRECTORY != 0 {
+                FdType::Directory
+            } else {
+                FdType::File
+            },
+            name: full,
+            nameraw: raw,
+            open_flags: flags,
+            ..Default::default()
+        };
+        if ev.ret >= 0 {
+            self.fd_table_mut(ev.pid).fds.insert(ev.ret as i32, fd);
+            self.cur_fd_in_table = true;
+        } else {
+            self.transient_fd = Some(fd);
+        }
+    }
+
+    fn on_fork_record(&mut self, ev: &Event) {
+        let child_tid = ev.args[0] as u32;
+        let child_pid = ev.args[1] as u32;
+        if self.threads.contains_key(&child_tid) {
+            return;
+        }
+        self.create_child(ev.tid, child_tid, child_pid, child_tid != child_pid, false);
+        if let Some(t) = self.threads.get_mut(&child_tid) {
+            if let Some(c) = ev.item(tag::COMM) {
+                t.comm = str_of(c.c_str()).into();
+            }
+            if let Some(cr) = ev.creds() {
+                apply_creds(t, &cr);
+            }
+            t.start_ns = ev.ts_ns;
+        }
+    }
+
+    fn create_child(
+        &mut self,
+        parent_tid: u32,
+        child_tid: u32,
+        child_pid: u32,
+        is_thread: bool,
+        share_files: bool,
+    ) {
+        let parent = match self.threads.get(&parent_tid) {
+            Some(p) => p.clone(),
+            None => {
+                self.stats.n_failed_thread_lookups += 1;
+                if self.after_drop {
+                    self.stats.n_failed_thread_lookups_after_drop += 1;
+                }
+                Thread {
+                    comm: self.empty.clone(),
+                    exe: self.empty.clone(),
+                    exepath: self.empty.clone(),
+                    args: self.empty.clone(),
+                    cmdline: self.empty.clone(),
+                    cwd: self.empty.clone(),
+                    container_id: self.host.clone(),
+                    stub: true,
+                    ..Default::default()
+                }
+            }
+        };
+        let mut c = parent.clone();
+        c.tid = child_tid;
+        c.pid = child_pid;
+        c.ptid = if is_thread { parent.ptid } else { parent_tid };
+        if is_thread {
+            c.ptid = parent.ptid;
+        }
+        self.threads.insert(child_tid, c);
+        self.stats.n_threads_created += 1;
+        self.stats.n_threads = self.threads.len();
+        if !is_thread && child_pid != parent.pid && !self.fdtables.contains_key(&child_pid) {
+            // a new process gets a copy of the fd table (CLONE_FILES sharing
+            // is approximated by a copy too)
+            let _ = share_files;
+            let mut t = self.fdtables.get(&parent.pid).cloned().unwrap_or_default();
+            t.nthreads = 0;
+            self.fdtables.insert(child_pid, t);
+        }
+        self.fdtables.entry(child_pid).or_default().nthreads += 1;
+    }
+
+    fn on_clone(&mut self, ev: &Event, name: &str) {
+        let flags = match name {
+            "clone" => ev.args[0],
+            "clone3" => ev
+                .arg_data(0)
+                .filter(|i| i.bytes.len() >= 8)
+                .map(|i| u64::from_le_bytes(i.bytes[0..8].try_into().unwrap()))
+                .unwrap_or(0),
+            _ => 0,
+        };
+        let is_thread = flags & CLONE_THREAD != 0;
+        if ev.ret > 0 {
+            let child = ev.ret as u32;
+            if !self.threads.contains_key(&child) {
+                let cpid = if is_thread { ev.pid } else { child };
+                self.create_child(ev.tid, child, cpid, is_thread, flags & CLONE_FILES != 0);
+                if let Some(t) = self.threads.get_mut(&child) {
+                    t.start_ns = ev.ts_ns;
+                }
+            }
+        }
+        // ret == 0: the child's own exit; the thread was created by the
+        // parent's event or the fork record, or as a stub above.
+    }
+
+    fn on_exec_record(&mut self, ev: &Event) {
+        let Some(t) = self.threads.get_mut(&ev.tid) else {
+            return;
+        };
+        if let Some(e) = ev.item(tag::EXE) {
+            t.exepath = str_of(e.c_str()).into();
+        }
+        if let Some(c) = ev.item(tag::COMM) {
+            t.comm = str_of(c.c_str()).into();
+        }
+        if let Some(cr) = ev.creds() {
+            apply_creds(t, &cr);
+            t.ptid = if cr.ppid != 0 { cr.ppid } else { t.ptid };
+        }
+        if let Some(a) = ev.item(tag::ARGV) {
+            set_argv(t, a.bytes);
+        }
+        if let Some(e) = ev.item(tag::ENV) {
+            t.env = Some(split_nul(e.bytes).into());
+        }
+        if let Some(c) = ev.item(tag::CWD) {
+            t.cwd = str_of(c.c_str()).into();
+        }
+        t.stub = false;
+        t.exec_from_record = true;
+        self.exec_cleanup(ev.tid);
+    }
+
+    fn on_execve(&mut self, ev: &Event, name: &str) {
+        // With a PROC_EXEC record the image is already current; otherwise
+        // take what the syscall record carries.
+        let cwd = self
+            .threads
+            .get(&ev.tid)
+            .map(|t| t.cwd.clone())
+            .unwrap_or_default();
+        let Some(t) = self.threads.get_mut(&ev.tid) else {
+            return;
+        };
+        if t.exec_from_record {
+            t.exec_from_record = false;
+            return;
+        }
+        let path_item = if name == "execve" {
+            ev.arg_data(0)
+        } else {
+            ev.arg_data(1)
+        };
+        if let Some(e) = ev.item(tag::EXE) {
+            t.exepath = str_of(e.c_str()).into();
+        } else if let Some(p) = path_item {
+            let p = str_of(p.c_str());
+            if !p.is_empty() {
+                t.exepath = resolve_path(&cwd, &p).into();
+            }
+        }
+        if let Some(a) = ev.item(tag::ARGV) {
+            set_argv(t, a.bytes);
+        }
+        if let Some(c) = ev.item(tag::COMM) {
+            t.comm = str_of(c.c_str()).into();
+        } else if ev.item(tag::EXE).is_none() && path_item.is_some() {
+            // comm is the basename of the file, cut to 15 bytes
+            let base = t.exepath.rsplit('/').next().unwrap_or("");
+            let mut end = base.len().min(15);
+            while !base.is_char_boundary(end) {
+                end -= 1;
+            }
+            t.comm = base[..end].into();
+            t.cmdline = cmdline_of(&t.comm, &t.args).into();
+        }
+        if let Some(cr) = ev.creds() {
+            apply_creds(t, &cr);
+        }
+        if let Some(e) = ev.item(tag::ENV) {
+            t.env = Some(split_nul(e.bytes).into());
+        }
+        t.stub = false;
+        self.exec_cleanup(ev.tid);
+    }
+
+    /// After exec: other threads of the process are gone, cloexec fds closed.
+    fn exec_cleanup(&mut self, tid: u32) {
+        let Some(t) = self.threads.get(&tid) else {
+            return;
+        };
+        let pid = t.pid;
+        if tid != pid {
+            // the exec'ing thread takes over the leader's tid
+            if let Some(mut t) = self.threads.remove(&tid) {
+                t.tid = pid;
+                self.threads.insert(pid, t);
+            }
+        }
+        if self.fdtables.get(&pid).is_some_and(|t| t.nthreads > 1) {
+            let others: Vec<u32> = self
+                .threads
+                .values()
+                .filter(|o| o.pid == pid && o.tid != pid)
+                .map(|o| o.tid)
+                .collect();
+            for o in others {
+                self.threads.remove(&o);
+                self.stats.n_threads_removed += 1;
+            }
+        }
+        if let Some(tbl) = self.fdtables.get_mut(&pid) {
+            tbl.nthreads = 1;
+            tbl.fds.retain(|_, f| f.open_flags & O_CLOEXEC == 0);
+        }
+        self.stats.n_threads = self.threads.len();
+    }
+
+    fn on_setid(&mut self, ev: &Event, name: &str) {
+        let Some(t) = self.threads.get_mut(&ev.tid) else {
+            return;
+        };
+        let a = |i: usize| ev.args[i] as u32;
+        let keep = u32::MAX;
+        match name {
+            "setuid" => {
+                t.uid = a(0);
+                t.euid = a(0);
+            }
+            "setreuid" => {
+                if a(0) != keep {
+                    t.uid = a(0)
+                }
+                if a(1) != keep {
+                    t.euid = a(1)
+                }
+            }
+            "setresuid" => {
+                if a(0) != keep {
+                    t.uid = a(0)
+                }
+                if a(1) != keep {
+                    t.euid = a(1)
+                }
+            }
+            "setgid" => {
+                t.gid = a(0);
+                t.egid = a(0);
+            }
+            "setregid" | "setresgid" => {
+                if a(0) != keep {
+                    t.gid = a(0)
+                }
+                if a(1) != keep {
+                    t.egid = a(1)
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Approximate bytes used by the tables (for reports).
+    pub fn memory_estimate(&self) -> (usize, usize) {
+        let per_thread = std::mem::size_of::<Thread>() + std::mem::size_of::<u32>() + 16;
+        let mut strings = 0;
+        for t in self.threads.values() {
+            strings += t.comm.len()
+                + t.exe.len()
+                + t.exepath.len()
+                + t.args.len()
+                + t.cmdline.len()
+                + t.cwd.len();
+        }
+        let per_fd = std::mem::size_of::<Fd>() + std::mem::size_of::<i32>() + 16;
+        let mut fd_strings = 0;
+        let mut nfds = 0;
+        for tbl in self.fdtables.values() {
+            for f in tbl.fds.values() {
+                nfds += 1;
+                fd_strings += f.name.capacity()
+                    + f.nameraw.capacity()
+                    + if f.sock.is_some() {
+                        std::mem::size_of::<Sock>()
+                    } else {
+                        0
+                    };
+            }
+        }
+        (
+            self.threads.len() * per_thread + strings,
+            nfds * per_fd + fd_strings,
+        )
+    }
+}
+
+fn split_nul(b: &[u8]) -> Vec<String> {
+    b.split(|&c| c == 0)
+        .filter(|s| !s.is_empty())
+        .map(str_of)
+        .collect()
+}
+
+fn set_argv(t: &mut Thread, bytes: &[u8]) {
+    let v = split_nul(bytes);
+    if let Some(first) = v.first() {
+        t.exe = first.as_str().into();
+    }
+    let args = join_args(v.get(1..).unwrap_or(&[]));
+    t.cmdline = cmdline_of(&t.comm, &args).into();
+    t.args = args.into();
+}
+
+fn apply_creds(t: &mut Thread, c: &sysreplay_format::record::Creds) {
+    t.uid = c.uid;
+    t.gid = c.gid;
+    t.euid = c.euid;
+    t.egid = c.egid;
+    t.loginuid = c.loginuid;
+    t.tty = c.tty;
+    t.cap_effective = c.cap_effective;
+    t.cap_permitted = c.cap_permitted;
+    t.cap_inheritable = c.cap_inheritable;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths() {
+        assert_eq!(resolve_path("/home/u", "x/../y"), "/home/u/y");
+        assert_eq!(resolve_path("/home/u", "/etc//passwd"), "/etc/passwd");
+        assert_eq!(resolve_path("/", ".."), "/");
+        assert_eq!(resolve_path("/a", "./b/"), "/a/b");
+    }
+
+    #[test]
+    fn container_ids() {
+        let id = "a".repeat(64);
+        assert_eq!(
+            container_id_from_cgroup(&format!("0::/system.slice/docker-{id}.scope")).as_deref(),
+            Some("aaaaaaaaaaaa")
+        );
+        assert_eq!(container_id_from_cgroup("0::/user.slice"), None);
+    }
+
+    #[test]
+    fn sockaddrs() {
+        let mut b = vec![2u8, 0, 0, 80, 10, 0, 0, 1];
+        b.extend_from_slice(&[0; 8]);
+        let (f, ip, port, _) = parse_sockaddr(&b).unwrap();
+        assert_eq!((f, port), (2, 80));
+        let mut s = String::new();
+        fmt_ip(&ip, &mut s);
+        assert_eq!(s, "10.0.0.1");
+        let mut u = vec![1u8, 0];
+        u.extend_from_slice(b"/run/x.sock\0");
+        assert_eq!(parse_sockaddr(&u).unwrap().3, "/run/x.sock");
+    }
+}
