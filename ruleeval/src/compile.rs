@@ -285,15 +285,15 @@ pub enum Cmp {
     StrEq(Vec<u8>),
     StrNe(Vec<u8>),
     StrOrd(CmpOp, Vec<u8>),
-    Contains(memmem::Finder<'static>),
+    Contains(Box<memmem::Finder<'static>>),
     IContains(Vec<u8>),
     StartsWith(Vec<u8>),
     EndsWith(Vec<u8>),
     Prefixes(PrefixTrie),
     Glob(Vec<u8>, bool),
-    Regex(regex::bytes::Regex),
+    Regex(Box<regex::bytes::Regex>),
     StrSet(FastSet<Vec<u8>>),
-    PMatch(PathSet),
+    PMatch(Box<PathSet>),
     Num(CmpOp, i64),
     NumSet(FastSet<i64>),
     BoolEq(bool, bool),
@@ -386,7 +386,7 @@ fn parse_int(s: &str) -> Option<i64> {
 
 fn parse_hex_bytes(s: &str) -> Option<Vec<u8>> {
     let t = s.trim();
-    if t.len() % 2 != 0 {
+    if !t.len().is_multiple_of(2) {
         return None;
     }
     (0..t.len())
@@ -465,7 +465,7 @@ fn single_cmp(ty: FType, op: CmpOp, v: &str, pos: usize, fname: &str) -> Result<
         (CmpOp::Ne, Value::Str(s)) => Cmp::StrNe(s),
         (CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge, Value::Str(s)) => Cmp::StrOrd(op, s),
         (CmpOp::Contains | CmpOp::BContains, Value::Str(s)) => {
-            Cmp::Contains(memmem::Finder::new(&s).into_owned())
+            Cmp::Contains(Box::new(memmem::Finder::new(&s).into_owned()))
         }
         (CmpOp::IContains, Value::Str(s)) => Cmp::IContains(s.to_ascii_lowercase()),
         (CmpOp::StartsWith | CmpOp::BStartsWith, Value::Str(s)) => Cmp::StartsWith(s),
@@ -475,7 +475,7 @@ fn single_cmp(ty: FType, op: CmpOp, v: &str, pos: usize, fname: &str) -> Result<
         (CmpOp::Regex, Value::Str(s)) => {
             let src = String::from_utf8_lossy(&s).into_owned();
             match regex::bytes::Regex::new(&format!("^(?:{src})$")) {
-                Ok(r) => Cmp::Regex(r),
+                Ok(r) => Cmp::Regex(Box::new(r)),
                 Err(e) => return err(pos, format!("invalid regular expression '{src}': {e}")),
             }
         }
@@ -518,7 +518,7 @@ fn list_cmp(
         for i in items {
             ps.insert(i.as_bytes());
         }
-        return Ok(Cmp::PMatch(ps));
+        return Ok(Cmp::PMatch(Box::new(ps)));
     }
     Ok(match ty {
         FType::Str | FType::Buf => {
@@ -1216,7 +1216,7 @@ pub fn evttypes(ast: &Ast, neg: bool) -> Result<TypeSet, CompileError> {
                             Ok(None) => {
                                 s.extra.insert(n.clone());
                             }
-                            Err(()) => return err(*pos, format!("unknown event type {n}")),
+                            Err(_) => return err(*pos, format!("unknown event type {n}")),
                         }
                     }
                     let invert = (*op == CmpOp::Ne) != neg;

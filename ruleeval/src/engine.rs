@@ -394,6 +394,7 @@ fn is_offline(display: &str) -> bool {
         || name.starts_with("fd.") && name.ends_with(".name") && name != "fd.name"
 }
 
+#[allow(clippy::too_many_arguments)]
 fn cond_error(
     diags: &mut Diags,
     code: &'static str,

@@ -202,16 +202,12 @@ pub struct Field {
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum ArgSpec {
     No,
-    /// `[N]` required.
-    IndexReq,
     /// `[N]` optional (no arg = any ancestor).
     IndexOpt,
     /// `.name` or `[name]`/`[N]` required (evt.arg).
     NameOrIndexReq,
     /// `[name]` optional (proc.env).
     NameOpt,
-    /// `[anything]` optional (container.mount.dest[...]).
-    AnyOpt,
 }
 
 const FIELDS: &[(&str, F, FType, ArgSpec)] = &[
@@ -475,10 +471,15 @@ pub fn lookup(name: &str, arg: Option<&str>) -> Result<Field, String> {
             if arg.is_some() {
                 return Err(format!("filter field '{name}' does not take an argument"));
             }
+            let ty = if f == F::EvtRawarg && rawarg_is_numeric(p) {
+                FType::Int
+            } else {
+                FType::Str
+            };
             return Ok(Field {
                 f,
                 arg: FArg::Name(p.to_string()),
-                ty: FType::Str,
+                ty,
                 display: name.to_string(),
                 multi: false,
             });
@@ -505,11 +506,11 @@ pub fn lookup(name: &str, arg: Option<&str>) -> Result<Field, String> {
             return Err(format!("filter field '{name}' does not take an argument"))
         }
         (ArgSpec::No, None) => FArg::None,
-        (ArgSpec::IndexReq, None) | (ArgSpec::NameOrIndexReq, None) => {
+        (ArgSpec::NameOrIndexReq, None) => {
             return Err(format!("filter field '{name}' requires an argument"))
         }
         (ArgSpec::IndexOpt, None) => FArg::None,
-        (ArgSpec::IndexReq | ArgSpec::IndexOpt, Some(a)) => match a.parse::<usize>() {
+        (ArgSpec::IndexOpt, Some(a)) => match a.parse::<usize>() {
             Ok(n) => FArg::Index(n),
             Err(_) => {
                 return Err(format!(
@@ -521,9 +522,7 @@ pub fn lookup(name: &str, arg: Option<&str>) -> Result<Field, String> {
             Ok(n) => FArg::Index(n),
             Err(_) => FArg::Name(a.to_string()),
         },
-        (ArgSpec::NameOpt | ArgSpec::AnyOpt, a) => {
-            a.map(|a| FArg::Name(a.to_string())).unwrap_or(FArg::None)
-        }
+        (ArgSpec::NameOpt, a) => a.map(|a| FArg::Name(a.to_string())).unwrap_or(FArg::None),
     };
     let multi = matches!(
         (f, &arg),
@@ -539,6 +538,27 @@ pub fn lookup(name: &str, arg: Option<&str>) -> Result<Field, String> {
         display,
         multi,
     })
+}
+
+/// Whether a parameter name is numeric in the syscall schemas (so that
+/// `evt.rawarg.<name>` compares numbers).
+fn rawarg_is_numeric(name: &str) -> bool {
+    use decode::ParamKind as K;
+    let mut numeric = false;
+    for sc in decode::known_syscalls() {
+        let Some(nr) = sysreplay_format::syscalls::number(sc) else {
+            continue;
+        };
+        if let Some(p) = decode::find_param(nr, name) {
+            match p.kind {
+                K::Path | K::Str | K::Buffer | K::Exe | K::Args | K::SockAddr | K::SockTuple(_) => {
+                    return false
+                }
+                _ => numeric = true,
+            }
+        }
+    }
+    numeric
 }
 
 /// Static trace information fields need.
@@ -684,7 +704,7 @@ fn chmod_mode_str(mode: u64, out: &mut String) {
     }
 }
 
-fn thread_str<'a>(t: &'a Thread, f: F) -> &'a str {
+fn thread_str(t: &Thread, f: F) -> &str {
     match f {
         F::ProcName | F::ProcAname | F::ProcPname => &t.comm,
         F::ProcExe | F::ProcAexe | F::ProcPexe => &t.exe,
@@ -799,10 +819,8 @@ impl Field {
                 if v.is_missing() {
                     return None;
                 }
-                if self.f == F::EvtRawarg {
-                    if let Some(i) = v.as_i64() {
-                        return Some(Val::Int(i));
-                    }
+                if self.f == F::EvtRawarg && self.ty == FType::Int {
+                    return v.as_i64().map(Val::Int);
                 }
                 buf.clear();
                 let chmod = matches!(

@@ -551,9 +551,7 @@ impl<'a> Parser<'a> {
                     i = j + 1;
                 }
             }
-            if arg.is_none() {
-                return None;
-            }
+            arg.as_ref()?;
         }
         self.pos = i;
         Some(FieldRef {

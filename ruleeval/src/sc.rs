@@ -117,9 +117,13 @@ const PSEUDO: &[&str] = &[
     "meta",
 ];
 
+/// An event-type name that Falco does not know.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnknownEventType;
+
 /// The slot of a Falco event-type name. `Ok(None)`: a known name with no
 /// event on x86_64. `Err`: unknown.
-pub fn slot_of_name(name: &str) -> Result<Option<usize>, ()> {
+pub fn slot_of_name(name: &str) -> Result<Option<usize>, UnknownEventType> {
     if name == "procexit" {
         return Ok(Some(SLOT_PROCEXIT));
     }
@@ -132,7 +136,7 @@ pub fn slot_of_name(name: &str) -> Result<Option<usize>, ()> {
     if PSEUDO.contains(&name) {
         return Ok(None);
     }
-    Err(())
+    Err(UnknownEventType)
 }
 
 fn falco_names() -> &'static [&'static str; MAX_SYSCALLS] {
@@ -571,7 +575,7 @@ mod tests {
         assert_eq!(slot_of_name("procexit"), Ok(Some(SLOT_PROCEXIT)));
         assert_eq!(slot_of_name("setuid32"), Ok(None));
         assert_eq!(slot_of_name("pread"), Ok(Some(17)));
-        assert!(slot_of_name("nosuchcall").is_err());
+        assert_eq!(slot_of_name("nosuchcall"), Err(UnknownEventType));
         assert_eq!(slot_name(17), "pread");
         assert_eq!(slot_name(59), "execve");
         let mut s = SlotSet::EMPTY;

@@ -1,0 +1,729 @@
+//! Evaluation tests against hand-built events and process snapshots:
+//! every operator, every field family, the missing-value semantics, the
+//! state engine, outputs, selection and rule matching.
+
+use sysreplay_format::meta::{
+    FdInfo, FdType, ProcessSnapshot, SocketTuple, ThreadInfo, TraceHeader,
+};
+use sysreplay_format::record::{push_item, tag, Creds, Kind, RecordHeader};
+use sysreplay_format::{syscalls, OwnedEvent};
+use sysreplay_ruleeval::{load_rules_str, Engine, RuleMatching};
+
+const ROOT_CAPS: u64 = (1 << 41) - 1;
+
+fn thread(tid: u32, pid: u32, ppid: u32, comm: &str, exe: &str, args: &[&str]) -> ThreadInfo {
+    ThreadInfo {
+        tid,
+        pid,
+        ppid,
+        comm: comm.into(),
+        exe: exe.into(),
+        args: args.iter().map(|s| s.to_string()).collect(),
+        cwd: "/root".into(),
+        loginuid: u32::MAX,
+        start_ns: 1_000,
+        ..Default::default()
+    }
+}
+
+/// init(1) -> sshd(100) -> bash(200, uid 1000, tty) -> python(300, threads 300+301)
+fn snapshot() -> ProcessSnapshot {
+    let init = thread(
+        1,
+        1,
+        0,
+        "systemd",
+        "/usr/lib/systemd/systemd",
+        &["/sbin/init"],
+    );
+    let mut sshd = thread(
+        100,
+        100,
+        1,
+        "sshd",
+        "/usr/sbin/sshd",
+        &["sshd:", "root@pts/0"],
+    );
+    sshd.cap_permitted = ROOT_CAPS;
+    sshd.cap_effective = ROOT_CAPS;
+    let mut bash = thread(200, 200, 100, "bash", "/usr/bin/bash", &["-bash"]);
+    bash.uid = 1000;
+    bash.euid = 1000;
+    bash.gid = 1000;
+    bash.egid = 1000;
+    bash.loginuid = 1000;
+    bash.tty = 34816;
+    bash.cwd = "/home/u".into();
+    bash.sid = 200;
+    bash.pgid = 200;
+    bash.env = Some(vec!["HOME=/home/u".into(), "LD_PRELOAD=/tmp/x.so".into()]);
+    bash.fds = vec![
+        FdInfo {
+            fd: 0,
+            fd_type: FdType::File,
+            name: "/dev/pts/0".into(),
+            open_flags: 2,
+            ..Default::default()
+        },
+        FdInfo {
+            fd: 5,
+            fd_type: FdType::Ipv4Socket,
+            name: "10.0.0.2:40000->10.0.0.9:443".into(),
+            socket: Some(SocketTuple {
+                l4proto: 6,
+                local_ip: v4(10, 0, 0, 2),
+                local_port: 40000,
+                remote_ip: v4(10, 0, 0, 9),
+                remote_port: 443,
+                listening: false,
+            }),
+            ..Default::default()
+        },
+    ];
+    let mut py = thread(
+        300,
+        300,
+        200,
+        "python3",
+        "/usr/bin/python3.11",
+        &["python3", "app.py", "--serve"],
+    );
+    py.cgroup = format!("0::/system.slice/docker-{}.scope", "ab".repeat(32));
+    let mut py_t = py.clone();
+    py_t.tid = 301;
+    py_t.fds.clear();
+    ProcessSnapshot {
+        taken_at_ns: 0,
+        threads: vec![init, sshd, bash, py, py_t],
+    }
+}
+
+fn v4(a: u8, b: u8, c: u8, d: u8) -> [u8; 16] {
+    let mut ip = [0u8; 16];
+    ip[10] = 0xff;
+    ip[11] = 0xff;
+    ip[12..].copy_from_slice(&[a, b, c, d]);
+    ip
+}
+
+struct Ev {
+    e: OwnedEvent,
+}
+
+impl Ev {
+    fn sys(name: &str, tid: u32, pid: u32, ret: i64, args: [u64; 6]) -> Ev {
+        Ev {
+            e: OwnedEvent {
+                header: RecordHeader {
+                    ts_ns: 5_000_000_000,
+                    tid,
+                    pid,
+                    kind: Kind::Syscall as u16,
+                    cpu: 1,
+                    nr: syscalls::number(name).unwrap_or_else(|| panic!("{name}")),
+                    data_len: 0,
+                    ret,
+                    args,
+                },
+                data: Vec::new(),
+            },
+        }
+    }
+    fn kind(kind: Kind, tid: u32, pid: u32, args: [u64; 6]) -> Ev {
+        Ev {
+            e: OwnedEvent {
+                header: RecordHeader {
+                    ts_ns: 5_000_000_000,
+                    tid,
+                    pid,
+                    kind: kind as u16,
+                    args,
+                    ..Default::default()
+                },
+                data: Vec::new(),
+            },
+        }
+    }
+    fn item(mut self, t: u8, b: &[u8]) -> Ev {
+        push_item(&mut self.e.data, t, 0, b);
+        self.e.header.data_len = self.e.data.len() as u16;
+        self
+    }
+    fn path(self, n: u8, p: &str) -> Ev {
+        let mut b = p.as_bytes().to_vec();
+        b.push(0);
+        self.item(n, &b)
+    }
+}
+
+fn openat(tid: u32, pid: u32, path: &str, flags: u64, ret: i64) -> Ev {
+    Ev::sys(
+        "openat",
+        tid,
+        pid,
+        ret,
+        [(-100i64) as u64, 0, flags, 0o644, 0, 0],
+    )
+    .path(1, path)
+}
+
+fn sockaddr_in(ip: [u8; 4], port: u16) -> Vec<u8> {
+    let mut b = vec![2u8, 0];
+    b.extend_from_slice(&port.to_be_bytes());
+    b.extend_from_slice(&ip);
+    b.extend_from_slice(&[0; 8]);
+    b
+}
+
+fn engine_with(rules: &str) -> Engine {
+    let rs = load_rules_str(&[("t.yaml", rules)]);
+    assert!(!rs.diags.has_errors(), "{:#?}", rs.diags.list);
+    let mut e = Engine::new(rs, RuleMatching::All);
+    e.start_trace(
+        &TraceHeader {
+            hostname: "box".into(),
+            boot_to_wall_ns: 1_700_000_000_000_000_000,
+            ..Default::default()
+        },
+        &snapshot(),
+    );
+    e
+}
+
+fn rule(cond: &str) -> String {
+    format!(
+        "- rule: T\n  desc: t\n  condition: {}\n  output: \"o %proc.name\"\n  priority: INFO\n  warn_evttypes: false\n",
+        serde_json::to_string(cond).unwrap()
+    )
+}
+
+/// Run `events` through a one-rule engine; the match result per event.
+fn run(cond: &str, events: &[Ev]) -> Vec<bool> {
+    let mut e = engine_with(&rule(cond));
+    events
+        .iter()
+        .map(|ev| {
+            let mut hit = false;
+            e.process(&ev.e.as_event(), |_| hit = true);
+            hit
+        })
+        .collect()
+}
+
+fn one(cond: &str, ev: Ev) -> bool {
+    run(cond, &[ev])[0]
+}
+
+fn passwd_open() -> Ev {
+    openat(200, 200, "/etc/passwd", 0o2000000, 3)
+}
+
+#[test]
+fn string_operators() {
+    let t = |c: &str| one(c, passwd_open());
+    assert!(t("fd.name = /etc/passwd"));
+    assert!(t("fd.name == /etc/passwd"));
+    assert!(!t("fd.name = /etc/shadow"));
+    assert!(t("fd.name != /etc/shadow"));
+    assert!(t("fd.name contains passw"));
+    assert!(t("fd.name icontains PASSW"));
+    assert!(!t("fd.name contains PASSW"));
+    assert!(t("fd.name startswith /etc/"));
+    assert!(t("fd.name endswith wd"));
+    assert!(t("fd.name glob '/etc/*wd'"));
+    assert!(!t("fd.name glob '/etc/*x'"));
+    assert!(t("fd.name iglob '/ETC/*'"));
+    assert!(t("fd.name regex '/etc/pa.*'"));
+    assert!(!t("fd.name regex 'etc'"), "regex is a full match");
+    assert!(t("fd.name in (/etc/shadow, /etc/passwd)"));
+    assert!(!t("fd.name in ()"));
+    assert!(t("fd.name intersects (/etc/passwd)"));
+    assert!(t("fd.name pmatch (/etc, /usr)"));
+    assert!(!t("fd.name pmatch (/et)"));
+    assert!(t("fd.name bcontains 7061737377"), "hex 'passw'");
+    assert!(t("fd.name bstartswith 2f657463"));
+    assert!(t("fd.name exists"));
+    assert!(t("fd.name > /etc/a"));
+    assert!(t("fd.name < /etc/z"));
+    assert!(t("fd.name <= /etc/passwd and fd.name >= /etc/passwd"));
+    assert!(t("fd.name startswith anyof (/usr, /etc)"));
+    assert!(!t("fd.name startswith allof (/usr, /etc)"));
+    assert!(t("fd.name startswith oneof (/e, /usr)"));
+    assert!(!t("fd.name startswith oneof (/e, /et)"));
+    assert!(t("fd.name != allof (/a, /b)"));
+    assert!(t("tolower(fd.name) = /etc/passwd"));
+    assert!(t("toupper(fd.name) = /ETC/PASSWD"));
+    assert!(t("basename(fd.name) = passwd"));
+    assert!(t("len(fd.name) = 11"));
+    assert!(t("fd.filename = val(fd.filename)"));
+    assert!(t(
+        "proc.name = val(proc.name) and proc.name != val(proc.pname)"
+    ));
+}
+
+#[test]
+fn numeric_bool_and_ip_operators() {
+    let t = |c: &str| one(c, passwd_open());
+    assert!(t("fd.num = 3"));
+    assert!(t(
+        "fd.num >= 0 and fd.num > 2 and fd.num < 4 and fd.num <= 3"
+    ));
+    assert!(t("fd.num in (1, 2, 3)"));
+    assert!(t("fd.num = 0x3"));
+    assert!(t("evt.is_open_read = true"));
+    assert!(t("evt.is_open_write = false"));
+    assert!(t("evt.is_open_read in (true)"));
+    assert!(t("user.uid = 1000 and user.uid != 0"));
+    // ip and net fields on the snapshot's connected socket (fd 5)
+    let w = || Ev::sys("sendto", 200, 200, 10, [5, 0, 10, 0, 0, 0]);
+    let t = |c: &str| one(c, w());
+    assert!(t("fd.sip = 10.0.0.9 and fd.cip = 10.0.0.2"));
+    assert!(t("fd.sip in (1.1.1.1, 10.0.0.9)"));
+    assert!(t("fd.snet = 10.0.0.0/8"));
+    assert!(t("fd.snet in (192.168.0.0/16, 10.0.0.0/8)"));
+    assert!(t("fd.net != 127.0.0.0/8"));
+    assert!(t("fd.ip = 10.0.0.2"), "fd.ip matches either end");
+    assert!(t("fd.sport = 443 and fd.cport = 40000 and fd.port = 443"));
+    assert!(t("fd.lport = 40000 and fd.rport = 443"));
+    assert!(t(
+        "fd.l4proto = tcp and fd.typechar = 4 and fd.type = ipv4 and fd.sockfamily = ip"
+    ));
+    assert!(t("fd.connected = true and fd.is_server = false"));
+    assert!(t("fd.name = '10.0.0.2:40000->10.0.0.9:443'"));
+}
+
+#[test]
+fn type_errors_are_reported_with_positions() {
+    for (cond, needle) in [
+        ("fd.num = abc", "not a valid number"),
+        ("fd.num contains 1", "not supported"),
+        ("fd.sip = notanip", "not a valid IP"),
+        ("evt.is_open_read = maybe", "not a valid boolean"),
+        ("proc.nosuch = 1", "unknown field"),
+        ("evt.type = nosuchcall", "unknown event type"),
+        ("fd.name regex '('", "invalid regular expression"),
+        ("nosuchmacro and proc.name = x", "Undefined macro"),
+        ("proc.name pmatch val(proc.pname)", "cannot compare"),
+    ] {
+        let rs = load_rules_str(&[("t.yaml", &rule(cond))]);
+        let e = rs
+            .diags
+            .errors()
+            .next()
+            .unwrap_or_else(|| panic!("no error for {cond}"));
+        assert!(e.msg.contains(needle), "{cond}: {e}");
+        let loc = e.loc.as_ref().unwrap();
+        assert_eq!(&*loc.file, "t.yaml");
+        assert!(loc.line >= 3, "{e}");
+        assert_eq!(e.item.as_deref(), Some("rule 'T'"));
+    }
+    // a parse error points at the exact column
+    let rs = load_rules_str(&[(
+        "t.yaml",
+        "- rule: T\n  desc: t\n  condition: >\n    proc.name = bash and\n    fd.name fooop x\n  output: o\n  priority: INFO\n",
+    )]);
+    let e = rs.diags.errors().next().unwrap();
+    let loc = e.loc.as_ref().unwrap();
+    assert_eq!((loc.line, loc.col), (5, 13), "{e}");
+}
+
+#[test]
+fn missing_values_make_every_check_false() {
+    // An execve has no fd: fd.name has no value.
+    let ex = || {
+        Ev::sys("execve", 200, 200, 0, [0; 6])
+            .path(0, "/usr/bin/ls")
+            .item(tag::ARGV, b"ls\0-l\0")
+    };
+    assert!(!one("fd.name = x", ex()));
+    assert!(!one("fd.name != x", ex()));
+    assert!(one("not fd.name = x", ex()));
+    assert!(!one("fd.name exists", ex()));
+    assert!(one("not fd.name exists", ex()));
+    assert!(!one("fd.name in (x)", ex()));
+    assert!(!one("fd.name contains x", ex()));
+    assert!(!one("fd.num >= 0", ex()));
+    // container image fields have no offline value
+    assert!(!one("container.image.repository != x", ex()));
+    assert!(one("not container.image.repository in (x)", ex()));
+    assert!(!one("k8s.ns.name exists", ex()));
+}
+
+#[test]
+fn process_fields_and_ancestors() {
+    let ex = || {
+        Ev::sys("execve", 200, 200, 0, [0; 6])
+            .path(0, "/usr/bin/cat")
+            .item(tag::ARGV, b"cat\0/etc/shadow\0")
+    };
+    let t = |c: &str| one(c, ex());
+    assert!(t("proc.name = cat"));
+    assert!(t("proc.exe = cat"));
+    assert!(t("proc.exepath = /usr/bin/cat"));
+    assert!(t("proc.cmdline = 'cat /etc/shadow'"));
+    assert!(t("proc.args = /etc/shadow"));
+    assert!(t(
+        "proc.pname = sshd and proc.pexe = 'sshd:' and proc.pexepath = /usr/sbin/sshd"
+    ));
+    assert!(t("proc.pcmdline = 'sshd root@pts/0'"));
+    assert!(t(
+        "proc.aname[0] = cat and proc.aname[1] = sshd and proc.aname[2] = systemd"
+    ));
+    assert!(!t("proc.aname[3] exists"));
+    assert!(t("proc.aname = systemd"), "no index: any ancestor");
+    assert!(!t("proc.aname = cat"), "no index: ancestors only");
+    assert!(t(
+        "proc.aexe[2] = /sbin/init and proc.aexepath[1] = /usr/sbin/sshd"
+    ));
+    assert!(t(
+        "proc.apid[1] = 100 and proc.ppid = 100 and proc.pid = 200 and proc.vpid = 200"
+    ));
+    assert!(t("proc.tty = 34816 and proc.tty != 0"));
+    assert!(t("proc.cwd = /home/u/"));
+    assert!(t(
+        "proc.env contains LD_PRELOAD and proc.env[HOME] = /home/u"
+    ));
+    assert!(t(
+        "proc.sname = cat and proc.sid = 200 and proc.is_vpgid_leader = true"
+    ));
+    assert!(t(
+        "user.uid = 1000 and user.loginuid = 1000 and not user.name exists"
+    ));
+    assert!(t("group.gid = 1000"));
+    assert!(t("thread.tid = 200 and thread.ismain = true"));
+    assert!(t("container.id = host"));
+    assert!(t(
+        "evt.type = execve and evt.res = SUCCESS and evt.rawres = 0 and evt.failed = false"
+    ));
+    assert!(t("evt.arg.filename = /usr/bin/cat"));
+    assert!(t("evt.hostname = box and evt.dir = '<' and evt.num = 1"));
+    assert!(t("proc.duration > 0"));
+    // threads and containers
+    let py = Ev::sys("getpid", 301, 300, 300, [0; 6]);
+    assert!(one("proc.name = python3 and thread.tid = 301 and thread.ismain = false and container.id = abababababab", py));
+    // capabilities
+    let s = Ev::sys("getpid", 100, 100, 100, [0; 6]);
+    assert!(one(
+        "thread.cap_permitted contains CAP_SYS_ADMIN and user.name = root and user.uid = 0",
+        s
+    ));
+}
+
+#[test]
+fn file_fields_and_open_flags() {
+    // O_WRONLY|O_CREAT|O_TRUNC, relative path against the cwd
+    let w = openat(200, 200, "notes/../x.sh", 0o1101, 4);
+    let t = |c: &str, ev: Ev| one(c, ev);
+    assert!(t(
+        "fd.name = /home/u/x.sh and fd.nameraw = notes/../x.sh and fd.directory = /home/u and fd.filename = x.sh",
+        w
+    ));
+    let w = || openat(200, 200, "/tmp/x", 0o1101, 4);
+    assert!(t(
+        "evt.is_open_write = true and evt.is_open_read = false",
+        w()
+    ));
+    assert!(t(
+        "evt.arg.flags contains O_TRUNC and evt.arg.flags contains O_CREAT",
+        w()
+    ));
+    assert!(t(
+        "evt.arg.name = /tmp/x and evt.arg[2] = /tmp/x and fd.typechar = f",
+        w()
+    ));
+    assert!(t("evt.rawarg.mode = 420", w()));
+    // a failed open still has fd.name (from the arguments) and evt.res
+    let f = openat(200, 200, "/etc/shadow", 0, -13);
+    assert!(t(
+        "fd.name = /etc/shadow and evt.res = EACCES and evt.rawres < 0 and fd.num < 0",
+        f
+    ));
+    // chmod mode rendered with Falco's flag names
+    let c = Ev::sys("chmod", 200, 200, 0, [0, 0o4755, 0, 0, 0, 0]).path(0, "/tmp/x");
+    assert!(t(
+        "evt.arg.mode contains S_ISUID and evt.arg.filename = /tmp/x",
+        c
+    ));
+}
+
+#[test]
+fn state_engine_fork_exec_fds_and_exit() {
+    let mut e = engine_with(&format!(
+        "{}- rule: U\n  desc: u\n  condition: evt.type = connect and fd.sip = 1.2.3.4 and proc.pname = bash\n  output: o\n  priority: INFO\n",
+        rule("evt.type = openat and fd.name = /etc/shadow and proc.name = cat and proc.pname = bash and proc.aname[2] = sshd")
+    ));
+    let base_threads = e.state.threads.len();
+    let hits = std::cell::RefCell::new(Vec::new());
+    let feed = |e: &mut Engine, ev: Ev| {
+        e.process(&ev.e.as_event(), |h| {
+            hits.borrow_mut().push(h.rule.name.clone())
+        })
+    };
+    // bash forks 400, which execs cat
+    feed(
+        &mut e,
+        Ev::sys("clone", 200, 200, 400, [0x1200011, 0, 0, 0, 0, 0]),
+    );
+    feed(
+        &mut e,
+        Ev::sys("clone", 400, 400, 0, [0x1200011, 0, 0, 0, 0, 0]),
+    );
+    let creds = Creds {
+        uid: 1000,
+        euid: 1000,
+        ppid: 200,
+        loginuid: 1000,
+        ..Default::default()
+    };
+    feed(
+        &mut e,
+        Ev::kind(Kind::ProcExec, 400, 400, [0; 6])
+            .path(tag::EXE, "/usr/bin/cat")
+            .path(tag::COMM, "cat")
+            .item(tag::CREDS, &creds.encode())
+            .item(tag::ARGV, b"cat\0/etc/shadow\0"),
+    );
+    feed(
+        &mut e,
+        Ev::sys("execve", 400, 400, 0, [0; 6]).path(0, "/usr/bin/cat"),
+    );
+    assert_eq!(&*e.state.thread(400).unwrap().exepath, "/usr/bin/cat");
+    // inherited fd 0 from bash
+    assert!(e.state.fdtables[&400].fds.contains_key(&0));
+    feed(&mut e, openat(400, 400, "/etc/shadow", 0, 3));
+    assert_eq!(*hits.borrow(), vec!["T"]);
+    // socket + connect
+    feed(&mut e, Ev::sys("socket", 400, 400, 6, [2, 1, 0, 0, 0, 0]));
+    feed(
+        &mut e,
+        Ev::sys("connect", 400, 400, 0, [6, 0, 16, 0, 0, 0])
+            .item(1, &sockaddr_in([1, 2, 3, 4], 80)),
+    );
+    assert_eq!(*hits.borrow(), vec!["T", "U"]);
+    assert_eq!(e.state.fdtables[&400].fds[&6].name, "0.0.0.0:0->1.2.3.4:80");
+    // dup2 and close
+    feed(&mut e, Ev::sys("dup2", 400, 400, 9, [3, 9, 0, 0, 0, 0]));
+    assert_eq!(e.state.fdtables[&400].fds[&9].name, "/etc/shadow");
+    feed(&mut e, Ev::sys("close", 400, 400, 0, [3, 0, 0, 0, 0, 0]));
+    assert!(!e.state.fdtables[&400].fds.contains_key(&3));
+    // exit frees the thread and the fd table
+    feed(&mut e, Ev::kind(Kind::ProcExit, 400, 400, [0; 6]));
+    assert!(e.state.thread(400).is_none());
+    assert!(!e.state.fdtables.contains_key(&400));
+    assert_eq!(e.state.threads.len(), base_threads);
+}
+
+#[test]
+fn memory_stays_bounded_over_many_processes() {
+    let mut e = engine_with(&rule("evt.type = openat and fd.name = /nothing"));
+    let base = (e.state.threads.len(), e.state.fd_count());
+    for i in 0..5_000u32 {
+        let child = 10_000 + i;
+        for ev in [
+            Ev::sys("fork", 200, 200, child as i64, [0; 6]),
+            Ev::sys("execve", child, child, 0, [0; 6])
+                .path(0, "/bin/true")
+                .item(tag::ARGV, b"true\0"),
+            openat(child, child, "/etc/hosts", 0, 7),
+            Ev::sys("socket", child, child, 8, [2, 2, 0, 0, 0, 0]),
+            Ev::kind(Kind::ProcExit, child, child, [0; 6]),
+        ] {
+            e.process(&ev.e.as_event(), |_| {});
+        }
+    }
+    assert_eq!((e.state.threads.len(), e.state.fd_count()), base);
+    assert_eq!(e.state.stats.n_threads_created, 5_000);
+}
+
+#[test]
+fn failed_lookups_after_drops_are_counted() {
+    let mut e = engine_with(&rule("evt.type = read and fd.name = x"));
+    let unknown = Ev::sys("read", 777, 777, 1, [4, 0, 0, 0, 0, 0]);
+    e.process(&unknown.e.as_event(), |_| {});
+    assert_eq!(e.state.stats.n_failed_thread_lookups, 1);
+    assert_eq!(e.state.stats.n_failed_thread_lookups_after_drop, 0);
+    e.process(
+        &Ev::kind(Kind::Drop, 0, 0, [0, 10, 100, 0, 0, 0])
+            .e
+            .as_event(),
+        |_| {},
+    );
+    let unknown = Ev::sys("read", 778, 778, 1, [4, 0, 0, 0, 0, 0]);
+    e.process(&unknown.e.as_event(), |_| {});
+    let s = &e.state.stats;
+    assert_eq!(s.n_drop_markers, 1);
+    assert_eq!(s.n_dropped_events, 10);
+    assert_eq!(s.n_failed_thread_lookups, 2);
+    assert_eq!(s.n_failed_thread_lookups_after_drop, 1);
+    assert_eq!(s.n_failed_fd_lookups_after_drop, 1);
+}
+
+#[test]
+fn lists_macros_exceptions_and_overrides() {
+    let rules = r#"
+- list: shells
+  items: [bash, sh]
+- list: more_shells
+  items: [shells, zsh]
+- list: empty
+  items: []
+- macro: spawned
+  condition: evt.type = execve
+- macro: shell
+  condition: spawned and proc.name in (more_shells, empty)
+- rule: Shell
+  desc: d
+  condition: shell and not proc.pname in (empty, sshd_parents)
+  output: "shell %proc.name parent=%proc.pname"
+  priority: warning
+  tags: [shell, mitre_execution]
+  exceptions:
+    - name: by_parent
+      fields: [proc.pname, proc.cmdline]
+      comps: [=, startswith]
+      values:
+        - [sshd, "zsh -c"]
+    - name: names
+      fields: proc.name
+      values: [sh]
+- list: sshd_parents
+  items: [nothing]
+- rule: Shell
+  exceptions:
+    - name: names
+      values: [ksh]
+  override:
+    exceptions: append
+"#;
+    let mut e = engine_with(rules);
+    let ex = |tid: u32, argv: &[u8]| {
+        Ev::sys("execve", tid, tid, 0, [0; 6])
+            .path(0, "/bin/x")
+            .item(
+                tag::COMM,
+                &argv[..argv.iter().position(|&c| c == 0).unwrap()],
+            )
+            .item(tag::ARGV, argv)
+    };
+    let mut names = Vec::new();
+    for ev in [
+        ex(200, b"bash\0-i\0"),
+        ex(200, b"zsh\0-c\0ls\0"),
+        ex(200, b"sh\0"),
+        ex(200, b"zsh\0-x\0"),
+        ex(200, b"ksh\0"),
+        ex(200, b"vim\0"),
+    ] {
+        e.process(&ev.e.as_event(), |h| names.push(h.message()));
+    }
+    assert_eq!(
+        names,
+        vec!["shell bash parent=sshd", "shell zsh parent=sshd"]
+    );
+}
+
+#[test]
+fn outputs_and_json_alerts() {
+    let mut e = engine_with(
+        "- rule: Open\n  desc: d\n  condition: evt.type=openat and fd.name startswith /etc\n  output: >\n    Sensitive file opened (file=%fd.name user=%user.name uid=%user.uid a2=%proc.aname[2] flags=%evt.arg.flags img=%container.image.repository)\n  priority: WARNING\n  tags: [filesystem, T1]\n",
+    );
+    let mut alerts = Vec::new();
+    e.process(&passwd_open().e.as_event(), |h| alerts.push(h.alert()));
+    assert_eq!(alerts.len(), 1);
+    let a = &alerts[0];
+    assert_eq!(a.rule, "Open");
+    assert_eq!(a.priority, "Warning");
+    assert_eq!(a.source, "syscall");
+    assert_eq!(a.hostname, "box");
+    assert_eq!(a.tags, vec!["T1", "filesystem"]);
+    assert_eq!(a.time, "2023-11-14T22:13:25.000000000Z");
+    assert_eq!(
+        a.output,
+        "22:13:25.000000000: Warning Sensitive file opened (file=/etc/passwd user=<NA> uid=1000 a2=systemd flags=O_RDONLY|O_CLOEXEC img=<NA>)"
+    );
+    assert_eq!(a.output_fields["fd.name"], "/etc/passwd");
+    assert_eq!(a.output_fields["user.uid"], 1000);
+    assert!(a.output_fields["user.name"].is_null());
+    assert!(a.output_fields["container.image.repository"].is_null());
+    let j: serde_json::Value = serde_json::from_str(&a.to_json()).unwrap();
+    let keys: Vec<&String> = j.as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        vec![
+            "hostname",
+            "output",
+            "output_fields",
+            "priority",
+            "rule",
+            "source",
+            "tags",
+            "time"
+        ]
+    );
+}
+
+#[test]
+fn rule_matching_first_vs_all_and_selection() {
+    let rules = "- rule: A\n  desc: d\n  condition: evt.type=openat\n  output: a\n  priority: INFO\n  tags: [files]\n- rule: B\n  desc: d\n  condition: evt.type=openat and fd.name=/etc/passwd\n  output: b\n  priority: INFO\n  tags: [files, sensitive]\n- rule: C\n  desc: d\n  condition: evt.type=execve\n  output: c\n  priority: INFO\n  enabled: false\n";
+    let names = |e: &mut Engine| {
+        let mut v = Vec::new();
+        e.process(&passwd_open().e.as_event(), |h| v.push(h.rule.name.clone()));
+        v
+    };
+    let mut all = engine_with(rules);
+    assert_eq!(names(&mut all), vec!["A", "B"]);
+    let mut first = engine_with(rules);
+    first.matching = RuleMatching::First;
+    assert_eq!(names(&mut first), vec!["A"]);
+    // disable by wildcard name, by tag
+    assert_eq!(all.ruleset_mut().set_enabled_by_name("A*", false), 1);
+    all.rebuild_index();
+    assert_eq!(names(&mut all), vec!["B"]);
+    assert_eq!(all.ruleset_mut().set_enabled_by_tag("sens*", false), 1);
+    all.rebuild_index();
+    assert!(names(&mut all).is_empty());
+    // the disabled-in-file rule is compiled and can be enabled
+    assert!(!all.ruleset.rules[2].enabled);
+    all.ruleset_mut().set_enabled_by_name("C", true);
+    all.rebuild_index();
+    let ex = Ev::sys("execve", 200, 200, 0, [0; 6]).item(tag::ARGV, b"ls\0");
+    let mut v = Vec::new();
+    all.process(&ex.e.as_event(), |h| v.push(h.rule.name.clone()));
+    assert_eq!(v, vec!["C"]);
+    // the event-type index: an openat only meets openat rules
+    assert_eq!(all.ruleset.rules[0].types.names(), vec!["openat"]);
+}
+
+#[test]
+fn evttype_sets_follow_falco() {
+    let rs = load_rules_str(&[(
+        "t.yaml",
+        "- macro: never_true\n  condition: evt.num=0\n- rule: N\n  desc: d\n  condition: (evt.type in (open, openat) or evt.type = connect) and not evt.type = open\n  output: o\n  priority: INFO\n- rule: M\n  desc: d\n  condition: evt.type != execve and proc.name = x\n  output: o\n  priority: INFO\n  warn_evttypes: false\n- rule: Z\n  desc: d\n  condition: never_true and evt.type = open\n  output: o\n  priority: INFO\n- rule: W\n  desc: d\n  condition: proc.name = x\n  output: o\n  priority: INFO\n",
+    )]);
+    assert!(!rs.diags.has_errors(), "{:?}", rs.diags);
+    assert_eq!(rs.rules[0].types.names(), vec!["connect", "openat"]);
+    assert!(!rs.rules[1].types.slots.contains(59));
+    assert!(rs.rules[1].types.slots.len() > 100);
+    assert!(rs.rules[2].types.slots.is_empty());
+    // W matches every type and warns; M opted out of the warning
+    let warns: Vec<_> = rs
+        .diags
+        .warnings()
+        .filter(|w| w.code == "LOAD_NO_EVTTYPE")
+        .collect();
+    assert_eq!(warns.len(), 1);
+    assert_eq!(warns[0].item.as_deref(), Some("rule 'W'"));
+}
+
+#[test]
+fn skip_if_unknown_filter_and_unknown_source() {
+    let rs = load_rules_str(&[(
+        "t.yaml",
+        "- rule: S\n  desc: d\n  condition: evt.type=open and foo.bar = 1\n  output: o\n  priority: INFO\n  skip-if-unknown-filter: true\n- rule: K\n  desc: d\n  condition: ka.verb = get\n  output: o\n  priority: INFO\n  source: k8s_audit\n",
+    )]);
+    assert!(!rs.diags.has_errors(), "{:?}", rs.diags);
+    assert!(rs.rules.is_empty());
+    let codes: Vec<_> = rs.diags.warnings().map(|w| w.code).collect();
+    assert!(codes.contains(&"LOAD_UNKNOWN_FILTER"));
+    assert!(codes.contains(&"LOAD_UNKNOWN_SOURCE"));
+}
