@@ -133,7 +133,8 @@ pub enum ParamKind {
     Path,
     /// A non-path string (item, C string): fs type, memfd name, module args.
     Str,
-    /// A data buffer prefix (item, raw bytes); non-printable bytes render as `.`.
+    /// A data buffer prefix (item, raw bytes); bytes outside printable ASCII
+    /// (newlines included) render as `.`, as sysdig prints them.
     Buffer,
     /// execve's `exe`: the first argv string (ARGV item).
     Exe,
@@ -1275,7 +1276,7 @@ pub fn render_value(p: &Param, v: &ArgValue<'_>, out: &mut String) {
         (K::Buffer, ArgValue::Bytes(b)) => {
             out.reserve(b.len());
             for &c in b {
-                out.push(if (0x20..0x7f).contains(&c) || c == b'\n' {
+                out.push(if (0x20..0x7f).contains(&c) {
                     c as char
                 } else {
                     '.'
@@ -2543,7 +2544,8 @@ mod tests {
     #[test]
     fn io_mmap_and_misc() {
         let e = ev("read", 5, [3, 0, 4096, 0, 0, 0], &[(1, 0, b"root:\x00x\n")]);
-        assert_eq!(all(&e), "res=5 fd=3 size=4096 data=root:.x\n");
+        // Non-printable bytes, newlines included, show as '.': one event, one line.
+        assert_eq!(all(&e), "res=5 fd=3 size=4096 data=root:.x.");
         let e = ev(
             "sendto",
             3,

@@ -15,6 +15,7 @@ pub mod meta;
 pub mod reader;
 pub mod record;
 pub mod summary;
+pub mod synth;
 pub mod syscalls;
 pub mod timefmt;
 pub mod writer;
