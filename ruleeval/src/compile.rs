@@ -304,6 +304,8 @@ pub enum Cmp {
     Val(CmpOp, Box<Lhs>),
     /// A modifier over single comparisons.
     Modified(Modifier, Vec<Cmp>),
+    /// `evt.type` checks compiled to a slot bitmask: (expected membership, set).
+    Slots(bool, Box<SlotSet>),
 }
 
 #[derive(Debug)]
@@ -688,6 +690,30 @@ fn compile_check(
             }
         }
     };
+    // evt.type against names: a bitmask test on the event's slot.
+    if lhs.field.f == F::EvtType && lhs.transforms.is_empty() {
+        let names: Option<(bool, Vec<&String>)> = match (op, rhs) {
+            (CmpOp::Eq, Some(Rhs::Value(v))) => Some((true, vec![v])),
+            (CmpOp::Ne, Some(Rhs::Value(v))) => Some((false, vec![v])),
+            (CmpOp::In | CmpOp::Intersects, Some(Rhs::List(l))) => Some((true, l.iter().collect())),
+            (CmpOp::In | CmpOp::Intersects, Some(Rhs::Value(v))) => Some((true, vec![v])),
+            _ => None,
+        };
+        if let Some((member, names)) = names {
+            let mut set = SlotSet::EMPTY;
+            for n in names {
+                match sc::slot_of_name(n) {
+                    Ok(Some(s)) => set.insert(s),
+                    Ok(None) => {}
+                    Err(_) => return err(pos, format!("unknown event type {n}")),
+                }
+            }
+            return Ok(Node::Check(Box::new(Check {
+                lhs,
+                cmp: Cmp::Slots(member, Box::new(set)),
+            })));
+        }
+    }
     // Constant folding.
     if lhs.field.f == F::Offline {
         return Ok(Node::Const(false));
@@ -1052,7 +1078,25 @@ fn cmp_vals(op: CmpOp, a: &Val, b: &Val) -> bool {
 
 impl Check {
     /// Evaluate: false when the field has no value (for every operator).
+    #[inline]
     pub fn eval(&self, cx: &Ctx, sc: &mut Scratch) -> bool {
+        if let Cmp::Slots(member, set) = &self.cmp {
+            return match fields::event_slot(cx.ev) {
+                Some(s) => set.contains(s) == *member,
+                None => false,
+            };
+        }
+        let f = &self.lhs.field;
+        if !f.multi && self.lhs.transforms.is_empty() && !matches!(self.cmp, Cmp::Val(..)) {
+            return match f.extract(cx, 0, &mut sc.a) {
+                Some(v) => cmp_value(&self.cmp, &v),
+                None => false,
+            };
+        }
+        self.eval_general(cx, sc)
+    }
+
+    fn eval_general(&self, cx: &Ctx, sc: &mut Scratch) -> bool {
         let Scratch { a, b, t } = sc;
         let f = &self.lhs.field;
         let mut n = 0;

@@ -28,3 +28,4 @@ pub use loader::Priority;
 pub use output::Alert;
 pub use sc::SyscallSelection;
 pub use state::State;
+pub mod workload;

@@ -366,6 +366,8 @@ pub struct State {
     pub transient_fd: Option<Fd>,
     /// Whether the current event's fd was found in the table.
     cur_fd_in_table: bool,
+    /// An fd whose name_changed flag was set by this event: (pid, fd).
+    name_changed_at: Option<(u32, i32)>,
     cur_fd_num: i64,
     empty: Arc<str>,
     host: Arc<str>,
@@ -688,6 +690,7 @@ impl State {
                         fd.sock = Some(Box::new(s));
                     }
                     fd.name_changed = true;
+                    self.name_changed_at = Some((ev.pid, ret as i32));
                     self.fd_table_mut(ev.pid).fds.insert(ret as i32, fd);
                 }
             }
@@ -873,12 +876,8 @@ impl State {
             _ => return,
         }
         // name_changed only holds for the event that changed it
-        if self.cur_fd_in_table {
-            if let Some(f) = self
-                .fdtables
-                .get_mut(&ev.pid)
-                .and_then(|t| t.fds.get_mut(&(self.cur_fd_num as i32)))
-            {
+        if let Some((pid, fd)) = self.name_changed_at.take() {
+            if let Some(f) = self.fdtables.get_mut(&pid).and_then(|t| t.fds.get_mut(&fd)) {
                 f.name_changed = false;
             }
         }
@@ -1020,6 +1019,7 @@ impl State {
             _ => {}
         }
         f.name_changed = true;
+        self.name_changed_at = Some((ev.pid, fdn));
         self.cur_fd_in_table = true;
         self.cur_fd_num = fdn as i64;
     }

@@ -1,0 +1,67 @@
+//! Events/s evaluating the upstream Falco rules (state engine included) over
+//! a realistic synthetic event mix, single-threaded.
+//! Skips cleanly when `<repo>/../shared/upstream/rules` is absent.
+
+use std::path::PathBuf;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use sysreplay_format::OwnedEvent;
+use sysreplay_ruleeval::{load_rules, workload, Engine, RuleMatching};
+
+fn rules_dir() -> Option<PathBuf> {
+    let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/upstream/rules");
+    d.join("falco_rules.yaml").is_file().then_some(d)
+}
+
+fn run(engine: &mut Engine, events: &[OwnedEvent]) -> u64 {
+    engine.start_trace(&workload::header(), &workload::snapshot());
+    let mut alerts = 0u64;
+    for e in events {
+        engine.process(&e.as_event(), |_| alerts += 1);
+    }
+    alerts
+}
+
+fn bench(c: &mut Criterion) {
+    let Some(dir) = rules_dir() else {
+        println!("skipped: ruleeval bench needs ../shared/upstream/rules (not found)");
+        return;
+    };
+    let events = workload::events(200_000, 42);
+    let mut g = c.benchmark_group("ruleeval");
+    g.throughput(Throughput::Elements(events.len() as u64));
+    g.sample_size(20);
+    for (label, files) in [
+        ("stable", vec!["falco_rules.yaml"]),
+        (
+            "stable+incubating+sandbox",
+            vec![
+                "falco_rules.yaml",
+                "falco-incubating_rules.yaml",
+                "falco-sandbox_rules.yaml",
+            ],
+        ),
+    ] {
+        let paths: Vec<PathBuf> = files.iter().map(|f| dir.join(f)).collect();
+        let rs = load_rules(&paths);
+        assert!(!rs.diags.has_errors());
+        let mut engine = Engine::new(rs, RuleMatching::First);
+        let alerts = run(&mut engine, &events);
+        let (tb, fb) = engine.state.memory_estimate();
+        let (nt, nf) = (engine.state.threads.len(), engine.state.fd_count());
+        eprintln!(
+            "[{label}] {} events, {} alerts; state: {nt} threads ~{} B/thread, {nf} fds ~{} B/fd",
+            events.len(),
+            alerts,
+            tb / nt.max(1),
+            fb / nf.max(1)
+        );
+        g.bench_function(format!("{label}/events"), |b| {
+            b.iter(|| run(&mut engine, &events))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
