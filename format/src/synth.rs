@@ -3754,6 +3754,44 @@ mod tests {
     }
 
     #[test]
+    fn requested_drop_windows_all_show_up() {
+        for seed in 1..=6 {
+            let cfg = SynthConfig::new(seed, 50_000).with_drop_windows(3);
+            let (recs, s) = collect(&cfg);
+            assert_eq!(s.drop_markers, 3, "seed {seed}");
+            assert_eq!(recs.len(), 50_003);
+            let sum: u64 = recs
+                .iter()
+                .filter(|(h, _)| h.kind == Kind::Drop as u16)
+                .map(|(h, _)| h.args[1])
+                .sum();
+            assert_eq!(sum, s.lost);
+        }
+        // Explicit windows: one on CPU 2 from 10% for 5 ms.
+        let mut cfg = SynthConfig::new(2, 50_000);
+        cfg.drop_windows = vec![DropWindow {
+            start_frac: 0.1,
+            len_ms: 5.0,
+            cpu: 2,
+            loss_permille: 1000,
+        }];
+        let (recs, s) = collect(&cfg);
+        assert_eq!(s.drop_markers, 1);
+        let m = recs
+            .iter()
+            .find(|(h, _)| h.kind == Kind::Drop as u16)
+            .unwrap()
+            .0;
+        assert_eq!((m.cpu, m.args[1], m.args[2]), (2, s.lost, s.lost));
+        assert_eq!(m.ts_ns - m.args[0], 5_000_000);
+        // Everything on CPU 2 inside the window is gone.
+        assert!(!recs.iter().any(|(h, _)| h.cpu == 2
+            && h.kind != Kind::Drop as u16
+            && h.ts_ns >= m.args[0]
+            && h.ts_ns < m.ts_ns));
+    }
+
+    #[test]
     fn snapshot_is_a_consistent_tree() {
         let cfg = SynthConfig::default();
         let snap = snapshot(&cfg);
