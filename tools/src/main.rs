@@ -1,1 +1,94 @@
-fn main() {}
+//! `sysreplay`: record syscall traces, inspect them, and replay them through
+//! Falco-compatible rules.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cmd_cat;
+mod cmd_eval;
+mod cmd_info;
+mod cmd_rules;
+mod cmd_synth;
+
+#[derive(Parser)]
+#[command(
+    name = "sysreplay",
+    version,
+    about = "Record Linux syscall traces and replay them through Falco-compatible rules"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Summarize a trace: header, duration, rates, per-syscall counts, drops, sizes
+    Info(cmd_info::Args),
+    /// Print events one per line, like sysdig/strace
+    Cat(cmd_cat::Args),
+    /// Write a deterministic synthetic trace (no root needed)
+    Synth(cmd_synth::Args),
+    /// Replay a trace through Falco rules and print the alerts
+    Eval(cmd_eval::Args),
+    /// Rules files: validate, list event types, show the syscall set (`rules check`)
+    Rules(cmd_rules::Args),
+}
+
+/// A failed command: the message, and the exit code (2 for bad input).
+pub struct Failure {
+    pub code: u8,
+    pub msg: String,
+}
+
+impl Failure {
+    pub fn input(msg: impl std::fmt::Display) -> Self {
+        Failure {
+            code: 2,
+            msg: msg.to_string(),
+        }
+    }
+    pub fn runtime(msg: impl std::fmt::Display) -> Self {
+        Failure {
+            code: 1,
+            msg: msg.to_string(),
+        }
+    }
+}
+
+impl From<sysreplay_format::TraceError> for Failure {
+    fn from(e: sysreplay_format::TraceError) -> Self {
+        // A trace that cannot be read is bad input; an I/O failure is not.
+        let code = if e.offset.is_some() { 2 } else { 1 };
+        Failure {
+            code,
+            msg: e.to_string(),
+        }
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        Failure::runtime(e)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let r = match cli.command {
+        Command::Eval(a) => cmd_eval::run(a),
+        Command::Rules(a) => cmd_rules::run(a),
+        Command::Info(a) => cmd_info::run(a),
+        Command::Cat(a) => cmd_cat::run(a),
+        Command::Synth(a) => cmd_synth::run(a),
+    };
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) if f.code == 0 => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("sysreplay: error: {}", f.msg);
+            ExitCode::from(f.code)
+        }
+    }
+}

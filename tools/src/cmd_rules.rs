@@ -1,0 +1,102 @@
+//! `sysreplay rules check -r RULES... [--repair]`: load and validate rules
+//! files, list the rules with their event types, and print the syscall set
+//! they need as Falco's dry run does.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+use crate::cmd_eval::{load_checked, Selection};
+use crate::Failure;
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: RulesCommand,
+}
+
+#[derive(clap::Subcommand)]
+pub enum RulesCommand {
+    /// Load and validate rules files; list rules, event types and the syscall set
+    Check(CheckArgs),
+}
+
+#[derive(clap::Args)]
+pub struct CheckArgs {
+    /// Rules file(s), loaded in order
+    #[arg(short = 'r', long = "rules", required = true, num_args = 1..)]
+    pub rules: Vec<PathBuf>,
+    /// Use Falco's `base_syscalls.repair: true` selection instead of the default state set
+    #[arg(long)]
+    pub repair: bool,
+    /// Print warnings too
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
+    #[command(flatten)]
+    pub selection: Selection,
+}
+
+pub fn run(a: Args) -> Result<(), Failure> {
+    match a.command {
+        RulesCommand::Check(c) => check(c),
+    }
+}
+
+fn check(a: CheckArgs) -> Result<(), Failure> {
+    let rs = load_checked(&a.rules, a.verbose, &a.selection)?;
+    let out = std::io::stdout();
+    let mut o = out.lock();
+    let enabled = rs.enabled_rules().count();
+    writeln!(
+        o,
+        "{} rules loaded from {} file(s), {} enabled; {} warning(s)",
+        rs.rules.len(),
+        a.rules.len(),
+        enabled,
+        rs.diags.warnings().count()
+    )?;
+    writeln!(o)?;
+    writeln!(o, "Rules (priority, enabled, event types):")?;
+    for r in &rs.rules {
+        let types = r.types.names();
+        writeln!(
+            o,
+            "  {} [{}{}] {}",
+            r.name,
+            r.priority.as_str(),
+            if r.enabled { "" } else { ", disabled" },
+            if types.is_empty() {
+                "(no event type: never matches)".to_string()
+            } else {
+                types.join(",")
+            }
+        )?;
+    }
+    // Fields that have no value offline.
+    let mut offline: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for r in rs.enabled_rules() {
+        for f in &r.offline_fields {
+            offline.entry(f.as_str()).or_default().push(&r.name);
+        }
+    }
+    if !offline.is_empty() {
+        writeln!(o)?;
+        writeln!(
+            o,
+            "Fields with no value offline (container/k8s metadata is not recorded; container.id is derived from the cgroup):"
+        )?;
+        writeln!(
+            o,
+            "  checks on them are false (so `not <check>` is true) and outputs print <NA>"
+        )?;
+        for (f, rules) in &offline {
+            writeln!(o, "  {f}: {} rule(s)", rules.len())?;
+        }
+    }
+    writeln!(o)?;
+    writeln!(o, "Syscall selection (as `falco --dry-run` computes it):")?;
+    for l in rs.syscall_selection(a.repair).lines() {
+        writeln!(o, "  {l}")?;
+    }
+    Ok(())
+}
