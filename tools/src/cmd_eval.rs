@@ -147,13 +147,17 @@ pub fn run(a: Args) -> Result<(), Failure> {
             ControlFlow::Continue(())
         }
     })?;
-    if let Some(e) = io_err {
+    // A closed stdout (`| head`) ends the run quietly.
+    let flushed = match io_err {
+        Some(e) => Err(e),
+        None => out.flush(),
+    };
+    if let Err(e) = flushed {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             return Ok(());
         }
         return Err(e.into());
     }
-    out.flush()?;
     if a.stats {
         let s = &engine.stats;
         let st = &engine.state.stats;
