@@ -5,11 +5,12 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::recorder::{record, RecordOptions};
 use crate::RecordError;
 
+#[derive(Clone, Debug)]
 pub struct BenchOptions {
     pub seconds: u64,
     pub buf_size: u32,
@@ -19,8 +20,10 @@ pub struct BenchOptions {
 }
 
 /// Results of one bench run.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct BenchResult {
+    /// getppid calls per second made by the storm process.
+    pub storm_calls_per_sec: f64,
     pub seconds: f64,
     pub events: u64,
     pub events_per_sec: f64,
@@ -33,13 +36,21 @@ pub struct BenchResult {
     pub record_bytes: u64,
 }
 
-fn pin_to(cpu: usize) {
-    // SAFETY: a zeroed cpu_set_t with one bit set, for the calling thread.
+fn set_affinity(cpus: &[usize]) {
+    // SAFETY: a zeroed cpu_set_t with some bits set, for the calling thread.
     unsafe {
         let mut set: libc::cpu_set_t = std::mem::zeroed();
-        libc::CPU_SET(cpu, &mut set);
+        for &c in cpus {
+            libc::CPU_SET(c, &mut set);
+        }
         libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
     }
+}
+
+fn ncpu() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
 }
 
 struct StatsEnabled(Option<String>);
@@ -59,13 +70,82 @@ impl Drop for StatsEnabled {
     }
 }
 
-/// Run the storm + recorder for `seconds`.
-pub fn measure(o: &BenchOptions) -> Result<BenchResult, RecordError> {
+/// A storm child process: getppid in a loop on one CPU, counting its calls
+/// in a shared page.
+struct Storm {
+    pid: libc::pid_t,
+    counter: *mut u64,
+}
+
+impl Storm {
+    fn start(cpu: usize) -> Result<Storm, RecordError> {
+        // SAFETY: a fresh shared anonymous mapping of one page.
+        let page = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                4096,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        if page == libc::MAP_FAILED {
+            return Err(RecordError::msg("mmap failed"));
+        }
+        let counter = page as *mut u64;
+        // SAFETY: the child only pins itself and loops on a raw syscall,
+        // storing its count into the shared page; it never returns.
+        let pid = unsafe { libc::fork() };
+        if pid < 0 {
+            return Err(RecordError::msg("fork failed"));
+        }
+        if pid == 0 {
+            set_affinity(&[cpu]);
+            let mut n: u64 = 0;
+            loop {
+                // SAFETY: getppid has no side effects; the page is mapped.
+                unsafe {
+                    libc::syscall(libc::SYS_getppid);
+                    n += 1;
+                    std::ptr::write_volatile(counter, n);
+                }
+            }
+        }
+        Ok(Storm { pid, counter })
+    }
+
+    fn count(&self) -> u64 {
+        // SAFETY: the shared page stays mapped while self lives.
+        unsafe { std::ptr::read_volatile(self.counter) }
+    }
+}
+
+impl Drop for Storm {
+    fn drop(&mut self) {
+        // SAFETY: our child and our mapping.
+        unsafe {
+            libc::kill(self.pid, libc::SIGKILL);
+            libc::waitpid(self.pid, std::ptr::null_mut(), 0);
+            libc::munmap(self.counter as *mut libc::c_void, 4096);
+        }
+    }
+}
+
+/// getppid calls per second without any probe loaded.
+pub fn storm_rate_without_probe(seconds: f64) -> Result<f64, RecordError> {
+    let storm = Storm::start(ncpu().saturating_sub(1))?;
+    std::thread::sleep(Duration::from_millis(200));
+    let (c0, t0) = (storm.count(), Instant::now());
+    std::thread::sleep(Duration::from_secs_f64(seconds));
+    Ok((storm.count() - c0) as f64 / t0.elapsed().as_secs_f64())
+}
+
+/// Run the storm and the recorder for `o.seconds`; with `record_storm`
+/// false, getppid is not selected (the probe's cost on syscalls it skips).
+pub fn measure(o: &BenchOptions, record_storm: bool) -> Result<BenchResult, RecordError> {
     crate::privileges::check()?;
-    let ncpu = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
-    let storm_cpu = ncpu.saturating_sub(1);
+    let n = ncpu();
     let _stats = StatsEnabled::on();
     let (output, temp) = match &o.output {
         Some(p) => (p.clone(), false),
@@ -74,35 +154,24 @@ pub fn measure(o: &BenchOptions) -> Result<BenchResult, RecordError> {
             true,
         ),
     };
-    // SAFETY: the child only pins itself and loops on a raw syscall.
-    let child = unsafe { libc::fork() };
-    if child < 0 {
-        return Err(RecordError::msg("fork failed"));
-    }
-    if child == 0 {
-        pin_to(storm_cpu);
-        loop {
-            // SAFETY: getppid has no side effects.
-            unsafe { libc::syscall(libc::SYS_getppid) };
-        }
-    }
-    pin_to(0);
+    let storm = Storm::start(n.saturating_sub(1))?;
+    set_affinity(&[0]);
+    let pick = if record_storm { "getppid" } else { "getpgid" };
     let opts = RecordOptions {
         output: output.clone(),
         force: true,
-        syscalls: vec![sysreplay_format::syscalls::number("getppid").unwrap_or(110)],
+        syscalls: vec![sysreplay_format::syscalls::number(pick).unwrap_or(110)],
         buf_size: o.buf_size,
         cpus_for_each_buffer: o.cpus_for_each_buffer,
         duration: Some(Duration::from_secs(o.seconds)),
         ..Default::default()
     };
     let stop = AtomicBool::new(false);
+    let (c0, t0) = (storm.count(), Instant::now());
     let res = record(&opts, &stop);
-    // SAFETY: the child we forked.
-    unsafe {
-        libc::kill(child, libc::SIGKILL);
-        libc::waitpid(child, std::ptr::null_mut(), 0);
-    }
+    let storm_calls_per_sec = (storm.count() - c0) as f64 / t0.elapsed().as_secs_f64();
+    drop(storm);
+    set_affinity(&(0..n).collect::<Vec<_>>());
     if temp {
         let _ = std::fs::remove_file(&output);
     }
@@ -114,6 +183,7 @@ pub fn measure(o: &BenchOptions) -> Result<BenchResult, RecordError> {
         .cloned()
         .unwrap_or_default();
     Ok(BenchResult {
+        storm_calls_per_sec,
         seconds: s.wall_seconds,
         events: s.events_written,
         events_per_sec: s.events_written as f64 / s.wall_seconds.max(1e-9),
@@ -133,23 +203,44 @@ pub fn measure(o: &BenchOptions) -> Result<BenchResult, RecordError> {
 
 /// `--bench`: measure and print.
 pub fn run(o: &BenchOptions) -> Result<(), RecordError> {
-    let r = measure(o)?;
-    println!("bench: {:.1}s, syscall storm (getppid) on the last CPU, recorder pinned to CPU 0, ring {} bytes, cpus_for_each_buffer {}", r.seconds, o.buf_size, o.cpus_for_each_buffer);
+    let base = storm_rate_without_probe(2.0)?;
+    let skip = measure(
+        &BenchOptions {
+            seconds: o.seconds.div_ceil(3).max(2),
+            output: None,
+            ..o.clone()
+        },
+        false,
+    )?;
+    let r = measure(o, true)?;
     println!(
-        "sys_exit program: {:.1} ns per call over {} calls (no enter program runs for these syscalls)",
-        r.exit_ns_per_call, r.exit_run_cnt
+        "bench: syscall storm (getppid) on the last CPU, recorder pinned to CPU 0, ring {} bytes, cpus_for_each_buffer {}",
+        o.buf_size, o.cpus_for_each_buffer
+    );
+    println!("no probe:             {base:.0} getppid/s");
+    println!(
+        "probe, not selected:  {:.0} getppid/s; sys_exit {:.1} ns per call ({} calls)",
+        skip.storm_calls_per_sec, skip.exit_ns_per_call, skip.exit_run_cnt
     );
     println!(
-        "recorded {} events ({:.0}/s), kernel seen {} lost {} ({:.3}%)",
-        r.events,
-        r.events_per_sec,
-        r.kernel_seen,
-        r.kernel_lost,
-        if r.kernel_seen > 0 {
-            100.0 * r.kernel_lost as f64 / r.kernel_seen as f64
+        "probe, recorded:      {:.0} getppid/s; sys_exit {:.1} ns per call ({} calls; no enter program runs for these syscalls)",
+        r.storm_calls_per_sec, r.exit_ns_per_call, r.exit_run_cnt
+    );
+    let pct = |a: u64, b: u64| {
+        if b > 0 {
+            100.0 * a as f64 / b as f64
         } else {
             0.0
         }
+    };
+    println!(
+        "recorded {} events in {:.1}s ({:.0}/s), kernel seen {} lost {} ({:.3}%)",
+        r.events,
+        r.seconds,
+        r.events_per_sec,
+        r.kernel_seen,
+        r.kernel_lost,
+        pct(r.kernel_lost, r.kernel_seen)
     );
     println!(
         "recorder CPU {:.1}% of one core; trace {} bytes for {} bytes of records ({:.1}x)",

@@ -122,13 +122,7 @@ impl SocketTable {
 /// Falco's fd.name of an inet socket: `lip:lport->rip:rport` (or `lip:lport` listening).
 pub fn tuple_name(t: &SocketTuple) -> String {
     let l = ip_string(&t.local_ip);
-    let fmt = |ip: &str, port: u16| {
-        if ip.contains(':') {
-            format!("{ip}:{port}")
-        } else {
-            format!("{ip}:{port}")
-        }
-    };
+    let fmt = |ip: &str, port: u16| format!("{ip}:{port}");
     if t.listening {
         fmt(&l, t.local_port)
     } else {

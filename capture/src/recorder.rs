@@ -368,15 +368,9 @@ impl<'a> Recorder<'a> {
 
     /// Drain every ring into the pending window.
     fn drain(&mut self) {
+        let pending = &mut self.pending;
         for ring in self.probe.rings.iter_mut() {
-            let mut bytes = 0usize;
-            while let Some(item) = ring.next() {
-                bytes += item.len();
-                self.pending.push(&item);
-                if bytes > MAX_DRAIN_BYTES_PER_RING {
-                    break;
-                }
-            }
+            ring.drain(MAX_DRAIN_BYTES_PER_RING, |rec| pending.push(rec));
         }
     }
 

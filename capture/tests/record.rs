@@ -98,7 +98,7 @@ fn nr(name: &str) -> u16 {
     syscalls::number(name).unwrap()
 }
 
-fn item<'a>(e: &'a OwnedEvent, t: u8) -> Option<&'a [u8]> {
+fn item(e: &OwnedEvent, t: u8) -> Option<&[u8]> {
     sysreplay_format::record::Items::new(&e.data)
         .find(|i| i.tag == t)
         .map(|i| i.bytes)
