@@ -61,7 +61,7 @@ pub const STATE_SET: &[&str] = &[
     "pipe2",
     "prctl",
     "prlimit64",
-    "procexit",
+    "sched_process_exit",
     "recvfrom",
     "recvmmsg",
     "recvmsg",
@@ -111,7 +111,7 @@ pub const REPAIR_ALWAYS: &[&str] = &[
     "setuid",
     "setuid32",
     "prctl",
-    "procexit",
+    "sched_process_exit",
 ];
 
 /// Falco's ignored set: io_sc_set() − state set.
@@ -254,7 +254,7 @@ fn is_known(name: &str) -> bool {
         || STATE_SET.contains(&name)
         || REPAIR_ALWAYS.contains(&name)
         || IGNORED_IO.contains(&name)
-        || name == "procexit"
+        || name == "sched_process_exit"
 }
 
 /// Compute the selection (configure_interesting_sets.cpp, steps 1-9).
@@ -363,7 +363,7 @@ pub fn compute(req: &SelectionRequest) -> Selection {
             join(&added)
         ));
     }
-    selected.insert("procexit".into());
+    selected.insert("sched_process_exit".into());
     sel.report.push(format!(
         "({}) syscalls selected in total (final set): {}",
         selected.len(),
@@ -424,7 +424,7 @@ mod tests {
             "close",
             "execve",
             "setuid32",
-            "procexit",
+            "sched_process_exit",
         ] {
             assert!(s.names.contains(n), "{n}");
         }
@@ -443,7 +443,7 @@ mod tests {
             ],
             ..Default::default()
         });
-        assert_eq!(s.names, set(&["getppid", "procexit"]));
+        assert_eq!(s.names, set(&["getppid", "sched_process_exit"]));
         assert_eq!(s.numbers, vec![110]);
         assert_eq!(s.invalid, vec!["bogus".to_string()]);
     }

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 mod cmd_cat;
 mod cmd_eval;
 mod cmd_info;
+mod cmd_record;
 mod cmd_rules;
 mod cmd_synth;
 
@@ -34,6 +35,8 @@ enum Command {
     Eval(cmd_eval::Args),
     /// Rules files: validate, list event types, show the syscall set (`rules check`)
     Rules(cmd_rules::Args),
+    /// Record syscalls with the eBPF probe into a trace (root or CAP_BPF+CAP_PERFMON)
+    Record(cmd_record::Args),
 }
 
 /// A failed command: the message, and the exit code (2 for bad input).
@@ -79,6 +82,7 @@ fn main() -> ExitCode {
     let r = match cli.command {
         Command::Eval(a) => cmd_eval::run(a),
         Command::Rules(a) => cmd_rules::run(a),
+        Command::Record(a) => cmd_record::run(a),
         Command::Info(a) => cmd_info::run(a),
         Command::Cat(a) => cmd_cat::run(a),
         Command::Synth(a) => cmd_synth::run(a),
