@@ -100,6 +100,9 @@ pub struct RecordArgs {
     /// How often the ring buffers are drained
     #[arg(long, value_parser = parse_duration, default_value = "10ms")]
     pub drain_interval: Duration,
+    /// Stop cleanly (complete file) when the output's file system has less than this many MB free
+    #[arg(long, value_name = "MB", default_value_t = 32)]
+    pub min_free_mb: u64,
     /// zstd level of the trace blocks
     #[arg(long, default_value_t = 1)]
     pub zstd_level: i32,
@@ -218,6 +221,7 @@ pub fn run(a: &RecordArgs, rule_syscalls: BTreeSet<String>) -> Result<(), CliErr
             keep: a.keep_files,
         },
         zstd_level: a.zstd_level,
+        min_free_bytes: a.min_free_mb << 20,
         notes,
         ..Default::default()
     };

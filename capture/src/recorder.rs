@@ -708,7 +708,7 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
                 stop_reason = StopReason::Duration;
                 return Ok(());
             }
-            if ticks.is_multiple_of(16) {
+            {
                 if let Some(free) = free_bytes(&opts.output) {
                     if free < opts.min_free_bytes {
                         stop_reason = StopReason::DiskFull(format!(
@@ -719,7 +719,9 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
                         return Ok(());
                     }
                 }
-                r.reap(false);
+                if ticks.is_multiple_of(16) {
+                    r.reap(false);
+                }
             }
             if let Some(o) = &r.out {
                 let rot = &opts.rotation;
@@ -807,7 +809,9 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
         }
     }
     r.reap(true);
-    if let Some(e) = finish_err {
+    let already_failed = matches!(stop_reason, StopReason::WriteError(_))
+        || matches!(&stop_reason, StopReason::DiskFull(m) if m.contains("No space left"));
+    if let (Some(e), false) = (finish_err, already_failed) {
         stop_reason = if is_disk_full(&e) {
             StopReason::DiskFull(e.what)
         } else {

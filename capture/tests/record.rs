@@ -556,3 +556,209 @@ fn dry_run_prints_falcos_three_lines() {
     assert!(last.contains("syscalls selected in total (final set): "));
     assert!(last.contains("execve") && last.contains("ptrace") && !last.contains(" close,"));
 }
+
+/// Run getppid in a loop until `done` says so (or 60 s pass).
+fn storm_until(mut done: impl FnMut() -> bool) {
+    let t0 = Instant::now();
+    while !done() {
+        for _ in 0..20_000 {
+            unsafe { libc::syscall(libc::SYS_getppid) };
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "condition not reached in 60 s"
+        );
+    }
+}
+
+#[test]
+fn rotation_by_size_keeps_the_last_n_files() {
+    require_bpf!("rotation_by_size_keeps_the_last_n_files");
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("rot.srt");
+    let mut rec = start(
+        &base,
+        &[
+            "--syscalls",
+            "getppid",
+            "-C",
+            "1",
+            "-W",
+            "2",
+            "--zstd-level",
+            "1",
+        ],
+    );
+    let name = |i: u32| PathBuf::from(format!("{}{}", base.display(), i));
+    storm_until(|| name(3).exists());
+    let (st, err) = rec.signal(libc::SIGINT);
+    assert!(st.success(), "{err}");
+    assert!(
+        !name(0).exists() && !name(1).exists(),
+        "only the last 2 files are kept"
+    );
+    let mut last_ts = 0;
+    let mut idx_seen = Vec::new();
+    for i in 2..=3 {
+        let (r, evs) = read_all(&name(i));
+        assert!(r.index().is_some(), "rotated file {i} is complete");
+        let note = r
+            .header()
+            .config
+            .notes
+            .iter()
+            .find(|(k, _)| k == "rotation_index")
+            .cloned();
+        idx_seen.push(note.map(|(_, v)| v));
+        assert!(!evs.is_empty());
+        assert!(
+            evs[0].header.ts_ns >= last_ts,
+            "files follow each other in time"
+        );
+        last_ts = evs.last().unwrap().header.ts_ns;
+        assert!(
+            !r.snapshot().threads.is_empty(),
+            "each file has its own /proc snapshot"
+        );
+    }
+    assert_eq!(idx_seen, vec![Some("2".to_string()), Some("3".to_string())]);
+    assert!(std::fs::metadata(name(2)).unwrap().len() >= 1 << 20);
+}
+
+#[test]
+fn rotation_by_time() {
+    require_bpf!("rotation_by_time");
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("g.srt");
+    let mut rec = start(&base, &["--syscalls", "getppid", "-G", "1"]);
+    let name = |i: u32| PathBuf::from(format!("{}{}", base.display(), i));
+    storm_until(|| name(2).exists());
+    let (st, err) = rec.signal(libc::SIGINT);
+    assert!(st.success(), "{err}");
+    for i in 0..=2 {
+        let (r, _) = read_all(&name(i));
+        assert!(r.index().is_some(), "file {i} complete");
+    }
+}
+
+struct Tmpfs(PathBuf);
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+fn small_tmpfs(dir: &Path, size: &str) -> Option<Tmpfs> {
+    let ok = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+        .arg(dir)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    ok.then(|| Tmpfs(dir.to_path_buf()))
+}
+
+#[test]
+fn full_disk_stops_with_a_readable_file_and_a_clear_message() {
+    require_bpf!("full_disk_stops_with_a_readable_file_and_a_clear_message");
+    let dir = tempfile::tempdir().unwrap();
+    let Some(_m) = small_tmpfs(dir.path(), "3m") else {
+        println!(
+            "SKIP full_disk_stops_with_a_readable_file_and_a_clear_message: cannot mount a tmpfs"
+        );
+        return;
+    };
+    // 1. below the free-space floor: a clean stop, complete file
+    let trace = dir.path().join("a.srt");
+    let mut rec = start(&trace, &["--syscalls", "getppid", "--min-free-mb", "2"]);
+    let mut child_done = false;
+    storm_until(|| {
+        if let Ok(Some(_)) = rec.child.try_wait() {
+            child_done = true;
+        }
+        child_done
+    });
+    let mut err = String::new();
+    rec.stderr_rest
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let st = rec.child.wait().unwrap();
+    assert_eq!(st.code(), Some(1), "{err}");
+    assert!(err.contains("disk full"), "{err}");
+    let (r, evs) = read_all(&trace);
+    assert!(
+        r.index().is_some(),
+        "stopped before the disk filled: complete file"
+    );
+    assert!(!evs.is_empty());
+    std::fs::remove_file(&trace).unwrap();
+
+    // 2. no floor: the write fails with ENOSPC; the file reads up to its last block
+    let trace = dir.path().join("b.srt");
+    let mut rec = start(
+        &trace,
+        &[
+            "--syscalls",
+            "getppid",
+            "--min-free-mb",
+            "0",
+            "--zstd-level",
+            "1",
+        ],
+    );
+    let mut child_done = false;
+    storm_until(|| {
+        if let Ok(Some(_)) = rec.child.try_wait() {
+            child_done = true;
+        }
+        child_done
+    });
+    let mut err = String::new();
+    rec.stderr_rest
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let st = rec.child.wait().unwrap();
+    assert_eq!(st.code(), Some(1), "{err}");
+    assert!(
+        err.contains("disk full") && err.contains("No space left"),
+        "{err}"
+    );
+    let (r, evs) = read_all(&trace);
+    assert!(
+        !evs.is_empty(),
+        "the blocks written before the disk filled are readable"
+    );
+    let _ = r;
+}
+
+#[test]
+fn missing_privileges_give_one_clear_line() {
+    require_bpf!("missing_privileges_give_one_clear_line");
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("np.srt");
+    // drop every capability (and stay root uid): the check names what is missing
+    let o = match Command::new("setpriv")
+        .args(["--inh-caps=-all", "--bounding-set=-all", "--"])
+        .arg(BIN)
+        .args(["-w", trace.to_str().unwrap(), "--duration", "1s"])
+        .output()
+    {
+        Ok(o) => o,
+        Err(e) => {
+            println!("SKIP missing_privileges_give_one_clear_line: no setpriv ({e})");
+            return;
+        }
+    };
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("CAP_BPF") && err.contains("CAP_PERFMON") && err.contains("root"),
+        "{err}"
+    );
+    assert!(!trace.exists(), "nothing is created without privileges");
+}
