@@ -223,7 +223,6 @@ pub fn run(a: &RecordArgs, rule_syscalls: BTreeSet<String>) -> Result<(), CliErr
         zstd_level: a.zstd_level,
         min_free_bytes: a.min_free_mb << 20,
         notes,
-        ..Default::default()
     };
     if opts.rotation.keep.is_some() && !opts.rotation.enabled() {
         return Err(CliError::input("-W needs -C or -G"));
