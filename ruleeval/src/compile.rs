@@ -322,6 +322,8 @@ pub enum Node {
     Or(Vec<Node>),
     Not(Box<Node>),
     Check(Box<Check>),
+    /// A macro body whose result is cached per event (macro index).
+    Memo(u32, Box<Node>),
 }
 
 /// A compile error at a condition offset.
@@ -741,6 +743,10 @@ pub fn compile(ast: &Ast) -> Result<Node, CompileError> {
         Ast::Ident(name, pos) => {
             return err(*pos, format!("Undefined macro '{name}' used in filter."))
         }
+        Ast::Macro(id, b) => match compile(b)? {
+            n @ (Node::Const(_) | Node::Check(_)) => n,
+            n => Node::Memo(*id as u32, Box::new(n)),
+        },
         Ast::Unary(o, op, pos) => compile_check(o, *op, None, None, *pos)?,
         Ast::Binary {
             lhs,
@@ -760,6 +766,10 @@ fn same_lhs(a: &Lhs, b: &Lhs) -> bool {
 /// Fold constants and merge `or` siblings on the same field.
 pub fn simplify(n: Node) -> Node {
     match n {
+        Node::Memo(id, b) => match simplify(*b) {
+            n @ (Node::Const(_) | Node::Check(_)) => n,
+            n => Node::Memo(id, Box::new(n)),
+        },
         Node::Not(b) => match simplify(*b) {
             Node::Const(c) => Node::Const(!c),
             Node::Not(inner) => *inner,
@@ -906,6 +916,10 @@ pub struct Scratch {
     pub a: String,
     pub b: String,
     pub t: Vec<u8>,
+    /// Event generation for the macro cache (must change per event).
+    pub generation: u64,
+    /// Per macro: `gen << 1 | result` of its last evaluation.
+    pub memo: Vec<u64>,
 }
 
 fn apply_transforms<'a>(v: Val<'a>, ts: &[Transformer], tbuf: &'a mut Vec<u8>) -> Option<Val<'a>> {
@@ -1097,7 +1111,7 @@ impl Check {
     }
 
     fn eval_general(&self, cx: &Ctx, sc: &mut Scratch) -> bool {
-        let Scratch { a, b, t } = sc;
+        let Scratch { a, b, t, .. } = sc;
         let f = &self.lhs.field;
         let mut n = 0;
         loop {
@@ -1144,6 +1158,19 @@ impl Node {
             Node::Or(v) => v.iter().any(|n| n.eval(cx, sc)),
             Node::Not(b) => !b.eval(cx, sc),
             Node::Check(c) => c.eval(cx, sc),
+            Node::Memo(id, b) => {
+                let i = *id as usize;
+                if let Some(&m) = sc.memo.get(i) {
+                    if m >> 1 == sc.generation && sc.generation != 0 {
+                        return m & 1 == 1;
+                    }
+                } else {
+                    sc.memo.resize(i + 1, 0);
+                }
+                let r = b.eval(cx, sc);
+                sc.memo[i] = (sc.generation << 1) | r as u64;
+                r
+            }
         }
     }
 
@@ -1152,7 +1179,7 @@ impl Node {
         match self {
             Node::Const(_) => 0,
             Node::And(v) | Node::Or(v) => v.iter().map(|n| n.size()).sum(),
-            Node::Not(b) => b.size(),
+            Node::Not(b) | Node::Memo(_, b) => b.size(),
             Node::Check(_) => 1,
         }
     }
@@ -1230,6 +1257,7 @@ pub fn evttypes(ast: &Ast, neg: bool) -> Result<TypeSet, CompileError> {
         }
         Ast::Not(b) => evttypes(b, !neg)?,
         Ast::Ident(..) => TypeSet::all(),
+        Ast::Macro(_, b) => evttypes(b, neg)?,
         Ast::Unary(..) => TypeSet::all(),
         Ast::Binary {
             lhs, op, rhs, pos, ..

@@ -354,7 +354,7 @@ fn resolve_macros(
             Some(&i) if i < visible => {
                 macros[i].used = true;
                 match &macros[i].ast {
-                    Some(a) => a.clone(),
+                    Some(a) => Ast::Macro(i, Box::new(a.clone())),
                     None => return Err((*pos, format!("macro '{name}' has errors"))),
                 }
             }
@@ -369,6 +369,7 @@ fn collect_fields(ast: &Ast, out: &mut BTreeSet<String>) {
         Ast::And(v) | Ast::Or(v) => v.iter().for_each(|a| collect_fields(a, out)),
         Ast::Not(b) => collect_fields(b, out),
         Ast::Ident(..) => {}
+        Ast::Macro(_, b) => collect_fields(b, out),
         Ast::Unary(o, ..) => {
             out.insert(disp(o.base_field()));
         }
@@ -899,6 +900,7 @@ impl Engine {
             if !rules.is_empty() {
                 self.stats.events_evaluated += 1;
                 let cx = Ctx::new(ev, &self.state, &self.info, self.evt_num);
+                self.scratch.generation = self.evt_num;
                 for &ri in rules {
                     let r = &self.ruleset.rules[ri as usize];
                     self.stats.rule_evaluations += 1;

@@ -843,11 +843,12 @@ impl Field {
                 if !ev.is_syscall() {
                     return None;
                 }
-                let oi = decode::open_info(ev)?;
+                let (flags, mode) = cx.state.cur_open?;
+                let flags = flags as u64;
                 Some(Val::Bool(match self.f {
-                    F::EvtIsOpenRead => oi.is_read(),
-                    F::EvtIsOpenWrite => oi.is_write(),
-                    _ => oi.is_exec(),
+                    F::EvtIsOpenRead => decode::is_open_read(flags),
+                    F::EvtIsOpenWrite => decode::is_open_write(flags),
+                    _ => decode::is_open_exec(flags, mode),
                 }))
             }
             F::EvtBuffer | F::EvtBuflen => {
@@ -1037,7 +1038,14 @@ impl Field {
                 cx.state.event_fd_num().map(Val::Int)
             }
             F::FdName => s(&cx.fd?.name),
-            F::FdNameraw => s(&cx.fd?.nameraw),
+            F::FdNameraw => {
+                let fd = cx.fd?;
+                s(if fd.nameraw.is_empty() {
+                    &fd.name
+                } else {
+                    &fd.nameraw
+                })
+            }
             F::FdType => s(cx.fd?.fd_type.name()),
             F::FdTypechar => {
                 let c = cx.fd?.fd_type.typechar();

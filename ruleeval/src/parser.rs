@@ -160,6 +160,10 @@ pub enum Ast {
     Not(Box<Ast>),
     /// A macro reference.
     Ident(String, usize),
+    /// An expanded macro (macro index, body): produced by macro resolution,
+    /// never by the parser; lets the evaluator reuse a macro's result
+    /// across the rules of one event.
+    Macro(usize, Box<Ast>),
     Unary(Operand, CmpOp, usize),
     Binary {
         lhs: Operand,
@@ -755,6 +759,7 @@ mod tests {
             Ast::Or(v) => Ast::Or(v.into_iter().map(strip).collect()),
             Ast::Not(b) => Ast::Not(Box::new(strip(*b))),
             Ast::Ident(n, _) => Ast::Ident(n, 0),
+            Ast::Macro(i, b) => Ast::Macro(i, Box::new(strip(*b))),
             Ast::Unary(o, op, _) => Ast::Unary(so(o), op, 0),
             Ast::Binary {
                 lhs,

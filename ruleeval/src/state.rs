@@ -86,7 +86,7 @@ pub struct Fd {
     pub fd_type: FdType,
     /// Falco's fd.name.
     pub name: String,
-    /// The path as passed by the caller (fd.nameraw).
+    /// The path as passed by the caller (fd.nameraw); empty when it equals `name`.
     pub nameraw: String,
     pub open_flags: u32,
     pub ino: u64,
@@ -340,7 +340,7 @@ fn fd_from_info(f: &FdInfo) -> Fd {
     Fd {
         fd_type: f.fd_type,
         name: f.name.clone(),
-        nameraw: f.name.clone(),
+        nameraw: String::new(),
         open_flags: f.open_flags,
         ino: f.ino,
         sock,
@@ -366,6 +366,8 @@ pub struct State {
     pub transient_fd: Option<Fd>,
     /// Whether the current event's fd was found in the table.
     cur_fd_in_table: bool,
+    /// Open flags and mode of the current event, if it is an open.
+    pub cur_open: Option<(u32, u32)>,
     /// An fd whose name_changed flag was set by this event: (pid, fd).
     name_changed_at: Option<(u32, i32)>,
     cur_fd_num: i64,
@@ -537,6 +539,7 @@ impl State {
     /// event's fd role. Call [`State::post_event`] after evaluation.
     pub fn pre_event(&mut self, ev: &Event) {
         self.transient_fd = None;
+        self.cur_open = None;
         self.cur_fd_in_table = false;
         self.cur_fd_num = i64::MIN;
         match Kind::from_u16(ev.kind) {
@@ -747,7 +750,6 @@ impl State {
                                         fd_type: ty,
                                         family,
                                         name: nm.clone(),
-                                        nameraw: nm.clone(),
                                         ..Default::default()
                                     },
                                 );
@@ -782,7 +784,6 @@ impl State {
                     };
                     let fd = Fd {
                         fd_type: ty,
-                        nameraw: nm.clone(),
                         name: nm,
                         ..Default::default()
                     };
@@ -1006,7 +1007,7 @@ impl State {
                     s.server = false;
                 }
                 f.name = sock_name(s);
-                f.nameraw = f.name.clone();
+                f.nameraw.clear();
             }
             1 => {
                 f.name = if a.3.starts_with('@') || a.3.starts_with('/') || a.3.is_empty() {
@@ -1014,7 +1015,7 @@ impl State {
                 } else {
                     resolve_path(&cwd, &a.3)
                 };
-                f.nameraw = f.name.clone();
+                f.nameraw.clear();
             }
             _ => {}
         }
@@ -1039,13 +1040,41 @@ impl State {
             }
             _ => (usize::MAX, ev.args[0] as i32, ev.args[2] as u32), // open_by_handle_at
         };
-        let raw = if path_arg == usize::MAX {
-            String::new()
-        } else {
-            ev.arg_data(path_arg)
-                .map(|i| str_of(i.c_str()))
-                .unwrap_or_default()
+        let mode = match name {
+            "open" => ev.args[2] as u32,
+            "creat" => ev.args[1] as u32,
+            "openat2" => ev
+                .arg_data(2)
+                .filter(|i| i.bytes.len() >= 16)
+                .map(|i| u64::from_le_bytes(i.bytes[8..16].try_into().unwrap()) as u32)
+                .unwrap_or(0),
+            _ => ev.args[3] as u32,
         };
+        self.cur_open = Some((flags, mode));
+        let raw_b: &[u8] = if path_arg == usize::MAX {
+            b""
+        } else {
+            ev.arg_data(path_arg).map(|i| i.c_str()).unwrap_or(b"")
+        };
+        let fd_type = if flags & O_DIRECTORY != 0 {
+            FdType::Directory
+        } else {
+            FdType::File
+        };
+        // Fast path: an absolute, already normal path is its own fd.name.
+        if is_normal_abs(raw_b) {
+            if let Ok(p) = std::str::from_utf8(raw_b) {
+                let fd = Fd {
+                    fd_type,
+                    name: p.to_string(),
+                    open_flags: flags,
+                    ..Default::default()
+                };
+                self.install_open(ev, fd);
+                return;
+            }
+        }
+        let raw = str_of(raw_b);
         let base: String = if raw.starts_with('/') {
             String::new()
         } else if dirfd == AT_FDCWD {
@@ -1069,17 +1098,18 @@ impl State {
         } else {
             resolve_path(if base.is_empty() { "/" } else { &base }, &raw)
         };
+        let nameraw = if raw == full { String::new() } else { raw };
         let fd = Fd {
-            fd_type: if flags & O_DIRECTORY != 0 {
-                FdType::Directory
-            } else {
-                FdType::File
-            },
+            fd_type,
             name: full,
-            nameraw: raw,
+            nameraw,
             open_flags: flags,
             ..Default::default()
         };
+        self.install_open(ev, fd);
+    }
+
+    fn install_open(&mut self, ev: &Event, fd: Fd) {
         if ev.ret >= 0 {
             self.fd_table_mut(ev.pid).fds.insert(ev.ret as i32, fd);
             self.cur_fd_in_table = true;
@@ -1370,6 +1400,17 @@ impl State {
             nfds * per_fd + fd_strings,
         )
     }
+}
+
+/// An absolute path with no `.`/`..` components, no `//` and no trailing `/`.
+fn is_normal_abs(p: &[u8]) -> bool {
+    if p.first() != Some(&b'/') || (p.len() > 1 && p.ends_with(b"/")) {
+        return false;
+    }
+    p.len() == 1
+        || p[1..]
+            .split(|&c| c == b'/')
+            .all(|c| !c.is_empty() && c != b"." && c != b"..")
 }
 
 fn split_nul(b: &[u8]) -> Vec<String> {
