@@ -5,6 +5,8 @@
 use std::path::PathBuf;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use sysreplay_format::meta::{ProcessSnapshot, TraceHeader};
+use sysreplay_format::synth::{self, SynthConfig};
 use sysreplay_format::OwnedEvent;
 use sysreplay_ruleeval::{load_rules, workload, Engine, RuleMatching};
 
@@ -14,7 +16,16 @@ fn rules_dir() -> Option<PathBuf> {
 }
 
 fn run(engine: &mut Engine, events: &[OwnedEvent]) -> u64 {
-    engine.start_trace(&workload::header(), &workload::snapshot());
+    run_with(engine, events, &workload::header(), &workload::snapshot())
+}
+
+fn run_with(
+    engine: &mut Engine,
+    events: &[OwnedEvent],
+    h: &TraceHeader,
+    snap: &ProcessSnapshot,
+) -> u64 {
+    engine.start_trace(h, snap);
     let mut alerts = 0u64;
     for e in events {
         engine.process(&e.as_event(), |_| alerts += 1);
@@ -60,6 +71,31 @@ fn bench(c: &mut Criterion) {
             b.iter(|| run(&mut engine, &events))
         });
     }
+    // The team's synthetic host (sshd, shells, nginx, gunicorn, postgres,
+    // cron; fork/exec/exit; a few `cat /etc/shadow`).
+    let cfg = SynthConfig::new(3, 300_000);
+    let mut synth_events = Vec::new();
+    synth::generate::<(), _>(&cfg, |h, d| {
+        synth_events.push(OwnedEvent {
+            header: *h,
+            data: d.to_vec(),
+        });
+        Ok(())
+    })
+    .unwrap();
+    let (sh, ss) = (synth::header(&cfg), synth::snapshot(&cfg));
+    let rs = load_rules(&[dir.join("falco_rules.yaml")]);
+    let mut engine = Engine::new(rs, RuleMatching::First);
+    let alerts = run_with(&mut engine, &synth_events, &sh, &ss);
+    eprintln!(
+        "[stable/synth] {} events, {} alerts",
+        synth_events.len(),
+        alerts
+    );
+    g.throughput(Throughput::Elements(synth_events.len() as u64));
+    g.bench_function("stable/synth-events", |b| {
+        b.iter(|| run_with(&mut engine, &synth_events, &sh, &ss))
+    });
     g.finish();
 }
 
