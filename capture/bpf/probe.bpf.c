@@ -8,7 +8,7 @@
  * successful exec) in a per-thread map until the exit. Process lifecycle
  * records come from sched_process_fork/exec/exit.
  *
- * Records go into one BPF ring buffer per group of `cpus_per_ring` CPUs (an
+ * Records go into one BPF ring buffer per group of `cpus_for_each_buffer` CPUs (an
  * array of ring buffers created by user space), submitted without wakeups:
  * user space drains on a timer. Per-CPU counters count every event seen
  * (before the reserve, like Falco) and every failed reserve, by Falco's drop
@@ -23,14 +23,18 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* ---- configuration, set by the loader before load (frozen .rodata) ---- */
 
-/* Per syscall number: 0 = not selected; else SR_CFG_SELECTED | category. */
+/*
+ * Per syscall number: 0 = not selected; else SR_CFG_SELECTED | category,
+ * plus SR_CFG_ITEMS when the record carries data items (set by the loader
+ * from the same plan as plan_of() below, checked by a unit test).
+ */
 #define SR_NSYSCALLS 512
 #define SR_CFG_SELECTED 0x80
+#define SR_CFG_ITEMS 0x40
 #define SR_CFG_CAT_MASK 0x0f
 #define SR_CFG_CAT_NONE 0x0f
 const volatile __u8 sc_cfg[SR_NSYSCALLS] = {};
 const volatile __u32 self_tgid = 0;      /* the recorder itself is not recorded */
-const volatile __u32 cpus_per_ring = 1;  /* CPUs sharing one ring buffer */
 const volatile __u32 snaplen = 80;       /* bytes captured of I/O buffers */
 const volatile __u32 capture_env = 0;    /* 1 = ENV item on exec records */
 
@@ -43,7 +47,7 @@ struct ring_tmpl {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
-	__uint(max_entries, 1); /* set by the loader: one slot per ring */
+	__uint(max_entries, 1); /* set by the loader: one slot per possible CPU */
 	__type(key, __u32);
 	__array(values, struct ring_tmpl);
 } rings SEC(".maps");
@@ -103,10 +107,12 @@ static __always_inline struct aux *get_aux(void)
 	return bpf_map_lookup_elem(&auxmap, &zero);
 }
 
+/* `rings` has one slot per possible CPU; CPUs sharing a ring hold the same ring. */
 static __always_inline void *get_ring(void)
 {
-	__u32 idx = bpf_get_smp_processor_id() / cpus_per_ring;
-	return bpf_map_lookup_elem(&rings, &idx);
+	__u32 cpu = bpf_get_smp_processor_id();
+
+	return bpf_map_lookup_elem(&rings, &cpu);
 }
 
 static __always_inline void count_drop(struct sr_cpu_counters *c, __u32 cat)
@@ -514,7 +520,7 @@ int sr_sys_exit(unsigned long long *ctx)
 		return 0; /* ia32 syscall numbers are another table */
 	cat = cfg & SR_CFG_CAT_MASK;
 	c = get_counters();
-	plan = plan_of(nr);
+	plan = (cfg & SR_CFG_ITEMS) ? plan_of(nr) : P_NONE;
 
 	args[0] = regs->di;
 	args[1] = regs->si;

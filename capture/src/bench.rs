@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::recorder::{record, RecordOptions};
 use crate::RecordError;
@@ -22,7 +22,7 @@ pub struct BenchOptions {
 /// Results of one bench run.
 #[derive(Debug, Clone, Default)]
 pub struct BenchResult {
-    /// getppid calls per second made by the storm process.
+    /// getppid calls per CPU second of the storm process.
     pub storm_calls_per_sec: f64,
     pub seconds: f64,
     pub events: u64,
@@ -115,6 +115,18 @@ impl Storm {
         Ok(Storm { pid, counter })
     }
 
+    /// CPU seconds the storm process has used (utime + stime).
+    fn cpu_seconds(&self) -> f64 {
+        let s = std::fs::read_to_string(format!("/proc/{}/stat", self.pid)).unwrap_or_default();
+        let rest = s.rsplit_once(')').map(|x| x.1).unwrap_or("");
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        let t = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+        // SAFETY: sysconf has no preconditions.
+        let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+        // after ") ": state=0 ... utime=11 stime=12
+        (t(11) + t(12)) / hz
+    }
+
     fn count(&self) -> u64 {
         // SAFETY: the shared page stays mapped while self lives.
         unsafe { std::ptr::read_volatile(self.counter) }
@@ -136,17 +148,21 @@ impl Drop for Storm {
 pub fn storm_rate_without_probe(seconds: f64) -> Result<f64, RecordError> {
     let storm = Storm::start(ncpu().saturating_sub(1))?;
     std::thread::sleep(Duration::from_millis(200));
-    let (c0, t0) = (storm.count(), Instant::now());
+    let (c0, cpu0) = (storm.count(), storm.cpu_seconds());
     std::thread::sleep(Duration::from_secs_f64(seconds));
-    Ok((storm.count() - c0) as f64 / t0.elapsed().as_secs_f64())
+    Ok((storm.count() - c0) as f64 / (storm.cpu_seconds() - cpu0).max(1e-3))
 }
 
 /// Run the storm and the recorder for `o.seconds`; with `record_storm`
 /// false, getppid is not selected (the probe's cost on syscalls it skips).
-pub fn measure(o: &BenchOptions, record_storm: bool) -> Result<BenchResult, RecordError> {
+pub fn measure(
+    o: &BenchOptions,
+    record_storm: bool,
+    bpf_stats: bool,
+) -> Result<BenchResult, RecordError> {
     crate::privileges::check()?;
     let n = ncpu();
-    let _stats = StatsEnabled::on();
+    let _stats = bpf_stats.then(StatsEnabled::on);
     let (output, temp) = match &o.output {
         Some(p) => (p.clone(), false),
         None => (
@@ -167,9 +183,10 @@ pub fn measure(o: &BenchOptions, record_storm: bool) -> Result<BenchResult, Reco
         ..Default::default()
     };
     let stop = AtomicBool::new(false);
-    let (c0, t0) = (storm.count(), Instant::now());
+    let (c0, cpu0) = (storm.count(), storm.cpu_seconds());
     let res = record(&opts, &stop);
-    let storm_calls_per_sec = (storm.count() - c0) as f64 / t0.elapsed().as_secs_f64();
+    // per CPU second of the storm process: other load on its CPU does not count
+    let storm_calls_per_sec = (storm.count() - c0) as f64 / (storm.cpu_seconds() - cpu0).max(1e-3);
     drop(storm);
     set_affinity(&(0..n).collect::<Vec<_>>());
     if temp {
@@ -186,7 +203,7 @@ pub fn measure(o: &BenchOptions, record_storm: bool) -> Result<BenchResult, Reco
         storm_calls_per_sec,
         seconds: s.wall_seconds,
         events: s.events_written,
-        events_per_sec: s.events_written as f64 / s.wall_seconds.max(1e-9),
+        events_per_sec: s.events_written as f64 / o.seconds as f64,
         kernel_seen: s.kernel.n_evts,
         kernel_lost: s.kernel.n_drops,
         exit_ns_per_call: if exit.run_cnt > 0 {
@@ -203,28 +220,37 @@ pub fn measure(o: &BenchOptions, record_storm: bool) -> Result<BenchResult, Reco
 
 /// `--bench`: measure and print.
 pub fn run(o: &BenchOptions) -> Result<(), RecordError> {
+    let short = BenchOptions {
+        seconds: o.seconds.div_ceil(3).max(2),
+        output: None,
+        ..o.clone()
+    };
     let base = storm_rate_without_probe(2.0)?;
-    let skip = measure(
-        &BenchOptions {
-            seconds: o.seconds.div_ceil(3).max(2),
-            output: None,
-            ..o.clone()
-        },
-        false,
-    )?;
-    let r = measure(o, true)?;
+    let skip = measure(&short, false, true)?;
+    let cost = measure(&short, true, true)?;
+    let r = measure(o, true, false)?;
+    let per_call_ns = |rate: f64| if rate > 0.0 { 1e9 / rate } else { 0.0 };
     println!(
         "bench: syscall storm (getppid) on the last CPU, recorder pinned to CPU 0, ring {} bytes, cpus_for_each_buffer {}",
         o.buf_size, o.cpus_for_each_buffer
     );
-    println!("no probe:             {base:.0} getppid/s");
     println!(
-        "probe, not selected:  {:.0} getppid/s; sys_exit {:.1} ns per call ({} calls)",
-        skip.storm_calls_per_sec, skip.exit_ns_per_call, skip.exit_run_cnt
+        "no probe:                       {base:.0} getppid per CPU-second ({:.0} ns per call)",
+        per_call_ns(base)
     );
     println!(
-        "probe, recorded:      {:.0} getppid/s; sys_exit {:.1} ns per call ({} calls; no enter program runs for these syscalls)",
-        r.storm_calls_per_sec, r.exit_ns_per_call, r.exit_run_cnt
+        "probe, syscall not selected:    sys_exit program {:.1} ns per call (bpf_stats, {} calls)",
+        skip.exit_ns_per_call, skip.exit_run_cnt
+    );
+    println!(
+        "probe, syscall recorded:        sys_exit program {:.1} ns per call (bpf_stats, {} calls; no enter program runs for it)",
+        cost.exit_ns_per_call, cost.exit_run_cnt
+    );
+    println!(
+        "throughput (bpf_stats off):     {:.0} getppid per CPU-second ({:.0} ns per call, +{:.0} ns over no probe)",
+        r.storm_calls_per_sec,
+        per_call_ns(r.storm_calls_per_sec),
+        per_call_ns(r.storm_calls_per_sec) - per_call_ns(base)
     );
     let pct = |a: u64, b: u64| {
         if b > 0 {

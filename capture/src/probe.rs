@@ -20,8 +20,18 @@ pub const PROBE_SOURCE: &str = env!("SR_PROBE_SOURCE");
 
 /// `sc_cfg` flag: the syscall is recorded.
 pub const CFG_SELECTED: u8 = 0x80;
+/// `sc_cfg` flag: the record carries data items (see `plan_of` in the probe).
+pub const CFG_ITEMS: u8 = 0x40;
 /// `sc_cfg` category value meaning "no Falco drop category".
 pub const CFG_CAT_NONE: u8 = 0x0f;
+
+/// Syscalls whose records carry data items: exactly the case labels of
+/// `plan_of()` in bpf/probe.bpf.c (a unit test compares them).
+pub const ITEM_SYSCALLS: &[u16] = &[
+    0, 1, 2, 17, 18, 22, 42, 43, 44, 45, 49, 51, 52, 53, 59, 76, 80, 82, 83, 84, 85, 86, 87, 88,
+    89, 90, 92, 94, 133, 161, 165, 166, 167, 254, 257, 258, 259, 260, 263, 264, 265, 266, 267, 268,
+    288, 293, 316, 319, 322, 437, 452,
+];
 
 /// How to load the probe.
 #[derive(Clone, Debug)]
@@ -205,7 +215,12 @@ pub fn syscall_config(selected: &[u16]) -> [u8; MAX_SYSCALLS] {
                 .and_then(sysreplay_format::syscalls::drop_category)
                 .map(|c| c as u8)
                 .unwrap_or(CFG_CAT_NONE);
-            cfg[nr as usize] = CFG_SELECTED | cat;
+            let items = if ITEM_SYSCALLS.contains(&nr) {
+                CFG_ITEMS
+            } else {
+                0
+            };
+            cfg[nr as usize] = CFG_SELECTED | items | cat;
         }
     }
     cfg
@@ -298,10 +313,9 @@ impl Probe {
             .btf(Some(&btf))
             .override_global("sc_cfg", &sc_cfg, true)
             .override_global("self_tgid", &cfg.exclude_tgid, true)
-            .override_global("cpus_per_ring", &per, true)
             .override_global("snaplen", &snaplen, true)
             .override_global("capture_env", &capture_env, true)
-            .map_max_entries("rings", n_rings)
+            .map_max_entries("rings", possible as u32)
             .load(PROBE_OBJ)
             .map_err(|e| RecordError::bpf("loading the eBPF probe", e))?;
 
@@ -323,11 +337,14 @@ impl Probe {
                     .map_err(|e| RecordError::msg(format!("cannot map ring buffer {i}: {e}")))?;
                 let md = MapData::from_fd(fd)
                     .map_err(|e| RecordError::bpf("opening a ring buffer", e))?;
-                outer
-                    .set(i, &md, 0)
-                    .map_err(|e| RecordError::bpf("installing a ring buffer", e))?;
-                let rb = ring;
-                rings.push(rb);
+                // every possible CPU of this group points at the ring: the
+                // probe indexes by CPU, no division on the hot path
+                for cpu in i * per..((i + 1) * per).min(possible as u32) {
+                    outer
+                        .set(cpu, &md, 0)
+                        .map_err(|e| RecordError::bpf("installing a ring buffer", e))?;
+                }
+                rings.push(ring);
             }
         }
         let counters = ebpf
@@ -462,5 +479,33 @@ impl Probe {
             }
         }
         v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn item_syscalls_match_the_probe_plan() {
+        let src = include_str!("../bpf/probe.bpf.c");
+        let body = &src[src.find("static __always_inline int plan_of").unwrap()..];
+        let body = &body[..body.find("return P_NONE;").unwrap()];
+        let mut nrs: Vec<u16> = body
+            .split("case ")
+            .skip(1)
+            .map(|c| c[..c.find(':').unwrap()].trim().parse().unwrap())
+            .collect();
+        nrs.sort_unstable();
+        assert_eq!(nrs, ITEM_SYSCALLS);
+    }
+
+    #[test]
+    fn config_byte_has_selection_items_and_category() {
+        let cfg = syscall_config(&[257, 110, 3]);
+        assert_eq!(cfg[257], CFG_SELECTED | CFG_ITEMS | 5); // openat: open_exit
+        assert_eq!(cfg[110], CFG_SELECTED | CFG_CAT_NONE); // getppid
+        assert_eq!(cfg[3], CFG_SELECTED | 8); // close: close_exit
+        assert_eq!(cfg[0], 0);
     }
 }
