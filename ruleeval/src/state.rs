@@ -440,12 +440,18 @@ impl State {
         self.threads.get(&tid)
     }
 
-    /// The parent of a thread.
+    /// The parent of a thread. A parent that is gone (exited) stands for
+    /// the process it was reparented to: Falco moves orphans to their reaper,
+    /// which we take to be init (tid 1) since reapers are not recorded.
     pub fn parent(&self, t: &Thread) -> Option<&Thread> {
         if t.ptid == 0 || t.ptid == t.tid {
             return None;
         }
-        self.threads.get(&t.ptid)
+        match self.threads.get(&t.ptid) {
+            Some(p) => Some(p),
+            None if t.tid != 1 && t.pid != 1 => self.threads.get(&1),
+            None => None,
+        }
     }
 
     /// The n-th ancestor (0 = the thread itself).

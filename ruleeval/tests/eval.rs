@@ -506,10 +506,21 @@ fn state_engine_fork_exec_fds_and_exit() {
     assert_eq!(e.state.fdtables[&400].fds[&9].name, "/etc/shadow");
     feed(&mut e, Ev::sys("close", 400, 400, 0, [3, 0, 0, 0, 0, 0]));
     assert!(!e.state.fdtables[&400].fds.contains_key(&3));
+    // a child of 400 outlives it: reparented to init
+    feed(&mut e, Ev::sys("fork", 400, 400, 401, [0; 6]));
+    assert_eq!(
+        &*e.state.parent(e.state.thread(401).unwrap()).unwrap().comm,
+        "cat"
+    );
     // exit frees the thread and the fd table
     feed(&mut e, Ev::kind(Kind::ProcExit, 400, 400, [0; 6]));
     assert!(e.state.thread(400).is_none());
     assert!(!e.state.fdtables.contains_key(&400));
+    assert_eq!(
+        &*e.state.parent(e.state.thread(401).unwrap()).unwrap().comm,
+        "systemd"
+    );
+    feed(&mut e, Ev::kind(Kind::ProcExit, 401, 401, [0; 6]));
     assert_eq!(e.state.threads.len(), base_threads);
 }
 
