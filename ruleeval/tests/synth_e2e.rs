@@ -17,10 +17,10 @@ fn stable_rules() -> Option<PathBuf> {
     if p.is_file() {
         Some(p)
     } else {
-        println!(
+        skip_once(format!(
             "skipped: {} not found (needs ../shared/upstream)",
             p.display()
-        );
+        ));
         None
     }
 }
@@ -102,4 +102,10 @@ fn drops_are_counted_and_lookups_after_them_reported() {
     assert_eq!(st.n_drop_markers, summary.drop_markers);
     assert_eq!(st.n_dropped_events, summary.lost);
     assert!(st.n_failed_thread_lookups_after_drop <= st.n_failed_thread_lookups);
+}
+
+/// Print the skip notice once per test binary.
+fn skip_once(msg: String) {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| println!("{msg}"));
 }

@@ -10,10 +10,10 @@ fn upstream_rules_dir() -> Option<PathBuf> {
     if d.join("falco_rules.yaml").is_file() {
         Some(d)
     } else {
-        println!(
+        skip_once(format!(
             "skipped: upstream rules not found at {} (needs ../shared/upstream)",
             d.display()
-        );
+        ));
         None
     }
 }
@@ -106,4 +106,10 @@ fn all_three_together_compile_without_errors() {
         rs.rules.iter().all(|r| !r.types.is_all()),
         "a rule has no evt.type restriction"
     );
+}
+
+/// Print the skip notice once per test binary.
+fn skip_once(msg: String) {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| println!("{msg}"));
 }

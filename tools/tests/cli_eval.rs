@@ -14,11 +14,15 @@ fn bin() -> Command {
 }
 
 fn stable_rules() -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/upstream/rules/falco_rules.yaml");
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/upstream/rules/falco_rules.yaml");
     if p.is_file() {
         Some(p)
     } else {
-        println!("skipped: {} not found (needs ../shared/upstream)", p.display());
+        skip_once(format!(
+            "skipped: {} not found (needs ../shared/upstream)",
+            p.display()
+        ));
         None
     }
 }
@@ -26,7 +30,13 @@ fn stable_rules() -> Option<PathBuf> {
 fn synth_trace(dir: &tempfile::TempDir, events: u64) -> (PathBuf, synth::SynthSummary) {
     let path = dir.path().join("t.srt");
     let cfg = SynthConfig::new(21, events);
-    let mut w = TraceWriter::create(&path, &synth::header(&cfg), &synth::snapshot(&cfg), Default::default()).unwrap();
+    let mut w = TraceWriter::create(
+        &path,
+        &synth::header(&cfg),
+        &synth::snapshot(&cfg),
+        Default::default(),
+    )
+    .unwrap();
     let s = synth::generate(&cfg, |h, d| w.write_record(h, d)).unwrap();
     w.finish().unwrap();
     (path, s)
@@ -38,20 +48,53 @@ fn eval_prints_falco_alerts_for_the_stable_rules() {
     let dir = tempfile::tempdir().unwrap();
     let (trace, summary) = synth_trace(&dir, 200_000);
     assert!(summary.sensitive_reads > 0);
-    let out = bin().arg("eval").arg(&trace).arg("-r").arg(&rules).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = bin()
+        .arg("eval")
+        .arg(&trace)
+        .arg("-r")
+        .arg(&rules)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
-    let lines: Vec<&str> = text.lines().filter(|l| l.contains("Sensitive file opened for reading by non-trusted program")).collect();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("Sensitive file opened for reading by non-trusted program"))
+        .collect();
     assert_eq!(lines.len() as u64, summary.sensitive_reads);
-    assert!(lines[0].contains(": Warning ") && lines[0].contains("file=/etc/shadow"), "{}", lines[0]);
+    assert!(
+        lines[0].contains(": Warning ") && lines[0].contains("file=/etc/shadow"),
+        "{}",
+        lines[0]
+    );
 
-    let out = bin().arg("eval").arg(&trace).arg("-r").arg(&rules).args(["--json", "--rule-matching", "all"]).output().unwrap();
+    let out = bin()
+        .arg("eval")
+        .arg(&trace)
+        .arg("-r")
+        .arg(&rules)
+        .args(["--json", "--rule-matching", "all"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     let mut n = 0;
     for l in text.lines() {
         let v: serde_json::Value = serde_json::from_str(l).unwrap();
-        for k in ["time", "rule", "priority", "output", "output_fields", "tags", "source", "hostname"] {
+        for k in [
+            "time",
+            "rule",
+            "priority",
+            "output",
+            "output_fields",
+            "tags",
+            "source",
+            "hostname",
+        ] {
             assert!(v.get(k).is_some(), "missing {k} in {l}");
         }
         assert_eq!(v["source"], "syscall");
@@ -67,17 +110,38 @@ fn eval_prints_falco_alerts_for_the_stable_rules() {
 #[test]
 fn rules_check_lists_rules_and_the_syscall_sets() {
     let Some(rules) = stable_rules() else { return };
-    let out = bin().args(["rules", "check", "-r"]).arg(&rules).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = bin()
+        .args(["rules", "check", "-r"])
+        .arg(&rules)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("Read sensitive file untrusted [Warning] open,openat,openat2"), "{text}");
+    assert!(
+        text.contains("Read sensitive file untrusted [Warning] open,openat,openat2"),
+        "{text}"
+    );
     assert!(text.contains("(19) syscalls in rules:"));
     assert!(text.contains("(72) syscalls selected in total (final set):"));
-    assert!(text.contains("container.image.repository"), "offline fields are reported");
-    let out = bin().args(["rules", "check", "--repair", "-r"]).arg(&rules).output().unwrap();
+    assert!(
+        text.contains("container.image.repository"),
+        "offline fields are reported"
+    );
+    let out = bin()
+        .args(["rules", "check", "--repair", "-r"])
+        .arg(&rules)
+        .output()
+        .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("+(22) repaired syscalls:"), "{text}");
-    assert!(text.contains("(41) syscalls selected in total (final set):"), "{text}");
+    assert!(
+        text.contains("(41) syscalls selected in total (final set):"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -85,16 +149,36 @@ fn bad_rules_exit_2_with_positions() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.yaml");
     std::fs::write(&bad, "- rule: X\n  desc: d\n  condition: evt.type=open and\n    proc.name fooo bar\n  output: o\n  priority: INFO\n").unwrap();
-    let out = bin().args(["rules", "check", "-r"]).arg(&bad).output().unwrap();
+    let out = bin()
+        .args(["rules", "check", "-r"])
+        .arg(&bad)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("bad.yaml:4:15: error"), "{err}");
     assert!(err.contains("rule 'X'"), "{err}");
     std::fs::write(&bad, "- list: [unclosed\n").unwrap();
-    let out = bin().args(["rules", "check", "-r"]).arg(&bad).output().unwrap();
+    let out = bin()
+        .args(["rules", "check", "-r"])
+        .arg(&bad)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let (trace, _) = synth_trace(&dir, 1000);
-    let out = bin().arg("eval").arg(&trace).arg("-r").arg(&bad).output().unwrap();
+    let out = bin()
+        .arg("eval")
+        .arg(&trace)
+        .arg("-r")
+        .arg(&bad)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+}
+
+/// Print the skip notice once per test binary.
+fn skip_once(msg: String) {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| println!("{msg}"));
 }
