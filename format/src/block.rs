@@ -14,11 +14,19 @@ const KIND_HAS_DATA: u8 = 0x80;
 
 #[inline]
 fn put_varint(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
+    if v < 0x80 {
+        out.push(v as u8);
+        return;
     }
-    out.push(v as u8);
+    let mut buf = [0u8; 10];
+    let mut i = 0;
+    while v >= 0x80 {
+        buf[i] = (v as u8) | 0x80;
+        v >>= 7;
+        i += 1;
+    }
+    buf[i] = v as u8;
+    out.extend_from_slice(&buf[..=i]);
 }
 
 #[inline]
@@ -81,77 +89,229 @@ pub struct BlockSummary {
     pub n_drops: u32,
 }
 
-/// Encode `staged` (in timestamp order; sorted here if it is not) into `out`.
-pub fn encode(staged: &StagedBlock, out: &mut Vec<u8>) -> BlockSummary {
-    let n = staged.len();
-    // Stable order by timestamp: ring buffers of different CPUs interleave.
-    let sorted = staged.headers.windows(2).all(|w| w[0].ts_ns <= w[1].ts_ns);
-    let order: Vec<u32> = if sorted {
-        Vec::new()
-    } else {
-        let mut o: Vec<u32> = (0..n as u32).collect();
-        o.sort_by_key(|&i| staged.headers[i as usize].ts_ns);
-        o
-    };
-    let idx = |i: usize| if sorted { i } else { order[i] as usize };
+/// Block encoder; keeps its buffers and tables between blocks (the writer's
+/// compression thread owns one).
+pub struct Encoder {
+    cols: [Vec<u8>; NCOLUMNS],
+    order: Vec<u32>,
+    pred: Predictor,
+    tids: RecentTids,
+}
 
-    let mut cols: [Vec<u8>; NCOLUMNS] = Default::default();
-    cols[0].reserve(n);
-    cols[1].reserve(n * 2);
-    let base_ts = if n > 0 {
-        staged.headers[idx(0)].ts_ns
-    } else {
-        0
-    };
-    let mut prev_ts = base_ts;
-    let mut prev_tid = 0u32;
-    let mut summary = BlockSummary {
-        first_ts: base_ts,
-        last_ts: base_ts,
-        n_events: n as u32,
-        n_drops: 0,
-    };
-    for i in 0..n {
-        let j = idx(i);
-        let h = &staged.headers[j];
-        let has_data = h.data_len > 0;
-        cols[0].push((h.kind as u8 & 0x7f) | if has_data { KIND_HAS_DATA } else { 0 });
-        put_varint(&mut cols[1], zigzag(h.ts_ns.wrapping_sub(prev_ts) as i64));
-        prev_ts = h.ts_ns;
-        put_varint(&mut cols[2], h.cpu as u64);
-        put_varint(&mut cols[3], zigzag(h.tid as i64 - prev_tid as i64));
-        prev_tid = h.tid;
-        put_varint(&mut cols[4], zigzag(h.tid as i64 - h.pid as i64));
-        put_varint(&mut cols[5], h.nr as u64);
-        put_varint(&mut cols[6], zigzag(h.ret));
-        let mut mask = 0u8;
-        for (a, &v) in h.args.iter().enumerate() {
-            if v != 0 {
-                mask |= 1 << a;
-                put_varint(&mut cols[8], v);
+impl Default for Encoder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Encoder {
+    pub fn new() -> Self {
+        Encoder {
+            cols: Default::default(),
+            order: Vec::new(),
+            pred: Predictor::new(),
+            tids: RecentTids::new(),
+        }
+    }
+
+    /// Encode `staged` (in timestamp order; sorted here if it is not) into `out`.
+    pub fn encode(&mut self, staged: &StagedBlock, out: &mut Vec<u8>) -> BlockSummary {
+        let n = staged.len();
+        // Stable order by timestamp: ring buffers of different CPUs interleave.
+        let sorted = staged.headers.windows(2).all(|w| w[0].ts_ns <= w[1].ts_ns);
+        self.order.clear();
+        if !sorted {
+            self.order.extend(0..n as u32);
+            self.order
+                .sort_by_key(|&i| staged.headers[i as usize].ts_ns);
+        }
+        let order = &self.order;
+        let idx = |i: usize| if sorted { i } else { order[i] as usize };
+        let cols = &mut self.cols;
+        for c in cols.iter_mut() {
+            c.clear();
+        }
+        cols[0].reserve(n);
+        cols[7].reserve(n);
+        self.pred.reset();
+        self.tids.reset();
+        let base_ts = if n > 0 {
+            staged.headers[idx(0)].ts_ns
+        } else {
+            0
+        };
+        let mut prev_ts = base_ts;
+        let mut summary = BlockSummary {
+            first_ts: base_ts,
+            last_ts: base_ts,
+            n_events: n as u32,
+            n_drops: 0,
+        };
+        for i in 0..n {
+            let j = idx(i);
+            let h = &staged.headers[j];
+            let has_data = h.data_len > 0;
+            cols[0].push((h.kind as u8 & 0x7f) | if has_data { KIND_HAS_DATA } else { 0 });
+            put_varint(&mut cols[1], zigzag(h.ts_ns.wrapping_sub(prev_ts) as i64));
+            prev_ts = h.ts_ns;
+            put_varint(&mut cols[2], h.cpu as u64);
+            put_varint(&mut cols[3], self.tids.encode(h.tid));
+            put_varint(&mut cols[4], zigzag(h.tid as i64 - h.pid as i64));
+            put_varint(&mut cols[5], h.nr as u64);
+            // Arguments and the return value are predicted by the previous
+            // event of the same thread and syscall in this block: buffers,
+            // fds and sizes repeat, so most cost one mask bit.
+            let mut mask = 0u8;
+            let last = self.pred.slot(h.tid, h.kind, h.nr);
+            for (a, &v) in h.args.iter().enumerate() {
+                if v != last[a] {
+                    mask |= 1 << a;
+                    put_varint(&mut cols[8], v);
+                    last[a] = v;
+                }
+            }
+            if h.ret as u64 != last[6] {
+                mask |= 1 << 6;
+                put_varint(&mut cols[6], zigzag(h.ret));
+                last[6] = h.ret as u64;
+            }
+            cols[7].push(mask);
+            if has_data {
+                let off = staged.offsets[j] as usize;
+                put_varint(&mut cols[9], h.data_len as u64);
+                cols[9].extend_from_slice(&staged.data[off..off + h.data_len as usize]);
+            }
+            if h.kind == crate::record::Kind::Drop as u16 {
+                summary.n_drops += 1;
+            }
+            summary.last_ts = summary.last_ts.max(h.ts_ns);
+        }
+        out.clear();
+        out.reserve(PAYLOAD_PREFIX + cols.iter().map(|c| c.len()).sum::<usize>());
+        out.extend_from_slice(&(n as u32).to_le_bytes());
+        out.extend_from_slice(&base_ts.to_le_bytes());
+        for c in cols.iter() {
+            out.extend_from_slice(&(c.len() as u32).to_le_bytes());
+        }
+        for c in cols.iter() {
+            out.extend_from_slice(c);
+        }
+        summary
+    }
+}
+
+/// Encode one block with a fresh encoder (tests, tools; the writer reuses one).
+pub fn encode(staged: &StagedBlock, out: &mut Vec<u8>) -> BlockSummary {
+    Encoder::new().encode(staged, out)
+}
+
+/// One prediction slot: its key and the last six args + return value.
+#[derive(Clone, Copy)]
+#[repr(align(64))]
+struct Slot {
+    key: u64,
+    vals: [u64; 7],
+}
+
+/// Last arguments seen per (thread, kind, syscall number): a direct-mapped
+/// table both sides update identically. Keys carry a block generation, so
+/// starting a block (blocks decode independently) costs nothing.
+struct Predictor {
+    slots: Vec<Slot>,
+    generation: u64,
+}
+
+impl Predictor {
+    const BITS: u32 = 12;
+    fn new() -> Self {
+        Predictor {
+            slots: vec![
+                Slot {
+                    key: u64::MAX,
+                    vals: [0; 7]
+                };
+                1 << Self::BITS
+            ],
+            generation: 0,
+        }
+    }
+    fn reset(&mut self) {
+        self.generation = (self.generation + 1) & 0xff;
+        if self.generation == 0 {
+            for s in &mut self.slots {
+                s.key = u64::MAX;
             }
         }
-        cols[7].push(mask);
-        if has_data {
-            let off = staged.offsets[j] as usize;
-            put_varint(&mut cols[9], h.data_len as u64);
-            cols[9].extend_from_slice(&staged.data[off..off + h.data_len as usize]);
+    }
+    #[inline]
+    fn slot(&mut self, tid: u32, kind: u16, nr: u16) -> &mut [u64; 7] {
+        let key =
+            (tid as u64) << 32 | self.generation << 24 | ((kind as u64) & 0xff) << 16 | nr as u64;
+        let i = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - Self::BITS)) as usize;
+        let s = &mut self.slots[i];
+        if s.key != key {
+            s.key = key;
+            s.vals = [0; 7];
         }
-        if h.kind == crate::record::Kind::Drop as u16 {
-            summary.n_drops += 1;
+        &mut s.vals
+    }
+}
+
+/// Move-to-front list of recent thread ids: a busy host switches between a
+/// few threads, so most ids are coded as a small position.
+struct RecentTids {
+    list: [u32; RecentTids::CAP],
+    len: usize,
+}
+
+impl RecentTids {
+    const CAP: usize = 64;
+    fn new() -> Self {
+        RecentTids {
+            list: [0; Self::CAP],
+            len: 0,
         }
-        summary.last_ts = summary.last_ts.max(h.ts_ns);
     }
-    out.clear();
-    out.extend_from_slice(&(n as u32).to_le_bytes());
-    out.extend_from_slice(&base_ts.to_le_bytes());
-    for c in &cols {
-        out.extend_from_slice(&(c.len() as u32).to_le_bytes());
+    fn reset(&mut self) {
+        self.len = 0;
     }
-    for c in &cols {
-        out.extend_from_slice(c);
+    /// The code of `tid`: its position, or CAP + tid for a new one.
+    #[inline]
+    fn encode(&mut self, tid: u32) -> u64 {
+        match self.list[..self.len].iter().position(|&t| t == tid) {
+            Some(p) => {
+                self.list[..=p].rotate_right(1);
+                p as u64
+            }
+            None => {
+                self.push_front(tid);
+                Self::CAP as u64 + tid as u64
+            }
+        }
     }
-    summary
+    #[inline]
+    fn decode(&mut self, code: u64) -> Result<u32, String> {
+        if code < Self::CAP as u64 {
+            let p = code as usize;
+            if p >= self.len {
+                return Err("column tid refers to an unknown recent thread".into());
+            }
+            self.list[..=p].rotate_right(1);
+            Ok(self.list[0])
+        } else {
+            let tid = u32::try_from(code - Self::CAP as u64)
+                .map_err(|_| "thread id out of range".to_string())?;
+            self.push_front(tid);
+            Ok(tid)
+        }
+    }
+    fn push_front(&mut self, tid: u32) {
+        if self.len < Self::CAP {
+            self.len += 1;
+        }
+        self.list[..self.len].rotate_right(1);
+        self.list[0] = tid;
+    }
 }
 
 /// One decoded event: fixed fields plus where its data sits in the payload.
@@ -176,18 +336,36 @@ struct Col<'a> {
     name: &'static str,
 }
 
+/// A column that ended early or held a bad value (cheap to return; turned
+/// into a message only when decoding fails).
+struct BadColumn(&'static str);
+
+impl From<BadColumn> for String {
+    fn from(b: BadColumn) -> String {
+        format!("column {} is too short or holds a malformed value", b.0)
+    }
+}
+
 impl<'a> Col<'a> {
-    #[inline]
-    fn varint(&mut self) -> Result<u64, String> {
+    #[inline(always)]
+    fn varint(&mut self) -> Result<u64, BadColumn> {
+        match self.b.get(self.p) {
+            Some(&b) if b < 0x80 => {
+                self.p += 1;
+                Ok(b as u64)
+            }
+            _ => self.varint_slow(),
+        }
+    }
+    #[inline(never)]
+    fn varint_slow(&mut self) -> Result<u64, BadColumn> {
         let mut v = 0u64;
         let mut shift = 0;
         loop {
-            let Some(&byte) = self.b.get(self.p) else {
-                return Err(format!("column {} ends inside a value", self.name));
-            };
+            let &byte = self.b.get(self.p).ok_or(BadColumn(self.name))?;
             self.p += 1;
             if shift == 63 && byte > 1 {
-                return Err(format!("column {} holds a varint over 64 bits", self.name));
+                return Err(BadColumn(self.name));
             }
             v |= ((byte & 0x7f) as u64) << shift;
             if byte & 0x80 == 0 {
@@ -195,15 +373,13 @@ impl<'a> Col<'a> {
             }
             shift += 7;
             if shift > 63 {
-                return Err(format!("column {} holds a varint over 64 bits", self.name));
+                return Err(BadColumn(self.name));
             }
         }
     }
-    #[inline]
-    fn byte(&mut self) -> Result<u8, String> {
-        let Some(&b) = self.b.get(self.p) else {
-            return Err(format!("column {} is too short", self.name));
-        };
+    #[inline(always)]
+    fn byte(&mut self) -> Result<u8, BadColumn> {
+        let &b = self.b.get(self.p).ok_or(BadColumn(self.name))?;
         self.p += 1;
         Ok(b)
     }
@@ -216,107 +392,145 @@ const COLUMN_NAMES: [&str; NCOLUMNS] = [
 /// Decode a block payload into rows. `data_off` of each row indexes `payload`.
 /// Every length is checked: malformed input gives an error, never a panic.
 pub fn decode(payload: &[u8], rows: &mut Vec<Row>) -> Result<(), String> {
-    rows.clear();
-    if payload.len() < PAYLOAD_PREFIX {
-        return Err(format!(
-            "block payload of {} bytes is shorter than its {}-byte prefix",
-            payload.len(),
-            PAYLOAD_PREFIX
-        ));
+    thread_local! {
+        static DECODER: std::cell::RefCell<Decoder> = std::cell::RefCell::new(Decoder::new());
     }
-    let n = u32::from_le_bytes(payload[0..4].try_into().unwrap()) as usize;
-    let base_ts = u64::from_le_bytes(payload[4..12].try_into().unwrap());
-    let mut starts = [0usize; NCOLUMNS + 1];
-    starts[0] = PAYLOAD_PREFIX;
-    for c in 0..NCOLUMNS {
-        let o = 12 + 4 * c;
-        let len = u32::from_le_bytes(payload[o..o + 4].try_into().unwrap()) as usize;
-        starts[c + 1] = starts[c]
-            .checked_add(len)
-            .filter(|&e| e <= payload.len())
-            .ok_or_else(|| format!("column {} overruns the block payload", COLUMN_NAMES[c]))?;
+    DECODER.with(|d| d.borrow_mut().decode(payload, rows))
+}
+
+/// Block decoder; keeps its tables between blocks.
+pub struct Decoder {
+    pred: Predictor,
+    tids: RecentTids,
+}
+
+impl Default for Decoder {
+    fn default() -> Self {
+        Self::new()
     }
-    if starts[NCOLUMNS] != payload.len() {
-        return Err(format!(
-            "{} stray bytes after the last column",
-            payload.len() - starts[NCOLUMNS]
-        ));
-    }
-    // Fixed-width columns bound n before we allocate for it.
-    if starts[1] - starts[0] != n || starts[8] - starts[7] != n {
-        return Err(format!(
-            "block says {n} events but its kind/argmask columns hold {} and {}",
-            starts[1] - starts[0],
-            starts[8] - starts[7]
-        ));
-    }
-    let col = |c: usize| Col {
-        b: &payload[starts[c]..starts[c + 1]],
-        p: 0,
-        name: COLUMN_NAMES[c],
-    };
-    let (mut kind, mut ts, mut cpu, mut tid, mut pid) = (col(0), col(1), col(2), col(3), col(4));
-    let (mut nr, mut ret, mut mask, mut args, mut data) = (col(5), col(6), col(7), col(8), col(9));
-    let data_base = starts[9];
-    rows.reserve(n);
-    let mut prev_ts = base_ts;
-    let mut prev_tid = 0i64;
-    for _ in 0..n {
-        let k = kind.byte()?;
-        let t = prev_ts.wrapping_add(unzigzag(ts.varint()?) as u64);
-        prev_ts = t;
-        let cpu_v = cpu.varint()?;
-        let tid_v = prev_tid + unzigzag(tid.varint()?);
-        prev_tid = tid_v;
-        let pid_v = tid_v - unzigzag(pid.varint()?);
-        let nr_v = nr.varint()?;
-        if cpu_v > u16::MAX as u64 || nr_v > u16::MAX as u64 {
-            return Err("cpu or syscall number out of range".into());
+}
+
+impl Decoder {
+    pub fn new() -> Self {
+        Decoder {
+            pred: Predictor::new(),
+            tids: RecentTids::new(),
         }
-        if !(0..=u32::MAX as i64).contains(&tid_v) || !(0..=u32::MAX as i64).contains(&pid_v) {
-            return Err("thread or process id out of range".into());
-        }
-        let mut row = Row {
-            ts_ns: t,
-            tid: tid_v as u32,
-            pid: pid_v as u32,
-            kind: (k & 0x7f) as u16,
-            cpu: cpu_v as u16,
-            nr: nr_v as u16,
-            ret: unzigzag(ret.varint()?),
-            ..Row::default()
-        };
-        let m = mask.byte()?;
-        for (a, slot) in row.args.iter_mut().enumerate() {
-            if m & (1 << a) != 0 {
-                *slot = args.varint()?;
-            }
-        }
-        if k & KIND_HAS_DATA != 0 {
-            let len = data.varint()?;
-            if len == 0 || len > u16::MAX as u64 || data.p + len as usize > data.b.len() {
-                return Err(format!(
-                    "event data of {len} bytes overruns the data column"
-                ));
-            }
-            row.data_off = (data_base + data.p) as u32;
-            row.data_len = len as u16;
-            let d = &data.b[data.p..data.p + len as usize];
-            crate::record::validate_items(d).map_err(|e| format!("event data: {}", e.what))?;
-            data.p += len as usize;
-        }
-        rows.push(row);
     }
-    for c in [&ts, &cpu, &tid, &pid, &nr, &ret, &args, &data] {
-        if c.p != c.b.len() {
+
+    /// Decode a block payload into rows (see [`decode`]).
+    pub fn decode(&mut self, payload: &[u8], rows: &mut Vec<Row>) -> Result<(), String> {
+        rows.clear();
+        if payload.len() < PAYLOAD_PREFIX {
             return Err(format!(
-                "column {} has {} bytes left over",
-                c.name,
-                c.b.len() - c.p
+                "block payload of {} bytes is shorter than its {}-byte prefix",
+                payload.len(),
+                PAYLOAD_PREFIX
             ));
         }
+        let n = u32::from_le_bytes(payload[0..4].try_into().unwrap()) as usize;
+        let base_ts = u64::from_le_bytes(payload[4..12].try_into().unwrap());
+        let mut starts = [0usize; NCOLUMNS + 1];
+        starts[0] = PAYLOAD_PREFIX;
+        for c in 0..NCOLUMNS {
+            let o = 12 + 4 * c;
+            let len = u32::from_le_bytes(payload[o..o + 4].try_into().unwrap()) as usize;
+            starts[c + 1] = starts[c]
+                .checked_add(len)
+                .filter(|&e| e <= payload.len())
+                .ok_or_else(|| format!("column {} overruns the block payload", COLUMN_NAMES[c]))?;
+        }
+        if starts[NCOLUMNS] != payload.len() {
+            return Err(format!(
+                "{} stray bytes after the last column",
+                payload.len() - starts[NCOLUMNS]
+            ));
+        }
+        // Fixed-width columns bound n before we allocate for it.
+        if starts[1] - starts[0] != n || starts[8] - starts[7] != n {
+            return Err(format!(
+                "block says {n} events but its kind/argmask columns hold {} and {}",
+                starts[1] - starts[0],
+                starts[8] - starts[7]
+            ));
+        }
+        let col = |c: usize| Col {
+            b: &payload[starts[c]..starts[c + 1]],
+            p: 0,
+            name: COLUMN_NAMES[c],
+        };
+        let (mut kind, mut ts, mut cpu, mut tid, mut pid) =
+            (col(0), col(1), col(2), col(3), col(4));
+        let (mut nr, mut ret, mut mask, mut args, mut data) =
+            (col(5), col(6), col(7), col(8), col(9));
+        let data_base = starts[9];
+        rows.reserve(n);
+        let mut prev_ts = base_ts;
+        let tids = &mut self.tids;
+        let pred = &mut self.pred;
+        tids.reset();
+        pred.reset();
+        for _ in 0..n {
+            let k = kind.byte()?;
+            let t = prev_ts.wrapping_add(unzigzag(ts.varint()?) as u64);
+            prev_ts = t;
+            let cpu_v = cpu.varint()?;
+            let tid_v = tids.decode(tid.varint()?)? as i64;
+            let pid_v = tid_v - unzigzag(pid.varint()?);
+            let nr_v = nr.varint()?;
+            if cpu_v > u16::MAX as u64 || nr_v > u16::MAX as u64 {
+                return Err("cpu or syscall number out of range".into());
+            }
+            if !(0..=u32::MAX as i64).contains(&tid_v) || !(0..=u32::MAX as i64).contains(&pid_v) {
+                return Err("thread or process id out of range".into());
+            }
+            let mut row = Row {
+                ts_ns: t,
+                tid: tid_v as u32,
+                pid: pid_v as u32,
+                kind: (k & 0x7f) as u16,
+                cpu: cpu_v as u16,
+                nr: nr_v as u16,
+                ..Row::default()
+            };
+            let m = mask.byte()?;
+            let last = pred.slot(row.tid, row.kind, row.nr);
+            for (a, slot) in row.args.iter_mut().enumerate() {
+                if m & (1 << a) != 0 {
+                    last[a] = args.varint()?;
+                }
+                *slot = last[a];
+            }
+            if m & (1 << 6) != 0 {
+                last[6] = unzigzag(ret.varint()?) as u64;
+            }
+            row.ret = last[6] as i64;
+            if k & KIND_HAS_DATA != 0 {
+                let len = data.varint()?;
+                if len == 0 || len > u16::MAX as u64 || data.p + len as usize > data.b.len() {
+                    return Err(format!(
+                        "event data of {len} bytes overruns the data column"
+                    ));
+                }
+                row.data_off = (data_base + data.p) as u32;
+                row.data_len = len as u16;
+                let d = &data.b[data.p..data.p + len as usize];
+                crate::record::validate_items(d).map_err(|e| format!("event data: {}", e.what))?;
+                data.p += len as usize;
+            }
+            rows.push(row);
+        }
+        for c in [&ts, &cpu, &tid, &pid, &nr, &ret, &args, &data] {
+            if c.p != c.b.len() {
+                return Err(format!(
+                    "column {} has {} bytes left over",
+                    c.name,
+                    c.b.len() - c.p
+                ));
+            }
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 impl Row {

@@ -5,6 +5,7 @@
 use std::io::Read;
 use std::ops::{ControlFlow, Range};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
@@ -30,6 +31,32 @@ pub struct DecodedBlock {
     pub index: usize,
     payload: Vec<u8>,
     rows: Vec<Row>,
+    pool: Option<Arc<BufferPool>>,
+}
+
+/// Block buffers handed back by dropped blocks, so steady-state reading does
+/// not allocate (and page-fault) a fresh quarter megabyte per block.
+#[derive(Default)]
+pub struct BufferPool {
+    free: Mutex<Vec<(Vec<u8>, Vec<Row>)>>,
+}
+
+impl BufferPool {
+    const KEEP: usize = 64;
+    fn take(&self) -> (Vec<u8>, Vec<Row>) {
+        self.free.lock().unwrap().pop().unwrap_or_default()
+    }
+}
+
+impl Drop for DecodedBlock {
+    fn drop(&mut self) {
+        if let Some(pool) = &self.pool {
+            let mut free = pool.free.lock().unwrap();
+            if free.len() < BufferPool::KEEP {
+                free.push((std::mem::take(&mut self.payload), std::mem::take(&mut self.rows)));
+            }
+        }
+    }
 }
 
 impl DecodedBlock {
@@ -276,6 +303,7 @@ fn decode_block_at(
     b: &[u8],
     i: usize,
     e: &BlockEntry,
+    pool: Option<&Arc<BufferPool>>,
 ) -> Result<DecodedBlock, TraceError> {
     let o = e.offset as usize;
     let hend = o + FRAME_HEADER + BLOCK_HEADER_LEN;
@@ -303,28 +331,43 @@ fn decode_block_at(
             "compressed block checksum mismatch (corrupted block)".into(),
         ));
     }
-    decode_frame(frame, &h)
+    let bufs = pool.map(|p| p.take()).unwrap_or_default();
+    decode_frame(frame, &h, bufs)
         .map(|(payload, rows)| DecodedBlock {
             index: i,
             payload,
             rows,
+            pool: pool.cloned(),
         })
         .map_err(|x| err(fo, x))
 }
 
-fn decode_frame(frame: &[u8], h: &BlockHeader) -> Result<(Vec<u8>, Vec<Row>), String> {
-    let mut payload = Vec::with_capacity(h.payload_len as usize);
-    let mut dec = zstd::bulk::Decompressor::new().map_err(|e| e.to_string())?;
-    let n = dec
-        .decompress_to_buffer(frame, &mut payload)
-        .map_err(|e| format!("zstd cannot decompress the block: {e}"))?;
+fn decode_frame(
+    frame: &[u8],
+    h: &BlockHeader,
+    (mut payload, mut rows): (Vec<u8>, Vec<Row>),
+) -> Result<(Vec<u8>, Vec<Row>), String> {
+    thread_local! {
+        static DCTX: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> = const { std::cell::RefCell::new(None) };
+    }
+    payload.clear();
+    payload.reserve(h.payload_len as usize);
+    let n = DCTX.with(|d| {
+        let mut d = d.borrow_mut();
+        if d.is_none() {
+            *d = Some(zstd::bulk::Decompressor::new().map_err(|e| e.to_string())?);
+        }
+        d.as_mut()
+            .unwrap()
+            .decompress_to_buffer(frame, &mut payload)
+            .map_err(|e| format!("zstd cannot decompress the block: {e}"))
+    })?;
     if n != h.payload_len as usize {
         return Err(format!(
             "block decompressed to {n} bytes, header says {}",
             h.payload_len
         ));
     }
-    let mut rows = Vec::new();
     block::decode(&payload, &mut rows)?;
     if rows.len() != h.n_events as usize {
         return Err(format!(
@@ -345,6 +388,7 @@ pub struct TraceReader {
     blocks: Vec<BlockEntry>,
     index: Option<Index>,
     truncation: Option<Truncation>,
+    pool: Arc<BufferPool>,
 }
 
 impl TraceReader {
@@ -382,6 +426,7 @@ impl TraceReader {
             blocks,
             index,
             truncation,
+            pool: Arc::default(),
         })
     }
 
@@ -413,7 +458,7 @@ impl TraceReader {
     }
 
     pub fn decode_block(&self, i: usize) -> Result<DecodedBlock, TraceError> {
-        decode_block_at(&self.path, &self.map, i, &self.blocks[i])
+        decode_block_at(&self.path, &self.map, i, &self.blocks[i], Some(&self.pool))
     }
 
     /// The first block that may hold events at or after `ts_ns`.
@@ -618,7 +663,7 @@ impl<R: Read> StreamReader<R> {
                             ),
                         ));
                     }
-                    let (payload, rows) = decode_frame(&frame, &h).map_err(|x| {
+                    let (payload, rows) = decode_frame(&frame, &h, Default::default()).map_err(|x| {
                         TraceError::at(&self.name, fo, format!("block {}: {x}", self.blocks_read))
                     })?;
                     self.offset = fo + frame.len() as u64;
@@ -626,6 +671,7 @@ impl<R: Read> StreamReader<R> {
                         index: self.blocks_read,
                         payload,
                         rows,
+                        pool: None,
                     };
                     self.blocks_read += 1;
                     return Ok(Some(b));

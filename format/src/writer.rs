@@ -282,6 +282,7 @@ impl BlockSink {
     fn run(&mut self, rx: Receiver<StagedBlock>, recycle: SyncSender<StagedBlock>, level: i32) {
         let mut payload = Vec::with_capacity(512 << 10);
         let mut frame = Vec::with_capacity(256 << 10);
+        let mut encoder = block::Encoder::new();
         let mut zc = match zstd::bulk::Compressor::new(level) {
             Ok(z) => z,
             Err(e) => return self.fail(TraceError::io(&self.path, "cannot start zstd", e)),
@@ -291,7 +292,7 @@ impl BlockSink {
             if self.shared.failed.load(Ordering::Relaxed) {
                 continue; // drain so the caller never blocks on a dead sink
             }
-            let summary = block::encode(&staged, &mut payload);
+            let summary = encoder.encode(&staged, &mut payload);
             frame.clear();
             frame.reserve(zstd::zstd_safe::compress_bound(payload.len()));
             if let Err(e) = zc.compress_to_buffer(&payload, &mut frame) {
