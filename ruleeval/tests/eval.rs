@@ -738,3 +738,37 @@ fn skip_if_unknown_filter_and_unknown_source() {
     assert!(codes.contains(&"LOAD_UNKNOWN_FILTER"));
     assert!(codes.contains(&"LOAD_UNKNOWN_SOURCE"));
 }
+
+#[test]
+fn later_files_override_earlier_ones() {
+    let base = "- list: allowed\n  items: [vim]\n- macro: editor\n  condition: proc.name in (allowed)\n- rule: E\n  desc: d\n  condition: evt.type = execve and not editor\n  output: o\n  priority: INFO\n";
+    let local = "- list: allowed\n  items: [ls]\n  override:\n    items: append\n- rule: E\n  priority: ERROR\n  override:\n    priority: replace\n";
+    let rs = load_rules_str(&[("base.yaml", base), ("local.yaml", local)]);
+    assert!(!rs.diags.has_errors(), "{:?}", rs.diags);
+    assert_eq!(rs.rules.len(), 1);
+    assert_eq!(rs.rules[0].priority, sysreplay_ruleeval::Priority::Error);
+    let mut e = Engine::new(rs, RuleMatching::All);
+    e.start_trace(&TraceHeader::default(), &snapshot());
+    let mut hits = 0;
+    for argv in [&b"ls\0"[..], b"vim\0", b"cat\0"] {
+        let ev = Ev::sys("execve", 200, 200, 0, [0; 6])
+            .item(tag::COMM, &argv[..argv.len() - 1])
+            .item(tag::ARGV, argv);
+        e.process(&ev.e.as_event(), |_| hits += 1);
+    }
+    assert_eq!(hits, 1, "only cat is not allowed");
+    // an error in the second file names that file
+    let rs = load_rules_str(&[
+        ("base.yaml", base),
+        ("local.yaml", "- rule: Nope\n  enabled: false\n"),
+    ]);
+    let err = rs.diags.errors().next().unwrap();
+    assert_eq!(&*err.loc.as_ref().unwrap().file, "local.yaml");
+}
+
+#[test]
+fn engine_can_move_to_another_thread() {
+    fn assert_send<T: Send>() {}
+    assert_send::<Engine>();
+    assert_send::<sysreplay_ruleeval::Ruleset>();
+}
