@@ -450,6 +450,7 @@ enum {
 	P_FDS0,   /* int[2] at arg0 */
 	P_FDS3,   /* int[2] at arg3 */
 	P_EXEC,   /* saved at enter */
+	P_RECVMSG, /* result addr: msghdr at arg1 (msg_name, msg_namelen written back) */
 };
 
 static __always_inline int plan_of(__u32 nr)
@@ -487,6 +488,8 @@ static __always_inline int plan_of(__u32 nr)
 		return P_FDS3;
 	case 59: case 322:
 		return P_EXEC;
+	case 47:
+		return P_RECVMSG;
 	}
 	return P_NONE;
 }
@@ -617,6 +620,15 @@ int sr_sys_exit(unsigned long long *ctx)
 	case P_RADDR1:
 		if (ret >= 0)
 			off = put_result_addr(a, off, (void *)args[1], (void *)args[2]);
+		break;
+	case P_RECVMSG:
+		if (ret >= 0 && args[1]) {
+			/* struct user_msghdr: void *msg_name; int msg_namelen; ... */
+			void *name = NULL;
+
+			if (!bpf_probe_read_user(&name, sizeof(name), (void *)args[1]) && name)
+				off = put_result_addr(a, off, name, (void *)(args[1] + 8));
+		}
 		break;
 	case P_FDS0:
 		if (ret == 0)

@@ -762,3 +762,93 @@ fn missing_privileges_give_one_clear_line() {
     );
     assert!(!trace.exists(), "nothing is created without privileges");
 }
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn udp_addresses_and_environment_only_with_capture_env() {
+    require_bpf!("udp_addresses_and_environment_only_with_capture_env");
+    let dir = tempfile::tempdir().unwrap();
+    let me = std::process::id();
+    for capture_env in [false, true] {
+        let trace = dir.path().join(format!("env{capture_env}.srt"));
+        let mut args = vec!["--syscalls", "execve,sendto,recvmsg"];
+        if capture_env {
+            args.push("--capture-env");
+        }
+        let mut rec = start(&trace, &args);
+        let secret = format!("s3cr3t-{capture_env}-value");
+        let st = Command::new("/bin/true")
+            .env("SR_SECRET_TOKEN", &secret)
+            .status()
+            .unwrap();
+        assert!(st.success());
+        // UDP: sendto names the destination, recvmsg returns the source
+        let a = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let b = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let (ap, bp) = (
+            a.local_addr().unwrap().port(),
+            b.local_addr().unwrap().port(),
+        );
+        b.send_to(b"dgram", ("127.0.0.1", ap)).unwrap();
+        let mut buf = [0u8; 16];
+        let mut name: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+        let mut iov = libc::iovec {
+            iov_base: buf.as_mut_ptr() as *mut libc::c_void,
+            iov_len: buf.len(),
+        };
+        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+        msg.msg_name = &mut name as *mut _ as *mut libc::c_void;
+        msg.msg_namelen = std::mem::size_of::<libc::sockaddr_storage>() as u32;
+        msg.msg_iov = &mut iov;
+        msg.msg_iovlen = 1;
+        use std::os::fd::AsRawFd;
+        let n = unsafe { libc::recvmsg(a.as_raw_fd(), &mut msg, 0) };
+        assert_eq!(n, 5);
+        std::thread::sleep(Duration::from_millis(100));
+        let (st, err) = rec.signal(libc::SIGINT);
+        assert!(st.success(), "{err}");
+        let (r, evs) = read_all(&trace);
+
+        let sent = evs.iter().find(|e| {
+            e.header.pid == me
+                && e.header.nr == nr("sendto")
+                && item(e, 4).and_then(sockaddr_in) == Some((std::net::Ipv4Addr::LOCALHOST, ap))
+        });
+        assert!(sent.is_some(), "sendto with its destination");
+        assert_eq!(item(sent.unwrap(), 1), Some(b"dgram".as_slice()));
+        let got = evs.iter().find(|e| {
+            e.header.pid == me
+                && e.header.nr == nr("recvmsg")
+                && e.header.ret == 5
+                && item(e, tag::RESULT_ADDR).and_then(sockaddr_in)
+                    == Some((std::net::Ipv4Addr::LOCALHOST, bp))
+        });
+        assert!(got.is_some(), "recvmsg with the sender's address");
+
+        let true_exec = evs
+            .iter()
+            .find(|e| {
+                is(e, Kind::ProcExec)
+                    && item(e, tag::EXE).map(c_str) == Some(b"/bin/true".as_slice())
+            })
+            .expect("exec of /bin/true");
+        let leaked = evs.iter().any(|e| contains(&e.data, secret.as_bytes()));
+        let snap_env = r.snapshot().threads.iter().any(|t| t.env.is_some());
+        if capture_env {
+            let env = item(true_exec, tag::ENV).expect("env item with --capture-env");
+            assert!(contains(
+                env,
+                format!("SR_SECRET_TOKEN={secret}").as_bytes()
+            ));
+            assert!(snap_env, "the snapshot has environments with --capture-env");
+        } else {
+            assert!(!leaked, "environment captured without --capture-env");
+            assert!(item(true_exec, tag::ENV).is_none());
+            assert!(!snap_env);
+            assert!(!r.header().config.capture_env);
+        }
+    }
+}
