@@ -329,13 +329,17 @@ pub enum Node {
 /// A compile error at a condition offset.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CompileError {
+    /// Offset in the condition text (of the macro, if `macro_id` is set).
     pub pos: usize,
     pub msg: String,
+    /// The innermost expanded macro the error is in.
+    pub macro_id: Option<usize>,
 }
 
 fn err<T>(pos: usize, msg: impl Into<String>) -> Result<T, CompileError> {
     Err(CompileError {
         pos,
+        macro_id: None,
         msg: msg.into(),
     })
 }
@@ -346,6 +350,7 @@ fn resolve_operand(o: &Operand) -> Result<Lhs, CompileError> {
             let field = fields::lookup(&fr.name, fr.arg.as_deref()).map_err(|m| CompileError {
                 pos: fr.pos,
                 msg: m,
+                macro_id: None,
             })?;
             let ty = field.ty;
             Ok(Lhs {
@@ -743,7 +748,10 @@ pub fn compile(ast: &Ast) -> Result<Node, CompileError> {
         Ast::Ident(name, pos) => {
             return err(*pos, format!("Undefined macro '{name}' used in filter."))
         }
-        Ast::Macro(id, b) => match compile(b)? {
+        Ast::Macro(id, b) => match compile(b).map_err(|mut e| {
+            e.macro_id.get_or_insert(*id);
+            e
+        })? {
             n @ (Node::Const(_) | Node::Check(_)) => n,
             n => Node::Memo(*id as u32, Box::new(n)),
         },

@@ -330,6 +330,10 @@ fn exception_condition(ex: &ExceptionDef, what: &str, diags: &mut Diags) -> Opti
 struct MacroState {
     ast: Option<Ast>,
     used: bool,
+    name: String,
+    cond: CondText,
+    /// Offset map of the list substitution of its condition.
+    map: Vec<(usize, usize)>,
 }
 
 fn resolve_macros(
@@ -427,9 +431,12 @@ fn compile_loaded(l: Loader) -> Ruleset {
     let mut macros: Vec<MacroState> = c
         .macros
         .iter()
-        .map(|_| MacroState {
+        .map(|m| MacroState {
             ast: None,
             used: false,
+            name: m.name.clone(),
+            cond: m.condition.clone(),
+            map: Vec::new(),
         })
         .collect();
 
@@ -437,6 +444,7 @@ fn compile_loaded(l: Loader) -> Ruleset {
     for (i, m) in c.macros.iter().enumerate() {
         let item = format!("macro '{}'", m.name);
         let (text, map) = substitute(&m.condition.text, &lists, &mut used_lists);
+        macros[i].map = map.clone();
         let ast = match parser::parse(&text) {
             Ok(a) => a,
             Err(e) => {
@@ -611,18 +619,31 @@ fn compile_rule(
             if skip_unknown(diags, &e.msg) {
                 return None;
             }
-            diags.error(
-                "LOAD_ERR_COMPILE_CONDITION",
-                Some(
-                    r.condition
-                        .segs
-                        .first()
-                        .map(|s| s.loc.clone())
-                        .unwrap_or(r.loc.clone()),
+            match e.macro_id.and_then(|id| macros.get(id)) {
+                Some(m) => {
+                    let msg = format!("{} (in macro '{}')", e.msg, m.name);
+                    cond_error(
+                        diags,
+                        "LOAD_ERR_COMPILE_CONDITION",
+                        &m.cond,
+                        &m.map,
+                        0,
+                        e.pos,
+                        item,
+                        msg,
+                    );
+                }
+                None => cond_error(
+                    diags,
+                    "LOAD_ERR_COMPILE_CONDITION",
+                    &r.condition,
+                    &map,
+                    shift,
+                    e.pos,
+                    item,
+                    e.msg,
                 ),
-                Some(item),
-                e.msg,
-            );
+            }
             return None;
         }
     };

@@ -317,6 +317,21 @@ fn type_errors_are_reported_with_positions() {
         assert!(loc.line >= 3, "{e}");
         assert_eq!(e.item.as_deref(), Some("rule 'T'"));
     }
+    // an error inside a macro points into the macro, named in the message
+    let rs = load_rules_str(&[(
+        "t.yaml",
+        "- macro: m\n  condition: >\n    evt.type = open and\n    fd.nosuch = x\n- rule: T\n  desc: t\n  condition: m and proc.name = a\n  output: o\n  priority: INFO\n",
+    )]);
+    let e = rs.diags.errors().next().unwrap();
+    let loc = e.loc.as_ref().unwrap();
+    assert_eq!((loc.line, loc.col), (4, 5), "{e}");
+    assert!(e.msg.contains("in macro 'm'"), "{e}");
+    assert_eq!(e.item.as_deref(), Some("rule 'T'"));
+    // a field error in the rule's own text points at the field
+    let rs = load_rules_str(&[("t.yaml", "- rule: T\n  desc: t\n  condition: proc.name = a and fd.num = abc\n  output: o\n  priority: INFO\n")]);
+    let e = rs.diags.errors().next().unwrap();
+    let loc = e.loc.as_ref().unwrap();
+    assert_eq!((loc.line, loc.col), (3, 32), "{e}");
     // a parse error points at the exact column
     let rs = load_rules_str(&[(
         "t.yaml",
