@@ -596,7 +596,7 @@ impl<'a> Ctx<'a> {
         }
     }
     pub fn wall_ns(&self) -> i64 {
-        self.ev.ts_ns as i64 + self.info.boot_to_wall_ns
+        (self.ev.ts_ns as i64).wrapping_add(self.info.boot_to_wall_ns)
     }
 }
 
@@ -980,7 +980,9 @@ impl Field {
                 if t.start_ns == 0 {
                     return None;
                 }
-                Some(Val::Int(t.start_ns as i64 + cx.info.boot_to_wall_ns))
+                Some(Val::Int(
+                    (t.start_ns as i64).wrapping_add(cx.info.boot_to_wall_ns),
+                ))
             }
             F::ProcIsExeUpperLayer => Some(Val::Bool(false)),
             F::ProcIsExeFromMemfd => Some(Val::Bool(t?.exepath.starts_with("memfd:"))),

@@ -571,7 +571,8 @@ impl State {
             Some(Kind::Drop) => {
                 self.after_drop = true;
                 self.stats.n_drop_markers += 1;
-                self.stats.n_dropped_events += ev.args[1];
+                self.stats.n_dropped_events =
+                    self.stats.n_dropped_events.saturating_add(ev.args[1]);
                 return;
             }
             None => return,

@@ -787,3 +787,57 @@ fn engine_can_move_to_another_thread() {
     assert_send::<Engine>();
     assert_send::<sysreplay_ruleeval::Ruleset>();
 }
+
+#[test]
+fn malformed_events_never_panic() {
+    let all = [
+        rule("evt.type != switch and (fd.name exists or proc.name exists or evt.arg[0] exists or evt.args contains x or fd.sip = 1.2.3.4 or proc.aname[3] = a or evt.buffer bcontains 41 or evt.is_open_read = true or thread.cap_effective contains CAP or fd.nameraw = x)"),
+    ]
+    .concat();
+    let mut e = engine_with(&all);
+    for seed in 1..=8 {
+        malformed_run(&mut e, seed);
+    }
+}
+
+fn malformed_run(e: &mut Engine, seed: u64) {
+    let mut rng = sysreplay_ruleeval::workload::Rng::new(seed);
+    for _ in 0..20_000 {
+        let nr = rng.below(600) as u16;
+        let kind = 1 + rng.below(6) as u16;
+        let tid = [200u32, 300, 301, 999, 0][rng.below(5) as usize];
+        let mut data = Vec::new();
+        for _ in 0..rng.below(4) {
+            let t = [0u8, 1, 2, 3, 4, 5, 16, 17, 18, 19, 20, 21, 22, 23, 24, 99]
+                [rng.below(16) as usize];
+            let len = rng.below(40) as usize;
+            let bytes: Vec<u8> = (0..len).map(|_| rng.below(256) as u8).collect();
+            push_item(&mut data, t, rng.below(4) as u8, &bytes);
+        }
+        let mut args = [0u64; 6];
+        for a in args.iter_mut() {
+            *a = match rng.below(3) {
+                0 => rng.below(16),
+                1 => rng.next_u64(),
+                _ => (-100i64) as u64,
+            };
+        }
+        let ev = OwnedEvent {
+            header: RecordHeader {
+                ts_ns: rng.next_u64(),
+                tid,
+                pid: tid,
+                kind,
+                cpu: 0,
+                nr,
+                data_len: data.len() as u16,
+                ret: [0i64, -2, 3, 5, i64::MIN, 1 << 40][rng.below(6) as usize],
+                args,
+            },
+            data,
+        };
+        e.process(&ev.as_event(), |h| {
+            let _ = h.alert();
+        });
+    }
+}

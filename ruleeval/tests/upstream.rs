@@ -113,3 +113,34 @@ fn skip_once(msg: String) {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| println!("{msg}"));
 }
+
+#[test]
+fn damaged_rules_files_give_errors_not_panics() {
+    let Some(d) = upstream_rules_dir() else {
+        return;
+    };
+    let text = std::fs::read_to_string(d.join("falco_rules.yaml")).unwrap();
+    let mut rng = sysreplay_ruleeval::workload::Rng::new(99);
+    for i in 0..60 {
+        // cut the file short at a random character boundary
+        let mut cut = rng.below(text.len() as u64) as usize;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let _ = sysreplay_ruleeval::load_rules_str(&[("cut.yaml", &text[..cut])]);
+        // flip a few bytes to YAML/condition punctuation
+        let mut b = text.clone().into_bytes();
+        for _ in 0..1 + i % 4 {
+            let at = rng.below(b.len() as u64) as usize;
+            if b[at].is_ascii() {
+                const PUNCT: &[u8] = b"()[]{}:,'\"-= \n!%";
+                b[at] = PUNCT[rng.below(PUNCT.len() as u64) as usize];
+            }
+        }
+        let s = String::from_utf8_lossy(&b).into_owned();
+        let rs = sysreplay_ruleeval::load_rules_str(&[("flip.yaml", &s)]);
+        for e in rs.diags.errors() {
+            assert!(e.loc.is_some(), "error without a location: {e}");
+        }
+    }
+}
