@@ -144,3 +144,100 @@ fn damaged_rules_files_give_errors_not_panics() {
         }
     }
 }
+
+/// "Terminal shell in container" needs no container metadata: the container
+/// id comes from the cgroup path in the snapshot, and the shell's parent is
+/// the container runtime.
+#[test]
+fn terminal_shell_in_container_fires_offline() {
+    use sysreplay_format::meta::{ProcessSnapshot, ThreadInfo, TraceHeader};
+    use sysreplay_format::record::{push_item, tag, Creds, Kind, RecordHeader};
+    use sysreplay_format::OwnedEvent;
+    use sysreplay_ruleeval::{Engine, RuleMatching};
+
+    let Some(rs) = load(&["falco_rules.yaml"]) else {
+        return;
+    };
+    let cg = format!(
+        "0::/system.slice/docker-{}.scope",
+        "c0ffee".repeat(11)[..64].to_string()
+    );
+    let t = |tid: u32, ppid: u32, comm: &str, cgroup: &str| ThreadInfo {
+        tid,
+        pid: tid,
+        ppid,
+        comm: comm.into(),
+        exe: format!("/usr/bin/{comm}"),
+        args: vec![comm.into()],
+        cwd: "/".into(),
+        cgroup: cgroup.into(),
+        loginuid: u32::MAX,
+        ..Default::default()
+    };
+    let snap = ProcessSnapshot {
+        taken_at_ns: 0,
+        threads: vec![
+            t(1, 0, "systemd", ""),
+            t(50, 1, "containerd-shim", ""),
+            t(60, 50, "runc:[1:CHILD]", &cg),
+        ],
+    };
+    let mut e = Engine::new(rs, RuleMatching::First);
+    e.start_trace(&TraceHeader::default(), &snap);
+    let mut fired = Vec::new();
+    let exec = |tid: u32, tty: u32| {
+        let mut data = Vec::new();
+        let creds = Creds {
+            tty,
+            ppid: 60,
+            loginuid: u32::MAX,
+            ..Default::default()
+        };
+        push_item(&mut data, tag::EXE, 0, b"/bin/bash\0");
+        push_item(&mut data, tag::COMM, 0, b"bash\0");
+        push_item(&mut data, tag::CREDS, 0, &creds.encode());
+        push_item(&mut data, tag::ARGV, 0, b"bash\0");
+        let pe = OwnedEvent {
+            header: RecordHeader {
+                tid,
+                pid: tid,
+                kind: Kind::ProcExec as u16,
+                data_len: data.len() as u16,
+                ..Default::default()
+            },
+            data,
+        };
+        let mut d2 = Vec::new();
+        push_item(&mut d2, 0, 0, b"/bin/bash\0");
+        push_item(&mut d2, tag::ARGV, 0, b"bash\0");
+        let sc = OwnedEvent {
+            header: RecordHeader {
+                tid,
+                pid: tid,
+                kind: Kind::Syscall as u16,
+                nr: sysreplay_format::syscalls::number("execve").unwrap(),
+                data_len: d2.len() as u16,
+                ..Default::default()
+            },
+            data: d2,
+        };
+        (pe, sc)
+    };
+    // the runtime's child execs a shell with a terminal: fires
+    let (pe, sc) = exec(60, 34816);
+    e.process(&pe.as_event(), |_| {});
+    e.process(&sc.as_event(), |h| fired.push(h.alert()));
+    assert_eq!(fired.len(), 1);
+    assert_eq!(fired[0].rule, "Terminal shell in container");
+    assert_eq!(fired[0].priority, "Notice");
+    assert!(
+        fired[0].output.contains("process=bash"),
+        "{}",
+        fired[0].output
+    );
+    // on the host (no container cgroup) the same exec does not fire
+    let (pe, sc) = exec(50, 34816);
+    e.process(&pe.as_event(), |_| {});
+    e.process(&sc.as_event(), |h| fired.push(h.alert()));
+    assert_eq!(fired.len(), 1);
+}
