@@ -53,7 +53,10 @@ impl Drop for DecodedBlock {
         if let Some(pool) = &self.pool {
             let mut free = pool.free.lock().unwrap();
             if free.len() < BufferPool::KEEP {
-                free.push((std::mem::take(&mut self.payload), std::mem::take(&mut self.rows)));
+                free.push((
+                    std::mem::take(&mut self.payload),
+                    std::mem::take(&mut self.rows),
+                ));
             }
         }
     }
@@ -389,6 +392,7 @@ pub struct TraceReader {
     index: Option<Index>,
     truncation: Option<Truncation>,
     pool: Arc<BufferPool>,
+    decode_pool: Option<Arc<rayon::ThreadPool>>,
 }
 
 impl TraceReader {
@@ -427,7 +431,26 @@ impl TraceReader {
             index,
             truncation,
             pool: Arc::default(),
+            decode_pool: None,
         })
+    }
+
+    /// Decode with `n` threads of a private pool instead of rayon's global
+    /// pool (one per core).
+    pub fn set_decode_threads(&mut self, n: usize) -> Result<(), TraceError> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .thread_name(|i| format!("trace-decode-{i}"))
+            .build()
+            .map_err(|e| {
+                TraceError::at(
+                    &self.path,
+                    0,
+                    format!("cannot start {n} decoder threads: {e}"),
+                )
+            })?;
+        self.decode_pool = Some(Arc::new(pool));
+        Ok(())
     }
 
     pub fn path(&self) -> &Path {
@@ -474,9 +497,17 @@ impl TraceReader {
         mut f: impl FnMut(&DecodedBlock) -> ControlFlow<()>,
     ) -> Result<(), TraceError> {
         let end = range.end.min(self.blocks.len());
-        let batch = (rayon::current_num_threads() * 4).max(4);
+        let threads = self
+            .decode_pool
+            .as_ref()
+            .map_or_else(rayon::current_num_threads, |p| p.current_num_threads());
+        let batch = (threads * 4).max(4);
         let decode = |r: Range<usize>| -> Vec<Result<DecodedBlock, TraceError>> {
-            r.into_par_iter().map(|i| self.decode_block(i)).collect()
+            let run = || r.into_par_iter().map(|i| self.decode_block(i)).collect();
+            match &self.decode_pool {
+                Some(p) => p.install(run),
+                None => run(),
+            }
         };
         std::thread::scope(|s| {
             let mut start = range.start;
@@ -663,9 +694,14 @@ impl<R: Read> StreamReader<R> {
                             ),
                         ));
                     }
-                    let (payload, rows) = decode_frame(&frame, &h, Default::default()).map_err(|x| {
-                        TraceError::at(&self.name, fo, format!("block {}: {x}", self.blocks_read))
-                    })?;
+                    let (payload, rows) =
+                        decode_frame(&frame, &h, Default::default()).map_err(|x| {
+                            TraceError::at(
+                                &self.name,
+                                fo,
+                                format!("block {}: {x}", self.blocks_read),
+                            )
+                        })?;
                     self.offset = fo + frame.len() as u64;
                     let b = DecodedBlock {
                         index: self.blocks_read,

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod cmd_bench;
 mod cmd_cat;
 mod cmd_eval;
 mod cmd_info;
@@ -25,6 +26,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Measure sysreplay itself (`bench format`)
+    Bench(cmd_bench::Args),
     /// Summarize a trace: header, duration, rates, per-syscall counts, drops, sizes
     Info(cmd_info::Args),
     /// Print events one per line, like sysdig/strace
@@ -83,6 +86,7 @@ fn main() -> ExitCode {
         Command::Eval(a) => cmd_eval::run(a),
         Command::Rules(a) => cmd_rules::run(a),
         Command::Record(a) => cmd_record::run(a),
+        Command::Bench(a) => cmd_bench::run(a),
         Command::Info(a) => cmd_info::run(a),
         Command::Cat(a) => cmd_cat::run(a),
         Command::Synth(a) => cmd_synth::run(a),

@@ -1,0 +1,196 @@
+//! `sysreplay bench format`: the trace format's speed and size on a synthetic
+//! workload, with ratios measured in the same run.
+
+use std::io::Write;
+use std::ops::ControlFlow;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use sysreplay_format::record::RECORD_HEADER_SIZE;
+use sysreplay_format::synth::{self, SynthConfig};
+use sysreplay_format::{RecordHeader, TraceReader, TraceWriter, WriterOptions};
+
+use crate::Failure;
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub what: What,
+}
+
+#[derive(clap::Subcommand)]
+pub enum What {
+    /// Write and read a synthetic trace: events/s, bytes/event, compression
+    Format(FormatArgs),
+}
+
+#[derive(clap::Args)]
+pub struct FormatArgs {
+    /// Events in the synthetic workload
+    #[arg(long, default_value_t = 10_000_000)]
+    pub events: u64,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// zstd level of event blocks
+    #[arg(long, default_value_t = WriterOptions::default().zstd_level)]
+    pub level: i32,
+    /// Directory for the temporary files (default: the system temp dir)
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+    /// Print one JSON object
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(a: Args) -> Result<(), Failure> {
+    match a.what {
+        What::Format(f) => format(f),
+    }
+}
+
+/// Events held in memory, so timing measures the writer, not the generator.
+struct Events {
+    headers: Vec<RecordHeader>,
+    offsets: Vec<usize>,
+    data: Vec<u8>,
+}
+
+fn format(a: FormatArgs) -> Result<(), Failure> {
+    let cfg = SynthConfig::new(a.seed, a.events);
+    let mut ev = Events {
+        headers: Vec::with_capacity(a.events as usize),
+        offsets: Vec::with_capacity(a.events as usize),
+        data: Vec::new(),
+    };
+    synth::generate::<(), _>(&cfg, |h, d| {
+        ev.headers.push(*h);
+        ev.offsets.push(ev.data.len());
+        ev.data.extend_from_slice(d);
+        Ok(())
+    })
+    .unwrap();
+    let n = ev.headers.len() as u64;
+    let dir = tempfile::Builder::new()
+        .prefix("sysreplay-bench")
+        .tempdir_in(a.dir.clone().unwrap_or_else(std::env::temp_dir))?;
+
+    // Uncompressed baseline: the raw records, as the probe hands them over.
+    let raw_path = dir.path().join("raw.bin");
+    let t = Instant::now();
+    {
+        let mut f = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&raw_path)?);
+        let mut rec = Vec::with_capacity(RECORD_HEADER_SIZE + 65536);
+        for (i, h) in ev.headers.iter().enumerate() {
+            rec.clear();
+            h.encode(&mut rec);
+            rec.extend_from_slice(&ev.data[ev.offsets[i]..ev.offsets[i] + h.data_len as usize]);
+            f.write_all(&rec)?;
+        }
+        f.flush()?;
+    }
+    let raw_secs = t.elapsed().as_secs_f64();
+    let raw_bytes = std::fs::metadata(&raw_path)?.len();
+    std::fs::remove_file(&raw_path)?;
+
+    let path = dir.path().join("bench.srt");
+    let opts = WriterOptions {
+        zstd_level: a.level,
+        ..WriterOptions::default()
+    };
+    let t = Instant::now();
+    let mut w = TraceWriter::create(&path, &synth::header(&cfg), &synth::snapshot(&cfg), opts)?;
+    for (i, h) in ev.headers.iter().enumerate() {
+        w.write_record(
+            h,
+            &ev.data[ev.offsets[i]..ev.offsets[i] + h.data_len as usize],
+        )?;
+    }
+    let caller_secs = t.elapsed().as_secs_f64();
+    let stats = w.finish()?;
+    let write_secs = t.elapsed().as_secs_f64();
+    drop(ev);
+
+    let mut read = |threads: Option<usize>| -> Result<f64, Failure> {
+        let mut r = TraceReader::open(&path)?;
+        if let Some(t) = threads {
+            r.set_decode_threads(t)?;
+        }
+        let t = Instant::now();
+        let mut count = 0u64;
+        let mut sum = 0u64;
+        r.for_each_event(|e| {
+            count += 1;
+            sum = sum.wrapping_add(e.ts_ns ^ e.args[0] ^ e.data.len() as u64);
+            ControlFlow::Continue(())
+        })?;
+        std::hint::black_box(sum);
+        if count != n {
+            return Err(Failure::runtime(format!(
+                "read back {count} events, wrote {n}"
+            )));
+        }
+        Ok(t.elapsed().as_secs_f64())
+    };
+    let read1 = read(Some(1))?;
+    let read_all = read(None)?;
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+
+    let rate = |secs: f64| n as f64 / secs;
+    let file_bytes = stats.file_bytes;
+    let v = serde_json::json!({
+        "events": n,
+        "zstd_level": a.level,
+        "cores": cores,
+        "write_caller_events_per_sec": rate(caller_secs),
+        "write_events_per_sec": rate(write_secs),
+        "raw_write_events_per_sec": rate(raw_secs),
+        "read_1_thread_events_per_sec": rate(read1),
+        "read_all_threads_events_per_sec": rate(read_all),
+        "read_speedup_all_vs_1": read1 / read_all,
+        "bytes_per_event": file_bytes as f64 / n as f64,
+        "raw_bytes_per_event": raw_bytes as f64 / n as f64,
+        "compression_ratio": raw_bytes as f64 / file_bytes as f64,
+        "blocks": stats.blocks,
+    });
+    if a.json {
+        println!("{v}");
+        return Ok(());
+    }
+    println!(
+        "sysreplay bench format: {n} synthetic events (seed {}), zstd level {}, {cores} cores",
+        a.seed, a.level
+    );
+    println!(
+        "  write, caller thread     {:>8.2} M events/s",
+        rate(caller_secs) / 1e6
+    );
+    println!(
+        "  write, end to end        {:>8.2} M events/s  (index written, file closed)",
+        rate(write_secs) / 1e6
+    );
+    println!(
+        "  raw records, no codec    {:>8.2} M events/s  (BufWriter of 80-byte records + data)",
+        rate(raw_secs) / 1e6
+    );
+    println!(
+        "  read+decode, 1 thread    {:>8.2} M events/s",
+        rate(read1) / 1e6
+    );
+    println!(
+        "  read+decode, {cores} threads   {:>8.2} M events/s  ({:.2}x the 1-thread rate)",
+        rate(read_all) / 1e6,
+        read1 / read_all
+    );
+    println!(
+        "  on disk                  {:>8.2} bytes/event ({} bytes, {} blocks)",
+        file_bytes as f64 / n as f64,
+        file_bytes,
+        stats.blocks
+    );
+    println!(
+        "  uncompressed records     {:>8.2} bytes/event  (compression {:.1}x)",
+        raw_bytes as f64 / n as f64,
+        raw_bytes as f64 / file_bytes as f64
+    );
+    Ok(())
+}
