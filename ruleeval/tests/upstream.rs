@@ -160,7 +160,7 @@ fn terminal_shell_in_container_fires_offline() {
     };
     let cg = format!(
         "0::/system.slice/docker-{}.scope",
-        "c0ffee".repeat(11)[..64].to_string()
+        &"c0ffee".repeat(11)[..64]
     );
     let t = |tid: u32, ppid: u32, comm: &str, cgroup: &str| ThreadInfo {
         tid,
