@@ -71,6 +71,12 @@ fn bench(c: &mut Criterion) {
             b.iter(|| run(&mut engine, &events))
         });
     }
+    // The state engine alone (no rules): the floor of the per-event cost.
+    let mut engine = Engine::new(sysreplay_ruleeval::load_rules_str(&[]), RuleMatching::First);
+    g.throughput(Throughput::Elements(events.len() as u64));
+    g.bench_function("state-only/events", |b| {
+        b.iter(|| run(&mut engine, &events))
+    });
     // The team's synthetic host (sshd, shells, nginx, gunicorn, postgres,
     // cron; fork/exec/exit; a few `cat /etc/shadow`).
     let cfg = SynthConfig::new(3, 300_000);

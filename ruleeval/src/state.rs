@@ -294,25 +294,51 @@ pub fn is_v4_mapped(ip: &[u8; 16]) -> bool {
 pub fn fmt_ip(ip: &[u8; 16], out: &mut String) {
     use std::fmt::Write;
     if is_v4_mapped(ip) || ip.iter().all(|&b| b == 0) {
-        let _ = write!(out, "{}.{}.{}.{}", ip[12], ip[13], ip[14], ip[15]);
+        for (i, &b) in ip[12..].iter().enumerate() {
+            if i > 0 {
+                out.push('.');
+            }
+            push_u64(out, b as u64);
+        }
     } else {
         let _ = write!(out, "{}", std::net::Ipv6Addr::from(*ip));
+    }
+}
+
+/// Append a decimal number without the formatting machinery.
+fn push_u64(out: &mut String, mut v: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    for &c in &buf[i..] {
+        out.push(c as char);
     }
 }
 
 fn sock_name(s: &Sock) -> String {
     use std::fmt::Write;
     let (cip, cport, sip, sport) = s.client_server();
-    let mut o = String::new();
+    let mut o = String::with_capacity(48);
     if s.listening && s.remote_port == 0 {
         fmt_ip(&s.local_ip, &mut o);
-        let _ = write!(o, ":{}", s.local_port);
+        o.push(':');
+        push_u64(&mut o, s.local_port as u64);
         return o;
     }
     fmt_ip(&cip, &mut o);
-    let _ = write!(o, ":{cport}->");
+    o.push(':');
+    push_u64(&mut o, cport as u64);
+    o.push_str("->");
     fmt_ip(&sip, &mut o);
-    let _ = write!(o, ":{sport}");
+    o.push(':');
+    push_u64(&mut o, sport as u64);
     o
 }
 
