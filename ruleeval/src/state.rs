@@ -323,7 +323,6 @@ fn push_u64(out: &mut String, mut v: u64) {
 }
 
 fn sock_name(s: &Sock) -> String {
-    use std::fmt::Write;
     let (cip, cport, sip, sport) = s.client_server();
     let mut o = String::with_capacity(48);
     if s.listening && s.remote_port == 0 {
