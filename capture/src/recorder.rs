@@ -525,6 +525,7 @@ impl<'a> Recorder<'a> {
             self.events_written.into(),
         ));
         m.push(("sysreplay.drop_markers".into(), self.drop_markers.into()));
+        m.push(("sysreplay.late_records".into(), self.late.into()));
         m.push(("sysreplay.bytes_written".into(), ws.file_bytes.into()));
         m.push(("sysreplay.record_bytes".into(), ws.record_bytes.into()));
         m.push(("sysreplay.compression_ratio".into(), round1(ratio).into()));
