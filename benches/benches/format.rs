@@ -36,10 +36,14 @@ fn write(cfg: &SynthConfig, ev: &Events, path: &std::path::Path) -> u64 {
         overwrite: true,
         ..WriterOptions::default()
     };
-    let mut w = TraceWriter::create(path, &synth::header(cfg), &synth::snapshot(cfg), opts).unwrap();
+    let mut w =
+        TraceWriter::create(path, &synth::header(cfg), &synth::snapshot(cfg), opts).unwrap();
     for (i, h) in ev.headers.iter().enumerate() {
-        w.write_record(h, &ev.data[ev.offsets[i]..ev.offsets[i] + h.data_len as usize])
-            .unwrap();
+        w.write_record(
+            h,
+            &ev.data[ev.offsets[i]..ev.offsets[i] + h.data_len as usize],
+        )
+        .unwrap();
     }
     w.finish().unwrap().file_bytes
 }
@@ -69,7 +73,8 @@ fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bench.srt");
     let bytes = write(&cfg, &ev, &path);
-    let raw: usize = ev.headers.len() * sysreplay_format::record::RECORD_HEADER_SIZE + ev.data.len();
+    let raw: usize =
+        ev.headers.len() * sysreplay_format::record::RECORD_HEADER_SIZE + ev.data.len();
     eprintln!(
         "format: {n} events, {:.2} bytes/event on disk vs {:.1} bytes/event as raw records ({:.1}x)",
         bytes as f64 / n as f64,

@@ -349,6 +349,7 @@ pub fn snapshot_at(root: &Path, with_env: bool, taken_at_ns: u64) -> ProcessSnap
         return ProcessSnapshot {
             taken_at_ns,
             threads,
+            ..Default::default()
         };
     };
     let mut pids: Vec<u32> = rd
@@ -383,12 +384,18 @@ pub fn snapshot_at(root: &Path, with_env: bool, taken_at_ns: u64) -> ProcessSnap
     ProcessSnapshot {
         taken_at_ns,
         threads,
+        ..Default::default()
     }
 }
 
 /// Snapshot of the live system.
 pub fn snapshot(with_env: bool) -> ProcessSnapshot {
-    snapshot_at(Path::new("/proc"), with_env, crate::boottime_ns())
+    let mut snap = snapshot_at(Path::new("/proc"), with_env, crate::boottime_ns());
+    // Falco's user and group tables: names for user.name and group.name.
+    let read = |p: &str| fs::read_to_string(p).unwrap_or_default();
+    snap.users = sysreplay_format::meta::parse_passwd(&read("/etc/passwd"));
+    snap.groups = sysreplay_format::meta::parse_group(&read("/etc/group"));
+    snap
 }
 
 #[cfg(test)]

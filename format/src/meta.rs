@@ -51,6 +51,64 @@ pub struct ProcessSnapshot {
     /// CLOCK_BOOTTIME ns when the snapshot was taken.
     pub taken_at_ns: u64,
     pub threads: Vec<ThreadInfo>,
+    /// The host's users (from /etc/passwd), for `user.name` and friends.
+    pub users: Vec<UserInfo>,
+    /// The host's groups (from /etc/group), for `group.name`.
+    pub groups: Vec<GroupInfo>,
+}
+
+/// One user of the recorded host (Falco's user table).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserInfo {
+    pub uid: u32,
+    pub gid: u32,
+    pub name: String,
+    pub home: String,
+    pub shell: String,
+}
+
+/// One group of the recorded host.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupInfo {
+    pub gid: u32,
+    pub name: String,
+}
+
+/// Parse /etc/passwd-format text; malformed lines are skipped.
+pub fn parse_passwd(text: &str) -> Vec<UserInfo> {
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split(':').collect();
+            if f.len() < 7 {
+                return None;
+            }
+            Some(UserInfo {
+                name: f[0].to_string(),
+                uid: f[2].parse().ok()?,
+                gid: f[3].parse().ok()?,
+                home: f[5].to_string(),
+                shell: f[6].to_string(),
+            })
+        })
+        .collect()
+}
+
+/// Parse /etc/group-format text; malformed lines are skipped.
+pub fn parse_group(text: &str) -> Vec<GroupInfo> {
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split(':').collect();
+            if f.len() < 3 {
+                return None;
+            }
+            Some(GroupInfo {
+                name: f[0].to_string(),
+                gid: f[2].parse().ok()?,
+            })
+        })
+        .collect()
 }
 
 /// One thread (Falco keeps threads; a process is its main thread, tid == pid).

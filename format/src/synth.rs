@@ -299,9 +299,9 @@ fn pts(n: u32) -> u32 {
 // Content captured in buffers (compressible like real traffic: it repeats)
 // ---------------------------------------------------------------------------
 
-const PASSWD: &[u8] = b"root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\nbin:x:2:2:bin:/bin:/usr/sbin/nologin\nwww-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\nalice:x:1000:1000:Alice,,,:/home/alice:/bin/bash\n";
+const PASSWD: &[u8] = b"root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\nbin:x:2:2:bin:/bin:/usr/sbin/nologin\nwww-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\npostgres:x:113:121:PostgreSQL administrator,,,:/var/lib/postgresql:/bin/bash\nsystemd-resolve:x:991:991:systemd Resolver:/:/usr/sbin/nologin\nalice:x:1000:1000:Alice,,,:/home/alice:/bin/bash\n";
 const GROUP: &[u8] =
-    b"root:x:0:\nadm:x:4:syslog,alice\nsudo:x:27:alice\nwww-data:x:33:\nalice:x:1000:\n";
+    b"root:x:0:\nadm:x:4:syslog,alice\nsudo:x:27:alice\nwww-data:x:33:\npostgres:x:121:\nsystemd-resolve:x:991:\nalice:x:1000:\n";
 const SHADOW: &[u8] = b"root:$y$j9T$Tb0m3Q2n1xC7dE$Qw8xV3LkN0pZr5sT1uY2iO9aS4dF6gH7jK8lM0nB1c2:19700:0:99999:7:::\ndaemon:*:19700:0:99999:7:::\n";
 const HOSTS: &[u8] = b"127.0.0.1 localhost\n127.0.1.1 synth-host\n10.0.0.20 db.internal\n::1 ip6-localhost ip6-loopback\n";
 const RESOLV: &[u8] = b"nameserver 127.0.0.53\noptions edns0 trust-ad\nsearch internal\n";
@@ -1452,6 +1452,8 @@ pub fn snapshot(cfg: &SynthConfig) -> ProcessSnapshot {
     ProcessSnapshot {
         taken_at_ns: cfg.start_boot_ns,
         threads,
+        users: crate::meta::parse_passwd(std::str::from_utf8(PASSWD).unwrap_or_default()),
+        groups: crate::meta::parse_group(std::str::from_utf8(GROUP).unwrap_or_default()),
     }
 }
 

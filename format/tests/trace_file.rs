@@ -3,6 +3,7 @@
 use std::ops::ControlFlow;
 use std::path::Path;
 use sysreplay_format::container::{BlockEntry, FRAME_HEADER};
+use sysreplay_format::meta::UserInfo;
 use sysreplay_format::record::{push_item, tag, DropCounts, Kind};
 use sysreplay_format::*;
 
@@ -35,6 +36,14 @@ fn snapshot() -> ProcessSnapshot {
             }],
             ..Default::default()
         }],
+        users: vec![UserInfo {
+            uid: 1000,
+            gid: 1000,
+            name: "alice".into(),
+            home: "/home/alice".into(),
+            shell: "/bin/bash".into(),
+        }],
+        ..Default::default()
     }
 }
 

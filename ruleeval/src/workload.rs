@@ -200,6 +200,7 @@ pub fn snapshot() -> ProcessSnapshot {
     ProcessSnapshot {
         taken_at_ns: 0,
         threads,
+        ..Default::default()
     }
 }
 

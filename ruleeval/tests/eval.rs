@@ -95,6 +95,7 @@ fn snapshot() -> ProcessSnapshot {
     ProcessSnapshot {
         taken_at_ns: 0,
         threads: vec![init, sshd, bash, py, py_t],
+        ..Default::default()
     }
 }
 
