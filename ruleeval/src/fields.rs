@@ -1016,23 +1016,26 @@ impl Field {
             }
             F::UserUid => Some(Val::Int(t?.euid as i64)),
             F::UserLoginuid => Some(Val::Int(t?.loginuid as i32 as i64)),
-            F::UserName => user_name(t?.euid).and_then(s),
+            F::UserName => cx.state.user_name(t?.euid).and_then(s),
             F::UserLoginname => {
                 let l = t?.loginuid;
                 if l == u32::MAX {
                     return None;
                 }
-                user_name(l).and_then(s)
+                cx.state.user_name(l).and_then(s)
             }
-            F::UserHomedir | F::UserShell => None,
+            F::UserHomedir => cx
+                .state
+                .users
+                .get(&t?.euid)
+                .map(|u| Val::Str(u.home.as_bytes())),
+            F::UserShell => cx
+                .state
+                .users
+                .get(&t?.euid)
+                .map(|u| Val::Str(u.shell.as_bytes())),
             F::GroupGid => Some(Val::Int(t?.egid as i64)),
-            F::GroupName => {
-                if t?.egid == 0 {
-                    s("root")
-                } else {
-                    None
-                }
-            }
+            F::GroupName => cx.state.group_name(t?.egid).and_then(s),
             F::FdNum => {
                 if !ev.is_syscall() {
                     return None;
@@ -1083,17 +1086,9 @@ impl Field {
             | F::FdLnet
             | F::FdRnet => {
                 let so = sock_parts(cx.fd?)?;
-                let (cip, _, sip, _) = so.client_server();
+                let (cip, cport, sip, sport) = so.client_server();
                 let ip = match self.f {
-                    F::FdIp | F::FdNet => {
-                        if n == 0 {
-                            cip
-                        } else if n == 1 {
-                            sip
-                        } else {
-                            return None;
-                        }
-                    }
+                    F::FdIp | F::FdNet => either_end(n, (cip, cport), (sip, sport))?.0,
                     F::FdCip | F::FdCnet => cip,
                     F::FdSip | F::FdSnet => sip,
                     F::FdLip | F::FdLnet => so.local_ip,
@@ -1103,17 +1098,9 @@ impl Field {
             }
             F::FdPort | F::FdCport | F::FdSport | F::FdLport | F::FdRport => {
                 let so = sock_parts(cx.fd?)?;
-                let (_, cport, _, sport) = so.client_server();
+                let (cip, cport, sip, sport) = so.client_server();
                 let p = match self.f {
-                    F::FdPort => {
-                        if n == 0 {
-                            cport
-                        } else if n == 1 {
-                            sport
-                        } else {
-                            return None;
-                        }
-                    }
+                    F::FdPort => either_end(n, (cip, cport), (sip, sport))?.1,
                     F::FdCport => cport,
                     F::FdSport => sport,
                     F::FdLport => so.local_port,
@@ -1163,13 +1150,25 @@ impl Field {
     }
 }
 
-/// The offline user database: only root is known.
-fn user_name(uid: u32) -> Option<&'static str> {
-    if uid == 0 {
-        Some("root")
-    } else {
-        None
+/// Value `n` of an "either end" field (fd.ip, fd.net, fd.port). An end
+/// whose address and port are both zero is unknown (the recorder does not
+/// see the local address the kernel picks on connect) and is skipped, so
+/// `fd.net != 127.0.0.0/8` is decided by the known end only.
+fn either_end(n: usize, c: ([u8; 16], u16), s: ([u8; 16], u16)) -> Option<([u8; 16], u16)> {
+    let unknown = |e: &([u8; 16], u16)| {
+        e.1 == 0 && (e.0 == [0; 16] || (is_v4_mapped(&e.0) && e.0[12..] == [0; 4]))
+    };
+    let mut k = 0;
+    for e in [c, s] {
+        if unknown(&e) {
+            continue;
+        }
+        if k == n {
+            return Some(e);
+        }
+        k += 1;
     }
+    None
 }
 
 fn time_clock(ns: i64, out: &mut String, frac: bool) {

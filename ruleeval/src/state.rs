@@ -378,9 +378,21 @@ fn str_of(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
+/// A user of the recorded host.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct User {
+    pub name: String,
+    pub home: String,
+    pub shell: String,
+}
+
 /// The state engine.
 #[derive(Default)]
 pub struct State {
+    /// The recorded host's users by uid (empty if the trace has none).
+    pub users: IdMap<u32, User>,
+    /// The recorded host's groups by gid.
+    pub groups: IdMap<u32, String>,
     pub threads: IdMap<u32, Thread>,
     /// fd tables by process id (tgid).
     pub fdtables: IdMap<u32, FdTable>,
@@ -415,6 +427,12 @@ impl State {
         for t in &snap.threads {
             s.add_snapshot_thread(t);
         }
+        s.set_users(
+            snap.users
+                .iter()
+                .map(|u| (u.uid, u.name.as_str(), u.home.as_str(), u.shell.as_str())),
+        );
+        s.set_groups(snap.groups.iter().map(|g| (g.gid, g.name.as_str())));
         s
     }
 
@@ -459,6 +477,45 @@ impl State {
             tbl.fds.insert(f.fd, fd_from_info(f));
         }
         self.stats.n_threads = self.threads.len();
+    }
+
+    /// Install the host's user table: (uid, name, home, shell).
+    pub fn set_users<'a>(
+        &mut self,
+        users: impl IntoIterator<Item = (u32, &'a str, &'a str, &'a str)>,
+    ) {
+        for (uid, name, home, shell) in users {
+            self.users.entry(uid).or_insert_with(|| User {
+                name: name.to_string(),
+                home: home.to_string(),
+                shell: shell.to_string(),
+            });
+        }
+    }
+
+    /// Install the host's group table: (gid, name).
+    pub fn set_groups<'a>(&mut self, groups: impl IntoIterator<Item = (u32, &'a str)>) {
+        for (gid, name) in groups {
+            self.groups.entry(gid).or_insert_with(|| name.to_string());
+        }
+    }
+
+    /// A user name: from the trace's user table, else `root` for uid 0.
+    pub fn user_name(&self, uid: u32) -> Option<&str> {
+        match self.users.get(&uid) {
+            Some(u) => Some(&u.name),
+            None if uid == 0 => Some("root"),
+            None => None,
+        }
+    }
+
+    /// A group name: from the trace's group table, else `root` for gid 0.
+    pub fn group_name(&self, gid: u32) -> Option<&str> {
+        match self.groups.get(&gid) {
+            Some(g) => Some(g),
+            None if gid == 0 => Some("root"),
+            None => None,
+        }
     }
 
     pub fn thread(&self, tid: u32) -> Option<&Thread> {

@@ -3,7 +3,7 @@
 //! state engine, outputs, selection and rule matching.
 
 use sysreplay_format::meta::{
-    FdInfo, FdType, ProcessSnapshot, SocketTuple, ThreadInfo, TraceHeader,
+    FdInfo, FdType, GroupInfo, ProcessSnapshot, SocketTuple, ThreadInfo, TraceHeader, UserInfo,
 };
 use sysreplay_format::record::{push_item, tag, Creds, Kind, RecordHeader};
 use sysreplay_format::{syscalls, OwnedEvent};
@@ -95,7 +95,17 @@ fn snapshot() -> ProcessSnapshot {
     ProcessSnapshot {
         taken_at_ns: 0,
         threads: vec![init, sshd, bash, py, py_t],
-        ..Default::default()
+        users: vec![UserInfo {
+            uid: 1000,
+            gid: 1000,
+            name: "dev".into(),
+            home: "/home/u".into(),
+            shell: "/bin/bash".into(),
+        }],
+        groups: vec![GroupInfo {
+            gid: 1000,
+            name: "devs".into(),
+        }],
     }
 }
 
@@ -403,7 +413,7 @@ fn process_fields_and_ancestors() {
         "proc.sname = cat and proc.sid = 200 and proc.is_vpgid_leader = true"
     ));
     assert!(t(
-        "user.uid = 1000 and user.loginuid = 1000 and not user.name exists"
+        "user.uid = 1000 and user.loginuid = 1000 and user.name = dev and user.loginname = dev and user.homedir = /home/u and user.shell = /bin/bash and group.name = devs"
     ));
     assert!(t("group.gid = 1000"));
     assert!(t("thread.tid = 200 and thread.ismain = true"));
@@ -666,11 +676,11 @@ fn outputs_and_json_alerts() {
     assert_eq!(a.time, "2023-11-14T22:13:25.000000000Z");
     assert_eq!(
         a.output,
-        "22:13:25.000000000: Warning Sensitive file opened (file=/etc/passwd user=<NA> uid=1000 a2=systemd flags=O_RDONLY|O_CLOEXEC img=<NA>)"
+        "22:13:25.000000000: Warning Sensitive file opened (file=/etc/passwd user=dev uid=1000 a2=systemd flags=O_RDONLY|O_CLOEXEC img=<NA>)"
     );
     assert_eq!(a.output_fields["fd.name"], "/etc/passwd");
     assert_eq!(a.output_fields["user.uid"], 1000);
-    assert!(a.output_fields["user.name"].is_null());
+    assert_eq!(a.output_fields["user.name"], "dev");
     assert!(a.output_fields["container.image.repository"].is_null());
     let j: serde_json::Value = serde_json::from_str(&a.to_json()).unwrap();
     let keys: Vec<&String> = j.as_object().unwrap().keys().collect();

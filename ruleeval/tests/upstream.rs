@@ -181,6 +181,7 @@ fn terminal_shell_in_container_fires_offline() {
             t(50, 1, "containerd-shim", ""),
             t(60, 50, "runc:[1:CHILD]", &cg),
         ],
+        ..Default::default()
     };
     let mut e = Engine::new(rs, RuleMatching::First);
     e.start_trace(&TraceHeader::default(), &snap);
@@ -240,4 +241,135 @@ fn terminal_shell_in_container_fires_offline() {
     e.process(&pe.as_event(), |_| {});
     e.process(&sc.as_event(), |h| fired.push(h.alert()));
     assert_eq!(fired.len(), 1);
+}
+
+/// Stable rules that read syscall arguments (`evt.arg.*`) and socket
+/// fields fire on hand-built events.
+#[test]
+fn argument_and_network_rules_fire() {
+    use sysreplay_format::meta::{ProcessSnapshot, ThreadInfo, TraceHeader};
+    use sysreplay_format::record::{push_item, Kind, RecordHeader};
+    use sysreplay_format::OwnedEvent;
+    use sysreplay_ruleeval::{Engine, RuleMatching};
+
+    let Some(rs) = load(&["falco_rules.yaml"]) else {
+        return;
+    };
+    let snap = ProcessSnapshot {
+        taken_at_ns: 0,
+        threads: vec![
+            ThreadInfo {
+                tid: 1,
+                pid: 1,
+                comm: "systemd".into(),
+                ..Default::default()
+            },
+            ThreadInfo {
+                tid: 70,
+                pid: 70,
+                ppid: 1,
+                comm: "evil".into(),
+                exe: "./evil".into(),
+                args: vec!["./evil".into()],
+                cwd: "/tmp".into(),
+                uid: 1000,
+                euid: 1000,
+                ..Default::default()
+            },
+            ThreadInfo {
+                tid: 80,
+                pid: 80,
+                ppid: 1,
+                comm: "ssh".into(),
+                exe: "ssh".into(),
+                args: vec!["ssh".into()],
+                ..Default::default()
+            },
+        ],
+        ..Default::default()
+    };
+    let mut e = Engine::new(rs, RuleMatching::First);
+    e.start_trace(&TraceHeader::default(), &snap);
+    let ev = |tid: u32, name: &str, ret: i64, args: [u64; 6], items: &[(u8, &[u8])]| {
+        let mut data = Vec::new();
+        for (t, b) in items {
+            push_item(&mut data, *t, 0, b);
+        }
+        OwnedEvent {
+            header: RecordHeader {
+                tid,
+                pid: tid,
+                kind: Kind::Syscall as u16,
+                nr: sysreplay_format::syscalls::number(name).unwrap(),
+                data_len: data.len() as u16,
+                ret,
+                args,
+                ..Default::default()
+            },
+            data,
+        }
+    };
+    let mut fired = Vec::new();
+    let mut feed = |o: OwnedEvent| {
+        let mut v = Vec::new();
+        e.process(&o.as_event(), |h| v.push(h.rule.name.clone()));
+        fired.push(v);
+    };
+    feed(ev(
+        70,
+        "symlink",
+        0,
+        [0; 6],
+        &[(0, b"/etc/shadow\0"), (1, b"/tmp/s\0")],
+    ));
+    feed(ev(
+        70,
+        "linkat",
+        0,
+        [(-100i64) as u64, 0, (-100i64) as u64, 0, 0, 0],
+        &[(1, b"/etc/shadow\0"), (3, b"/tmp/h\0")],
+    ));
+    feed(ev(70, "ptrace", 0, [16, 1234, 0, 0, 0, 0], &[])); // PTRACE_ATTACH
+    feed(ev(70, "ptrace", 0, [2, 1234, 0, 0, 0, 0], &[])); // PTRACE_PEEKDATA: not an attach
+                                                           // ssh to a public address on port 443 (a non-standard ssh port), then to loopback
+    let sa = |ip: [u8; 4], port: u16| {
+        let mut b = vec![2u8, 0];
+        b.extend_from_slice(&port.to_be_bytes());
+        b.extend_from_slice(&ip);
+        b.extend_from_slice(&[0; 8]);
+        b
+    };
+    feed(ev(80, "socket", 3, [2, 1, 0, 0, 0, 0], &[]));
+    feed(ev(
+        80,
+        "connect",
+        0,
+        [3, 0, 16, 0, 0, 0],
+        &[(1, &sa([93, 184, 216, 34], 443))],
+    ));
+    feed(ev(80, "socket", 4, [2, 1, 0, 0, 0, 0], &[]));
+    feed(ev(
+        80,
+        "connect",
+        0,
+        [4, 0, 16, 0, 0, 0],
+        &[(1, &sa([127, 0, 0, 1], 443))],
+    ));
+    let names: Vec<Vec<&str>> = fired
+        .iter()
+        .map(|v| v.iter().map(|s| s.as_str()).collect())
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            vec!["Create Symlink Over Sensitive Files"],
+            vec!["Create Hardlink Over Sensitive Files"],
+            vec!["PTRACE attached to process"],
+            vec![],
+            vec![],
+            vec!["Disallowed SSH Connection Non Standard Port"],
+            vec![],
+            vec![],
+        ]
+    );
 }
