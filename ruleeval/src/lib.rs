@@ -8,7 +8,35 @@
 //! - [`state`]: the thread and fd tables fed by raw events;
 //! - [`engine`]: compilation of whole rulesets, selection and the runtime;
 //! - [`output`]: Falco output formats and JSON alerts;
-//! - [`sc`]: syscall tables and Falco's syscall selection (dry run).
+//! - [`sc`]: syscall tables and Falco's syscall selection (dry run);
+//! - [`workload`]: a deterministic event mix for benchmarks and tests.
+//!
+//! Typical use:
+//!
+//! ```no_run
+//! # use sysreplay_ruleeval::{load_rules, Engine, RuleMatching};
+//! # fn f(reader: &sysreplay_format::TraceReader) -> Result<(), sysreplay_format::TraceError> {
+//! let rules = load_rules(&["falco_rules.yaml"]);
+//! assert!(!rules.diags.has_errors()); // each Diag has file:line:col and the item
+//! let mut engine = Engine::new(rules, RuleMatching::First);
+//! engine.start_trace(reader.header(), reader.snapshot());
+//! reader.for_each_event(|ev| {
+//!     engine.process(ev, |hit| println!("{}", hit.alert().to_json()));
+//!     std::ops::ControlFlow::Continue(())
+//! })?;
+//! # Ok(()) }
+//! ```
+//!
+//! Semantics follow Falco/libsinsp: a field without a value makes every
+//! check false (`fd.name != x` differs from `not fd.name = x`); lists are
+//! substituted textually before parsing and macros expanded on the AST
+//! (a macro sees only earlier macros); `and`/`or` short-circuit left to
+//! right. Offline limits: container image/k8s fields have no value
+//! (`container.id` is derived from the cgroup path, `host` otherwise); user
+//! and group names come from the trace's tables (root only without them);
+//! the local address of a `connect` is not recorded, so it reads as
+//! `0.0.0.0:0` and "either end" fields (`fd.ip`, `fd.net`, `fd.port`) use
+//! the known end; orphans are reparented to init; times print in UTC.
 
 pub mod compile;
 pub mod diag;
