@@ -76,6 +76,13 @@ impl From<sysreplay_format::TraceError> for Failure {
 
 impl From<std::io::Error> for Failure {
     fn from(e: std::io::Error) -> Self {
+        // `sysreplay info t.srt | head` closing the pipe is not a failure.
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            return Failure {
+                code: 0,
+                msg: String::new(),
+            };
+        }
         Failure::runtime(e)
     }
 }
