@@ -61,11 +61,14 @@ fn bench(c: &mut Criterion) {
         let (tb, fb) = engine.state.memory_estimate();
         let (nt, nf) = (engine.state.threads.len(), engine.state.fd_count());
         eprintln!(
-            "[{label}] {} events, {} alerts; state: {nt} threads ~{} B/thread, {nf} fds ~{} B/fd",
+            "[{label}] {} events, {} alerts; state: {nt} threads ~{} B/thread, {nf} fds ~{} B/fd (fixed parts: Thread {} B, Fd {} B, Sock {} B)",
             events.len(),
             alerts,
             tb / nt.max(1),
-            fb / nf.max(1)
+            fb / nf.max(1),
+            std::mem::size_of::<sysreplay_ruleeval::state::Thread>(),
+            std::mem::size_of::<sysreplay_ruleeval::state::Fd>(),
+            std::mem::size_of::<sysreplay_ruleeval::state::Sock>()
         );
         g.bench_function(format!("{label}/events"), |b| {
             b.iter(|| run(&mut engine, &events))
