@@ -11,7 +11,7 @@ use sysreplay_format::Event;
 
 use crate::compile::{self, evttypes, Node, Scratch, TypeSet};
 use crate::diag::{Diags, Loc};
-use crate::fields::{self, Ctx, TraceInfo, F};
+use crate::fields::{self, Ctx, TraceInfo};
 use crate::loader::{
     Collected, CondText, ExFields, ExValue, ExceptionDef, Loader, Priority, RuleDef,
 };
@@ -949,6 +949,3 @@ impl Engine {
 pub fn field_is_offline(display: &str) -> bool {
     is_offline(display)
 }
-
-#[allow(dead_code)]
-fn _assert_f(_: F) {}

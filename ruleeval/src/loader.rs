@@ -120,7 +120,6 @@ impl CondText {
             '"' | '\'' => i += 1,
             _ => {}
         }
-        let mut used = 0usize;
         let mut chars = piece.char_indices().peekable();
         // skip leading whitespace of the source
         while i < src.len() && src[i].is_whitespace() {
@@ -130,7 +129,6 @@ impl CondText {
             if b >= rel {
                 break;
             }
-            used = b;
             if c.is_whitespace() {
                 while matches!(chars.peek(), Some((bb, cc)) if cc.is_whitespace() && *bb < rel) {
                     chars.next();
@@ -146,7 +144,6 @@ impl CondText {
                 break;
             }
         }
-        let _ = used;
         // line/col of character index i
         let mut line = 1;
         let mut col = 1;
@@ -304,9 +301,6 @@ impl<'n> Item<'n> {
     }
     fn has(&self, k: &str) -> bool {
         self.get(k).is_some()
-    }
-    fn key_node(&self, k: &str) -> Option<&'n MarkedYaml<'n>> {
-        self.entries.iter().find(|e| e.0 == k).map(|e| e.1)
     }
 }
 
@@ -1336,7 +1330,6 @@ impl Loader {
             },
             None => Vec::new(),
         };
-        let _ = item.key_node("rule");
         let rule = RuleDef {
             name: name.clone(),
             condition,

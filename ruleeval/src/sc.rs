@@ -199,10 +199,9 @@ pub fn fd_role(nr: u16) -> FdRole {
         | "lseek" | "fcntl" | "flock" | "getdents" | "getdents64" | "sendfile" | "splice"
         | "fsetxattr" | "fgetxattr" | "syncfs" | "fadvise64" | "fallocate"
         | "inotify_add_watch" | "epoll_ctl" | "epoll_wait" | "timerfd_settime"
-        | "copy_file_range" | "setns" | "finit_module" | "fchmodat" | "fchownat" | "openat2_"
-        | "mkdirat" | "unlinkat" | "linkat" | "symlinkat" | "renameat" | "renameat2"
-        | "newfstatat" | "faccessat" | "faccessat2" | "readlinkat" | "utimensat" | "mknodat"
-        | "execveat" => {
+        | "copy_file_range" | "setns" | "finit_module" | "fchmodat" | "fchownat" | "mkdirat"
+        | "unlinkat" | "linkat" | "symlinkat" | "renameat" | "renameat2" | "newfstatat"
+        | "faccessat" | "faccessat2" | "readlinkat" | "utimensat" | "mknodat" | "execveat" => {
             // *at syscalls: Falco's fd is the dirfd
             FdRole::Arg0
         }
