@@ -515,12 +515,17 @@ int sr_sys_exit(unsigned long long *ctx)
 	cfg = sc_cfg[nr];
 	if (!(cfg & SR_CFG_SELECTED))
 		return 0;
-	pid_tgid = bpf_get_current_pid_tgid();
-	if ((pid_tgid >> 32) == self_tgid)
-		return 0;
+	/*
+	 * One helper call for the task; pid, tgid and the compat flag are plain
+	 * loads from it (helper calls are what costs most here: every kernel
+	 * call/return pays for retpolines/safe-RET on mitigated CPUs).
+	 */
 	task = bpf_get_current_task_btf();
+	if ((__u32)task->tgid == self_tgid)
+		return 0;
 	if (task->thread_info.status & TS_COMPAT)
 		return 0; /* ia32 syscall numbers are another table */
+	pid_tgid = ((__u64)(__u32)task->tgid << 32) | (__u32)task->pid;
 	cat = cfg & SR_CFG_CAT_MASK;
 	c = get_counters();
 	plan = (cfg & SR_CFG_ITEMS) ? plan_of(nr) : P_NONE;
