@@ -14,6 +14,7 @@ pub mod event;
 pub mod meta;
 pub mod reader;
 pub mod record;
+pub mod scap;
 pub mod summary;
 pub mod synth;
 pub mod syscalls;

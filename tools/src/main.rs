@@ -8,6 +8,8 @@ use clap::{Parser, Subcommand};
 mod cmd_bench;
 mod cmd_cat;
 mod cmd_eval;
+mod cmd_export;
+mod cmd_import;
 mod cmd_info;
 mod cmd_record;
 mod cmd_rules;
@@ -34,6 +36,10 @@ enum Command {
     Cat(cmd_cat::Args),
     /// Write a deterministic synthetic trace (no root needed)
     Synth(cmd_synth::Args),
+    /// Convert a sysdig/Falco .scap capture into a trace
+    Import(cmd_import::Args),
+    /// Write a trace as a sysdig/Falco .scap capture
+    Export(cmd_export::Args),
     /// Replay a trace through Falco rules and print the alerts
     Eval(cmd_eval::Args),
     /// Rules files: validate, list event types, show the syscall set (`rules check`)
@@ -97,6 +103,8 @@ fn main() -> ExitCode {
         Command::Info(a) => cmd_info::run(a),
         Command::Cat(a) => cmd_cat::run(a),
         Command::Synth(a) => cmd_synth::run(a),
+        Command::Import(a) => cmd_import::run(a),
+        Command::Export(a) => cmd_export::run(a),
     };
     match r {
         Ok(()) => ExitCode::SUCCESS,

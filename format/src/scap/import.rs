@@ -1,0 +1,969 @@
+//! scap -> sysreplay records and process snapshot.
+//!
+//! Each syscall becomes ONE record at its exit, laid out the way the probe
+//! records it (see `synth.rs`): raw argument registers in `args`, the bytes
+//! behind pointer arguments as ARGn items, the kernel-written peer address as
+//! RESULT_ADDR, and PROC_FORK/PROC_EXEC/PROC_EXIT records around process
+//! events. Old captures carry enter+exit pairs; the enter event's parameters
+//! are merged into the exit (exit parameters win unless empty), as libscap's
+//! converter does. Everything that is not converted is counted by type.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::Serialize;
+
+use super::blocks::{self, Block, Blocks, MachineInfo};
+use super::events::{code, event_name, int_of, is_enter, is_internal, str_of, RawEvent};
+use super::ScapError;
+use crate::meta::{ProcessSnapshot, RecordingConfig, ThreadInfo, TraceHeader};
+use crate::record::{parse_record, push_item, tag, Creds, Kind, RecordHeader, RECORD_HEADER_SIZE};
+use crate::syscalls;
+
+/// What the import did, for the stderr summary and `--json`.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct ImportReport {
+    pub scap_version: String,
+    pub gzip: bool,
+    /// Blocks seen, by type name.
+    pub blocks: BTreeMap<String, u64>,
+    /// Event blocks read.
+    pub events_read: u64,
+    /// Records written (syscalls + process records).
+    pub records: u64,
+    /// Syscall records written, by syscall name.
+    pub converted: BTreeMap<String, u64>,
+    /// PROC_FORK / PROC_EXEC / PROC_EXIT records written.
+    pub process_records: BTreeMap<String, u64>,
+    /// Enter events merged into their exit event.
+    pub enter_merged: BTreeMap<String, u64>,
+    /// Enter events whose exit never came (or came as another event).
+    pub enter_orphaned: BTreeMap<String, u64>,
+    /// Exit events converted without their enter event.
+    pub exit_without_enter: u64,
+    /// libscap bookkeeping events (procinfo, container, ...), not syscalls.
+    pub internal: BTreeMap<String, u64>,
+    /// Events not converted, by "<name> <dir>" (dir '>' enter, '<' exit).
+    pub unconverted: BTreeMap<String, u64>,
+    /// Threads and fds in the snapshot.
+    pub threads: u64,
+    pub fds: u64,
+    pub users: u64,
+    pub groups: u64,
+}
+
+/// An imported capture: header, snapshot and the records (raw, concatenated:
+/// 80-byte header + items each).
+pub struct Imported {
+    pub header: TraceHeader,
+    pub snapshot: ProcessSnapshot,
+    pub records: Vec<u8>,
+    pub report: ImportReport,
+}
+
+impl Imported {
+    /// Every record, in order.
+    pub fn for_each_record<E>(
+        &self,
+        mut f: impl FnMut(&RecordHeader, &[u8]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut o = 0;
+        while o < self.records.len() {
+            // Built by this module: always well-formed.
+            let (h, d) = parse_record(&self.records[o..]).expect("importer wrote a bad record");
+            f(&h, d)?;
+            o += RECORD_HEADER_SIZE + h.data_len as usize;
+        }
+        Ok(())
+    }
+}
+
+/// Where an exit event's parameter goes in our record.
+#[derive(Clone, Copy)]
+enum T {
+    Ret,
+    /// Raw argument register.
+    Arg(u8),
+    /// PPM open flags -> Linux O_* in an argument register.
+    OpenFlags(u8),
+    /// PPM mode -> Linux mode bits.
+    Mode(u8),
+    /// PPM ptrace request -> Linux request.
+    Ptrace(u8),
+    /// A C string item (path) behind argument n.
+    Path(u8),
+    /// A data buffer item behind argument n.
+    Buf(u8),
+    /// A PT_SOCKADDR -> raw `struct sockaddr_*` item behind argument n.
+    Addr(u8),
+    /// A PT_SOCKTUPLE's destination -> sockaddr item behind argument n.
+    TupleDst(u8),
+    /// A PT_SOCKTUPLE's source (the peer) -> RESULT_ADDR item.
+    TupleSrc,
+    /// pipe fds -> FDS item.
+    Fd1,
+    Fd2,
+    /// openat2's `struct open_how` field (0 flags, 1 mode, 2 resolve) -> ARG2.
+    How(u8),
+}
+
+struct Conv {
+    sys: &'static str,
+    map: &'static [(&'static str, T)],
+}
+
+const fn cv(sys: &'static str, map: &'static [(&'static str, T)]) -> Conv {
+    Conv { sys, map }
+}
+
+use T::*;
+const RES: (&str, T) = ("res", Ret);
+const FDR: (&str, T) = ("fd", Ret);
+
+/// The conversion of a (non-process) exit event code.
+fn conversion(x: u16) -> Option<Conv> {
+    Some(match x {
+        code::OPEN_X => cv(
+            "open",
+            &[
+                FDR,
+                ("name", Path(0)),
+                ("flags", OpenFlags(1)),
+                ("mode", Arg(2)),
+            ],
+        ),
+        code::CLOSE_X => cv("close", &[RES, ("fd", Arg(0))]),
+        code::READ_X => cv(
+            "read",
+            &[RES, ("fd", Arg(0)), ("size", Arg(2)), ("data", Buf(1))],
+        ),
+        code::WRITE_X => cv(
+            "write",
+            &[RES, ("fd", Arg(0)), ("size", Arg(2)), ("data", Buf(1))],
+        ),
+        code::SOCKET_X => cv(
+            "socket",
+            &[FDR, ("domain", Arg(0)), ("type", Arg(1)), ("proto", Arg(2))],
+        ),
+        code::BIND_X => cv("bind", &[RES, ("fd", Arg(0)), ("addr", Addr(1))]),
+        code::CONNECT_X => cv(
+            "connect",
+            &[
+                RES,
+                ("fd", Arg(0)),
+                ("addr", Addr(1)),
+                ("tuple", TupleDst(1)),
+            ],
+        ),
+        code::LISTEN_X => cv("listen", &[RES, ("fd", Arg(0)), ("backlog", Arg(1))]),
+        27 | code::ACCEPT_5_X => cv("accept", &[FDR, ("tuple", TupleSrc)]),
+        57 | code::ACCEPT4_5_X => cv("accept4", &[FDR, ("tuple", TupleSrc), ("flags", Arg(3))]),
+        code::SENDTO_X => cv(
+            "sendto",
+            &[
+                RES,
+                ("fd", Arg(0)),
+                ("size", Arg(2)),
+                ("data", Buf(1)),
+                ("tuple", TupleDst(4)),
+            ],
+        ),
+        code::RECVFROM_X => cv(
+            "recvfrom",
+            &[
+                RES,
+                ("fd", Arg(0)),
+                ("size", Arg(2)),
+                ("data", Buf(1)),
+                ("tuple", TupleSrc),
+            ],
+        ),
+        code::SENDMSG_X => cv("sendmsg", &[RES, ("fd", Arg(0))]),
+        code::CREAT_X => cv("creat", &[FDR, ("name", Path(0)), ("mode", Arg(1))]),
+        code::PIPE_X => cv("pipe", &[RES, ("fd1", Fd1), ("fd2", Fd2)]),
+        99 | code::MKDIR_2_X => cv("mkdir", &[RES, ("path", Path(0)), ("mode", Arg(1))]),
+        103 | code::OPENAT_2_X => cv(
+            "openat",
+            &[
+                FDR,
+                ("dirfd", Arg(0)),
+                ("name", Path(1)),
+                ("flags", OpenFlags(2)),
+                ("mode", Arg(3)),
+            ],
+        ),
+        105 | code::LINK_2_X => cv("link", &[RES, ("oldpath", Path(0)), ("newpath", Path(1))]),
+        107 | code::LINKAT_2_X => cv(
+            "linkat",
+            &[
+                RES,
+                ("olddir", Arg(0)),
+                ("oldpath", Path(1)),
+                ("newdir", Arg(2)),
+                ("newpath", Path(3)),
+                ("flags", Arg(4)),
+            ],
+        ),
+        109 | code::UNLINK_2_X => cv("unlink", &[RES, ("path", Path(0))]),
+        111 | code::UNLINKAT_2_X => cv(
+            "unlinkat",
+            &[RES, ("dirfd", Arg(0)), ("name", Path(1)), ("flags", Arg(2))],
+        ),
+        code::DUP_X => cv("dup", &[RES, ("fd", Arg(0)), ("oldfd", Arg(0))]),
+        code::PTRACE_X => cv("ptrace", &[RES, ("request", Ptrace(0)), ("pid", Arg(1))]),
+        code::RENAME_X => cv("rename", &[RES, ("oldpath", Path(0)), ("newpath", Path(1))]),
+        code::RENAMEAT_X => cv(
+            "renameat",
+            &[
+                RES,
+                ("olddirfd", Arg(0)),
+                ("oldpath", Path(1)),
+                ("newdirfd", Arg(2)),
+                ("newpath", Path(3)),
+            ],
+        ),
+        code::RENAMEAT2_X => cv(
+            "renameat2",
+            &[
+                RES,
+                ("olddirfd", Arg(0)),
+                ("oldpath", Path(1)),
+                ("newdirfd", Arg(2)),
+                ("newpath", Path(3)),
+                ("flags", Arg(4)),
+            ],
+        ),
+        code::SYMLINK_X => cv(
+            "symlink",
+            &[RES, ("target", Path(0)), ("linkpath", Path(1))],
+        ),
+        code::SYMLINKAT_X => cv(
+            "symlinkat",
+            &[
+                RES,
+                ("target", Path(0)),
+                ("linkdirfd", Arg(1)),
+                ("linkpath", Path(2)),
+            ],
+        ),
+        code::SETRESUID_X => cv(
+            "setresuid",
+            &[RES, ("ruid", Arg(0)), ("euid", Arg(1)), ("suid", Arg(2))],
+        ),
+        code::SETRESGID_X => cv(
+            "setresgid",
+            &[RES, ("rgid", Arg(0)), ("egid", Arg(1)), ("sgid", Arg(2))],
+        ),
+        code::SETUID_X => cv("setuid", &[RES, ("uid", Arg(0))]),
+        code::SETGID_X => cv("setgid", &[RES, ("gid", Arg(0))]),
+        code::MKDIRAT_X => cv(
+            "mkdirat",
+            &[RES, ("dirfd", Arg(0)), ("path", Path(1)), ("mode", Arg(2))],
+        ),
+        code::FCHMODAT_X => cv(
+            "fchmodat",
+            &[
+                RES,
+                ("dirfd", Arg(0)),
+                ("filename", Path(1)),
+                ("mode", Mode(2)),
+            ],
+        ),
+        code::CHMOD_X => cv("chmod", &[RES, ("filename", Path(0)), ("mode", Mode(1))]),
+        code::FCHMOD_X => cv("fchmod", &[RES, ("fd", Arg(0)), ("mode", Mode(1))]),
+        code::OPENAT2_X => cv(
+            "openat2",
+            &[
+                FDR,
+                ("dirfd", Arg(0)),
+                ("name", Path(1)),
+                ("flags", How(0)),
+                ("mode", How(1)),
+                ("resolve", How(2)),
+            ],
+        ),
+        _ => return None,
+    })
+}
+
+fn is_clone_exit(c: u16) -> bool {
+    matches!(
+        c,
+        code::CLONE_11_X | 157 | 183 | 185 | 217 | 219 | 221 | 223 | 225 | 227 | code::CLONE3_X
+    )
+}
+
+fn is_execve_exit(c: u16) -> bool {
+    matches!(c, 13 | 155 | 173 | 215 | 231 | 283 | 289 | 293 | 331)
+}
+
+/// Raw sockaddr bytes from a PT_SOCKADDR-style (family byte + data) value.
+fn sockaddr_from_ppm(family: u8, ip: &[u8], port: u16, path: &[u8], out: &mut Vec<u8>) -> bool {
+    out.clear();
+    match family {
+        2 if ip.len() == 4 => {
+            out.extend_from_slice(&2u16.to_le_bytes());
+            out.extend_from_slice(&port.to_be_bytes());
+            out.extend_from_slice(ip);
+            out.extend_from_slice(&[0u8; 8]);
+        }
+        10 if ip.len() == 16 => {
+            out.extend_from_slice(&10u16.to_le_bytes());
+            out.extend_from_slice(&port.to_be_bytes());
+            out.extend_from_slice(&[0u8; 4]);
+            out.extend_from_slice(ip);
+            out.extend_from_slice(&[0u8; 4]);
+        }
+        1 => {
+            out.extend_from_slice(&1u16.to_le_bytes());
+            out.extend_from_slice(str_of(path));
+            out.push(0);
+        }
+        _ => return false,
+    }
+    true
+}
+
+fn port_at(b: &[u8], o: usize) -> u16 {
+    u16::from_le_bytes([b[o], b[o + 1]])
+}
+
+/// PT_SOCKADDR -> raw sockaddr.
+fn convert_sockaddr(v: &[u8], out: &mut Vec<u8>) -> bool {
+    match v.first() {
+        Some(2) if v.len() >= 7 => sockaddr_from_ppm(2, &v[1..5], port_at(v, 5), &[], out),
+        Some(10) if v.len() >= 19 => sockaddr_from_ppm(10, &v[1..17], port_at(v, 17), &[], out),
+        Some(1) => sockaddr_from_ppm(1, &[], 0, &v[1..], out),
+        _ => false,
+    }
+}
+
+/// One end of a PT_SOCKTUPLE -> raw sockaddr (`dst` = the second address).
+fn convert_tuple(v: &[u8], dst: bool, out: &mut Vec<u8>) -> bool {
+    match v.first() {
+        Some(2) if v.len() >= 13 => {
+            let o = if dst { 7 } else { 1 };
+            sockaddr_from_ppm(2, &v[o..o + 4], port_at(v, o + 4), &[], out)
+        }
+        Some(10) if v.len() >= 37 => {
+            let o = if dst { 19 } else { 1 };
+            sockaddr_from_ppm(10, &v[o..o + 16], port_at(v, o + 16), &[], out)
+        }
+        Some(1) if v.len() >= 17 => sockaddr_from_ppm(1, &[], 0, &v[17..], out),
+        _ => false,
+    }
+}
+
+#[derive(Clone, Default)]
+struct Th {
+    pid: u32,
+    ppid: u32,
+    comm: Vec<u8>,
+    uid: u32,
+    gid: u32,
+    loginuid: u32,
+    tty: u32,
+}
+
+struct State<'a> {
+    threads: HashMap<u64, Th>,
+    pending: HashMap<u64, RawEvent<'a>>,
+    forked: HashSet<u64>,
+    offset: u64,
+    out: Vec<u8>,
+    data: Vec<u8>,
+    scratch: Vec<u8>,
+    report: ImportReport,
+}
+
+/// A parameter of the merged enter+exit pair: the exit's unless it is
+/// missing or empty.
+fn param<'a>(x: &RawEvent<'a>, e: Option<&RawEvent<'a>>, name: &str) -> Option<&'a [u8]> {
+    match x.by_name(name) {
+        Some(v) if !v.is_empty() => Some(v),
+        _ => e.and_then(|e| e.by_name(name)).filter(|v| !v.is_empty()),
+    }
+}
+
+fn int(x: &RawEvent<'_>, e: Option<&RawEvent<'_>>, name: &str) -> Option<i64> {
+    param(x, e, name).and_then(|b| int_of(b, b.len() >= 4))
+}
+
+fn basename(p: &[u8]) -> &[u8] {
+    match p.iter().rposition(|&c| c == b'/') {
+        Some(i) => &p[i + 1..],
+        None => p,
+    }
+}
+
+impl<'a> State<'a> {
+    fn pid_of(&self, tid: u64) -> u32 {
+        self.threads.get(&tid).map_or(tid as u32, |t| t.pid)
+    }
+
+    fn emit(&mut self, h: RecordHeader) {
+        let mut h = h;
+        h.data_len = self.data.len() as u16;
+        h.encode(&mut self.out);
+        self.out.extend_from_slice(&self.data);
+        self.data.clear();
+        self.report.records += 1;
+    }
+
+    fn header(&self, ev: &RawEvent<'_>, kind: Kind, nr: u16) -> RecordHeader {
+        RecordHeader {
+            ts_ns: ev.ts.saturating_sub(self.offset),
+            tid: ev.tid as u32,
+            pid: self.pid_of(ev.tid),
+            kind: kind as u16,
+            cpu: ev.cpu,
+            nr,
+            data_len: 0,
+            ret: 0,
+            args: [0; 6],
+        }
+    }
+
+    fn count(map: &mut BTreeMap<String, u64>, k: &str) {
+        if let Some(v) = map.get_mut(k) {
+            *v += 1;
+        } else {
+            map.insert(k.to_string(), 1);
+        }
+    }
+
+    fn unconverted(&mut self, c: u16) {
+        let k = format!("{} {}", event_name(c), if is_enter(c) { '>' } else { '<' });
+        Self::count(&mut self.report.unconverted, &k);
+    }
+
+    fn orphan(&mut self, e: &RawEvent<'_>) {
+        let k = event_name(e.code);
+        Self::count(&mut self.report.enter_orphaned, &k);
+    }
+
+    fn event(&mut self, ev: RawEvent<'a>) {
+        let c = ev.code;
+        if is_internal(c) {
+            let k = event_name(c);
+            Self::count(&mut self.report.internal, &k);
+            return;
+        }
+        if c == code::PROCEXIT_1_E || c == 16 {
+            self.procexit(&ev);
+            return;
+        }
+        if is_enter(c) {
+            let convertible =
+                conversion(c + 1).is_some() || is_clone_exit(c + 1) || is_execve_exit(c + 1);
+            if !convertible {
+                self.unconverted(c);
+                return;
+            }
+            if let Some(old) = self.pending.insert(ev.tid, ev) {
+                self.orphan(&old);
+            }
+            return;
+        }
+        let enter = match self.pending.remove(&ev.tid) {
+            Some(e) if e.code + 1 == c => Some(e),
+            Some(e) => {
+                self.orphan(&e);
+                None
+            }
+            None => None,
+        };
+        let converted = if is_clone_exit(c) {
+            self.clone_exit(&ev);
+            true
+        } else if is_execve_exit(c) {
+            self.execve_exit(&ev, enter.as_ref());
+            true
+        } else if let Some(conv) = conversion(c) {
+            self.simple(&ev, enter.as_ref(), &conv);
+            true
+        } else {
+            false
+        };
+        if !converted {
+            if let Some(e) = &enter {
+                self.orphan(e);
+            }
+            self.unconverted(c);
+            return;
+        }
+        match &enter {
+            Some(e) => {
+                let k = event_name(e.code);
+                Self::count(&mut self.report.enter_merged, &k);
+            }
+            None => {
+                // Exit-only events (clone, procexit-era execve) have no enter.
+                if !matches!(param_enter_count(c), 0) {
+                    self.report.exit_without_enter += 1;
+                }
+            }
+        }
+    }
+
+    fn simple(&mut self, x: &RawEvent<'a>, e: Option<&RawEvent<'a>>, conv: &Conv) {
+        let nr = match syscalls::number(conv.sys) {
+            Some(n) => n,
+            None => {
+                self.unconverted(x.code);
+                return;
+            }
+        };
+        let mut h = self.header(x, Kind::Syscall, nr);
+        let mut fds = [None::<i32>; 2];
+        let mut how = [None::<u64>; 3];
+        let mut arg_items = 0u8; // bitmask of ARGn items already written
+        for &(name, t) in conv.map {
+            let Some(v) = param(x, e, name) else { continue };
+            match t {
+                Ret => h.ret = int_of(v, true).unwrap_or(0),
+                Arg(n) => {
+                    if let Some(i) = int_of(v, v.len() >= 4) {
+                        h.args[n as usize] = i as u64;
+                    }
+                }
+                OpenFlags(n) => {
+                    if let Some(i) = int_of(v, false) {
+                        h.args[n as usize] = blocks::ppm_open_flags_to_linux(i as u32) as u64;
+                    }
+                }
+                Mode(n) => {
+                    if let Some(i) = int_of(v, false) {
+                        h.args[n as usize] = blocks::ppm_mode_to_linux(i as u32) as u64;
+                    }
+                }
+                Ptrace(n) => {
+                    if let Some(i) = int_of(v, false) {
+                        h.args[n as usize] = blocks::ppm_ptrace_to_linux(i as u16);
+                    }
+                }
+                Path(n) => {
+                    if arg_items & (1 << n) == 0 {
+                        self.scratch.clear();
+                        self.scratch.extend_from_slice(str_of(v));
+                        self.scratch.push(0);
+                        push_item(&mut self.data, n, 0, &self.scratch);
+                        arg_items |= 1 << n;
+                    }
+                }
+                Buf(n) => {
+                    if arg_items & (1 << n) == 0 {
+                        push_item(&mut self.data, n, 0, v);
+                        arg_items |= 1 << n;
+                    }
+                }
+                Addr(n) | TupleDst(n) => {
+                    if arg_items & (1 << n) == 0 {
+                        let ok = match t {
+                            Addr(_) => convert_sockaddr(v, &mut self.scratch),
+                            _ => convert_tuple(v, true, &mut self.scratch),
+                        };
+                        if ok {
+                            push_item(&mut self.data, n, 0, &self.scratch);
+                            arg_items |= 1 << n;
+                        }
+                    }
+                }
+                TupleSrc => {
+                    if convert_tuple(v, false, &mut self.scratch) {
+                        push_item(&mut self.data, tag::RESULT_ADDR, 0, &self.scratch);
+                    }
+                }
+                Fd1 => fds[0] = int_of(v, true).map(|i| i as i32),
+                Fd2 => fds[1] = int_of(v, true).map(|i| i as i32),
+                How(k) => {
+                    how[k as usize] = int_of(v, false).map(|i| match k {
+                        0 => blocks::ppm_open_flags_to_linux(i as u32) as u64,
+                        _ => i as u64,
+                    })
+                }
+            }
+        }
+        if let (Some(a), Some(b)) = (fds[0], fds[1]) {
+            let mut f = [0u8; 8];
+            f[..4].copy_from_slice(&a.to_le_bytes());
+            f[4..].copy_from_slice(&b.to_le_bytes());
+            push_item(&mut self.data, tag::FDS, 0, &f);
+        }
+        if how.iter().any(|v| v.is_some()) {
+            let mut b = [0u8; 24];
+            for (i, v) in how.iter().enumerate() {
+                b[i * 8..i * 8 + 8].copy_from_slice(&v.unwrap_or(0).to_le_bytes());
+            }
+            push_item(&mut self.data, 2, 0, &b);
+        }
+        self.emit(h);
+        Self::count(&mut self.report.converted, conv.sys);
+    }
+
+    fn creds_item(&mut self, th: &Th) {
+        let c = Creds {
+            uid: th.uid,
+            gid: th.gid,
+            euid: th.uid,
+            egid: th.gid,
+            loginuid: th.loginuid,
+            tty: th.tty,
+            ppid: th.ppid,
+            pad: 0,
+            ..Creds::default()
+        };
+        push_item(&mut self.data, tag::CREDS, 0, &c.encode());
+    }
+
+    fn clone_exit(&mut self, x: &RawEvent<'a>) {
+        let name = event_name(x.code);
+        let sys = match &*name {
+            "clone" | "fork" | "vfork" | "clone3" => name.to_string(),
+            _ => "clone".to_string(),
+        };
+        let nr = syscalls::number(&sys).unwrap_or(56);
+        let res = int(x, None, "res").unwrap_or(-1);
+        let ppm_flags = int(x, None, "flags").unwrap_or(0) as u32;
+        let flags = blocks::ppm_clone_flags_to_linux(ppm_flags);
+        let thread = flags & 0x0001_0000 != 0;
+        let ev_tid = x.tid;
+        // The parent and child ids, from whichever side this is.
+        let (parent_tid, child_tid) = if res > 0 {
+            (ev_tid, res as u64)
+        } else {
+            (int(x, None, "ptid").unwrap_or(0) as u64, ev_tid)
+        };
+        if res >= 0 && !self.forked.contains(&child_tid) {
+            self.forked.insert(child_tid);
+            let parent = self.threads.get(&parent_tid).cloned().unwrap_or(Th {
+                pid: if res > 0 {
+                    int(x, None, "pid").unwrap_or(ev_tid as i64) as u32
+                } else {
+                    parent_tid as u32
+                },
+                ..Th::default()
+            });
+            let child_pid = if thread {
+                parent.pid
+            } else if res == 0 {
+                int(x, None, "pid").unwrap_or(child_tid as i64) as u32
+            } else {
+                child_tid as u32
+            };
+            let comm = param(x, None, "comm")
+                .map(|c| str_of(c).to_vec())
+                .unwrap_or_else(|| parent.comm.clone());
+            let child = Th {
+                pid: child_pid,
+                ppid: if thread { parent.ppid } else { parent.pid },
+                comm: comm.clone(),
+                uid: int(x, None, "uid").map_or(parent.uid, |v| v as u32),
+                gid: int(x, None, "gid").map_or(parent.gid, |v| v as u32),
+                loginuid: parent.loginuid,
+                tty: parent.tty,
+            };
+            self.scratch.clear();
+            self.scratch.extend_from_slice(&comm);
+            self.scratch.push(0);
+            let sc = std::mem::take(&mut self.scratch);
+            push_item(&mut self.data, tag::COMM, 0, &sc);
+            self.scratch = sc;
+            self.creds_item(&child.clone());
+            let mut h = self.header(x, Kind::ProcFork, 0);
+            h.tid = parent_tid as u32;
+            h.pid = parent.pid;
+            h.args[0] = child_tid;
+            h.args[1] = child_pid as u64;
+            self.threads.insert(child_tid, child);
+            self.emit(h);
+            Self::count(&mut self.report.process_records, "procfork");
+        }
+        let mut h = self.header(x, Kind::Syscall, nr);
+        h.ret = res;
+        if sys == "clone3" {
+            push_item(&mut self.data, 0, 0, &flags.to_le_bytes());
+        } else {
+            h.args[0] = flags;
+        }
+        self.emit(h);
+        Self::count(&mut self.report.converted, &sys);
+    }
+
+    fn execve_exit(&mut self, x: &RawEvent<'a>, e: Option<&RawEvent<'a>>) {
+        let at = x.code == code::EXECVEAT_X;
+        let sys = if at { "execveat" } else { "execve" };
+        let nr = syscalls::number(sys).unwrap_or(59);
+        let res = int(x, e, "res").unwrap_or(-1);
+        let exe = param(x, e, "exe").map(str_of).unwrap_or(b"");
+        let args = param(x, e, "args").unwrap_or(b"");
+        let filename = param(x, e, if at { "pathname" } else { "filename" })
+            .or_else(|| param(x, e, "filename"))
+            .map(str_of);
+        // argv = exe + args (both NUL-separated).
+        let mut argv = Vec::with_capacity(exe.len() + args.len() + 2);
+        argv.extend_from_slice(exe);
+        argv.push(0);
+        argv.extend_from_slice(args);
+        if !argv.ends_with(&[0]) {
+            argv.push(0);
+        }
+        if res == 0 {
+            let tid = x.tid;
+            let mut th = self.threads.get(&tid).cloned().unwrap_or_default();
+            if let Some(p) = int(x, e, "pid") {
+                th.pid = p as u32;
+            } else if th.pid == 0 {
+                th.pid = tid as u32;
+            }
+            if let Some(p) = int(x, e, "ptid") {
+                th.ppid = p as u32;
+            }
+            if let Some(v) = int(x, e, "loginuid") {
+                th.loginuid = v as u32;
+            }
+            if let Some(v) = int(x, e, "tty") {
+                th.tty = v as u32;
+            }
+            if let Some(v) = int(x, e, "uid") {
+                th.uid = v as u32;
+            }
+            if let Some(v) = int(x, e, "gid") {
+                th.gid = v as u32;
+            }
+            let trusted = param(x, e, "trusted_exepath").map(str_of);
+            let path: Vec<u8> = trusted.or(filename).unwrap_or(exe).to_vec();
+            th.comm = match param(x, e, "comm") {
+                Some(c) => str_of(c).to_vec(),
+                None => {
+                    let b = basename(&path);
+                    b[..b.len().min(15)].to_vec()
+                }
+            };
+            let mut s = path.clone();
+            s.push(0);
+            push_item(&mut self.data, tag::EXE, 0, &s);
+            let mut s = th.comm.clone();
+            s.push(0);
+            push_item(&mut self.data, tag::COMM, 0, &s);
+            self.creds_item(&th);
+            push_item(&mut self.data, tag::ARGV, 0, &argv);
+            if let Some(cwd) = param(x, e, "cwd") {
+                let mut s = str_of(cwd).to_vec();
+                s.push(0);
+                push_item(&mut self.data, tag::CWD, 0, &s);
+            }
+            if let Some(env) = param(x, e, "env") {
+                push_item(&mut self.data, tag::ENV, 0, env);
+            }
+            self.threads.insert(tid, th);
+            let mut h = self.header(x, Kind::ProcExec, 0);
+            h.args[0] = tid;
+            self.emit(h);
+            Self::count(&mut self.report.process_records, "procexec");
+        }
+        let mut h = self.header(x, Kind::Syscall, nr);
+        h.ret = res;
+        let fname = filename.unwrap_or(exe);
+        let mut s = fname.to_vec();
+        s.push(0);
+        if at {
+            h.args[0] = int(x, e, "dirfd").unwrap_or(-100) as u64;
+            push_item(&mut self.data, 1, 0, &s);
+            h.args[4] = int(x, e, "flags").unwrap_or(0) as u64 & 0xffff_ffff;
+            if x.by_name("flags").is_some() && e.is_none() {
+                // The exit's "flags" are execve flags, not AT_* flags.
+                h.args[4] = 0;
+            }
+        } else {
+            push_item(&mut self.data, 0, 0, &s);
+        }
+        push_item(&mut self.data, tag::ARGV, 0, &argv);
+        self.emit(h);
+        Self::count(&mut self.report.converted, sys);
+    }
+
+    fn procexit(&mut self, ev: &RawEvent<'a>) {
+        let status = ev
+            .by_name("status")
+            .and_then(|b| int_of(b, true))
+            .unwrap_or(0);
+        let ppid = self.threads.get(&ev.tid).map_or(0, |t| t.ppid);
+        let mut h = self.header(ev, Kind::ProcExit, 0);
+        h.args[0] = status as u64;
+        h.args[2] = ppid as u64;
+        self.emit(h);
+        self.threads.remove(&ev.tid);
+        self.forked.remove(&ev.tid);
+        if let Some(old) = self.pending.remove(&ev.tid) {
+            self.orphan(&old);
+        }
+        Self::count(&mut self.report.process_records, "procexit");
+    }
+}
+
+/// Exit events that have an enter event with parameters worth merging; 0 for
+/// events whose enter carries nothing (clone, old execve).
+fn param_enter_count(x: u16) -> usize {
+    super::events::param_names(x - 1).map_or(0, |p| p.len())
+}
+
+/// Import a whole scap file (gzip or plain).
+pub fn import(raw: Vec<u8>) -> Result<Imported, ScapError> {
+    let (data, gzip) = blocks::load(raw)?;
+    let mut report = ImportReport {
+        gzip,
+        ..ImportReport::default()
+    };
+    let mut it = Blocks::new(&data).peekable();
+    let first = match it.next() {
+        Some(b) => b?,
+        None => {
+            return Err(ScapError::at(
+                0,
+                "empty file: expected a section header block",
+            ))
+        }
+    };
+    if first.btype != blocks::SHB {
+        return Err(ScapError::at(
+            0,
+            format!(
+                "first block has type 0x{:08x}; expected a scap section header (0x0a0d0d0a)",
+                first.btype
+            ),
+        ));
+    }
+    let (major, minor) = blocks::parse_shb(&first)?;
+    report.scap_version = format!("{major}.{minor}");
+    State::count(&mut report.blocks, "SHB");
+
+    // Metadata blocks come first.
+    let mut mi = MachineInfo::default();
+    let mut threads: Vec<ThreadInfo> = Vec::new();
+    let mut fdls = Vec::new();
+    let mut users = Vec::new();
+    let mut groups = Vec::new();
+    let mut first_ev: Option<Block<'_>> = None;
+    for b in it.by_ref() {
+        let b = b?;
+        if blocks::event_block(b.btype).is_none() {
+            State::count(&mut report.blocks, &blocks::block_name(b.btype));
+        }
+        match b.btype {
+            blocks::MI | blocks::MI_INT => mi = blocks::parse_mi(&b)?,
+            blocks::PL_V1
+            | blocks::PL_V2
+            | blocks::PL_V3
+            | blocks::PL_V4
+            | blocks::PL_V5
+            | blocks::PL_V6
+            | blocks::PL_V7
+            | blocks::PL_V8
+            | blocks::PL_V9
+            | blocks::PL_V1_INT
+            | blocks::PL_V2_INT
+            | blocks::PL_V3_INT => blocks::parse_pl(&b, &mut threads)?,
+            blocks::FDL | blocks::FDL_INT | blocks::FDL_V2 => fdls.push(blocks::parse_fdl(&b)?),
+            blocks::UL | blocks::UL_INT | blocks::UL_V2 => {
+                blocks::parse_ul(&b, &mut users, &mut groups)?
+            }
+            t if blocks::event_block(t).is_some() => {
+                first_ev = Some(b);
+                break;
+            }
+            _ => {} // IL and unknown blocks: nothing we keep.
+        }
+    }
+    // The event blocks.
+    let mut evs: Vec<RawEvent<'_>> = Vec::new();
+    for b in first_ev.into_iter().map(Ok).chain(it) {
+        let b = b?;
+        State::count(&mut report.blocks, &blocks::block_name(b.btype));
+        if let Some((flags, v2)) = blocks::event_block(b.btype) {
+            evs.push(RawEvent::parse(b.body, b.offset + 8, flags, v2)?);
+        }
+    }
+    report.events_read = evs.len() as u64;
+
+    let first_ts = evs.iter().map(|e| e.ts).min().unwrap_or(0);
+    let offset = if mi.boot_ts_epoch != 0 && mi.boot_ts_epoch <= first_ts {
+        mi.boot_ts_epoch
+    } else {
+        first_ts.saturating_sub(1_000_000_000)
+    };
+
+    // Attach fds to their threads.
+    let mut by_tid: HashMap<u32, usize> = HashMap::new();
+    for (i, t) in threads.iter().enumerate() {
+        by_tid.insert(t.tid, i);
+    }
+    for (tid, fds) in fdls {
+        if let Some(&i) = by_tid.get(&(tid as u32)) {
+            report.fds += fds.len() as u64;
+            threads[i].fds.extend(fds);
+        }
+    }
+    report.threads = threads.len() as u64;
+    report.users = users.len() as u64;
+    report.groups = groups.len() as u64;
+
+    let mut st = State {
+        threads: threads
+            .iter()
+            .map(|t| {
+                (
+                    t.tid as u64,
+                    Th {
+                        pid: t.pid,
+                        ppid: t.ppid,
+                        comm: t.comm.as_bytes().to_vec(),
+                        uid: t.uid,
+                        gid: t.gid,
+                        loginuid: t.loginuid,
+                        tty: t.tty,
+                    },
+                )
+            })
+            .collect(),
+        pending: HashMap::new(),
+        forked: HashSet::new(),
+        offset,
+        out: Vec::with_capacity(evs.len() * 120),
+        data: Vec::with_capacity(4096),
+        scratch: Vec::with_capacity(256),
+        report,
+    };
+    for ev in evs {
+        st.event(ev);
+    }
+    let left: Vec<_> = st.pending.drain().map(|(_, e)| e).collect();
+    for e in left {
+        st.orphan(&e);
+    }
+    let header = TraceHeader {
+        tool_version: String::new(),
+        created_unix_ns: first_ts as i64,
+        hostname: mi.hostname.clone(),
+        kernel_release: String::new(),
+        arch: "x86_64".into(),
+        num_cpus: mi.num_cpus,
+        boot_to_wall_ns: offset as i64,
+        source: "scap-import".into(),
+        config: RecordingConfig {
+            notes: vec![("scap_version".into(), st.report.scap_version.clone())],
+            ..RecordingConfig::default()
+        },
+    };
+    let snapshot = ProcessSnapshot {
+        taken_at_ns: first_ts.saturating_sub(offset),
+        threads,
+        users,
+        groups,
+    };
+    Ok(Imported {
+        header,
+        snapshot,
+        records: st.out,
+        report: st.report,
+    })
+}

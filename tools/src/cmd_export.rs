@@ -1,0 +1,100 @@
+//! `sysreplay export FILE.srt -o FILE.scap`: write a trace as a sysdig/Falco
+//! capture.
+
+use std::io::BufWriter;
+use std::ops::ControlFlow;
+use std::path::PathBuf;
+
+use sysreplay_format::scap::Exporter;
+use sysreplay_format::TraceReader;
+
+use crate::Failure;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Input trace file
+    pub file: PathBuf,
+    /// Output .scap file
+    #[arg(short = 'o', long = "output")]
+    pub output: PathBuf,
+    /// Overwrite OUTPUT if it exists
+    #[arg(long)]
+    pub force: bool,
+    /// Write an uncompressed file (default: gzip, like sysdig -w)
+    #[arg(long)]
+    pub no_gzip: bool,
+    /// Print the export report as JSON on stdout
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(a: Args) -> Result<(), Failure> {
+    let r = TraceReader::open(&a.file)?;
+    if !a.force && a.output.exists() {
+        return Err(Failure::input(format!(
+            "{} exists (use --force to overwrite)",
+            a.output.display()
+        )));
+    }
+    let f = std::fs::File::create(&a.output)
+        .map_err(|e| Failure::runtime(format!("{}: {e}", a.output.display())))?;
+    let w = BufWriter::with_capacity(1 << 20, f);
+    let report = if a.no_gzip {
+        let mut x = Exporter::new(w, r.header(), r.snapshot())?;
+        feed(&r, &mut x)?;
+        x.finish()?.1
+    } else {
+        let enc = flate2::write::GzEncoder::new(w, flate2::Compression::fast());
+        let mut x = Exporter::new(enc, r.header(), r.snapshot())?;
+        feed(&r, &mut x)?;
+        let (enc, rep) = x.finish()?;
+        enc.finish()?;
+        rep
+    };
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).map_err(|e| Failure::runtime(e.to_string()))?
+        );
+    }
+    let skipped: u64 = report.skipped.values().sum();
+    eprintln!(
+        "exported {} -> {}: {} records -> {} scap events; {} threads, {} fds; {} records have no scap form{}",
+        a.file.display(),
+        a.output.display(),
+        report.records,
+        report.events,
+        report.threads,
+        report.fds,
+        skipped,
+        if report.drop_markers > 0 {
+            format!(
+                "; {} drop markers written as drop enter/exit (their {} lost-event counts cannot be stored)",
+                report.drop_markers, report.lost_events_not_representable
+            )
+        } else {
+            String::new()
+        }
+    );
+    let mut top: Vec<_> = report.skipped.iter().collect();
+    top.sort_by(|x, y| y.1.cmp(x.1));
+    for (k, v) in top.iter().take(12) {
+        eprintln!("    no scap form: {k} x{v}");
+    }
+    Ok(())
+}
+
+fn feed<W: std::io::Write>(r: &TraceReader, x: &mut Exporter<W>) -> Result<(), Failure> {
+    let mut err = None;
+    r.for_each_event(|e| match x.record(e) {
+        Ok(()) => ControlFlow::Continue(()),
+        Err(e) => {
+            err = Some(e);
+            ControlFlow::Break(())
+        }
+    })?;
+    match err {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
+}
