@@ -279,7 +279,7 @@ pub enum Value {
 }
 
 /// The compiled comparison.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum Cmp {
     Exists,
     StrEq(Vec<u8>),
@@ -308,14 +308,14 @@ pub enum Cmp {
     Slots(bool, Box<SlotSet>),
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Check {
     pub lhs: Lhs,
     pub cmp: Cmp,
 }
 
 /// The compiled expression.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum Node {
     Const(bool),
     And(Vec<Node>),

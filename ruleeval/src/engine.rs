@@ -29,7 +29,7 @@ pub enum RuleMatching {
 }
 
 /// A compiled rule.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct CompiledRule {
     pub name: String,
     pub desc: String,
@@ -51,8 +51,9 @@ pub struct CompiledRule {
     pub loc: Loc,
 }
 
-/// The compiled rules of one or more files.
-#[derive(Debug, Default)]
+/// The compiled rules of one or more files. Cloning is cheap next to
+/// loading (one engine per worker thread).
+#[derive(Clone, Debug, Default)]
 pub struct Ruleset {
     pub rules: Vec<CompiledRule>,
     pub diags: Diags,

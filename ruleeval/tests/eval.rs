@@ -797,6 +797,19 @@ fn engine_can_move_to_another_thread() {
     fn assert_send<T: Send>() {}
     assert_send::<Engine>();
     assert_send::<sysreplay_ruleeval::Ruleset>();
+    // a cloned ruleset evaluates the same
+    let rs = load_rules_str(&[(
+        "t.yaml",
+        &rule("evt.type = openat and fd.name pmatch (/etc)"),
+    )]);
+    let mut a = Engine::new(rs.clone(), RuleMatching::All);
+    let mut b = Engine::new(rs, RuleMatching::All);
+    for e in [&mut a, &mut b] {
+        e.start_trace(&TraceHeader::default(), &snapshot());
+        let mut n = 0;
+        e.process(&passwd_open().e.as_event(), |_| n += 1);
+        assert_eq!(n, 1);
+    }
 }
 
 #[test]
