@@ -858,3 +858,28 @@ fn udp_addresses_and_environment_only_with_capture_env() {
         }
     }
 }
+
+#[test]
+fn max_events_stops_after_exactly_n_events() {
+    require_bpf!("max_events_stops_after_exactly_n_events");
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("max.srt");
+    let mut rec = start(&trace, &["--syscalls", "getppid", "--max-events", "1000"]);
+    let mut done = false;
+    storm_until(|| {
+        if let Ok(Some(_)) = rec.child.try_wait() {
+            done = true;
+        }
+        done
+    });
+    let mut err = String::new();
+    rec.stderr_rest
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(rec.child.wait().unwrap().success(), "{err}");
+    let (r, evs) = read_all(&trace);
+    assert!(r.index().is_some());
+    assert_eq!(evs.iter().filter(|e| !is(e, Kind::Drop)).count(), 1000);
+}
