@@ -1,0 +1,117 @@
+//! `sysreplay record --rules` then `sysreplay eval` on the live trace: the
+//! recorder selects what the rules need and the alerts come out of a real
+//! recording. Needs root (or CAP_BPF+CAP_PERFMON) and kernel BTF; otherwise
+//! it prints one SKIP line.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_sysreplay"))
+}
+
+fn rules() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../corpora/rules/sample_rules.yaml")
+}
+
+#[test]
+fn record_with_rules_then_eval_finds_the_alerts() {
+    if let Some(m) = sysreplay_capture::privileges::missing() {
+        println!("SKIP record_with_rules_then_eval_finds_the_alerts: needs root or CAP_BPF+CAP_PERFMON (missing {m})");
+        return;
+    }
+    if !Path::new("/sys/kernel/btf/vmlinux").exists() {
+        println!("SKIP record_with_rules_then_eval_finds_the_alerts: no kernel BTF");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("live.srt");
+    let written = dir.path().join("written-by-sh.txt");
+
+    // the dry run shows what the rules need
+    let dry = bin()
+        .args(["record", "--dry-run", "--rules"])
+        .arg(rules())
+        .output()
+        .unwrap();
+    assert!(dry.status.success());
+    let lines = String::from_utf8_lossy(&dry.stderr).to_string();
+    assert!(lines.starts_with("("), "{lines}");
+    assert!(
+        lines.contains("syscalls in rules: ") && lines.contains("(final set)"),
+        "{lines}"
+    );
+    assert!(lines.contains("openat"), "{lines}");
+
+    let mut rec = bin()
+        .args(["record", "-w"])
+        .arg(&trace)
+        .arg("--rules")
+        .arg(rules())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(rec.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.starts_with("recording to ") {
+        line.clear();
+        assert!(
+            err.read_line(&mut line).unwrap() > 0,
+            "recorder exited early"
+        );
+    }
+    // what the sample rules look for
+    let shadow = Path::new("/etc/shadow").exists();
+    if shadow {
+        let o = Command::new("cat").arg("/etc/shadow").output().unwrap();
+        assert!(o.status.success());
+    }
+    let st = Command::new("/bin/sh")
+        .arg("-c")
+        .arg(format!("echo e2e > {}", written.display()))
+        .status()
+        .unwrap();
+    assert!(st.success());
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let k = Command::new("kill")
+        .args(["-INT", &rec.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(k.success());
+    let mut rest = String::new();
+    err.read_to_string(&mut rest).unwrap();
+    assert!(rec.wait().unwrap().success(), "{rest}");
+
+    let ev = bin()
+        .arg("eval")
+        .arg("--rules")
+        .arg(rules())
+        .arg("--")
+        .arg(&trace)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&ev.stdout);
+    assert!(
+        ev.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ev.stderr)
+    );
+    if shadow {
+        assert!(
+            out.lines()
+                .any(|l| l.contains("/etc/shadow read") && l.contains("process=cat")),
+            "{out}"
+        );
+    } else {
+        println!("note: no /etc/shadow here, the shadow rule is not exercised");
+    }
+    // the temp dir is not under /tmp everywhere; the rule matches /tmp/ only
+    if written.starts_with("/tmp/") {
+        assert!(
+            out.lines()
+                .any(|l| l.contains(&format!("sh wrote {}", written.display()))),
+            "{out}"
+        );
+    }
+}
