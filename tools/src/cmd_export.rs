@@ -58,12 +58,14 @@ pub fn run(a: Args) -> Result<(), Failure> {
         );
     }
     let skipped: u64 = report.skipped.values().sum();
+    let generic: u64 = report.generic.values().sum();
     eprintln!(
-        "exported {} -> {}: {} records -> {} scap events; {} threads, {} fds; {} records have no scap form{}",
+        "exported {} -> {}: {} records -> {} scap events ({} syscalls as generic events without arguments); {} threads, {} fds; {} records have no scap form{}",
         a.file.display(),
         a.output.display(),
         report.records,
         report.events,
+        generic,
         report.threads,
         report.fds,
         skipped,

@@ -460,6 +460,22 @@ pub fn addr_str(ip: &[u8; 16], port: u16) -> String {
     }
 }
 
+/// `local->remote`, or just `local` for a socket with no remote end (a bound
+/// UDP socket).
+fn sock_name(t: &SocketTuple) -> String {
+    let zero = t.remote_port == 0
+        && (t.remote_ip == [0u8; 16] || t.remote_ip[12..] == [0u8; 4] && t.remote_ip[10] == 0xff);
+    if zero {
+        addr_str(&t.local_ip, t.local_port)
+    } else {
+        format!(
+            "{}->{}",
+            addr_str(&t.local_ip, t.local_port),
+            addr_str(&t.remote_ip, t.remote_port)
+        )
+    }
+}
+
 /// Parse a fd list block: (tid, fds).
 pub fn parse_fdl(b: &Block<'_>) -> Result<(u64, Vec<FdInfo>), ScapError> {
     let v2 = b.btype == FDL_V2;
@@ -497,11 +513,7 @@ pub fn parse_fdl(b: &Block<'_>) -> Result<(u64, Vec<FdInfo>), ScapError> {
                     listening: false,
                 };
                 info.fd_type = FdType::Ipv4Socket;
-                info.name = format!(
-                    "{}->{}",
-                    addr_str(&t.local_ip, t.local_port),
-                    addr_str(&t.remote_ip, t.remote_port)
-                );
+                info.name = sock_name(&t);
                 info.socket = Some(t);
             }
             4 => {
@@ -519,11 +531,7 @@ pub fn parse_fdl(b: &Block<'_>) -> Result<(u64, Vec<FdInfo>), ScapError> {
                     listening: false,
                 };
                 info.fd_type = FdType::Ipv6Socket;
-                info.name = format!(
-                    "{}->{}",
-                    addr_str(&t.local_ip, t.local_port),
-                    addr_str(&t.remote_ip, t.remote_port)
-                );
+                info.name = sock_name(&t);
                 info.socket = Some(t);
             }
             5 => {

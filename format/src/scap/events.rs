@@ -45,6 +45,8 @@ pub mod code {
     pub const SYMLINK_X: u16 = 179;
     pub const SYMLINKAT_E: u16 = 180;
     pub const SYMLINKAT_X: u16 = 181;
+    pub const DROP_E: u16 = 148;
+    pub const DROP_X: u16 = 149;
     pub const PROCEXIT_1_E: u16 = 186;
     pub const SETRESUID_E: u16 = 192;
     pub const SETRESUID_X: u16 = 193;

@@ -31,6 +31,9 @@ pub struct ExportReport {
     pub events: u64,
     /// Syscall records written, by syscall name.
     pub converted: BTreeMap<String, u64>,
+    /// Syscalls written as generic events (syscall id only: no arguments or
+    /// return value), by name.
+    pub generic: BTreeMap<String, u64>,
     /// Records with no scap form, by syscall or record kind name.
     pub skipped: BTreeMap<String, u64>,
     /// Drop markers written as drop enter/exit pairs, and the events they
@@ -292,11 +295,19 @@ impl<W: Write> Exporter<W> {
                 match (ty, &f.socket) {
                     (3 | 4, Some(s)) => {
                         let v4 = ty == 3;
-                        for ip in [&s.local_ip, &s.remote_ip] {
+                        // scap's source/destination are fd.name's
+                        // client->server order, not local/remote.
+                        let local = blocks::addr_str(&s.local_ip, s.local_port);
+                        let (a, pa, b2, pb) = if f.name.starts_with(&local) {
+                            (&s.local_ip, s.local_port, &s.remote_ip, s.remote_port)
+                        } else {
+                            (&s.remote_ip, s.remote_port, &s.local_ip, s.local_port)
+                        };
+                        for ip in [a, b2] {
                             e.extend_from_slice(if v4 { &ip[12..] } else { &ip[..] });
                         }
-                        e.extend_from_slice(&s.local_port.to_le_bytes());
-                        e.extend_from_slice(&s.remote_port.to_le_bytes());
+                        e.extend_from_slice(&pa.to_le_bytes());
+                        e.extend_from_slice(&pb.to_le_bytes());
                         e.push(l4_to_ppm(s.l4proto));
                     }
                     (5 | 6, Some(s)) => {
@@ -430,10 +441,10 @@ impl<W: Write> Exporter<W> {
                 let start = (e.args[0] as i64 + self.offset).max(0) as u64;
                 self.ev.start();
                 self.ev.u32(1);
-                self.put(e, start.min(ts), 148);
+                self.put(e, start.min(ts), code::DROP_E);
                 self.ev.start();
                 self.ev.u32(1);
-                self.put(e, ts, 149);
+                self.put(e, ts, code::DROP_X);
                 self.report.drop_markers += 1;
                 self.report.lost_events_not_representable += e.args[1];
             }
@@ -945,7 +956,24 @@ impl<W: Write> Exporter<W> {
                 self.exec_pair(e, ts, name);
             }
             other => {
-                self.skip(other);
+                match ppm_sc(other) {
+                    Some(id) => {
+                        let nr = e.nr;
+                        pair!(
+                            0,
+                            {
+                                b.u16(id);
+                                b.u16(nr);
+                            },
+                            1,
+                            {
+                                self.ev.u16(id);
+                            }
+                        );
+                        *self.report.generic.entry(other.to_string()).or_default() += 1;
+                    }
+                    None => self.skip(other),
+                }
                 return;
             }
         }
@@ -1142,6 +1170,15 @@ impl<W: Write> Exporter<W> {
         self.out.flush()?;
         Ok((self.out, self.report))
     }
+}
+
+/// The libscap 2022 syscall code of a syscall name (generic events).
+fn ppm_sc(name: &str) -> Option<u16> {
+    use std::sync::OnceLock;
+    static T: OnceLock<HashMap<&'static str, u16>> = OnceLock::new();
+    T.get_or_init(|| super::ppm_sc::PPM_SC.iter().copied().collect())
+        .get(name)
+        .copied()
 }
 
 fn th_of(t: &ThreadInfo) -> Th {

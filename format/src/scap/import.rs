@@ -32,7 +32,7 @@ pub struct ImportReport {
     pub records: u64,
     /// Syscall records written, by syscall name.
     pub converted: BTreeMap<String, u64>,
-    /// PROC_FORK / PROC_EXEC / PROC_EXIT records written.
+    /// PROC_FORK / PROC_EXEC / PROC_EXIT / DROP records written.
     pub process_records: BTreeMap<String, u64>,
     /// Enter events merged into their exit event.
     pub enter_merged: BTreeMap<String, u64>,
@@ -368,6 +368,7 @@ struct State<'a> {
     threads: HashMap<u64, Th>,
     pending: HashMap<u64, RawEvent<'a>>,
     forked: HashSet<u64>,
+    drop_start: HashMap<u16, u64>,
     offset: u64,
     out: Vec<u8>,
     data: Vec<u8>,
@@ -450,6 +451,21 @@ impl<'a> State<'a> {
         }
         if c == code::PROCEXIT_1_E || c == 16 {
             self.procexit(&ev);
+            return;
+        }
+        if c == code::DROP_E {
+            self.drop_start.insert(ev.cpu, ev.ts);
+            return;
+        }
+        if c == code::DROP_X {
+            // The driver's sampling/drop mode: a window of unknown size.
+            let start = self.drop_start.remove(&ev.cpu).unwrap_or(ev.ts);
+            let mut h = self.header(&ev, Kind::Drop, 0);
+            h.tid = 0;
+            h.pid = 0;
+            h.args[0] = start.saturating_sub(self.offset);
+            self.emit(h);
+            Self::count(&mut self.report.process_records, "drop");
             return;
         }
         if is_enter(c) {
@@ -927,6 +943,7 @@ pub fn import(raw: Vec<u8>) -> Result<Imported, ScapError> {
             .collect(),
         pending: HashMap::new(),
         forked: HashSet::new(),
+        drop_start: HashMap::new(),
         offset,
         out: Vec::with_capacity(evs.len() * 120),
         data: Vec::with_capacity(4096),

@@ -14,6 +14,7 @@ pub mod events;
 pub mod export;
 pub mod import;
 mod names;
+mod ppm_sc;
 
 use std::fmt;
 

@@ -1,0 +1,374 @@
+//! `sysreplay export`: sysdig 0.29.3 reads every exported event, sysdig
+//! filters select the same events as our rule engine on the original trace,
+//! and import(export(t)) gives back t for the syscalls with a scap form.
+//! Tests that need sysdig skip with one line when it is not installed.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Once;
+
+use sysreplay_format::decode;
+use sysreplay_format::record::{tag, Kind};
+use sysreplay_format::scap;
+use sysreplay_format::synth::{self, SynthConfig};
+use sysreplay_format::{syscalls, OwnedEvent, TraceReader, TraceWriter};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_sysreplay"))
+}
+
+fn sysdig() -> bool {
+    let ok = Command::new("sysdig")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        static ONCE: Once = Once::new();
+        ONCE.call_once(|| {
+            println!(
+                "skipped: sysdig not installed (apt-get install -y --no-install-recommends sysdig)"
+            )
+        });
+    }
+    ok
+}
+
+fn synth_trace(dir: &Path, events: u64, drops: usize) -> PathBuf {
+    let path = dir.join("t.srt");
+    let cfg = SynthConfig::new(7, events).with_drop_windows(drops);
+    let mut w = TraceWriter::create(
+        &path,
+        &synth::header(&cfg),
+        &synth::snapshot(&cfg),
+        Default::default(),
+    )
+    .unwrap();
+    synth::generate(&cfg, |h, d| w.write_record(h, d)).unwrap();
+    w.finish().unwrap();
+    path
+}
+
+fn export(trace: &Path, out: &Path) -> serde_json::Value {
+    let o = bin()
+        .arg("export")
+        .arg(trace)
+        .arg("-o")
+        .arg(out)
+        .arg("--force")
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+fn names(v: &serde_json::Value) -> BTreeSet<String> {
+    v.as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn sysdig_reads_every_exported_event() {
+    if !sysdig() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let trace = synth_trace(dir.path(), 20_000, 2);
+    let scap_path = dir.path().join("t.scap");
+    let rep = export(&trace, &scap_path);
+    let events = rep["events"].as_u64().unwrap();
+    assert!(events > 30_000, "{rep}");
+    assert!(rep["drop_markers"].as_u64().unwrap() > 0, "{rep}");
+    let o = Command::new("sysdig")
+        .arg("-r")
+        .arg(&scap_path)
+        .arg("-p")
+        .arg("%evt.num %evt.type")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8(o.stdout).unwrap();
+    // sysdig hides drop events (EC_INTERNAL in libscap 2022): one enter and
+    // one exit per drop marker.
+    let drops = rep["drop_markers"].as_u64().unwrap();
+    assert_eq!(
+        text.lines().count() as u64,
+        events - 2 * drops,
+        "sysdig shows every exported event"
+    );
+    // Every exported (non-generic) syscall type shows up under its name.
+    let types: BTreeSet<&str> = text.lines().filter_map(|l| l.split(' ').nth(1)).collect();
+    for t in names(&rep["converted"]) {
+        let t = if t == "accept4" {
+            "accept".to_string()
+        } else {
+            t
+        };
+        assert!(
+            types.contains(t.as_str()),
+            "{t} missing from sysdig's output"
+        );
+    }
+    assert!(types.contains("procexit"), "{types:?}");
+}
+
+#[test]
+fn sysdig_filters_select_what_our_engine_selects() {
+    if !sysdig() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let trace = synth_trace(dir.path(), 30_000, 0);
+    let scap_path = dir.path().join("t.scap");
+    let rep = export(&trace, &scap_path);
+    // Types whose arguments are not in the scap file: compared by process
+    // fields only (generic events carry only the syscall id).
+    let generic = names(&rep["generic"]);
+    // Not in the scap file at all.
+    let skipped = names(&rep["skipped"]);
+    let conds = [
+        ("evt.type=openat and fd.name startswith /etc", true),
+        ("proc.name=cat", false),
+        ("proc.pname=bash", false),
+        ("proc.pname=sshd", false),
+        ("evt.type=execve and proc.pname=bash", true),
+        (
+            "evt.type in (open,openat) and fd.name contains passwd",
+            true,
+        ),
+        ("evt.type=connect and fd.sport=5432", true),
+        ("evt.type=close and proc.name=nginx", true),
+        ("user.name=root and evt.type=openat", true),
+        ("proc.cmdline contains curl", false),
+    ];
+    let mut nonempty = 0;
+    for (cond, need_args) in conds {
+        let rules = dir.path().join("r.yaml");
+        std::fs::write(
+            &rules,
+            format!(
+                "- rule: r\n  desc: t\n  condition: {cond}\n  output: \"X %evt.rawtime %thread.tid %evt.type %proc.name\"\n  priority: WARNING\n"
+            ),
+        )
+        .unwrap();
+        let o = bin()
+            .arg("eval")
+            .arg(&trace)
+            .arg("-r")
+            .arg(&rules)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{cond}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let ours: BTreeSet<String> = String::from_utf8(o.stdout)
+            .unwrap()
+            .lines()
+            .filter_map(|l| l.split_once(" X ").map(|(_, r)| r.to_string()))
+            .filter(|l| {
+                let ty = l.split(' ').nth(2).unwrap();
+                !skipped.contains(ty) && !(need_args && generic.contains(ty))
+            })
+            .collect();
+        let o = Command::new("sysdig")
+            .arg("-r")
+            .arg(&scap_path)
+            .arg("-p")
+            .arg("%evt.rawtime %thread.tid %evt.type %proc.name")
+            .arg(format!("({cond}) and (evt.dir=< or evt.type=procexit)"))
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{cond}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let theirs: BTreeSet<String> = String::from_utf8(o.stdout)
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .filter(|l| {
+                let ty = l.split(' ').nth(2).unwrap();
+                !skipped.contains(ty) && !(need_args && generic.contains(ty))
+            })
+            .collect();
+        let only_ours: Vec<_> = ours.difference(&theirs).take(5).collect();
+        let only_theirs: Vec<_> = theirs.difference(&ours).take(5).collect();
+        assert!(
+            only_ours.is_empty() && only_theirs.is_empty(),
+            "{cond}: {} ours vs {} sysdig; only ours {only_ours:?}; only sysdig {only_theirs:?}",
+            ours.len(),
+            theirs.len()
+        );
+        if !ours.is_empty() {
+            nonempty += 1;
+        }
+    }
+    assert!(
+        nonempty >= 8,
+        "only {nonempty} conditions selected anything"
+    );
+}
+
+/// A record in a comparable form: header fields and the rendered parameters.
+fn view(e: &OwnedEvent) -> String {
+    let ev = e.as_event();
+    let h = &e.header;
+    let mut s = format!("{} {} {} cpu{} ", h.ts_ns, h.tid, h.pid, h.cpu);
+    match ev.kind() {
+        Some(Kind::Syscall) => {
+            s.push_str(&syscalls::display_name(h.nr));
+            s.push_str(&format!(" ret={} ", h.ret));
+            decode::render_all(&ev, &mut s);
+        }
+        Some(Kind::ProcExec) => {
+            // Comes back at the execve exit's time: drop the timestamp.
+            s = format!("{} {} cpu{} ", h.tid, h.pid, h.cpu);
+            let it = |t| {
+                ev.item(t)
+                    .map(|i| String::from_utf8_lossy(i.bytes).into_owned())
+            };
+            let c = ev.creds().unwrap();
+            s.push_str(&format!(
+                "procexec {:?} {:?} {:?} uid={} gid={} loginuid={} ppid={}",
+                it(tag::EXE),
+                it(tag::COMM),
+                it(tag::ARGV),
+                c.uid,
+                c.gid,
+                c.loginuid,
+                c.ppid
+            ));
+        }
+        Some(Kind::ProcExit) => s.push_str(&format!("procexit status={}", h.args[0])),
+        // scap keeps the window, not the counts (format/SCAP.md).
+        Some(Kind::Drop) => s.push_str(&format!("drop start={}", h.args[0])),
+        _ => s.push_str("other"),
+    }
+    s
+}
+
+#[test]
+fn round_trip_gives_back_the_supported_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = synth_trace(dir.path(), 20_000, 2);
+    let r = TraceReader::open(&trace).unwrap();
+    let mut orig = Vec::new();
+    r.for_each_event(|e| {
+        orig.push(e.to_owned_event());
+        std::ops::ControlFlow::Continue(())
+    })
+    .unwrap();
+    let (bytes, rep) = scap::export(
+        r.header(),
+        r.snapshot(),
+        orig.iter().map(|e| e.as_event()),
+        true,
+    )
+    .unwrap();
+    let imp = scap::import(bytes).unwrap();
+    assert_eq!(imp.header.boot_to_wall_ns, r.header().boot_to_wall_ns);
+    assert_eq!(imp.snapshot.threads.len(), r.snapshot().threads.len());
+    for (a, b) in r.snapshot().threads.iter().zip(&imp.snapshot.threads) {
+        assert_eq!(
+            (a.tid, a.pid, a.ppid, &a.comm, &a.cwd),
+            (b.tid, b.pid, b.ppid, &b.comm, &b.cwd)
+        );
+        assert_eq!((a.uid, a.gid, a.loginuid), (b.uid, b.gid, b.loginuid));
+        assert_eq!(a.fds.len(), b.fds.len(), "fds of {}", a.tid);
+        for (x, y) in a.fds.iter().zip(&b.fds) {
+            assert_eq!((x.fd, x.fd_type, &x.name), (y.fd, y.fd_type, &y.name));
+        }
+    }
+    assert_eq!(imp.snapshot.users, r.snapshot().users);
+    assert_eq!(imp.snapshot.groups, r.snapshot().groups);
+    let mut back = Vec::new();
+    imp.for_each_record(|h, d| {
+        back.push(OwnedEvent {
+            header: *h,
+            data: d.to_vec(),
+        });
+        Ok::<(), ()>(())
+    })
+    .unwrap();
+    // The supported events of the original: syscalls written with a specific
+    // scap event, PROC_EXEC and PROC_EXIT. PROC_FORK comes back at the time
+    // of its clone exit (scap has no separate fork event).
+    let specific: BTreeSet<String> = rep.converted.keys().cloned().collect();
+    let keep = |e: &OwnedEvent| match e.as_event().kind() {
+        Some(Kind::Syscall) => syscalls::name(e.header.nr).is_some_and(|n| specific.contains(n)),
+        Some(Kind::ProcExec | Kind::ProcExit | Kind::Drop) => true,
+        _ => false,
+    };
+    let a: Vec<String> = orig.iter().filter(|e| keep(e)).map(view).collect();
+    let b: Vec<String> = back.iter().filter(|e| keep(e)).map(view).collect();
+    assert!(a.len() > 5_000, "{}", a.len());
+    // Known, documented losses (format/SCAP.md): accept's listening fd and
+    // the send/recv MSG_* flags have no place in the scap events.
+    let lost: &[(&str, &str)] = &[
+        ("accept", "sockfd"),
+        ("accept4", "sockfd"),
+        ("sendto", "flags"),
+        ("recvfrom", "flags"),
+        ("sendmsg", "flags"),
+    ];
+    // open(2) flags PPM_O_* has no bit for.
+    let no_ppm_bit = [
+        "|O_NOCTTY",
+        "|O_NOFOLLOW",
+        "|O_NOATIME",
+        "|O_PATH",
+        "|O_ASYNC",
+    ];
+    let normalize = |s: &String| {
+        let mut s = s.clone();
+        for f in no_ppm_bit {
+            s = s.replace(f, "");
+        }
+        let ty = s.split(' ').nth(4).unwrap_or("").to_string();
+        for (sys, p) in lost {
+            if ty == *sys {
+                let cut = format!(" {p}=");
+                if let Some(i) = s.find(&cut) {
+                    let end = s[i + 1..].find(' ').map_or(s.len(), |q| i + 1 + q);
+                    s.replace_range(i..end, "");
+                }
+            }
+        }
+        s
+    };
+    let mut diffs: BTreeMap<String, usize> = BTreeMap::new();
+    for (x, y) in a.iter().zip(&b) {
+        if normalize(x) != normalize(y) {
+            let ty = x.split(' ').nth(4).unwrap_or("").to_string();
+            let n = diffs.entry(ty).or_default();
+            if *n < 2 {
+                eprintln!("orig: {x}\nback: {y}");
+            }
+            *n += 1;
+        }
+    }
+    assert_eq!(diffs, BTreeMap::new());
+    assert_eq!(a.len(), b.len());
+    // PROC_FORK: same parent, child ids and comm.
+    let forks = |v: &[OwnedEvent]| -> HashMap<u64, (u32, u64, Vec<u8>)> {
+        v.iter()
+            .filter(|e| e.as_event().kind() == Some(Kind::ProcFork))
+            .map(|e| {
+                let ev = e.as_event();
+                let comm = ev
+                    .item(tag::COMM)
+                    .map(|i| i.c_str().to_vec())
+                    .unwrap_or_default();
+                (e.header.args[0], (e.header.tid, e.header.args[1], comm))
+            })
+            .collect()
+    };
+    let (fa, fb) = (forks(&orig), forks(&back));
+    assert!(!fa.is_empty());
+    assert_eq!(fa, fb);
+}
