@@ -6,7 +6,9 @@ use crate::event::Event;
 use crate::record::{RecordHeader, RECORD_HEADER_SIZE};
 
 /// Number of columns in a block payload.
-pub const NCOLUMNS: usize = 10;
+pub const NCOLUMNS: usize = 11;
+/// The column of variable data (most of a block's bytes).
+pub const DATA_COLUMN: usize = 9;
 /// Fixed part of a payload: n_events, base_ts, column lengths.
 pub const PAYLOAD_PREFIX: usize = 4 + 8 + 4 * NCOLUMNS;
 /// Bit 7 of the kind byte: the event has variable data.
@@ -132,6 +134,7 @@ impl Encoder {
             c.clear();
         }
         cols[0].reserve(n);
+        cols[1].reserve(n);
         cols[7].reserve(n);
         self.pred.reset();
         self.tids.reset();
@@ -152,7 +155,11 @@ impl Encoder {
             let h = &staged.headers[j];
             let has_data = h.data_len > 0;
             cols[0].push((h.kind as u8 & 0x7f) | if has_data { KIND_HAS_DATA } else { 0 });
-            put_varint(&mut cols[1], zigzag(h.ts_ns.wrapping_sub(prev_ts) as i64));
+            // Sorted, so deltas are >= 0: the low byte (close to random) and
+            // the rest (small, compressible) go to separate columns.
+            let d = h.ts_ns.wrapping_sub(prev_ts);
+            cols[1].push(d as u8);
+            put_varint(&mut cols[10], d >> 8);
             prev_ts = h.ts_ns;
             put_varint(&mut cols[2], h.cpu as u64);
             put_varint(&mut cols[3], self.tids.encode(h.tid));
@@ -386,8 +393,23 @@ impl<'a> Col<'a> {
 }
 
 const COLUMN_NAMES: [&str; NCOLUMNS] = [
-    "kind", "ts", "cpu", "tid", "pid", "nr", "ret", "argmask", "args", "data",
+    "kind", "ts_low", "cpu", "tid", "pid", "nr", "ret", "argmask", "args", "data", "ts_high",
 ];
+
+/// The byte ranges of `payload` that are compressed as separate zstd frames:
+/// the prefix with column 0, then one per column. Separate frames give each
+/// column its own entropy tables (smaller files, faster decompression) and
+/// still concatenate to the payload. `payload` must come from an encoder.
+pub fn frame_ranges(payload: &[u8]) -> [std::ops::Range<usize>; NCOLUMNS] {
+    let mut r: [std::ops::Range<usize>; NCOLUMNS] = Default::default();
+    let mut o = PAYLOAD_PREFIX;
+    for (c, range) in r.iter_mut().enumerate() {
+        let len = u32::from_le_bytes(payload[12 + 4 * c..16 + 4 * c].try_into().unwrap()) as usize;
+        *range = if c == 0 { 0..o + len } else { o..o + len };
+        o += len;
+    }
+    r
+}
 
 /// Decode a block payload into rows. `data_off` of each row indexes `payload`.
 /// Every length is checked: malformed input gives an error, never a panic.
@@ -447,10 +469,11 @@ impl Decoder {
             ));
         }
         // Fixed-width columns bound n before we allocate for it.
-        if starts[1] - starts[0] != n || starts[8] - starts[7] != n {
+        if starts[1] - starts[0] != n || starts[2] - starts[1] != n || starts[8] - starts[7] != n {
             return Err(format!(
-                "block says {n} events but its kind/argmask columns hold {} and {}",
+                "block says {n} events but its kind/ts_low/argmask columns hold {}/{}/{}",
                 starts[1] - starts[0],
+                starts[2] - starts[1],
                 starts[8] - starts[7]
             ));
         }
@@ -461,6 +484,7 @@ impl Decoder {
         };
         let (mut kind, mut ts, mut cpu, mut tid, mut pid) =
             (col(0), col(1), col(2), col(3), col(4));
+        let mut ts_high = col(10);
         let (mut nr, mut ret, mut mask, mut args, mut data) =
             (col(5), col(6), col(7), col(8), col(9));
         let data_base = starts[9];
@@ -472,7 +496,12 @@ impl Decoder {
         pred.reset();
         for _ in 0..n {
             let k = kind.byte()?;
-            let t = prev_ts.wrapping_add(unzigzag(ts.varint()?) as u64);
+            let lo = ts.byte()? as u64;
+            let hi = ts_high.varint()?;
+            if hi >> 56 != 0 {
+                return Err("column ts_high holds a delta over 64 bits".into());
+            }
+            let t = prev_ts.wrapping_add(hi << 8 | lo);
             prev_ts = t;
             let cpu_v = cpu.varint()?;
             let tid_v = tids.decode(tid.varint()?)? as i64;
@@ -520,7 +549,7 @@ impl Decoder {
             }
             rows.push(row);
         }
-        for c in [&ts, &cpu, &tid, &pid, &nr, &ret, &args, &data] {
+        for c in [&ts_high, &cpu, &tid, &pid, &nr, &ret, &args, &data] {
             if c.p != c.b.len() {
                 return Err(format!(
                     "column {} has {} bytes left over",

@@ -2024,8 +2024,8 @@ where
         Ok(())
     }
 
-    /// Receive on a connection: recvfrom with the peer in RESULT_ADDR (like
-    /// the recorder: only when ret >= 0), or EAGAIN.
+    /// Receive on a connection: recvfrom with no source address (as recv(2)
+    /// does), or EAGAIN.
     fn recv(&mut self, i: usize, f: Fd) -> Result<(), E> {
         let FdKind::Conn {
             cli,
@@ -2064,12 +2064,14 @@ where
             self.sys(i, nr::READ, n as i64, [f.fd as u64, buf, 16384, 0, 0, 0])?;
             return Ok(());
         }
-        self.item_sockaddr(tag::RESULT_ADDR, peer);
+        // Connected TCP sockets are read with recv(2), i.e. recvfrom with
+        // a NULL source address: the kernel writes no peer back.
+        let _ = peer;
         self.sys(
             i,
             nr::RECVFROM,
             n as i64,
-            [f.fd as u64, buf, 65536, 0, buf + 0x100, buf + 0x180],
+            [f.fd as u64, buf, 65536, 0, 0, 0],
         )?;
         Ok(())
     }

@@ -17,14 +17,21 @@ use crate::event::Event;
 use crate::meta::{ProcessSnapshot, TraceHeader, FORMAT_MAJOR, FORMAT_MINOR};
 use crate::record::{parse_record, RecordHeader};
 
+/// Typical encoded size of an event's fixed columns (SPEC §5), for sizing blocks.
+const FIXED_BYTES_PER_EVENT: usize = 12;
+
 #[derive(Clone, Debug)]
 pub struct WriterOptions {
     /// Seal a block after this many events...
     pub block_events: usize,
-    /// ...or this many bytes of variable data, whichever comes first.
-    pub block_data_bytes: usize,
-    /// zstd level for event blocks (1 is fastest; 3 is zstd's default).
+    /// ...or when its payload would reach about this many bytes (variable
+    /// data plus ~12 bytes of fixed columns per event), whichever comes first.
+    pub block_payload_bytes: usize,
+    /// zstd level of the fixed columns (small; level 3 pays off).
     pub zstd_level: i32,
+    /// zstd level of the variable-data column, most of the bytes: levels 1–3
+    /// compress it alike, and 4+ run 5x slower.
+    pub data_zstd_level: i32,
     /// Replace an existing file instead of refusing.
     pub overwrite: bool,
     /// Sealed blocks that may wait for the compressor before `write_*` blocks.
@@ -35,8 +42,9 @@ impl Default for WriterOptions {
     fn default() -> Self {
         WriterOptions {
             block_events: 8192,
-            block_data_bytes: 192 << 10,
+            block_payload_bytes: 256 << 10,
             zstd_level: 3,
+            data_zstd_level: 1,
             overwrite: false,
             queue_blocks: 64,
         }
@@ -127,7 +135,7 @@ impl TraceWriter {
         let worker = {
             let shared = shared.clone();
             let sink_path = path.to_path_buf();
-            let level = opts.zstd_level;
+            let levels = (opts.zstd_level, opts.data_zstd_level);
             std::thread::Builder::new()
                 .name("trace-compress".into())
                 .spawn(move || {
@@ -138,13 +146,13 @@ impl TraceWriter {
                         index: Index::default(),
                         shared,
                     };
-                    w.run(rx, recycle_tx, level)
+                    w.run(rx, recycle_tx, levels)
                 })
                 .map_err(|e| TraceError::io(path, "cannot start the compression thread", e))?
         };
         Ok(TraceWriter {
             path: path.to_path_buf(),
-            staged: StagedBlock::with_capacity(opts.block_events, opts.block_data_bytes + 65536),
+            staged: StagedBlock::with_capacity(opts.block_events, opts.block_payload_bytes + 65536),
             opts,
             events: 0,
             record_bytes: 0,
@@ -169,7 +177,8 @@ impl TraceWriter {
         self.events += 1;
         self.record_bytes += (crate::record::RECORD_HEADER_SIZE + data.len()) as u64;
         if self.staged.len() >= self.opts.block_events
-            || self.staged.data.len() >= self.opts.block_data_bytes
+            || self.staged.data.len() + FIXED_BYTES_PER_EVENT * self.staged.len()
+                >= self.opts.block_payload_bytes
         {
             self.flush_block()?;
         }
@@ -204,7 +213,7 @@ impl TraceWriter {
             Ok(b) => b,
             Err(TryRecvError::Empty | TryRecvError::Disconnected) => StagedBlock::with_capacity(
                 self.opts.block_events,
-                self.opts.block_data_bytes + 65536,
+                self.opts.block_payload_bytes + 65536,
             ),
         };
         let full = std::mem::replace(&mut self.staged, next);
@@ -279,23 +288,52 @@ struct BlockSink {
 }
 
 impl BlockSink {
-    fn run(&mut self, rx: Receiver<StagedBlock>, recycle: SyncSender<StagedBlock>, level: i32) {
+    fn run(
+        &mut self,
+        rx: Receiver<StagedBlock>,
+        recycle: SyncSender<StagedBlock>,
+        (level, data_level): (i32, i32),
+    ) {
         let mut payload = Vec::with_capacity(512 << 10);
         let mut frame = Vec::with_capacity(256 << 10);
         let mut encoder = block::Encoder::new();
-        let mut zc = match zstd::bulk::Compressor::new(level) {
-            Ok(z) => z,
-            Err(e) => return self.fail(TraceError::io(&self.path, "cannot start zstd", e)),
+        let compressor = |level| {
+            let mut z = zstd::bulk::Compressor::new(level)?;
+            z.set_parameter(zstd::zstd_safe::CParameter::ChecksumFlag(true))?;
+            Ok::<_, std::io::Error>(z)
         };
-        let _ = zc.set_parameter(zstd::zstd_safe::CParameter::ChecksumFlag(true));
+        let (mut zc, mut zd) = match (compressor(level), compressor(data_level)) {
+            (Ok(c), Ok(d)) => (c, d),
+            (Err(e), _) | (_, Err(e)) => {
+                return self.fail(TraceError::io(&self.path, "cannot start zstd", e))
+            }
+        };
         for mut staged in rx {
             if self.shared.failed.load(Ordering::Relaxed) {
                 continue; // drain so the caller never blocks on a dead sink
             }
             let summary = encoder.encode(&staged, &mut payload);
+            // One zstd frame per column (SPEC §5); together they decompress
+            // to the payload.
             frame.clear();
-            frame.reserve(zstd::zstd_safe::compress_bound(payload.len()));
-            if let Err(e) = zc.compress_to_buffer(&payload, &mut frame) {
+            let mut failed = None;
+            for (c, r) in block::frame_ranges(&payload).into_iter().enumerate() {
+                let at = frame.len();
+                frame.resize(at + zstd::zstd_safe::compress_bound(r.len()), 0);
+                let z = if c == block::DATA_COLUMN {
+                    &mut zd
+                } else {
+                    &mut zc
+                };
+                match z.compress_to_buffer(&payload[r], &mut frame[at..]) {
+                    Ok(n) => frame.truncate(at + n),
+                    Err(e) => {
+                        failed = Some(e);
+                        break;
+                    }
+                }
+            }
+            if let Some(e) = failed {
                 self.fail(TraceError::io(&self.path, "zstd compression failed", e));
                 continue;
             }
