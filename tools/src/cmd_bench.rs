@@ -31,9 +31,12 @@ pub struct FormatArgs {
     pub events: u64,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// zstd level of event blocks
+    /// zstd level of the fixed columns
     #[arg(long, default_value_t = WriterOptions::default().zstd_level)]
     pub level: i32,
+    /// zstd level of the variable-data column
+    #[arg(long, default_value_t = WriterOptions::default().data_zstd_level)]
+    pub data_level: i32,
     /// Directory for the temporary files (default: the system temp dir)
     #[arg(long)]
     pub dir: Option<PathBuf>,
@@ -95,6 +98,7 @@ fn format(a: FormatArgs) -> Result<(), Failure> {
     let path = dir.path().join("bench.srt");
     let opts = WriterOptions {
         zstd_level: a.level,
+        data_zstd_level: a.data_level,
         ..WriterOptions::default()
     };
     let t = Instant::now();
@@ -110,7 +114,7 @@ fn format(a: FormatArgs) -> Result<(), Failure> {
     let write_secs = t.elapsed().as_secs_f64();
     drop(ev);
 
-    let mut read = |threads: Option<usize>| -> Result<f64, Failure> {
+    let read = |threads: Option<usize>| -> Result<f64, Failure> {
         let mut r = TraceReader::open(&path)?;
         if let Some(t) = threads {
             r.set_decode_threads(t)?;
@@ -140,6 +144,7 @@ fn format(a: FormatArgs) -> Result<(), Failure> {
     let v = serde_json::json!({
         "events": n,
         "zstd_level": a.level,
+        "data_zstd_level": a.data_level,
         "cores": cores,
         "write_caller_events_per_sec": rate(caller_secs),
         "write_events_per_sec": rate(write_secs),
@@ -157,8 +162,8 @@ fn format(a: FormatArgs) -> Result<(), Failure> {
         return Ok(());
     }
     println!(
-        "sysreplay bench format: {n} synthetic events (seed {}), zstd level {}, {cores} cores",
-        a.seed, a.level
+        "sysreplay bench format: {n} synthetic events (seed {}), zstd level {} (data column {}), {cores} cores",
+        a.seed, a.level, a.data_level
     );
     println!(
         "  write, caller thread     {:>8.2} M events/s",
