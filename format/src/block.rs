@@ -250,7 +250,7 @@ impl Predictor {
             }
         }
     }
-    #[inline]
+    #[inline(always)]
     fn slot(&mut self, tid: u32, kind: u16, nr: u16) -> &mut [u64; 7] {
         let key =
             (tid as u64) << 32 | self.generation << 24 | ((kind as u64) & 0xff) << 16 | nr as u64;
@@ -283,7 +283,7 @@ impl RecentTids {
         self.len = 0;
     }
     /// The code of `tid`: its position, or CAP + tid for a new one.
-    #[inline]
+    #[inline(always)]
     fn encode(&mut self, tid: u32) -> u64 {
         match self.list[..self.len].iter().position(|&t| t == tid) {
             Some(p) => {
@@ -296,7 +296,7 @@ impl RecentTids {
             }
         }
     }
-    #[inline]
+    #[inline(always)]
     fn decode(&mut self, code: u64) -> Result<u32, String> {
         if code < Self::CAP as u64 {
             let p = code as usize;
