@@ -8,15 +8,11 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use sysreplay_format::meta::{ProcessSnapshot, TraceHeader};
 use sysreplay_format::synth::{self, SynthConfig};
 use sysreplay_format::OwnedEvent;
-use sysreplay_ruleeval::{load_rules, workload, Engine, RuleMatching};
+use sysreplay_ruleeval::{load_rules, Engine, RuleMatching};
 
 fn rules_dir() -> Option<PathBuf> {
     let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/upstream/rules");
     d.join("falco_rules.yaml").is_file().then_some(d)
-}
-
-fn run(engine: &mut Engine, events: &[OwnedEvent]) -> u64 {
-    run_with(engine, events, &workload::header(), &workload::snapshot())
 }
 
 fn run_with(
@@ -38,7 +34,20 @@ fn bench(c: &mut Criterion) {
         println!("skipped: ruleeval bench needs ../shared/upstream/rules (not found)");
         return;
     };
-    let events = workload::events(200_000, 42);
+    // The synthetic host (sshd, shells, nginx, gunicorn, postgres, cron;
+    // fork/exec/exit; a few `cat /etc/shadow`), held in memory.
+    let cfg = SynthConfig::new(3, 300_000);
+    let mut events = Vec::new();
+    synth::generate::<(), _>(&cfg, |h, d| {
+        events.push(OwnedEvent {
+            header: *h,
+            data: d.to_vec(),
+        });
+        Ok(())
+    })
+    .unwrap();
+    let (sh, ss) = (synth::header(&cfg), synth::snapshot(&cfg));
+    let run = |engine: &mut Engine, events: &[OwnedEvent]| run_with(engine, events, &sh, &ss);
     let mut g = c.benchmark_group("ruleeval");
     g.throughput(Throughput::Elements(events.len() as u64));
     g.sample_size(20);
@@ -79,31 +88,6 @@ fn bench(c: &mut Criterion) {
     g.throughput(Throughput::Elements(events.len() as u64));
     g.bench_function("state-only/events", |b| {
         b.iter(|| run(&mut engine, &events))
-    });
-    // The team's synthetic host (sshd, shells, nginx, gunicorn, postgres,
-    // cron; fork/exec/exit; a few `cat /etc/shadow`).
-    let cfg = SynthConfig::new(3, 300_000);
-    let mut synth_events = Vec::new();
-    synth::generate::<(), _>(&cfg, |h, d| {
-        synth_events.push(OwnedEvent {
-            header: *h,
-            data: d.to_vec(),
-        });
-        Ok(())
-    })
-    .unwrap();
-    let (sh, ss) = (synth::header(&cfg), synth::snapshot(&cfg));
-    let rs = load_rules(&[dir.join("falco_rules.yaml")]);
-    let mut engine = Engine::new(rs, RuleMatching::First);
-    let alerts = run_with(&mut engine, &synth_events, &sh, &ss);
-    eprintln!(
-        "[stable/synth] {} events, {} alerts",
-        synth_events.len(),
-        alerts
-    );
-    g.throughput(Throughput::Elements(synth_events.len() as u64));
-    g.bench_function("stable/synth-events", |b| {
-        b.iter(|| run_with(&mut engine, &synth_events, &sh, &ss))
     });
     g.finish();
 }

@@ -9,7 +9,6 @@
 //! - [`engine`]: compilation of whole rulesets, selection and the runtime;
 //! - [`output`]: Falco output formats and JSON alerts;
 //! - [`sc`]: syscall tables and Falco's syscall selection (dry run);
-//! - [`workload`]: a deterministic event mix for benchmarks and tests.
 //!
 //! Typical use:
 //!
@@ -56,4 +55,3 @@ pub use loader::Priority;
 pub use output::Alert;
 pub use sc::SyscallSelection;
 pub use state::State;
-pub mod workload;

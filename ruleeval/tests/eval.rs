@@ -825,7 +825,7 @@ fn malformed_events_never_panic() {
 }
 
 fn malformed_run(e: &mut Engine, seed: u64) {
-    let mut rng = sysreplay_ruleeval::workload::Rng::new(seed);
+    let mut rng = sysreplay_format::synth::Rng::new(seed);
     for _ in 0..20_000 {
         let nr = rng.below(600) as u16;
         let kind = 1 + rng.below(6) as u16;

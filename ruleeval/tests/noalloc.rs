@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use sysreplay_format::record::{push_item, tag, Kind, RecordHeader};
 use sysreplay_format::{syscalls, OwnedEvent};
-use sysreplay_ruleeval::{load_rules_str, workload, Engine, RuleMatching};
+use sysreplay_ruleeval::{load_rules_str, Engine, RuleMatching};
 
 struct Counting;
 static ALLOCS: AtomicU64 = AtomicU64::new(0);
@@ -83,25 +83,29 @@ fn evaluation_does_not_allocate() {
     let rs = load_rules_str(&[("t.yaml", RULES)]);
     assert!(!rs.diags.has_errors(), "{:?}", rs.diags);
     let mut e = Engine::new(rs, RuleMatching::All);
-    e.start_trace(&workload::header(), &workload::snapshot());
+    let cfg = sysreplay_format::synth::SynthConfig::new(1, 0);
+    let snap = sysreplay_format::synth::snapshot(&cfg);
+    e.start_trace(&sysreplay_format::synth::header(&cfg), &snap);
+    // Threads that exist in the snapshot: lookups take the common path.
+    let t = |i: usize| snap.threads[i * snap.threads.len() / 5].tid;
     let events = [
-        ev("read", 200, 10, [0, 0, 10, 0, 0, 0], &[]),
-        ev("read", 301, 10, [6, 0, 10, 0, 0, 0], &[]),
+        ev("read", t(1), 10, [0, 0, 10, 0, 0, 0], &[]),
+        ev("read", t(2), 10, [6, 0, 10, 0, 0, 0], &[]),
         ev(
             "execve",
-            200,
+            t(1),
             -2,
             [0; 6],
             &[(0, b"/bin/nope\0"), (tag::ARGV, b"nope\0")],
         ),
         ev(
             "connect",
-            400,
+            t(3),
             -111,
             [1, 0, 16, 0, 0, 0],
             &[(1, &[2, 0, 0, 22, 1, 2, 3, 4, 0, 0, 0, 0, 0, 0, 0, 0])],
         ),
-        ev("write", 500, 10, [2, 0, 10, 0, 0, 0], &[]),
+        ev("write", t(4), 10, [2, 0, 10, 0, 0, 0], &[]),
     ];
     // warm up (lazy tables, scratch buffers, the macro cache)
     for o in &events {

@@ -120,7 +120,7 @@ fn damaged_rules_files_give_errors_not_panics() {
         return;
     };
     let text = std::fs::read_to_string(d.join("falco_rules.yaml")).unwrap();
-    let mut rng = sysreplay_ruleeval::workload::Rng::new(99);
+    let mut rng = sysreplay_format::synth::Rng::new(99);
     for i in 0..60 {
         // cut the file short at a random character boundary
         let mut cut = rng.below(text.len() as u64) as usize;
