@@ -142,7 +142,7 @@ impl<'a> Iterator for Blocks<'a> {
         }
         let btype = u32::from_le_bytes(self.data[o..o + 4].try_into().unwrap());
         let len = u32::from_le_bytes(self.data[o + 4..o + 8].try_into().unwrap()) as usize;
-        if len < 12 || len % 4 != 0 || len > rest {
+        if len < 12 || !len.is_multiple_of(4) || len > rest {
             self.pos = self.data.len();
             return fail(format!(
                 "block of type 0x{btype:x} has total length {len}; expected a multiple of 4 between 12 and the {rest} bytes left (truncated file?)"

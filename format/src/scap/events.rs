@@ -286,6 +286,11 @@ pub fn param_names(code: u16) -> Option<&'static [&'static str]> {
     })
 }
 
+/// The position of parameter `name` in event `code`'s layout.
+pub fn param_index(code: u16, name: &str) -> Option<usize> {
+    param_names(code)?.iter().position(|n| *n == name)
+}
+
 /// One event as read from a block: header fields and the parameter values
 /// (borrowed from the file bytes).
 #[derive(Clone, Debug)]
@@ -295,8 +300,8 @@ pub struct RawEvent<'a> {
     pub code: u16,
     pub cpu: u16,
     pub flags: u32,
-    /// Parameter lengths (at most [`MAX_PARAMS`] are kept).
-    lens: [u32; MAX_PARAMS],
+    /// Parameter `i` is `values[offs[i]..offs[i + 1]]`.
+    offs: [u32; MAX_PARAMS + 1],
     nparams: usize,
     /// The concatenated parameter values.
     values: &'a [u8],
@@ -390,7 +395,8 @@ impl<'a> RawEvent<'a> {
             // value, so at most one count makes the sizes add up.
             let mut sum = 0usize;
             let mut found = None;
-            for k in 0..=MAX_PARAMS {
+            let mut k = 0;
+            loop {
                 if hdr + k * lsize + sum == len {
                     found = Some(k);
                     break;
@@ -406,6 +412,7 @@ impl<'a> RawEvent<'a> {
                 };
                 lens[k] = l;
                 sum += l as usize;
+                k += 1;
             }
             nparams = match found {
                 Some(k) => k,
@@ -420,13 +427,17 @@ impl<'a> RawEvent<'a> {
             };
         }
         let values = &e[hdr + nparams * lsize..];
+        let mut offs = [0u32; MAX_PARAMS + 1];
+        for i in 0..nparams {
+            offs[i + 1] = offs[i] + lens[i];
+        }
         Ok(RawEvent {
             ts,
             tid,
             code,
             cpu,
             flags,
-            lens,
+            offs,
             nparams,
             values,
         })
@@ -441,15 +452,12 @@ impl<'a> RawEvent<'a> {
         if i >= self.nparams {
             return None;
         }
-        let off: usize = self.lens[..i].iter().map(|&l| l as usize).sum();
-        Some(&self.values[off..off + self.lens[i] as usize])
+        Some(&self.values[self.offs[i] as usize..self.offs[i + 1] as usize])
     }
 
     /// The parameter called `name` in this event's layout.
     pub fn by_name(&self, name: &str) -> Option<&'a [u8]> {
-        let names = param_names(self.code)?;
-        let i = names.iter().position(|n| *n == name)?;
-        self.param(i)
+        self.param(param_index(self.code, name)?)
     }
 }
 

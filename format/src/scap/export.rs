@@ -316,7 +316,7 @@ impl<W: Write> Exporter<W> {
                         e.extend_from_slice(&s.local_port.to_le_bytes());
                         e.push(l4_to_ppm(s.l4proto));
                     }
-                    (3 | 4 | 5 | 6, None) => {
+                    (3..=6, None) => {
                         // An inet socket without addresses: keep its name.
                         e.pop();
                         e.push(10);

@@ -13,7 +13,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::Serialize;
 
 use super::blocks::{self, Block, Blocks, MachineInfo};
-use super::events::{code, event_name, int_of, is_enter, is_internal, str_of, RawEvent};
+use super::events::{
+    code, event_name, int_of, is_enter, is_internal, param_index, str_of, RawEvent,
+};
 use super::ScapError;
 use crate::meta::{ProcessSnapshot, RecordingConfig, ThreadInfo, TraceHeader};
 use crate::record::{parse_record, push_item, tag, Creds, Kind, RecordHeader, RECORD_HEADER_SIZE};
@@ -285,6 +287,74 @@ fn conversion(x: u16) -> Option<Conv> {
     })
 }
 
+/// A conversion with parameter positions resolved for the exit and enter
+/// layouts (no name lookups per event).
+struct Plan {
+    nr: u16,
+    sys: &'static str,
+    entries: Vec<(Option<u8>, Option<u8>, T)>,
+}
+
+const MAX_CODE: usize = 1024;
+
+fn plans() -> &'static [Option<Plan>] {
+    static P: std::sync::OnceLock<Vec<Option<Plan>>> = std::sync::OnceLock::new();
+    P.get_or_init(|| {
+        (0..MAX_CODE as u16)
+            .map(|x| {
+                let conv = conversion(x)?;
+                let nr = syscalls::number(conv.sys)?;
+                let entries = conv
+                    .map
+                    .iter()
+                    .map(|&(name, t)| {
+                        (
+                            param_index(x, name).map(|i| i as u8),
+                            param_index(x - 1, name).map(|i| i as u8),
+                            t,
+                        )
+                    })
+                    .collect();
+                Some(Plan {
+                    nr,
+                    sys: conv.sys,
+                    entries,
+                })
+            })
+            .collect()
+    })
+}
+
+fn plan(x: u16) -> Option<&'static Plan> {
+    plans().get(x as usize).and_then(|p| p.as_ref())
+}
+
+/// A cheap hasher for thread ids.
+#[derive(Default, Clone, Copy)]
+struct TidHasher(u64);
+
+impl std::hash::Hasher for TidHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ b as u64).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (x ^ (x >> 29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+    fn write_u32(&mut self, x: u32) {
+        self.write_u64(x as u64);
+    }
+    fn write_u16(&mut self, x: u16) {
+        self.write_u64(x as u64);
+    }
+}
+
+type TidMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<TidHasher>>;
+
 fn is_clone_exit(c: u16) -> bool {
     matches!(
         c,
@@ -364,10 +434,22 @@ struct Th {
     tty: u32,
 }
 
+/// Per-event counters, turned into the report's maps at the end.
+struct Counts {
+    converted: Vec<u64>,
+    unconverted: Vec<u64>,
+    merged: Vec<u64>,
+    orphaned: Vec<u64>,
+    internal: Vec<u64>,
+    /// Codes beyond MAX_CODE: (name dir, count).
+    other: BTreeMap<String, u64>,
+}
+
 struct State<'a> {
-    threads: HashMap<u64, Th>,
-    pending: HashMap<u64, RawEvent<'a>>,
-    forked: HashSet<u64>,
+    threads: TidMap<Th>,
+    pending: TidMap<RawEvent<'a>>,
+    forked: HashSet<u64, std::hash::BuildHasherDefault<TidHasher>>,
+    n: Counts,
     drop_start: HashMap<u16, u64>,
     offset: u64,
     out: Vec<u8>,
@@ -433,20 +515,65 @@ impl<'a> State<'a> {
     }
 
     fn unconverted(&mut self, c: u16) {
-        let k = format!("{} {}", event_name(c), if is_enter(c) { '>' } else { '<' });
-        Self::count(&mut self.report.unconverted, &k);
+        match self.n.unconverted.get_mut(c as usize) {
+            Some(v) => *v += 1,
+            None => {
+                let k = format!("{} {}", event_name(c), if is_enter(c) { '>' } else { '<' });
+                Self::count(&mut self.n.other, &k);
+            }
+        }
     }
 
     fn orphan(&mut self, e: &RawEvent<'_>) {
-        let k = event_name(e.code);
-        Self::count(&mut self.report.enter_orphaned, &k);
+        if let Some(v) = self.n.orphaned.get_mut(e.code as usize) {
+            *v += 1;
+        }
+    }
+
+    fn converted(&mut self, nr: u16) {
+        if let Some(v) = self.n.converted.get_mut(nr as usize) {
+            *v += 1;
+        }
+    }
+
+    /// Move the counters into the report.
+    fn finish_counts(&mut self) {
+        let r = &mut self.report;
+        for (nr, &v) in self.n.converted.iter().enumerate() {
+            if v > 0 {
+                let name = syscalls::display_name(nr as u16);
+                *r.converted.entry(name.into_owned()).or_default() += v;
+            }
+        }
+        for (c, &v) in self.n.unconverted.iter().enumerate() {
+            if v > 0 {
+                let c = c as u16;
+                let k = format!("{} {}", event_name(c), if is_enter(c) { '>' } else { '<' });
+                *r.unconverted.entry(k).or_default() += v;
+            }
+        }
+        for (k, v) in std::mem::take(&mut self.n.other) {
+            *r.unconverted.entry(k).or_default() += v;
+        }
+        for (src, dst) in [
+            (&self.n.merged, &mut r.enter_merged),
+            (&self.n.orphaned, &mut r.enter_orphaned),
+            (&self.n.internal, &mut r.internal),
+        ] {
+            for (c, &v) in src.iter().enumerate() {
+                if v > 0 {
+                    *dst.entry(event_name(c as u16).into_owned()).or_default() += v;
+                }
+            }
+        }
     }
 
     fn event(&mut self, ev: RawEvent<'a>) {
         let c = ev.code;
         if is_internal(c) {
-            let k = event_name(c);
-            Self::count(&mut self.report.internal, &k);
+            if let Some(v) = self.n.internal.get_mut(c as usize) {
+                *v += 1;
+            }
             return;
         }
         if c == code::PROCEXIT_1_E || c == 16 {
@@ -494,8 +621,8 @@ impl<'a> State<'a> {
         } else if is_execve_exit(c) {
             self.execve_exit(&ev, enter.as_ref());
             true
-        } else if let Some(conv) = conversion(c) {
-            self.simple(&ev, enter.as_ref(), &conv);
+        } else if let Some(p) = plan(c) {
+            self.simple(&ev, enter.as_ref(), p);
             true
         } else {
             false
@@ -509,8 +636,9 @@ impl<'a> State<'a> {
         }
         match &enter {
             Some(e) => {
-                let k = event_name(e.code);
-                Self::count(&mut self.report.enter_merged, &k);
+                if let Some(v) = self.n.merged.get_mut(e.code as usize) {
+                    *v += 1;
+                }
             }
             None => {
                 // Exit-only events (clone, procexit-era execve) have no enter.
@@ -521,20 +649,21 @@ impl<'a> State<'a> {
         }
     }
 
-    fn simple(&mut self, x: &RawEvent<'a>, e: Option<&RawEvent<'a>>, conv: &Conv) {
-        let nr = match syscalls::number(conv.sys) {
-            Some(n) => n,
-            None => {
-                self.unconverted(x.code);
-                return;
-            }
-        };
+    fn simple(&mut self, x: &RawEvent<'a>, e: Option<&RawEvent<'a>>, plan: &Plan) {
+        let nr = plan.nr;
         let mut h = self.header(x, Kind::Syscall, nr);
         let mut fds = [None::<i32>; 2];
         let mut how = [None::<u64>; 3];
         let mut arg_items = 0u8; // bitmask of ARGn items already written
-        for &(name, t) in conv.map {
-            let Some(v) = param(x, e, name) else { continue };
+        for &(xi, ei, t) in &plan.entries {
+            let v = xi
+                .and_then(|i| x.param(i as usize))
+                .filter(|v| !v.is_empty())
+                .or_else(|| {
+                    let (e, i) = (e?, ei?);
+                    e.param(i as usize).filter(|v| !v.is_empty())
+                });
+            let Some(v) = v else { continue };
             match t {
                 Ret => h.ret = int_of(v, true).unwrap_or(0),
                 Arg(n) => {
@@ -613,7 +742,8 @@ impl<'a> State<'a> {
             push_item(&mut self.data, 2, 0, &b);
         }
         self.emit(h);
-        Self::count(&mut self.report.converted, conv.sys);
+        let _ = plan.sys;
+        self.converted(nr);
     }
 
     fn creds_item(&mut self, th: &Th) {
@@ -702,7 +832,7 @@ impl<'a> State<'a> {
             h.args[0] = flags;
         }
         self.emit(h);
-        Self::count(&mut self.report.converted, &sys);
+        self.converted(nr);
     }
 
     fn execve_exit(&mut self, x: &RawEvent<'a>, e: Option<&RawEvent<'a>>) {
@@ -795,7 +925,7 @@ impl<'a> State<'a> {
         }
         push_item(&mut self.data, tag::ARGV, 0, &argv);
         self.emit(h);
-        Self::count(&mut self.report.converted, sys);
+        self.converted(nr);
     }
 
     fn procexit(&mut self, ev: &RawEvent<'a>) {
@@ -890,18 +1020,15 @@ pub fn import(raw: Vec<u8>) -> Result<Imported, ScapError> {
             _ => {} // IL and unknown blocks: nothing we keep.
         }
     }
-    // The event blocks.
-    let mut evs: Vec<RawEvent<'_>> = Vec::new();
-    for b in first_ev.into_iter().map(Ok).chain(it) {
-        let b = b?;
-        State::count(&mut report.blocks, &blocks::block_name(b.btype));
-        if let Some((flags, v2)) = blocks::event_block(b.btype) {
-            evs.push(RawEvent::parse(b.body, b.offset + 8, flags, v2)?);
+    // The first event gives the time base.
+    let first_parsed = match &first_ev {
+        Some(b) => {
+            let (flags, v2) = blocks::event_block(b.btype).unwrap();
+            Some(RawEvent::parse(b.body, b.offset + 8, flags, v2)?)
         }
-    }
-    report.events_read = evs.len() as u64;
-
-    let first_ts = evs.iter().map(|e| e.ts).min().unwrap_or(0);
+        None => None,
+    };
+    let first_ts = first_parsed.as_ref().map_or(0, |e| e.ts);
     let offset = if mi.boot_ts_epoch != 0 && mi.boot_ts_epoch <= first_ts {
         mi.boot_ts_epoch
     } else {
@@ -941,22 +1068,58 @@ pub fn import(raw: Vec<u8>) -> Result<Imported, ScapError> {
                 )
             })
             .collect(),
-        pending: HashMap::new(),
-        forked: HashSet::new(),
+        pending: TidMap::default(),
+        forked: Default::default(),
+        n: Counts {
+            converted: vec![0; syscalls::MAX_SYSCALLS],
+            unconverted: vec![0; MAX_CODE],
+            merged: vec![0; MAX_CODE],
+            orphaned: vec![0; MAX_CODE],
+            internal: vec![0; MAX_CODE],
+            other: BTreeMap::new(),
+        },
         drop_start: HashMap::new(),
         offset,
-        out: Vec::with_capacity(evs.len() * 120),
+        out: Vec::with_capacity(data.len() / 2),
         data: Vec::with_capacity(4096),
         scratch: Vec::with_capacity(256),
         report,
     };
-    for ev in evs {
+    // The event blocks, converted as they are read.
+    let mut ev_blocks: BTreeMap<u32, u64> = BTreeMap::new();
+    let mut n_events = 0u64;
+    if let Some(ev) = first_parsed {
+        *ev_blocks
+            .entry(first_ev.as_ref().unwrap().btype)
+            .or_default() += 1;
+        n_events += 1;
         st.event(ev);
     }
+    for b in it {
+        let b = b?;
+        match blocks::event_block(b.btype) {
+            Some((flags, v2)) => {
+                match ev_blocks.get_mut(&b.btype) {
+                    Some(v) => *v += 1,
+                    None => {
+                        ev_blocks.insert(b.btype, 1);
+                    }
+                }
+                n_events += 1;
+                st.event(RawEvent::parse(b.body, b.offset + 8, flags, v2)?);
+            }
+            None => State::count(&mut st.report.blocks, &blocks::block_name(b.btype)),
+        }
+    }
+    for (t, n) in ev_blocks {
+        *st.report.blocks.entry(blocks::block_name(t)).or_default() += n;
+    }
+    st.report.events_read = n_events;
     let left: Vec<_> = st.pending.drain().map(|(_, e)| e).collect();
     for e in left {
         st.orphan(&e);
     }
+    st.finish_counts();
     let header = TraceHeader {
         tool_version: String::new(),
         created_unix_ns: first_ts as i64,
