@@ -76,7 +76,7 @@ pub fn parse_offset_ns(s: &str) -> Result<u64, String> {
     let v: f64 = num
         .parse()
         .map_err(|_| format!("'{s}' is not a duration (expected e.g. 1.5, 500ms, 2s, 3m)"))?;
-    if !(v >= 0.0) || !v.is_finite() {
+    if v.is_nan() || v < 0.0 || !v.is_finite() {
         return Err(format!("'{s}' must be a non-negative duration"));
     }
     Ok((v * mult) as u64)

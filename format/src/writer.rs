@@ -3,7 +3,7 @@
 //! recorder's drain loop never waits on compression.
 
 use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TryRecvError};
@@ -381,7 +381,12 @@ impl BlockSink {
     /// file ends on a complete block, try to add the index, and report.
     fn stop_on_write_error(&mut self, block_start: u64, e: std::io::Error) {
         let full = e.raw_os_error() == Some(28); // ENOSPC
-        let _ = self.file.set_len(block_start);
+                                                 // Cut the partial block off and write the index where it began (the
+                                                 // file position must move back too, or the index lands past a hole).
+        let _ = self
+            .file
+            .set_len(block_start)
+            .and_then(|_| self.file.seek(SeekFrom::Start(block_start)));
         self.offset = block_start;
         let indexed = self.write_index().is_ok();
         let what = format!(
