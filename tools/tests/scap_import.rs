@@ -281,8 +281,8 @@ fn compare(scap: &Path, golden: &Path, dir: &Path) -> usize {
         if ty == "syscall" {
             continue;
         }
-        if ty.starts_with("event_") {
-            let code: u32 = ty["event_".len()..].parse().unwrap();
+        if let Some(code) = ty.strip_prefix("event_") {
+            let code: u32 = code.parse().unwrap();
             assert!(code >= 336, "{name}: {k}");
             continue;
         }
