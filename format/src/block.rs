@@ -229,7 +229,7 @@ struct Predictor {
 }
 
 impl Predictor {
-    const BITS: u32 = 12;
+    const BITS: u32 = 11;
     fn new() -> Self {
         Predictor {
             slots: vec![
@@ -247,17 +247,21 @@ impl Predictor {
         if self.generation == 0 {
             for s in &mut self.slots {
                 s.key = u64::MAX;
+                s.vals = [0; 7];
             }
         }
     }
     #[inline(always)]
     fn slot(&mut self, tid: u32, kind: u16, nr: u16) -> &mut [u64; 7] {
-        let key =
-            (tid as u64) << 32 | self.generation << 24 | ((kind as u64) & 0xff) << 16 | nr as u64;
+        // The slot comes from the key SPEC §5 defines; the stored tag adds
+        // the block generation in bits 24..31 (always 0 in that key), so a
+        // slot filled in an earlier block reads as empty.
+        let key = (tid as u64) << 32 | ((kind as u64) & 0xff) << 16 | nr as u64;
         let i = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - Self::BITS)) as usize;
+        let tag = key | self.generation << 24;
         let s = &mut self.slots[i];
-        if s.key != key {
-            s.key = key;
+        if s.key != tag {
+            s.key = tag;
             s.vals = [0; 7];
         }
         &mut s.vals

@@ -333,3 +333,20 @@ fn dropped_writer_still_completes_the_file() {
     assert!(r.truncation().is_none());
     assert_eq!(r.event_count(), 777);
 }
+
+/// Codec tables carry a per-block generation that wraps after 256 blocks:
+/// files with more blocks than that decode exactly too.
+#[test]
+fn more_blocks_than_the_codec_generation_counter() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.srt");
+    let evs = events(600 * 25);
+    let opts = WriterOptions {
+        block_events: 25,
+        ..Default::default()
+    };
+    let stats = write(&p, &evs, opts);
+    assert_eq!(stats.blocks, 600);
+    let r = TraceReader::open(&p).unwrap();
+    assert_eq!(read_all(&r), evs);
+}
