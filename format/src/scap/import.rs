@@ -478,6 +478,19 @@ fn basename(p: &[u8]) -> &[u8] {
     }
 }
 
+impl Th {
+    /// A thread that appears without a process-list entry or a fork.
+    fn unknown(pid: u32) -> Th {
+        Th {
+            pid,
+            uid: u32::MAX,
+            gid: u32::MAX,
+            loginuid: u32::MAX,
+            ..Th::default()
+        }
+    }
+}
+
 impl<'a> State<'a> {
     fn pid_of(&self, tid: u64) -> u32 {
         self.threads.get(&tid).map_or(tid as u32, |t| t.pid)
@@ -781,13 +794,12 @@ impl<'a> State<'a> {
         };
         if res >= 0 && !self.forked.contains(&child_tid) {
             self.forked.insert(child_tid);
-            let parent = self.threads.get(&parent_tid).cloned().unwrap_or(Th {
-                pid: if res > 0 {
+            let parent = self.threads.get(&parent_tid).cloned().unwrap_or_else(|| {
+                Th::unknown(if res > 0 {
                     int(x, None, "pid").unwrap_or(ev_tid as i64) as u32
                 } else {
                     parent_tid as u32
-                },
-                ..Th::default()
+                })
             });
             let child_pid = if thread {
                 parent.pid
@@ -855,7 +867,22 @@ impl<'a> State<'a> {
         }
         if res == 0 {
             let tid = x.tid;
-            let mut th = self.threads.get(&tid).cloned().unwrap_or_default();
+            // A thread we have not seen: its credentials are its parent's
+            // (fork inherits them), or unknown (-1), never made up.
+            let mut th = match self.threads.get(&tid) {
+                Some(t) => t.clone(),
+                None => {
+                    let parent = int(x, e, "ptid").and_then(|p| self.threads.get(&(p as u64)));
+                    match parent {
+                        Some(p) => Th {
+                            pid: tid as u32,
+                            ppid: p.pid,
+                            ..p.clone()
+                        },
+                        None => Th::unknown(tid as u32),
+                    }
+                }
+            };
             if let Some(p) = int(x, e, "pid") {
                 th.pid = p as u32;
             } else if th.pid == 0 {
