@@ -388,12 +388,6 @@ impl<'a> Col<'a> {
             }
         }
     }
-    #[inline(always)]
-    fn byte(&mut self) -> Result<u8, BadColumn> {
-        let &b = self.b.get(self.p).ok_or(BadColumn(self.name))?;
-        self.p += 1;
-        Ok(b)
-    }
 }
 
 const COLUMN_NAMES: [&str; NCOLUMNS] = [
@@ -486,11 +480,13 @@ impl Decoder {
             p: 0,
             name: COLUMN_NAMES[c],
         };
-        let (mut kind, mut ts, mut cpu, mut tid, mut pid) =
-            (col(0), col(1), col(2), col(3), col(4));
+        // Fixed-width columns hold exactly n bytes (checked above).
+        let kinds = &payload[starts[0]..starts[1]];
+        let ts_lows = &payload[starts[1]..starts[2]];
+        let masks = &payload[starts[7]..starts[8]];
+        let (mut cpu, mut tid, mut pid) = (col(2), col(3), col(4));
         let mut ts_high = col(10);
-        let (mut nr, mut ret, mut mask, mut args, mut data) =
-            (col(5), col(6), col(7), col(8), col(9));
+        let (mut nr, mut ret, mut args, mut data) = (col(5), col(6), col(8), col(9));
         let data_base = starts[9];
         rows.reserve(n);
         let mut prev_ts = base_ts;
@@ -498,9 +494,8 @@ impl Decoder {
         let pred = &mut self.pred;
         tids.reset();
         pred.reset();
-        for _ in 0..n {
-            let k = kind.byte()?;
-            let lo = ts.byte()? as u64;
+        for ((&k, &lo), &m) in kinds.iter().zip(ts_lows).zip(masks) {
+            let lo = lo as u64;
             let hi = ts_high.varint()?;
             if hi >> 56 != 0 {
                 return Err("column ts_high holds a delta over 64 bits".into());
@@ -526,14 +521,15 @@ impl Decoder {
                 nr: nr_v as u16,
                 ..Row::default()
             };
-            let m = mask.byte()?;
             let last = pred.slot(row.tid, row.kind, row.nr);
-            for (a, slot) in row.args.iter_mut().enumerate() {
-                if m & (1 << a) != 0 {
-                    last[a] = args.varint()?;
+            if m & 0x3f != 0 {
+                for (a, v) in last.iter_mut().take(6).enumerate() {
+                    if m & (1 << a) != 0 {
+                        *v = args.varint()?;
+                    }
                 }
-                *slot = last[a];
             }
+            row.args.copy_from_slice(&last[..6]);
             if m & (1 << 6) != 0 {
                 last[6] = unzigzag(ret.varint()?) as u64;
             }
