@@ -470,3 +470,127 @@ fn damaged_captures_are_clean_errors_with_offsets() {
         assert!(!err.contains("panicked"), "{what}: {err}");
     }
 }
+
+fn have_sysdig() -> bool {
+    let ok = Command::new("sysdig")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        static ONCE: Once = Once::new();
+        ONCE.call_once(|| {
+            println!(
+                "skipped: sysdig not installed (apt-get install -y --no-install-recommends sysdig)"
+            )
+        });
+    }
+    ok
+}
+
+/// Our rule engine on the imported capture selects the same syscall events
+/// as sysdig's filter on the original capture. Compared: events of the
+/// converted types, on main threads (sysdig 0.29.3 takes a thread's creator
+/// as its parent; Falco today, and we, take the process's parent).
+#[test]
+fn our_engine_on_imported_captures_selects_what_sysdig_selects() {
+    let Some(up) = upstream() else { return };
+    if !have_sysdig() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let caps = [
+        "falco/test/trace_files/cat_write.scap",
+        "falco/test/trace_files/open-multiple-files.scap",
+        "falco/test/trace_files/psp/run_as_user_0_container.scap",
+        "libs/test/libsinsp_e2e/resources/captures/curl_google.scap",
+        "libs/test/libsinsp_e2e/resources/captures/test_ipv6_client.scap",
+        "libs/test/libsinsp_e2e/resources/captures/single_ipv6_conn.scap",
+    ];
+    let conds = [
+        "proc.name=curl",
+        "proc.name=cat",
+        "proc.pname=bash",
+        "evt.type=open and fd.name startswith /etc",
+        "evt.type in (open,openat) and fd.name contains lib",
+        "evt.type=connect",
+        "evt.type=execve",
+    ];
+    let types = "open,close,read,write,socket,bind,connect,listen,accept,sendto,recvfrom,sendmsg,pipe,execve,clone,procexit";
+    let mut nonempty = 0;
+    for c in caps {
+        let scap = up.join("scap").join(c);
+        let trace = dir.path().join("t.srt");
+        import(&scap, &trace);
+        for cond in conds {
+            let rules = dir.path().join("r.yaml");
+            std::fs::write(
+                &rules,
+                format!("- rule: r\n  desc: t\n  condition: {cond}\n  output: \"X %evt.rawtime %thread.tid %proc.pid %evt.type %proc.name\"\n  priority: WARNING\n"),
+            )
+            .unwrap();
+            let o = bin()
+                .arg("eval")
+                .arg(&trace)
+                .arg("-r")
+                .arg(&rules)
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            let main_thread = |l: &String| {
+                let f: Vec<&str> = l.split(' ').collect();
+                f.len() > 3 && f[1] == f[2] && types.split(',').any(|t| t == f[3])
+            };
+            let ours: BTreeMap<String, ()> = String::from_utf8(o.stdout)
+                .unwrap()
+                .lines()
+                .filter_map(|l| l.split_once(" X ").map(|(_, r)| r.to_string()))
+                // An unknown process name: empty for us, <NA> for sysdig.
+                .map(|l| {
+                    if l.ends_with(' ') {
+                        format!("{l}<NA>")
+                    } else {
+                        l
+                    }
+                })
+                .filter(main_thread)
+                .map(|l| (l, ()))
+                .collect();
+            let o = Command::new("sysdig")
+                .arg("-r")
+                .arg(&scap)
+                .arg("-p")
+                .arg("%evt.rawtime %thread.tid %proc.pid %evt.type %proc.name")
+                .arg(format!("({cond}) and (evt.dir=< or evt.type=procexit)"))
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            let theirs: BTreeMap<String, ()> = String::from_utf8(o.stdout)
+                .unwrap()
+                .lines()
+                .map(str::to_string)
+                .filter(main_thread)
+                .map(|l| (l, ()))
+                .collect();
+            let only_ours: Vec<_> = ours
+                .keys()
+                .filter(|k| !theirs.contains_key(*k))
+                .take(4)
+                .collect();
+            let only_theirs: Vec<_> = theirs
+                .keys()
+                .filter(|k| !ours.contains_key(*k))
+                .take(4)
+                .collect();
+            assert!(
+                only_ours.is_empty() && only_theirs.is_empty(),
+                "{c}: {cond}: ours {} sysdig {}; only ours {only_ours:?}; only sysdig {only_theirs:?}",
+                ours.len(),
+                theirs.len()
+            );
+            if !ours.is_empty() {
+                nonempty += 1;
+            }
+        }
+    }
+    assert!(nonempty >= 12, "only {nonempty} non-empty comparisons");
+}
