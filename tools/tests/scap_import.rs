@@ -385,7 +385,9 @@ fn import_agrees_with_sysdig_on_every_upstream_capture() {
         if std::fs::metadata(&golden).map_or(true, |m| m.len() == 0) {
             continue; // sysdig could not read it, or shows no events
         }
-        total += compare(&scap, &golden, dir.path());
+        let n = compare(&scap, &golden, dir.path());
+        println!("{}: {n} records matched to sysdig lines", rel.display());
+        total += n;
         files += 1;
     }
     assert!(files >= 11, "compared {files} captures");

@@ -623,6 +623,24 @@ mod tests {
     }
 
     #[test]
+    fn evf_blocks_carry_flags_before_the_event() {
+        let mut b = EventBuilder::new();
+        b.start();
+        b.u64(0);
+        b.finish(2, 5, 9, code::CLOSE_X);
+        // EVF: u16 cpu, u32 flags, then the event.
+        let mut evf = b.buf[..2].to_vec();
+        evf.extend_from_slice(&7u32.to_le_bytes());
+        evf.extend_from_slice(&b.buf[2..]);
+        let ev = RawEvent::parse(&evf, 0, true, true).unwrap();
+        assert_eq!(
+            (ev.cpu, ev.flags, ev.tid, ev.code),
+            (2, 7, 9, code::CLOSE_X)
+        );
+        assert_eq!(int_of(ev.by_name("res").unwrap(), true), Some(0));
+    }
+
+    #[test]
     fn malformed_events_are_errors() {
         assert!(RawEvent::parse(&[0u8; 10], 0, false, true).is_err());
         let mut b = EventBuilder::new();
