@@ -10,7 +10,7 @@ use crate::recorder::{
     check_buf_size, record, RecordOptions, Rotation, StopReason, BUF_SIZE_PRESETS,
     DEFAULT_BUF_SIZE_PRESET, DEFAULT_CPUS_FOR_EACH_BUFFER,
 };
-use crate::selection::{compute, SelectionRequest};
+use crate::selection::for_record;
 
 /// Parse "30s", "250ms", "5m", "1h", "2us" or plain seconds ("1.5").
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -154,20 +154,9 @@ pub fn install_signal_handlers() -> &'static AtomicBool {
 
 /// Run `record` with `rule_syscalls` (names needed by loaded rules, if any).
 pub fn run(a: &RecordArgs, rule_syscalls: BTreeSet<String>) -> Result<(), CliError> {
-    let sel = compute(&SelectionRequest {
-        rules: rule_syscalls,
-        custom: a.syscalls.clone(),
-        repair: a.repair,
-        all: a.all,
-    });
-    if !sel.invalid.is_empty() {
-        return Err(CliError::input(format!(
-            "unknown syscall name(s) in --syscalls: {}",
-            sel.invalid.join(", ")
-        )));
-    }
+    let sel = for_record(rule_syscalls, &a.syscalls, a.repair, a.all).map_err(CliError::input)?;
     if a.dry_run {
-        for l in &sel.report {
+        for l in sel.lines() {
             eprintln!("{l}");
         }
         return Ok(());
@@ -195,7 +184,7 @@ pub fn run(a: &RecordArgs, rule_syscalls: BTreeSet<String>) -> Result<(), CliErr
     let output = a.write.clone().expect("clap requires -w");
     let mut notes = vec![(
         "syscall_names".to_string(),
-        sel.names.iter().cloned().collect::<Vec<_>>().join(","),
+        sel.final_set.iter().cloned().collect::<Vec<_>>().join(","),
     )];
     if a.repair {
         notes.push(("repair".into(), "true".into()));

@@ -17,6 +17,7 @@ pub mod record;
 pub mod scap;
 pub mod summary;
 pub mod synth;
+pub mod syscall_sets;
 pub mod syscalls;
 pub mod timefmt;
 pub mod writer;

@@ -17,8 +17,9 @@ use crate::loader::{
 };
 use crate::output::{Alert, OutputFormat};
 use crate::parser::{self, Ast, CmpOp};
-use crate::sc::{self, SyscallSelection, NSLOTS};
+use crate::sc::{self, NSLOTS};
 use crate::state::State;
+use sysreplay_format::syscall_sets::{self, Selection as SyscallSelection, SelectionRequest};
 
 /// Falco's `rule_matching`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -801,7 +802,11 @@ impl Ruleset {
 
     /// The syscall selection Falco's dry run would print.
     pub fn syscall_selection(&self, repair: bool) -> SyscallSelection {
-        SyscallSelection::compute(self.rule_syscalls(), repair)
+        syscall_sets::compute(&SelectionRequest {
+            rules: self.rule_syscalls(),
+            repair,
+            ..Default::default()
+        })
     }
 }
 

@@ -871,12 +871,9 @@ impl Field {
             F::EvtHostname => s(&cx.info.hostname),
             F::EvtSource => s("syscall"),
             F::EvtIsIo => {
-                let nm = sc::name(ev.nr);
+                let nm = sc::slot_name(ev.nr as usize);
                 Some(Val::Bool(
-                    ev.is_syscall()
-                        && (crate::sc::IGNORED_IO.contains(&nm)
-                            || nm == "pread64"
-                            || nm == "pwrite64"),
+                    ev.is_syscall() && sysreplay_format::syscall_sets::IGNORED_IO.contains(&nm),
                 ))
             }
             F::EvtCategory => None,

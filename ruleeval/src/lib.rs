@@ -8,7 +8,8 @@
 //! - [`state`]: the thread and fd tables fed by raw events;
 //! - [`engine`]: compilation of whole rulesets, selection and the runtime;
 //! - [`output`]: Falco output formats and JSON alerts;
-//! - [`sc`]: syscall tables and Falco's syscall selection (dry run);
+//! - [`sc`]: syscall and event-type tables (Falco's syscall selection for
+//!   the dry run is `sysreplay_format::syscall_sets`);
 //!
 //! Typical use:
 //!
@@ -53,5 +54,5 @@ pub use engine::{
 };
 pub use loader::Priority;
 pub use output::Alert;
-pub use sc::SyscallSelection;
 pub use state::State;
+pub use sysreplay_format::syscall_sets::Selection as SyscallSelection;

@@ -1,6 +1,7 @@
 //! `sysreplay eval` and `sysreplay rules check` end to end: a synthetic trace
 //! written with the trace writer, the upstream stable rules, alerts in text
-//! and Falco JSON, and bad input giving exit code 2 with file:line:column.
+//! and Falco JSON, bad input giving exit code 2 with file:line:column, and
+//! the syscall selection `rules check` and `record --dry-run` both print.
 //! Tests that need the upstream rules skip with one line without ../shared.
 
 use std::path::PathBuf;
@@ -142,6 +143,42 @@ fn rules_check_lists_rules_and_the_syscall_sets() {
         text.contains("(41) syscalls selected in total (final set):"),
         "{text}"
     );
+}
+
+/// Runs `sysreplay ARGS RULES EXTRA`; stdout and stderr.
+fn run_with_rules(args: &[&str], rules: &PathBuf, extra: &[&str]) -> (String, String) {
+    let o = bin().args(args).arg(rules).args(extra).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    (
+        String::from_utf8(o.stdout).unwrap(),
+        String::from_utf8(o.stderr).unwrap(),
+    )
+}
+
+/// `record --dry-run --rules` (no probe loaded, so no root needed) prints the
+/// selection lines `rules check` prints: one implementation, Falco's names.
+#[test]
+fn record_dry_run_and_rules_check_print_the_same_selection() {
+    let Some(rules) = stable_rules() else { return };
+    for (extra, total) in [(&[][..], 72), (&["--repair"][..], 41)] {
+        let (out, _) = run_with_rules(&["rules", "check", "-r"], &rules, extra);
+        let (_, block) = out
+            .split_once("Syscall selection (as `falco --dry-run` computes it):\n")
+            .expect("rules check prints the selection");
+        let check: Vec<&str> = block
+            .lines()
+            .map(|l| l.strip_prefix("  ").expect("indented"))
+            .collect();
+        let (_, err) = run_with_rules(&["record", "--dry-run", "--rules"], &rules, extra);
+        let record: Vec<&str> = err.lines().collect();
+        assert_eq!(check, record, "options {extra:?}");
+        assert_eq!(check.len(), 3, "{check:?}");
+        assert!(check[0].starts_with("(19) syscalls in rules: connect, dup,"));
+        let last = format!("({total}) syscalls selected in total (final set): ");
+        assert!(check[2].starts_with(&last), "{}", check[2]);
+        // Falco's spelling on both sides
+        assert!(check[2].contains("sched_process_exit") && !out.contains("prlimit64"));
+    }
 }
 
 #[test]
