@@ -1174,3 +1174,147 @@ pub fn import(raw: Vec<u8>) -> Result<Imported, ScapError> {
         report: st.report,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode;
+    use crate::event::OwnedEvent;
+    use crate::scap::events::EventBuilder;
+
+    fn file(events: &[(u16, u64, u64, Vec<u8>)]) -> Vec<u8> {
+        // SHB 1.2 + EV_V2 events built by the caller (bodies without cpu).
+        let mut out = Vec::new();
+        let mut b = Vec::new();
+        b.extend_from_slice(&blocks::SHB_MAGIC.to_le_bytes());
+        b.extend_from_slice(&1u16.to_le_bytes());
+        b.extend_from_slice(&2u16.to_le_bytes());
+        b.extend_from_slice(&u64::MAX.to_le_bytes());
+        blocks::write_block(&mut out, blocks::SHB, &b);
+        for (_, _, _, body) in events {
+            blocks::write_block(&mut out, blocks::EV_V2, body);
+        }
+        out
+    }
+
+    fn records(imp: &Imported) -> Vec<OwnedEvent> {
+        let mut v = Vec::new();
+        imp.for_each_record(|h, d| {
+            v.push(OwnedEvent {
+                header: *h,
+                data: d.to_vec(),
+            });
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        v
+    }
+
+    /// Current libscap writes exit events only, with the parameters the old
+    /// enter events carried appended (openat's 7, read's 4, execve's 31).
+    #[test]
+    fn exit_only_current_layouts_convert() {
+        let mut b = EventBuilder::new();
+        let mut evs = Vec::new();
+        let t0 = 1_700_000_000_000_000_000u64;
+        // openat exit: fd, dirfd, name, flags, mode, dev, ino
+        b.start();
+        b.u64(5);
+        b.u64((-100i64) as u64);
+        b.cstr(b"/etc/shadow");
+        b.u32(1 | (1 << 12)); // O_RDONLY|O_CLOEXEC
+        b.u32(0);
+        b.u32(0);
+        b.u64(42);
+        b.finish(1, t0, 100, code::OPENAT_2_X);
+        evs.push((code::OPENAT_2_X, t0, 100, b.buf.clone()));
+        // read exit: res, data, fd, size
+        b.start();
+        b.u64(4);
+        b.bytes(b"root");
+        b.u64(5);
+        b.u32(4096);
+        b.finish(1, t0 + 10, 100, code::READ_X);
+        evs.push((code::READ_X, t0 + 10, 100, b.buf.clone()));
+        // execve exit, 31 parameters
+        b.start();
+        b.u64(0); // res
+        b.cstr(b"cat"); // exe
+        b.bytes(b"/etc/shadow\0"); // args
+        b.u64(100); // tid
+        b.u64(100); // pid
+        b.u64(1); // ptid
+        b.cstr(b"/root"); // cwd
+        for _ in 0..3 {
+            b.u64(0); // fdlimit, pgft_maj, pgft_min
+        }
+        for _ in 0..3 {
+            b.u32(0); // vm_*
+        }
+        b.cstr(b"cat"); // comm
+        b.bytes(b""); // cgroups
+        b.bytes(b""); // env
+        b.u32(0); // tty
+        b.u64(100); // vpgid
+        b.u32(1000); // loginuid
+        b.u32(0); // flags
+        for _ in 0..3 {
+            b.u64(0); // caps
+        }
+        for _ in 0..3 {
+            b.u64(0); // exe_ino, ctime, mtime
+        }
+        b.u32(1000); // uid
+        b.cstr(b"/usr/bin/cat"); // trusted_exepath
+        b.u64(100); // pgid
+        b.u32(1000); // gid
+        b.cstr(b"/bin/cat"); // filename
+        b.finish(0, t0 + 20, 100, code::EXECVE_19_X);
+        evs.push((code::EXECVE_19_X, t0 + 20, 100, b.buf.clone()));
+        let imp = import(file(&evs)).unwrap();
+        assert_eq!(imp.report.exit_without_enter, 3);
+        let r = records(&imp);
+        assert_eq!(r.len(), 4, "openat, read, procexec, execve");
+        let ev = r[0].as_event();
+        assert_eq!(syscalls::name(ev.nr), Some("openat"));
+        assert_eq!(ev.ret, 5);
+        let mut s = String::new();
+        decode::render_all(&ev, &mut s);
+        assert!(
+            s.contains("name=/etc/shadow") && s.contains("O_RDONLY|O_CLOEXEC"),
+            "{s}"
+        );
+        let ev = r[1].as_event();
+        assert_eq!(
+            (syscalls::name(ev.nr), ev.args[0], ev.args[2]),
+            (Some("read"), 5, 4096)
+        );
+        assert_eq!(ev.arg_data(1).unwrap().bytes, b"root");
+        let ev = r[2].as_event();
+        assert_eq!(ev.kind(), Some(Kind::ProcExec));
+        assert_eq!(ev.item(tag::EXE).unwrap().c_str(), b"/usr/bin/cat");
+        assert_eq!(ev.item(tag::ARGV).unwrap().bytes, b"cat\0/etc/shadow\0");
+        let c = ev.creds().unwrap();
+        assert_eq!((c.uid, c.gid, c.loginuid, c.ppid), (1000, 1000, 1000, 1));
+        let ev = r[3].as_event();
+        assert_eq!(ev.arg_data(0).unwrap().c_str(), b"/bin/cat");
+        // Times: the first event is one second after the chosen offset.
+        assert_eq!(imp.header.boot_to_wall_ns as u64 + r[0].header.ts_ns, t0);
+    }
+
+    #[test]
+    fn enter_without_exit_is_counted_not_lost() {
+        let mut b = EventBuilder::new();
+        b.start();
+        b.u64(3);
+        b.finish(0, 10, 7, code::CLOSE_E);
+        let e1 = b.buf.clone();
+        b.start();
+        b.u64(3);
+        b.finish(0, 20, 7, code::CLOSE_E);
+        let e2 = b.buf.clone();
+        let imp = import(file(&[(0, 0, 0, e1), (0, 0, 0, e2)])).unwrap();
+        assert_eq!(imp.report.enter_orphaned.get("close"), Some(&2));
+        assert_eq!(imp.report.records, 0);
+    }
+}
