@@ -522,6 +522,10 @@ pub fn str_of(b: &[u8]) -> &[u8] {
     }
 }
 
+/// The largest event the builder writes (libscap's `READER_BUF_SIZE` is
+/// 65536 bytes for a whole non-LARGE block).
+pub const MAX_EVENT: usize = 65_000;
+
 /// Builds a v2 event (header, u16 lengths, values) into a buffer.
 pub struct EventBuilder {
     pub buf: Vec<u8>,
@@ -547,29 +551,39 @@ impl EventBuilder {
         self.lens.clear();
         self.vals.clear();
     }
+    /// Bytes a value may still take: libscap reads non-LARGE event blocks
+    /// into a 64 KiB buffer, so whole events stay below that (values are
+    /// cut, keeping room for the remaining fixed-size parameters).
+    fn room(&self) -> usize {
+        MAX_EVENT.saturating_sub(26 + 2 * 40 + self.vals.len() + 256)
+    }
     pub fn bytes(&mut self, b: &[u8]) {
-        let b = &b[..b.len().min(u16::MAX as usize)];
+        let b = &b[..b.len().min(self.room())];
         self.lens.push(b.len() as u16);
         self.vals.extend_from_slice(b);
     }
     /// A C string (NUL appended).
     pub fn cstr(&mut self, s: &[u8]) {
-        let s = &s[..s.len().min(u16::MAX as usize - 1)];
+        let s = &s[..s.len().min(self.room().saturating_sub(1))];
         self.lens.push(s.len() as u16 + 1);
         self.vals.extend_from_slice(s);
         self.vals.push(0);
     }
+    fn fixed(&mut self, b: &[u8]) {
+        self.lens.push(b.len() as u16);
+        self.vals.extend_from_slice(b);
+    }
     pub fn u8(&mut self, v: u8) {
-        self.bytes(&[v]);
+        self.fixed(&[v]);
     }
     pub fn u16(&mut self, v: u16) {
-        self.bytes(&v.to_le_bytes());
+        self.fixed(&v.to_le_bytes());
     }
     pub fn u32(&mut self, v: u32) {
-        self.bytes(&v.to_le_bytes());
+        self.fixed(&v.to_le_bytes());
     }
     pub fn u64(&mut self, v: u64) {
-        self.bytes(&v.to_le_bytes());
+        self.fixed(&v.to_le_bytes());
     }
     pub fn empty(&mut self) {
         self.lens.push(0);
@@ -638,6 +652,21 @@ mod tests {
             (2, 7, 9, code::CLOSE_X)
         );
         assert_eq!(int_of(ev.by_name("res").unwrap(), true), Some(0));
+    }
+
+    #[test]
+    fn built_events_stay_below_64k() {
+        let mut b = EventBuilder::new();
+        b.start();
+        b.u64(0);
+        b.bytes(&vec![1u8; 60_000]);
+        b.cstr(&vec![b'x'; 60_000]);
+        b.u64(7);
+        b.finish(0, 1, 1, code::EXECVE_19_X);
+        assert!(b.buf.len() <= MAX_EVENT + 2, "{}", b.buf.len());
+        let ev = RawEvent::parse(&b.buf, 0, false, true).unwrap();
+        assert_eq!(ev.nparams(), 4);
+        assert_eq!(int_of(ev.param(3).unwrap(), false), Some(7));
     }
 
     #[test]
