@@ -8,7 +8,10 @@ use std::time::Instant;
 
 use sysreplay_format::record::RECORD_HEADER_SIZE;
 use sysreplay_format::synth::{self, SynthConfig};
-use sysreplay_format::{RecordHeader, TraceReader, TraceWriter, WriterOptions};
+use sysreplay_format::{
+    OwnedEvent, ProcessSnapshot, RecordHeader, TraceHeader, TraceReader, TraceWriter, WriterOptions,
+};
+use sysreplay_ruleeval::{Engine, RuleMatching};
 
 use crate::Failure;
 
@@ -22,6 +25,30 @@ pub struct Args {
 pub enum What {
     /// Write and read a synthetic trace: events/s, bytes/event, compression
     Format(FormatArgs),
+    /// Evaluate rules over a trace held in memory, single-threaded: events/s
+    /// with the rules vs the state engine alone, and state memory
+    Rules(RulesArgs),
+}
+
+#[derive(clap::Args)]
+pub struct RulesArgs {
+    /// Rules file(s), loaded in order
+    #[arg(short = 'r', long = "rules", required = true, num_args = 1..)]
+    pub rules: Vec<PathBuf>,
+    /// Trace to replay (default: a synthetic trace of --events events)
+    #[arg(long)]
+    pub trace: Option<PathBuf>,
+    /// Events of the synthetic trace when no --trace is given
+    #[arg(long, default_value_t = 1_000_000)]
+    pub events: u64,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Passes over the events (the best pass is reported)
+    #[arg(long, default_value_t = 3)]
+    pub passes: u32,
+    /// Print one JSON object
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(clap::Args)]
@@ -48,6 +75,7 @@ pub struct FormatArgs {
 pub fn run(a: Args) -> Result<(), Failure> {
     match a.what {
         What::Format(f) => format(f),
+        What::Rules(r) => rules(r),
     }
 }
 
@@ -196,6 +224,114 @@ fn format(a: FormatArgs) -> Result<(), Failure> {
         "  uncompressed records     {:>8.2} bytes/event  (compression {:.1}x)",
         raw_bytes as f64 / n as f64,
         raw_bytes as f64 / file_bytes as f64
+    );
+    Ok(())
+}
+
+/// Events/s of one engine over `events`, best of `passes`.
+fn engine_rate(
+    engine: &mut Engine,
+    events: &[OwnedEvent],
+    header: &TraceHeader,
+    snapshot: &ProcessSnapshot,
+    passes: u32,
+) -> (f64, u64) {
+    let mut best = f64::INFINITY;
+    let mut alerts = 0;
+    for _ in 0..passes.max(1) {
+        engine.start_trace(header, snapshot);
+        let mut n = 0u64;
+        let t = Instant::now();
+        for e in events {
+            engine.process(&e.as_event(), |_| n += 1);
+        }
+        best = best.min(t.elapsed().as_secs_f64());
+        alerts = n;
+    }
+    (events.len() as f64 / best, alerts)
+}
+
+fn rules(a: RulesArgs) -> Result<(), Failure> {
+    let ruleset =
+        crate::cmd_eval::load_checked(&a.rules, false, &crate::cmd_eval::Selection::default())?;
+    let (header, snapshot, events, source) = match &a.trace {
+        Some(p) => {
+            let r = TraceReader::open(p)?;
+            let mut v = Vec::new();
+            r.for_each_event(|e| {
+                v.push(e.to_owned_event());
+                ControlFlow::Continue(())
+            })?;
+            (
+                r.header().clone(),
+                r.snapshot().clone(),
+                v,
+                p.display().to_string(),
+            )
+        }
+        None => {
+            let cfg = SynthConfig::new(a.seed, a.events);
+            let mut v = Vec::new();
+            synth::generate::<(), _>(&cfg, |h, d| {
+                v.push(OwnedEvent {
+                    header: *h,
+                    data: d.to_vec(),
+                });
+                Ok(())
+            })
+            .unwrap();
+            let src = format!("synthetic trace ({} events, seed {})", a.events, a.seed);
+            (synth::header(&cfg), synth::snapshot(&cfg), v, src)
+        }
+    };
+    let n_rules = ruleset.enabled_rules().count();
+    let mut engine = Engine::new(ruleset, RuleMatching::First);
+    let (rate, alerts) = engine_rate(&mut engine, &events, &header, &snapshot, a.passes);
+    let (thread_bytes, fd_bytes) = engine.state.memory_estimate();
+    let (threads, fds) = (engine.state.threads.len(), engine.state.fd_count());
+    let mut bare = Engine::new(sysreplay_ruleeval::load_rules_str(&[]), RuleMatching::First);
+    let (state_rate, _) = engine_rate(&mut bare, &events, &header, &snapshot, a.passes);
+    // Falco's documented capacity with its default rules, one CPU.
+    const FALCO_EVENTS_PER_SEC: f64 = 250_000.0;
+    let v = serde_json::json!({
+        "source": source,
+        "events": events.len(),
+        "enabled_rules": n_rules,
+        "alerts_per_pass": alerts,
+        "events_per_sec": rate,
+        "state_only_events_per_sec": state_rate,
+        "rules_cost_ratio": state_rate / rate,
+        "vs_falco_250k": rate / FALCO_EVENTS_PER_SEC,
+        "threads": threads,
+        "bytes_per_thread": thread_bytes / threads.max(1),
+        "fds": fds,
+        "bytes_per_fd": fd_bytes / fds.max(1),
+    });
+    if a.json {
+        println!("{v}");
+        return Ok(());
+    }
+    println!(
+        "sysreplay bench rules: {} enabled rules over {source}, single thread, best of {}",
+        n_rules, a.passes
+    );
+    println!(
+        "  rules + state engine   {:>8.2} M events/s  ({alerts} alerts per pass)",
+        rate / 1e6
+    );
+    println!(
+        "  state engine alone     {:>8.2} M events/s  (rules cost {:.2}x)",
+        state_rate / 1e6,
+        state_rate / rate
+    );
+    println!(
+        "  vs Falco's ~250K/s     {:>8.1}x",
+        rate / FALCO_EVENTS_PER_SEC
+    );
+    println!(
+        "  state at the end       {threads} threads (~{} B each), {fds} fds (~{} B each)",
+        thread_bytes / threads.max(1),
+        fd_bytes / fds.max(1)
     );
     Ok(())
 }

@@ -28,7 +28,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Measure sysreplay itself (`bench format`)
+    /// Measure sysreplay itself (`bench format`, `bench rules`)
     Bench(cmd_bench::Args),
     /// Summarize a trace: header, duration, rates, per-syscall counts, drops, sizes
     Info(cmd_info::Args),
@@ -45,7 +45,8 @@ enum Command {
     /// Rules files: validate, list event types, show the syscall set (`rules check`)
     Rules(cmd_rules::Args),
     /// Record syscalls with the eBPF probe into a trace (root or CAP_BPF+CAP_PERFMON)
-    Record(cmd_record::Args),
+    // Boxed: its many options would make every other command as large.
+    Record(Box<cmd_record::Args>),
 }
 
 /// A failed command: the message, and the exit code (2 for bad input).
@@ -98,7 +99,7 @@ fn main() -> ExitCode {
     let r = match cli.command {
         Command::Eval(a) => cmd_eval::run(a),
         Command::Rules(a) => cmd_rules::run(a),
-        Command::Record(a) => cmd_record::run(a),
+        Command::Record(a) => cmd_record::run(*a),
         Command::Bench(a) => cmd_bench::run(a),
         Command::Info(a) => cmd_info::run(a),
         Command::Cat(a) => cmd_cat::run(a),

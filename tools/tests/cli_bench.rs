@@ -1,0 +1,56 @@
+//! The bench commands run end to end and report consistent numbers (no
+//! timing assertions: machines are shared and noisy).
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn run_json(args: &[&str]) -> serde_json::Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_sysreplay"))
+        .current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".."))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn bench_format_reports_sizes_and_rates() {
+    let v = run_json(&["bench", "format", "--events", "50000", "--json"]);
+    assert_eq!(v["events"], 50000);
+    let on_disk = v["bytes_per_event"].as_f64().unwrap();
+    let raw = v["raw_bytes_per_event"].as_f64().unwrap();
+    assert!(on_disk > 0.0 && on_disk < raw, "{v}");
+    assert!((v["compression_ratio"].as_f64().unwrap() - raw / on_disk).abs() < 1e-6);
+    for k in [
+        "write_events_per_sec",
+        "read_1_thread_events_per_sec",
+        "read_all_threads_events_per_sec",
+    ] {
+        assert!(v[k].as_f64().unwrap() > 0.0, "{k}: {v}");
+    }
+}
+
+#[test]
+fn bench_rules_over_the_bundled_sample() {
+    let v = run_json(&[
+        "bench",
+        "rules",
+        "-r",
+        "corpora/rules/sample_rules.yaml",
+        "--trace",
+        "corpora/samples/synth-100k.srt",
+        "--passes",
+        "1",
+        "--json",
+    ]);
+    assert_eq!(v["enabled_rules"], 4);
+    // Every pass starts from the snapshot, so it fires exactly what eval does.
+    assert_eq!(v["alerts_per_pass"], 34);
+    assert!(v["events_per_sec"].as_f64().unwrap() > 0.0);
+    assert!(v["threads"].as_u64().unwrap() > 0 && v["bytes_per_fd"].as_u64().unwrap() > 0);
+}
