@@ -226,10 +226,12 @@ impl<'a> Cur<'a> {
     }
 }
 
+/// A string field: up to its first NUL (fixed-size fields such as the
+/// hostname are NUL-padded).
 fn lossy(b: &[u8]) -> String {
     let b = match b.iter().position(|&c| c == 0) {
-        Some(p) if p + 1 == b.len() => &b[..p],
-        _ => b,
+        Some(p) => &b[..p],
+        None => b,
     };
     String::from_utf8_lossy(b).into_owned()
 }
