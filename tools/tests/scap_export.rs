@@ -317,6 +317,7 @@ fn round_trip_gives_back_the_supported_events() {
         ("sendto", "flags"),
         ("recvfrom", "flags"),
         ("sendmsg", "flags"),
+        ("recvmsg", "flags"),
     ];
     // open(2) flags PPM_O_* has no bit for.
     let no_ppm_bit = [

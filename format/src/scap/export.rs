@@ -760,6 +760,95 @@ impl<W: Write> Exporter<W> {
                     }
                 )
             }
+            "recvmsg" => {
+                let ok = e
+                    .item(tag::RESULT_ADDR)
+                    .is_some_and(|i| ppm_tuple(i.bytes, false, &mut scratch));
+                pair!(
+                    code::RECVMSG_E,
+                    {
+                        b.u64(fd(0));
+                    },
+                    code::RECVMSG_X,
+                    {
+                        let b = &mut self.ev;
+                        b.u64(ret);
+                        b.u32(ret.min(u32::MAX as u64) as u32);
+                        b.empty();
+                        if ok {
+                            b.bytes(&scratch)
+                        } else {
+                            b.empty()
+                        }
+                    }
+                )
+            }
+            "chdir" | "rmdir" => {
+                let p = path(0);
+                let (ec, xc) = if name == "chdir" {
+                    (code::CHDIR_E, code::CHDIR_X)
+                } else {
+                    (code::RMDIR_2_E, code::RMDIR_2_X)
+                };
+                pair!(ec, {}, xc, {
+                    let b = &mut self.ev;
+                    b.u64(ret);
+                    b.cstr(p);
+                })
+            }
+            "fchdir" => pair!(
+                code::FCHDIR_E,
+                {
+                    b.u64(fd(0));
+                },
+                code::FCHDIR_X,
+                {
+                    self.ev.u64(ret);
+                }
+            ),
+            "setns" => pair!(
+                code::SETNS_E,
+                {
+                    b.u64(fd(0));
+                    b.u32(blocks::linux_clone_flags_to_ppm(a[1]));
+                },
+                code::SETNS_X,
+                {
+                    self.ev.u64(ret);
+                }
+            ),
+            "unshare" => pair!(
+                code::UNSHARE_E,
+                {
+                    b.u32(blocks::linux_clone_flags_to_ppm(a[0]));
+                },
+                code::UNSHARE_X,
+                {
+                    self.ev.u64(ret);
+                }
+            ),
+            "setsid" => pair!(code::SETSID_E, {}, code::SETSID_X, {
+                self.ev.u64(ret);
+            }),
+            "setpgid" => pair!(
+                code::SETPGID_E,
+                {
+                    b.u64(a[0] as i32 as i64 as u64);
+                    b.u64(a[1] as i32 as i64 as u64);
+                },
+                code::SETPGID_X,
+                {
+                    self.ev.u64(ret);
+                }
+            ),
+            "userfaultfd" => {
+                let fl = blocks::linux_open_flags_to_ppm(a[0] as u32) & !3;
+                pair!(code::USERFAULTFD_E, {}, code::USERFAULTFD_X, {
+                    let b = &mut self.ev;
+                    b.u64(ret);
+                    b.u32(fl);
+                })
+            }
             "pipe" => {
                 let fds = item(tag::FDS).unwrap_or(&[]);
                 let f = |o: usize| {

@@ -106,6 +106,10 @@ enum T {
     Fd2,
     /// openat2's `struct open_how` field (0 flags, 1 mode, 2 resolve) -> ARG2.
     How(u8),
+    /// PPM clone/namespace flags -> Linux CLONE_* in an argument register.
+    CloneFlags(u8),
+    /// A PT_DYN value (u8 index + integer) -> the return value.
+    DynRet,
 }
 
 struct Conv {
@@ -180,6 +184,16 @@ fn conversion(x: u16) -> Option<Conv> {
             ],
         ),
         code::SENDMSG_X => cv("sendmsg", &[RES, ("fd", Arg(0))]),
+        code::RECVMSG_X => cv("recvmsg", &[RES, ("fd", Arg(0)), ("tuple", TupleSrc)]),
+        code::CHDIR_X => cv("chdir", &[RES, ("path", Path(0))]),
+        code::FCHDIR_X => cv("fchdir", &[RES, ("fd", Arg(0))]),
+        101 | code::RMDIR_2_X => cv("rmdir", &[RES, ("path", Path(0))]),
+        code::SETNS_X => cv("setns", &[RES, ("fd", Arg(0)), ("nstype", CloneFlags(1))]),
+        code::UNSHARE_X => cv("unshare", &[RES, ("flags", CloneFlags(0))]),
+        code::SETSID_X => cv("setsid", &[RES]),
+        code::SETPGID_X => cv("setpgid", &[RES, ("pid", Arg(0)), ("pgid", Arg(1))]),
+        code::BPF_X => cv("bpf", &[("res_or_fd", DynRet), ("cmd", Arg(0))]),
+        code::USERFAULTFD_X => cv("userfaultfd", &[RES, ("flags", OpenFlags(0))]),
         code::CREAT_X => cv("creat", &[FDR, ("name", Path(0)), ("mode", Arg(1))]),
         code::PIPE_X => cv("pipe", &[RES, ("fd1", Fd1), ("fd2", Fd2)]),
         99 | code::MKDIR_2_X => cv("mkdir", &[RES, ("path", Path(0)), ("mode", Arg(1))]),
@@ -732,6 +746,16 @@ impl<'a> State<'a> {
                 TupleSrc => {
                     if convert_tuple(v, false, &mut self.scratch) {
                         push_item(&mut self.data, tag::RESULT_ADDR, 0, &self.scratch);
+                    }
+                }
+                CloneFlags(n) => {
+                    if let Some(i) = int_of(v, false) {
+                        h.args[n as usize] = blocks::ppm_clone_flags_to_linux(i as u32);
+                    }
+                }
+                DynRet => {
+                    if let Some(i) = v.get(1..).and_then(|b| int_of(b, true)) {
+                        h.ret = i;
                     }
                 }
                 Fd1 => fds[0] = int_of(v, true).map(|i| i as i32),
