@@ -6,7 +6,7 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use sysreplay_format::scap;
 use sysreplay_format::synth::{self, SynthConfig};
-use sysreplay_format::{Event, OwnedEvent};
+use sysreplay_format::OwnedEvent;
 
 fn records(cfg: &SynthConfig) -> Vec<OwnedEvent> {
     let mut v = Vec::new();
@@ -56,7 +56,6 @@ fn bench(c: &mut Criterion) {
         b.iter(|| scap::import(gz.clone()).unwrap().report.records)
     });
     g.finish();
-    let _: Option<Event<'_>> = None;
 }
 
 criterion_group!(benches, bench);
