@@ -112,6 +112,29 @@ fn sysdig_reads_every_exported_event() {
         );
     }
     assert!(types.contains("procexit"), "{types:?}");
+    // The same without compression.
+    let plain = dir.path().join("plain.scap");
+    let o = bin()
+        .arg("export")
+        .arg(&trace)
+        .arg("-o")
+        .arg(&plain)
+        .arg("--no-gzip")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let head = std::fs::read(&plain).unwrap();
+    assert_eq!(&head[..4], &0x0A0D_0D0Au32.to_le_bytes());
+    let o = Command::new("sysdig")
+        .arg("-r")
+        .arg(&plain)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout).lines().count() as u64,
+        events - 2 * drops
+    );
 }
 
 #[test]
