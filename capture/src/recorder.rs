@@ -387,7 +387,11 @@ impl<'a> Recorder<'a> {
                 }
                 dc.n_other = c.n_drops_other.wrapping_sub(p.n_drops_other);
                 let lost = c.n_drops.wrapping_sub(p.n_drops);
-                let seen = c.n_evts.wrapping_sub(p.n_evts);
+                // The kernel bumps n_evts before n_drops, and a per-CPU value
+                // is copied while the kernel updates it: a window may see a
+                // drop whose n_evts increment fell in the previous read. The
+                // totals stay exact; a window's `seen` is at least its `lost`.
+                let seen = c.n_evts.wrapping_sub(p.n_evts).max(lost);
                 let mut data = Vec::with_capacity(96);
                 push_item(&mut data, tag::DROP_COUNTS, 0, &dc.encode());
                 let h = RecordHeader {
