@@ -291,7 +291,7 @@ impl RecentTids {
     fn encode(&mut self, tid: u32) -> u64 {
         match self.list[..self.len].iter().position(|&t| t == tid) {
             Some(p) => {
-                self.list[..=p].rotate_right(1);
+                self.move_to_front(p);
                 p as u64
             }
             None => {
@@ -307,7 +307,7 @@ impl RecentTids {
             if p >= self.len {
                 return Err("column tid refers to an unknown recent thread".into());
             }
-            self.list[..=p].rotate_right(1);
+            self.move_to_front(p);
             Ok(self.list[0])
         } else {
             let tid = u32::try_from(code - Self::CAP as u64)
@@ -315,6 +315,18 @@ impl RecentTids {
             self.push_front(tid);
             Ok(tid)
         }
+    }
+    /// Move entry `p` to the front (usually p is 0..3: a plain loop beats
+    /// a rotate call).
+    #[inline(always)]
+    fn move_to_front(&mut self, p: usize) {
+        let t = self.list[p];
+        let mut j = p;
+        while j > 0 {
+            self.list[j] = self.list[j - 1];
+            j -= 1;
+        }
+        self.list[0] = t;
     }
     fn push_front(&mut self, tid: u32) {
         if self.len < Self::CAP {
@@ -360,10 +372,15 @@ impl From<BadColumn> for String {
 impl<'a> Col<'a> {
     #[inline(always)]
     fn varint(&mut self) -> Result<u64, BadColumn> {
-        match self.b.get(self.p) {
-            Some(&b) if b < 0x80 => {
+        // One- and two-byte values are most of them: decode those inline.
+        match self.b.get(self.p..self.p + 2) {
+            Some(&[b0, _]) if b0 < 0x80 => {
                 self.p += 1;
-                Ok(b as u64)
+                Ok(b0 as u64)
+            }
+            Some(&[b0, b1]) if b1 < 0x80 => {
+                self.p += 2;
+                Ok((b0 & 0x7f) as u64 | (b1 as u64) << 7)
             }
             _ => self.varint_slow(),
         }
@@ -441,6 +458,21 @@ impl Decoder {
     /// Decode a block payload into rows (see [`decode`]).
     pub fn decode(&mut self, payload: &[u8], rows: &mut Vec<Row>) -> Result<(), String> {
         rows.clear();
+        self.decode_each(payload, |r| {
+            rows.push(r);
+            std::ops::ControlFlow::Continue(())
+        })
+        .map(|_| ())
+    }
+
+    /// Decode a block payload, handing each row to `f` as it is decoded (no
+    /// row buffer: the streaming path of `TraceReader::for_each_event`).
+    /// Returns how many rows were handed over; stops early when `f` breaks.
+    pub fn decode_each(
+        &mut self,
+        payload: &[u8],
+        mut f: impl FnMut(Row) -> std::ops::ControlFlow<()>,
+    ) -> Result<usize, String> {
         if payload.len() < PAYLOAD_PREFIX {
             return Err(format!(
                 "block payload of {} bytes is shorter than its {}-byte prefix",
@@ -488,7 +520,7 @@ impl Decoder {
         let mut ts_high = col(10);
         let (mut nr, mut ret, mut args, mut data) = (col(5), col(6), col(8), col(9));
         let data_base = starts[9];
-        rows.reserve(n);
+        let mut handed = 0usize;
         let mut prev_ts = base_ts;
         let tids = &mut self.tids;
         let pred = &mut self.pred;
@@ -547,7 +579,10 @@ impl Decoder {
                 crate::record::validate_items(d).map_err(|e| format!("event data: {}", e.what))?;
                 data.p += len as usize;
             }
-            rows.push(row);
+            handed += 1;
+            if f(row).is_break() {
+                return Ok(handed);
+            }
         }
         for c in [&ts_high, &cpu, &tid, &pid, &nr, &ret, &args, &data] {
             if c.p != c.b.len() {
@@ -558,7 +593,7 @@ impl Decoder {
                 ));
             }
         }
-        Ok(())
+        Ok(handed)
     }
 }
 

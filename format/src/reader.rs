@@ -46,6 +46,12 @@ impl BufferPool {
     fn take(&self) -> (Vec<u8>, Vec<Row>) {
         self.free.lock().unwrap().pop().unwrap_or_default()
     }
+    fn give(&self, payload: Vec<u8>) {
+        let mut free = self.free.lock().unwrap();
+        if free.len() < Self::KEEP {
+            free.push((payload, Vec::new()));
+        }
+    }
 }
 
 impl Drop for DecodedBlock {
@@ -300,14 +306,14 @@ fn scan_blocks(
     }
 }
 
-/// Decompress and decode one block frame, checking every checksum.
-fn decode_block_at(
+/// Check block `i`'s header against its index entry and its frame CRC;
+/// returns the header and the compressed frames.
+fn verified_frame<'a>(
     path: &Path,
-    b: &[u8],
+    b: &'a [u8],
     i: usize,
     e: &BlockEntry,
-    pool: Option<&Arc<BufferPool>>,
-) -> Result<DecodedBlock, TraceError> {
+) -> Result<(BlockHeader, &'a [u8]), TraceError> {
     let o = e.offset as usize;
     let hend = o + FRAME_HEADER + BLOCK_HEADER_LEN;
     let err =
@@ -334,6 +340,18 @@ fn decode_block_at(
             "compressed block checksum mismatch (corrupted block)".into(),
         ));
     }
+    Ok((h, frame))
+}
+
+/// Decompress and decode one block, checking every checksum.
+fn decode_block_at(
+    path: &Path,
+    b: &[u8],
+    i: usize,
+    e: &BlockEntry,
+    pool: Option<&Arc<BufferPool>>,
+) -> Result<DecodedBlock, TraceError> {
+    let (h, frame) = verified_frame(path, b, i, e)?;
     let bufs = pool.map(|p| p.take()).unwrap_or_default();
     decode_frame(frame, &h, bufs)
         .map(|(payload, rows)| DecodedBlock {
@@ -342,14 +360,11 @@ fn decode_block_at(
             rows,
             pool: pool.cloned(),
         })
-        .map_err(|x| err(fo, x))
+        .map_err(|x| TraceError::at(path, e.frame_offset(), format!("block {i}: {x}")))
 }
 
-fn decode_frame(
-    frame: &[u8],
-    h: &BlockHeader,
-    (mut payload, mut rows): (Vec<u8>, Vec<Row>),
-) -> Result<(Vec<u8>, Vec<Row>), String> {
+/// Decompress a block's frames into `payload` (exactly `payload_len` bytes).
+fn decompress_frame(frame: &[u8], h: &BlockHeader, payload: &mut Vec<u8>) -> Result<(), String> {
     thread_local! {
         static DCTX: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> = const { std::cell::RefCell::new(None) };
     }
@@ -362,7 +377,7 @@ fn decode_frame(
         }
         d.as_mut()
             .unwrap()
-            .decompress_to_buffer(frame, &mut payload)
+            .decompress_to_buffer(frame, payload)
             .map_err(|e| format!("zstd cannot decompress the block: {e}"))
     })?;
     if n != h.payload_len as usize {
@@ -371,6 +386,15 @@ fn decode_frame(
             h.payload_len
         ));
     }
+    Ok(())
+}
+
+fn decode_frame(
+    frame: &[u8],
+    h: &BlockHeader,
+    (mut payload, mut rows): (Vec<u8>, Vec<Row>),
+) -> Result<(Vec<u8>, Vec<Row>), String> {
+    decompress_frame(frame, h, &mut payload)?;
     block::decode(&payload, &mut rows)?;
     if rows.len() != h.n_events as usize {
         return Err(format!(
@@ -489,12 +513,14 @@ impl TraceReader {
         self.blocks.partition_point(|b| b.header.last_ts < ts_ns)
     }
 
-    /// Decode `range` of blocks in parallel batches and hand them over in
-    /// order; `f` sees each block while the next batch decodes.
-    pub fn for_each_block(
+    /// Run `work` over `range` of blocks in parallel batches on the decode
+    /// pool, and hand the results to `consume` in block order; the next batch
+    /// is worked on while `consume` runs.
+    fn pipeline<T: Send>(
         &self,
         range: Range<usize>,
-        mut f: impl FnMut(&DecodedBlock) -> ControlFlow<()>,
+        work: impl Fn(usize) -> Result<T, TraceError> + Sync,
+        mut consume: impl FnMut(T) -> Result<ControlFlow<()>, TraceError>,
     ) -> Result<(), TraceError> {
         let end = range.end.min(self.blocks.len());
         let threads = self
@@ -502,8 +528,9 @@ impl TraceReader {
             .as_ref()
             .map_or_else(rayon::current_num_threads, |p| p.current_num_threads());
         let batch = (threads * 4).max(4);
-        let decode = |r: Range<usize>| -> Vec<Result<DecodedBlock, TraceError>> {
-            let run = || r.into_par_iter().map(|i| self.decode_block(i)).collect();
+        let work = &work;
+        let run_batch = |r: Range<usize>| -> Vec<Result<T, TraceError>> {
+            let run = || r.into_par_iter().map(work).collect();
             match &self.decode_pool {
                 Some(p) => p.install(run),
                 None => run(),
@@ -514,17 +541,17 @@ impl TraceReader {
             let mut next = (start < end).then(|| {
                 let r = start..(start + batch).min(end);
                 start = r.end;
-                s.spawn(move || decode(r))
+                s.spawn(move || run_batch(r))
             });
             while let Some(h) = next.take() {
                 let done = h.join().expect("decoder thread panicked");
                 if start < end {
                     let r = start..(start + batch).min(end);
                     start = r.end;
-                    next = Some(s.spawn(move || decode(r)));
+                    next = Some(s.spawn(move || run_batch(r)));
                 }
-                for b in done {
-                    if f(&b?).is_break() {
+                for item in done {
+                    if consume(item?)?.is_break() {
                         return Ok(());
                     }
                 }
@@ -533,23 +560,63 @@ impl TraceReader {
         })
     }
 
-    /// Every event in timestamp order.
+    /// Decode `range` of blocks in parallel batches and hand them over in
+    /// order; `f` sees each block while the next batch decodes.
+    pub fn for_each_block(
+        &self,
+        range: Range<usize>,
+        mut f: impl FnMut(&DecodedBlock) -> ControlFlow<()>,
+    ) -> Result<(), TraceError> {
+        self.pipeline(range, |i| self.decode_block(i), |b| Ok(f(&b)))
+    }
+
+    /// Every event in timestamp order. Worker threads verify and decompress
+    /// blocks; this thread decodes each payload straight into `f`, so no
+    /// decoded rows are stored (the fast path for whole-trace passes).
     pub fn for_each_event(
         &self,
         mut f: impl FnMut(&Event<'_>) -> ControlFlow<()>,
     ) -> Result<(), TraceError> {
-        let mut stop = false;
-        self.for_each_block(0..self.blocks.len(), |b| {
-            for ev in b.events() {
-                if f(&ev).is_break() {
-                    stop = true;
-                    return ControlFlow::Break(());
-                }
+        let mut decoder = block::Decoder::new();
+        let decompress = |i: usize| -> Result<(usize, Vec<u8>), TraceError> {
+            let e = &self.blocks[i];
+            let (h, frame) = verified_frame(&self.path, &self.map, i, e)?;
+            let (mut payload, _) = self.pool.take();
+            decompress_frame(frame, &h, &mut payload).map_err(|x| {
+                TraceError::at(&self.path, e.frame_offset(), format!("block {i}: {x}"))
+            })?;
+            Ok((i, payload))
+        };
+        self.pipeline(0..self.blocks.len(), decompress, |(i, payload)| {
+            let e = &self.blocks[i];
+            let mut stop = false;
+            let handed = decoder
+                .decode_each(&payload, |row| {
+                    if f(&row.event(&payload)).is_break() {
+                        stop = true;
+                        return ControlFlow::Break(());
+                    }
+                    ControlFlow::Continue(())
+                })
+                .map_err(|x| {
+                    TraceError::at(&self.path, e.frame_offset(), format!("block {i}: {x}"))
+                })?;
+            self.pool.give(payload);
+            if stop {
+                return Ok(ControlFlow::Break(()));
             }
-            ControlFlow::Continue(())
-        })?;
-        let _ = stop;
-        Ok(())
+            if handed != e.header.n_events as usize {
+                return Err(TraceError::at(
+                    &self.path,
+                    e.frame_offset(),
+                    format!(
+                        "block {i}: holds {handed} events, header says {}",
+                        e.header.n_events
+                    ),
+                ));
+            }
+            Ok(ControlFlow::Continue(()))
+        })
     }
 
     /// Events with `from_ns <= ts < to_ns`, seeking with the index.

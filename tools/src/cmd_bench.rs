@@ -206,11 +206,11 @@ fn format(a: FormatArgs) -> Result<(), Failure> {
         rate(raw_secs) / 1e6
     );
     println!(
-        "  read+decode, 1 thread    {:>8.2} M events/s",
+        "  read, 1 decompressor     {:>8.2} M events/s  (+ this thread decoding)",
         rate(read1) / 1e6
     );
     println!(
-        "  read+decode, {cores} threads   {:>8.2} M events/s  ({:.2}x the 1-thread rate)",
+        "  read, {cores} decompressors   {:>8.2} M events/s  ({:.2}x the 1-decompressor rate)",
         rate(read_all) / 1e6,
         read1 / read_all
     );
