@@ -417,6 +417,9 @@ pub struct TraceReader {
     truncation: Option<Truncation>,
     pool: Arc<BufferPool>,
     decode_pool: Option<Arc<rayon::ThreadPool>>,
+    /// Decompressors for `for_each_event` when no pool was set: one per
+    /// core but one, which is left to the thread decoding the events.
+    stream_pool: std::sync::OnceLock<Option<Arc<rayon::ThreadPool>>>,
 }
 
 impl TraceReader {
@@ -456,6 +459,7 @@ impl TraceReader {
             truncation,
             pool: Arc::default(),
             decode_pool: None,
+            stream_pool: std::sync::OnceLock::new(),
         })
     }
 
@@ -518,20 +522,18 @@ impl TraceReader {
     /// is worked on while `consume` runs.
     fn pipeline<T: Send>(
         &self,
+        pool: Option<&rayon::ThreadPool>,
         range: Range<usize>,
         work: impl Fn(usize) -> Result<T, TraceError> + Sync,
         mut consume: impl FnMut(T) -> Result<ControlFlow<()>, TraceError>,
     ) -> Result<(), TraceError> {
         let end = range.end.min(self.blocks.len());
-        let threads = self
-            .decode_pool
-            .as_ref()
-            .map_or_else(rayon::current_num_threads, |p| p.current_num_threads());
+        let threads = pool.map_or_else(rayon::current_num_threads, |p| p.current_num_threads());
         let batch = (threads * 4).max(4);
         let work = &work;
         let run_batch = |r: Range<usize>| -> Vec<Result<T, TraceError>> {
             let run = || r.into_par_iter().map(work).collect();
-            match &self.decode_pool {
+            match pool {
                 Some(p) => p.install(run),
                 None => run(),
             }
@@ -567,7 +569,12 @@ impl TraceReader {
         range: Range<usize>,
         mut f: impl FnMut(&DecodedBlock) -> ControlFlow<()>,
     ) -> Result<(), TraceError> {
-        self.pipeline(range, |i| self.decode_block(i), |b| Ok(f(&b)))
+        self.pipeline(
+            self.decode_pool.as_deref(),
+            range,
+            |i| self.decode_block(i),
+            |b| Ok(f(&b)),
+        )
     }
 
     /// Every event in timestamp order. Worker threads verify and decompress
@@ -587,7 +594,20 @@ impl TraceReader {
             })?;
             Ok((i, payload))
         };
-        self.pipeline(0..self.blocks.len(), decompress, |(i, payload)| {
+        let pool = self.decode_pool.as_deref().or_else(|| {
+            self.stream_pool
+                .get_or_init(|| {
+                    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+                    rayon::ThreadPoolBuilder::new()
+                        .num_threads(cores.saturating_sub(1).max(1))
+                        .thread_name(|i| format!("trace-decompress-{i}"))
+                        .build()
+                        .ok()
+                        .map(Arc::new)
+                })
+                .as_deref()
+        });
+        self.pipeline(pool, 0..self.blocks.len(), decompress, |(i, payload)| {
             let e = &self.blocks[i];
             let mut stop = false;
             let handed = decoder
