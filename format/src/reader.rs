@@ -529,7 +529,7 @@ impl TraceReader {
     ) -> Result<(), TraceError> {
         let end = range.end.min(self.blocks.len());
         let threads = pool.map_or_else(rayon::current_num_threads, |p| p.current_num_threads());
-        let batch = (threads * 4).max(4);
+        let batch = (threads * 8).max(8);
         let work = &work;
         let run_batch = |r: Range<usize>| -> Vec<Result<T, TraceError>> {
             let run = || r.into_par_iter().map(work).collect();
@@ -538,20 +538,23 @@ impl TraceReader {
                 None => run(),
             }
         };
+        // One producer thread keeps the workers busy a couple of batches
+        // ahead; the bounded channel stops it when the consumer falls behind
+        // (and ends it when the consumer stops early).
         std::thread::scope(|s| {
-            let mut start = range.start;
-            let mut next = (start < end).then(|| {
-                let r = start..(start + batch).min(end);
-                start = r.end;
-                s.spawn(move || run_batch(r))
-            });
-            while let Some(h) = next.take() {
-                let done = h.join().expect("decoder thread panicked");
-                if start < end {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Result<T, TraceError>>>(2);
+            let first = range.start;
+            s.spawn(move || {
+                let mut start = first;
+                while start < end {
                     let r = start..(start + batch).min(end);
                     start = r.end;
-                    next = Some(s.spawn(move || run_batch(r)));
+                    if tx.send(run_batch(r)).is_err() {
+                        break;
+                    }
                 }
+            });
+            for done in rx {
                 for item in done {
                     if consume(item?)?.is_break() {
                         return Ok(());
