@@ -14,7 +14,7 @@ pub const PAYLOAD_PREFIX: usize = 4 + 8 + 4 * NCOLUMNS;
 /// Bit 7 of the kind byte: the event has variable data.
 const KIND_HAS_DATA: u8 = 0x80;
 
-#[inline]
+#[inline(always)]
 fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     if v < 0x80 {
         out.push(v as u8);
