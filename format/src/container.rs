@@ -88,6 +88,14 @@ impl BlockHeader {
                 h.payload_len, MAX_PAYLOAD
             ));
         }
+        // Eleven frames of at most MAX_PAYLOAD bytes together: compressed
+        // data never exceeds the input by more than zstd's small bound.
+        if h.frame_len as usize > MAX_PAYLOAD + MAX_PAYLOAD / 128 + 4096 {
+            return Err(format!(
+                "block frames of {} bytes exceed the {} byte payload limit",
+                h.frame_len, MAX_PAYLOAD
+            ));
+        }
         Ok(h)
     }
 }

@@ -189,7 +189,9 @@ fn parse_prefix(path: &Path, b: &[u8]) -> Result<(TraceHeader, ProcessSnapshot, 
 }
 
 /// Read the index from the end of the file, if it is there and intact.
-fn read_index(b: &[u8], first_block: u64) -> Option<Index> {
+/// The index frame at the end of the file, if intact: the index and the
+/// offset where its frame starts.
+fn index_at_end(b: &[u8]) -> Option<(Index, usize)> {
     if b.len() < 12 || &b[b.len() - 4..] != INDEX_TRAILER_MAGIC {
         return None;
     }
@@ -206,8 +208,14 @@ fn read_index(b: &[u8], first_block: u64) -> Option<Index> {
     if crc32fast::hash(body) != crc {
         return None;
     }
-    let index: Index = postcard::from_bytes(body).ok()?;
-    // The index must describe blocks that tile the file up to itself.
+    Some((postcard::from_bytes(body).ok()?, frame_start))
+}
+
+/// The fast path: an intact index whose blocks tile the file from the first
+/// block to the index. Anything else (e.g. a metadata frame of a newer
+/// writer between blocks) is left to `scan_blocks`.
+fn read_index(b: &[u8], first_block: u64) -> Option<Index> {
+    let (index, frame_start) = index_at_end(b)?;
     let mut expect = first_block;
     for e in &index.blocks {
         if e.offset != expect {
@@ -277,7 +285,9 @@ fn scan_blocks(
                 blocks.push(e);
             }
             MAGIC_INDEX => {
-                if o + FRAME_HEADER + len as usize == b.len() && read_index(b, first_block).is_some() {
+                // The scan walked every frame up to an intact index at the end:
+                // the file is complete, whatever else it skipped on the way.
+                if index_at_end(b).is_some_and(|(_, at)| at == o) {
                     return Ok((blocks, None));
                 }
                 if o + FRAME_HEADER + len as usize >= b.len() {

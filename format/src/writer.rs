@@ -121,6 +121,16 @@ impl TraceWriter {
                 TraceError::io(path, "cannot create trace file", e)
             }
         })?;
+        // An overwritten file keeps its old mode unless we set it: a trace
+        // holds file contents and command lines, so it is always 0600.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| {
+                    TraceError::io(path, "cannot make the trace file private (0600)", e)
+                })?;
+        }
         let mut prefix = Vec::new();
         encode_header_frame(header, &mut prefix);
         encode_snapshot_frame(snapshot, &mut prefix)
@@ -168,6 +178,14 @@ impl TraceWriter {
     /// Append one event.
     #[inline]
     pub fn write_record(&mut self, h: &RecordHeader, data: &[u8]) -> Result<(), TraceError> {
+        // The kind column keeps 7 bits (SPEC §5).
+        if h.kind == 0 || h.kind > 0x7f {
+            return Err(TraceError::at(
+                &self.path,
+                0,
+                format!("record kind {} is outside 1..=127", h.kind),
+            ));
+        }
         if data.len() > u16::MAX as usize {
             return Err(TraceError::at(
                 &self.path,

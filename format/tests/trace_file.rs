@@ -350,3 +350,60 @@ fn more_blocks_than_the_codec_generation_counter() {
     let r = TraceReader::open(&p).unwrap();
     assert_eq!(read_all(&r), evs);
 }
+
+/// A metadata frame this version does not know (SPEC §9) between the last
+/// block and the index: skipped, and the file still reads as complete.
+#[test]
+fn unknown_skippable_frames_are_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.srt");
+    let evs = events(1_200);
+    write(&p, &evs, small_blocks());
+    let mut bytes = std::fs::read(&p).unwrap();
+    let r = TraceReader::open(&p).unwrap();
+    let index_at = r.blocks().last().unwrap().end() as usize;
+    let mut frame = Vec::new();
+    frame.extend_from_slice(&0x184D_2A5Eu32.to_le_bytes());
+    frame.extend_from_slice(&4u32.to_le_bytes());
+    frame.extend_from_slice(b"new!");
+    bytes.splice(index_at..index_at, frame);
+    let q = dir.path().join("future.srt");
+    std::fs::write(&q, &bytes).unwrap();
+    let r = TraceReader::open(&q).unwrap();
+    assert!(r.truncation().is_none(), "{:?}", r.truncation());
+    assert_eq!(read_all(&r), evs);
+}
+
+#[test]
+fn overwriting_makes_the_file_private_again() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.srt");
+    write(&p, &events(10), small_blocks());
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let o = WriterOptions {
+        overwrite: true,
+        ..small_blocks()
+    };
+    write(&p, &events(10), o);
+    assert_eq!(
+        std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+}
+
+#[test]
+fn record_kinds_outside_seven_bits_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.srt");
+    let mut w = TraceWriter::create(&p, &header(), &snapshot(), small_blocks()).unwrap();
+    for kind in [0u16, 0x80, 0x1234] {
+        let h = RecordHeader {
+            kind,
+            ..Default::default()
+        };
+        let e = w.write_record(&h, &[]).unwrap_err();
+        assert!(e.to_string().contains("outside 1..=127"), "{e}");
+    }
+    w.finish().unwrap();
+}
