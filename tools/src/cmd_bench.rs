@@ -297,7 +297,7 @@ fn rules(a: RulesArgs) -> Result<(), Failure> {
         crate::cmd_eval::load_checked(&a.rules, false, &crate::cmd_eval::Selection::default())?;
     let (header, snapshot, events, source) = match &a.trace {
         Some(p) => {
-            let r = TraceReader::open(p)?;
+            let r = crate::open_trace(p)?;
             let mut v = Vec::new();
             r.for_each_event(|e| {
                 v.push(e.to_owned_event());

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use sysreplay_format::record::{tag, Kind, DROP_CATEGORY_NAMES};
 use sysreplay_format::timefmt::{clock_ns, iso8601_ns, parse_offset_ns};
-use sysreplay_format::{decode, syscalls, Event, ProcessSnapshot, TraceReader};
+use sysreplay_format::{decode, syscalls, Event, ProcessSnapshot};
 
 use crate::Failure;
 
@@ -205,15 +205,7 @@ impl Filter {
 
 pub fn run(a: Args) -> Result<(), Failure> {
     let filter = Filter::new(&a)?;
-    let r = TraceReader::open(&a.file)?;
-    if let Some(t) = r.truncation() {
-        eprintln!(
-            "sysreplay: warning: {}: truncated: {} ({} complete blocks)",
-            a.file.display(),
-            t.reason,
-            t.complete_blocks
-        );
-    }
+    let r = crate::open_trace(&a.file)?;
     let start = r.blocks().first().map_or(0, |b| b.header.first_ts);
     let from = match &a.from {
         Some(s) => {

@@ -5,7 +5,6 @@ use std::io::{BufWriter, Write};
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 
-use sysreplay_format::TraceReader;
 use sysreplay_ruleeval::{load_rules, Engine, Priority, RuleMatching, Ruleset, Severity};
 
 use crate::Failure;
@@ -118,7 +117,7 @@ pub fn apply_selection(rs: &mut Ruleset, sel: &Selection) -> Result<(), Failure>
 
 pub fn run(a: Args) -> Result<(), Failure> {
     let rs = load_checked(&a.rules, a.verbose, &a.selection)?;
-    let reader = TraceReader::open(&a.trace)?;
+    let reader = crate::open_trace(&a.trace)?;
     let matching = match a.rule_matching {
         Matching::First => RuleMatching::First,
         Matching::All => RuleMatching::All,

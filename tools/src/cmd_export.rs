@@ -29,7 +29,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<(), Failure> {
-    let r = TraceReader::open(&a.file)?;
+    let r = crate::open_trace(&a.file)?;
     if !a.force && a.output.exists() {
         return Err(Failure::input(format!(
             "{} exists (use --force to overwrite)",

@@ -70,6 +70,22 @@ impl Failure {
     }
 }
 
+/// Open a trace and say on stderr when it was cut short: every command
+/// that reads events reads up to the last complete block, never silently.
+pub fn open_trace(path: &std::path::Path) -> Result<sysreplay_format::TraceReader, Failure> {
+    let r = sysreplay_format::TraceReader::open(path)?;
+    if let Some(t) = r.truncation() {
+        eprintln!(
+            "sysreplay: warning: {}: truncated: {} ({} complete blocks, {} events read)",
+            path.display(),
+            t.reason,
+            t.complete_blocks,
+            r.event_count()
+        );
+    }
+    Ok(r)
+}
+
 impl From<sysreplay_format::TraceError> for Failure {
     fn from(e: sysreplay_format::TraceError) -> Self {
         // A trace that cannot be read is bad input; an I/O failure is not.

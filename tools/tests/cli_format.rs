@@ -193,6 +193,32 @@ fn bad_and_truncated_input() {
     assert!(n > 0 && n < 50_000, "{n}");
     assert!(String::from_utf8_lossy(&o.stderr).contains("truncated"));
 
+    // Every command that reads events says when the file was cut short.
+    let rules =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../corpora/rules/sample_rules.yaml");
+    let scap = dir.path().join("cut.scap");
+    for args in [
+        vec!["eval", cut.to_str().unwrap(), "-r", rules.to_str().unwrap()],
+        vec![
+            "export",
+            cut.to_str().unwrap(),
+            "-o",
+            scap.to_str().unwrap(),
+        ],
+    ] {
+        let o = run(&args);
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("warning") && err.contains("truncated"),
+            "{args:?}: {err}"
+        );
+    }
+
     let o = run(&["cat", p.to_str().unwrap(), "-s", "notasyscall"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("unknown syscall 'notasyscall'"));
