@@ -900,6 +900,9 @@ impl Engine {
             boot_to_wall_ns: header.boot_to_wall_ns,
         };
         self.evt_num = 0;
+        // Memo entries are stamped with the event number, which restarts
+        // here: results cached during an earlier trace must not match.
+        self.scratch.memo.clear();
     }
 
     /// Rebuild the event-type index (after enabling/disabling rules).

@@ -198,6 +198,7 @@ pub fn stateful(nr: u16) -> bool {
                 | "epoll_create"
                 | "epoll_create1"
                 | "pidfd_open"
+                | "pidfd_getfd"
                 | "bpf"
                 | "perf_event_open"
                 | "fanotify_init"

@@ -819,6 +819,20 @@ impl State {
                 if ret >= 0 && (ev.args[1] == 0 || ev.args[1] == 1030) {
                     self.dup_fd(ev.pid, ev.args[0] as i32, ret as i32, ev.args[1] == 1030);
                 }
+                // F_SETFD = 2 with FD_CLOEXEC = 1
+                if ret >= 0 && ev.args[1] == 2 {
+                    if let Some(f) = self
+                        .fdtables
+                        .get_mut(&ev.pid)
+                        .and_then(|t| t.fds.get_mut(&(ev.args[0] as i32)))
+                    {
+                        if ev.args[2] & 1 != 0 {
+                            f.open_flags |= O_CLOEXEC;
+                        } else {
+                            f.open_flags &= !O_CLOEXEC;
+                        }
+                    }
+                }
             }
             "pipe" | "pipe2" | "socketpair" => {
                 if ret == 0 {
@@ -930,9 +944,48 @@ impl State {
                     }
                 }
             }
+            "pidfd_getfd" => {
+                // A copy of another process's fd. Which process is behind the
+                // pidfd is not tracked, so the new fd is known to exist but
+                // not what it is: never a stale entry left at that number.
+                if ret >= 0 {
+                    self.fd_table_mut(ev.pid).fds.insert(
+                        ret as i32,
+                        Fd {
+                            fd_type: FdType::Other,
+                            ..Default::default()
+                        },
+                    );
+                }
+            }
             _ => {}
         }
+        if ret >= 0 && creates_cloexec_fd(name, &ev.args) {
+            self.mark_cloexec(ev, name);
+        }
         self.finish_fd_lookup(ev, role);
+    }
+
+    /// Set close-on-exec on the fd(s) a syscall just created with a
+    /// *_CLOEXEC flag, so `execve` drops them as the kernel does.
+    fn mark_cloexec(&mut self, ev: &Event, name: &str) {
+        let fds: [i32; 2] = match name {
+            "pipe2" | "socketpair" => match ev.item(tag::FDS) {
+                Some(i) if i.bytes.len() >= 8 => [
+                    i32::from_le_bytes(i.bytes[0..4].try_into().unwrap()),
+                    i32::from_le_bytes(i.bytes[4..8].try_into().unwrap()),
+                ],
+                _ => return,
+            },
+            _ => [ev.ret as i32, ev.ret as i32],
+        };
+        if let Some(tbl) = self.fdtables.get_mut(&ev.pid) {
+            for fd in fds {
+                if let Some(f) = tbl.fds.get_mut(&fd) {
+                    f.open_flags |= O_CLOEXEC;
+                }
+            }
+        }
     }
 
     fn finish_fd_lookup(&mut self, ev: &Event, role: FdRole) {
@@ -1529,6 +1582,23 @@ fn apply_creds(t: &mut Thread, c: &sysreplay_format::record::Creds) {
     t.cap_effective = c.cap_effective;
     t.cap_permitted = c.cap_permitted;
     t.cap_inheritable = c.cap_inheritable;
+}
+
+/// Whether a successful call of `name` created its fd(s) close-on-exec: the
+/// *_CLOEXEC flag of each call (all equal to O_CLOEXEC but memfd's,
+/// fanotify's and perf's), or always for pidfds, io_uring and bpf objects.
+fn creates_cloexec_fd(name: &str, a: &[u64; 6]) -> bool {
+    const CLOEXEC: u64 = 0o2000000; // O_/SOCK_/EFD_/SFD_/TFD_/IN_/EPOLL_CLOEXEC
+    match name {
+        "socket" | "socketpair" | "pipe2" | "eventfd2" | "timerfd_create" => a[1] & CLOEXEC != 0,
+        "accept4" | "signalfd4" => a[3] & CLOEXEC != 0,
+        "inotify_init1" | "epoll_create1" | "userfaultfd" => a[0] & CLOEXEC != 0,
+        "memfd_create" => a[1] & 0x1 != 0,    // MFD_CLOEXEC
+        "fanotify_init" => a[0] & 0x1 != 0,   // FAN_CLOEXEC
+        "perf_event_open" => a[4] & 0x8 != 0, // PERF_FLAG_FD_CLOEXEC
+        "pidfd_open" | "pidfd_getfd" | "io_uring_setup" | "bpf" => true,
+        _ => false,
+    }
 }
 
 #[cfg(test)]

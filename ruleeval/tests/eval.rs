@@ -551,6 +551,59 @@ fn state_engine_fork_exec_fds_and_exit() {
 }
 
 #[test]
+fn close_on_exec_fds_are_dropped_at_exec() {
+    let mut e = engine_with(&rule("evt.type = openat and fd.name = /nothing"));
+    let feed = |e: &mut Engine, ev: Ev| e.process(&ev.e.as_event(), |_| {});
+    const CLOEXEC: u64 = 0o2000000;
+    // socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC), socket without the flag,
+    // pipe2(O_CLOEXEC), eventfd2(EFD_CLOEXEC), memfd_create(MFD_CLOEXEC),
+    // and fd 8 marked later with fcntl(F_SETFD, FD_CLOEXEC)
+    feed(
+        &mut e,
+        Ev::sys("socket", 200, 200, 6, [2, 1 | CLOEXEC, 0, 0, 0, 0]),
+    );
+    feed(&mut e, Ev::sys("socket", 200, 200, 7, [2, 1, 0, 0, 0, 0]));
+    let mut fds = Vec::new();
+    fds.extend_from_slice(&10i32.to_le_bytes());
+    fds.extend_from_slice(&11i32.to_le_bytes());
+    feed(
+        &mut e,
+        Ev::sys("pipe2", 200, 200, 0, [0, CLOEXEC, 0, 0, 0, 0]).item(tag::FDS, &fds),
+    );
+    feed(
+        &mut e,
+        Ev::sys("eventfd2", 200, 200, 12, [0, CLOEXEC, 0, 0, 0, 0]),
+    );
+    feed(
+        &mut e,
+        Ev::sys("memfd_create", 200, 200, 13, [0, 1, 0, 0, 0, 0]).path(0, "buf"),
+    );
+    feed(&mut e, Ev::sys("socket", 200, 200, 8, [1, 1, 0, 0, 0, 0]));
+    feed(&mut e, Ev::sys("fcntl", 200, 200, 0, [8, 2, 1, 0, 0, 0]));
+    // ... and one opened with O_CLOEXEC, the case that already worked
+    feed(&mut e, openat(200, 200, "/etc/hosts", CLOEXEC, 14));
+    for fd in [6, 7, 8, 10, 11, 12, 13, 14] {
+        assert!(
+            e.state.fdtables[&200].fds.contains_key(&fd),
+            "fd {fd} before exec"
+        );
+    }
+    feed(
+        &mut e,
+        Ev::sys("execve", 200, 200, 0, [0; 6]).path(0, "/bin/true"),
+    );
+    let left: Vec<i32> = [6, 7, 8, 10, 11, 12, 13, 14]
+        .into_iter()
+        .filter(|fd| e.state.fdtables[&200].fds.contains_key(fd))
+        .collect();
+    assert_eq!(
+        left,
+        vec![7],
+        "only the fd without close-on-exec survives execve"
+    );
+}
+
+#[test]
 fn memory_stays_bounded_over_many_processes() {
     let mut e = engine_with(&rule("evt.type = openat and fd.name = /nothing"));
     let base = (e.state.threads.len(), e.state.fd_count());
