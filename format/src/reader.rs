@@ -593,6 +593,11 @@ impl TraceReader {
     /// Every event in timestamp order. Worker threads verify and decompress
     /// blocks; this thread decodes each payload straight into `f`, so no
     /// decoded rows are stored (the fast path for whole-trace passes).
+    ///
+    /// Checksums are verified before anything is decoded, but a payload
+    /// that passes them and is still malformed (a writer bug or a crafted
+    /// file) is detected as it is decoded: `f` may see that block's first
+    /// events before the error. `for_each_block` validates whole blocks first.
     pub fn for_each_event(
         &self,
         mut f: impl FnMut(&Event<'_>) -> ControlFlow<()>,
