@@ -234,6 +234,16 @@ struct Output {
     opened: Instant,
 }
 
+/// A rotated-out file whose writer a background thread is finishing.
+struct Finishing {
+    path: PathBuf,
+    /// (writer finished, delete wanted): when rotation's `-W` limit wants the
+    /// file gone before it is complete, the finishing thread deletes it, so
+    /// the drain loop never waits. One lock orders the two flags.
+    state: std::sync::Arc<std::sync::Mutex<(bool, bool)>>,
+    handle: std::thread::JoinHandle<Result<WriterStats, sysreplay_format::TraceError>>,
+}
+
 struct Recorder<'a> {
     opts: &'a RecordOptions,
     probe: Probe,
@@ -243,7 +253,7 @@ struct Recorder<'a> {
     all_files: Vec<PathBuf>,
     file_index: u64,
     /// Files being finished by background threads.
-    finishing: Vec<std::thread::JoinHandle<Result<WriterStats, sysreplay_format::TraceError>>>,
+    finishing: Vec<Finishing>,
     pending: Pending,
     spare: Pending,
     last_ctr: Vec<CpuCounters>,
@@ -316,21 +326,32 @@ impl<'a> Recorder<'a> {
         if let Some(keep) = self.opts.rotation.keep {
             while self.files.len() > keep.max(1) as usize {
                 if let Some(old) = self.files.pop_front() {
-                    // wait for it to be finished before deleting it
-                    self.reap(true);
-                    let _ = std::fs::remove_file(&old);
+                    self.delete_when_finished(old);
                 }
             }
         }
         Ok(())
     }
 
+    /// Delete a rotated-out file: now if its writer is done, otherwise by
+    /// the thread finishing it (never blocking the drain loop).
+    fn delete_when_finished(&mut self, path: PathBuf) {
+        if let Some(f) = self.finishing.iter().find(|f| f.path == path) {
+            let mut st = f.state.lock().unwrap();
+            if !st.0 {
+                st.1 = true; // the finishing thread deletes it when done
+                return;
+            }
+        }
+        let _ = std::fs::remove_file(&path);
+    }
+
     /// Collect finished background writers (all of them when `wait`).
     fn reap(&mut self, wait: bool) {
         let mut i = 0;
         while i < self.finishing.len() {
-            if wait || self.finishing[i].is_finished() {
-                let h = self.finishing.swap_remove(i);
+            if wait || self.finishing[i].handle.is_finished() {
+                let h = self.finishing.swap_remove(i).handle;
                 if let Ok(Ok(st)) = h.join() {
                     self.closed_stats.events += st.events;
                     self.closed_stats.record_bytes += st.record_bytes;
@@ -347,8 +368,23 @@ impl<'a> Recorder<'a> {
     fn rotate(&mut self) -> Result<(), RecordError> {
         if let Some(o) = self.out.take() {
             // finishing waits for compression: do it off the drain thread
-            self.finishing
-                .push(std::thread::spawn(move || o.writer.finish()));
+            let path = o.writer.path().to_path_buf();
+            let state = std::sync::Arc::new(std::sync::Mutex::new((false, false)));
+            let (p, st) = (path.clone(), state.clone());
+            let handle = std::thread::spawn(move || {
+                let r = o.writer.finish();
+                let mut st = st.lock().unwrap();
+                st.0 = true;
+                if st.1 {
+                    let _ = std::fs::remove_file(&p);
+                }
+                r
+            });
+            self.finishing.push(Finishing {
+                path,
+                state,
+                handle,
+            });
         }
         self.open_file()
     }
