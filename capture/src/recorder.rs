@@ -212,8 +212,9 @@ fn sum_counters(v: &[CpuCounters]) -> CpuCounters {
 /// Records waiting in the reorder window.
 struct Pending {
     arena: Vec<u8>,
-    /// (ts, offset, len)
-    idx: Vec<(u64, u32, u32)>,
+    /// (ts, offset, len); offsets are usize: one drain of many large rings
+    /// can exceed 4 GiB.
+    idx: Vec<(u64, usize, u32)>,
 }
 
 impl Pending {
@@ -222,8 +223,7 @@ impl Pending {
             return;
         }
         let ts = u64::from_le_bytes(rec[..8].try_into().unwrap());
-        self.idx
-            .push((ts, self.arena.len() as u32, rec.len() as u32));
+        self.idx.push((ts, self.arena.len(), rec.len() as u32));
         self.arena.extend_from_slice(rec);
     }
 }
@@ -475,23 +475,24 @@ impl<'a> Recorder<'a> {
             } else {
                 self.last_emitted_ts = ts;
             }
-            let rec = &self.pending.arena[off as usize..(off + len) as usize];
+            let rec = &self.pending.arena[off..off + len as usize];
             out.writer.write_raw(rec)?;
         }
         self.events_written += n as u64;
         if let Some(b) = budget {
             *b -= n as u64;
         }
+        if n == 0 {
+            return Ok(hit_max); // nothing left the window: keep it as it is
+        }
         // keep the rest
         self.spare.arena.clear();
         self.spare.idx.clear();
         for &(ts, off, len) in &self.pending.idx[n..] {
-            self.spare
-                .idx
-                .push((ts, self.spare.arena.len() as u32, len));
+            self.spare.idx.push((ts, self.spare.arena.len(), len));
             self.spare
                 .arena
-                .extend_from_slice(&self.pending.arena[off as usize..(off + len) as usize]);
+                .extend_from_slice(&self.pending.arena[off..off + len as usize]);
         }
         std::mem::swap(&mut self.pending, &mut self.spare);
         Ok(hit_max)
@@ -812,11 +813,7 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
             // the limit is reached: the rest is not written, but drop
             // markers still are so the trace says where it is incomplete
             r.pending.idx.retain(|&(_, off, _)| {
-                let k = u16::from_le_bytes(
-                    r.pending.arena[off as usize + 16..off as usize + 18]
-                        .try_into()
-                        .unwrap(),
-                );
+                let k = u16::from_le_bytes(r.pending.arena[off + 16..off + 18].try_into().unwrap());
                 k == Kind::Drop as u16
             });
             let mut unlimited = None;
