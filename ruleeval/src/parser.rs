@@ -308,31 +308,27 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_or(&mut self) -> Result<Ast, ParseError> {
-        self.enter()?;
-        let mut v = vec![self.parse_and()?];
-        loop {
-            self.skip_blanks();
-            if self.keyword("or", false) {
-                v.push(self.parse_and()?);
-            } else {
-                break;
-            }
-        }
-        self.depth -= 1;
-        Ok(if v.len() == 1 {
-            v.pop().unwrap()
-        } else {
-            Ast::Or(v)
-        })
+        self.parse_nary("or", Self::parse_and, Ast::Or)
     }
 
     fn parse_and(&mut self) -> Result<Ast, ParseError> {
+        self.parse_nary("and", Self::parse_not, Ast::And)
+    }
+
+    /// `operand (keyword operand)*`, n-ary and left to right as libsinsp
+    /// parses `and`/`or`; a single operand is returned as is.
+    fn parse_nary(
+        &mut self,
+        keyword: &str,
+        operand: fn(&mut Self) -> Result<Ast, ParseError>,
+        make: fn(Vec<Ast>) -> Ast,
+    ) -> Result<Ast, ParseError> {
         self.enter()?;
-        let mut v = vec![self.parse_not()?];
+        let mut v = vec![operand(self)?];
         loop {
             self.skip_blanks();
-            if self.keyword("and", false) {
-                v.push(self.parse_not()?);
+            if self.keyword(keyword, false) {
+                v.push(operand(self)?);
             } else {
                 break;
             }
@@ -341,7 +337,7 @@ impl<'a> Parser<'a> {
         Ok(if v.len() == 1 {
             v.pop().unwrap()
         } else {
-            Ast::And(v)
+            make(v)
         })
     }
 
