@@ -159,8 +159,9 @@ static __always_inline void submit_aux(struct sr_cpu_counters *c, struct aux *a,
 		count_drop(c, cat);
 }
 
-/* Item: a NUL-terminated user string (kept with its NUL). */
-static __always_inline __u32 put_ustr(struct aux *a, __u32 off, __u8 tag, const void *p)
+/* Item: a NUL-terminated string (kept with its NUL), from user memory or,
+ * with !user, kernel memory; `user` is a constant at every call site. */
+static __always_inline __u32 put_str(struct aux *a, __u32 off, __u8 tag, const void *p, bool user)
 {
 	struct sr_item_hdr *h;
 	long n = -1;
@@ -170,7 +171,8 @@ static __always_inline __u32 put_ustr(struct aux *a, __u32 off, __u8 tag, const 
 	off &= HALF - 1;
 	h = (void *)&a->b[off];
 	if (p)
-		n = bpf_probe_read_user_str(&a->b[off + 4], PATH_MAX_CAP, p);
+		n = user ? bpf_probe_read_user_str(&a->b[off + 4], PATH_MAX_CAP, p)
+			 : bpf_probe_read_kernel_str(&a->b[off + 4], PATH_MAX_CAP, p);
 	h->tag = tag;
 	if (n <= 0) {
 		h->flags = SR_ITEM_FAULT;
@@ -181,6 +183,9 @@ static __always_inline __u32 put_ustr(struct aux *a, __u32 off, __u8 tag, const 
 	h->len = n;
 	return off + 4 + (__u32)n;
 }
+
+#define put_ustr(a, off, tag, p) put_str(a, off, tag, p, true)
+#define put_kstr(a, off, tag, p) put_str(a, off, tag, p, false)
 
 /* Item: `len` bytes of user memory, cut at `cap` (<= PATH_MAX_CAP). */
 static __always_inline __u32 put_ubuf(struct aux *a, __u32 off, __u8 tag, const void *p, __u64 len,
@@ -225,28 +230,6 @@ static __always_inline __u32 put_result_addr(struct aux *a, __u32 off, const voi
 	return put_ubuf(a, off, SR_TAG_RESULT_ADDR, p, (__u32)len, 128);
 }
 
-/* Item: a kernel string. */
-static __always_inline __u32 put_kstr(struct aux *a, __u32 off, __u8 tag, const void *p)
-{
-	struct sr_item_hdr *h;
-	long n = -1;
-
-	if (off >= HALF)
-		return off;
-	off &= HALF - 1;
-	h = (void *)&a->b[off];
-	if (p)
-		n = bpf_probe_read_kernel_str(&a->b[off + 4], PATH_MAX_CAP, p);
-	h->tag = tag;
-	if (n <= 0) {
-		h->flags = SR_ITEM_FAULT;
-		h->len = 0;
-		return off + 4;
-	}
-	h->flags = n >= PATH_MAX_CAP ? SR_ITEM_TRUNCATED : 0;
-	h->len = n;
-	return off + 4 + (__u32)n;
-}
 
 static __always_inline __u32 put_comm(struct aux *a, __u32 off, struct task_struct *t)
 {
