@@ -794,33 +794,11 @@ impl Loader {
         let Some(items) = Self::string_seq(cx, items_n, "items", &what) else {
             return;
         };
-        let append_flag = match item.get("append") {
-            Some(n) => Self::bool_of(cx, n, "append", &what).unwrap_or(false),
-            None => false,
-        };
-        let ov = Self::read_override(cx, item, &["items"], &["items"], &what).unwrap_or_default();
-        if append_flag && item.has("override") {
-            cx.diags.error(
-                "LOAD_ERR_OVERRIDE_APPEND",
-                Some(loc),
-                Some(what),
-                "Keys 'override' and 'append: true' cannot be used together",
-            );
+        let Ok(mode) = Self::merge_mode(cx, item, "items", &loc, &what) else {
             return;
-        }
+        };
         let c = &mut self.collected;
         let existing = c.list_idx.get(&name).copied();
-        let mode = if append_flag {
-            cx.diags.warn(
-                "LOAD_DEPRECATED_ITEM",
-                Some(loc.clone()),
-                Some(what.clone()),
-                "The 'append' key is deprecated; use 'override'",
-            );
-            Some(true)
-        } else {
-            ov.iter().find(|o| o.0 == "items").map(|o| o.1)
-        };
         match (mode, existing) {
             (Some(app), Some(i)) => {
                 if app {
@@ -868,31 +846,8 @@ impl Loader {
         };
         let cn = item.get("condition").unwrap();
         let cond = CondText::from_node(cond, &cx.src, cn, cx.loc(cn));
-        let append_flag = match item.get("append") {
-            Some(n) => Self::bool_of(cx, n, "append", &what).unwrap_or(false),
-            None => false,
-        };
-        let ov = Self::read_override(cx, item, &["condition"], &["condition"], &what)
-            .unwrap_or_default();
-        if append_flag && item.has("override") {
-            cx.diags.error(
-                "LOAD_ERR_OVERRIDE_APPEND",
-                Some(loc),
-                Some(what),
-                "Keys 'override' and 'append: true' cannot be used together",
-            );
+        let Ok(mode) = Self::merge_mode(cx, item, "condition", &loc, &what) else {
             return;
-        }
-        let mode = if append_flag {
-            cx.diags.warn(
-                "LOAD_DEPRECATED_ITEM",
-                Some(loc.clone()),
-                Some(what.clone()),
-                "The 'append' key is deprecated; use 'override'",
-            );
-            Some(true)
-        } else {
-            ov.iter().find(|o| o.0 == "condition").map(|o| o.1)
         };
         let c = &mut self.collected;
         let existing = c.macro_idx.get(&name).copied();
@@ -918,6 +873,43 @@ impl Loader {
                 });
             }
         }
+    }
+
+    /// How a list or macro item combines with an earlier one of the same
+    /// name, from its `append` (deprecated) or `override: {key: ...}`:
+    /// Some(true) appends, Some(false) replaces, None defines. Err when both
+    /// keys are used (already reported).
+    fn merge_mode(
+        cx: &mut Ctx,
+        item: &Item,
+        key: &str,
+        loc: &Loc,
+        what: &str,
+    ) -> Result<Option<bool>, ()> {
+        let append_flag = match item.get("append") {
+            Some(n) => Self::bool_of(cx, n, "append", what).unwrap_or(false),
+            None => false,
+        };
+        let ov = Self::read_override(cx, item, &[key], &[key], what).unwrap_or_default();
+        if append_flag && item.has("override") {
+            cx.diags.error(
+                "LOAD_ERR_OVERRIDE_APPEND",
+                Some(loc.clone()),
+                Some(what.to_string()),
+                "Keys 'override' and 'append: true' cannot be used together",
+            );
+            return Err(());
+        }
+        if append_flag {
+            cx.diags.warn(
+                "LOAD_DEPRECATED_ITEM",
+                Some(loc.clone()),
+                Some(what.to_string()),
+                "The 'append' key is deprecated; use 'override'",
+            );
+            return Ok(Some(true));
+        }
+        Ok(ov.iter().find(|o| o.0 == key).map(|o| o.1))
     }
 
     fn read_exceptions(cx: &mut Ctx, n: &MarkedYaml, what: &str) -> Option<Vec<ExceptionDef>> {
