@@ -312,7 +312,7 @@ impl<'a> Recorder<'a> {
             WriterOptions {
                 overwrite: self.opts.force,
                 zstd_level: self.opts.zstd_level,
-                queue_blocks: 256,
+                queue_blocks: 64, // up to ~2M events of burst while zstd catches up
                 ..Default::default()
             },
         )?;

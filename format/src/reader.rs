@@ -42,7 +42,7 @@ pub struct BufferPool {
 }
 
 impl BufferPool {
-    const KEEP: usize = 64;
+    const KEEP: usize = 32;
     fn take(&self) -> (Vec<u8>, Vec<Row>) {
         self.free.lock().unwrap().pop().unwrap_or_default()
     }
@@ -81,6 +81,10 @@ impl DecodedBlock {
     /// Decompressed payload size.
     pub fn payload_len(&self) -> usize {
         self.payload.len()
+    }
+    /// The decompressed payload (SPEC §5), for tools that study the codec.
+    pub fn payload(&self) -> &[u8] {
+        &self.payload
     }
 }
 
@@ -539,7 +543,7 @@ impl TraceReader {
     ) -> Result<(), TraceError> {
         let end = range.end.min(self.blocks.len());
         let threads = pool.map_or_else(rayon::current_num_threads, |p| p.current_num_threads());
-        let batch = (threads * 8).max(8);
+        let batch = (threads * 2).max(4); // blocks are up to 2 MiB decoded
         let work = &work;
         let run_batch = |r: Range<usize>| -> Vec<Result<T, TraceError>> {
             let run = || r.into_par_iter().map(work).collect();

@@ -64,6 +64,12 @@ pub struct FormatArgs {
     /// zstd level of the variable-data column
     #[arg(long, default_value_t = WriterOptions::default().data_zstd_level)]
     pub data_level: i32,
+    /// Events per block at most
+    #[arg(long, default_value_t = WriterOptions::default().block_events)]
+    pub block_events: usize,
+    /// Block payload (uncompressed columns) at most, in KiB
+    #[arg(long, default_value_t = WriterOptions::default().block_payload_bytes >> 10)]
+    pub block_kib: usize,
     /// Directory for the temporary files (default: the system temp dir)
     #[arg(long)]
     pub dir: Option<PathBuf>,
@@ -130,6 +136,8 @@ fn format(a: FormatArgs) -> Result<(), Failure> {
     let opts = WriterOptions {
         zstd_level: a.level,
         data_zstd_level: a.data_level,
+        block_events: a.block_events,
+        block_payload_bytes: a.block_kib << 10,
         overwrite: true,
         ..WriterOptions::default()
     };
