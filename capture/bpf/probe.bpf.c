@@ -37,6 +37,9 @@ const volatile __u8 sc_cfg[SR_NSYSCALLS] = {};
 const volatile __u32 self_tgid = 0;      /* the recorder itself is not recorded */
 const volatile __u32 snaplen = 80;       /* bytes captured of I/O buffers */
 const volatile __u32 capture_env = 0;    /* 1 = ENV item on exec records */
+/* Records per staged batch, 1..STAGE_RECORDS: the loader keeps a batch to at
+ * most 1/16 of a ring, so a small ring is not all-or-nothing. */
+const volatile __u32 stage_max = 64;
 
 /* ---- maps ---- */
 
@@ -58,6 +61,32 @@ struct {
 	__type(key, __u32);
 	__type(value, struct sr_cpu_counters);
 } counters SEC(".maps");
+
+/*
+ * Fixed-size records are staged per CPU and sent to the ring in batches
+ * (SR_KIND_RING_BATCH): a reserve + submit per record cost more than the
+ * rest of the fast path together. A batch goes out when it is full, when
+ * its first record is STAGE_MAX_AGE_NS old at the next append, before any
+ * record built in aux (so a CPU's records stay in order), and when user
+ * space runs sr_flush on that CPU (it does for CPUs that went quiet).
+ */
+#define STAGE_RECORDS 64
+#define STAGE_MAX_AGE_NS 1000000ULL
+struct stage {
+	__u64 seq;  /* batches sent (or lost) so far */
+	__u32 n;    /* records staged */
+	__u32 busy; /* an append is in progress: sr_flush (an IPI) must wait */
+	__u32 cat_n[SR_DROP_NCATEGORIES + 1]; /* staged records per drop category, last = none */
+	__u32 pad;
+	struct sr_record hdr; /* the batch header, right before the records */
+	struct sr_record rec[STAGE_RECORDS];
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct stage);
+} stages SEC(".maps");
 
 /* Scratch space to build variable-size records (one per CPU). */
 #define HALF 16384
@@ -128,6 +157,66 @@ static __always_inline void count_drop(struct sr_cpu_counters *c, __u32 cat)
 	c->n_drops_cat[cat]++;
 }
 
+static __always_inline struct stage *get_stage(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&stages, &zero);
+}
+
+/* Send the staged records as one ring item; on a failed reserve they are
+ * all lost, each counted in its own category. */
+static __always_inline void stage_flush(struct sr_cpu_counters *c, struct stage *st)
+{
+	__u32 n = st->n;
+	void *ring;
+	int i;
+
+	if (n == 0)
+		return;
+	if (n > STAGE_RECORDS)
+		n = STAGE_RECORDS;
+	st->hdr.ts_ns = st->rec[0].ts_ns;
+	st->hdr.tid = 0;
+	st->hdr.pid = 0;
+	st->hdr.kind = SR_KIND_RING_BATCH;
+	st->hdr.cpu = st->rec[0].cpu;
+	st->hdr.nr = 0;
+	st->hdr.data_len = n * sizeof(struct sr_record);
+	st->hdr.ret = 0;
+	st->hdr.args[0] = st->seq;
+	st->hdr.args[1] = n;
+	ring = get_ring();
+	if (!ring ||
+	    bpf_ringbuf_output(ring, &st->hdr, (n + 1) * sizeof(struct sr_record), BPF_RB_NO_WAKEUP)) {
+		if (c) {
+			c->n_drops += n;
+#pragma clang loop unroll(full)
+			for (i = 0; i < SR_DROP_NCATEGORIES; i++)
+				c->n_drops_cat[i] += st->cat_n[i];
+			c->n_drops_other += st->cat_n[SR_DROP_NCATEGORIES];
+		}
+	}
+#pragma clang loop unroll(full)
+	for (i = 0; i <= SR_DROP_NCATEGORIES; i++)
+		st->cat_n[i] = 0;
+	st->n = 0;
+	st->seq++;
+}
+
+/* Flush this CPU's staged records before a record that bypasses the stage. */
+static __always_inline void stage_flush_now(struct sr_cpu_counters *c)
+{
+	struct stage *st = get_stage();
+
+	if (!st || !st->n)
+		return;
+	st->busy = 1;
+	barrier();
+	stage_flush(c, st);
+	barrier();
+	st->busy = 0;
+}
+
 static __always_inline void fill_hdr(struct sr_record *r, __u64 pid_tgid, __u16 kind, __u16 nr)
 {
 	r->ts_ns = bpf_ktime_get_boot_ns();
@@ -154,6 +243,7 @@ static __always_inline void submit_aux(struct sr_cpu_counters *c, struct aux *a,
 	r->data_len = off - sizeof(*r);
 	if (c)
 		c->n_evts++;
+	stage_flush_now(c);
 	ring = get_ring();
 	if (!ring || bpf_ringbuf_output(ring, a->b, off, BPF_RB_NO_WAKEUP))
 		count_drop(c, cat);
@@ -490,7 +580,6 @@ int sr_sys_exit(unsigned long long *ctx)
 	__u32 nr, cat, off;
 	__u8 cfg;
 	int plan;
-	void *ring;
 
 	if (regs->orig_ax >= SR_NSYSCALLS)
 		return 0; /* also x32 (bit 30) and -1 (no syscall) */
@@ -521,19 +610,24 @@ int sr_sys_exit(unsigned long long *ctx)
 	args[5] = regs->r9;
 
 	if (plan == P_NONE) {
-		/* fast path: fixed-size record straight into the ring */
+		/* fast path: a fixed-size record, staged (see struct stage) */
+		struct stage *st = get_stage();
+		__u32 n;
+
 		if (c)
 			c->n_evts++;
-		ring = get_ring();
-		if (!ring) {
+		if (!st) {
 			count_drop(c, cat);
 			return 0;
 		}
-		r = bpf_ringbuf_reserve(ring, sizeof(*r), 0);
-		if (!r) {
-			count_drop(c, cat);
-			return 0;
+		st->busy = 1;
+		barrier();
+		n = st->n;
+		if (n >= STAGE_RECORDS) { /* not reached: full batches go out below */
+			stage_flush(c, st);
+			n = 0;
 		}
+		r = &st->rec[n & (STAGE_RECORDS - 1)];
 		fill_hdr(r, pid_tgid, SR_KIND_SYSCALL, nr);
 		r->ret = ret;
 		r->args[0] = args[0];
@@ -542,7 +636,13 @@ int sr_sys_exit(unsigned long long *ctx)
 		r->args[3] = args[3];
 		r->args[4] = args[4];
 		r->args[5] = args[5];
-		bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
+		st->cat_n[cat < SR_DROP_NCATEGORIES ? cat : SR_DROP_NCATEGORIES]++;
+		barrier();
+		st->n = n + 1;
+		if (n + 1 >= stage_max || r->ts_ns - st->rec[0].ts_ns > STAGE_MAX_AGE_NS)
+			stage_flush(c, st);
+		barrier();
+		st->busy = 0;
 		return 0;
 	}
 
@@ -754,6 +854,7 @@ int sr_proc_exit(unsigned long long *ctx)
 	c = get_counters();
 	if (c)
 		c->n_evts++;
+	stage_flush_now(c);
 	ring = get_ring();
 	if (!ring) {
 		count_drop(c, SR_DROP_PROC_EXIT);
@@ -772,5 +873,23 @@ int sr_proc_exit(unsigned long long *ctx)
 	r->args[4] = 0;
 	r->args[5] = 0;
 	bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
+	return 0;
+}
+
+/*
+ * Run by user space on one CPU (BPF_PROG_TEST_RUN with
+ * BPF_F_TEST_RUN_ON_CPU, an IPI) to send that CPU's staged records when it
+ * has gone quiet, and once more on every CPU when the recording stops.
+ * Never attached. An IPI may land in the middle of an append on that CPU:
+ * then the append in progress sends the batch itself soon, so skip.
+ */
+SEC("raw_tracepoint/sr_flush")
+int sr_flush(void *ctx)
+{
+	struct stage *st = get_stage();
+
+	if (!st || st->busy || !st->n)
+		return 0;
+	stage_flush(get_counters(), st);
 	return 0;
 }

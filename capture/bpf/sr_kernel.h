@@ -141,6 +141,7 @@ static struct task_struct *(*bpf_get_current_task_btf)(void) = (void *)158;
 #define __noinline __attribute__((noinline))
 /* Make the verifier see the checked register (clang may reuse an older copy). */
 #define barrier_var(x) asm volatile("" : "+r"(x))
+#define barrier() asm volatile("" ::: "memory")
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 /* 2 = BPF_FIELD_EXISTS */

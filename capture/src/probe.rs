@@ -5,9 +5,9 @@ use std::os::fd::{FromRawFd, OwnedFd};
 use aya::maps::{ArrayOfMaps, MapData, PerCpuArray};
 use aya::programs::tp_btf::BtfTracePointLinkId;
 use aya::programs::trace_point::TracePointLinkId;
-use aya::programs::{BtfTracePoint, TracePoint};
+use aya::programs::{BtfTracePoint, RawTracePoint, TracePoint};
 use aya::{Btf, Ebpf, EbpfLoader};
-use sysreplay_format::record::{CpuCounters, DROP_CATEGORIES};
+use sysreplay_format::record::{CpuCounters, DROP_CATEGORIES, RECORD_HEADER_SIZE};
 use sysreplay_format::syscalls::MAX_SYSCALLS;
 
 use crate::RecordError;
@@ -304,6 +304,8 @@ impl Probe {
         let sc_cfg = syscall_config(&cfg.syscalls);
         let snaplen = cfg.snaplen.min(4096);
         let capture_env = cfg.capture_env as u32;
+        // A staged batch (SR_KIND_RING_BATCH) takes at most 1/16 of a ring.
+        let stage_max = (cfg.buf_size as u64 / 16 / RECORD_HEADER_SIZE as u64).clamp(1, 64) as u32;
         let btf = Btf::from_sys_fs().map_err(|e| {
             RecordError::msg(format!(
                 "cannot read the kernel BTF at /sys/kernel/btf/vmlinux (needs CONFIG_DEBUG_INFO_BTF): {e}"
@@ -315,6 +317,7 @@ impl Probe {
             .override_global("self_tgid", &cfg.exclude_tgid, true)
             .override_global("snaplen", &snaplen, true)
             .override_global("capture_env", &capture_env, true)
+            .override_global("stage_max", &stage_max, true)
             .map_max_entries("rings", possible as u32)
             .load(PROBE_OBJ)
             .map_err(|e| RecordError::bpf("loading the eBPF probe", e))?;
@@ -362,6 +365,10 @@ impl Probe {
             tp_links: Vec::new(),
         };
         p.attach(&btf)?;
+        // Fail now, not at the first quiet CPU, if flushing cannot work here.
+        // SAFETY: sched_getcpu has no preconditions.
+        let cpu = unsafe { libc::sched_getcpu() };
+        p.flush_cpu(cpu.max(0) as u32)?;
         Ok(p)
     }
 
@@ -402,6 +409,15 @@ impl Probe {
                 .map_err(|e| RecordError::bpf(&format!("attaching {prog} to syscalls/{tp}"), e))?;
             self.tp_links.push((prog, id));
         }
+        // sr_flush is loaded, never attached: user space runs it on a CPU.
+        let p: &mut RawTracePoint = self
+            .ebpf
+            .program_mut("sr_flush")
+            .ok_or_else(|| RecordError::msg("probe has no program sr_flush"))?
+            .try_into()
+            .map_err(|e| RecordError::bpf("sr_flush", e))?;
+        p.load()
+            .map_err(|e| RecordError::bpf("loading sr_flush", e))?;
         // sys_exit last: the exec enter programs must be in place first.
         let p: &mut BtfTracePoint = self
             .ebpf
@@ -439,6 +455,67 @@ impl Probe {
             }
         }
         self.attached = false;
+    }
+
+    /// Send the records `cpu` has staged (the probe batches fixed-size
+    /// records per CPU) to its ring now, by running `sr_flush` on that CPU
+    /// (BPF_PROG_TEST_RUN with BPF_F_TEST_RUN_ON_CPU: an IPI, synchronous).
+    /// Works attached or not, so the last records come out after detach.
+    pub fn flush_cpu(&self, cpu: u32) -> Result<(), RecordError> {
+        use std::os::fd::{AsFd, AsRawFd};
+        /// `union bpf_attr` for BPF_PROG_TEST_RUN (include/uapi/linux/bpf.h).
+        #[repr(C)]
+        #[derive(Default)]
+        struct TestRunAttr {
+            prog_fd: u32,
+            retval: u32,
+            data_size_in: u32,
+            data_size_out: u32,
+            data_in: u64,
+            data_out: u64,
+            repeat: u32,
+            duration: u32,
+            ctx_size_in: u32,
+            ctx_size_out: u32,
+            ctx_in: u64,
+            ctx_out: u64,
+            flags: u32,
+            cpu: u32,
+            batch_size: u32,
+            /// Explicit: the kernel rejects non-zero bytes past batch_size.
+            pad: u32,
+        }
+        const BPF_PROG_TEST_RUN: libc::c_long = 10;
+        const BPF_F_TEST_RUN_ON_CPU: u32 = 1;
+        let p: &RawTracePoint = self
+            .ebpf
+            .program("sr_flush")
+            .ok_or_else(|| RecordError::msg("probe has no program sr_flush"))?
+            .try_into()
+            .map_err(|e| RecordError::bpf("sr_flush", e))?;
+        let fd = p.fd().map_err(|e| RecordError::bpf("sr_flush", e))?;
+        let mut attr = TestRunAttr {
+            prog_fd: fd.as_fd().as_raw_fd() as u32,
+            flags: BPF_F_TEST_RUN_ON_CPU,
+            cpu,
+            ..Default::default()
+        };
+        // SAFETY: bpf(2) reads and writes only `attr`, of the size given.
+        let rc = unsafe {
+            libc::syscall(
+                libc::SYS_bpf,
+                BPF_PROG_TEST_RUN,
+                &mut attr as *mut TestRunAttr,
+                std::mem::size_of::<TestRunAttr>(),
+            )
+        };
+        if rc < 0 {
+            let e = std::io::Error::last_os_error();
+            return Err(RecordError::msg(format!(
+                "cannot flush the records staged on CPU {cpu} (bpf PROG_TEST_RUN): {e}"
+            )));
+        }
+        Ok(())
     }
 
     /// Kernel counters of every possible CPU.

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use sysreplay_format::record::{
     push_item, tag, CpuCounters, DropCounts, Kind, RecordHeader, DROP_CATEGORIES,
-    DROP_CATEGORY_NAMES, RECORD_HEADER_SIZE,
+    DROP_CATEGORY_NAMES, KIND_RING_BATCH, RECORD_HEADER_SIZE,
 };
 use sysreplay_format::{RecordingConfig, TraceHeader, TraceWriter, WriterOptions, WriterStats};
 
@@ -209,6 +209,23 @@ fn sum_counters(v: &[CpuCounters]) -> CpuCounters {
     t
 }
 
+/// Call `f(cpu, record)` for the record in a ring item, or for each record
+/// of a batch (SR_KIND_RING_BATCH: an 80-byte header, then whole records).
+fn for_each_ring_record(item: &[u8], mut f: impl FnMut(usize, &[u8])) {
+    if item.len() < RECORD_HEADER_SIZE {
+        return;
+    }
+    let kind = u16::from_le_bytes([item[16], item[17]]);
+    let cpu = u16::from_le_bytes([item[18], item[19]]) as usize;
+    if kind != KIND_RING_BATCH {
+        f(cpu, item);
+        return;
+    }
+    for rec in item[RECORD_HEADER_SIZE..].chunks_exact(RECORD_HEADER_SIZE) {
+        f(cpu, rec);
+    }
+}
+
 /// Records waiting in the reorder window.
 struct Pending {
     arena: Vec<u8>,
@@ -258,6 +275,9 @@ struct Recorder<'a> {
     spare: Pending,
     last_ctr: Vec<CpuCounters>,
     window_start: Vec<u64>,
+    /// Per possible CPU: records received from the rings, and whether any
+    /// came since the last `flush_quiet_cpus`.
+    delivered: Vec<(u64, bool)>,
     events_written: u64,
     drop_markers: u64,
     marker_lost: u64,
@@ -402,12 +422,56 @@ impl<'a> Recorder<'a> {
         s
     }
 
-    /// Drain every ring into the pending window.
+    /// Drain every ring into the pending window, unpacking batches.
     fn drain(&mut self) {
         let pending = &mut self.pending;
+        let delivered = &mut self.delivered;
         for ring in self.probe.rings.iter_mut() {
-            ring.drain(MAX_DRAIN_BYTES_PER_RING, |rec| pending.push(rec));
+            ring.drain(MAX_DRAIN_BYTES_PER_RING, |item| {
+                for_each_ring_record(item, |cpu, rec| {
+                    pending.push(rec);
+                    if let Some(d) = delivered.get_mut(cpu) {
+                        d.0 += 1;
+                        d.1 = true;
+                    }
+                })
+            });
         }
+    }
+
+    /// Flush the CPUs that hold staged records but sent nothing since the
+    /// last call (they went quiet), then drain what that sent: no record
+    /// waits in a stage longer than about one drain interval.
+    fn flush_quiet_cpus(&mut self, cur: &[CpuCounters]) -> Result<(), RecordError> {
+        let mut flushed = false;
+        for (cpu, c) in cur.iter().enumerate() {
+            let Some(d) = self.delivered.get_mut(cpu) else {
+                continue;
+            };
+            let owed = c.n_evts.saturating_sub(c.n_drops);
+            if owed > d.0 && !d.1 {
+                self.probe.flush_cpu(cpu as u32)?;
+                flushed = true;
+            }
+            d.1 = false;
+        }
+        if flushed {
+            self.drain();
+        }
+        Ok(())
+    }
+
+    /// Flush every CPU that still owes records, and drain (after detach).
+    fn flush_all_cpus(&mut self) -> Result<(), RecordError> {
+        let cur = self.probe.counters()?;
+        for (cpu, c) in cur.iter().enumerate() {
+            let got = self.delivered.get(cpu).map_or(0, |d| d.0);
+            if c.n_evts.saturating_sub(c.n_drops) > got {
+                self.probe.flush_cpu(cpu as u32)?;
+            }
+        }
+        self.drain();
+        Ok(())
     }
 
     /// Compare the kernel counters with the last read; add a drop marker per
@@ -689,6 +753,7 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
             idx: Vec::with_capacity(1 << 16),
         },
         window_start: vec![start_ns; initial.len()],
+        delivered: vec![(0, false); initial.len()],
         // the counters start at zero when the probe is loaded: compare from
         // there so every drop gets a marker
         last_ctr: vec![CpuCounters::default(); initial.len()],
@@ -729,6 +794,7 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
             let now_ns = crate::boottime_ns();
             r.drain();
             let cur = r.drop_markers(now_ns)?;
+            r.flush_quiet_cpus(&cur)?;
             if r.emit(now_ns.saturating_sub(reorder_ns), &mut budget)? {
                 stop_reason = StopReason::MaxEvents;
                 return Ok(());
@@ -804,6 +870,9 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
     {
         let now_ns = crate::boottime_ns();
         r.drain();
+        if let Err(e) = r.flush_all_cpus() {
+            eprintln!("warning: {e}; the records staged on that CPU are missing");
+        }
         let cur = r.drop_markers(now_ns + 1);
         if stop_reason != StopReason::MaxEvents {
             if let Err(e) = r.emit(u64::MAX, &mut budget) {
@@ -870,4 +939,50 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
         late_records: r.late,
         prog_stats,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(ts: u64, cpu: u16, kind: u16, data: &[u8]) -> Vec<u8> {
+        let h = RecordHeader {
+            ts_ns: ts,
+            tid: 7,
+            pid: 7,
+            kind,
+            cpu,
+            nr: 110,
+            data_len: data.len() as u16,
+            ret: 1,
+            args: [ts, 0, 0, 0, 0, 0],
+        };
+        let mut v = Vec::new();
+        h.encode(&mut v);
+        v.extend_from_slice(data);
+        v
+    }
+
+    #[test]
+    fn ring_batches_unpack_into_their_records() {
+        let recs: Vec<Vec<u8>> = (0..3)
+            .map(|i| record(100 + i, 1, Kind::Syscall as u16, &[]))
+            .collect();
+        let mut batch = record(100, 1, KIND_RING_BATCH, &recs.concat());
+        batch[40..48].copy_from_slice(&5u64.to_le_bytes()); // sequence number
+        let mut got = Vec::new();
+        for_each_ring_record(&batch, |cpu, r| got.push((cpu, r.to_vec())));
+        assert_eq!(got, recs.iter().map(|r| (1, r.clone())).collect::<Vec<_>>());
+
+        // a plain record (with data) is handed over whole
+        let single = record(9, 0, Kind::Syscall as u16, &[1, 0, 2, 0, b'a', 0]);
+        got.clear();
+        for_each_ring_record(&single, |cpu, r| got.push((cpu, r.to_vec())));
+        assert_eq!(got, vec![(0, single.clone())]);
+
+        // a runt item is ignored, not a panic
+        got.clear();
+        for_each_ring_record(&single[..10], |cpu, r| got.push((cpu, r.to_vec())));
+        assert!(got.is_empty());
+    }
 }

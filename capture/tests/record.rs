@@ -558,6 +558,64 @@ fn dry_run_prints_falcos_three_lines() {
 }
 
 /// Run getppid in a loop until `done` says so (or 60 s pass).
+#[test]
+fn records_staged_on_a_quiet_cpu_come_out_during_the_recording() {
+    require_bpf!("records_staged_on_a_quiet_cpu_come_out_during_the_recording");
+    // The probe stages fixed-size records per CPU; a CPU that goes quiet
+    // after a few must still deliver them within a drain interval or two
+    // (the recorder flushes it), not when the recording stops.
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("quiet.srt");
+    let stats = dir.path().join("stats.json");
+    let mut rec = start(
+        &trace,
+        &[
+            "--syscalls",
+            "getppid",
+            "--stats-interval",
+            "50ms",
+            "--stats-json",
+            stats.to_str().unwrap(),
+        ],
+    );
+    // A thread of its own (other tests of this process call getppid too)
+    // that stays alive and blocked: a thread's exit would flush its CPU.
+    let (tid_tx, tid_rx) = std::sync::mpsc::channel();
+    let (end_tx, end_rx) = std::sync::mpsc::channel::<()>();
+    let worker = std::thread::spawn(move || {
+        for _ in 0..5 {
+            unsafe { libc::syscall(libc::SYS_getppid) };
+        }
+        tid_tx.send(unsafe { libc::gettid() as u32 }).unwrap();
+        let _ = end_rx.recv();
+    });
+    let tid = tid_rx.recv().unwrap();
+    // Blocks are sealed every second: after 1.5 s the file on disk, still
+    // being written, must hold them.
+    std::thread::sleep(Duration::from_millis(1500));
+    let (_r, evs) = read_all(&trace);
+    let ours = |evs: &[OwnedEvent]| {
+        evs.iter()
+            .filter(|e| e.header.tid == tid && e.header.nr == nr("getppid"))
+            .count()
+    };
+    let before_stop = ours(&evs);
+    let js = std::fs::read_to_string(&stats).unwrap();
+    let last: serde_json::Value = serde_json::from_str(js.lines().last().unwrap()).unwrap();
+    let late = last["sysreplay.late_records"].as_u64().unwrap();
+    let (st, err) = rec.signal(libc::SIGTERM);
+    end_tx.send(()).unwrap();
+    worker.join().unwrap();
+    assert!(st.success(), "{err}");
+    assert_eq!(
+        before_stop, 5,
+        "5 getppid calls 1.5 s ago are not in the trace yet"
+    );
+    assert_eq!(late, 0, "records came out after their reorder window");
+    let (_r, evs) = read_all(&trace);
+    assert_eq!(ours(&evs), 5, "each getppid once");
+}
+
 fn storm_until(mut done: impl FnMut() -> bool) {
     let t0 = Instant::now();
     while !done() {

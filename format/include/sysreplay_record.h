@@ -32,6 +32,13 @@ typedef int64_t __s64;
 #define SR_KIND_PROC_FORK 3 /* sched_process_fork: tid/pid=parent, args[0]=child tid, args[1]=child tgid */
 #define SR_KIND_PROC_EXEC 4 /* sched_process_exec: args[0]=old tid; items: EXE, COMM, CREDS */
 #define SR_KIND_DROP 5      /* drop marker: args[0]=window start ns, args[1]=lost, args[2]=seen; item DROP_COUNTS */
+/*
+ * Ring-buffer transport only, never in a trace: a batch of whole records a
+ * CPU staged and sent in one ring item. Header: ts_ns = first record's,
+ * cpu, args[0] = batch sequence number of that CPU, args[1] = records;
+ * data_len = records * 80 bytes of records without data items follow.
+ */
+#define SR_KIND_RING_BATCH 127
 
 /* Variable data item tags (item header: u8 tag, u8 flags, u16 len, then len bytes). */
 #define SR_TAG_ARG0 0 /* bytes pointed to by syscall arg N (path, sockaddr, buffer prefix) */

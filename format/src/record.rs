@@ -39,6 +39,10 @@ pub enum Kind {
     Drop = 5,
 }
 
+/// Ring-buffer transport only (SR_KIND_RING_BATCH), never in a trace: a
+/// batch of whole 80-byte records staged by one CPU (see the header file).
+pub const KIND_RING_BATCH: u16 = 127;
+
 impl Kind {
     pub fn from_u16(v: u16) -> Option<Kind> {
         Some(match v {

@@ -23,6 +23,7 @@ int main(void) {
   O(sr_cpu_counters, n_drops_cat) O(sr_cpu_counters, n_drops_other)
   printf("SR_DROP_NCATEGORIES %d\n", SR_DROP_NCATEGORIES);
   printf("SR_KIND_DROP %d\n", SR_KIND_DROP);
+  printf("SR_KIND_RING_BATCH %d\n", SR_KIND_RING_BATCH);
   printf("SR_TAG_FDS %d\n", SR_TAG_FDS);
   return 0;
 }
@@ -110,6 +111,7 @@ fn rust_layout_matches_the_c_header() {
         ),
         ("SR_DROP_NCATEGORIES", DROP_CATEGORIES),
         ("SR_KIND_DROP", Kind::Drop as usize),
+        ("SR_KIND_RING_BATCH", KIND_RING_BATCH as usize),
         ("SR_TAG_FDS", tag::FDS as usize),
     ];
     assert_eq!(c.len(), rust.len(), "C probe printed {c:?}");
