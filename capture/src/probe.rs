@@ -372,36 +372,43 @@ impl Probe {
         Ok(p)
     }
 
+    /// The program `name` of the probe, as program type `T`.
+    fn program<'a, T>(ebpf: &'a mut Ebpf, name: &str) -> Result<&'a mut T, RecordError>
+    where
+        &'a mut T: TryFrom<&'a mut aya::programs::Program, Error = aya::programs::ProgramError>,
+    {
+        ebpf.program_mut(name)
+            .ok_or_else(|| RecordError::msg(format!("probe has no program {name}")))?
+            .try_into()
+            .map_err(|e| RecordError::bpf(name, e))
+    }
+
+    /// Load and attach a BTF tracepoint program.
+    fn attach_btf(&mut self, prog: &'static str, tp: &str, btf: &Btf) -> Result<(), RecordError> {
+        let p: &mut BtfTracePoint = Self::program(&mut self.ebpf, prog)?;
+        p.load(tp, btf)
+            .map_err(|e| RecordError::bpf(&format!("loading {prog}"), e))?;
+        let id = p
+            .attach()
+            .map_err(|e| RecordError::bpf(&format!("attaching {prog}"), e))?;
+        self.btf_links.push((prog, id));
+        Ok(())
+    }
+
     fn attach(&mut self, btf: &Btf) -> Result<(), RecordError> {
         for (prog, tp) in [
             ("sr_proc_fork", "sched_process_fork"),
             ("sr_proc_exec", "sched_process_exec"),
             ("sr_proc_exit", "sched_process_exit"),
         ] {
-            let p: &mut BtfTracePoint = self
-                .ebpf
-                .program_mut(prog)
-                .ok_or_else(|| RecordError::msg(format!("probe has no program {prog}")))?
-                .try_into()
-                .map_err(|e| RecordError::bpf(prog, e))?;
-            p.load(tp, btf)
-                .map_err(|e| RecordError::bpf(&format!("loading {prog}"), e))?;
-            let id = p
-                .attach()
-                .map_err(|e| RecordError::bpf(&format!("attaching {prog}"), e))?;
-            self.btf_links.push((prog, id));
+            self.attach_btf(prog, tp, btf)?;
         }
         ensure_tracefs();
         for (prog, tp) in [
             ("sr_enter_execve", "sys_enter_execve"),
             ("sr_enter_execveat", "sys_enter_execveat"),
         ] {
-            let p: &mut TracePoint = self
-                .ebpf
-                .program_mut(prog)
-                .ok_or_else(|| RecordError::msg(format!("probe has no program {prog}")))?
-                .try_into()
-                .map_err(|e| RecordError::bpf(prog, e))?;
+            let p: &mut TracePoint = Self::program(&mut self.ebpf, prog)?;
             p.load()
                 .map_err(|e| RecordError::bpf(&format!("loading {prog}"), e))?;
             let id = p
@@ -410,27 +417,11 @@ impl Probe {
             self.tp_links.push((prog, id));
         }
         // sr_flush is loaded, never attached: user space runs it on a CPU.
-        let p: &mut RawTracePoint = self
-            .ebpf
-            .program_mut("sr_flush")
-            .ok_or_else(|| RecordError::msg("probe has no program sr_flush"))?
-            .try_into()
-            .map_err(|e| RecordError::bpf("sr_flush", e))?;
+        let p: &mut RawTracePoint = Self::program(&mut self.ebpf, "sr_flush")?;
         p.load()
             .map_err(|e| RecordError::bpf("loading sr_flush", e))?;
         // sys_exit last: the exec enter programs must be in place first.
-        let p: &mut BtfTracePoint = self
-            .ebpf
-            .program_mut("sr_sys_exit")
-            .ok_or_else(|| RecordError::msg("probe has no program sr_sys_exit"))?
-            .try_into()
-            .map_err(|e| RecordError::bpf("sr_sys_exit", e))?;
-        p.load("sys_exit", btf)
-            .map_err(|e| RecordError::bpf("loading sr_sys_exit", e))?;
-        let id = p
-            .attach()
-            .map_err(|e| RecordError::bpf("attaching sr_sys_exit", e))?;
-        self.btf_links.push(("sr_sys_exit", id));
+        self.attach_btf("sr_sys_exit", "sys_exit", btf)?;
         self.attached = true;
         Ok(())
     }
