@@ -275,9 +275,8 @@ struct Recorder<'a> {
     spare: Pending,
     last_ctr: Vec<CpuCounters>,
     window_start: Vec<u64>,
-    /// Per possible CPU: records received from the rings, and whether any
-    /// came since the last `flush_quiet_cpus`.
-    delivered: Vec<(u64, bool)>,
+    /// Per possible CPU: records received from the rings.
+    delivered: Vec<u64>,
     events_written: u64,
     drop_markers: u64,
     marker_lost: u64,
@@ -431,29 +430,25 @@ impl<'a> Recorder<'a> {
                 for_each_ring_record(item, |cpu, rec| {
                     pending.push(rec);
                     if let Some(d) = delivered.get_mut(cpu) {
-                        d.0 += 1;
-                        d.1 = true;
+                        *d += 1;
                     }
                 })
             });
         }
     }
 
-    /// Flush the CPUs that hold staged records but sent nothing since the
-    /// last call (they went quiet), then drain what that sent: no record
-    /// waits in a stage longer than about one drain interval.
-    fn flush_quiet_cpus(&mut self, cur: &[CpuCounters]) -> Result<(), RecordError> {
+    /// Flush every CPU that holds records the rings have not delivered yet
+    /// (its kernel `n_evts - n_drops` is above what it sent), then drain:
+    /// every record stamped before this tick began is then in `pending`, so
+    /// the reorder window orders them all. One IPI per such CPU per tick.
+    fn flush_owing_cpus(&mut self, cur: &[CpuCounters]) -> Result<(), RecordError> {
         let mut flushed = false;
         for (cpu, c) in cur.iter().enumerate() {
-            let Some(d) = self.delivered.get_mut(cpu) else {
-                continue;
-            };
-            let owed = c.n_evts.saturating_sub(c.n_drops);
-            if owed > d.0 && !d.1 {
+            let got = self.delivered.get(cpu).copied().unwrap_or(0);
+            if c.n_evts.saturating_sub(c.n_drops) > got {
                 self.probe.flush_cpu(cpu as u32)?;
                 flushed = true;
             }
-            d.1 = false;
         }
         if flushed {
             self.drain();
@@ -464,14 +459,7 @@ impl<'a> Recorder<'a> {
     /// Flush every CPU that still owes records, and drain (after detach).
     fn flush_all_cpus(&mut self) -> Result<(), RecordError> {
         let cur = self.probe.counters()?;
-        for (cpu, c) in cur.iter().enumerate() {
-            let got = self.delivered.get(cpu).map_or(0, |d| d.0);
-            if c.n_evts.saturating_sub(c.n_drops) > got {
-                self.probe.flush_cpu(cpu as u32)?;
-            }
-        }
-        self.drain();
-        Ok(())
+        self.flush_owing_cpus(&cur)
     }
 
     /// Compare the kernel counters with the last read; add a drop marker per
@@ -753,7 +741,7 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
             idx: Vec::with_capacity(1 << 16),
         },
         window_start: vec![start_ns; initial.len()],
-        delivered: vec![(0, false); initial.len()],
+        delivered: vec![0; initial.len()],
         // the counters start at zero when the probe is loaded: compare from
         // there so every drop gets a marker
         last_ctr: vec![CpuCounters::default(); initial.len()],
@@ -794,7 +782,7 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
             let now_ns = crate::boottime_ns();
             r.drain();
             let cur = r.drop_markers(now_ns)?;
-            r.flush_quiet_cpus(&cur)?;
+            r.flush_owing_cpus(&cur)?;
             if r.emit(now_ns.saturating_sub(reorder_ns), &mut budget)? {
                 stop_reason = StopReason::MaxEvents;
                 return Ok(());
