@@ -321,6 +321,69 @@ static __always_inline __u32 put_result_addr(struct aux *a, __u32 off, const voi
 }
 
 
+#define AF_INET 2
+#define AF_INET6 10
+#define EINPROGRESS 115
+
+/*
+ * Item: the local address of the socket at `fd` of task `t`, as a
+ * sockaddr_in/_in6 (the ephemeral port and source address a connect or
+ * accept got, which the syscall's arguments do not hold). Nothing for other
+ * families or when any step of the walk fails.
+ */
+static __always_inline __u32 put_local_addr(struct aux *a, __u32 off, struct task_struct *t,
+					    long fd)
+{
+	struct files_struct *files = NULL;
+	struct fdtable *fdt = NULL;
+	struct file **fda = NULL;
+	struct file *f = NULL;
+	struct socket *so = NULL;
+	struct sock *sk = NULL;
+	struct inet_sock *in;
+	struct sr_item_hdr *h;
+	unsigned int max = 0;
+	unsigned short fam = 0;
+	__u8 *b;
+	int i;
+
+	if (fd < 0 || off >= HALF)
+		return off;
+	off &= HALF - 1;
+	if (bpf_probe_read_kernel(&files, sizeof(files), &t->files) || !files ||
+	    bpf_probe_read_kernel(&fdt, sizeof(fdt), &files->fdt) || !fdt ||
+	    bpf_probe_read_kernel(&max, sizeof(max), &fdt->max_fds) || fd >= max ||
+	    bpf_probe_read_kernel(&fda, sizeof(fda), &fdt->fd) || !fda ||
+	    bpf_probe_read_kernel(&f, sizeof(f), &fda[fd]) || !f ||
+	    bpf_probe_read_kernel(&so, sizeof(so), &f->private_data) || !so ||
+	    bpf_probe_read_kernel(&sk, sizeof(sk), &so->sk) || !sk ||
+	    bpf_probe_read_kernel(&fam, sizeof(fam), &sk->__sk_common.skc_family))
+		return off;
+	in = (struct inet_sock *)sk;
+	h = (void *)&a->b[off];
+	b = &a->b[off + 4];
+#pragma clang loop unroll(full)
+	for (i = 0; i < 28; i++)
+		b[i] = 0;
+	b[0] = fam; /* sa_family, little-endian like the probe's other sockaddrs */
+	if (bpf_probe_read_kernel(&b[2], 2, &in->inet_sport))
+		return off;
+	if (fam == AF_INET) {
+		if (bpf_probe_read_kernel(&b[4], 4, &in->inet_saddr))
+			return off;
+		h->len = 16;
+	} else if (fam == AF_INET6 && sr_field_exists(sk->__sk_common.skc_v6_rcv_saddr)) {
+		if (bpf_probe_read_kernel(&b[8], 16, &sk->__sk_common.skc_v6_rcv_saddr))
+			return off;
+		h->len = 28;
+	} else {
+		return off;
+	}
+	h->tag = SR_TAG_LOCAL_ADDR;
+	h->flags = 0;
+	return off + 4 + h->len;
+}
+
 static __always_inline __u32 put_comm(struct aux *a, __u32 off, struct task_struct *t)
 {
 	struct sr_item_hdr *h;
@@ -524,6 +587,8 @@ enum {
 	P_FDS3,   /* int[2] at arg3 */
 	P_EXEC,   /* saved at enter */
 	P_RECVMSG, /* result addr: msghdr at arg1 (msg_name, msg_namelen written back) */
+	P_CONNECT, /* sockaddr arg1 length arg2; local address of fd arg0 */
+	P_ACCEPT,  /* result addr arg1, length *arg2; local address of the new fd */
 };
 
 static __always_inline int plan_of(__u32 nr)
@@ -543,8 +608,12 @@ static __always_inline int plan_of(__u32 nr)
 		return P_S0S2;
 	case 165:
 		return P_S0S1S2;
-	case 42: case 49:
+	case 49:
 		return P_SA1;
+	case 42:
+		return P_CONNECT;
+	case 43: case 288:
+		return P_ACCEPT;
 	case 1: case 18:
 		return P_WBUF;
 	case 0: case 17:
@@ -553,7 +622,7 @@ static __always_inline int plan_of(__u32 nr)
 		return P_SENDTO;
 	case 45:
 		return P_RECVFROM;
-	case 43: case 288: case 51: case 52:
+	case 51: case 52:
 		return P_RADDR1;
 	case 22: case 293:
 		return P_FDS0;
@@ -686,6 +755,17 @@ int sr_sys_exit(unsigned long long *ctx)
 		break;
 	case P_SA1:
 		off = put_ubuf(a, off, SR_TAG_ARG1, (void *)args[1], (__u32)args[2], 128);
+		break;
+	case P_CONNECT:
+		off = put_ubuf(a, off, SR_TAG_ARG1, (void *)args[1], (__u32)args[2], 128);
+		if (ret == 0 || ret == -EINPROGRESS)
+			off = put_local_addr(a, off, task, (long)args[0]);
+		break;
+	case P_ACCEPT:
+		if (ret >= 0) {
+			off = put_result_addr(a, off, (void *)args[1], (void *)args[2]);
+			off = put_local_addr(a, off, task, ret);
+		}
 		break;
 	case P_WBUF:
 		off = put_ubuf(a, off, SR_TAG_ARG1, (void *)args[1], args[2], snaplen);

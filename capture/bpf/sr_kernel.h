@@ -87,8 +87,48 @@ struct thread_info {
 	__u32 status;
 };
 
+/* The path from a task's fd to its socket's local address. */
+struct file {
+	void *private_data; /* struct socket * for a socket file */
+};
+
+struct fdtable {
+	unsigned int max_fds;
+	struct file **fd;
+};
+
+struct files_struct {
+	struct fdtable *fdt;
+};
+
+struct in6_addr {
+	union {
+		__u8 u6_addr8[16];
+	} in6_u;
+};
+
+struct sock_common {
+	unsigned short skc_family;
+	struct in6_addr skc_v6_rcv_saddr; /* only with CONFIG_IPV6 */
+};
+
+struct sock {
+	struct sock_common __sk_common;
+};
+
+struct inet_sock {
+	struct sock sk;
+	__be32 inet_saddr; /* local IPv4 address the socket sends from */
+	__be16 inet_sport; /* local port, network order */
+};
+
+struct socket {
+	struct sock *sk;
+};
+
 struct task_struct {
 	struct thread_info thread_info;
+	struct files_struct *files;
 	int pid;
 	int tgid;
 	int exit_code;

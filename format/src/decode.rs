@@ -214,6 +214,9 @@ pub enum ArgValue<'a> {
     /// `args` NUL-separated.
     Bytes(&'a [u8]),
     SockAddr(SockAddr<'a>),
+    /// A socket tuple whose own side is known too (LOCAL_ADDR item):
+    /// `(local, remote)`.
+    Tuple(SockAddr<'a>, SockAddr<'a>),
     /// Not captured, faulted, or malformed.
     Missing,
 }
@@ -968,7 +971,17 @@ pub fn arg_value<'a>(ev: &Event<'a>, p: &Param) -> ArgValue<'a> {
         (K::Buffer, Raw::Bytes(b)) => ArgValue::Bytes(b),
         (K::Exe, Raw::Bytes(b)) => ArgValue::Bytes(split_argv(b).0),
         (K::Args, Raw::Bytes(b)) => ArgValue::Bytes(split_argv(b).1),
-        (K::SockAddr | K::SockTuple(_), Raw::Bytes(b)) => match parse_sockaddr(b) {
+        (K::SockTuple(_), Raw::Bytes(b)) => match parse_sockaddr(b) {
+            Some(remote) => match ev
+                .item(tag::LOCAL_ADDR)
+                .and_then(|i| parse_sockaddr(i.bytes))
+            {
+                Some(local) => ArgValue::Tuple(local, remote),
+                None => ArgValue::SockAddr(remote),
+            },
+            None => ArgValue::Missing,
+        },
+        (K::SockAddr, Raw::Bytes(b)) => match parse_sockaddr(b) {
             Some(a) => ArgValue::SockAddr(a),
             None => ArgValue::Missing,
         },
@@ -1290,6 +1303,13 @@ pub fn render_value(p: &Param, v: &ArgValue<'_>, out: &mut String) {
         (K::SockTuple(TupleDir::FromAddr), ArgValue::SockAddr(a)) => {
             render_tuple(Some(&a), None, out)
         }
+        (K::SockTuple(TupleDir::ToAddr), ArgValue::Tuple(local, remote)) => {
+            render_tuple(Some(&local), Some(&remote), out)
+        }
+        (K::SockTuple(TupleDir::FromAddr), ArgValue::Tuple(local, remote)) => {
+            render_tuple(Some(&remote), Some(&local), out)
+        }
+        (_, ArgValue::Tuple(_, remote)) => remote.render(out),
         (_, ArgValue::Int(n)) => {
             let _ = write!(out, "{n}");
         }
@@ -2274,6 +2294,34 @@ mod tests {
         assert_eq!(
             all(&e),
             "res=-115(EINPROGRESS) tuple=:::0->::1:443 fd=6 addr=::1:443"
+        );
+
+        // The recorder's LOCAL_ADDR item fills in the socket's own end.
+        let e = ev(
+            "connect",
+            0,
+            [6, 0, 16, 0, 0, 0],
+            &[
+                (1, 0, &sin([93, 184, 216, 34], 443)),
+                (tag::LOCAL_ADDR, 0, &sin([10, 0, 0, 5], 40312)),
+            ],
+        );
+        assert_eq!(
+            all(&e),
+            "res=0 tuple=10.0.0.5:40312->93.184.216.34:443 fd=6 addr=93.184.216.34:443"
+        );
+        let e = ev(
+            "accept4",
+            7,
+            [3, 0, 0, 0, 0, 0],
+            &[
+                (tag::RESULT_ADDR, 0, &sin([10, 0, 0, 9], 51234)),
+                (tag::LOCAL_ADDR, 0, &sin([10, 0, 0, 5], 22)),
+            ],
+        );
+        assert_eq!(
+            all(&e),
+            "fd=7 tuple=10.0.0.9:51234->10.0.0.5:22 sockfd=3 flags=0"
         );
     }
 

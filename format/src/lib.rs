@@ -27,6 +27,6 @@ pub use event::{Event, OwnedEvent};
 pub use meta::{
     FdInfo, FdType, ProcessSnapshot, RecordingConfig, SocketTuple, ThreadInfo, TraceHeader,
 };
-pub use reader::{DecodedBlock, StreamReader, TraceReader, Truncation};
+pub use reader::{DecodedBlock, FormatVersion, StreamReader, TraceReader, Truncation};
 pub use record::{Kind, RecordHeader};
 pub use writer::{TraceWriter, WriterOptions, WriterStats};

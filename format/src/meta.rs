@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 
 /// Format version written by this crate.
 pub const FORMAT_MAJOR: u16 = 1;
-pub const FORMAT_MINOR: u16 = 0;
+/// 1.1: item tag 25 (LOCAL_ADDR).
+pub const FORMAT_MINOR: u16 = 1;
 
 /// The file header.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

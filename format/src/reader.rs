@@ -90,7 +90,13 @@ impl DecodedBlock {
 
 /// Parse the header and snapshot frames at the start of `b`; returns them
 /// and the offset of the first block.
-fn parse_prefix(path: &Path, b: &[u8]) -> Result<(TraceHeader, ProcessSnapshot, u64), TraceError> {
+/// A file's format version, (major, minor).
+pub type FormatVersion = (u16, u16);
+
+fn parse_prefix(
+    path: &Path,
+    b: &[u8],
+) -> Result<(TraceHeader, ProcessSnapshot, u64, FormatVersion), TraceError> {
     let (magic, len) = read_frame_header(b).ok_or_else(|| {
         TraceError::at(
             path,
@@ -189,7 +195,7 @@ fn parse_prefix(path: &Path, b: &[u8]) -> Result<(TraceHeader, ProcessSnapshot, 
             format!("cannot decode the process snapshot: {e}"),
         )
     })?;
-    Ok((header, snapshot, send as u64))
+    Ok((header, snapshot, send as u64, (major, minor)))
 }
 
 /// Read the index from the end of the file, if it is there and intact.
@@ -425,6 +431,7 @@ pub struct TraceReader {
     path: PathBuf,
     map: memmap2::Mmap,
     header: TraceHeader,
+    version: FormatVersion,
     snapshot: ProcessSnapshot,
     blocks: Vec<BlockEntry>,
     index: Option<Index>,
@@ -455,7 +462,7 @@ impl TraceReader {
         // writer only grows, and every read is bounds-checked.
         let map = unsafe { memmap2::Mmap::map(&file) }
             .map_err(|e| TraceError::io(path, "cannot map trace", e))?;
-        let (header, snapshot, first) = parse_prefix(path, &map)?;
+        let (header, snapshot, first, version) = parse_prefix(path, &map)?;
         let (blocks, index, truncation) = match read_index(&map, first) {
             Some(ix) => (ix.blocks.clone(), Some(ix), None),
             None => {
@@ -467,6 +474,7 @@ impl TraceReader {
             path: path.to_path_buf(),
             map,
             header,
+            version,
             snapshot,
             blocks,
             index,
@@ -500,6 +508,10 @@ impl TraceReader {
     }
     pub fn header(&self) -> &TraceHeader {
         &self.header
+    }
+    /// The format version the file was written with.
+    pub fn format_version(&self) -> FormatVersion {
+        self.version
     }
     pub fn snapshot(&self) -> &ProcessSnapshot {
         &self.snapshot
@@ -690,6 +702,7 @@ pub struct StreamReader<R: Read> {
     r: R,
     offset: u64,
     header: TraceHeader,
+    version: FormatVersion,
     snapshot: ProcessSnapshot,
     blocks_read: usize,
     done: bool,
@@ -717,12 +730,13 @@ impl<R: Read> StreamReader<R> {
             read_full(&mut r, &mut prefix[at..])
                 .map_err(|e| TraceError::io(name, "cannot read trace", e))?;
         }
-        let (header, snapshot, first) = parse_prefix(name, &prefix)?;
+        let (header, snapshot, first, version) = parse_prefix(name, &prefix)?;
         Ok(StreamReader {
             name: name.to_path_buf(),
             r,
             offset: first,
             header,
+            version,
             snapshot,
             blocks_read: 0,
             done: false,
@@ -731,6 +745,10 @@ impl<R: Read> StreamReader<R> {
     }
     pub fn header(&self) -> &TraceHeader {
         &self.header
+    }
+    /// The format version the file was written with.
+    pub fn format_version(&self) -> FormatVersion {
+        self.version
     }
     pub fn snapshot(&self) -> &ProcessSnapshot {
         &self.snapshot

@@ -82,6 +82,8 @@ pub mod tag {
     pub const CREDS: u8 = 22;
     pub const RESULT_ADDR: u8 = 23;
     pub const FDS: u8 = 24;
+    /// The socket's own address after connect/accept (sockaddr_in/_in6).
+    pub const LOCAL_ADDR: u8 = 25;
 
     /// A short name for display.
     pub fn name(tag: u8) -> &'static str {
@@ -101,6 +103,7 @@ pub mod tag {
             CREDS => "creds",
             RESULT_ADDR => "result_addr",
             FDS => "fds",
+            LOCAL_ADDR => "local_addr",
             _ => "unknown",
         }
     }

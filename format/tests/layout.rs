@@ -25,6 +25,7 @@ int main(void) {
   printf("SR_KIND_DROP %d\n", SR_KIND_DROP);
   printf("SR_KIND_RING_BATCH %d\n", SR_KIND_RING_BATCH);
   printf("SR_TAG_FDS %d\n", SR_TAG_FDS);
+  printf("SR_TAG_LOCAL_ADDR %d\n", SR_TAG_LOCAL_ADDR);
   return 0;
 }
 "#;
@@ -113,6 +114,7 @@ fn rust_layout_matches_the_c_header() {
         ("SR_KIND_DROP", Kind::Drop as usize),
         ("SR_KIND_RING_BATCH", KIND_RING_BATCH as usize),
         ("SR_TAG_FDS", tag::FDS as usize),
+        ("SR_TAG_LOCAL_ADDR", tag::LOCAL_ADDR as usize),
     ];
     assert_eq!(c.len(), rust.len(), "C probe printed {c:?}");
     for ((ck, cv), (rk, rv)) in c.iter().zip(&rust) {

@@ -245,6 +245,22 @@ pub fn resolve_path(base: &str, path: &str) -> String {
 }
 
 /// Decode a sockaddr into (family, ip (v4-mapped), port, unix path).
+/// Take the socket's own address from the event's LOCAL_ADDR item (the
+/// recorder captures it after connect and accept); false when there is none.
+fn set_local_addr(s: &mut Sock, ev: &Event) -> bool {
+    match ev
+        .item(tag::LOCAL_ADDR)
+        .and_then(|i| parse_sockaddr(i.bytes))
+    {
+        Some((2 | 10, ip, port, _)) => {
+            s.local_ip = ip;
+            s.local_port = port;
+            true
+        }
+        _ => false,
+    }
+}
+
 pub fn parse_sockaddr(b: &[u8]) -> Option<(u16, [u8; 16], u16, String)> {
     if b.len() < 2 {
         return None;
@@ -711,8 +727,21 @@ impl State {
             }
             "connect" => {
                 if ret == 0 || ret == -EINPROGRESS {
+                    let fdn = ev.args[0] as i32;
                     let addr = ev.arg_data(1).map(|i| i.bytes);
-                    self.update_sock(ev, ev.args[0] as i32, addr, false, false);
+                    self.update_sock(ev, fdn, addr, false, false);
+                    // the recorder also captures the address the kernel gave this side
+                    if let Some(f) = self
+                        .fdtables
+                        .get_mut(&ev.pid)
+                        .and_then(|t| t.fds.get_mut(&fdn))
+                    {
+                        if let Some(s) = f.sock.as_deref_mut() {
+                            if set_local_addr(s, ev) {
+                                f.name = sock_name(s);
+                            }
+                        }
+                    }
                 }
             }
             "sendto" | "sendmsg" => {
@@ -751,6 +780,9 @@ impl State {
                     s.connected = true;
                     s.remote_ip = [0; 16];
                     s.remote_port = 0;
+                    // the listener may be bound to any address: the accepted
+                    // socket's own address, when recorded, is the real one
+                    set_local_addr(&mut s, ev);
                     if let Some(a) = ev
                         .item(tag::RESULT_ADDR)
                         .and_then(|i| parse_sockaddr(i.bytes))

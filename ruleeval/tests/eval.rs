@@ -527,6 +527,20 @@ fn state_engine_fork_exec_fds_and_exit() {
     );
     assert_eq!(*hits.borrow(), vec!["T", "U"]);
     assert_eq!(e.state.fdtables[&400].fds[&6].name, "0.0.0.0:0->1.2.3.4:80");
+    // a recorded connect also carries the socket's own address
+    feed(&mut e, Ev::sys("socket", 400, 400, 7, [2, 1, 0, 0, 0, 0]));
+    feed(
+        &mut e,
+        Ev::sys("connect", 400, 400, 0, [7, 0, 16, 0, 0, 0])
+            .item(1, &sockaddr_in([1, 2, 3, 4], 443))
+            .item(tag::LOCAL_ADDR, &sockaddr_in([10, 0, 0, 5], 40312)),
+    );
+    assert_eq!(
+        e.state.fdtables[&400].fds[&7].name,
+        "10.0.0.5:40312->1.2.3.4:443"
+    );
+    assert_eq!(*hits.borrow(), vec!["T", "U", "U"], "the rule fires again");
+    hits.borrow_mut().truncate(2);
     // dup2 and close
     feed(&mut e, Ev::sys("dup2", 400, 400, 9, [3, 9, 0, 0, 0, 0]));
     assert_eq!(e.state.fdtables[&400].fds[&9].name, "/etc/shadow");

@@ -31,7 +31,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
         let v = serde_json::json!({
             "file": a.file,
             "header": {
-                "format_version": format!("{}.{}", sysreplay_format::meta::FORMAT_MAJOR, sysreplay_format::meta::FORMAT_MINOR),
+                "format_version": format!("{}.{}", r.format_version().0, r.format_version().1),
                 "tool_version": h.tool_version,
                 "created": iso8601_ns(h.created_unix_ns),
                 "hostname": h.hostname,
@@ -60,8 +60,8 @@ pub fn run(a: Args) -> Result<(), Failure> {
     writeln!(
         o,
         "format:          sysreplay trace {}.{} (written by {})",
-        sysreplay_format::meta::FORMAT_MAJOR,
-        sysreplay_format::meta::FORMAT_MINOR,
+        r.format_version().0,
+        r.format_version().1,
         h.tool_version
     )?;
     if let Some(t) = &s.truncated {

@@ -223,3 +223,19 @@ fn bad_and_truncated_input() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("unknown syscall 'notasyscall'"));
 }
+
+#[test]
+fn info_reports_the_files_own_format_version() {
+    // the bundled sample was written by format 1.0; new files are 1.1
+    let sample =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../corpora/samples/synth-100k.srt");
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(&["info", "--json", sample.to_str().unwrap()])).unwrap();
+    assert_eq!(v["header"]["format_version"], "1.0");
+    let dir = tempfile::tempdir().unwrap();
+    let p = synth(dir.path(), "v.srt", &[]);
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(&["info", "--json", p.to_str().unwrap()])).unwrap();
+    assert_eq!(v["header"]["format_version"], "1.1");
+    assert!(ok(&["info", p.to_str().unwrap()]).contains("sysreplay trace 1.1"));
+}

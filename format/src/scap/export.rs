@@ -160,7 +160,7 @@ fn ppm_sockaddr(raw: &[u8], out: &mut Vec<u8>) -> bool {
 }
 
 /// A PT_SOCKTUPLE with one known end (the other is the any-address, port 0).
-fn ppm_tuple(raw: &[u8], known_is_dst: bool, out: &mut Vec<u8>) -> bool {
+fn ppm_tuple(raw: &[u8], local: Option<&[u8]>, known_is_dst: bool, out: &mut Vec<u8>) -> bool {
     out.clear();
     match parse_sockaddr(raw) {
         Some(SockAddr::Inet { family, ip, port }) => {
@@ -168,11 +168,24 @@ fn ppm_tuple(raw: &[u8], known_is_dst: bool, out: &mut Vec<u8>) -> bool {
             out.push(if v4 { 2 } else { 10 });
             let n = if v4 { 4 } else { 16 };
             let known: &[u8] = if v4 { &ip[12..] } else { &ip };
-            let zero = [0u8; 16];
+            // The other end: this socket's own address when it was recorded
+            // (LOCAL_ADDR), else the any-address with port 0.
+            let mut other = ([0u8; 16], 0u16);
+            if let Some(SockAddr::Inet {
+                family: lf,
+                ip: lip,
+                port: lport,
+            }) = local.and_then(parse_sockaddr)
+            {
+                if lf == family {
+                    other = (lip, lport);
+                }
+            }
+            let other_ip: &[u8] = if v4 { &other.0[12..] } else { &other.0[..n] };
             let ends: [(&[u8], u16); 2] = if known_is_dst {
-                [(&zero[..n], 0), (known, port)]
+                [(other_ip, other.1), (known, port)]
             } else {
-                [(known, port), (&zero[..n], 0)]
+                [(known, port), (other_ip, other.1)]
             };
             for (a, p) in ends {
                 out.extend_from_slice(a);
@@ -637,7 +650,8 @@ impl<W: Write> Exporter<W> {
                 let raw = item(1);
                 let mut addr = Vec::new();
                 let ok_a = raw.is_some_and(|r| ppm_sockaddr(r, &mut addr));
-                let ok_t = raw.is_some_and(|r| ppm_tuple(r, true, &mut scratch));
+                let local = e.item(tag::LOCAL_ADDR).map(|i| i.bytes);
+                let ok_t = raw.is_some_and(|r| ppm_tuple(r, local, true, &mut scratch));
                 pair!(
                     code::CONNECT_E,
                     {
@@ -672,9 +686,10 @@ impl<W: Write> Exporter<W> {
                 }
             ),
             "accept" | "accept4" => {
+                let local = e.item(tag::LOCAL_ADDR).map(|i| i.bytes);
                 let ok = e
                     .item(tag::RESULT_ADDR)
-                    .is_some_and(|i| ppm_tuple(i.bytes, false, &mut scratch));
+                    .is_some_and(|i| ppm_tuple(i.bytes, local, false, &mut scratch));
                 let x = |b: &mut EventBuilder| {
                     b.u64(ret);
                     if ok {
@@ -704,8 +719,8 @@ impl<W: Write> Exporter<W> {
                 }
             }
             "sendto" | "sendmsg" => {
-                let ok =
-                    item(4).is_some_and(|r| ppm_tuple(r, true, &mut scratch)) && name == "sendto";
+                let ok = item(4).is_some_and(|r| ppm_tuple(r, None, true, &mut scratch))
+                    && name == "sendto";
                 let data = if name == "sendto" {
                     item(1).unwrap_or(&[])
                 } else {
@@ -739,7 +754,7 @@ impl<W: Write> Exporter<W> {
             "recvfrom" => {
                 let ok = e
                     .item(tag::RESULT_ADDR)
-                    .is_some_and(|i| ppm_tuple(i.bytes, false, &mut scratch));
+                    .is_some_and(|i| ppm_tuple(i.bytes, None, false, &mut scratch));
                 let data = item(1).unwrap_or(&[]);
                 pair!(
                     code::RECVFROM_E,
@@ -763,7 +778,7 @@ impl<W: Write> Exporter<W> {
             "recvmsg" => {
                 let ok = e
                     .item(tag::RESULT_ADDR)
-                    .is_some_and(|i| ppm_tuple(i.bytes, false, &mut scratch));
+                    .is_some_and(|i| ppm_tuple(i.bytes, None, false, &mut scratch));
                 pair!(
                     code::RECVMSG_E,
                     {

@@ -97,10 +97,12 @@ enum T {
     Buf(u8),
     /// A PT_SOCKADDR -> raw `struct sockaddr_*` item behind argument n.
     Addr(u8),
-    /// A PT_SOCKTUPLE's destination -> sockaddr item behind argument n.
-    TupleDst(u8),
-    /// A PT_SOCKTUPLE's source (the peer) -> RESULT_ADDR item.
-    TupleSrc,
+    /// A PT_SOCKTUPLE's destination -> sockaddr item behind argument n;
+    /// with `true`, its source (this socket, connect) -> LOCAL_ADDR item.
+    TupleDst(u8, bool),
+    /// A PT_SOCKTUPLE's source (the peer) -> RESULT_ADDR item; with `true`,
+    /// its destination (this socket, accept) -> LOCAL_ADDR item.
+    TupleSrc(bool),
     /// pipe fds -> FDS item.
     Fd1,
     Fd2,
@@ -157,12 +159,15 @@ fn conversion(x: u16) -> Option<Conv> {
                 RES,
                 ("fd", Arg(0)),
                 ("addr", Addr(1)),
-                ("tuple", TupleDst(1)),
+                ("tuple", TupleDst(1, true)),
             ],
         ),
         code::LISTEN_X => cv("listen", &[RES, ("fd", Arg(0)), ("backlog", Arg(1))]),
-        27 | code::ACCEPT_5_X => cv("accept", &[FDR, ("tuple", TupleSrc)]),
-        57 | code::ACCEPT4_5_X => cv("accept4", &[FDR, ("tuple", TupleSrc), ("flags", Arg(3))]),
+        27 | code::ACCEPT_5_X => cv("accept", &[FDR, ("tuple", TupleSrc(true))]),
+        57 | code::ACCEPT4_5_X => cv(
+            "accept4",
+            &[FDR, ("tuple", TupleSrc(true)), ("flags", Arg(3))],
+        ),
         code::SENDTO_X => cv(
             "sendto",
             &[
@@ -170,7 +175,7 @@ fn conversion(x: u16) -> Option<Conv> {
                 ("fd", Arg(0)),
                 ("size", Arg(2)),
                 ("data", Buf(1)),
-                ("tuple", TupleDst(4)),
+                ("tuple", TupleDst(4, false)),
             ],
         ),
         code::RECVFROM_X => cv(
@@ -180,11 +185,14 @@ fn conversion(x: u16) -> Option<Conv> {
                 ("fd", Arg(0)),
                 ("size", Arg(2)),
                 ("data", Buf(1)),
-                ("tuple", TupleSrc),
+                ("tuple", TupleSrc(false)),
             ],
         ),
         code::SENDMSG_X => cv("sendmsg", &[RES, ("fd", Arg(0))]),
-        code::RECVMSG_X => cv("recvmsg", &[RES, ("fd", Arg(0)), ("tuple", TupleSrc)]),
+        code::RECVMSG_X => cv(
+            "recvmsg",
+            &[RES, ("fd", Arg(0)), ("tuple", TupleSrc(false))],
+        ),
         code::CHDIR_X => cv("chdir", &[RES, ("path", Path(0))]),
         code::FCHDIR_X => cv("fchdir", &[RES, ("fd", Arg(0))]),
         101 | code::RMDIR_2_X => cv("rmdir", &[RES, ("path", Path(0))]),
@@ -417,6 +425,16 @@ fn convert_sockaddr(v: &[u8], out: &mut Vec<u8>) -> bool {
         Some(2) if v.len() >= 7 => sockaddr_from_ppm(2, &v[1..5], port_at(v, 5), &[], out),
         Some(10) if v.len() >= 19 => sockaddr_from_ppm(10, &v[1..17], port_at(v, 17), &[], out),
         Some(1) => sockaddr_from_ppm(1, &[], 0, &v[1..], out),
+        _ => false,
+    }
+}
+
+/// Whether an inet end of a PT_SOCKTUPLE was filled in (a non-zero port):
+/// drivers write zeros for an end they did not know.
+fn tuple_end_known(v: &[u8], dst: bool) -> bool {
+    match v.first() {
+        Some(2) if v.len() >= 13 => port_at(v, if dst { 11 } else { 5 }) != 0,
+        Some(10) if v.len() >= 37 => port_at(v, if dst { 35 } else { 17 }) != 0,
         _ => false,
     }
 }
@@ -731,7 +749,7 @@ impl<'a> State<'a> {
                         arg_items |= 1 << n;
                     }
                 }
-                Addr(n) | TupleDst(n) => {
+                Addr(n) | TupleDst(n, _) => {
                     if arg_items & (1 << n) == 0 {
                         let ok = match t {
                             Addr(_) => convert_sockaddr(v, &mut self.scratch),
@@ -742,10 +760,22 @@ impl<'a> State<'a> {
                             arg_items |= 1 << n;
                         }
                     }
+                    if matches!(t, TupleDst(_, true))
+                        && tuple_end_known(v, false)
+                        && convert_tuple(v, false, &mut self.scratch)
+                    {
+                        push_item(&mut self.data, tag::LOCAL_ADDR, 0, &self.scratch);
+                    }
                 }
-                TupleSrc => {
+                TupleSrc(local) => {
                     if convert_tuple(v, false, &mut self.scratch) {
                         push_item(&mut self.data, tag::RESULT_ADDR, 0, &self.scratch);
+                    }
+                    if local
+                        && tuple_end_known(v, true)
+                        && convert_tuple(v, true, &mut self.scratch)
+                    {
+                        push_item(&mut self.data, tag::LOCAL_ADDR, 0, &self.scratch);
                     }
                 }
                 CloneFlags(n) => {
