@@ -13,7 +13,9 @@ use sysreplay_format::record::{
     push_item, tag, CpuCounters, DropCounts, Kind, RecordHeader, DROP_CATEGORIES,
     DROP_CATEGORY_NAMES, KIND_RING_BATCH, RECORD_HEADER_SIZE,
 };
-use sysreplay_format::{RecordingConfig, TraceHeader, TraceWriter, WriterOptions, WriterStats};
+use sysreplay_format::{
+    ProcessSnapshot, RecordingConfig, TraceHeader, TraceWriter, WriterOptions, WriterStats,
+};
 
 use crate::probe::{Probe, ProbeConfig};
 use crate::RecordError;
@@ -251,6 +253,18 @@ struct Output {
     opened: Instant,
 }
 
+/// The next output file while its /proc snapshot is taken on a thread of
+/// its own (the drain loop keeps draining: a snapshot of a big host takes
+/// long enough to fill the rings).
+struct NextFile {
+    snapshot: std::thread::JoinHandle<ProcessSnapshot>,
+    /// When the snapshot began: records from then on that go to the
+    /// previous file are copied here and also start the new one, so the new
+    /// file's events cover everything after its snapshot.
+    since_ns: u64,
+    overlap: Vec<u8>,
+}
+
 /// A rotated-out file whose writer a background thread is finishing.
 struct Finishing {
     path: PathBuf,
@@ -266,6 +280,7 @@ struct Recorder<'a> {
     probe: Probe,
     header: TraceHeader,
     out: Option<Output>,
+    next: Option<NextFile>,
     files: VecDeque<PathBuf>,
     all_files: Vec<PathBuf>,
     file_index: u64,
@@ -313,7 +328,59 @@ impl<'a> Recorder<'a> {
         }
     }
 
-    fn open_file(&mut self) -> Result<(), RecordError> {
+    /// Start the next file: its snapshot runs on a thread; `finish_opening`
+    /// switches to it when the snapshot is ready.
+    fn begin_file(&mut self) {
+        if self.next.is_some() {
+            return;
+        }
+        let env = self.opts.capture_env;
+        // Tests slow the snapshot down to exercise the overlap.
+        let delay = std::env::var("SYSREPLAY_TEST_SNAPSHOT_DELAY_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .map(Duration::from_millis);
+        self.next = Some(NextFile {
+            since_ns: crate::boottime_ns(),
+            snapshot: std::thread::spawn(move || {
+                let snap = crate::procfs::snapshot(env);
+                if let Some(d) = delay {
+                    std::thread::sleep(d);
+                }
+                snap
+            }),
+            overlap: Vec::new(),
+        });
+    }
+
+    /// Switch to the next file if its snapshot is ready (or wait for it):
+    /// the current file is finished on a background thread, the new one
+    /// starts with the snapshot and the records emitted since it began.
+    /// Returns whether it switched.
+    fn finish_opening(&mut self, wait: bool) -> Result<bool, RecordError> {
+        match &self.next {
+            Some(n) if wait || n.snapshot.is_finished() => {}
+            _ => return Ok(false),
+        }
+        let next = self.next.take().unwrap();
+        let snap = next
+            .snapshot
+            .join()
+            .map_err(|_| RecordError::msg("the /proc snapshot thread panicked"))?;
+        self.close_current();
+        self.open_file(&snap)?;
+        if let Some(o) = &mut self.out {
+            let mut rest = &next.overlap[..];
+            while rest.len() >= RECORD_HEADER_SIZE {
+                let len = RECORD_HEADER_SIZE + u16::from_le_bytes([rest[22], rest[23]]) as usize;
+                o.writer.write_raw(&rest[..len])?;
+                rest = &rest[len..];
+            }
+        }
+        Ok(true)
+    }
+
+    fn open_file(&mut self, snap: &ProcessSnapshot) -> Result<(), RecordError> {
         let path = self.path_for(self.file_index);
         let mut header = self.header.clone();
         header.created_unix_ns = crate::clock_ns(libc::CLOCK_REALTIME) as i64;
@@ -323,11 +390,10 @@ impl<'a> Recorder<'a> {
                 .notes
                 .push(("rotation_index".into(), self.file_index.to_string()));
         }
-        let snap = crate::procfs::snapshot(self.opts.capture_env);
         let w = TraceWriter::create(
             &path,
             &header,
-            &snap,
+            snap,
             WriterOptions {
                 overwrite: self.opts.force,
                 zstd_level: self.opts.zstd_level,
@@ -384,7 +450,14 @@ impl<'a> Recorder<'a> {
         }
     }
 
-    fn rotate(&mut self) -> Result<(), RecordError> {
+    /// Rotate: start the next file (the current one goes on until the next
+    /// one's snapshot is ready).
+    fn rotate(&mut self) {
+        self.begin_file();
+    }
+
+    /// Hand the current file to a background thread to finish.
+    fn close_current(&mut self) {
         if let Some(o) = self.out.take() {
             // finishing waits for compression: do it off the drain thread
             let path = o.writer.path().to_path_buf();
@@ -405,7 +478,6 @@ impl<'a> Recorder<'a> {
                 handle,
             });
         }
-        self.open_file()
     }
 
     fn writer_stats(&self) -> WriterStats {
@@ -520,7 +592,9 @@ impl<'a> Recorder<'a> {
                 hit_max = true;
             }
         }
-        let out = self.out.as_mut().expect("no open output");
+        let Some(out) = self.out.as_mut() else {
+            return Ok(false); // the first file's snapshot is still running
+        };
         for &(ts, off, len) in &idx[..n] {
             if ts < self.last_emitted_ts {
                 self.late += 1;
@@ -529,6 +603,9 @@ impl<'a> Recorder<'a> {
             }
             let rec = &self.pending.arena[off..off + len as usize];
             out.writer.write_raw(rec)?;
+            if let Some(next) = self.next.as_mut().filter(|n| ts >= n.since_ns) {
+                next.overlap.extend_from_slice(rec);
+            }
         }
         self.events_written += n as u64;
         if let Some(b) = budget {
@@ -728,6 +805,7 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
         probe,
         header,
         out: None,
+        next: None,
         files: VecDeque::new(),
         all_files: Vec::new(),
         file_index: 0,
@@ -761,7 +839,15 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
             samples: 0,
         },
     };
-    r.open_file()?;
+    // The first file's snapshot runs on its own thread while this one
+    // drains the rings (the probe is already recording).
+    r.begin_file();
+    while !r.finish_opening(false)? {
+        r.drain();
+        let cur = r.drop_markers(crate::boottime_ns())?;
+        r.flush_owing_cpus(&cur)?;
+        std::thread::sleep(opts.drain_interval);
+    }
     eprintln!(
         "recording to {} ({} syscalls, {} ring buffers of {} bytes for {} CPUs)",
         r.all_files[0].display(),
@@ -783,6 +869,7 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
             r.drain();
             let cur = r.drop_markers(now_ns)?;
             r.flush_owing_cpus(&cur)?;
+            r.finish_opening(false)?;
             if r.emit(now_ns.saturating_sub(reorder_ns), &mut budget)? {
                 stop_reason = StopReason::MaxEvents;
                 return Ok(());
@@ -826,7 +913,7 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
                     .is_some_and(|s| o.writer.stats().file_bytes >= s);
                 let time_hit = rot.every.is_some_and(|g| o.opened.elapsed() >= g);
                 if size_hit || time_hit {
-                    r.rotate()?;
+                    r.rotate();
                 }
             }
             next_tick += opts.drain_interval;
@@ -844,6 +931,11 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
         } else {
             StopReason::WriteError(e.what.clone())
         };
+    }
+    // A rotation still waiting for its snapshot is dropped: the current
+    // file takes the rest.
+    if let Some(n) = r.next.take() {
+        let _ = n.snapshot.join();
     }
     // Stop producing, then take everything left (records and counters).
     let prog_stats = r.probe.program_stats();

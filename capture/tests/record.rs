@@ -651,7 +651,7 @@ fn rotation_by_size_keeps_the_last_n_files() {
         !name(0).exists() && !name(1).exists(),
         "only the last 2 files are kept"
     );
-    let mut last_ts = 0;
+    let mut prev: Vec<OwnedEvent> = Vec::new();
     let mut idx_seen = Vec::new();
     for i in 2..=3 {
         let (r, evs) = read_all(&name(i));
@@ -665,11 +665,24 @@ fn rotation_by_size_keeps_the_last_n_files() {
             .cloned();
         idx_seen.push(note.map(|(_, v)| v));
         assert!(!evs.is_empty());
+        // The next file's snapshot is taken while the current file goes on;
+        // the next file repeats everything from the snapshot's start, so
+        // nothing falls between two files.
+        let first = evs[0].header.ts_ns;
+        let key = |e: &OwnedEvent| (e.header.ts_ns, e.header.tid, e.header.nr);
+        let here: std::collections::HashSet<_> = evs.iter().map(key).collect();
+        let missing = prev
+            .iter()
+            .filter(|e| e.header.ts_ns >= first && !is(e, Kind::Drop))
+            .filter(|e| !here.contains(&key(e)))
+            .count();
+        assert_eq!(missing, 0, "file {i} repeats the previous file's tail");
         assert!(
-            evs[0].header.ts_ns >= last_ts,
-            "files follow each other in time"
+            prev.last()
+                .is_none_or(|p| first <= p.header.ts_ns + 1_000_000_000),
+            "file {i} starts where the previous one ends"
         );
-        last_ts = evs.last().unwrap().header.ts_ns;
+        prev = evs;
         assert!(
             !r.snapshot().threads.is_empty(),
             "each file has its own /proc snapshot"
@@ -677,6 +690,54 @@ fn rotation_by_size_keeps_the_last_n_files() {
     }
     assert_eq!(idx_seen, vec![Some("2".to_string()), Some("3".to_string())]);
     assert!(std::fs::metadata(name(2)).unwrap().len() >= 1 << 20);
+}
+
+#[test]
+fn a_slow_snapshot_on_rotation_loses_nothing() {
+    require_bpf!("a_slow_snapshot_on_rotation_loses_nothing");
+    // Each file's /proc snapshot takes 400 ms more than it would: the
+    // recorder goes on draining into the current file meanwhile, and the
+    // next file starts with everything since its snapshot began.
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("slow.srt");
+    let mut child = Command::new(BIN)
+        .arg("-w")
+        .arg(&base)
+        .args(["--syscalls", "getppid", "-G", "1"])
+        .env("SYSREPLAY_TEST_SNAPSHOT_DELAY_MS", "400")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    assert!(line.starts_with("recording to "), "{line}");
+    let name = |i: u32| PathBuf::from(format!("{}{}", base.display(), i));
+    storm_until(|| name(2).exists());
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let mut rest = String::new();
+    err.read_to_string(&mut rest).unwrap();
+    assert!(child.wait().unwrap().success(), "{rest}");
+    let (_, f0) = read_all(&name(0));
+    let (r1, f1) = read_all(&name(1));
+    let key = |e: &OwnedEvent| (e.header.ts_ns, e.header.tid, e.header.nr);
+    let in_f1: std::collections::HashSet<_> = f1.iter().map(key).collect();
+    let since = f1[0].header.ts_ns;
+    let tail: Vec<_> = f0.iter().filter(|e| e.header.ts_ns >= since).collect();
+    assert!(
+        tail.len() > 100,
+        "file 0 went on during file 1's snapshot ({} events)",
+        tail.len()
+    );
+    assert!(
+        tail.iter().all(|e| in_f1.contains(&key(e))),
+        "file 1 repeats them"
+    );
+    assert!(
+        since <= r1.snapshot().taken_at_ns,
+        "file 1's events start before its snapshot"
+    );
 }
 
 #[test]
