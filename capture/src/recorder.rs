@@ -370,10 +370,12 @@ impl<'a> Recorder<'a> {
         self.close_current();
         self.open_file(&snap)?;
         if let Some(o) = &mut self.out {
+            // whole records back to back, each 80 bytes + its data_len
             let mut rest = &next.overlap[..];
             while rest.len() >= RECORD_HEADER_SIZE {
                 let len = RECORD_HEADER_SIZE + u16::from_le_bytes([rest[22], rest[23]]) as usize;
-                o.writer.write_raw(&rest[..len])?;
+                let Some(rec) = rest.get(..len) else { break };
+                o.writer.write_raw(rec)?;
                 rest = &rest[len..];
             }
         }
