@@ -263,6 +263,8 @@ struct NextFile {
     /// file's events cover everything after its snapshot.
     since_ns: u64,
     overlap: Vec<u8>,
+    /// The overlap outgrew MAX_BUFFERED_BYTES and was given up.
+    overlap_dropped: bool,
 }
 
 /// A rotated-out file whose writer a background thread is finishing.
@@ -292,6 +294,8 @@ struct Recorder<'a> {
     window_start: Vec<u64>,
     /// Per possible CPU: records received from the rings.
     delivered: Vec<u64>,
+    /// CPUs whose stage could not be flushed (reported once).
+    flush_failed: Vec<usize>,
     events_written: u64,
     drop_markers: u64,
     marker_lost: u64,
@@ -313,6 +317,10 @@ struct StatsState {
 
 /// Seal the open block at least this often.
 const FLUSH_EVERY: Duration = Duration::from_secs(1);
+
+/// Records held in memory while a file's snapshot is taken (before the
+/// first file opens, and as the overlap of a rotation) at most.
+const MAX_BUFFERED_BYTES: usize = 512 << 20;
 
 /// Max bytes drained from one ring in one pass (keeps the loop ticking).
 const MAX_DRAIN_BYTES_PER_RING: usize = 64 << 20;
@@ -350,6 +358,7 @@ impl<'a> Recorder<'a> {
                 snap
             }),
             overlap: Vec::new(),
+            overlap_dropped: false,
         });
     }
 
@@ -515,25 +524,70 @@ impl<'a> Recorder<'a> {
     /// (its kernel `n_evts - n_drops` is above what it sent), then drain:
     /// every record stamped before this tick began is then in `pending`, so
     /// the reorder window orders them all. One IPI per such CPU per tick.
-    fn flush_owing_cpus(&mut self, cur: &[CpuCounters]) -> Result<(), RecordError> {
+    /// A CPU that cannot be flushed (it went offline) is reported once and
+    /// skipped; whatever it still holds at the end becomes a drop marker
+    /// (`mark_unflushed`).
+    fn flush_owing_cpus(&mut self, cur: &[CpuCounters]) {
         let mut flushed = false;
         for (cpu, c) in cur.iter().enumerate() {
             let got = self.delivered.get(cpu).copied().unwrap_or(0);
             if c.n_evts.saturating_sub(c.n_drops) > got {
-                self.probe.flush_cpu(cpu as u32)?;
-                flushed = true;
+                match self.probe.flush_cpu(cpu as u32) {
+                    Ok(()) => flushed = true,
+                    Err(e) => {
+                        if !self.flush_failed.contains(&cpu) {
+                            eprintln!("warning: {e}");
+                            self.flush_failed.push(cpu);
+                        }
+                    }
+                }
             }
         }
         if flushed {
             self.drain();
         }
-        Ok(())
     }
 
-    /// Flush every CPU that still owes records, and drain (after detach).
-    fn flush_all_cpus(&mut self) -> Result<(), RecordError> {
-        let cur = self.probe.counters()?;
-        self.flush_owing_cpus(&cur)
+    /// After the last flush: records the kernel counted as neither sent nor
+    /// lost on some CPU (it could not be flushed) are lost too; say so with
+    /// a drop marker per CPU (category "other") so the trace is honest.
+    fn mark_unflushed(&mut self, cur: &[CpuCounters], now: u64) {
+        for (cpu, c) in cur.iter().enumerate() {
+            let got = self.delivered.get(cpu).copied().unwrap_or(0);
+            let owed = c.n_evts.saturating_sub(c.n_drops).saturating_sub(got);
+            if owed > 0 {
+                eprintln!("warning: {owed} records staged on CPU {cpu} could not be read; a drop marker says so");
+                let dc = DropCounts {
+                    n_other: owed,
+                    ..Default::default()
+                };
+                self.push_drop_marker(cpu, now, &dc, owed, owed);
+            }
+        }
+    }
+
+    /// Queue a drop marker for `cpu`: its window started at the last change
+    /// of that CPU's counters and ends `now`.
+    fn push_drop_marker(&mut self, cpu: usize, now: u64, dc: &DropCounts, lost: u64, seen: u64) {
+        let mut data = Vec::with_capacity(96);
+        push_item(&mut data, tag::DROP_COUNTS, 0, &dc.encode());
+        let h = RecordHeader {
+            ts_ns: now,
+            tid: 0,
+            pid: 0,
+            kind: Kind::Drop as u16,
+            cpu: cpu as u16,
+            nr: 0,
+            data_len: data.len() as u16,
+            ret: 0,
+            args: [self.window_start[cpu], lost, seen, 0, 0, 0],
+        };
+        let mut rec = Vec::with_capacity(RECORD_HEADER_SIZE + data.len());
+        h.encode(&mut rec);
+        rec.extend_from_slice(&data);
+        self.pending.push(&rec);
+        self.drop_markers += 1;
+        self.marker_lost += lost;
     }
 
     /// Compare the kernel counters with the last read; add a drop marker per
@@ -554,25 +608,7 @@ impl<'a> Recorder<'a> {
                 // drop whose n_evts increment fell in the previous read. The
                 // totals stay exact; a window's `seen` is at least its `lost`.
                 let seen = c.n_evts.wrapping_sub(p.n_evts).max(lost);
-                let mut data = Vec::with_capacity(96);
-                push_item(&mut data, tag::DROP_COUNTS, 0, &dc.encode());
-                let h = RecordHeader {
-                    ts_ns: now,
-                    tid: 0,
-                    pid: 0,
-                    kind: Kind::Drop as u16,
-                    cpu: cpu as u16,
-                    nr: 0,
-                    data_len: data.len() as u16,
-                    ret: 0,
-                    args: [self.window_start[cpu], lost, seen, 0, 0, 0],
-                };
-                let mut rec = Vec::with_capacity(RECORD_HEADER_SIZE + data.len());
-                h.encode(&mut rec);
-                rec.extend_from_slice(&data);
-                self.pending.push(&rec);
-                self.drop_markers += 1;
-                self.marker_lost += lost;
+                self.push_drop_marker(cpu, now, &dc, lost, seen);
             }
             if c != &p {
                 self.window_start[cpu] = now;
@@ -605,8 +641,18 @@ impl<'a> Recorder<'a> {
             }
             let rec = &self.pending.arena[off..off + len as usize];
             out.writer.write_raw(rec)?;
-            if let Some(next) = self.next.as_mut().filter(|n| ts >= n.since_ns) {
-                next.overlap.extend_from_slice(rec);
+            if let Some(next) = self
+                .next
+                .as_mut()
+                .filter(|n| ts >= n.since_ns && !n.overlap_dropped)
+            {
+                if next.overlap.len() + rec.len() > MAX_BUFFERED_BYTES {
+                    // too long a snapshot: the next file starts at the switch
+                    next.overlap = Vec::new();
+                    next.overlap_dropped = true;
+                } else {
+                    next.overlap.extend_from_slice(rec);
+                }
             }
         }
         self.events_written += n as u64;
@@ -822,6 +868,7 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
         },
         window_start: vec![start_ns; initial.len()],
         delivered: vec![0; initial.len()],
+        flush_failed: Vec::new(),
         // the counters start at zero when the probe is loaded: compare from
         // there so every drop gets a marker
         last_ctr: vec![CpuCounters::default(); initial.len()],
@@ -844,10 +891,14 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
     // The first file's snapshot runs on its own thread while this one
     // drains the rings (the probe is already recording).
     r.begin_file();
-    while !r.finish_opening(false)? {
-        r.drain();
-        let cur = r.drop_markers(crate::boottime_ns())?;
-        r.flush_owing_cpus(&cur)?;
+    while !r.finish_opening(stop.load(Ordering::Relaxed))? {
+        // held in memory until the file opens, up to a limit: past it the
+        // rings fill and the kernel counts drops (drop markers say where)
+        if r.pending.arena.len() < MAX_BUFFERED_BYTES {
+            r.drain();
+            let cur = r.drop_markers(crate::boottime_ns())?;
+            r.flush_owing_cpus(&cur);
+        }
         std::thread::sleep(opts.drain_interval);
     }
     eprintln!(
@@ -870,7 +921,7 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
             let now_ns = crate::boottime_ns();
             r.drain();
             let cur = r.drop_markers(now_ns)?;
-            r.flush_owing_cpus(&cur)?;
+            r.flush_owing_cpus(&cur);
             r.finish_opening(false)?;
             if r.emit(now_ns.saturating_sub(reorder_ns), &mut budget)? {
                 stop_reason = StopReason::MaxEvents;
@@ -934,11 +985,9 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
             StopReason::WriteError(e.what.clone())
         };
     }
-    // A rotation still waiting for its snapshot is dropped: the current
-    // file takes the rest.
-    if let Some(n) = r.next.take() {
-        let _ = n.snapshot.join();
-    }
+    // A rotation still waiting for its snapshot is dropped (its thread is
+    // left to end on its own): the current file takes the rest.
+    drop(r.next.take());
     // Stop producing, then take everything left (records and counters).
     let prog_stats = r.probe.program_stats();
     r.probe.detach();
@@ -952,10 +1001,13 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
     {
         let now_ns = crate::boottime_ns();
         r.drain();
-        if let Err(e) = r.flush_all_cpus() {
-            eprintln!("warning: {e}; the records staged on that CPU are missing");
+        if let Ok(cur) = r.probe.counters() {
+            r.flush_owing_cpus(&cur);
         }
         let cur = r.drop_markers(now_ns + 1);
+        if let Ok(cur) = &cur {
+            r.mark_unflushed(cur, now_ns + 1);
+        }
         if stop_reason != StopReason::MaxEvents {
             if let Err(e) = r.emit(u64::MAX, &mut budget) {
                 finish_err = Some(e);
@@ -1051,7 +1103,8 @@ mod tests {
             .map(|i| record(100 + i, 1, Kind::Syscall as u16, &[]))
             .collect();
         let mut batch = record(100, 1, KIND_RING_BATCH, &recs.concat());
-        batch[40..48].copy_from_slice(&5u64.to_le_bytes()); // sequence number
+        batch[32..40].copy_from_slice(&5u64.to_le_bytes()); // args[0]: sequence number
+        batch[40..48].copy_from_slice(&3u64.to_le_bytes()); // args[1]: records
         let mut got = Vec::new();
         for_each_ring_record(&batch, |cpu, r| got.push((cpu, r.to_vec())));
         assert_eq!(got, recs.iter().map(|r| (1, r.clone())).collect::<Vec<_>>());

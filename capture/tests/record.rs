@@ -568,7 +568,6 @@ fn dry_run_prints_falcos_three_lines() {
     assert!(last.contains("execve") && last.contains("ptrace") && !last.contains(" close,"));
 }
 
-/// Run getppid in a loop until `done` says so (or 60 s pass).
 #[test]
 fn records_staged_on_a_quiet_cpu_come_out_during_the_recording() {
     require_bpf!("records_staged_on_a_quiet_cpu_come_out_during_the_recording");
@@ -612,6 +611,7 @@ fn records_staged_on_a_quiet_cpu_come_out_during_the_recording() {
     assert_eq!(ours(&evs), 5, "each getppid once");
 }
 
+/// Run getppid in a loop until `done` says so (or 60 s pass).
 fn storm_until(mut done: impl FnMut() -> bool) {
     let t0 = Instant::now();
     while !done() {
@@ -723,8 +723,12 @@ fn a_slow_snapshot_on_rotation_loses_nothing() {
     let (r1, f1) = read_all(&name(1));
     let key = |e: &OwnedEvent| (e.header.ts_ns, e.header.tid, e.header.nr);
     let in_f1: std::collections::HashSet<_> = f1.iter().map(key).collect();
-    let since = f1[0].header.ts_ns;
-    let tail: Vec<_> = f0.iter().filter(|e| e.header.ts_ns >= since).collect();
+    // everything file 0 got after file 1's snapshot began is in file 1 too
+    let snap_at = r1.snapshot().taken_at_ns;
+    let tail: Vec<_> = f0
+        .iter()
+        .filter(|e| e.header.ts_ns >= snap_at && !is(e, Kind::Drop))
+        .collect();
     assert!(
         tail.len() > 100,
         "file 0 went on during file 1's snapshot ({} events)",
@@ -733,10 +737,6 @@ fn a_slow_snapshot_on_rotation_loses_nothing() {
     assert!(
         tail.iter().all(|e| in_f1.contains(&key(e))),
         "file 1 repeats them"
-    );
-    assert!(
-        since <= r1.snapshot().taken_at_ns,
-        "file 1's events start before its snapshot"
     );
 }
 

@@ -244,7 +244,6 @@ pub fn resolve_path(base: &str, path: &str) -> String {
     s
 }
 
-/// Decode a sockaddr into (family, ip (v4-mapped), port, unix path).
 /// Take the socket's own address from the event's LOCAL_ADDR item (the
 /// recorder captures it after connect and accept); false when there is none.
 fn set_local_addr(s: &mut Sock, ev: &Event) -> bool {
@@ -261,6 +260,7 @@ fn set_local_addr(s: &mut Sock, ev: &Event) -> bool {
     }
 }
 
+/// Decode a sockaddr into (family, ip (v4-mapped), port, unix path).
 pub fn parse_sockaddr(b: &[u8]) -> Option<(u16, [u8; 16], u16, String)> {
     if b.len() < 2 {
         return None;
