@@ -43,10 +43,15 @@ struct Rec {
 
 /// Start the recorder and wait for its "recording to" line (probe attached).
 fn start(path: &Path, extra: &[&str]) -> Rec {
+    start_with_env(path, extra, &[])
+}
+
+fn start_with_env(path: &Path, extra: &[&str], env: &[(&str, &str)]) -> Rec {
     let mut child = Command::new(BIN)
         .arg("-w")
         .arg(path)
         .args(extra)
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -700,25 +705,15 @@ fn a_slow_snapshot_on_rotation_loses_nothing() {
     // next file starts with everything since its snapshot began.
     let dir = tempfile::tempdir().unwrap();
     let base = dir.path().join("slow.srt");
-    let mut child = Command::new(BIN)
-        .arg("-w")
-        .arg(&base)
-        .args(["--syscalls", "getppid", "-G", "1"])
-        .env("SYSREPLAY_TEST_SNAPSHOT_DELAY_MS", "400")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    err.read_line(&mut line).unwrap();
-    assert!(line.starts_with("recording to "), "{line}");
+    let mut rec = start_with_env(
+        &base,
+        &["--syscalls", "getppid", "-G", "1"],
+        &[("SYSREPLAY_TEST_SNAPSHOT_DELAY_MS", "400")],
+    );
     let name = |i: u32| PathBuf::from(format!("{}{}", base.display(), i));
     storm_until(|| name(2).exists());
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
-    let mut rest = String::new();
-    err.read_to_string(&mut rest).unwrap();
-    assert!(child.wait().unwrap().success(), "{rest}");
+    let (st, err) = rec.signal(libc::SIGINT);
+    assert!(st.success(), "{err}");
     let (_, f0) = read_all(&name(0));
     let (r1, f1) = read_all(&name(1));
     let key = |e: &OwnedEvent| (e.header.ts_ns, e.header.tid, e.header.nr);
