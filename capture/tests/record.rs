@@ -77,9 +77,22 @@ fn start_with_env(path: &Path, extra: &[&str], env: &[(&str, &str)]) -> Rec {
 }
 
 impl Rec {
+    /// Storm with getppid until the recorder stops by itself; its exit
+    /// status and the rest of its stderr.
+    fn storm_until_exit(&mut self) -> (std::process::ExitStatus, String) {
+        let child = &mut self.child;
+        storm_until(|| matches!(child.try_wait(), Ok(Some(_))));
+        self.wait()
+    }
+
     fn signal(&mut self, sig: i32) -> (std::process::ExitStatus, String) {
         // SAFETY: our own child.
         unsafe { libc::kill(self.child.id() as i32, sig) };
+        self.wait()
+    }
+
+    /// The exit status and the rest of stderr.
+    fn wait(&mut self) -> (std::process::ExitStatus, String) {
         let mut rest = String::new();
         if let Some(mut e) = self.stderr_rest.take() {
             e.read_to_string(&mut rest).unwrap();
@@ -781,20 +794,7 @@ fn full_disk_floor_stops_with_a_complete_file_and_a_clear_message() {
     // 1. below the free-space floor: a clean stop, complete file
     let trace = dir.path().join("a.srt");
     let mut rec = start(&trace, &["--syscalls", "getppid", "--min-free-mb", "2"]);
-    let mut child_done = false;
-    storm_until(|| {
-        if let Ok(Some(_)) = rec.child.try_wait() {
-            child_done = true;
-        }
-        child_done
-    });
-    let mut err = String::new();
-    rec.stderr_rest
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
-    let st = rec.child.wait().unwrap();
+    let (st, err) = rec.storm_until_exit();
     assert_eq!(st.code(), Some(1), "{err}");
     assert!(err.contains("disk full"), "{err}");
     let (r, evs) = read_all(&trace);
@@ -829,20 +829,7 @@ fn enospc_mid_block_leaves_a_readable_file() {
             "1",
         ],
     );
-    let mut child_done = false;
-    storm_until(|| {
-        if let Ok(Some(_)) = rec.child.try_wait() {
-            child_done = true;
-        }
-        child_done
-    });
-    let mut err = String::new();
-    rec.stderr_rest
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
-    let st = rec.child.wait().unwrap();
+    let (st, err) = rec.storm_until_exit();
     assert_eq!(st.code(), Some(1), "{err}");
     assert!(
         err.contains("disk full") && err.contains("No space left"),
@@ -985,20 +972,8 @@ fn max_events_stops_after_exactly_n_events() {
     let dir = tempfile::tempdir().unwrap();
     let trace = dir.path().join("max.srt");
     let mut rec = start(&trace, &["--syscalls", "getppid", "--max-events", "1000"]);
-    let mut done = false;
-    storm_until(|| {
-        if let Ok(Some(_)) = rec.child.try_wait() {
-            done = true;
-        }
-        done
-    });
-    let mut err = String::new();
-    rec.stderr_rest
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
-    assert!(rec.child.wait().unwrap().success(), "{err}");
+    let (st, err) = rec.storm_until_exit();
+    assert!(st.success(), "{err}");
     let (r, evs) = read_all(&trace);
     assert!(r.index().is_some());
     assert_eq!(evs.iter().filter(|e| !is(e, Kind::Drop)).count(), 1000);

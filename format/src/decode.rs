@@ -1953,6 +1953,19 @@ fn push_bits(names: Names, mut rem: u64, first: &mut bool, out: &mut String) {
     }
 }
 
+/// A value whose low bits (`mask`) are a code (socket type, futex command)
+/// and whose other bits are flags: `SOCK_STREAM|SOCK_CLOEXEC`.
+fn code_and_bits(v: u64, mask: u64, codes: Names, bits: Names, out: &mut String) {
+    match lookup(codes, v & mask) {
+        Some(n) => out.push_str(n),
+        None => {
+            let _ = write!(out, "{}", v & mask);
+        }
+    }
+    let mut first = false;
+    push_bits(bits, v & !mask, &mut first, out);
+}
+
 /// Write open(2) flags as sysdig does: `O_RDONLY|O_CLOEXEC`.
 pub fn open_flags_str(flags: u64, out: &mut String) {
     flags_str(FlagSet::Open, flags, out)
@@ -1975,30 +1988,8 @@ pub fn flags_str(set: FlagSet, v: u64, out: &mut String) {
             push_bits(OPEN_FLAGS, v & !O_ACCMODE, &mut first, out);
             return;
         }
-        FlagSet::SockType => {
-            let ty = v & 0xf;
-            match lookup(SOCK_TYPES, ty) {
-                Some(n) => out.push_str(n),
-                None => {
-                    let _ = write!(out, "{ty}");
-                }
-            }
-            first = false;
-            push_bits(SOCK_FLAGS, v & !0xf, &mut first, out);
-            return;
-        }
-        FlagSet::Futex => {
-            let cmd = v & 0x7f;
-            match lookup(FUTEX_CMDS, cmd) {
-                Some(n) => out.push_str(n),
-                None => {
-                    let _ = write!(out, "{cmd}");
-                }
-            }
-            first = false;
-            push_bits(FUTEX_FLAGS, v & !0x7f, &mut first, out);
-            return;
-        }
+        FlagSet::SockType => return code_and_bits(v, 0xf, SOCK_TYPES, SOCK_FLAGS, out),
+        FlagSet::Futex => return code_and_bits(v, 0x7f, FUTEX_CMDS, FUTEX_FLAGS, out),
         _ => {}
     }
     let (names, v) = match set {
