@@ -630,11 +630,17 @@ fn records_staged_on_a_quiet_cpu_come_out_during_the_recording() {
 }
 
 /// Run getppid in a loop until `done` says so (or 60 s pass).
-fn storm_until(mut done: impl FnMut() -> bool) {
+fn storm_until(done: impl FnMut() -> bool) {
+    storm_syscall_until(libc::SYS_getppid, done)
+}
+
+/// Run syscall `nr` (no arguments) in a loop until `done` says so (or 60 s
+/// pass).
+fn storm_syscall_until(nr: libc::c_long, mut done: impl FnMut() -> bool) {
     let t0 = Instant::now();
     while !done() {
         for _ in 0..20_000 {
-            unsafe { libc::syscall(libc::SYS_getppid) };
+            unsafe { libc::syscall(nr) };
         }
         assert!(
             t0.elapsed() < Duration::from_secs(60),
@@ -713,18 +719,21 @@ fn rotation_by_size_keeps_the_last_n_files() {
 #[test]
 fn a_slow_snapshot_on_rotation_loses_nothing() {
     require_bpf!("a_slow_snapshot_on_rotation_loses_nothing");
-    // Each file's /proc snapshot takes 400 ms more than it would: the
+    // Each file's /proc snapshot takes 1 s more than it would: the
     // recorder goes on draining into the current file meanwhile, and the
     // next file starts with everything since its snapshot began.
+    // getpgrp, not getppid: the other tests' getppid storms, recorded too,
+    // could stretch one drain pass past the whole snapshot on a loaded
+    // 2-core machine (seen in CI), and file 0 would then get no tail at all.
     let dir = tempfile::tempdir().unwrap();
     let base = dir.path().join("slow.srt");
     let mut rec = start_with_env(
         &base,
-        &["--syscalls", "getppid", "-G", "1"],
-        &[("SYSREPLAY_TEST_SNAPSHOT_DELAY_MS", "400")],
+        &["--syscalls", "getpgrp", "-G", "1"],
+        &[("SYSREPLAY_TEST_SNAPSHOT_DELAY_MS", "1000")],
     );
     let name = |i: u32| PathBuf::from(format!("{}{}", base.display(), i));
-    storm_until(|| name(2).exists());
+    storm_syscall_until(libc::SYS_getpgrp, || name(2).exists());
     let (st, err) = rec.signal(libc::SIGINT);
     assert!(st.success(), "{err}");
     let (_, f0) = read_all(&name(0));
