@@ -26,12 +26,20 @@ fn skip_reason() -> Option<String> {
     None
 }
 
+/// One recorder at a time: each records the whole host, so recorders run
+/// side by side would record each other's storms, and on a 2-core machine
+/// the extra load turns timing margins into flaky failures.
+static ONE_RECORDER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Skip (one line) when BPF cannot be used; otherwise hold ONE_RECORDER for
+/// the rest of the test.
 macro_rules! require_bpf {
     ($name:expr) => {
         if let Some(why) = skip_reason() {
             println!("SKIP {}: {}", $name, why);
             return;
         }
+        let _one_recorder = ONE_RECORDER.lock().unwrap_or_else(|e| e.into_inner());
     };
 }
 
@@ -722,9 +730,10 @@ fn a_slow_snapshot_on_rotation_loses_nothing() {
     // Each file's /proc snapshot takes 1 s more than it would: the
     // recorder goes on draining into the current file meanwhile, and the
     // next file starts with everything since its snapshot began.
-    // getpgrp, not getppid: the other tests' getppid storms, recorded too,
-    // could stretch one drain pass past the whole snapshot on a loaded
-    // 2-core machine (seen in CI), and file 0 would then get no tail at all.
+    // If one drain pass outlasts the whole snapshot (a loaded 2-core
+    // machine, seen in CI with a 400 ms delay), file 0 gets no tail at all:
+    // hence the long delay, and getpgrp, which nothing else on the host
+    // calls in a storm.
     let dir = tempfile::tempdir().unwrap();
     let base = dir.path().join("slow.srt");
     let mut rec = start_with_env(
