@@ -232,6 +232,19 @@ fn records_known_commands_with_pids_paths_argv_addresses_and_tree() {
         "SIGINT leaves a complete file"
     );
     let me = std::process::id();
+    // Every check below wants its event, so a lost one must say why: this
+    // records every syscall on the host, and another process flooding
+    // syscalls meanwhile makes the kernel drop (not a recorder fault).
+    let lost: u64 = evs
+        .iter()
+        .filter(|e| is(e, Kind::Drop))
+        .map(|e| e.header.args[1])
+        .sum();
+    assert_eq!(
+        lost, 0,
+        "the kernel dropped {lost} events while recording all syscalls: \
+         is another process on this host flooding syscalls?"
+    );
 
     // --- 1: cat
     let exec_cat = evs
