@@ -596,7 +596,8 @@ impl Decoder {
             prev_ts = t;
             let cpu_v = cpu.varint()?;
             let tid_v = tids.decode(tid.varint()?)? as i64;
-            let pid_v = tid_v - unzigzag(pid.varint()?);
+            // checked: a corrupt delta must be an error, not an overflow
+            let pid_v = tid_v.checked_sub(unzigzag(pid.varint()?)).unwrap_or(-1);
             let nr_v = nr.varint()?;
             if cpu_v > u16::MAX as u64 || nr_v > u16::MAX as u64 {
                 return Err("cpu or syscall number out of range".into());
@@ -738,6 +739,46 @@ mod tests {
         want.sort_by_key(|(h, _)| h.ts_ns);
         got.sort_by_key(|(h, _)| h.ts_ns);
         assert_eq!(want, got);
+    }
+
+    /// Rebuild a payload with column `c` replaced (column lengths fixed up).
+    fn with_column(payload: &[u8], c: usize, new: &[u8]) -> Vec<u8> {
+        let len = |i: usize| {
+            let o = 12 + 4 * i;
+            u32::from_le_bytes(payload[o..o + 4].try_into().unwrap()) as usize
+        };
+        let mut cols = Vec::new();
+        let mut at = PAYLOAD_PREFIX;
+        for i in 0..NCOLUMNS {
+            cols.push(&payload[at..at + len(i)]);
+            at += len(i);
+        }
+        cols[c] = new;
+        let mut out = payload[..12].to_vec();
+        for col in &cols {
+            out.extend_from_slice(&(col.len() as u32).to_le_bytes());
+        }
+        for col in &cols {
+            out.extend_from_slice(col);
+        }
+        out
+    }
+
+    #[test]
+    fn a_pid_delta_past_i64_is_an_error() {
+        // found by the block_decode fuzz target: tid - delta overflowed
+        let mut one = StagedBlock::default();
+        let mut h = sample().headers[0];
+        h.data_len = 0;
+        one.push(h, &[]);
+        let mut out = Vec::new();
+        encode(&one, &mut out);
+        let mut rows = Vec::new();
+        decode(&out, &mut rows).unwrap();
+        let huge = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01];
+        let bad = with_column(&out, 4, &huge); // pid column: delta i64::MIN
+        let err = decode(&bad, &mut rows).unwrap_err();
+        assert!(err.contains("process id out of range"), "{err}");
     }
 
     #[test]

@@ -76,7 +76,7 @@ pub fn open_trace(path: &std::path::Path) -> Result<sysreplay_format::TraceReade
     let r = sysreplay_format::TraceReader::open(path)?;
     if let Some(t) = r.truncation() {
         eprintln!(
-            "sysreplay: warning: {}: truncated: {} ({} complete blocks, {} events read)",
+            "sysreplay: warning: {}: truncated: {} ({} complete blocks, {} records readable, drop markers included)",
             path.display(),
             t.reason,
             t.complete_blocks,
