@@ -300,8 +300,20 @@ fn scan_blocks(
                 if index_at_end(b).is_some_and(|(_, at)| at == o) {
                     return Ok((blocks, None));
                 }
-                if o + FRAME_HEADER + len as usize >= b.len() {
-                    let t = trunc(&blocks, o, "the index at the end of the file is cut short or damaged".into());
+                let end = o + FRAME_HEADER + len as usize;
+                if end > b.len() {
+                    let why = format!(
+                        "the file ends inside the index ({} of its {} bytes present)",
+                        b.len() - o,
+                        end - o
+                    );
+                    let t = trunc(&blocks, o, why);
+                    return Ok((blocks, Some(t)));
+                }
+                if end == b.len() {
+                    // all there, yet index_at_end refused it
+                    let why = "the index at the end of the file is damaged (checksum, trailer or contents): the blocks were read without it";
+                    let t = trunc(&blocks, o, why.into());
                     return Ok((blocks, Some(t)));
                 }
                 return Err(TraceError::at(path, o as u64, "an index frame in the middle of the file"));
@@ -849,9 +861,14 @@ impl<R: Read> StreamReader<R> {
                         && crc32fast::hash(&body[..n - 12])
                             == u32::from_le_bytes(body[n - 12..n - 8].try_into().unwrap());
                     if !ok {
-                        return self.truncated(
-                            "the index at the end of the stream is cut short or damaged".into(),
-                        );
+                        return self.truncated(if n < body.len() {
+                            format!(
+                                "the stream ends inside the index ({n} of its {len} bytes present)"
+                            )
+                        } else {
+                            "the index at the end of the stream is damaged (checksum or trailer)"
+                                .into()
+                        });
                     }
                     self.done = true;
                     return Ok(None);

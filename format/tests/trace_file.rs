@@ -239,6 +239,54 @@ fn truncated_at_every_offset_of_the_last_block() {
     }
 }
 
+/// A cut index and a damaged one are told apart; both keep every event.
+#[test]
+fn a_cut_index_and_a_damaged_index_say_which() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.srt");
+    let evs = events(1_000);
+    write(&p, &evs, small_blocks());
+    let full = std::fs::read(&p).unwrap();
+    let end_of_blocks = TraceReader::open(&p)
+        .unwrap()
+        .blocks()
+        .last()
+        .unwrap()
+        .end() as usize;
+    let reason = |bytes: &[u8]| {
+        let q = dir.path().join("x.srt");
+        std::fs::write(&q, bytes).unwrap();
+        let r = TraceReader::open(&q).unwrap();
+        assert_eq!(read_all(&r), evs, "every event is still read");
+        let mut s = StreamReader::new(bytes, &q).unwrap();
+        while s.next_block().unwrap().is_some() {}
+        (
+            r.truncation().unwrap().reason.clone(),
+            s.truncation().unwrap().reason.clone(),
+        )
+    };
+    let (file, stream) = reason(&full[..full.len() - 3]);
+    assert!(
+        file.starts_with("the file ends inside the index ("),
+        "{file}"
+    );
+    assert!(
+        stream.starts_with("the stream ends inside the index ("),
+        "{stream}"
+    );
+    let mut damaged = full.clone();
+    damaged[end_of_blocks + 10] ^= 0x40; // inside the index body
+    let (file, stream) = reason(&damaged);
+    assert!(
+        file.contains("index at the end of the file is damaged"),
+        "{file}"
+    );
+    assert!(
+        stream.contains("index at the end of the stream is damaged"),
+        "{stream}"
+    );
+}
+
 #[test]
 fn cut_inside_the_header_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
