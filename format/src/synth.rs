@@ -14,7 +14,8 @@
 //! clone exits; PROC_EXEC then the execve exit with ARG0 + ARGV; PROC_EXIT
 //! only (exit_group never returns, so the recorder has no exit record for it);
 //! paths with their NUL; read/recvfrom data up to the snap length; accept and
-//! recvfrom peers in RESULT_ADDR; pipe fds in FDS.
+//! recvfrom peers in RESULT_ADDR; the socket's own address after inet
+//! connect and accept in LOCAL_ADDR; pipe fds in FDS.
 //!
 //! Injected drop windows remove the events a CPU would have lost and put a
 //! DROP marker (window start, lost, seen, per-category counts) on that CPU
@@ -558,6 +559,9 @@ struct World {
     next_pid: u32,
     next_ino: u32,
     next_port: u16,
+    /// UDP sockets' ports, counted apart from TCP's so that adding them
+    /// left every other port of a seed's trace as it was.
+    next_udp_port: u16,
     total_weight: u64,
 }
 
@@ -620,13 +624,18 @@ impl World {
         self.next_pid
     }
     fn ephemeral_port(&mut self) -> u16 {
-        self.next_port = if self.next_port >= 60999 {
-            32768
-        } else {
-            self.next_port + 1
-        };
-        self.next_port
+        next_port_from(&mut self.next_port, 32768)
     }
+    fn udp_port(&mut self) -> u16 {
+        next_port_from(&mut self.next_udp_port, 53000)
+    }
+}
+
+/// The next port after `*last` in `first..=60999` (Linux's default
+/// ephemeral range ends at 60999), wrapping to `first`.
+fn next_port_from(last: &mut u16, first: u16) -> u16 {
+    *last = if *last >= 60999 { first } else { *last + 1 };
+    *last
 }
 
 fn fds_of(w: &World, i: usize) -> &Vec<Fd> {
@@ -683,6 +692,7 @@ fn initial_world(cfg: &SynthConfig, rng: &mut Rng) -> World {
         next_pid: 0,
         next_ino: 20000 + rng.below(10000) as u32,
         next_port: 32768 + rng.below(20000) as u16,
+        next_udp_port: 53000,
         total_weight: 0,
     };
     let cpus = cfg.cpus.max(1) as u64;
@@ -2381,6 +2391,7 @@ where
                 };
                 let fd = self.add_fd(i, conn, false);
                 self.item_sockaddr(tag::RESULT_ADDR, peer);
+                self.item_sockaddr(tag::LOCAL_ADDR, (SERVER_IP, 22));
                 let buf = self.buf(i);
                 self.sys(i, nr::ACCEPT4, fd as i64, [3, buf, buf + 0x80, 0, 0, 0])?;
                 let ci = self.fork(i, Role::Cmd(Cmd::SshAuth))?;
@@ -2580,6 +2591,7 @@ where
                     false,
                 );
                 self.item_sockaddr(tag::RESULT_ADDR, peer);
+                self.item_sockaddr(tag::LOCAL_ADDR, (SERVER_IP, 80));
                 self.sys(i, nr::ACCEPT4, fd as i64, [6, buf, buf + 0x80, 0x800, 0, 0])?;
                 Ok(())
             }
@@ -2710,6 +2722,7 @@ where
                     true,
                 );
                 self.item_sockaddr(tag::RESULT_ADDR, peer);
+                self.item_sockaddr(tag::LOCAL_ADDR, (LOCALHOST, 8000));
                 self.sys(
                     i,
                     nr::ACCEPT4,
@@ -3159,6 +3172,9 @@ where
                 let fd = self.add_fd(i, FdKind::Udp(([0, 0, 0, 0], 0)), true);
                 self.sys(i, nr::SOCKET, fd as i64, [2, 0x80802, 17, 0, 0, 0])?;
                 self.item_sockaddr(1, ([127, 0, 0, 53], 53));
+                // connect binds the socket: loopback and an ephemeral port
+                let local = (LOCALHOST, self.w.udp_port());
+                self.item_sockaddr(tag::LOCAL_ADDR, local);
                 self.sys(i, nr::CONNECT, 0, [fd as u64, buf + 0x100, 16, 0, 0, 0])?;
                 self.item_buf(1, DNS_Q, 0, DNS_Q.len() as u64);
                 let n = DNS_Q.len() as u64;
@@ -3194,6 +3210,7 @@ where
                 );
                 self.sys(i, nr::SOCKET, fd as i64, [2, 0x80801, 6, 0, 0, 0])?;
                 self.item_sockaddr(1, srv);
+                self.item_sockaddr(tag::LOCAL_ADDR, cli);
                 self.sys(i, nr::CONNECT, -115, [fd as u64, buf + 0x100, 16, 0, 0, 0])?;
                 self.sys(i, nr::POLL, 1, [buf + 0x400, 1, 1000, 0, 0, 0])?;
                 self.w.update(i, |x| x.cur = fd);

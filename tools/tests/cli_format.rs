@@ -226,9 +226,9 @@ fn bad_and_truncated_input() {
 
 #[test]
 fn info_reports_the_files_own_format_version() {
-    // the bundled sample was written by format 1.0; new files are 1.1
-    let sample =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../corpora/samples/synth-100k.srt");
+    // the compat sample was written by format 1.0; new files are 1.1
+    let sample = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../corpora/samples/compat/synth-100k-format-1.0.srt");
     let v: serde_json::Value =
         serde_json::from_str(&ok(&["info", "--json", sample.to_str().unwrap()])).unwrap();
     assert_eq!(v["header"]["format_version"], "1.0");

@@ -48,6 +48,14 @@ fn bundled_sample_gives_the_expected_alerts() {
                     .to_string(),
             ));
         }
+        if rule == "Outbound connection by a download tool" {
+            // both ends: the connect's LOCAL_ADDR gives the client's own
+            let name = a["output_fields"]["fd.name"].as_str().unwrap();
+            let (local, remote) = name.split_once("->").unwrap();
+            assert_eq!(remote, "10.0.0.20:8080", "{name}");
+            let port: u16 = local.strip_prefix("10.0.0.5:").unwrap().parse().unwrap();
+            assert!(port >= 32768, "{name}");
+        }
         *per_rule.entry(rule).or_default() += 1;
     }
     let expect: BTreeMap<String, usize> = [
