@@ -1367,25 +1367,45 @@ impl Loader {
     }
 }
 
+type YamlDocs = Result<Vec<MarkedYaml<'static>>, saphyr::ScanError>;
+
 /// Parse YAML, accepting one leniency of the YAML parser Falco uses
 /// (yaml-cpp): a flow collection closed by a `]`/`}` line indented no more
 /// than its parent key. YAML 1.2 rejects that; upstream rules files use it.
-/// Such a line gets one more space (only that line's columns shift).
-fn parse_yaml_lenient(
-    mut text: String,
-) -> (String, Result<Vec<MarkedYaml<'static>>, saphyr::ScanError>) {
-    for _ in 0..10_000 {
-        let r = MarkedYaml::load_from_str(&text).map(|v| v.into_iter().map(into_static).collect());
-        let Err(e) = &r else { return (text, r) };
+/// Such a line gets one more space at a time (only that line's columns
+/// shift), up to MAX_PAD: a line that padding does not fix is reported as
+/// written, so a broken file costs a few parses, not thousands.
+fn parse_yaml_lenient(text: String) -> (String, YamlDocs) {
+    let (text, docs, _parses) = parse_yaml_lenient_counted(text);
+    (text, docs)
+}
+
+/// Spaces tried before one closing-bracket line.
+const MAX_PAD: usize = 16;
+/// Parses of one file at most (each pads one line by one space).
+const MAX_PARSES: usize = 1000;
+
+/// [`parse_yaml_lenient`], also returning how many parses it took.
+fn parse_yaml_lenient_counted(mut text: String) -> (String, YamlDocs, usize) {
+    let parse = |t: &str| -> YamlDocs {
+        MarkedYaml::load_from_str(t).map(|v| v.into_iter().map(into_static).collect())
+    };
+    // (line, spaces inserted) of the line being padded
+    let mut padding: Option<(usize, usize)> = None;
+    for parses in 1..=MAX_PARSES {
+        let r = parse(&text);
+        let Err(e) = &r else {
+            return (text, r, parses);
+        };
         if e.info() != "invalid indentation" {
-            return (text, r);
+            return (text, r, parses);
         }
         let line_no = e.marker().line();
         let mut start = 0usize;
         for _ in 1..line_no {
             match text[start..].find('\n') {
                 Some(p) => start += p + 1,
-                None => return (text, r),
+                None => return (text, r, parses),
             }
         }
         let line_end = text[start..]
@@ -1394,12 +1414,23 @@ fn parse_yaml_lenient(
             .unwrap_or(text.len());
         let trimmed = text[start..line_end].trim_start();
         if !(trimmed.starts_with(']') || trimmed.starts_with('}')) {
-            return (text, r);
+            return (text, r, parses);
+        }
+        let pad = match padding {
+            Some((l, n)) if l == line_no => n,
+            _ => 0,
+        };
+        if pad == MAX_PAD {
+            // padding does not fix this line: report it as it was written
+            text.replace_range(start..start + pad, "");
+            let r = parse(&text);
+            return (text, r, parses + 1);
         }
         text.insert(start, ' ');
+        padding = Some((line_no, pad + 1));
     }
-    let r = MarkedYaml::load_from_str(&text).map(|v| v.into_iter().map(into_static).collect());
-    (text, r)
+    let r = parse(&text);
+    (text, r, MAX_PARSES + 1)
 }
 
 fn into_static(n: MarkedYaml<'_>) -> MarkedYaml<'static> {
@@ -1458,6 +1489,32 @@ fn valid_macro_name(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_closing_bracket_at_its_keys_indentation_is_accepted() {
+        // as in upstream's sandbox rules: quoted items, then `]` at the
+        // indentation of `items:`
+        let t = "- list: a\n  items: [\n    \"x\",\n    \"y\"\n  ]\n- list: b\n  items: [z]\n";
+        let (_, docs, parses) = parse_yaml_lenient_counted(t.to_string());
+        assert!(docs.is_ok(), "{docs:?}");
+        assert!(parses >= 2, "the ] line was padded ({parses} parses)");
+    }
+
+    #[test]
+    fn a_bracket_line_padding_cannot_fix_costs_few_parses() {
+        // found by the rules_load fuzz target: a CR and alias stars inside a
+        // flow sequence made every padded parse fail on the ] line again,
+        // 10,000 parses (seconds) before the error came out
+        let t = "- list: m\n  items: [\n    a, b,\n    c, \r*****d, e\n    ]\n";
+        let (text, docs, parses) = parse_yaml_lenient_counted(t.to_string());
+        let e = docs.expect_err("not valid YAML");
+        assert!(parses > MAX_PAD, "padding was tried ({parses} parses)");
+        assert!(parses <= MAX_PAD + 2, "{parses} parses");
+        assert_eq!(text, t, "reported as written");
+        let l = load(t);
+        assert!(l.diags.has_errors());
+        assert!(e.marker().line() >= 4, "{e}");
+    }
 
     fn load(t: &str) -> Loader {
         let mut l = Loader::new();
