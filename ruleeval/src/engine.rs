@@ -331,6 +331,9 @@ fn exception_condition(ex: &ExceptionDef, what: &str, diags: &mut Diags) -> Opti
 
 struct MacroState {
     ast: Option<Ast>,
+    /// Size of `ast`: nodes and nesting depth, macros expanded.
+    nodes: usize,
+    depth: usize,
     used: bool,
     name: String,
     cond: CondText,
@@ -338,31 +341,80 @@ struct MacroState {
     map: Vec<(usize, usize)>,
 }
 
+/// Nodes one condition may have once its macros are expanded. Each use of a
+/// macro copies its body, so a chain of macros that each use the previous
+/// one twice doubles at every link: without a bound, a few dozen lines of
+/// rules would exhaust memory. Upstream's largest rules stay in the low
+/// thousands.
+const MAX_EXPANDED_NODES: usize = 200_000;
+
+/// What a condition has grown to while its macros are expanded.
+#[derive(Default)]
+struct Expansion {
+    nodes: usize,
+    depth: usize,
+}
+
 fn resolve_macros(
     ast: &Ast,
     visible: usize,
     macros: &mut [MacroState],
     idx: &HashMap<String, usize>,
+) -> Result<(Ast, Expansion), (usize, String)> {
+    let mut grown = Expansion::default();
+    let a = resolve_within(ast, visible, macros, idx, 1, &mut grown)?;
+    Ok((a, grown))
+}
+
+/// `resolve_macros` for a node at nesting `depth`.
+fn resolve_within(
+    ast: &Ast,
+    visible: usize,
+    macros: &mut [MacroState],
+    idx: &HashMap<String, usize>,
+    depth: usize,
+    grown: &mut Expansion,
 ) -> Result<Ast, (usize, String)> {
+    grown.nodes += 1;
+    grown.depth = grown.depth.max(depth);
+    let mut each = |v: &[Ast], grown: &mut Expansion| {
+        v.iter()
+            .map(|a| resolve_within(a, visible, macros, idx, depth + 1, grown))
+            .collect::<Result<Vec<_>, _>>()
+    };
     Ok(match ast {
-        Ast::And(v) => Ast::And(
-            v.iter()
-                .map(|a| resolve_macros(a, visible, macros, idx))
-                .collect::<Result<_, _>>()?,
-        ),
-        Ast::Or(v) => Ast::Or(
-            v.iter()
-                .map(|a| resolve_macros(a, visible, macros, idx))
-                .collect::<Result<_, _>>()?,
-        ),
-        Ast::Not(b) => Ast::Not(Box::new(resolve_macros(b, visible, macros, idx)?)),
+        Ast::And(v) => Ast::And(each(v, grown)?),
+        Ast::Or(v) => Ast::Or(each(v, grown)?),
+        Ast::Not(b) => Ast::Not(Box::new(resolve_within(
+            b,
+            visible,
+            macros,
+            idx,
+            depth + 1,
+            grown,
+        )?)),
         Ast::Ident(name, pos) => match idx.get(name) {
             Some(&i) if i < visible => {
-                macros[i].used = true;
-                match &macros[i].ast {
-                    Some(a) => Ast::Macro(i, Box::new(a.clone())),
-                    None => return Err((*pos, format!("macro '{name}' has errors"))),
+                let m = &mut macros[i];
+                m.used = true;
+                let Some(body) = &m.ast else {
+                    return Err((*pos, format!("macro '{name}' has errors")));
+                };
+                grown.nodes += m.nodes;
+                grown.depth = grown.depth.max(depth + m.depth);
+                if grown.depth > parser::MAX_DEPTH {
+                    return Err((*pos, "exceeded max depth limit".into()));
                 }
+                if grown.nodes > MAX_EXPANDED_NODES {
+                    return Err((
+                        *pos,
+                        format!(
+                            "condition too large once its macros are expanded \
+                             (over {MAX_EXPANDED_NODES} nodes)"
+                        ),
+                    ));
+                }
+                Ast::Macro(i, Box::new(body.clone()))
             }
             _ => return Err((*pos, format!("Undefined macro '{name}' used in filter."))),
         },
@@ -438,6 +490,8 @@ fn compile_loaded(l: Loader) -> Ruleset {
         .iter()
         .map(|m| MacroState {
             ast: None,
+            nodes: 0,
+            depth: 0,
             used: false,
             name: m.name.clone(),
             cond: m.condition.clone(),
@@ -467,7 +521,11 @@ fn compile_loaded(l: Loader) -> Ruleset {
             }
         };
         match resolve_macros(&ast, i, &mut macros, &macro_idx) {
-            Ok(a) => macros[i].ast = Some(a),
+            Ok((a, grown)) => {
+                macros[i].ast = Some(a);
+                macros[i].nodes = grown.nodes;
+                macros[i].depth = grown.depth;
+            }
             Err((pos, msg)) => cond_error(
                 &mut diags,
                 "LOAD_ERR_COMPILE_CONDITION",
@@ -601,7 +659,7 @@ fn compile_rule(
         }
     };
     let ast = match resolve_macros(&ast, usize::MAX, macros, macro_idx) {
-        Ok(a) => a,
+        Ok((a, _)) => a,
         Err((pos, msg)) => {
             cond_error(
                 diags,

@@ -59,6 +59,59 @@ impl Priority {
 pub struct SourceFile {
     pub name: Arc<str>,
     pub text: String,
+    /// Byte offset of each character (YAML markers count characters),
+    /// built on first use; None when the text is ASCII (the same numbers).
+    char_bytes: std::sync::OnceLock<Option<Vec<usize>>>,
+}
+
+impl SourceFile {
+    pub fn new(name: Arc<str>, text: String) -> SourceFile {
+        SourceFile {
+            name,
+            text,
+            char_bytes: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The byte offset of character `index` (None past the end).
+    fn byte_of_char(&self, index: usize) -> Option<usize> {
+        let table = self.char_bytes.get_or_init(|| {
+            let ascii = self.text.is_ascii();
+            (!ascii).then(|| self.text.char_indices().map(|(b, _)| b).collect())
+        });
+        match table {
+            None => (index < self.text.len()).then_some(index),
+            Some(t) => t.get(index).copied(),
+        }
+    }
+}
+
+/// Walks a source text, keeping the line and column it is at.
+struct SourceCursor<'a> {
+    rest: std::iter::Peekable<std::str::Chars<'a>>,
+    line: usize,
+    col: usize,
+}
+
+impl SourceCursor<'_> {
+    fn peek(&mut self) -> Option<char> {
+        self.rest.peek().copied()
+    }
+    fn bump(&mut self) {
+        match self.rest.next() {
+            Some('\n') => {
+                self.line += 1;
+                self.col = 1;
+            }
+            Some(_) => self.col += 1,
+            None => {}
+        }
+    }
+    fn skip_whitespace(&mut self) {
+        while self.peek().is_some_and(char::is_whitespace) {
+            self.bump();
+        }
+    }
 }
 
 /// Where a piece of condition text came from.
@@ -106,25 +159,29 @@ impl CondText {
         let seg = self.segs.iter().rev().find(|s| s.offset <= off)?;
         let rel = off - seg.offset;
         let piece = self.text.get(seg.offset..)?;
-        let src: Vec<char> = seg.src.text.chars().collect();
-        let mut i = seg.node_index;
-        if i >= src.len() {
+        // Walk the source from the node on (its position is seg.loc): work
+        // in the length of the condition, not of the file, which matters
+        // when a file with thousands of conditions has an error in each.
+        let Some(start) = seg.src.byte_of_char(seg.node_index) else {
             return Some(seg.loc.clone());
-        }
-        match src[i] {
-            '|' | '>' => {
-                while i < src.len() && src[i] != '\n' {
-                    i += 1;
+        };
+        let mut src = SourceCursor {
+            rest: seg.src.text[start..].chars().peekable(),
+            line: seg.loc.line,
+            col: seg.loc.col,
+        };
+        match src.peek() {
+            Some('|' | '>') => {
+                while src.peek().is_some_and(|c| c != '\n') {
+                    src.bump();
                 }
             }
-            '"' | '\'' => i += 1,
+            Some('"' | '\'') => src.bump(),
             _ => {}
         }
         let mut chars = piece.char_indices().peekable();
         // skip leading whitespace of the source
-        while i < src.len() && src[i].is_whitespace() {
-            i += 1;
-        }
+        src.skip_whitespace();
         while let Some((b, c)) = chars.next() {
             if b >= rel {
                 break;
@@ -133,32 +190,19 @@ impl CondText {
                 while matches!(chars.peek(), Some((bb, cc)) if cc.is_whitespace() && *bb < rel) {
                     chars.next();
                 }
-                while i < src.len() && src[i].is_whitespace() {
-                    i += 1;
-                }
-            } else if i < src.len() && src[i] == c {
-                i += 1;
+                src.skip_whitespace();
+            } else if src.peek() == Some(c) {
+                src.bump();
             } else {
                 // text does not follow the source (escapes, appended
                 // text): stop at the best position found so far
                 break;
             }
         }
-        // line/col of character index i
-        let mut line = 1;
-        let mut col = 1;
-        for &c in &src[..i.min(src.len())] {
-            if c == '\n' {
-                line += 1;
-                col = 1;
-            } else {
-                col += 1;
-            }
-        }
         Some(Loc {
             file: seg.loc.file.clone(),
-            line,
-            col,
+            line: src.line,
+            col: src.col,
         })
     }
 }
@@ -370,10 +414,7 @@ impl Loader {
     /// Load rules from a string (named `name` in diagnostics).
     pub fn load_str(&mut self, name: &str, text: String) {
         let (text, docs) = parse_yaml_lenient(text);
-        let src = Arc::new(SourceFile {
-            name: name.into(),
-            text,
-        });
+        let src = Arc::new(SourceFile::new(name.into(), text));
         self.collected.files.push(src.clone());
         let docs = match docs {
             Ok(d) => d,

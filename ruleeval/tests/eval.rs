@@ -303,6 +303,52 @@ fn numeric_bool_and_ip_operators() {
     assert!(t("fd.name = '10.0.0.2:40000->10.0.0.9:443'"));
 }
 
+/// `n` macros, each using the one before it `uses` times.
+fn macro_chain(n: usize, uses: usize) -> String {
+    let mut t = String::from("- macro: m0\n  condition: evt.type = open\n");
+    for i in 1..n {
+        let body = vec![format!("m{}", i - 1); uses].join(" or ");
+        t += &format!("- macro: m{i}\n  condition: ({body})\n");
+    }
+    t + &format!(
+        "- rule: T\n  desc: t\n  condition: m{}\n  output: o\n  priority: INFO\n",
+        n - 1
+    )
+}
+
+#[test]
+fn macro_expansion_is_bounded() {
+    // each macro doubles the one before: 2^60 nodes unbounded
+    let rs = load_rules_str(&[("t.yaml", &macro_chain(60, 2))]);
+    let e = rs.diags.errors().next().expect("an error");
+    assert!(
+        e.msg.contains("too large once its macros are expanded"),
+        "{e}"
+    );
+    let loc = e.loc.as_ref().unwrap();
+    assert!(loc.line > 20 && loc.line < 60, "{e}");
+    assert!(rs.rules.is_empty());
+    // a chain deeper than the parser's depth limit; every later macro,
+    // and the rule, says which macro has errors, each at its own line
+    let rs = load_rules_str(&[("t.yaml", &macro_chain(1500, 1))]);
+    let errors: Vec<_> = rs.diags.errors().collect();
+    assert!(
+        errors[0].msg.contains("exceeded max depth limit"),
+        "{}",
+        errors[0]
+    );
+    assert!(errors.len() > 400, "{}", errors.len());
+    let lines: Vec<usize> = errors
+        .iter()
+        .map(|e| e.loc.as_ref().unwrap().line)
+        .collect();
+    assert!(lines.windows(2).all(|w| w[0] < w[1]), "{lines:?}");
+    // a chain within the limits still works
+    let rs = load_rules_str(&[("t.yaml", &macro_chain(200, 1))]);
+    assert!(!rs.diags.has_errors());
+    assert_eq!(rs.rules.len(), 1);
+}
+
 #[test]
 fn type_errors_are_reported_with_positions() {
     for (cond, needle) in [
@@ -337,6 +383,14 @@ fn type_errors_are_reported_with_positions() {
     let loc = e.loc.as_ref().unwrap();
     assert_eq!((loc.line, loc.col), (4, 5), "{e}");
     assert!(e.msg.contains("in macro 'm'"), "{e}");
+    // the same with non-ASCII text before it (YAML positions count chars)
+    let rs = load_rules_str(&[(
+        "t.yaml",
+        "# règles, übersetzt\n- macro: m\n  condition: >\n    evt.type = open and\n    fd.nosuch = x\n- rule: T\n  desc: t\n  condition: m and proc.name = a\n  output: o\n  priority: INFO\n",
+    )]);
+    let e = rs.diags.errors().next().unwrap();
+    let loc = e.loc.as_ref().unwrap();
+    assert_eq!((loc.line, loc.col), (5, 5), "{e}");
     assert_eq!(e.item.as_deref(), Some("rule 'T'"));
     // a field error in the rule's own text points at the field
     let rs = load_rules_str(&[("t.yaml", "- rule: T\n  desc: t\n  condition: proc.name = a and fd.num = abc\n  output: o\n  priority: INFO\n")]);
