@@ -132,9 +132,14 @@ pub struct Profile {
     /// records): events and cost.
     pub type_events: Vec<u64>,
     pub type_cost: Vec<f64>,
-    /// Cost outside rules: base, state updates, alert formatting.
+    /// Cost outside rules: base, state updates (and under the measured
+    /// model, the state engine's time before and after the rules).
     pub fixed_cost: f64,
     pub total_cost: f64,
+    /// Measured model: the part of the total neither the rules' nor the
+    /// state engine's timers saw (alert output, the loop, the timers
+    /// themselves). Zero for counted models, whose parts add up exactly.
+    pub unattributed_cost: f64,
 }
 
 pub const TYPE_PROCEXIT: usize = syscalls::MAX_SYSCALLS;
@@ -245,6 +250,8 @@ pub struct Timing<const RULES: bool> {
     pub profile: Profile,
     event_start: Option<Instant>,
     rule_start: Option<Instant>,
+    rules_end: Option<Instant>,
+    state_ns: f64,
     event_type: usize,
     pub last_cost: f64,
 }
@@ -256,13 +263,22 @@ impl<const RULES: bool> Timing<RULES> {
             profile: Profile::new(nrules),
             event_start: None,
             rule_start: None,
+            rules_end: None,
+            state_ns: 0.0,
             event_type: 0,
             last_cost: 0.0,
         }
     }
     pub fn finish(&mut self) {
-        let rules: f64 = self.profile.rule_cost.iter().sum();
-        self.profile.fixed_cost = self.profile.total_cost - rules;
+        let p = &mut self.profile;
+        p.fixed_cost = self.state_ns;
+        if RULES {
+            let rules: f64 = p.rule_cost.iter().sum();
+            p.unattributed_cost = p.total_cost - rules - p.fixed_cost;
+        } else {
+            // Without rule timers nothing says which rule took what.
+            p.fixed_cost = p.total_cost;
+        }
     }
 }
 
@@ -271,6 +287,18 @@ impl<const RULES: bool> Observer for Timing<RULES> {
     fn event_begin(&mut self, ev: &Event) {
         self.event_type = Profile::type_of(ev);
         self.event_start = Some(Instant::now());
+    }
+    #[inline]
+    fn state_done(&mut self) {
+        if RULES {
+            if let Some(t) = self.event_start {
+                self.state_ns += t.elapsed().as_nanos() as f64 * self.scale;
+            }
+        }
+    }
+    #[inline]
+    fn rules_done(&mut self) {
+        self.rules_end = Some(Instant::now());
     }
     #[inline]
     fn rule_begin(&mut self, _rule: u32) {
@@ -294,9 +322,15 @@ impl<const RULES: bool> Observer for Timing<RULES> {
     }
     #[inline]
     fn event_done(&mut self) {
+        let end = Instant::now();
         let ns = self
             .event_start
-            .map_or(0.0, |t| t.elapsed().as_nanos() as f64 * self.scale);
+            .map_or(0.0, |t| (end - t).as_nanos() as f64 * self.scale);
+        if RULES {
+            if let Some(t) = self.rules_end {
+                self.state_ns += (end - t).as_nanos() as f64 * self.scale;
+            }
+        }
         let p = &mut self.profile;
         p.type_events[self.event_type] += 1;
         p.type_cost[self.event_type] += ns;

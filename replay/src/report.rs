@@ -112,6 +112,8 @@ pub struct ProfileOut {
     /// Base, state updates and anything outside rule evaluation.
     pub fixed_cost_ns: f64,
     pub rules_cost_ns: f64,
+    /// Measured model with `--profile`: what no timer saw (see cost.rs).
+    pub unattributed_cost_ns: f64,
     /// Costliest first.
     pub rules: Vec<RuleCost>,
     pub event_types: Vec<TypeCost>,

@@ -487,11 +487,11 @@ fn build_report(
         })
         .collect();
     categories.push(CategoryDrops {
-        metric: "other_enter (total only)".into(),
+        metric: "other syscalls, enter (in the total only)".into(),
         drops: c.other_drops_enter,
     });
     categories.push(CategoryDrops {
-        metric: "other_exit (total only)".into(),
+        metric: "other syscalls, exit (in the total only)".into(),
         drops: c.other_drops_exit,
     });
     let windows = merge_windows(&c.windows, cfg.window_ns);
@@ -573,6 +573,7 @@ fn build_report(
             total_cost_ns: p.total_cost,
             fixed_cost_ns: p.fixed_cost,
             rules_cost_ns: p.rule_cost.iter().sum(),
+            unattributed_cost_ns: p.unattributed_cost,
             rules,
             event_types,
             macros: Vec::new(),

@@ -90,6 +90,15 @@ pub fn sweep(
 ) -> Result<Vec<SweepCell>, TraceError> {
     let mut out = Vec::new();
     let total = steps.len() * presets.len() * cfebs.len();
+    // One workload for every step: a --rate is the rate of the base
+    // selection's events, turned into one time scale for all steps.
+    let mut base = base.clone();
+    if let Pacing::Rate(r) = base.pacing {
+        let sc = scan(reader, &base)?;
+        let span_s = sc.last_ts.saturating_sub(sc.first_ts).max(1) as f64 / 1e9;
+        let recorded = (sc.selected_events as f64 / span_s).max(1e-9);
+        base.pacing = Pacing::Speed(r / recorded);
+    }
     for st in steps {
         let mut cfg = base.clone();
         cfg.selected = st.selected.clone();
@@ -121,12 +130,14 @@ pub struct Ramp {
     /// Highest mean offered rate (selected events/s) with no drop found.
     pub max_rate: f64,
     pub per_cpu: f64,
-    /// Every probe: (rate, drops).
+    /// Every probe: (rate, drops). A probe whose consumer was busy longer
+    /// than the offered time fails even without drops.
     pub probes: Vec<(f64, u64)>,
 }
 
-/// Search the highest `--rate` with zero drops: double from the recorded
-/// rate until something drops, then bisect to 2%.
+/// Search the highest `--rate` sustained: zero drops and a consumer that
+/// keeps up on average. Double from the recorded rate until it fails, then
+/// bisect to 2%.
 pub fn ramp(
     reader: &TraceReader,
     ruleset: &Ruleset,
@@ -139,12 +150,17 @@ pub fn ramp(
     let span_s = (sc.last_ts.saturating_sub(sc.first_ts)).max(1) as f64 / 1e9;
     let recorded = (sc.selected_events as f64 / span_s).max(1.0);
     let mut probes = Vec::new();
+    // A rate is sustained when nothing drops and the consumer's busy time
+    // fits in the offered time: a short trace can hide in the rings at any
+    // rate, but not forever.
     let mut drops_at = |rate: f64, probes: &mut Vec<(f64, u64)>| -> Result<u64, TraceError> {
         cfg.pacing = Pacing::Rate(rate);
         let r = simulate(reader, ruleset, &cfg, &sc, |_| {})?;
         probes.push((rate, r.drops.n_drops));
         progress(probes.len());
-        Ok(r.drops.n_drops)
+        let offered_s = sc.selected_events as f64 / rate;
+        let overloaded = r.consumer.busy_s > offered_s;
+        Ok(r.drops.n_drops + overloaded as u64)
     };
     let (mut lo, mut hi) = (0.0f64, recorded);
     // Grow until drops (or stop at 2^20 x: the rings never fill).

@@ -12,6 +12,7 @@ mod cmd_export;
 mod cmd_import;
 mod cmd_info;
 mod cmd_record;
+mod cmd_replay;
 mod cmd_rules;
 mod cmd_synth;
 
@@ -42,6 +43,8 @@ enum Command {
     Export(cmd_export::Args),
     /// Replay a trace through Falco rules and print the alerts
     Eval(cmd_eval::Args),
+    /// Replay a trace through Falco's buffers: drops, per-rule cost, what-if
+    Replay(Box<cmd_replay::Args>),
     /// Rules files: validate, list event types, show the syscall set (`rules check`)
     Rules(cmd_rules::Args),
     /// Record syscalls with the eBPF probe into a trace (root or CAP_BPF+CAP_PERFMON)
@@ -115,6 +118,7 @@ fn main() -> ExitCode {
     let r = match cli.command {
         Command::Eval(a) => cmd_eval::run(a),
         Command::Rules(a) => cmd_rules::run(a),
+        Command::Replay(a) => cmd_replay::run(*a),
         Command::Record(a) => cmd_record::run(*a),
         Command::Bench(a) => cmd_bench::run(a),
         Command::Info(a) => cmd_info::run(a),
