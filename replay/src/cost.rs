@@ -373,7 +373,7 @@ pub fn read_falco_metrics(text: &str) -> Result<FalcoCalibration, String> {
     let rate = num("falco.evts_rate_sec").ok_or(
         "no falco.evts_rate_sec field (Falco omits it on its first snapshot: take a later one)",
     )?;
-    if !(cpu > 0.0) || !(rate > 0.0) {
+    if cpu.is_nan() || rate.is_nan() || cpu <= 0.0 || rate <= 0.0 {
         return Err(format!(
             "falco.cpu_usage_perc ({cpu}) and falco.evts_rate_sec ({rate}) must both be positive"
         ));

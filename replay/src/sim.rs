@@ -88,12 +88,9 @@ impl SimConfig {
         match self.driver {
             Driver::Kmod => cpu as usize,
             Driver::ModernEbpf => {
-                let k = self.cpus_for_each_buffer.min(cpus);
-                if k == 0 {
-                    0
-                } else {
-                    (cpu / k) as usize
-                }
+                // 0: one ring for all CPUs.
+                cpu.checked_div(self.cpus_for_each_buffer.min(cpus))
+                    .unwrap_or(0) as usize
             }
         }
     }
@@ -287,7 +284,7 @@ pub fn simulate(
 
     reader.for_each_event(|ev| {
         records += 1;
-        if records % 65536 == 0 {
+        if records.is_multiple_of(65536) {
             progress(records);
         }
         if !in_window(cfg, ev) {

@@ -102,7 +102,7 @@ fn enter_category(name: &str) -> Option<u8> {
 
 /// scap event codes: enter events are even, exit events odd.
 fn code_is_enter(code: u16) -> bool {
-    code % 2 == 0
+    code.is_multiple_of(2)
 }
 
 struct Learned {

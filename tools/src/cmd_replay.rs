@@ -170,7 +170,9 @@ fn parse_rate(s: &str) -> Result<f64, String> {
     };
     match n.parse::<f64>() {
         Ok(v) if v > 0.0 && v.is_finite() => Ok(v * m),
-        _ => Err(format!("`{s}` is not a rate (like 200000, 200k or 1.5M events/s)")),
+        _ => Err(format!(
+            "`{s}` is not a rate (like 200000, 200k or 1.5M events/s)"
+        )),
     }
 }
 
@@ -219,21 +221,32 @@ fn base_config(a: &Args, selected: Vec<u16>) -> Result<SimConfig, Failure> {
     };
     let cost = match (a.event_cost_ns, a.cost) {
         (Some(ns), _) if ns > 0.0 && ns.is_finite() => CostModel::Flat { ns },
-        (Some(ns), _) => return Err(Failure::input(format!("--event-cost-ns {ns}: must be positive"))),
-        (None, CostArg::Flat) => {
-            return Err(Failure::input("--cost flat needs --event-cost-ns N"))
+        (Some(ns), _) => {
+            return Err(Failure::input(format!(
+                "--event-cost-ns {ns}: must be positive"
+            )))
         }
-        (None, CostArg::Counted) => CostModel::Counted { scale: a.cost_scale },
-        (None, CostArg::Measured) => CostModel::Measured { scale: a.cost_scale },
+        (None, CostArg::Flat) => return Err(Failure::input("--cost flat needs --event-cost-ns N")),
+        (None, CostArg::Counted) => CostModel::Counted {
+            scale: a.cost_scale,
+        },
+        (None, CostArg::Measured) => CostModel::Measured {
+            scale: a.cost_scale,
+        },
     };
     if !(a.cost_scale > 0.0 && a.cost_scale.is_finite()) {
-        return Err(Failure::input(format!("--cost-scale {}: must be positive", a.cost_scale)));
+        return Err(Failure::input(format!(
+            "--cost-scale {}: must be positive",
+            a.cost_scale
+        )));
     }
     let secs = |s: f64, what: &str| -> Result<u64, Failure> {
         if s >= 0.0 && s.is_finite() {
             Ok((s * 1e9) as u64)
         } else {
-            Err(Failure::input(format!("--{what} {s}: must be seconds >= 0")))
+            Err(Failure::input(format!(
+                "--{what} {s}: must be seconds >= 0"
+            )))
         }
     };
     Ok(SimConfig {
@@ -283,7 +296,7 @@ impl Progress {
         if !self.on || self.start.elapsed() < Duration::from_secs(1) {
             return;
         }
-        let pct = if total > 0 { 100 * done / total } else { 0 };
+        let pct = (100 * done).checked_div(total).unwrap_or(0);
         eprint!("\r{what}: {pct:>3}% ({done}/{total})   ");
         self.shown = true;
     }
@@ -359,7 +372,9 @@ pub fn run(a: Args) -> Result<(), Failure> {
         return print_sweep(&a, &cfg, &cells);
     }
     if a.ramp {
-        let r = ramp(&reader, &rs, &cfg, |n| progress.show("ramp probes", n as u64, 0))?;
+        let r = ramp(&reader, &rs, &cfg, |n| {
+            progress.show("ramp probes", n as u64, 0)
+        })?;
         progress.done();
         if a.json {
             println!("{}", serde_json::to_string_pretty(&r).unwrap_or_default());
@@ -376,14 +391,18 @@ pub fn run(a: Args) -> Result<(), Failure> {
         return Ok(());
     }
 
-    let base = simulate(&reader, &rs, &cfg, &sc, |d| progress.show("replay", d, total))?;
+    let base = simulate(&reader, &rs, &cfg, &sc, |d| {
+        progress.show("replay", d, total)
+    })?;
     progress.done();
     let variant = if a.what_if.is_empty() {
         None
     } else {
         let (vrs, vcfg, label) = apply_what_if(&a, &rs, &cfg, &reader)?;
         let vsc = scan(&reader, &vcfg)?;
-        let r = simulate(&reader, &vrs, &vcfg, &vsc, |d| progress.show("what-if", d, total))?;
+        let r = simulate(&reader, &vrs, &vcfg, &vsc, |d| {
+            progress.show("what-if", d, total)
+        })?;
         progress.done();
         Some((label, r))
     };
@@ -406,7 +425,11 @@ pub fn run(a: Args) -> Result<(), Failure> {
         if !missing.is_empty() {
             v["missing_syscalls"] = serde_json::json!(missing);
         }
-        writeln!(o, "{}", serde_json::to_string_pretty(&v).unwrap_or_default())?;
+        writeln!(
+            o,
+            "{}",
+            serde_json::to_string_pretty(&v).unwrap_or_default()
+        )?;
         return Ok(());
     }
     print_report(&mut o, &base, a.top, &missing)?;
@@ -430,7 +453,9 @@ fn apply_what_if(
     let mut reselect = false;
     for w in &a.what_if {
         let (k, v) = w.split_once('=').ok_or_else(|| {
-            Failure::input(format!("--what-if {w}: expected KEY=VALUE (e.g. disable=\"Rule name\", buf-size-preset=6)"))
+            Failure::input(format!(
+                "--what-if {w}: expected KEY=VALUE (e.g. disable=\"Rule name\", buf-size-preset=6)"
+            ))
         })?;
         let bad = |why: &str| Failure::input(format!("--what-if {w}: {why}"));
         match k {
@@ -520,7 +545,9 @@ fn human(n: f64) -> String {
 
 fn setting_line(cfg: &SimConfig) -> String {
     let mib = cfg.buf_bytes as f64 / (1 << 20) as f64;
-    let preset = BUF_SIZE_PRESETS.iter().position(|&b| b == cfg.buf_bytes && b > 0);
+    let preset = BUF_SIZE_PRESETS
+        .iter()
+        .position(|&b| b == cfg.buf_bytes && b > 0);
     let p = preset.map_or(String::new(), |p| format!(" (preset {p})"));
     let share = match cfg.driver {
         Driver::ModernEbpf if cfg.cpus_for_each_buffer == 0 => ", one ring for all CPUs".into(),
@@ -535,7 +562,12 @@ fn setting_line(cfg: &SimConfig) -> String {
     )
 }
 
-fn print_report(o: &mut impl Write, r: &Report, top: usize, missing: &[String]) -> std::io::Result<()> {
+fn print_report(
+    o: &mut impl Write,
+    r: &Report,
+    top: usize,
+    missing: &[String],
+) -> std::io::Result<()> {
     let c = &r.config;
     let d = &r.drops;
     writeln!(
@@ -558,7 +590,11 @@ fn print_report(o: &mut impl Write, r: &Report, top: usize, missing: &[String]) 
         c.selected_syscalls,
         c.rules_enabled
     )?;
-    writeln!(o, "  pacing: {}; cost: {}", c.pacing, c.cost_model_description)?;
+    writeln!(
+        o,
+        "  pacing: {}; cost: {}",
+        c.pacing, c.cost_model_description
+    )?;
     if !missing.is_empty() {
         writeln!(
             o,
@@ -658,7 +694,11 @@ fn print_report(o: &mut impl Write, r: &Report, top: usize, missing: &[String]) 
         )?;
     }
     writeln!(o, "top rules by cost:")?;
-    writeln!(o, "  {:>6}  {:>10}  {:>8}  {:>10}  rule", "share", "evals", "matches", "ms")?;
+    writeln!(
+        o,
+        "  {:>6}  {:>10}  {:>8}  {:>10}  rule",
+        "share", "evals", "matches", "ms"
+    )?;
     for x in p.rules.iter().filter(|x| x.evaluations > 0).take(top) {
         writeln!(
             o,
@@ -681,9 +721,16 @@ fn print_report(o: &mut impl Write, r: &Report, top: usize, missing: &[String]) 
         )?;
     }
     if !p.macros.is_empty() {
-        writeln!(o, "costliest macros (counted work, nested macros included):")?;
+        writeln!(
+            o,
+            "costliest macros (counted work, nested macros included):"
+        )?;
         for x in p.macros.iter().take(top) {
-            writeln!(o, "  {:>12} work  {:>10} evals  {}", x.work, x.evaluations, x.name)?;
+            writeln!(
+                o,
+                "  {:>12} work  {:>10} evals  {}",
+                x.work, x.evaluations, x.name
+            )?;
         }
     }
     Ok(())
@@ -698,40 +745,100 @@ fn print_side_by_side(
 ) -> std::io::Result<()> {
     writeln!(o, "what-if: {label}")?;
     writeln!(o, "  {:<34} {:>16} {:>16}", "", "original", "what-if")?;
-    let row = |o: &mut dyn Write, k: &str, x: String, y: String| {
-        writeln!(o, "  {k:<34} {x:>16} {y:>16}")
-    };
-    row(o, "drops %", format!("{:.3}", a.drops.n_drops_perc), format!("{:.3}", b.drops.n_drops_perc))?;
-    row(o, "drops", a.drops.n_drops.to_string(), b.drops.n_drops.to_string())?;
-    row(o, "events offered (scap.n_evts)", a.drops.n_evts.to_string(), b.drops.n_evts.to_string())?;
-    row(o, "rings x MiB", format!("{} x {}", a.config.rings, a.config.buf_size_bytes >> 20), format!("{} x {}", b.config.rings, b.config.buf_size_bytes >> 20))?;
-    row(o, "rules enabled", a.config.rules_enabled.to_string(), b.config.rules_enabled.to_string())?;
-    row(o, "syscalls selected", a.config.selected_syscalls.to_string(), b.config.selected_syscalls.to_string())?;
-    row(o, "consumer busy %", format!("{:.1}", 100.0 * a.consumer.utilisation), format!("{:.1}", 100.0 * b.consumer.utilisation))?;
-    row(o, "ns per event", format!("{:.0}", a.consumer.mean_cost_ns), format!("{:.0}", b.consumer.mean_cost_ns))?;
-    row(o, "sustainable events/s", human(a.consumer.sustainable_evts_per_sec), human(b.consumer.sustainable_evts_per_sec))?;
-    row(o, "alerts", a.consumer.alerts.to_string(), b.consumer.alerts.to_string())?;
+    let row =
+        |o: &mut dyn Write, k: &str, x: String, y: String| writeln!(o, "  {k:<34} {x:>16} {y:>16}");
+    row(
+        o,
+        "drops %",
+        format!("{:.3}", a.drops.n_drops_perc),
+        format!("{:.3}", b.drops.n_drops_perc),
+    )?;
+    row(
+        o,
+        "drops",
+        a.drops.n_drops.to_string(),
+        b.drops.n_drops.to_string(),
+    )?;
+    row(
+        o,
+        "events offered (scap.n_evts)",
+        a.drops.n_evts.to_string(),
+        b.drops.n_evts.to_string(),
+    )?;
+    row(
+        o,
+        "rings x MiB",
+        format!("{} x {}", a.config.rings, a.config.buf_size_bytes >> 20),
+        format!("{} x {}", b.config.rings, b.config.buf_size_bytes >> 20),
+    )?;
+    row(
+        o,
+        "rules enabled",
+        a.config.rules_enabled.to_string(),
+        b.config.rules_enabled.to_string(),
+    )?;
+    row(
+        o,
+        "syscalls selected",
+        a.config.selected_syscalls.to_string(),
+        b.config.selected_syscalls.to_string(),
+    )?;
+    row(
+        o,
+        "consumer busy %",
+        format!("{:.1}", 100.0 * a.consumer.utilisation),
+        format!("{:.1}", 100.0 * b.consumer.utilisation),
+    )?;
+    row(
+        o,
+        "ns per event",
+        format!("{:.0}", a.consumer.mean_cost_ns),
+        format!("{:.0}", b.consumer.mean_cost_ns),
+    )?;
+    row(
+        o,
+        "sustainable events/s",
+        human(a.consumer.sustainable_evts_per_sec),
+        human(b.consumer.sustainable_evts_per_sec),
+    )?;
+    row(
+        o,
+        "alerts",
+        a.consumer.alerts.to_string(),
+        b.consumer.alerts.to_string(),
+    )?;
     for (x, y) in a.drops.per_category.iter().zip(&b.drops.per_category) {
         if x.drops > 0 || y.drops > 0 {
-            row(o, &x.metric.replace("scap.n_drops_buffer_", "drops "), x.drops.to_string(), y.drops.to_string())?;
+            row(
+                o,
+                &x.metric.replace("scap.n_drops_buffer_", "drops "),
+                x.drops.to_string(),
+                y.drops.to_string(),
+            )?;
         }
     }
     writeln!(o, "  top rules (what-if):")?;
-    for x in b.profile.rules.iter().filter(|x| x.evaluations > 0).take(top) {
+    for x in b
+        .profile
+        .rules
+        .iter()
+        .filter(|x| x.evaluations > 0)
+        .take(top)
+    {
         writeln!(o, "    {:>5.1}%  {}", 100.0 * x.share, x.name)?;
     }
     Ok(())
 }
 
-fn print_sweep(
-    a: &Args,
-    cfg: &SimConfig,
-    cells: &[whatif::SweepCell],
-) -> Result<(), Failure> {
+fn print_sweep(a: &Args, cfg: &SimConfig, cells: &[whatif::SweepCell]) -> Result<(), Failure> {
     let out = std::io::stdout();
     let mut o = out.lock();
     if a.json {
-        writeln!(o, "{}", serde_json::to_string_pretty(cells).unwrap_or_default())?;
+        writeln!(
+            o,
+            "{}",
+            serde_json::to_string_pretty(cells).unwrap_or_default()
+        )?;
         return Ok(());
     }
     writeln!(

@@ -91,8 +91,13 @@ pub fn open_trace(path: &std::path::Path) -> Result<sysreplay_format::TraceReade
 
 impl From<sysreplay_format::TraceError> for Failure {
     fn from(e: sysreplay_format::TraceError) -> Self {
-        // A trace that cannot be read is bad input; an I/O failure is not.
-        let code = if e.offset.is_some() { 2 } else { 1 };
+        // A trace that cannot be read, or is not there, is bad input; other
+        // I/O failures are not.
+        let missing = e
+            .source
+            .as_ref()
+            .is_some_and(|s| s.kind() == std::io::ErrorKind::NotFound);
+        let code = if e.offset.is_some() || missing { 2 } else { 1 };
         Failure {
             code,
             msg: e.to_string(),
