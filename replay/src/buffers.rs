@@ -204,6 +204,15 @@ impl Rings {
         }
     }
 
+    /// `--speed max`: an event that arrives when the consumer is free and
+    /// is processed at once (nothing queues, nothing can drop).
+    pub fn consume_now(&mut self, cost_ns: u64) {
+        self.started = true;
+        self.clock += cost_ns;
+        self.busy_ns += cost_ns;
+        self.consumed += 1;
+    }
+
     /// Consume everything left (the end of the trace).
     pub fn drain(&mut self) {
         while self.inflight.is_some() || !self.queue.is_empty() {

@@ -102,11 +102,25 @@ impl SimConfig {
 pub struct TraceScan {
     pub first_ts: u64,
     pub last_ts: u64,
+    /// Counted only for `Pacing::Rate` (0 otherwise).
     pub selected_events: u64,
 }
 
-/// Count the selected events and the time span (one pass, no engine).
+/// The time span (from the block index) and, when `--rate` pacing needs
+/// it, the selected events (one pass over the trace, no engine).
 pub fn scan(reader: &TraceReader, cfg: &SimConfig) -> Result<TraceScan, TraceError> {
+    if !matches!(cfg.pacing, Pacing::Rate(_)) {
+        let blocks = reader.blocks();
+        let first = blocks.iter().map(|b| b.header.first_ts).min().unwrap_or(0);
+        let last = blocks.iter().map(|b| b.header.last_ts).max().unwrap_or(0);
+        let first = cfg.from_ns.map_or(first, |f| first.max(f));
+        let last = cfg.to_ns.map_or(last, |t| last.min(t));
+        return Ok(TraceScan {
+            first_ts: first,
+            last_ts: last.max(first),
+            selected_events: 0,
+        });
+    }
     let sel = selected_table(&cfg.selected);
     let mut s = TraceScan {
         first_ts: u64::MAX,
@@ -152,11 +166,17 @@ fn is_selected(sel: &[bool], ev: &Event) -> bool {
     }
 }
 
-fn folds_lifecycle(nr: u16) -> bool {
-    matches!(
-        syscalls::name(nr),
-        Some("clone" | "clone3" | "fork" | "vfork" | "execve" | "execveat")
-    )
+/// Per syscall number: whether its record carries a preceding
+/// PROC_FORK/PROC_EXEC (clone and exec families).
+fn lifecycle_table() -> Vec<bool> {
+    let mut t = vec![false; syscalls::MAX_SYSCALLS];
+    for &(nr, name) in syscalls::X86_64_SYSCALLS {
+        t[nr as usize] = matches!(
+            name,
+            "clone" | "clone3" | "fork" | "vfork" | "execve" | "execveat"
+        );
+    }
+    t
 }
 
 /// The observer a run uses, by model.
@@ -250,6 +270,8 @@ pub fn simulate(
     let nrules = ruleset.rules.len();
     let mut obs = observer(cfg, nrules);
     let sel = selected_table(&cfg.selected);
+    let lifecycle_nr = lifecycle_table();
+    let folds_lifecycle = |nr: u16| lifecycle_nr.get(nr as usize).copied().unwrap_or(false);
 
     // Pacing: arrival = origin + (ts - first) * factor.
     let span = scan.last_ts.saturating_sub(scan.first_ts).max(1);
@@ -262,6 +284,7 @@ pub fn simulate(
         Pacing::Max => 0.0,
     };
     let origin = scan.first_ts;
+    let max_pace = cfg.pacing == Pacing::Max;
 
     let mut c = Counters {
         n_evts: 0,
@@ -299,7 +322,9 @@ pub fn simulate(
             }
         };
         last_arrival = arrival;
-        metrics.tick(arrival, &c, &rings, engine_events);
+        if metrics.interval.is_some() {
+            metrics.tick(arrival, &c, &rings, engine_events);
+        }
         match ev.kind() {
             Some(Kind::Drop) => {
                 recorder.add(ev, origin);
@@ -332,15 +357,19 @@ pub fn simulate(
         let ring = cfg.ring_of(cpu, cpus);
         ring_events.clear();
         sizer.size(ev, &mut ring_events);
-        rings.advance(arrival);
+        if !max_pace {
+            rings.advance(arrival);
+        }
         let mut admitted_bytes = 0u32;
         let mut admitted = 0u32;
         let mut exit_admitted = false;
         for re in &ring_events {
             c.n_evts += 1;
             c.cpus[cpu as usize].evts += 1;
-            if rings.fits(ring, re.bytes) {
-                rings.reserve(ring, re.bytes);
+            if max_pace || rings.fits(ring, re.bytes) {
+                if !max_pace {
+                    rings.reserve(ring, re.bytes);
+                }
                 admitted_bytes += re.bytes;
                 admitted += 1;
                 if !re.is_enter {
@@ -380,7 +409,14 @@ pub fn simulate(
             cost += admitted as f64 * crate::cost::weights::EVENT_BASE as f64;
         }
         if admitted > 0 {
-            rings.push(ring, admitted_bytes, arrival, cost.max(1.0) as u64);
+            let cost = cost.max(1.0) as u64;
+            if max_pace {
+                // Each event arrives when the consumer is free: the rings
+                // never hold more than it, so only the clock moves.
+                rings.consume_now(cost);
+            } else {
+                rings.push(ring, admitted_bytes, arrival, cost);
+            }
         }
         std::ops::ControlFlow::Continue(())
     })?;

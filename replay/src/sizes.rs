@@ -19,8 +19,6 @@
 //! A ring record is `roundup8(len + 8)` bytes on modern_ebpf (the BPF ring
 //! header) and exactly `len` on kmod (§g.4).
 
-use std::collections::HashMap;
-
 use sysreplay_format::meta::{ProcessSnapshot, TraceHeader};
 use sysreplay_format::record::{Kind, DROP_CATEGORY_NAMES};
 use sysreplay_format::scap::Exporter;
@@ -105,6 +103,32 @@ fn code_is_enter(code: u16) -> bool {
     code.is_multiple_of(2)
 }
 
+/// What sizing needs of each syscall, looked up by number on the hot path.
+#[derive(Clone, Copy, Default)]
+struct NrInfo {
+    /// clone/exec: sized by the exporter every time (argv, cwd, cgroups).
+    exact: bool,
+    toctou: bool,
+    exit_cat: Option<u8>,
+    enter_cat: Option<u8>,
+}
+
+fn nr_table() -> Vec<NrInfo> {
+    let mut t = vec![NrInfo::default(); syscalls::MAX_SYSCALLS];
+    for &(nr, name) in syscalls::X86_64_SYSCALLS {
+        t[nr as usize] = NrInfo {
+            exact: matches!(
+                name,
+                "clone" | "clone3" | "fork" | "vfork" | "execve" | "execveat"
+            ),
+            toctou: is_toctou(name),
+            exit_cat: syscalls::drop_category(name).map(|i| i as u8),
+            enter_cat: enter_category(name),
+        };
+    }
+    t
+}
+
 struct Learned {
     events: Vec<(u16, u32)>,
     var_bytes: u32,
@@ -113,7 +137,10 @@ struct Learned {
 /// Sizes trace records as ring events. Feed it every record in order.
 pub struct Sizer {
     exporter: Exporter<std::io::Sink>,
-    learned: HashMap<(u16, bool), Learned>,
+    /// By `nr * 2 + failed`.
+    learned: Vec<Option<Learned>>,
+    scratch: Vec<(u16, u32)>,
+    nr_info: Vec<NrInfo>,
     procexit: Option<Vec<(u16, u32)>>,
     layout: Layout,
     driver: Driver,
@@ -133,7 +160,9 @@ impl Sizer {
     ) -> std::io::Result<Sizer> {
         Ok(Sizer {
             exporter: Exporter::new(std::io::sink(), header, snapshot)?,
-            learned: HashMap::new(),
+            learned: Vec::new(),
+            scratch: Vec::new(),
+            nr_info: nr_table(),
             procexit: None,
             layout,
             driver,
@@ -148,6 +177,12 @@ impl Sizer {
         // Writing to a sink cannot fail.
         let _ = self.exporter.record(ev);
         self.exporter.last_events().to_vec()
+    }
+
+    fn export_into(&mut self, ev: &Event, out: &mut Vec<(u16, u32)>) {
+        let _ = self.exporter.record(ev);
+        out.clear();
+        out.extend_from_slice(self.exporter.last_events());
     }
 
     /// The ring events of `ev`, appended to `out` (none for records that
@@ -183,32 +218,35 @@ impl Sizer {
     }
 
     fn size_syscall(&mut self, ev: &Event, out: &mut Vec<RingEvent>) {
-        let name = syscalls::name(ev.nr).unwrap_or("");
-        let exact = matches!(
-            name,
-            "clone" | "clone3" | "fork" | "vfork" | "execve" | "execveat"
-        );
+        let info = self
+            .nr_info
+            .get(ev.nr as usize)
+            .copied()
+            .unwrap_or_default();
+        let exact = info.exact;
         let var = var_bytes(ev);
-        let (events, delta) = if exact {
-            (self.export(ev), 0i64)
+        let mut events = std::mem::take(&mut self.scratch);
+        let delta = if exact {
+            self.export_into(ev, &mut events);
+            0i64
         } else {
-            let key = (ev.nr, ev.ret < 0);
-            if !self.learned.contains_key(&key) {
-                let events = self.export(ev);
-                self.learned.insert(
-                    key,
-                    Learned {
-                        events,
-                        var_bytes: var,
-                    },
-                );
+            let key = ev.nr as usize * 2 + (ev.ret < 0) as usize;
+            if self.learned.len() <= key {
+                self.learned.resize_with(key + 1, || None);
             }
-            let l = &self.learned[&key];
-            (l.events.clone(), var as i64 - l.var_bytes as i64)
+            if self.learned[key].is_none() {
+                let events = self.export(ev);
+                self.learned[key] = Some(Learned {
+                    events,
+                    var_bytes: var,
+                });
+            }
+            let l = self.learned[key].as_ref().unwrap();
+            events.clear();
+            events.extend_from_slice(&l.events);
+            var as i64 - l.var_bytes as i64
         };
-        let toctou = is_toctou(name);
-        let exit_cat = syscalls::drop_category(name).map(|i| i as u8);
-        let enter_cat = enter_category(name);
+        let (toctou, exit_cat, enter_cat) = (info.toctou, info.exit_cat, info.enter_cat);
         let sized = |len: u32, with_delta: bool| -> u32 {
             let l = if with_delta {
                 (len as i64 + delta).max(EVENT_HEADER as i64) as u32
@@ -219,7 +257,7 @@ impl Sizer {
         };
         match self.layout {
             Layout::EnterExit => {
-                for (code, len) in events {
+                for &(code, len) in &events {
                     let enter = code_is_enter(code);
                     // The variable data is in the exit event, and in the
                     // enter event too for the TOCTOU syscalls (path, address).
@@ -259,6 +297,7 @@ impl Sizer {
                 }
             }
         }
+        self.scratch = events;
     }
 }
 

@@ -146,6 +146,8 @@ pub fn ramp(
 ) -> Result<Ramp, TraceError> {
     let mut cfg = base.clone();
     cfg.metrics_interval_ns = None;
+    // Any rate: makes the scan count the selected events.
+    cfg.pacing = Pacing::Rate(1.0);
     let sc = scan(reader, &cfg)?;
     let span_s = (sc.last_ts.saturating_sub(sc.first_ts)).max(1) as f64 / 1e9;
     let recorded = (sc.selected_events as f64 / span_s).max(1.0);
