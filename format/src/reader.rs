@@ -181,10 +181,10 @@ fn parse_prefix(
             "process snapshot checksum mismatch (corrupted snapshot)",
         ));
     }
-    let raw = zstd::stream::decode_all(&sp[4..]).map_err(|e| {
+    let raw = decompress_bounded(&sp[4..], MAX_SNAPSHOT).map_err(|e| {
         TraceError::at(
             path,
-            so as u64,
+            (so + FRAME_HEADER + 4) as u64,
             format!("cannot decompress the process snapshot: {e}"),
         )
     })?;
@@ -198,7 +198,35 @@ fn parse_prefix(
     Ok((header, snapshot, send as u64, (major, minor)))
 }
 
-/// Read the index from the end of the file, if it is there and intact.
+/// Decompress the zstd frame(s) in `z`, refusing more than the size the frame
+/// header declares or `limit`, whichever is smaller: a few hundred kilobytes
+/// of crafted zeros must not make the reader allocate gigabytes. Memory grows
+/// only with the bytes actually produced.
+pub(crate) fn decompress_bounded(z: &[u8], limit: usize) -> Result<Vec<u8>, String> {
+    let declared = zstd::zstd_safe::get_frame_content_size(z)
+        .map_err(|_| "not a zstd frame (bad frame header)".to_string())?;
+    if let Some(n) = declared {
+        if n > limit as u64 {
+            return Err(format!(
+                "the frame declares {n} decompressed bytes, over the {limit} byte limit"
+            ));
+        }
+    }
+    let cap = declared.map_or(limit, |n| n as usize);
+    let d = zstd::stream::read::Decoder::with_buffer(z).map_err(|e| e.to_string())?;
+    let mut out = Vec::with_capacity(cap.min(1 << 20));
+    d.take(cap as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| e.to_string())?;
+    if out.len() > cap {
+        return Err(match declared {
+            Some(n) => format!("decompresses to more than the {n} bytes its frame declares"),
+            None => format!("decompresses to more than the {limit} byte limit"),
+        });
+    }
+    Ok(out)
+}
+
 /// The index frame at the end of the file, if intact: the index and the
 /// offset where its frame starts.
 fn index_at_end(b: &[u8]) -> Option<(Index, usize)> {
@@ -401,6 +429,9 @@ fn decompress_frame(frame: &[u8], h: &BlockHeader, payload: &mut Vec<u8>) -> Res
         static DCTX: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> = const { std::cell::RefCell::new(None) };
     }
     payload.clear();
+    // zstd writes only into the capacity: at most `payload_len` (checked
+    // against MAX_PAYLOAD with the header), or what a pooled buffer kept
+    // from an earlier block, which was bounded the same way.
     payload.reserve(h.payload_len as usize);
     let n = DCTX.with(|d| {
         let mut d = d.borrow_mut();
@@ -911,4 +942,51 @@ fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<()> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn stream_frame(data: &[u8], pledge: bool) -> Vec<u8> {
+        let mut enc = zstd::stream::Encoder::new(Vec::new(), 1).unwrap();
+        enc.include_contentsize(pledge).unwrap();
+        if pledge {
+            enc.set_pledged_src_size(Some(data.len() as u64)).unwrap();
+        }
+        enc.write_all(data).unwrap();
+        enc.finish().unwrap()
+    }
+
+    #[test]
+    fn decompression_stops_at_the_limit_without_a_declared_size() {
+        let data = vec![7u8; 100_000];
+        let z = stream_frame(&data, false);
+        assert!(matches!(
+            zstd::zstd_safe::get_frame_content_size(&z),
+            Ok(None)
+        ));
+        assert_eq!(decompress_bounded(&z, 100_000).unwrap(), data);
+        let e = decompress_bounded(&z, 99_999).unwrap_err();
+        assert!(e.contains("more than the 99999 byte limit"), "{e}");
+    }
+
+    #[test]
+    fn a_declared_size_is_a_limit_too() {
+        let data = vec![7u8; 100_000];
+        let z = stream_frame(&data, true);
+        assert_eq!(decompress_bounded(&z, 1 << 20).unwrap(), data);
+        let e = decompress_bounded(&z, 50_000).unwrap_err();
+        assert!(e.contains("declares 100000"), "{e}");
+        // A second frame after one that declares its size: more than declared.
+        let mut two = z.clone();
+        two.extend_from_slice(&z);
+        let e = decompress_bounded(&two, 1 << 20).unwrap_err();
+        assert!(
+            e.contains("more than the 100000 bytes its frame declares"),
+            "{e}"
+        );
+        assert!(decompress_bounded(b"nope", 10).is_err());
+    }
 }

@@ -455,3 +455,56 @@ fn record_kinds_outside_seven_bits_are_refused() {
     }
     w.finish().unwrap();
 }
+
+/// Replace the snapshot frame of a valid trace with `z` (a zstd frame).
+fn with_snapshot_frame(full: &[u8], z: &[u8]) -> Vec<u8> {
+    let hlen = u32::from_le_bytes(full[4..8].try_into().unwrap()) as usize;
+    let so = 8 + hlen;
+    let slen = u32::from_le_bytes(full[so + 4..so + 8].try_into().unwrap()) as usize;
+    let mut out = full[..so].to_vec();
+    out.extend_from_slice(&container::skippable_header(
+        container::MAGIC_SNAPSHOT,
+        z.len() + 4,
+    ));
+    out.extend_from_slice(&crc32fast::hash(z).to_le_bytes());
+    out.extend_from_slice(z);
+    out.extend_from_slice(&full[so + 8 + slen..]);
+    out
+}
+
+/// A snapshot frame of a few kilobytes that decompresses to more than the
+/// snapshot limit (zeros: postcard reads them as an empty snapshot) is
+/// refused from its declared size, before anything is decompressed.
+#[test]
+fn a_snapshot_bomb_is_refused_not_allocated() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.srt");
+    write(&p, &events(10), small_blocks());
+    let full = std::fs::read(&p).unwrap();
+    let n = container::MAX_SNAPSHOT + (1 << 20);
+    let mut enc = zstd::stream::Encoder::new(Vec::new(), 1).unwrap();
+    enc.include_contentsize(true).unwrap();
+    enc.set_pledged_src_size(Some(n as u64)).unwrap();
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..n >> 20 {
+        enc.write_all(&zeros).unwrap();
+    }
+    let z = enc.finish().unwrap();
+    assert!(z.len() < 100_000, "{}", z.len());
+    let bomb = dir.path().join("bomb.srt");
+    std::fs::write(&bomb, with_snapshot_frame(&full, &z)).unwrap();
+    let e = TraceReader::open(&bomb).err().expect("the bomb opened");
+    let msg = e.to_string();
+    assert!(msg.contains("bomb.srt"), "{msg}");
+    assert!(msg.contains("process snapshot"), "{msg}");
+    assert!(
+        msg.contains(&format!("{} byte limit", container::MAX_SNAPSHOT)),
+        "{msg}"
+    );
+    let f = std::fs::File::open(&bomb).unwrap();
+    let e = StreamReader::new(f, &bomb)
+        .err()
+        .expect("the bomb streamed");
+    assert!(e.to_string().contains("byte limit"), "{e}");
+}
