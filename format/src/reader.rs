@@ -325,7 +325,8 @@ fn scan_blocks(
             MAGIC_INDEX => {
                 // The scan walked every frame up to an intact index at the end:
                 // the file is complete, whatever else it skipped on the way.
-                if index_at_end(b).is_some_and(|(_, at)| at == o) {
+                if let Some((ix, at)) = index_at_end(b).filter(|(_, at)| *at == o) {
+                    check_against_index(path, &blocks, &ix, at as u64)?;
                     return Ok((blocks, None));
                 }
                 let end = o + FRAME_HEADER + len as usize;
@@ -364,6 +365,49 @@ fn scan_blocks(
             }
         }
     }
+}
+
+/// The blocks a walk found must be the blocks the intact index lists: a
+/// block duplicated, inserted or removed after the writer finished is
+/// corruption, not data.
+fn check_against_index(
+    path: &Path,
+    walked: &[BlockEntry],
+    index: &Index,
+    index_at: u64,
+) -> Result<(), TraceError> {
+    let listed = &index.blocks;
+    let Some(k) = (0..walked.len().max(listed.len())).find(|&k| walked.get(k) != listed.get(k))
+    else {
+        return Ok(());
+    };
+    let (at, what) = match (walked.get(k), listed.get(k)) {
+        (Some(w), Some(l)) if w.header == l.header => (
+            w.offset,
+            format!(
+                "block {k} is at this offset, but the index lists it at {}",
+                l.offset
+            ),
+        ),
+        (Some(w), _) => (
+            w.offset,
+            format!("block {k} here is not the index's block {k}"),
+        ),
+        (None, _) => (
+            index_at,
+            format!("the index lists a block {k} that the file does not hold"),
+        ),
+    };
+    Err(TraceError::at(
+        path,
+        at,
+        format!(
+            "{what}: the file holds {} blocks, its intact index lists {} \
+             (a block duplicated, inserted or removed after the file was written)",
+            walked.len(),
+            listed.len()
+        ),
+    ))
 }
 
 /// Check block `i`'s header against its index entry and its frame CRC;
@@ -748,6 +792,8 @@ pub struct StreamReader<R: Read> {
     version: FormatVersion,
     snapshot: ProcessSnapshot,
     blocks_read: usize,
+    /// Where each block was and its header, to check against the index.
+    walked: Vec<BlockEntry>,
     done: bool,
     truncation: Option<Truncation>,
 }
@@ -782,6 +828,7 @@ impl<R: Read> StreamReader<R> {
             version,
             snapshot,
             blocks_read: 0,
+            walked: Vec::new(),
             done: false,
             truncation: None,
         })
@@ -873,6 +920,10 @@ impl<R: Read> StreamReader<R> {
                             )
                         })?;
                     self.offset = fo + frame.len() as u64;
+                    self.walked.push(BlockEntry {
+                        offset: at,
+                        header: h,
+                    });
                     let b = DecodedBlock {
                         index: self.blocks_read,
                         payload,
@@ -901,6 +952,10 @@ impl<R: Read> StreamReader<R> {
                                 .into()
                         });
                     }
+                    let index: Index = postcard::from_bytes(&body[..n - 12]).map_err(|e| {
+                        TraceError::at(&self.name, at, format!("cannot decode the index: {e}"))
+                    })?;
+                    check_against_index(&self.name, &self.walked, &index, at)?;
                     self.done = true;
                     return Ok(None);
                 }

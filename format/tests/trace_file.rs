@@ -508,3 +508,46 @@ fn a_snapshot_bomb_is_refused_not_allocated() {
         .expect("the bomb streamed");
     assert!(e.to_string().contains("byte limit"), "{e}");
 }
+
+/// A block copied next to itself in a finished file (the index at the end
+/// intact): both readers say so instead of delivering its events twice.
+#[test]
+fn a_duplicated_block_is_an_error_when_the_index_is_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.srt");
+    write(&p, &events(3_000), small_blocks());
+    let bytes = std::fs::read(&p).unwrap();
+    let r = TraceReader::open(&p).unwrap();
+    assert!(r.blocks().len() > 4);
+    let b2 = r.blocks()[2];
+    let block = bytes[b2.offset as usize..b2.end() as usize].to_vec();
+    let mut dup = bytes.clone();
+    dup.splice(b2.end() as usize..b2.end() as usize, block.iter().copied());
+    let q = dir.path().join("dup.srt");
+    std::fs::write(&q, &dup).unwrap();
+    let e = TraceReader::open(&q).err().expect("the duplicate was read");
+    let msg = e.to_string();
+    assert!(msg.contains("dup.srt"), "{msg}");
+    assert_eq!(e.offset, Some(b2.end()), "{msg}");
+    assert!(
+        msg.contains("block 3 here is not the index's block 3"),
+        "{msg}"
+    );
+    assert!(msg.contains("duplicated"), "{msg}");
+    let mut s = StreamReader::new(std::fs::File::open(&q).unwrap(), &q).unwrap();
+    let e = loop {
+        match s.next_block() {
+            Ok(Some(_)) => {}
+            Ok(None) => panic!("the stream read the duplicate"),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(e.offset, Some(b2.end()), "{e}");
+    assert!(e.to_string().contains("duplicated"), "{e}");
+    // A block removed: the index lists one the file does not hold.
+    let mut cut = bytes.clone();
+    cut.drain(b2.offset as usize..b2.end() as usize);
+    std::fs::write(&q, &cut).unwrap();
+    let e = TraceReader::open(&q).err().expect("the gap was read");
+    assert!(e.to_string().contains("the file holds"), "{e}");
+}
