@@ -551,3 +551,48 @@ fn a_duplicated_block_is_an_error_when_the_index_is_intact() {
     let e = TraceReader::open(&q).err().expect("the gap was read");
     assert!(e.to_string().contains("the file holds"), "{e}");
 }
+
+/// Another process cuts the file while a reader holds it open: the reader
+/// reports the cut (block, offsets, lengths) instead of dying of SIGBUS.
+#[test]
+fn a_file_cut_while_it_is_read_is_an_error_not_sigbus() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.srt");
+    let evs = events(3_000);
+    write(&p, &evs, small_blocks());
+    let r = TraceReader::open(&p).unwrap();
+    assert!(r.truncation().is_none());
+    let n_blocks = r.blocks().len();
+    let keep = r.blocks()[2].end() + 10;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&p)
+        .unwrap()
+        .set_len(keep)
+        .unwrap();
+    // blocks before the cut still read
+    assert_eq!(r.decode_block(1).unwrap().len(), 500);
+    let e = r
+        .decode_block(n_blocks - 1)
+        .err()
+        .expect("read past the cut");
+    let msg = e.to_string();
+    assert!(msg.contains("t.srt"), "{msg}");
+    assert!(msg.contains("cut short while being read"), "{msg}");
+    assert!(msg.contains(&format!("is {keep} bytes now")), "{msg}");
+    let mut seen = 0;
+    let e = r
+        .for_each_event(|_| {
+            seen += 1;
+            ControlFlow::Continue(())
+        })
+        .err()
+        .expect("every event read past the cut");
+    assert!(e.to_string().contains("cut short while being read"), "{e}");
+    assert_eq!(seen, 1_500, "the three whole blocks before the cut");
+    let e = r
+        .for_each_block(0..n_blocks, |_| ControlFlow::Continue(()))
+        .err()
+        .expect("every block read past the cut");
+    assert!(e.to_string().contains("block 3"), "{e}");
+}
