@@ -586,13 +586,11 @@ fn a_file_cut_while_it_is_read_is_an_error_not_sigbus() {
             seen += 1;
             ControlFlow::Continue(())
         })
-        .err()
-        .expect("every event read past the cut");
+        .expect_err("every event read past the cut");
     assert!(e.to_string().contains("cut short while being read"), "{e}");
     assert_eq!(seen, 1_500, "the three whole blocks before the cut");
     let e = r
         .for_each_block(0..n_blocks, |_| ControlFlow::Continue(()))
-        .err()
-        .expect("every block read past the cut");
+        .expect_err("every block read past the cut");
     assert!(e.to_string().contains("block 3"), "{e}");
 }
