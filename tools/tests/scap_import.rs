@@ -473,6 +473,8 @@ fn damaged_captures_are_clean_errors_with_offsets() {
             "{what}: {err}"
         );
         assert!(!err.contains("panicked"), "{what}: {err}");
+        // the import streams: a capture found damaged halfway leaves no trace
+        assert!(!dir.path().join("bad.srt").exists(), "{what}");
     }
 }
 
