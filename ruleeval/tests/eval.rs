@@ -813,6 +813,62 @@ fn memory_stays_bounded_over_many_processes() {
     assert_eq!(e.state.stats.n_threads_created, 5_000);
 }
 
+/// Threads whose exit was lost in a drop window are aged out as libsinsp
+/// does (no event for 30 minutes, table scanned every 20 minutes of event
+/// time, the first scan 30 s in), with their fds; threads that may still be
+/// alive (silent, but no drop since their last event) stay.
+#[test]
+fn threads_whose_exit_was_lost_age_out() {
+    use sysreplay_ruleeval::state::{THREAD_SCAN_NS, THREAD_TIMEOUT_NS};
+    const S: u64 = 1_000_000_000;
+    let mut e = engine_with(&rule("evt.type = openat and fd.name = /nothing"));
+    let snapshot_threads = e.state.threads.len();
+    let at = |e: &mut Engine, ts: u64, ev: Ev| {
+        let mut ev = ev;
+        ev.e.header.ts_ns = ts;
+        e.process(&ev.e.as_event(), |_| {});
+    };
+    // process 500 opens a file, then its exit is lost in a drop window
+    at(&mut e, 5 * S, openat(500, 500, "/etc/hosts", 0, 7));
+    at(
+        &mut e,
+        6 * S,
+        Ev::kind(Kind::Drop, 0, 0, [5 * S, 10, 100, 0, 0, 0]),
+    );
+    // process 501 starts after the drop and then sleeps
+    at(&mut e, 10 * S, openat(501, 501, "/etc/hosts", 0, 7));
+    assert!(e.state.fdtables.contains_key(&500));
+    // a busy thread: 100,000 events over the first 1000 s scan the table once
+    for i in 0..100_000u64 {
+        at(
+            &mut e,
+            10 * S + i * (S / 100),
+            Ev::sys("getpid", 200, 200, 200, [0; 6]),
+        );
+    }
+    assert_eq!(e.state.stats.n_thread_scans, 1, "the first scan, 30 s in");
+    assert!(e.state.threads.contains_key(&500), "not yet timed out");
+    // past the timeout and the next scan
+    let late = 5 * S + THREAD_TIMEOUT_NS + THREAD_SCAN_NS;
+    at(&mut e, late, Ev::sys("getpid", 200, 200, 200, [0; 6]));
+    assert_eq!(e.state.stats.n_thread_scans, 2);
+    assert!(
+        !e.state.threads.contains_key(&500),
+        "its exit was lost: aged out"
+    );
+    assert!(!e.state.fdtables.contains_key(&500), "its fds went with it");
+    assert!(
+        e.state.threads.contains_key(&501),
+        "silent since after the drop"
+    );
+    assert_eq!(e.state.threads.len(), snapshot_threads + 1);
+    assert_eq!(e.state.stats.n_threads_purged, 1);
+    // a later event of the purged tid makes a new thread, counted as a miss
+    let misses = e.state.stats.n_failed_thread_lookups;
+    at(&mut e, late + S, openat(500, 500, "/etc/hosts", 0, 7));
+    assert_eq!(e.state.stats.n_failed_thread_lookups, misses + 1);
+}
+
 #[test]
 fn failed_lookups_after_drops_are_counted() {
     let mut e = engine_with(&rule("evt.type = read and fd.name = x"));
