@@ -88,11 +88,11 @@ impl DecodedBlock {
     }
 }
 
-/// Parse the header and snapshot frames at the start of `b`; returns them
-/// and the offset of the first block.
 /// A file's format version, (major, minor).
 pub type FormatVersion = (u16, u16);
 
+/// Parse the header and snapshot frames at the start of `b`; returns them,
+/// the offset of the first block and the format version.
 fn parse_prefix(
     path: &Path,
     b: &[u8],
@@ -613,7 +613,7 @@ fn decode_frame(
     Ok((payload, rows))
 }
 
-/// A trace file mapped into memory.
+/// A trace file, read with `pread` (blocks decoded in parallel).
 pub struct TraceReader {
     path: PathBuf,
     src: Src,
