@@ -25,6 +25,10 @@ pub const BLOCK_HEADER_LEN: usize = 40;
 /// Refuse block payloads larger than this (a corrupt header must not make us
 /// allocate gigabytes).
 pub const MAX_PAYLOAD: usize = 64 << 20;
+/// Refuse process snapshots that decompress to more than this (about 100
+/// times the largest host table seen; the frame's own declared size is the
+/// tighter bound when it is present).
+pub const MAX_SNAPSHOT: usize = 512 << 20;
 
 /// Header of one event block; precedes the block's zstd frame.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

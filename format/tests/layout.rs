@@ -45,7 +45,10 @@ fn c_layout() -> Option<Vec<(String, usize)>> {
     {
         Ok(o) => o,
         Err(e) => {
-            println!("SKIP layout test: no C compiler ({cc}: {e})");
+            sysreplay_testkit::skip(
+                "rust_layout_matches_the_c_header",
+                &format!("needs a C compiler ({cc}: {e})"),
+            );
             return None;
         }
     };

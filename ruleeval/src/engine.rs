@@ -2,7 +2,7 @@
 //! selection, and the runtime that feeds events through the state engine and
 //! the rules indexed by event type.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
 use serde_json::Map;
@@ -86,16 +86,17 @@ fn is_boundary(c: u8) -> bool {
     c.is_ascii_whitespace() || matches!(c, b'(' | b')' | b',' | b'=')
 }
 
+/// A condition's text after list substitution, and its offset map.
+type Substituted = (String, Vec<(usize, usize)>);
+
 /// Textual list substitution, as Falco does before parsing. Returns the new
-/// text and a map (new offset, old offset) of each replaced run.
-fn substitute(
-    text: &str,
-    lists: &HashMap<String, String>,
-    used: &mut HashSet<String>,
-) -> (String, Vec<(usize, usize)>) {
+/// text and a map (new offset, old offset) of each replaced run, or the
+/// offset (in `text`) of a list that cannot be substituted and why.
+fn substitute(text: &str, lists: &mut Lists) -> Result<Substituted, (usize, String)> {
     let b = text.as_bytes();
     let mut out = String::with_capacity(text.len());
     let mut map = Vec::new();
+    let mut items = 0usize;
     let mut i = 0;
     while i < b.len() {
         if is_boundary(b[i]) {
@@ -108,42 +109,53 @@ fn substitute(
             i += 1;
         }
         let run = &text[s..i];
-        match lists.get(run) {
-            Some(rep) if rep.is_empty() => {
-                // An empty list also takes one neighbouring comma, as Falco does.
-                used.insert(run.to_string());
-                while out.ends_with(|c: char| c.is_ascii_whitespace()) {
-                    out.pop();
-                }
-                if out.ends_with(',') {
-                    out.pop();
-                } else {
-                    let mut j = i;
-                    while j < b.len() && b[j].is_ascii_whitespace() {
-                        j += 1;
-                    }
-                    if j < b.len() && b[j] == b',' {
-                        i = j + 1;
-                    }
-                }
-                out.push(' ');
-                map.push((out.len(), i));
-            }
-            Some(rep) => {
-                used.insert(run.to_string());
+        let Some(li) = lists.find(run) else {
+            if !map.is_empty() {
                 map.push((out.len(), s));
-                out.push_str(rep);
-                map.push((out.len(), i));
             }
-            None => {
-                if !map.is_empty() {
-                    map.push((out.len(), s));
+            out.push_str(run);
+            continue;
+        };
+        lists.used[li] = true;
+        let size = lists.size[li];
+        if size.items > MAX_LIST_ITEMS || size.bytes > MAX_LIST_BYTES {
+            return Err((s, format!("list '{run}' {}", too_large())));
+        }
+        items += size.items;
+        if items > MAX_EXPANDED_NODES || out.len() + size.bytes > MAX_LIST_BYTES {
+            return Err((
+                s,
+                format!(
+                    "condition too large once its lists are expanded (over \
+                     {MAX_EXPANDED_NODES} items or {MAX_LIST_BYTES} bytes)"
+                ),
+            ));
+        }
+        if size.items == 0 {
+            // An empty list also takes one neighbouring comma, as Falco does.
+            while out.ends_with(|c: char| c.is_ascii_whitespace()) {
+                out.pop();
+            }
+            if out.ends_with(',') {
+                out.pop();
+            } else {
+                let mut j = i;
+                while j < b.len() && b[j].is_ascii_whitespace() {
+                    j += 1;
                 }
-                out.push_str(run);
+                if j < b.len() && b[j] == b',' {
+                    i = j + 1;
+                }
             }
+            out.push(' ');
+            map.push((out.len(), i));
+        } else {
+            map.push((out.len(), s));
+            out.push_str(&lists.expansion(li).map_err(|e| (s, e))?);
+            map.push((out.len(), i));
         }
     }
-    (out, map)
+    Ok((out, map))
 }
 
 fn map_back(map: &[(usize, usize)], pos: usize) -> usize {
@@ -161,44 +173,161 @@ fn quote_item(v: &str) -> String {
     }
 }
 
-/// Expand list items naming other lists (transitively).
-fn expand_lists(c: &Collected) -> HashMap<String, String> {
-    let by_name: HashMap<&str, &Vec<String>> = c
-        .lists
-        .iter()
-        .map(|l| (l.name.as_str(), &l.items))
-        .collect();
-    fn expand(
-        name: &str,
-        by: &HashMap<&str, &Vec<String>>,
-        stack: &mut Vec<String>,
-        out: &mut Vec<String>,
-    ) {
-        if stack.iter().any(|s| s == name) {
-            return;
-        }
-        stack.push(name.to_string());
-        for it in by[name].iter() {
-            if by.contains_key(it.as_str()) && it != name {
-                expand(it, by, stack, out);
-            } else {
-                out.push(it.clone());
+/// Items one list may have once the lists it names are expanded, and items
+/// one condition may receive from its lists (the macros' node budget). A
+/// list that names an earlier one twice doubles it: without a bound, 28
+/// lines of lists would exhaust memory. Upstream's largest list has a few
+/// hundred items.
+const MAX_LIST_ITEMS: usize = MAX_EXPANDED_NODES;
+/// Bytes of the same (a few long items repeated would stay under the item
+/// count).
+const MAX_LIST_BYTES: usize = 16 << 20;
+/// Bytes of list text built for all conditions together: each list used is
+/// expanded once and kept, and a chain of lists that each add one item to
+/// the one before must not build gigabytes of intermediate texts.
+const MAX_LISTS_TEXT: usize = 64 << 20;
+
+fn too_large() -> String {
+    format!(
+        "is too large once the lists it names are expanded (over {MAX_LIST_ITEMS} items \
+         or {MAX_LIST_BYTES} bytes)"
+    )
+}
+
+/// Expanded size of a list, saturating past the limits.
+#[derive(Clone, Copy, Default)]
+struct ListSize {
+    items: usize,
+    bytes: usize,
+}
+
+/// One item of a list: literal text (quoted as Falco does) or an earlier list.
+enum Part {
+    Lit(String),
+    List(usize),
+}
+
+/// The lists, expanded as Falco's `compile_list_infos` does: an item naming
+/// an *earlier* list stands for that list's items (so there are no cycles).
+/// Sizes are computed for every list up front from the earlier lists' sizes;
+/// the text of a list is built only when a condition uses it, once, from the
+/// shared texts of the lists it names.
+struct Lists {
+    idx: HashMap<String, usize>,
+    parts: Vec<Vec<Part>>,
+    size: Vec<ListSize>,
+    text: Vec<Option<std::rc::Rc<str>>>,
+    /// Used by a condition or named by a later list.
+    used: Vec<bool>,
+    /// Bytes of text built so far (MAX_LISTS_TEXT).
+    built: usize,
+}
+
+impl Lists {
+    fn new(c: &Collected, diags: &mut Diags) -> Lists {
+        let n = c.lists.len();
+        let mut l = Lists {
+            idx: HashMap::with_capacity(n),
+            parts: Vec::with_capacity(n),
+            size: Vec::with_capacity(n),
+            text: vec![None; n],
+            used: vec![false; n],
+            built: 0,
+        };
+        for (i, def) in c.lists.iter().enumerate() {
+            let mut parts = Vec::with_capacity(def.items.len());
+            let mut size = ListSize::default();
+            for it in &def.items {
+                let add = match l.idx.get(it.as_str()) {
+                    Some(&j) => {
+                        l.used[j] = true;
+                        parts.push(Part::List(j));
+                        l.size[j]
+                    }
+                    None => {
+                        let q = quote_item(it);
+                        let add = ListSize {
+                            items: 1,
+                            bytes: q.len(),
+                        };
+                        parts.push(Part::Lit(q));
+                        add
+                    }
+                };
+                if add.items > 0 {
+                    let sep = if size.items > 0 { 2 } else { 0 };
+                    // saturate just past the limits: sizes stay small numbers
+                    size.items = (size.items + add.items).min(MAX_LIST_ITEMS + 1);
+                    size.bytes = (size.bytes + sep + add.bytes).min(MAX_LIST_BYTES + 1);
+                }
             }
+            if size.items > MAX_LIST_ITEMS || size.bytes > MAX_LIST_BYTES {
+                diags.error(
+                    "LOAD_ERR_VALIDATE",
+                    Some(def.loc.clone()),
+                    Some(format!("list '{}'", def.name)),
+                    format!("List {}", too_large()),
+                );
+            }
+            l.idx.insert(def.name.clone(), i);
+            l.parts.push(parts);
+            l.size.push(size);
         }
-        stack.pop();
+        l
     }
-    let mut res = HashMap::new();
-    for l in &c.lists {
-        let mut items = Vec::new();
-        expand(&l.name, &by_name, &mut Vec::new(), &mut items);
-        let joined = items
-            .iter()
-            .map(|s| quote_item(s))
-            .collect::<Vec<_>>()
-            .join(", ");
-        res.insert(l.name.clone(), joined);
+
+    fn find(&self, name: &str) -> Option<usize> {
+        self.idx.get(name).copied()
     }
-    res
+
+    /// The text of list `i`: its items, comma-separated. Built without
+    /// recursion (a chain of 100,000 lists must not overflow the stack).
+    /// Every list it names gets its text too, built once from theirs.
+    fn expansion(&mut self, i: usize) -> Result<std::rc::Rc<str>, String> {
+        let mut stack = vec![(i, 0usize)];
+        while let Some(&mut (top, ref mut next)) = stack.last_mut() {
+            if self.text[top].is_some() {
+                stack.pop();
+                continue;
+            }
+            // the first earlier list this one names that has no text yet
+            let parts = &self.parts[top];
+            while *next < parts.len() {
+                match parts[*next] {
+                    Part::List(j) if self.text[j].is_none() && self.size[j].items > 0 => break,
+                    _ => *next += 1,
+                }
+            }
+            if let Some(&Part::List(j)) = parts.get(*next) {
+                stack.push((j, 0));
+                continue;
+            }
+            self.built += self.size[top].bytes;
+            if self.built > MAX_LISTS_TEXT {
+                return Err(format!(
+                    "the lists used by the rules expand to over {MAX_LISTS_TEXT} bytes \
+                     (every list used and every list it names, together)"
+                ));
+            }
+            let mut s = String::with_capacity(self.size[top].bytes);
+            let mut first = true;
+            for p in parts {
+                let piece: &str = match p {
+                    Part::Lit(v) => v,
+                    Part::List(j) if self.size[*j].items == 0 => continue,
+                    Part::List(j) => self.text[*j].as_deref().unwrap_or_default(),
+                };
+                if !first {
+                    s.push_str(", ");
+                }
+                first = false;
+                s.push_str(piece);
+            }
+            self.text[top] = Some(s.into());
+            stack.pop();
+        }
+        Ok(self.text[i].clone().unwrap_or_default())
+    }
 }
 
 fn exception_condition(ex: &ExceptionDef, what: &str, diags: &mut Diags) -> Option<String> {
@@ -479,8 +608,7 @@ fn compile_loaded(l: Loader) -> Ruleset {
         collected: c,
         mut diags,
     } = l;
-    let lists = expand_lists(&c);
-    let mut used_lists: HashSet<String> = HashSet::new();
+    let mut lists = Lists::new(&c, &mut diags);
     let macro_idx: HashMap<String, usize> = c
         .macros
         .iter()
@@ -504,7 +632,14 @@ fn compile_loaded(l: Loader) -> Ruleset {
     // Macros, in order; each sees only the macros before it.
     for (i, m) in c.macros.iter().enumerate() {
         let item = format!("macro '{}'", m.name);
-        let (text, map) = substitute(&m.condition.text, &lists, &mut used_lists);
+        let (text, map) = match substitute(&m.condition.text, &mut lists) {
+            Ok(x) => x,
+            Err((pos, msg)) => {
+                let e = "LOAD_ERR_COMPILE_CONDITION";
+                cond_error(&mut diags, e, &m.condition, &[], 0, pos, item, msg);
+                continue;
+            }
+        };
         macros[i].map = map.clone();
         let ast = match parser::parse(&text) {
             Ok(a) => a,
@@ -543,14 +678,7 @@ fn compile_loaded(l: Loader) -> Ruleset {
 
     let mut rules = Vec::new();
     for r in &c.rules {
-        if let Some(cr) = compile_rule(
-            r,
-            &lists,
-            &mut used_lists,
-            &mut macros,
-            &macro_idx,
-            &mut diags,
-        ) {
+        if let Some(cr) = compile_rule(r, &mut lists, &mut macros, &macro_idx, &mut diags) {
             rules.push(cr);
         }
     }
@@ -565,8 +693,8 @@ fn compile_loaded(l: Loader) -> Ruleset {
             );
         }
     }
-    for l in &c.lists {
-        if !used_lists.contains(&l.name) && !c.lists.iter().any(|o| o.items.contains(&l.name)) {
+    for (l, used) in c.lists.iter().zip(&lists.used) {
+        if !used {
             diags.warn(
                 "LOAD_UNUSED_LIST",
                 Some(l.loc.clone()),
@@ -585,8 +713,7 @@ fn compile_loaded(l: Loader) -> Ruleset {
 
 fn compile_rule(
     r: &RuleDef,
-    lists: &HashMap<String, String>,
-    used_lists: &mut HashSet<String>,
+    lists: &mut Lists,
     macros: &mut [MacroState],
     macro_idx: &HashMap<String, usize>,
     diags: &mut Diags,
@@ -644,7 +771,14 @@ fn compile_rule(
             false
         }
     };
-    let (text, map) = substitute(&text, lists, used_lists);
+    let (text, map) = match substitute(&text, lists) {
+        Ok(x) => x,
+        Err((pos, msg)) => {
+            let e = "LOAD_ERR_COMPILE_CONDITION";
+            cond_error(diags, e, &r.condition, &[], shift, pos, item, msg);
+            return None;
+        }
+    };
     let ast = match parser::parse(&text) {
         Ok(a) => a,
         Err(e) => {

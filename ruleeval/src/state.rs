@@ -140,6 +140,9 @@ pub struct Thread {
     /// A PROC_EXEC record already installed the new image; the execve
     /// syscall record that follows must not overwrite it.
     pub exec_from_record: bool,
+    /// Event time of the thread's last event (0: not yet seen), to age out
+    /// threads whose exit was lost in a drop window.
+    pub last_ns: u64,
 }
 
 /// Counters of the state engine (Falco's names where they exist).
@@ -156,7 +159,19 @@ pub struct StateStats {
     pub n_dropped_events: u64,
     pub n_threads_created: u64,
     pub n_threads_removed: u64,
+    /// Threads aged out (also counted in `n_threads_removed`).
+    pub n_threads_purged: u64,
+    /// Scans of the thread table for inactive threads.
+    pub n_thread_scans: u64,
 }
+
+/// libsinsp's `DEFAULT_THREAD_TIMEOUT_S`: a thread with no event for this
+/// long may be removed.
+pub const THREAD_TIMEOUT_NS: u64 = 1800 * 1_000_000_000;
+/// libsinsp's `DEFAULT_INACTIVE_THREAD_SCAN_TIME_S`: how often (event time)
+/// the table is scanned; the first scan is 30 s in, as libsinsp does.
+pub const THREAD_SCAN_NS: u64 = 1200 * 1_000_000_000;
+const FIRST_THREAD_SCAN_NS: u64 = 30 * 1_000_000_000;
 
 /// How an event refers to an fd.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -426,6 +441,12 @@ pub struct State {
     cur_fd_num: i64,
     empty: Arc<str>,
     host: Arc<str>,
+    /// The current event's time.
+    now_ns: u64,
+    /// When the next scan for inactive threads is due (0: not started).
+    next_scan_ns: u64,
+    /// End of the last drop window (0: none).
+    last_drop_ns: u64,
 }
 
 impl State {
@@ -484,6 +505,7 @@ impl State {
             container_id: cid,
             stub: false,
             exec_from_record: false,
+            last_ns: 0,
         };
         if self.threads.insert(t.tid, th).is_none() {
             self.fdtables.entry(t.pid).or_default().nthreads += 1;
@@ -582,7 +604,8 @@ impl State {
     }
 
     fn lookup_thread_or_stub(&mut self, ev: &Event) -> bool {
-        if self.threads.contains_key(&ev.tid) {
+        if let Some(t) = self.threads.get_mut(&ev.tid) {
+            t.last_ns = ev.ts_ns;
             return true;
         }
         self.stats.n_failed_thread_lookups += 1;
@@ -609,6 +632,7 @@ impl State {
         });
         t.tid = ev.tid;
         t.pid = ev.pid;
+        t.last_ns = ev.ts_ns;
         if let Some(c) = ev.item(tag::COMM) {
             let comm = str_of(c.c_str());
             t.comm = comm.as_str().into();
@@ -642,6 +666,10 @@ impl State {
     /// evaluate it (new fds, new process image, new threads). Returns the
     /// event's fd role. Call [`State::post_event`] after evaluation.
     pub fn pre_event(&mut self, ev: &Event) {
+        self.now_ns = ev.ts_ns;
+        if ev.ts_ns >= self.next_scan_ns {
+            self.scan_inactive_threads(ev.ts_ns);
+        }
         self.transient_fd = None;
         self.cur_open = None;
         self.cur_fd_in_table = false;
@@ -668,6 +696,7 @@ impl State {
             }
             Some(Kind::Drop) => {
                 self.after_drop = true;
+                self.last_drop_ns = ev.ts_ns;
                 self.stats.n_drop_markers += 1;
                 self.stats.n_dropped_events =
                     self.stats.n_dropped_events.saturating_add(ev.args[1]);
@@ -1090,6 +1119,36 @@ impl State {
         self.fdtables.values().map(|t| t.fds.len()).sum()
     }
 
+    /// libsinsp's `remove_inactive_threads`, on the event clock: every
+    /// THREAD_SCAN_NS, remove the threads with no event for THREAD_TIMEOUT_NS
+    /// that libsinsp would find dead in /proc. Offline, the recording is our
+    /// /proc: a thread whose exit would have been recorded is alive, so only
+    /// threads silent since before a drop window (their exit may be among
+    /// the lost events) are removed, with their fd table when the process
+    /// has no thread left. One pass over the table per scan, none per event.
+    fn scan_inactive_threads(&mut self, now: u64) {
+        if self.next_scan_ns == 0 {
+            self.next_scan_ns = now.saturating_add(FIRST_THREAD_SCAN_NS);
+            return;
+        }
+        self.next_scan_ns = now.saturating_add(THREAD_SCAN_NS);
+        self.stats.n_thread_scans += 1;
+        let last_drop = self.last_drop_ns;
+        let mut stale = Vec::new();
+        for t in self.threads.values_mut() {
+            if t.last_ns == 0 {
+                // from the snapshot, no event yet: its clock starts now
+                t.last_ns = now;
+            } else if now > t.last_ns.saturating_add(THREAD_TIMEOUT_NS) && last_drop > t.last_ns {
+                stale.push(t.tid);
+            }
+        }
+        for tid in stale {
+            self.remove_thread(tid);
+            self.stats.n_threads_purged += 1;
+        }
+    }
+
     fn remove_thread(&mut self, tid: u32) {
         if let Some(t) = self.threads.remove(&tid) {
             self.stats.n_threads_removed += 1;
@@ -1342,6 +1401,7 @@ impl State {
         c.tid = child_tid;
         c.pid = child_pid;
         c.ptid = if is_thread { parent.ptid } else { parent_tid };
+        c.last_ns = self.now_ns;
         if is_thread {
             c.ptid = parent.ptid;
         }

@@ -1,25 +1,24 @@
 //! The three upstream Falco rules files load and compile with no error.
-//! Skipped (with one printed line) when `<repo>/../shared/upstream` is absent.
+//! Each test skips (a SKIP line on stderr; a failure under
+//! SYSREPLAY_REQUIRE=all) when `<repo>/../shared/upstream` is absent.
 
 use std::path::PathBuf;
 
 use sysreplay_ruleeval::{load_rules, Ruleset};
 
-fn upstream_rules_dir() -> Option<PathBuf> {
-    let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/upstream/rules");
-    if d.join("falco_rules.yaml").is_file() {
-        Some(d)
-    } else {
-        skip_once(format!(
-            "skipped: upstream rules not found at {} (needs ../shared/upstream)",
-            d.display()
-        ));
-        None
+/// The upstream rules directory, or None after reporting `test` skipped.
+fn upstream_rules_dir(test: &str) -> Option<PathBuf> {
+    match sysreplay_testkit::upstream_rules("falco_rules.yaml") {
+        Ok(p) => p.parent().map(|d| d.to_path_buf()),
+        Err(why) => {
+            sysreplay_testkit::skip(test, &why);
+            None
+        }
     }
 }
 
-fn load(files: &[&str]) -> Option<Ruleset> {
-    let d = upstream_rules_dir()?;
+fn load(test: &str, files: &[&str]) -> Option<Ruleset> {
+    let d = upstream_rules_dir(test)?;
     let paths: Vec<PathBuf> = files.iter().map(|f| d.join(f)).collect();
     let rs = load_rules(&paths);
     for e in rs.diags.errors() {
@@ -30,7 +29,7 @@ fn load(files: &[&str]) -> Option<Ruleset> {
 
 #[test]
 fn stable_rules_compile_without_errors() {
-    let Some(rs) = load(&["falco_rules.yaml"]) else {
+    let Some(rs) = load("stable_rules_compile_without_errors", &["falco_rules.yaml"]) else {
         return;
     };
     assert!(!rs.diags.has_errors());
@@ -52,7 +51,10 @@ fn stable_rules_compile_without_errors() {
 
 #[test]
 fn incubating_rules_compile_without_errors() {
-    let Some(rs) = load(&["falco-incubating_rules.yaml"]) else {
+    let Some(rs) = load(
+        "incubating_rules_compile_without_errors",
+        &["falco-incubating_rules.yaml"],
+    ) else {
         return;
     };
     assert!(!rs.diags.has_errors());
@@ -62,7 +64,10 @@ fn incubating_rules_compile_without_errors() {
 
 #[test]
 fn sandbox_rules_compile_without_errors() {
-    let Some(rs) = load(&["falco-sandbox_rules.yaml"]) else {
+    let Some(rs) = load(
+        "sandbox_rules_compile_without_errors",
+        &["falco-sandbox_rules.yaml"],
+    ) else {
         return;
     };
     assert!(!rs.diags.has_errors());
@@ -92,11 +97,14 @@ fn sandbox_rules_compile_without_errors() {
 
 #[test]
 fn all_three_together_compile_without_errors() {
-    let Some(rs) = load(&[
-        "falco_rules.yaml",
-        "falco-incubating_rules.yaml",
-        "falco-sandbox_rules.yaml",
-    ]) else {
+    let Some(rs) = load(
+        "all_three_together_compile_without_errors",
+        &[
+            "falco_rules.yaml",
+            "falco-incubating_rules.yaml",
+            "falco-sandbox_rules.yaml",
+        ],
+    ) else {
         return;
     };
     assert!(!rs.diags.has_errors());
@@ -108,15 +116,9 @@ fn all_three_together_compile_without_errors() {
     );
 }
 
-/// Print the skip notice once per test binary.
-fn skip_once(msg: String) {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| println!("{msg}"));
-}
-
 #[test]
 fn damaged_rules_files_give_errors_not_panics() {
-    let Some(d) = upstream_rules_dir() else {
+    let Some(d) = upstream_rules_dir("damaged_rules_files_give_errors_not_panics") else {
         return;
     };
     let text = std::fs::read_to_string(d.join("falco_rules.yaml")).unwrap();
@@ -155,7 +157,10 @@ fn terminal_shell_in_container_fires_offline() {
     use sysreplay_format::OwnedEvent;
     use sysreplay_ruleeval::{Engine, RuleMatching};
 
-    let Some(rs) = load(&["falco_rules.yaml"]) else {
+    let Some(rs) = load(
+        "terminal_shell_in_container_fires_offline",
+        &["falco_rules.yaml"],
+    ) else {
         return;
     };
     let cg = format!(
@@ -252,7 +257,7 @@ fn argument_and_network_rules_fire() {
     use sysreplay_format::OwnedEvent;
     use sysreplay_ruleeval::{Engine, RuleMatching};
 
-    let Some(rs) = load(&["falco_rules.yaml"]) else {
+    let Some(rs) = load("argument_and_network_rules_fire", &["falco_rules.yaml"]) else {
         return;
     };
     let snap = ProcessSnapshot {

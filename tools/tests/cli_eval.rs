@@ -2,7 +2,8 @@
 //! written with the trace writer, the upstream stable rules, alerts in text
 //! and Falco JSON, bad input giving exit code 2 with file:line:column, and
 //! the syscall selection `rules check` and `record --dry-run` both print.
-//! Tests that need the upstream rules skip with one line without ../shared.
+//! Tests that need the upstream rules skip without ../shared (a SKIP line on
+//! stderr; a failure under SYSREPLAY_REQUIRE=all).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -14,17 +15,14 @@ fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_sysreplay"))
 }
 
-fn stable_rules() -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/upstream/rules/falco_rules.yaml");
-    if p.is_file() {
-        Some(p)
-    } else {
-        skip_once(format!(
-            "skipped: {} not found (needs ../shared/upstream)",
-            p.display()
-        ));
-        None
+/// The upstream stable rules, or None after reporting `test` skipped.
+fn stable_rules(test: &str) -> Option<PathBuf> {
+    match sysreplay_testkit::upstream_rules("falco_rules.yaml") {
+        Ok(p) => Some(p),
+        Err(why) => {
+            sysreplay_testkit::skip(test, &why);
+            None
+        }
     }
 }
 
@@ -45,7 +43,9 @@ fn synth_trace(dir: &tempfile::TempDir, events: u64) -> (PathBuf, synth::SynthSu
 
 #[test]
 fn eval_prints_falco_alerts_for_the_stable_rules() {
-    let Some(rules) = stable_rules() else { return };
+    let Some(rules) = stable_rules("eval_prints_falco_alerts_for_the_stable_rules") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let (trace, summary) = synth_trace(&dir, 200_000);
     assert!(summary.sensitive_reads > 0);
@@ -110,7 +110,9 @@ fn eval_prints_falco_alerts_for_the_stable_rules() {
 
 #[test]
 fn rules_check_lists_rules_and_the_syscall_sets() {
-    let Some(rules) = stable_rules() else { return };
+    let Some(rules) = stable_rules("rules_check_lists_rules_and_the_syscall_sets") else {
+        return;
+    };
     let out = bin()
         .args(["rules", "check", "-r"])
         .arg(&rules)
@@ -159,7 +161,10 @@ fn run_with_rules(args: &[&str], rules: &PathBuf, extra: &[&str]) -> (String, St
 /// selection lines `rules check` prints: one implementation, Falco's names.
 #[test]
 fn record_dry_run_and_rules_check_print_the_same_selection() {
-    let Some(rules) = stable_rules() else { return };
+    let Some(rules) = stable_rules("record_dry_run_and_rules_check_print_the_same_selection")
+    else {
+        return;
+    };
     for (extra, total) in [(&[][..], 72), (&["--repair"][..], 41)] {
         let (out, _) = run_with_rules(&["rules", "check", "-r"], &rules, extra);
         let (_, block) = out
@@ -212,10 +217,4 @@ fn bad_rules_exit_2_with_positions() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
-}
-
-/// Print the skip notice once per test binary.
-fn skip_once(msg: String) {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| println!("{msg}"));
 }

@@ -1,7 +1,7 @@
 //! `sysreplay record --rules` then `sysreplay eval` on the live trace: the
 //! recorder selects what the rules need and the alerts come out of a real
 //! recording. Needs root (or CAP_BPF+CAP_PERFMON) and kernel BTF; otherwise
-//! it prints one SKIP line.
+//! it skips (a SKIP line on stderr; a failure under SYSREPLAY_REQUIRE=all).
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -17,12 +17,14 @@ fn rules() -> PathBuf {
 
 #[test]
 fn record_with_rules_then_eval_finds_the_alerts() {
+    const TEST: &str = "record_with_rules_then_eval_finds_the_alerts";
     if let Some(m) = sysreplay_capture::privileges::missing() {
-        println!("SKIP record_with_rules_then_eval_finds_the_alerts: needs root or CAP_BPF+CAP_PERFMON (missing {m})");
+        let why = format!("needs root or CAP_BPF+CAP_PERFMON (missing {m})");
+        sysreplay_testkit::skip(TEST, &why);
         return;
     }
     if !Path::new("/sys/kernel/btf/vmlinux").exists() {
-        println!("SKIP record_with_rules_then_eval_finds_the_alerts: no kernel BTF");
+        sysreplay_testkit::skip(TEST, "needs kernel BTF (/sys/kernel/btf/vmlinux)");
         return;
     }
     let dir = tempfile::tempdir().unwrap();

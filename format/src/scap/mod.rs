@@ -44,4 +44,4 @@ impl fmt::Display for ScapError {
 impl std::error::Error for ScapError {}
 
 pub use export::{export, ExportReport, Exporter};
-pub use import::{import, ImportReport, Imported};
+pub use import::{import, import_from, ImportError, ImportReport, Imported};
