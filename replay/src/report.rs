@@ -56,6 +56,8 @@ pub struct DropsOut {
     pub per_cpu: Vec<CpuDrops>,
     /// Windows of simulated time (from the trace start) with drops.
     pub windows: Vec<DropWindow>,
+    /// Width of the windows (100 ms, shorter for short simulated spans).
+    pub window_ns: u64,
     pub max_ring_used_bytes: u64,
 }
 

@@ -63,7 +63,8 @@ pub struct SimConfig {
     pub matching: RuleMatching,
     /// Falco metrics snapshots every this many simulated ns.
     pub metrics_interval_ns: Option<u64>,
-    /// Granularity of the drop-window report.
+    /// Granularity of the drop-window report at most (shorter for short
+    /// simulated spans: a twentieth of the span, at least 1 ms).
     pub window_ns: u64,
     /// Only events with `from <= ts < to` (trace clock).
     pub from_ns: Option<u64>,
@@ -247,7 +248,9 @@ struct Counters {
     other_drops_enter: u64,
     other_drops_exit: u64,
     cpus: Vec<CpuCount>,
+    /// Drops per window of `window_ns`.
     windows: BTreeMap<u64, u64>,
+    window_ns: u64,
 }
 
 /// Run one replay.
@@ -284,6 +287,8 @@ pub fn simulate(
         Pacing::Max => 0.0,
     };
     let origin = scan.first_ts;
+    let sim_span = (span as f64 * factor) as u64;
+    let window_ns = cfg.window_ns.min((sim_span / 20).max(1_000_000)).max(1);
     let max_pace = cfg.pacing == Pacing::Max;
 
     let mut c = Counters {
@@ -294,6 +299,7 @@ pub fn simulate(
         other_drops_exit: 0,
         cpus: vec![CpuCount::default(); cpus as usize],
         windows: BTreeMap::new(),
+        window_ns,
     };
     let mut recorder = RecorderDrops::default();
     let mut pending: HashMap<u32, Vec<OwnedEvent>> = HashMap::new();
@@ -383,9 +389,7 @@ pub fn simulate(
                     None if re.is_enter => c.other_drops_enter += 1,
                     None => c.other_drops_exit += 1,
                 }
-                *c.windows
-                    .entry(arrival.saturating_sub(0) / cfg.window_ns)
-                    .or_default() += 1;
+                *c.windows.entry(arrival / window_ns).or_default() += 1;
             }
         }
         let lifecycle = ev.is_syscall() && folds_lifecycle(ev.nr);
@@ -527,7 +531,7 @@ fn build_report(
         metric: "other syscalls, exit (in the total only)".into(),
         drops: c.other_drops_exit,
     });
-    let windows = merge_windows(&c.windows, cfg.window_ns);
+    let windows = merge_windows(&c.windows, c.window_ns);
     let consumer_ns = rings.clock.max(last_arrival).max(1);
     let busy_s = rings.busy_ns as f64 / 1e9;
     Report {
@@ -580,6 +584,7 @@ fn build_report(
                 })
                 .collect(),
             windows,
+            window_ns: c.window_ns,
             max_ring_used_bytes: rings.max_used.iter().copied().max().unwrap_or(0),
         },
         recorder,
