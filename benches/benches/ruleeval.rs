@@ -8,10 +8,10 @@ use std::path::PathBuf;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use sysreplay_format::meta::{ProcessSnapshot, TraceHeader};
-use sysreplay_format::synth::{self, SynthConfig};
 use sysreplay_format::OwnedEvent;
 use sysreplay_replay::drive_events;
 use sysreplay_ruleeval::{load_rules, Engine, NoObserver, RuleMatching};
+use sysreplay_synth::{self as synth, SynthConfig};
 
 /// The upstream rules directory, or None after reporting the bench skipped.
 fn rules_dir() -> Option<PathBuf> {

@@ -176,7 +176,7 @@ pub fn measure(
     let opts = RecordOptions {
         output: output.clone(),
         force: true,
-        syscalls: vec![sysreplay_format::syscalls::number(pick).unwrap_or(110)],
+        syscalls: vec![sysreplay_syscalls::number(pick).unwrap_or(110)],
         buf_size: o.buf_size,
         cpus_for_each_buffer: o.cpus_for_each_buffer,
         duration: Some(Duration::from_secs(o.seconds)),

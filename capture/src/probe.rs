@@ -8,7 +8,7 @@ use aya::programs::trace_point::TracePointLinkId;
 use aya::programs::{BtfTracePoint, RawTracePoint, TracePoint};
 use aya::{Btf, Ebpf, EbpfLoader};
 use sysreplay_format::record::{CpuCounters, DROP_CATEGORIES, RECORD_HEADER_SIZE};
-use sysreplay_format::syscalls::MAX_SYSCALLS;
+use sysreplay_syscalls::MAX_SYSCALLS;
 
 use crate::RecordError;
 
@@ -211,8 +211,8 @@ pub fn syscall_config(selected: &[u16]) -> [u8; MAX_SYSCALLS] {
     let mut cfg = [0u8; MAX_SYSCALLS];
     for &nr in selected {
         if (nr as usize) < MAX_SYSCALLS {
-            let cat = sysreplay_format::syscalls::name(nr)
-                .and_then(sysreplay_format::syscalls::drop_category)
+            let cat = sysreplay_syscalls::name(nr)
+                .and_then(sysreplay_syscalls::drop_category)
                 .map(|c| c as u8)
                 .unwrap_or(CFG_CAT_NONE);
             let items = if ITEM_SYSCALLS.contains(&nr) {

@@ -11,7 +11,8 @@ use std::process::{Child, ChildStderr, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use sysreplay_format::record::{tag, Kind};
-use sysreplay_format::{syscalls, OwnedEvent, TraceReader};
+use sysreplay_format::{OwnedEvent, TraceReader};
+use sysreplay_syscalls as syscalls;
 
 const BIN: &str = env!("CARGO_BIN_EXE_sysreplay-record");
 

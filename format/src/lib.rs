@@ -3,22 +3,24 @@
 //! - [`record`]: the event record layout shared with the eBPF probe;
 //! - [`event`]: events as readers see them (zero-copy views);
 //! - [`meta`]: file header and process snapshot;
+//! - [`block`] / [`container`]: the columnar block codec and the zstd-frame
+//!   container;
 //! - [`writer`] / [`reader`]: the trace file itself (see `format/SPEC.md`);
-//! - [`syscalls`]: syscall names and Falco drop categories.
+//! - [`summary`]: what `sysreplay info` reports;
+//! - [`timefmt`]: event times as text.
+//!
+//! Invariant: this crate never interprets a syscall. What a syscall number
+//! means lives in `sysreplay-syscalls` (`format/syscalls/`), which depends
+//! on this crate, never the other way round.
 
 pub mod block;
 pub mod container;
-pub mod decode;
 pub mod error;
 pub mod event;
 pub mod meta;
 pub mod reader;
 pub mod record;
-pub mod scap;
 pub mod summary;
-pub mod synth;
-pub mod syscall_sets;
-pub mod syscalls;
 pub mod timefmt;
 pub mod writer;
 

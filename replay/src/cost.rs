@@ -18,8 +18,9 @@
 use std::time::{Duration, Instant};
 
 use sysreplay_format::record::Kind;
-use sysreplay_format::{syscalls, Event};
+use sysreplay_format::Event;
 use sysreplay_ruleeval::Observer;
+use sysreplay_syscalls as syscalls;
 
 /// Reference weights of the counted model (nanoseconds of a reference
 /// Falco on one core; see the README for how they were chosen).

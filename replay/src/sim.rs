@@ -6,8 +6,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use sysreplay_format::record::{Kind, DROP_CATEGORIES, DROP_CATEGORY_NAMES};
-use sysreplay_format::{syscalls, Event, OwnedEvent, TraceError, TraceReader};
+use sysreplay_format::{Event, OwnedEvent, TraceError, TraceReader};
 use sysreplay_ruleeval::{Engine, RuleMatching, Ruleset};
+use sysreplay_syscalls as syscalls;
 
 use crate::buffers::Rings;
 use crate::cost::{Counting, Profile, Timing, TYPE_OTHER, TYPE_PROCEXIT};

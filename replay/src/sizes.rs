@@ -1,7 +1,7 @@
 //! The bytes Falco's driver writes to its ring for each trace record, and
 //! the drop category each written event counts under.
 //!
-//! Sizes come from the scap exporter (`sysreplay_format::scap::Exporter`),
+//! Sizes come from the scap exporter (`sysreplay_scap::Exporter`),
 //! which writes each record as the 2022 enter+exit events libscap reads: one
 //! source for every event layout. The exporter runs on every process
 //! lifecycle record and on clone/exec syscalls (their events carry argv,
@@ -21,8 +21,9 @@
 
 use sysreplay_format::meta::{ProcessSnapshot, TraceHeader};
 use sysreplay_format::record::{Kind, DROP_CATEGORY_NAMES};
-use sysreplay_format::scap::Exporter;
-use sysreplay_format::{syscalls, Event};
+use sysreplay_format::Event;
+use sysreplay_scap::Exporter;
+use sysreplay_syscalls as syscalls;
 
 /// The scap event header (ts, tid, len, type, nparams).
 const EVENT_HEADER: u32 = 26;

@@ -2,9 +2,9 @@
 //! settings (`--sweep`), and the highest offered rate without drops
 //! (`--ramp`).
 
-use sysreplay_format::syscall_sets::{self, Selection, SelectionRequest};
 use sysreplay_format::{TraceError, TraceReader};
 use sysreplay_ruleeval::{load_rules_str, Ruleset};
+use sysreplay_syscalls::sets::{self as syscall_sets, Selection, SelectionRequest};
 
 use crate::sim::{scan, simulate, Pacing, SimConfig, BUF_SIZE_PRESETS};
 

@@ -19,7 +19,9 @@ use crate::output::{Alert, OutputFormat};
 use crate::parser::{self, Ast, CmpOp};
 use crate::sc::{self, NSLOTS};
 use crate::state::State;
-use sysreplay_format::syscall_sets::{self, Selection as SyscallSelection, SelectionRequest};
+use sysreplay_syscalls::sets::{
+    self as syscall_sets, Selection as SyscallSelection, SelectionRequest,
+};
 
 /// Falco's `rule_matching`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

@@ -4,9 +4,9 @@
 
 use std::fmt::Write as _;
 
-use sysreplay_format::decode;
 use sysreplay_format::record::Kind;
 use sysreplay_format::Event;
+use sysreplay_syscalls::decode;
 
 use crate::sc;
 use crate::state::{fmt_ip, is_v4_mapped, Fd, State, Thread};
@@ -546,7 +546,7 @@ fn rawarg_is_numeric(name: &str) -> bool {
     use decode::ParamKind as K;
     let mut numeric = false;
     for sc in decode::known_syscalls() {
-        let Some(nr) = sysreplay_format::syscalls::number(sc) else {
+        let Some(nr) = sysreplay_syscalls::number(sc) else {
             continue;
         };
         if let Some(p) = decode::find_param(nr, name) {
@@ -873,7 +873,7 @@ impl Field {
             F::EvtIsIo => {
                 let nm = sc::slot_name(ev.nr as usize);
                 Some(Val::Bool(
-                    ev.is_syscall() && sysreplay_format::syscall_sets::IGNORED_IO.contains(&nm),
+                    ev.is_syscall() && sysreplay_syscalls::sets::IGNORED_IO.contains(&nm),
                 ))
             }
             F::EvtCategory => None,

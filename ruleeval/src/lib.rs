@@ -9,7 +9,7 @@
 //! - [`engine`]: compilation of whole rulesets, selection and the runtime;
 //! - [`output`]: Falco output formats and JSON alerts;
 //! - [`sc`]: syscall and event-type tables (Falco's syscall selection for
-//!   the dry run is `sysreplay_format::syscall_sets`);
+//!   the dry run is `sysreplay_syscalls::sets`);
 //!
 //! Typical use:
 //!
@@ -56,4 +56,4 @@ pub use engine::{
 pub use loader::Priority;
 pub use output::Alert;
 pub use state::State;
-pub use sysreplay_format::syscall_sets::Selection as SyscallSelection;
+pub use sysreplay_syscalls::sets::Selection as SyscallSelection;

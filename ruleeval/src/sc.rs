@@ -1,11 +1,11 @@
 //! Syscall and event-type tables: names, event-type slots and fd roles.
 //! Falco's syscall names and sets, and its syscall selection, are in
-//! [`sysreplay_format::syscall_sets`] (shared with the recorder).
+//! [`sysreplay_syscalls::sets`] (shared with the recorder).
 
 use crate::state::FdRole;
 use std::sync::OnceLock;
-use sysreplay_format::syscall_sets;
-use sysreplay_format::syscalls::{self as sys, MAX_SYSCALLS};
+use sysreplay_syscalls::sets as syscall_sets;
+use sysreplay_syscalls::{self as sys, MAX_SYSCALLS};
 
 /// Event-type slots: syscall numbers, then the pseudo events below.
 pub const SLOT_PROCEXIT: usize = MAX_SYSCALLS;

@@ -6,8 +6,9 @@ use sysreplay_format::meta::{
     FdInfo, FdType, GroupInfo, ProcessSnapshot, SocketTuple, ThreadInfo, TraceHeader, UserInfo,
 };
 use sysreplay_format::record::{push_item, tag, Creds, Kind, RecordHeader};
-use sysreplay_format::{syscalls, OwnedEvent};
+use sysreplay_format::OwnedEvent;
 use sysreplay_ruleeval::{load_rules_str, Engine, RuleMatching};
+use sysreplay_syscalls as syscalls;
 
 const ROOT_CAPS: u64 = (1 << 41) - 1;
 
@@ -1122,7 +1123,7 @@ fn malformed_events_never_panic() {
 }
 
 fn malformed_run(e: &mut Engine, seed: u64) {
-    let mut rng = sysreplay_format::synth::Rng::new(seed);
+    let mut rng = sysreplay_synth::Rng::new(seed);
     for _ in 0..20_000 {
         let nr = rng.below(600) as u16;
         let kind = 1 + rng.below(6) as u16;

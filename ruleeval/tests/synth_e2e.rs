@@ -1,4 +1,4 @@
-//! End to end over the team's synthetic workload (`sysreplay_format::synth`):
+//! End to end over the team's synthetic workload (`sysreplay_synth`):
 //! the upstream stable rules, the state engine from the snapshot, and the
 //! rule that the workload is built to trigger ("Read sensitive file
 //! untrusted": `cat /etc/shadow` from a shell) fires once per such read.
@@ -8,9 +8,9 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use sysreplay_format::synth::{self, SynthConfig};
 use sysreplay_format::{Event, OwnedEvent};
 use sysreplay_ruleeval::{load_rules, Engine, RuleMatching};
+use sysreplay_synth::{self as synth, SynthConfig};
 
 /// The upstream stable rules, or None after reporting `test` skipped.
 fn stable_rules(test: &str) -> Option<PathBuf> {

@@ -122,7 +122,7 @@ fn damaged_rules_files_give_errors_not_panics() {
         return;
     };
     let text = std::fs::read_to_string(d.join("falco_rules.yaml")).unwrap();
-    let mut rng = sysreplay_format::synth::Rng::new(99);
+    let mut rng = sysreplay_synth::Rng::new(99);
     for i in 0..60 {
         // cut the file short at a random character boundary
         let mut cut = rng.below(text.len() as u64) as usize;
@@ -221,7 +221,7 @@ fn terminal_shell_in_container_fires_offline() {
                 tid,
                 pid: tid,
                 kind: Kind::Syscall as u16,
-                nr: sysreplay_format::syscalls::number("execve").unwrap(),
+                nr: sysreplay_syscalls::number("execve").unwrap(),
                 data_len: d2.len() as u16,
                 ..Default::default()
             },
@@ -305,7 +305,7 @@ fn argument_and_network_rules_fire() {
                 tid,
                 pid: tid,
                 kind: Kind::Syscall as u16,
-                nr: sysreplay_format::syscalls::number(name).unwrap(),
+                nr: sysreplay_syscalls::number(name).unwrap(),
                 data_len: data.len() as u16,
                 ret,
                 args,

@@ -7,12 +7,12 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use sysreplay_format::record::RECORD_HEADER_SIZE;
-use sysreplay_format::synth::{self, SynthConfig};
 use sysreplay_format::{
     OwnedEvent, ProcessSnapshot, RecordHeader, TraceHeader, TraceReader, TraceWriter, WriterOptions,
 };
 use sysreplay_replay::drive_events;
 use sysreplay_ruleeval::{Engine, NoObserver, RuleMatching};
+use sysreplay_synth::{self as synth, SynthConfig};
 
 use crate::Failure;
 

@@ -7,7 +7,9 @@ use std::path::PathBuf;
 
 use sysreplay_format::record::{tag, Kind, DROP_CATEGORY_NAMES};
 use sysreplay_format::timefmt::{clock_ns, iso8601_ns, parse_offset_ns};
-use sysreplay_format::{decode, syscalls, Event, ProcessSnapshot};
+use sysreplay_format::{Event, ProcessSnapshot};
+use sysreplay_syscalls as syscalls;
+use sysreplay_syscalls::decode;
 
 use crate::Failure;
 

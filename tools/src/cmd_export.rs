@@ -5,8 +5,8 @@ use std::io::BufWriter;
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 
-use sysreplay_format::scap::Exporter;
 use sysreplay_format::TraceReader;
+use sysreplay_scap::Exporter;
 
 use crate::Failure;
 

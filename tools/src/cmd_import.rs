@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
-use sysreplay_format::scap;
 use sysreplay_format::{ProcessSnapshot, RecordHeader, TraceHeader, TraceWriter, WriterOptions};
+use sysreplay_scap as scap;
 
 use crate::Failure;
 

@@ -6,13 +6,14 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use sysreplay_format::{syscalls, TraceReader};
+use sysreplay_format::TraceReader;
 use sysreplay_replay::cost::{read_falco_metrics, CostModel};
 use sysreplay_replay::report::Report;
 use sysreplay_replay::sim::{mean_counted_ns, scan, simulate};
 use sysreplay_replay::whatif::{self, ladder, ramp, sweep};
 use sysreplay_replay::{Driver, Layout, Pacing, SimConfig, BUF_SIZE_PRESETS};
 use sysreplay_ruleeval::{RuleMatching, Ruleset};
+use sysreplay_syscalls as syscalls;
 
 use crate::cmd_eval::{load_checked, Matching, Selection};
 use crate::Failure;

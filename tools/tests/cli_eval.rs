@@ -8,8 +8,8 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use sysreplay_format::synth::{self, SynthConfig};
 use sysreplay_format::writer::TraceWriter;
+use sysreplay_synth::{self as synth, SynthConfig};
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_sysreplay"))

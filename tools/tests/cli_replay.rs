@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
-use sysreplay_format::synth::{self, SynthConfig};
 use sysreplay_format::writer::TraceWriter;
-use sysreplay_format::{syscalls, TraceReader};
+use sysreplay_format::TraceReader;
+use sysreplay_synth::{self as synth, SynthConfig};
+use sysreplay_syscalls as syscalls;
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_sysreplay"))

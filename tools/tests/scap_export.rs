@@ -8,11 +8,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use sysreplay_format::decode;
 use sysreplay_format::record::{tag, Kind};
-use sysreplay_format::scap;
-use sysreplay_format::synth::{self, SynthConfig};
-use sysreplay_format::{syscalls, OwnedEvent, TraceReader, TraceWriter};
+use sysreplay_format::{OwnedEvent, TraceReader, TraceWriter};
+use sysreplay_scap as scap;
+use sysreplay_synth::{self as synth, SynthConfig};
+use sysreplay_syscalls as syscalls;
+use sysreplay_syscalls::decode;
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_sysreplay"))
@@ -265,7 +266,7 @@ fn view(e: &OwnedEvent) -> String {
             ));
         }
         Some(Kind::ProcExit) => s.push_str(&format!("procexit status={}", h.args[0])),
-        // scap keeps the window, not the counts (format/SCAP.md).
+        // scap keeps the window, not the counts (format/scap/SCAP.md).
         Some(Kind::Drop) => s.push_str(&format!("drop start={}", h.args[0])),
         _ => s.push_str("other"),
     }
@@ -327,7 +328,7 @@ fn round_trip_gives_back_the_supported_events() {
     let a: Vec<String> = orig.iter().filter(|e| keep(e)).map(view).collect();
     let b: Vec<String> = back.iter().filter(|e| keep(e)).map(view).collect();
     assert!(a.len() > 5_000, "{}", a.len());
-    // Known, documented losses (format/SCAP.md): accept's listening fd and
+    // Known, documented losses (format/scap/SCAP.md): accept's listening fd and
     // the send/recv MSG_* flags have no place in the scap events.
     let lost: &[(&str, &str)] = &[
         ("accept", "sockfd"),

@@ -16,11 +16,11 @@ use serde::Serialize;
 
 use super::blocks::{self, put_str16, write_block};
 use super::events::{code, EventBuilder};
-use crate::decode::{parse_sockaddr, SockAddr};
-use crate::event::Event;
-use crate::meta::{FdType, ProcessSnapshot, ThreadInfo, TraceHeader};
-use crate::record::{tag, Creds, Kind};
-use crate::syscalls;
+use sysreplay_format::event::Event;
+use sysreplay_format::meta::{FdType, ProcessSnapshot, ThreadInfo, TraceHeader};
+use sysreplay_format::record::{tag, Creds, Kind};
+use sysreplay_syscalls as syscalls;
+use sysreplay_syscalls::decode::{parse_sockaddr, SockAddr};
 
 /// What the export did.
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
@@ -142,7 +142,7 @@ fn ppm_sockaddr(raw: &[u8], out: &mut Vec<u8>) -> bool {
     out.clear();
     match parse_sockaddr(raw) {
         Some(SockAddr::Inet { family, ip, port }) => {
-            if family == crate::decode::AF_INET {
+            if family == sysreplay_syscalls::decode::AF_INET {
                 out.push(2);
                 out.extend_from_slice(&ip[12..]);
             } else {
@@ -167,7 +167,7 @@ fn ppm_tuple(raw: &[u8], local: Option<&[u8]>, known_is_dst: bool, out: &mut Vec
     out.clear();
     match parse_sockaddr(raw) {
         Some(SockAddr::Inet { family, ip, port }) => {
-            let v4 = family == crate::decode::AF_INET;
+            let v4 = family == sysreplay_syscalls::decode::AF_INET;
             out.push(if v4 { 2 } else { 10 });
             let n = if v4 { 4 } else { 16 };
             let known: &[u8] = if v4 { &ip[12..] } else { &ip };
@@ -1351,9 +1351,9 @@ pub fn export<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::RecordHeader;
-    use crate::synth::{self, SynthConfig};
-    use crate::OwnedEvent;
+    use sysreplay_format::record::RecordHeader;
+    use sysreplay_format::OwnedEvent;
+    use sysreplay_synth::{self as synth, SynthConfig};
 
     fn synth_records(n: u64) -> (TraceHeader, ProcessSnapshot, Vec<OwnedEvent>) {
         let cfg = SynthConfig::new(3, n).with_drop_windows(1);

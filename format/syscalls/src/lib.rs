@@ -1,6 +1,7 @@
 //! Syscall names and numbers (x86_64), and Falco's drop categories.
 
-#[path = "syscall_table.rs"]
+pub mod decode;
+pub mod sets;
 mod table;
 pub use table::X86_64_SYSCALLS;
 
@@ -47,7 +48,7 @@ pub fn display_name(nr: u16) -> std::borrow::Cow<'static, str> {
 /// Falco's drop category (`SR_DROP_*` index) of a syscall exit, or None when
 /// the syscall counts only toward the total (libs modern_bpf stats.h).
 pub fn drop_category(name: &str) -> Option<usize> {
-    use crate::record::DROP_CATEGORY_NAMES as N;
+    use sysreplay_format::record::DROP_CATEGORY_NAMES as N;
     let cat = match name {
         "clone" | "clone3" | "fork" | "vfork" => "clone_fork_exit",
         "execve" | "execveat" => "execve_exit",

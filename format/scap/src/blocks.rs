@@ -7,7 +7,7 @@
 use std::io::Read;
 
 use super::ScapError;
-use crate::meta::{FdInfo, FdType, GroupInfo, SocketTuple, ThreadInfo, UserInfo};
+use sysreplay_format::meta::{FdInfo, FdType, GroupInfo, SocketTuple, ThreadInfo, UserInfo};
 
 pub const SHB: u32 = 0x0A0D_0D0A;
 pub const SHB_MAGIC: u32 = 0x1A2B_3C4D;

@@ -34,9 +34,9 @@ use std::fmt::Write as _;
 use std::net::Ipv6Addr;
 use std::sync::OnceLock;
 
-use crate::event::Event;
-use crate::record::{tag, Item};
-use crate::syscalls;
+use crate as syscalls;
+use sysreplay_format::event::Event;
+use sysreplay_format::record::{tag, Item};
 
 /// Where a parameter's value lives in a SYSCALL record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -2031,8 +2031,8 @@ pub fn flags_str(set: FlagSet, v: u64, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::OwnedEvent;
-    use crate::record::{push_item, Kind, RecordHeader, ITEM_FAULT, ITEM_TRUNCATED};
+    use sysreplay_format::event::OwnedEvent;
+    use sysreplay_format::record::{push_item, Kind, RecordHeader, ITEM_FAULT, ITEM_TRUNCATED};
 
     fn ev(name: &str, ret: i64, args: [u64; 6], items: &[(u8, u8, &[u8])]) -> OwnedEvent {
         let mut data = Vec::new();

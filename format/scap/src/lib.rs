@@ -7,7 +7,7 @@
 //! - [`import`]: scap -> records + process snapshot (enter/exit merging);
 //! - [`export`]: records + snapshot -> scap that sysdig 0.29.3 reads.
 //!
-//! See `format/SCAP.md` for what converts and what is lost.
+//! See `format/scap/SCAP.md` for what converts and what is lost.
 
 pub mod blocks;
 pub mod events;

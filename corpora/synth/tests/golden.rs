@@ -6,12 +6,12 @@ use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 use sysreplay_format::record::{push_item, tag, Items};
-use sysreplay_format::synth::{self, SynthConfig};
 use sysreplay_format::{OwnedEvent, TraceReader};
+use sysreplay_synth::{self as synth, SynthConfig};
 
 fn sample(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../corpora/samples")
+        .join("../samples")
         .join(name)
 }
 

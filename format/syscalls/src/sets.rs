@@ -35,7 +35,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::syscalls::{self as sys, X86_64_SYSCALLS};
+use crate::{self as sys, X86_64_SYSCALLS};
 
 /// Falco's state-engine set at libs HEAD (`sinsp_state_sc_set`: events
 /// flagged EF_MODIFIES_STATE plus UF_NEVER_DROP syscalls), 65 names.

@@ -28,15 +28,15 @@
 
 use std::fmt::Write as _;
 
-use crate::decode::{O_APPEND, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_NONBLOCK, O_RDWR};
-use crate::decode::{O_RDONLY, O_WRONLY};
-use crate::meta::{
+use sysreplay_format::meta::{
     FdInfo, FdType, ProcessSnapshot, RecordingConfig, SocketTuple, ThreadInfo, TraceHeader,
 };
-use crate::record::{
+use sysreplay_format::record::{
     tag, Creds, DropCounts, Kind, RecordHeader, DROP_CATEGORIES, ITEM_HEADER_SIZE, ITEM_TRUNCATED,
 };
-use crate::syscalls;
+use sysreplay_syscalls as syscalls;
+use sysreplay_syscalls::decode::{O_APPEND, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_NONBLOCK, O_RDWR};
+use sysreplay_syscalls::decode::{O_RDONLY, O_WRONLY};
 
 // ---------------------------------------------------------------------------
 // PRNG
@@ -1462,8 +1462,10 @@ pub fn snapshot(cfg: &SynthConfig) -> ProcessSnapshot {
     ProcessSnapshot {
         taken_at_ns: cfg.start_boot_ns,
         threads,
-        users: crate::meta::parse_passwd(std::str::from_utf8(PASSWD).unwrap_or_default()),
-        groups: crate::meta::parse_group(std::str::from_utf8(GROUP).unwrap_or_default()),
+        users: sysreplay_format::meta::parse_passwd(
+            std::str::from_utf8(PASSWD).unwrap_or_default(),
+        ),
+        groups: sysreplay_format::meta::parse_group(std::str::from_utf8(GROUP).unwrap_or_default()),
     }
 }
 
@@ -1639,13 +1641,15 @@ where
                 kind: Kind::Drop as u16,
                 cpu: w.cpu,
                 nr: 0,
-                data_len: (ITEM_HEADER_SIZE + crate::record::DROP_COUNTS_SIZE) as u16,
+                data_len: (ITEM_HEADER_SIZE + sysreplay_format::record::DROP_COUNTS_SIZE) as u16,
                 ret: 0,
                 args: [w.start, w.lost, w.seen, 0, 0, 0],
             };
-            let mut d = [0u8; ITEM_HEADER_SIZE + crate::record::DROP_COUNTS_SIZE];
+            let mut d = [0u8; ITEM_HEADER_SIZE + sysreplay_format::record::DROP_COUNTS_SIZE];
             d[0] = tag::DROP_COUNTS;
-            d[2..4].copy_from_slice(&(crate::record::DROP_COUNTS_SIZE as u16).to_le_bytes());
+            d[2..4].copy_from_slice(
+                &(sysreplay_format::record::DROP_COUNTS_SIZE as u16).to_le_bytes(),
+            );
             d[4..].copy_from_slice(&w.counts.encode());
             (self.sink)(&h, &d)?;
             self.sum.drop_markers += 1;
@@ -1748,7 +1752,7 @@ where
     // ---- item builders (into self.data) ----
 
     fn item(&mut self, t: u8, bytes: &[u8]) {
-        crate::record::push_item(&mut self.data, t, 0, bytes);
+        sysreplay_format::record::push_item(&mut self.data, t, 0, bytes);
     }
 
     /// A C string item (with its NUL).
@@ -1793,7 +1797,7 @@ where
 
     fn item_sockaddr(&mut self, t: u8, a: Addr) {
         let mut b = [0u8; 16];
-        b[0..2].copy_from_slice(&crate::decode::AF_INET.to_le_bytes());
+        b[0..2].copy_from_slice(&sysreplay_syscalls::decode::AF_INET.to_le_bytes());
         b[2..4].copy_from_slice(&a.1.to_be_bytes());
         b[4..8].copy_from_slice(&a.0);
         self.item(t, &b);
@@ -3336,7 +3340,7 @@ where
                     let lfd = self.add_fd(i, FdKind::Unix("/dev/log"), true);
                     self.sys(i, nr::SOCKET, lfd as i64, [1, 0x80002, 0, 0, 0, 0])?;
                     let mut sun = [0u8; 11];
-                    sun[..2].copy_from_slice(&crate::decode::AF_UNIX.to_le_bytes());
+                    sun[..2].copy_from_slice(&sysreplay_syscalls::decode::AF_UNIX.to_le_bytes());
                     sun[2..10].copy_from_slice(b"/dev/log");
                     self.item(1, &sun);
                     self.sys(i, nr::CONNECT, 0, [lfd as u64, buf + 0x100, 110, 0, 0, 0])?;
@@ -3404,9 +3408,9 @@ fn size_of(n: Name) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode;
-    use crate::event::Event;
     use std::collections::{HashMap, HashSet};
+    use sysreplay_format::event::Event;
+    use sysreplay_syscalls::decode;
 
     fn collect(cfg: &SynthConfig) -> (Vec<(RecordHeader, Vec<u8>)>, SynthSummary) {
         let mut v = Vec::new();
@@ -3528,7 +3532,7 @@ mod tests {
         assert!(recs[0].0.ts_ns >= cfg.start_boot_ns);
         // Every record is well-formed.
         for (h, d) in &recs {
-            crate::record::validate_items(d).unwrap();
+            sysreplay_format::record::validate_items(d).unwrap();
             assert!(Kind::from_u16(h.kind).is_some());
         }
         assert_eq!(collect(&SynthConfig::new(3, 0)).0.len(), 0);
@@ -3880,11 +3884,11 @@ mod tests {
         );
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("synth.srt");
-        let mut w = crate::writer::TraceWriter::create(
+        let mut w = sysreplay_format::writer::TraceWriter::create(
             &path,
             &header(&cfg),
             &snapshot(&cfg),
-            crate::writer::WriterOptions::default(),
+            sysreplay_format::writer::WriterOptions::default(),
         )
         .unwrap();
         let t = std::time::Instant::now();

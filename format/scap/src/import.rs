@@ -18,9 +18,11 @@ use super::events::{
     code, event_name, int_of, is_enter, is_internal, param_index, str_of, OwnedRawEvent, RawEvent,
 };
 use super::ScapError;
-use crate::meta::{ProcessSnapshot, RecordingConfig, ThreadInfo, TraceHeader};
-use crate::record::{parse_record, push_item, tag, Creds, Kind, RecordHeader, RECORD_HEADER_SIZE};
-use crate::syscalls;
+use sysreplay_format::meta::{ProcessSnapshot, RecordingConfig, ThreadInfo, TraceHeader};
+use sysreplay_format::record::{
+    parse_record, push_item, tag, Creds, Kind, RecordHeader, RECORD_HEADER_SIZE,
+};
+use sysreplay_syscalls as syscalls;
 
 /// What the import did, for the stderr summary and `--json`.
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
@@ -1060,7 +1062,7 @@ fn fit_items(data: &mut Vec<u8>) {
             if keep == 0 {
                 data.truncate(o);
             } else {
-                data[o + 1] |= crate::record::ITEM_TRUNCATED;
+                data[o + 1] |= sysreplay_format::record::ITEM_TRUNCATED;
                 data[o + 2..o + 4].copy_from_slice(&(keep as u16).to_le_bytes());
                 data.truncate(o + 4 + keep);
             }
@@ -1324,9 +1326,9 @@ pub fn import_from<R: std::io::Read, S, E>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode;
-    use crate::event::OwnedEvent;
-    use crate::scap::events::EventBuilder;
+    use crate::events::EventBuilder;
+    use sysreplay_format::event::OwnedEvent;
+    use sysreplay_syscalls::decode;
 
     fn file(events: &[(u16, u64, u64, Vec<u8>)]) -> Vec<u8> {
         // SHB 1.2 + EV_V2 events built by the caller (bodies without cpu).
@@ -1451,9 +1453,9 @@ mod tests {
     /// Damaged files give errors or partial imports, never panics.
     #[test]
     fn random_damage_never_panics() {
-        let cfg = crate::synth::SynthConfig::new(5, 400);
+        let cfg = sysreplay_synth::SynthConfig::new(5, 400);
         let mut recs = Vec::new();
-        crate::synth::generate::<(), _>(&cfg, |h, d| {
+        sysreplay_synth::generate::<(), _>(&cfg, |h, d| {
             recs.push(OwnedEvent {
                 header: *h,
                 data: d.to_vec(),
@@ -1461,9 +1463,9 @@ mod tests {
             Ok(())
         })
         .unwrap();
-        let (good, _) = crate::scap::export(
-            &crate::synth::header(&cfg),
-            &crate::synth::snapshot(&cfg),
+        let (good, _) = crate::export(
+            &sysreplay_synth::header(&cfg),
+            &sysreplay_synth::snapshot(&cfg),
             recs.iter().map(|e| e.as_event()),
             false,
         )
@@ -1491,7 +1493,7 @@ mod tests {
                 Ok(imp) => {
                     ok += 1;
                     // Whatever came out is well-formed.
-                    imp.for_each_record(|_, d| crate::record::validate_items(d))
+                    imp.for_each_record(|_, d| sysreplay_format::record::validate_items(d))
                         .unwrap();
                 }
                 Err(e) => {
@@ -1511,8 +1513,8 @@ mod tests {
         push_item(&mut d, tag::CWD, 0, b"/\0");
         fit_items(&mut d);
         assert_eq!(d.len(), u16::MAX as usize);
-        crate::record::validate_items(&d).unwrap();
-        let items: Vec<_> = crate::record::Items::new(&d).collect();
+        sysreplay_format::record::validate_items(&d).unwrap();
+        let items: Vec<_> = sysreplay_format::record::Items::new(&d).collect();
         assert_eq!(items.len(), 2);
         assert!(items[1].truncated());
     }

@@ -7,9 +7,9 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
-use sysreplay_format::scap::blocks::{self, BlockReader};
-use sysreplay_format::scap::events::{code, EventBuilder};
-use sysreplay_format::scap::{import_from, ImportError};
+use sysreplay_scap::blocks::{self, BlockReader};
+use sysreplay_scap::events::{code, EventBuilder};
+use sysreplay_scap::{import_from, ImportError};
 
 struct Counting;
 static LIVE: AtomicUsize = AtomicUsize::new(0);
