@@ -46,7 +46,7 @@ pub struct RecordArgs {
     /// Trace file to write (mode 0600)
     #[arg(short = 'w', long = "write", value_name = "FILE", required_unless_present_any = ["dry_run", "bench"])]
     pub write: Option<PathBuf>,
-    /// Overwrite FILE if it exists
+    /// Replace FILE (and --stats-json FILE) if it exists: a new file is renamed over it (never a symlink or a non-regular file)
     #[arg(long)]
     pub force: bool,
     /// Stop after this long (e.g. 30s, 5m)
@@ -85,7 +85,7 @@ pub struct RecordArgs {
     /// Print live stats on stderr this often (e.g. 1s)
     #[arg(long, value_parser = parse_duration)]
     pub stats_interval: Option<Duration>,
-    /// Append each stats sample as one JSON line to FILE
+    /// Write each stats sample as one JSON line to FILE (mode 0600; created exclusively, --force replaces it)
     #[arg(long, value_name = "FILE")]
     pub stats_json: Option<PathBuf>,
     /// Rotate: start a new file when the current one reaches this many MB (files FILE0, FILE1, ...)

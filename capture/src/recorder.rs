@@ -798,11 +798,12 @@ fn is_disk_full(e: &RecordError) -> bool {
 pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, RecordError> {
     let t0 = Instant::now();
     let cpu0 = cpu_seconds();
-    if !opts.force && !opts.rotation.enabled() && opts.output.exists() {
-        return Err(RecordError::msg(format!(
-            "{}: refusing to overwrite an existing file (use --force)",
-            opts.output.display()
-        )));
+    // fail before loading the probe (the writer checks again)
+    if !opts.rotation.enabled() {
+        sysreplay_format::outfile::check_target(&opts.output, opts.force)?;
+    }
+    if let Some(p) = &opts.stats_json {
+        sysreplay_format::outfile::check_target(p, opts.force)?;
     }
     let pcfg = ProbeConfig {
         syscalls: opts.syscalls.clone(),
@@ -839,13 +840,8 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
     let start_ns = crate::boottime_ns();
     let initial = probe.counters()?;
     let json = match &opts.stats_json {
-        Some(p) => Some(
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(p)
-                .map_err(|e| RecordError::msg(format!("{}: {e}", p.display())))?,
-        ),
+        // the same rules as the trace: it holds the same host's activity
+        Some(p) => Some(sysreplay_format::outfile::create_private(p, opts.force)?.file),
         None => None,
     };
     let mut r = Recorder {

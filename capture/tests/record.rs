@@ -582,6 +582,111 @@ fn refuses_to_overwrite_without_force() {
     assert!(evs.iter().filter(|e| !is(e, Kind::Drop)).count() <= 5);
 }
 
+/// A symlink planted at `-w` or `--stats-json` (to a file, or dangling) is
+/// refused with or without --force, before anything is recorded; its target
+/// is untouched and nothing is created where a dangling link points.
+#[test]
+fn symlinked_output_paths_are_refused() {
+    // refused before the probe loads: no BPF needed
+    use std::os::unix::fs::{symlink, PermissionsExt};
+    let dir = tempfile::tempdir().unwrap();
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, b"precious").unwrap();
+    std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let nowhere = dir.path().join("nowhere");
+    let to_victim = dir.path().join("to-victim.srt");
+    let dangling = dir.path().join("dangling.srt");
+    symlink(&victim, &to_victim).unwrap();
+    symlink(&nowhere, &dangling).unwrap();
+    let fresh = dir.path().join("fresh.srt");
+    for force in [false, true] {
+        for (w, stats) in [
+            (&to_victim, None),
+            (&dangling, None),
+            (&fresh, Some(&to_victim)),
+            (&fresh, Some(&dangling)),
+        ] {
+            let mut c = Command::new(BIN);
+            c.args(["-w", w.to_str().unwrap(), "--duration", "100ms"]);
+            if let Some(s) = stats {
+                c.args(["--stats-json", s.to_str().unwrap()]);
+            }
+            if force {
+                c.arg("--force");
+            }
+            let o = c.output().unwrap();
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(
+                o.status.code(),
+                Some(1),
+                "force={force} {w:?} {stats:?}: {err}"
+            );
+            assert!(err.contains("symbolic link"), "{err}");
+            assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+            assert_eq!(
+                std::fs::metadata(&victim).unwrap().permissions().mode() & 0o777,
+                0o644
+            );
+            assert!(!nowhere.exists(), "created where a dangling link points");
+            assert!(
+                !fresh.exists(),
+                "a trace was written despite a refused --stats-json"
+            );
+        }
+    }
+}
+
+/// The trace and the stats file are 0600 whatever the umask, also when
+/// --force replaces existing files (a new file renamed into place).
+#[test]
+fn trace_and_stats_files_are_private_with_force() {
+    require_bpf!("trace_and_stats_files_are_private_with_force");
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.srt");
+    let stats = dir.path().join("stats.json");
+    for p in [&trace, &stats] {
+        std::fs::write(p, b"old").unwrap();
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let mut c = Command::new(BIN);
+    c.args([
+        "-w",
+        trace.to_str().unwrap(),
+        "--force",
+        "--duration",
+        "300ms",
+    ])
+    .args([
+        "--syscalls",
+        "getppid",
+        "--stats-json",
+        stats.to_str().unwrap(),
+    ]);
+    // SAFETY: umask is async-signal-safe.
+    unsafe {
+        c.pre_exec(|| {
+            libc::umask(0o022);
+            Ok(())
+        });
+    }
+    let o = c.output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for p in [&trace, &stats] {
+        assert_eq!(
+            std::fs::metadata(p).unwrap().permissions().mode() & 0o777,
+            0o600,
+            "{p:?}"
+        );
+    }
+    let (r, _) = read_all(&trace);
+    assert!(r.index().is_some());
+    let js = std::fs::read_to_string(&stats).unwrap();
+    assert!(!js.starts_with("old"), "the stats file was replaced: {js}");
+    assert!(js.lines().count() >= 1);
+}
+
 #[test]
 fn dry_run_prints_falcos_three_lines() {
     // no BPF needed

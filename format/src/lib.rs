@@ -4,6 +4,7 @@
 //! - [`event`]: events as readers see them (zero-copy views);
 //! - [`meta`]: file header and process snapshot;
 //! - [`writer`] / [`reader`]: the trace file itself (see `format/SPEC.md`);
+//! - [`outfile`]: how every output file is created (no symlinks, 0600);
 //! - [`syscalls`]: syscall names and Falco drop categories.
 
 pub mod block;
@@ -12,6 +13,7 @@ pub mod decode;
 pub mod error;
 pub mod event;
 pub mod meta;
+pub mod outfile;
 pub mod reader;
 pub mod record;
 pub mod scap;

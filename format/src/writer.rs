@@ -2,7 +2,7 @@
 //! block; sorting, encoding, zstd and file I/O run on a background thread so a
 //! recorder's drain loop never waits on compression.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -34,7 +34,8 @@ pub struct WriterOptions {
     /// fast level -1 costs 1% in size for ~15% less writer work; levels 1–3
     /// compress it alike, and 4+ run 5x slower.
     pub data_zstd_level: i32,
-    /// Replace an existing file instead of refusing.
+    /// Replace an existing regular file (a new file renamed over it)
+    /// instead of refusing.
     pub overwrite: bool,
     /// Sealed blocks that may wait for the compressor before `write_*` blocks.
     pub queue_blocks: usize,
@@ -91,50 +92,24 @@ pub struct TraceWriter {
     recycled: Receiver<StagedBlock>,
     worker: Option<JoinHandle<()>>,
     shared: Arc<Shared>,
+    /// (st_dev, st_ino) of the file: `finish` checks the path still names it.
+    identity: (u64, u64),
 }
 
 impl TraceWriter {
-    /// Create `path` (mode 0600), write the header and snapshot frames, and
-    /// start the compression thread.
+    /// Create `path` (mode 0600, never through a symlink; see
+    /// [`crate::outfile`]), write the header and snapshot frames, and start
+    /// the compression thread.
     pub fn create(
         path: &Path,
         header: &TraceHeader,
         snapshot: &ProcessSnapshot,
         opts: WriterOptions,
     ) -> Result<TraceWriter, TraceError> {
-        let mut oo = OpenOptions::new();
-        oo.write(true);
-        if opts.overwrite {
-            oo.create(true).truncate(true);
-        } else {
-            oo.create_new(true);
-        }
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            oo.mode(0o600);
-        }
-        let mut file = oo.open(path).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                TraceError::io(
-                    path,
-                    "refusing to overwrite an existing file (use --force)",
-                    e,
-                )
-            } else {
-                TraceError::io(path, "cannot create trace file", e)
-            }
-        })?;
-        // An overwritten file keeps its old mode unless we set it: a trace
-        // holds file contents and command lines, so it is always 0600.
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            file.set_permissions(std::fs::Permissions::from_mode(0o600))
-                .map_err(|e| {
-                    TraceError::io(path, "cannot make the trace file private (0600)", e)
-                })?;
-        }
+        // never through a symlink, exclusive or beside-and-rename, 0600
+        let out = crate::outfile::create_private(path, opts.overwrite)?;
+        let identity = out.identity();
+        let mut file = out.file;
         let mut prefix = Vec::new();
         encode_header_frame(header, &mut prefix);
         encode_snapshot_frame(snapshot, &mut prefix)
@@ -176,6 +151,7 @@ impl TraceWriter {
             recycled,
             worker: Some(worker),
             shared,
+            identity,
         })
     }
 
@@ -270,6 +246,9 @@ impl TraceWriter {
         if self.shared.failed.load(Ordering::Relaxed) {
             return Err(self.take_error());
         }
+        // another writer (`--force` on the same path) replaced the file:
+        // this trace is unreachable, so it is not a success
+        crate::outfile::check_identity(&self.path, self.identity)?;
         Ok(self.stats())
     }
 

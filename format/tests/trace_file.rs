@@ -164,6 +164,37 @@ fn refuses_to_overwrite_without_permission() {
     assert_eq!(TraceReader::open(&p).unwrap().event_count(), 20);
 }
 
+/// Two writers replacing one path (`--force` twice): they never share an
+/// inode, the file left is complete, and the writer whose file was replaced
+/// does not report success.
+#[test]
+fn two_overwriting_writers_do_not_interleave_or_both_succeed() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.srt");
+    write(&p, &events(5), small_blocks());
+    let o = WriterOptions {
+        overwrite: true,
+        ..small_blocks()
+    };
+    let mut a = TraceWriter::create(&p, &header(), &snapshot(), o.clone()).unwrap();
+    let mut b = TraceWriter::create(&p, &header(), &snapshot(), o).unwrap();
+    let evs = events(300);
+    for (i, e) in evs.iter().enumerate() {
+        a.write_event(&e.as_event()).unwrap();
+        if i % 2 == 0 {
+            b.write_event(&e.as_event()).unwrap();
+        }
+    }
+    let ra = a.finish();
+    let rb = b.finish();
+    let e = ra.expect_err("the replaced writer must not report success");
+    assert!(e.to_string().contains("replaced by another writer"), "{e}");
+    rb.unwrap();
+    let r = TraceReader::open(&p).unwrap();
+    assert!(r.truncation().is_none());
+    assert_eq!(r.event_count(), 150);
+}
+
 #[test]
 fn seek_by_time() {
     let dir = tempfile::tempdir().unwrap();
