@@ -288,6 +288,8 @@ struct Recorder<'a> {
     file_index: u64,
     /// Files being finished by background threads.
     finishing: Vec<Finishing>,
+    /// A rotation failed to create its file: no new attempt before this.
+    rotate_after: Option<Instant>,
     pending: Pending,
     spare: Pending,
     last_ctr: Vec<CpuCounters>,
@@ -376,8 +378,27 @@ impl<'a> Recorder<'a> {
             .snapshot
             .join()
             .map_err(|_| RecordError::msg("the /proc snapshot thread panicked"))?;
+        // open the new file before letting the current one go: a rotation
+        // that cannot create its file must not end the recording
+        let (path, w) = match self.create_file(&snap) {
+            Ok(x) => x,
+            Err(e) if self.out.is_some() => {
+                if self.rotate_after.is_none() {
+                    eprintln!(
+                        "warning: cannot rotate: {e}; recording goes on into {} (retrying every second)",
+                        self.out.as_ref().unwrap().writer.path().display()
+                    );
+                }
+                self.rotate_after = Some(Instant::now() + Duration::from_secs(1));
+                return Ok(false);
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if self.rotate_after.take().is_some() {
+            eprintln!("rotation resumed: recording into {}", path.display());
+        }
         self.close_current();
-        self.open_file(&snap)?;
+        self.install_file(path, w);
         if let Some(o) = &mut self.out {
             // whole records back to back, each 80 bytes + its data_len
             let mut rest = &next.overlap[..];
@@ -391,34 +412,70 @@ impl<'a> Recorder<'a> {
         Ok(true)
     }
 
-    fn open_file(&mut self, snap: &ProcessSnapshot) -> Result<(), RecordError> {
-        let path = self.path_for(self.file_index);
-        let mut header = self.header.clone();
-        header.created_unix_ns = crate::clock_ns(libc::CLOCK_REALTIME) as i64;
-        if self.opts.rotation.enabled() {
-            header
-                .config
-                .notes
-                .push(("rotation_index".into(), self.file_index.to_string()));
+    /// Create the next file. A rotation's name that is already taken (a
+    /// file, a symlink or anything else someone created first, or any
+    /// existing file without --force) is skipped for the next free index,
+    /// so nobody can stop a recording by creating its next file name. The
+    /// first file is never skipped: its name is the one the user asked for.
+    fn create_file(
+        &mut self,
+        snap: &ProcessSnapshot,
+    ) -> Result<(PathBuf, TraceWriter), sysreplay_format::TraceError> {
+        const MAX_SKIPPED: u64 = 1000;
+        let first = self.file_index;
+        loop {
+            let path = self.path_for(self.file_index);
+            let mut header = self.header.clone();
+            header.created_unix_ns = crate::clock_ns(libc::CLOCK_REALTIME) as i64;
+            if self.opts.rotation.enabled() {
+                header
+                    .config
+                    .notes
+                    .push(("rotation_index".into(), self.file_index.to_string()));
+            }
+            let r = TraceWriter::create(
+                &path,
+                &header,
+                snap,
+                WriterOptions {
+                    overwrite: self.opts.force,
+                    zstd_level: self.opts.zstd_level,
+                    queue_blocks: 64, // up to ~2M events of burst while zstd catches up
+                    ..Default::default()
+                },
+            );
+            match r {
+                Ok(w) => {
+                    if self.file_index != first {
+                        eprintln!(
+                            "warning: {} taken by another file: recording into {} instead",
+                            self.path_for(first).display(),
+                            path.display()
+                        );
+                    }
+                    self.file_index += 1;
+                    return Ok((path, w));
+                }
+                Err(e)
+                    if !self.all_files.is_empty()
+                        && self.file_index - first < MAX_SKIPPED
+                        && e.source.as_ref().map(|s| s.kind())
+                            == Some(std::io::ErrorKind::AlreadyExists) =>
+                {
+                    self.file_index += 1;
+                }
+                Err(e) => return Err(e),
+            }
         }
-        let w = TraceWriter::create(
-            &path,
-            &header,
-            snap,
-            WriterOptions {
-                overwrite: self.opts.force,
-                zstd_level: self.opts.zstd_level,
-                queue_blocks: 64, // up to ~2M events of burst while zstd catches up
-                ..Default::default()
-            },
-        )?;
+    }
+
+    fn install_file(&mut self, path: PathBuf, writer: TraceWriter) {
         self.out = Some(Output {
-            writer: w,
+            writer,
             opened: Instant::now(),
         });
         self.files.push_back(path.clone());
         self.all_files.push(path);
-        self.file_index += 1;
         if let Some(keep) = self.opts.rotation.keep {
             while self.files.len() > keep.max(1) as usize {
                 if let Some(old) = self.files.pop_front() {
@@ -426,7 +483,6 @@ impl<'a> Recorder<'a> {
                 }
             }
         }
-        Ok(())
     }
 
     /// Delete a rotated-out file: now if its writer is done, otherwise by
@@ -854,6 +910,7 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
         all_files: Vec::new(),
         file_index: 0,
         finishing: Vec::new(),
+        rotate_after: None,
         pending: Pending {
             arena: Vec::with_capacity(4 << 20),
             idx: Vec::with_capacity(1 << 16),
@@ -961,7 +1018,8 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
                     .size_bytes
                     .is_some_and(|s| o.writer.stats().file_bytes >= s);
                 let time_hit = rot.every.is_some_and(|g| o.opened.elapsed() >= g);
-                if size_hit || time_hit {
+                let retry_ok = r.rotate_after.is_none_or(|t| Instant::now() >= t);
+                if (size_hit || time_hit) && retry_ok {
                     r.rotate();
                 }
             }

@@ -842,6 +842,36 @@ fn rotation_by_size_keeps_the_last_n_files() {
     assert!(std::fs::metadata(name(2)).unwrap().len() >= 1 << 20);
 }
 
+/// Names the rotation will want, created first by someone else (a symlink
+/// to a victim file, a regular file, a dangling symlink), neither stop the
+/// recording nor get written: it goes on with the next free name.
+#[test]
+fn rotation_skips_names_someone_else_created_first() {
+    require_bpf!("rotation_skips_names_someone_else_created_first");
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("rot.srt");
+    let name = |i: u32| PathBuf::from(format!("{}{}", base.display(), i));
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, b"precious").unwrap();
+    symlink(&victim, name(1)).unwrap();
+    std::fs::write(name(2), b"planted").unwrap();
+    symlink(dir.path().join("nowhere"), name(3)).unwrap();
+    let mut rec = start(&base, &["--syscalls", "getppid", "-C", "1"]);
+    storm_until(|| name(5).exists());
+    let (st, err) = rec.signal(libc::SIGINT);
+    assert!(st.success(), "{err}");
+    assert!(err.contains("taken by another file"), "{err}");
+    assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+    assert_eq!(std::fs::read(name(2)).unwrap(), b"planted");
+    assert!(!dir.path().join("nowhere").exists());
+    for i in [0, 4, 5] {
+        let (r, evs) = read_all(&name(i));
+        assert!(r.index().is_some(), "file {i} is complete");
+        assert!(!evs.is_empty());
+    }
+}
+
 #[test]
 fn a_slow_snapshot_on_rotation_loses_nothing() {
     require_bpf!("a_slow_snapshot_on_rotation_loses_nothing");
