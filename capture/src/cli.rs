@@ -139,7 +139,8 @@ extern "C" fn on_signal(_: libc::c_int) {
     STOP.store(true, Ordering::Relaxed);
 }
 
-/// SIGINT/SIGTERM set the stop flag (the recording then ends cleanly).
+/// SIGINT, SIGTERM and SIGHUP (a closed terminal or ssh session) set the
+/// stop flag: the recording then ends cleanly, with its index.
 pub fn install_signal_handlers() -> &'static AtomicBool {
     // SAFETY: the handler only stores to an atomic.
     unsafe {
@@ -148,6 +149,7 @@ pub fn install_signal_handlers() -> &'static AtomicBool {
         libc::sigemptyset(&mut sa.sa_mask);
         libc::sigaction(libc::SIGINT, &sa, std::ptr::null_mut());
         libc::sigaction(libc::SIGTERM, &sa, std::ptr::null_mut());
+        libc::sigaction(libc::SIGHUP, &sa, std::ptr::null_mut());
     }
     &STOP
 }

@@ -687,6 +687,52 @@ fn trace_and_stats_files_are_private_with_force() {
     assert!(js.lines().count() >= 1);
 }
 
+/// A closed stderr (the reader of its pipe gone) neither kills nor cuts a
+/// recording: the stats and summary lines are dropped, the file is complete.
+#[test]
+fn a_closed_stderr_does_not_stop_a_recording() {
+    require_bpf!("a_closed_stderr_does_not_stop_a_recording");
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.srt");
+    let mut fds = [0; 2];
+    // SAFETY: pipe2 fills two descriptors we then own; the read end is closed.
+    assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+    unsafe { libc::close(fds[0]) };
+    let t0 = Instant::now();
+    let st = Command::new(BIN)
+        .args(["-w", trace.to_str().unwrap(), "--syscalls", "getppid"])
+        .args(["--duration", "1500ms", "--stats-interval", "100ms"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(unsafe { OwnedFd::from_raw_fd(fds[1]) }))
+        .status()
+        .unwrap();
+    assert!(st.success(), "{st}");
+    assert!(t0.elapsed() >= Duration::from_millis(1500), "stopped early");
+    let (r, _) = read_all(&trace);
+    assert!(r.index().is_some(), "complete file");
+}
+
+/// SIGHUP (a closed terminal or ssh session) ends a recording like SIGTERM:
+/// a complete file with its index.
+#[test]
+fn sighup_stops_with_a_complete_file() {
+    require_bpf!("sighup_stops_with_a_complete_file");
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("hup.srt");
+    let mut rec = start(&trace, &["--syscalls", "getppid"]);
+    storm_until({
+        let t = Instant::now();
+        move || t.elapsed() > Duration::from_millis(200)
+    });
+    let (st, err) = rec.signal(libc::SIGHUP);
+    assert!(st.success(), "{st}: {err}");
+    assert!(err.contains("recorded "), "{err}");
+    let (r, evs) = read_all(&trace);
+    assert!(r.index().is_some(), "complete file");
+    assert!(!evs.is_empty());
+}
+
 #[test]
 fn dry_run_prints_falcos_three_lines() {
     // no BPF needed

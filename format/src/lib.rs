@@ -7,6 +7,17 @@
 //! - [`outfile`]: how every output file is created (no symlinks, 0600);
 //! - [`syscalls`]: syscall names and Falco drop categories.
 
+/// `eprintln!` that never panics: a diagnostic line to stderr, dropped when
+/// stderr is closed (a closed pipe must not kill a recording or a replay).
+/// The recorder's and the CLI's crate roots make `eprintln!` mean this.
+#[macro_export]
+macro_rules! diag {
+    ($($arg:tt)*) => {{
+        use ::std::io::Write as _;
+        let _ = ::std::writeln!(::std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod block;
 pub mod container;
 pub mod decode;

@@ -8,6 +8,8 @@ use std::path::PathBuf;
 use sysreplay_format::scap::Exporter;
 use sysreplay_format::TraceReader;
 
+use std::io::Write as _;
+
 use crate::Failure;
 
 #[derive(clap::Args)]
@@ -49,10 +51,12 @@ pub fn run(a: Args) -> Result<(), Failure> {
     };
     sysreplay_format::outfile::check_identity(&a.output, identity)?;
     if a.json {
-        println!(
+        // a closed stdout ends quietly (Failure from BrokenPipe), never a panic
+        writeln!(
+            std::io::stdout(),
             "{}",
             serde_json::to_string_pretty(&report).map_err(|e| Failure::runtime(e.to_string()))?
-        );
+        )?;
     }
     let skipped: u64 = report.skipped.values().sum();
     let generic: u64 = report.generic.values().sum();

@@ -5,6 +5,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+// Diagnostics never panic: a closed stderr (`2>&-`, a dead pipe reader)
+// must not kill a recording or a replay, so `eprintln!` in this crate is
+// `sysreplay_format::diag!`, which drops the line on a write error.
+macro_rules! eprintln {
+    ($($arg:tt)*) => { sysreplay_format::diag!($($arg)*) };
+}
+
 mod cmd_bench;
 mod cmd_cat;
 mod cmd_eval;
