@@ -154,6 +154,17 @@ pub fn install_signal_handlers() -> &'static AtomicBool {
     &STOP
 }
 
+/// `mb` MiB in bytes, or an input error naming `option` when that does not
+/// fit in 64 bits.
+fn mb_to_bytes(option: &str, mb: u64) -> Result<u64, CliError> {
+    mb.checked_mul(1 << 20).ok_or_else(|| {
+        CliError::input(format!(
+            "{option} {mb}: too large (at most {} MB)",
+            u64::MAX >> 20
+        ))
+    })
+}
+
 /// Run `record` with `rule_syscalls` (names needed by loaded rules, if any).
 pub fn run(a: &RecordArgs, rule_syscalls: BTreeSet<String>) -> Result<(), CliError> {
     let sel = for_record(rule_syscalls, &a.syscalls, a.repair, a.all).map_err(CliError::input)?;
@@ -174,6 +185,13 @@ pub fn run(a: &RecordArgs, rule_syscalls: BTreeSet<String>) -> Result<(), CliErr
     if a.snaplen > 4096 {
         return Err(CliError::input("--snaplen is at most 4096"));
     }
+    // MB to bytes without wrapping: `<< 20` dropped the high bits, so a huge
+    // --min-free-mb became a small floor (or 0) and disabled the disk guard
+    let min_free_bytes = mb_to_bytes("--min-free-mb", a.min_free_mb)?;
+    let file_size_bytes = a
+        .file_size_mb
+        .map(|m| mb_to_bytes("-C/--file-size", m.max(1)))
+        .transpose()?;
     if let Some(secs) = a.bench {
         return crate::bench::run(&crate::bench::BenchOptions {
             seconds: secs.max(1),
@@ -207,12 +225,12 @@ pub fn run(a: &RecordArgs, rule_syscalls: BTreeSet<String>) -> Result<(), CliErr
             .or(a.stats_json.as_ref().map(|_| Duration::from_secs(1))),
         stats_json: a.stats_json.clone(),
         rotation: Rotation {
-            size_bytes: a.file_size_mb.map(|m| m.max(1) << 20),
+            size_bytes: file_size_bytes,
             every: a.rotate_seconds.map(|s| Duration::from_secs(s.max(1))),
             keep: a.keep_files,
         },
         zstd_level: a.zstd_level,
-        min_free_bytes: a.min_free_mb << 20,
+        min_free_bytes,
         notes,
     };
     if opts.rotation.keep.is_some() && !opts.rotation.enabled() {

@@ -733,6 +733,63 @@ fn sighup_stops_with_a_complete_file() {
     assert!(!evs.is_empty());
 }
 
+/// A --min-free-mb too large for bytes in 64 bits is an input error (it
+/// wrapped to a small floor and silently disabled the disk guard), and the
+/// largest valid value stops the recording at once: no disk has that much.
+#[test]
+fn huge_min_free_mb_is_an_error_or_stops_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.srt");
+    for mb in ["17592186044417", "18446744073709551615"] {
+        let o = Command::new(BIN)
+            .args(["-w", trace.to_str().unwrap(), "--duration", "300ms"])
+            .args(["--min-free-mb", mb])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{mb}: {err}");
+        assert!(
+            err.contains("--min-free-mb") && err.contains("too large"),
+            "{err}"
+        );
+        assert!(!trace.exists());
+    }
+    let o = Command::new(BIN)
+        .args([
+            "-w",
+            trace.to_str().unwrap(),
+            "--duration",
+            "300ms",
+            "-C",
+            "17592186044417",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+
+    require_bpf!("huge_min_free_mb_is_an_error_or_stops_at_once");
+    let t0 = Instant::now();
+    let o = Command::new(BIN)
+        .args(["-w", trace.to_str().unwrap(), "--duration", "20s"])
+        .args(["--syscalls", "getppid", "--min-free-mb", "17592186044415"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("disk full"), "{err}");
+    assert!(
+        t0.elapsed() < Duration::from_secs(10),
+        "the guard stopped it"
+    );
+    let (r, _) = read_all(&trace);
+    assert!(r.index().is_some());
+}
+
 #[test]
 fn dry_run_prints_falcos_three_lines() {
     // no BPF needed
