@@ -1145,6 +1145,62 @@ fn missing_privileges_give_one_clear_line() {
     assert!(!trace.exists(), "nothing is created without privileges");
 }
 
+/// With CAP_BPF+CAP_PERFMON only, as a user other than root, tracefs (mode
+/// 0700) is out of reach: the error names CAP_DAC_READ_SEARCH (it said
+/// "tracefs not found"), and with it added the recording works.
+#[test]
+fn bpf_and_perfmon_alone_name_the_missing_dac_read_search() {
+    sysreplay_testkit::require!(
+        sysreplay_testkit::root(),
+        "bpf_and_perfmon_alone_name_the_missing_dac_read_search"
+    );
+    require_bpf!("bpf_and_perfmon_alone_name_the_missing_dac_read_search");
+    use std::os::unix::fs::PermissionsExt;
+    if !Path::new("/sys/kernel/tracing/events").exists() {
+        let _ = Command::new("mount")
+            .args(["-t", "tracefs", "nodev", "/sys/kernel/tracing"])
+            .status();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // the unprivileged user writes here
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let run = |caps: &str, name: &str| {
+        let trace = dir.path().join(name);
+        let o = Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(format!("--inh-caps=-all,{caps}"))
+            .arg(format!("--ambient-caps=-all,{caps}"))
+            .arg("--")
+            .arg(BIN)
+            .args(["-w", trace.to_str().unwrap(), "--syscalls", "getppid"])
+            .args(["--duration", "300ms"])
+            .output();
+        (o, trace)
+    };
+    let (o, trace) = run("+bpf,+perfmon", "a.srt");
+    let o = match o {
+        Ok(o) => o,
+        Err(e) => {
+            sysreplay_testkit::skip(
+                "bpf_and_perfmon_alone_name_the_missing_dac_read_search",
+                &format!("no setpriv ({e})"),
+            );
+            return;
+        }
+    };
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("CAP_DAC_READ_SEARCH"), "{err}");
+    assert!(!err.contains("not found"), "{err}");
+    assert!(!trace.exists());
+    let (o, trace) = run("+bpf,+perfmon,+dac_read_search", "b.srt");
+    let o = o.unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (r, _) = read_all(&trace);
+    assert!(r.index().is_some());
+}
+
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }

@@ -51,7 +51,7 @@ enum Command {
     Eval(cmd_eval::Args),
     /// Rules files: validate, list event types, show the syscall set (`rules check`)
     Rules(cmd_rules::Args),
-    /// Record syscalls with the eBPF probe into a trace (root or CAP_BPF+CAP_PERFMON)
+    /// Record syscalls with the eBPF probe into a trace (root, or CAP_BPF+CAP_PERFMON+CAP_DAC_READ_SEARCH)
     // Boxed: its many options would make every other command as large.
     Record(Box<cmd_record::Args>),
 }
