@@ -239,16 +239,44 @@ pub fn run(a: &RecordArgs, rule_syscalls: BTreeSet<String>) -> Result<(), CliErr
     let stop = install_signal_handlers();
     let s = record(&opts, stop).map_err(|e| CliError::runtime(e.what))?;
     let files: Vec<String> = s.files.iter().map(|p| p.display().to_string()).collect();
+    // the compression ratio only means something for a complete recording
+    let ratio = if s.file_bytes > 0 && s.not_written == 0 {
+        format!(
+            ", {:.1}x compression",
+            s.record_bytes as f64 / s.file_bytes as f64
+        )
+    } else {
+        String::new()
+    };
+    let mut unaccounted = String::new();
+    if s.unread > 0 {
+        unaccounted.push_str(&format!(
+            "; {} records staged on a CPU could not be read (drop markers count them)",
+            s.unread
+        ));
+    }
+    if s.not_written > 0 {
+        unaccounted.push_str(&format!(
+            "; {} records could not be written{}",
+            s.not_written,
+            if s.not_written_marked {
+                " (a drop marker at the end of the file counts them)"
+            } else {
+                " (no room was left for a drop marker counting them)"
+            }
+        ));
+    }
     eprintln!(
-        "recorded {} events ({} drop markers, {} events lost in the kernel of {} seen) in {:.1}s into {} ({} bytes, {:.1}x compression), recorder CPU {:.1}%",
+        "recorded {} events ({} drop markers, {} events lost in the kernel of {} seen{}) in {:.1}s into {} ({} bytes{}), recorder CPU {:.1}%",
         s.events_written,
         s.drop_markers,
         s.kernel.n_drops,
         s.kernel.n_evts,
+        unaccounted,
         s.wall_seconds,
         files.join(", "),
         s.file_bytes,
-        if s.file_bytes > 0 { s.record_bytes as f64 / s.file_bytes as f64 } else { 0.0 },
+        ratio,
         100.0 * s.cpu_seconds / s.wall_seconds.max(1e-9),
     );
     match s.stop {

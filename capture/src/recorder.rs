@@ -136,6 +136,13 @@ pub struct RecordSummary {
     pub kernel: CpuCounters,
     /// Sum of `lost` over all drop markers written.
     pub marker_lost: u64,
+    /// Records that could not be written (disk full), and whether drop
+    /// markers at the ends of the files count them all.
+    pub not_written: u64,
+    pub not_written_marked: bool,
+    /// Records a CPU staged that could not be read at the end (drop
+    /// markers count them).
+    pub unread: u64,
     pub stop: StopReason,
     pub file_bytes: u64,
     pub record_bytes: u64,
@@ -274,7 +281,7 @@ struct Finishing {
     /// file gone before it is complete, the finishing thread deletes it, so
     /// the drain loop never waits. One lock orders the two flags.
     state: std::sync::Arc<std::sync::Mutex<(bool, bool)>>,
-    handle: std::thread::JoinHandle<Result<WriterStats, sysreplay_format::TraceError>>,
+    handle: std::thread::JoinHandle<(WriterStats, Result<(), sysreplay_format::TraceError>)>,
 }
 
 struct Recorder<'a> {
@@ -304,6 +311,14 @@ struct Recorder<'a> {
     late: u64,
     last_emitted_ts: u64,
     closed_stats: WriterStats,
+    /// Some file's unwritten events have no drop marker (no room left).
+    not_written_unmarked: bool,
+    /// Records left in a CPU's staging that could not be read (drop
+    /// markers count them).
+    unread: u64,
+    /// The writer failed (disk full): records are still handed to it, and
+    /// it counts them in the drop marker that ends the file.
+    writer_failed: bool,
     stats: StatsState,
 }
 
@@ -504,16 +519,30 @@ impl<'a> Recorder<'a> {
         while i < self.finishing.len() {
             if wait || self.finishing[i].handle.is_finished() {
                 let h = self.finishing.swap_remove(i).handle;
-                if let Ok(Ok(st)) = h.join() {
-                    self.closed_stats.events += st.events;
-                    self.closed_stats.record_bytes += st.record_bytes;
-                    self.closed_stats.file_bytes += st.file_bytes;
-                    self.closed_stats.blocks += st.blocks;
-                    self.closed_stats.events_written += st.events_written;
+                if let Ok((st, r)) = h.join() {
+                    self.add_closed(&st);
+                    if let Err(e) = r {
+                        // a rotated-out file that could not be completed
+                        eprintln!("warning: {e}");
+                    }
                 }
             } else {
                 i += 1;
             }
+        }
+    }
+
+    /// Add a finished file's stats to the totals.
+    fn add_closed(&mut self, st: &WriterStats) {
+        let c = &mut self.closed_stats;
+        c.events += st.events;
+        c.record_bytes += st.record_bytes;
+        c.file_bytes += st.file_bytes;
+        c.blocks += st.blocks;
+        c.events_written += st.events_written;
+        c.events_not_written += st.events_not_written;
+        if st.events_not_written > 0 {
+            self.not_written_unmarked |= !st.not_written_marked;
         }
     }
 
@@ -531,7 +560,7 @@ impl<'a> Recorder<'a> {
             let state = std::sync::Arc::new(std::sync::Mutex::new((false, false)));
             let (p, st) = (path.clone(), state.clone());
             let handle = std::thread::spawn(move || {
-                let r = o.writer.finish();
+                let r = o.writer.finish_with_stats();
                 let mut st = st.lock().unwrap();
                 st.0 = true;
                 if st.1 {
@@ -560,12 +589,14 @@ impl<'a> Recorder<'a> {
         s
     }
 
-    /// Drain every ring into the pending window, unpacking batches.
-    fn drain(&mut self) {
+    /// Drain every ring into the pending window, unpacking batches (at
+    /// most MAX_DRAIN_BYTES_PER_RING of each); returns the bytes taken.
+    fn drain(&mut self) -> usize {
         let pending = &mut self.pending;
         let delivered = &mut self.delivered;
+        let mut taken = 0;
         for ring in self.probe.rings.iter_mut() {
-            ring.drain(MAX_DRAIN_BYTES_PER_RING, |item| {
+            taken += ring.drain(MAX_DRAIN_BYTES_PER_RING, |item| {
                 for_each_ring_record(item, |cpu, rec| {
                     pending.push(rec);
                     if let Some(d) = delivered.get_mut(cpu) {
@@ -574,6 +605,13 @@ impl<'a> Recorder<'a> {
                 })
             });
         }
+        taken
+    }
+
+    /// After detach: drain until the rings are empty (a recorder far behind
+    /// holds more than one pass's worth; what stays in a ring is lost).
+    fn drain_all(&mut self) {
+        while self.drain() > 0 {}
     }
 
     /// Flush every CPU that holds records the rings have not delivered yet
@@ -584,6 +622,13 @@ impl<'a> Recorder<'a> {
     /// skipped; whatever it still holds at the end becomes a drop marker
     /// (`mark_unflushed`).
     fn flush_owing_cpus(&mut self, cur: &[CpuCounters]) {
+        if self.flush_cpus(cur) {
+            self.drain();
+        }
+    }
+
+    /// Flush every CPU owing records; returns whether any was flushed.
+    fn flush_cpus(&mut self, cur: &[CpuCounters]) -> bool {
         let mut flushed = false;
         for (cpu, c) in cur.iter().enumerate() {
             let got = self.delivered.get(cpu).copied().unwrap_or(0);
@@ -599,9 +644,7 @@ impl<'a> Recorder<'a> {
                 }
             }
         }
-        if flushed {
-            self.drain();
-        }
+        flushed
     }
 
     /// After the last flush: records the kernel counted as neither sent nor
@@ -613,6 +656,7 @@ impl<'a> Recorder<'a> {
             let owed = c.n_evts.saturating_sub(c.n_drops).saturating_sub(got);
             if owed > 0 {
                 eprintln!("warning: {owed} records staged on CPU {cpu} could not be read; a drop marker says so");
+                self.unread += owed;
                 let dc = DropCounts {
                     n_other: owed,
                     ..Default::default()
@@ -689,14 +733,28 @@ impl<'a> Recorder<'a> {
         let Some(out) = self.out.as_mut() else {
             return Ok(false); // the first file's snapshot is still running
         };
+        let mut failed = None;
+        let mut handed = 0;
         for &(ts, off, len) in &idx[..n] {
+            handed += 1;
             if ts < self.last_emitted_ts {
                 self.late += 1;
             } else {
                 self.last_emitted_ts = ts;
             }
             let rec = &self.pending.arena[off..off + len as usize];
-            out.writer.write_raw(rec)?;
+            match out.writer.write_raw(rec) {
+                Ok(()) => {}
+                // a failed writer still counts what it is given (its drop
+                // marker); other records are not lost without a word
+                Err(_) if self.writer_failed => {}
+                Err(e) => {
+                    // the writer took this record (it counts it if it
+                    // cannot write it): it leaves the window with the others
+                    failed = Some(e);
+                    break;
+                }
+            }
             if let Some(next) = self
                 .next
                 .as_mut()
@@ -711,6 +769,7 @@ impl<'a> Recorder<'a> {
                 }
             }
         }
+        let n = handed;
         self.events_written += n as u64;
         if let Some(b) = budget {
             *b -= n as u64;
@@ -728,7 +787,10 @@ impl<'a> Recorder<'a> {
                 .extend_from_slice(&self.pending.arena[off..off + len as usize]);
         }
         std::mem::swap(&mut self.pending, &mut self.spare);
-        Ok(hit_max)
+        match failed {
+            Some(e) => Err(e.into()),
+            None => Ok(hit_max),
+        }
     }
 
     fn stats(&mut self, cur: &[CpuCounters], force: bool) {
@@ -931,6 +993,9 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
         late: 0,
         last_emitted_ts: 0,
         closed_stats: WriterStats::default(),
+        not_written_unmarked: false,
+        unread: 0,
+        writer_failed: false,
         stats: StatsState {
             next: opts.stats_interval.map(|i| Instant::now() + i),
             prev_t: Instant::now(),
@@ -1048,15 +1113,18 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
     // programs already running finish under RCU: let them land before the last read
     std::thread::sleep(Duration::from_millis(20));
     let mut finish_err = None;
+    r.writer_failed = r.out.as_ref().is_some_and(|o| o.writer.has_failed());
     if matches!(
         stop_reason,
         StopReason::Signal | StopReason::Duration | StopReason::MaxEvents
-    ) || matches!(stop_reason, StopReason::DiskFull(_)) && r.out.is_some()
+    ) || (matches!(stop_reason, StopReason::DiskFull(_)) || r.writer_failed) && r.out.is_some()
     {
         let now_ns = crate::boottime_ns();
-        r.drain();
+        // everything: the rings, then what the CPUs still stage
+        r.drain_all();
         if let Ok(cur) = r.probe.counters() {
-            r.flush_owing_cpus(&cur);
+            r.flush_cpus(&cur);
+            r.drain_all();
         }
         let cur = r.drop_markers(now_ns + 1);
         if let Ok(cur) = &cur {
@@ -1083,30 +1151,17 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
         }
     }
     let kernel = sum_counters(&r.probe.counters().unwrap_or_default());
-    let ws_open = r.out.as_ref().map(|o| o.writer.stats());
     if let Some(o) = r.out.take() {
-        match o.writer.finish() {
-            Ok(st) => {
-                r.closed_stats.events += st.events;
-                r.closed_stats.record_bytes += st.record_bytes;
-                r.closed_stats.file_bytes += st.file_bytes;
-                r.closed_stats.blocks += st.blocks;
-            }
-            Err(e) => {
-                let e = RecordError::from(e);
-                if let Some(ws) = ws_open {
-                    r.closed_stats.file_bytes += ws.file_bytes;
-                }
-                if finish_err.is_none() {
-                    finish_err = Some(e);
-                }
-            }
+        let (st, res) = o.writer.finish_with_stats();
+        r.add_closed(&st);
+        if let Err(e) = res {
+            // the writer's final word (what the file holds, the drop marker
+            // for what it could not write) replaces its first error
+            finish_err = Some(RecordError::from(e));
         }
     }
     r.reap(true);
-    let already_failed = matches!(stop_reason, StopReason::WriteError(_))
-        || matches!(&stop_reason, StopReason::DiskFull(m) if m.contains("No space left"));
-    if let (Some(e), false) = (finish_err, already_failed) {
+    if let Some(e) = finish_err {
         stop_reason = if is_disk_full(&e) {
             StopReason::DiskFull(e.what)
         } else {
@@ -1115,7 +1170,13 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
     }
     Ok(RecordSummary {
         files: r.all_files.clone(),
-        events_written: r.events_written,
+        // in the files (the ones a failed writer could not write are not)
+        events_written: r
+            .events_written
+            .saturating_sub(r.closed_stats.events_not_written),
+        not_written: r.closed_stats.events_not_written,
+        not_written_marked: !r.not_written_unmarked,
+        unread: r.unread,
         drop_markers: r.drop_markers,
         kernel,
         marker_lost: r.marker_lost,
