@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crate::recorder::{
-    check_buf_size, record, RecordOptions, Rotation, StopReason, BUF_SIZE_PRESETS,
+    check_buf_size, record, FollowSpec, RecordOptions, Rotation, StopReason, BUF_SIZE_PRESETS,
     DEFAULT_BUF_SIZE_PRESET, DEFAULT_CPUS_FOR_EACH_BUFFER,
 };
 use crate::selection::for_record;
@@ -106,6 +106,15 @@ pub struct RecordArgs {
     /// zstd level of the trace blocks
     #[arg(long, default_value_t = 1)]
     pub zstd_level: i32,
+    /// Record only this process (all its threads); with --follow-children also its descendants
+    #[arg(long, value_name = "PID", conflicts_with = "command")]
+    pub pid: Option<u32>,
+    /// With --pid: also record its descendants, those alive now and those it forks
+    #[arg(long, requires = "pid")]
+    pub follow_children: bool,
+    /// Run COMMAND (after `--`) and record only it and its descendants; stop when it exits
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
     /// Measure the probe: syscall storm on one CPU, recorder on another; print ns per event (SECONDS)
     #[arg(long, value_name = "SECONDS", num_args = 0..=1, default_missing_value = "10")]
     pub bench: Option<u64>,
@@ -232,6 +241,14 @@ pub fn run(a: &RecordArgs, rule_syscalls: BTreeSet<String>) -> Result<(), CliErr
         zstd_level: a.zstd_level,
         min_free_bytes,
         notes,
+        follow: match (a.pid, a.command.is_empty()) {
+            (Some(pid), _) => Some(FollowSpec::Pid {
+                pid,
+                children: a.follow_children,
+            }),
+            (None, false) => Some(FollowSpec::Command(a.command.clone())),
+            (None, true) => None,
+        },
     };
     if opts.rotation.keep.is_some() && !opts.rotation.enabled() {
         return Err(CliError::input("-W needs -C or -G"));
@@ -253,6 +270,12 @@ pub fn run(a: &RecordArgs, rule_syscalls: BTreeSet<String>) -> Result<(), CliErr
         unaccounted.push_str(&format!(
             "; {} records staged on a CPU could not be read (drop markers count them)",
             s.unread
+        ));
+    }
+    if s.skipped > 0 {
+        unaccounted.push_str(&format!(
+            "; {} records of processes not followed left out",
+            s.skipped
         ));
     }
     if s.not_written > 0 {
@@ -279,6 +302,9 @@ pub fn run(a: &RecordArgs, rule_syscalls: BTreeSet<String>) -> Result<(), CliErr
         ratio,
         100.0 * s.cpu_seconds / s.wall_seconds.max(1e-9),
     );
+    if let StopReason::Exited(m) = &s.stop {
+        eprintln!("recording stopped: {m}");
+    }
     match s.stop {
         StopReason::DiskFull(m) => Err(CliError::runtime(format!(
             "disk full: {m}; the trace {} is readable up to the last event written",

@@ -90,6 +90,17 @@ pub struct RecordOptions {
     pub min_free_bytes: u64,
     /// Extra key=value notes for the trace header.
     pub notes: Vec<(String, String)>,
+    /// Record only some processes (`--pid`, `-- COMMAND`).
+    pub follow: Option<FollowSpec>,
+}
+
+/// Which processes to record: a process (all its threads), with its
+/// descendants when `children`; or a command the recorder starts (always
+/// with its descendants), the recording stopping when it exits.
+#[derive(Clone, Debug)]
+pub enum FollowSpec {
+    Pid { pid: u32, children: bool },
+    Command(Vec<String>),
 }
 
 impl Default for RecordOptions {
@@ -111,6 +122,7 @@ impl Default for RecordOptions {
             zstd_level: 1,
             min_free_bytes: 32 << 20,
             notes: Vec::new(),
+            follow: None,
         }
     }
 }
@@ -119,6 +131,9 @@ impl Default for RecordOptions {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StopReason {
     Signal,
+    /// The followed process tree is gone, or the command exited (its
+    /// status, as `ExitStatus` displays it).
+    Exited(String),
     Duration,
     MaxEvents,
     DiskFull(String),
@@ -143,6 +158,8 @@ pub struct RecordSummary {
     /// Records a CPU staged that could not be read at the end (drop
     /// markers count them).
     pub unread: u64,
+    /// Records of processes not followed, left out.
+    pub skipped: u64,
     pub stop: StopReason,
     pub file_bytes: u64,
     pub record_bytes: u64,
@@ -254,6 +271,76 @@ impl Pending {
     }
 }
 
+/// The set of followed thread-group ids, kept up to date from the fork
+/// and exit records in time order (records are filtered as they leave the
+/// reorder window, so a child's fork record comes before its own records).
+struct Follow {
+    tgids: std::collections::HashSet<u32>,
+    children: bool,
+    /// Records left out (other processes).
+    skipped: u64,
+}
+
+impl Follow {
+    /// Whether to keep a raw record; follows forks and exits.
+    fn keep(&mut self, rec: &[u8]) -> bool {
+        let pid = u32::from_le_bytes(rec[12..16].try_into().unwrap());
+        let kind = u16::from_le_bytes([rec[16], rec[17]]);
+        let arg = |i: usize| u64::from_le_bytes(rec[32 + 8 * i..40 + 8 * i].try_into().unwrap());
+        if kind == Kind::Drop as u16 {
+            return true; // drops concern everyone: they stay
+        }
+        if !self.tgids.contains(&pid) {
+            self.skipped += 1;
+            return false;
+        }
+        if kind == Kind::ProcFork as u16 && self.children {
+            self.tgids.insert(arg(1) as u32);
+        } else if kind == Kind::ProcExit as u16 && arg(1) & 1 != 0 {
+            // the thread-group leader exits: the tgid may be reused
+            self.tgids.remove(&pid);
+        }
+        true
+    }
+}
+
+/// `pid` and, with `children`, its descendants now (from /proc).
+fn process_tree(pid: u32, children: bool) -> std::collections::HashSet<u32> {
+    let mut set = std::collections::HashSet::from([pid]);
+    if !children {
+        return set;
+    }
+    let mut parent_of = Vec::new();
+    if let Ok(rd) = std::fs::read_dir("/proc") {
+        for e in rd.flatten() {
+            let Some(p) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+                continue;
+            };
+            // "pid (comm) state ppid ...": comm may hold spaces and ')'
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{p}/stat")) else {
+                continue;
+            };
+            let Some(rest) = stat.rfind(')').map(|i| &stat[i + 1..]) else {
+                continue;
+            };
+            if let Some(pp) = rest.split_whitespace().nth(1).and_then(|x| x.parse().ok()) {
+                parent_of.push((p, pp));
+            }
+        }
+    }
+    loop {
+        let before = set.len();
+        for &(p, pp) in &parent_of {
+            if set.contains(&pp) {
+                set.insert(p);
+            }
+        }
+        if set.len() == before {
+            return set;
+        }
+    }
+}
+
 /// One open output file.
 struct Output {
     writer: TraceWriter,
@@ -319,6 +406,8 @@ struct Recorder<'a> {
     /// The writer failed (disk full): records are still handed to it, and
     /// it counts them in the drop marker that ends the file.
     writer_failed: bool,
+    /// Only these processes are recorded (`--pid`, `-- COMMAND`).
+    follow: Option<Follow>,
     stats: StatsState,
 }
 
@@ -722,27 +811,33 @@ impl<'a> Recorder<'a> {
     fn emit(&mut self, cutoff: u64, budget: &mut Option<u64>) -> Result<bool, RecordError> {
         let idx = &mut self.pending.idx;
         idx.sort_by_key(|e| e.0);
-        let mut n = idx.partition_point(|e| e.0 <= cutoff);
+        let n = idx.partition_point(|e| e.0 <= cutoff);
         let mut hit_max = false;
-        if let Some(b) = budget {
-            if (n as u64) >= *b {
-                n = *b as usize;
-                hit_max = true;
-            }
-        }
         let Some(out) = self.out.as_mut() else {
             return Ok(false); // the first file's snapshot is still running
         };
         let mut failed = None;
+        // records taken out of the window, and those of them written (the
+        // others belong to processes not followed)
         let mut handed = 0;
+        let mut written = 0u64;
         for &(ts, off, len) in &idx[..n] {
+            if budget.is_some_and(|b| written >= b) {
+                break;
+            }
             handed += 1;
+            let rec = &self.pending.arena[off..off + len as usize];
+            if let Some(f) = &mut self.follow {
+                if !f.keep(rec) {
+                    continue;
+                }
+            }
+            written += 1;
             if ts < self.last_emitted_ts {
                 self.late += 1;
             } else {
                 self.last_emitted_ts = ts;
             }
-            let rec = &self.pending.arena[off..off + len as usize];
             match out.writer.write_raw(rec) {
                 Ok(()) => {}
                 // a failed writer still counts what it is given (its drop
@@ -770,9 +865,10 @@ impl<'a> Recorder<'a> {
             }
         }
         let n = handed;
-        self.events_written += n as u64;
+        self.events_written += written;
         if let Some(b) = budget {
-            *b -= n as u64;
+            *b -= written;
+            hit_max = *b == 0;
         }
         if n == 0 {
             return Ok(hit_max); // nothing left the window: keep it as it is
@@ -953,8 +1049,40 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
             notes,
         },
     };
+    if let Some(FollowSpec::Pid { pid, .. }) = &opts.follow {
+        if !Path::new(&format!("/proc/{pid}")).exists() {
+            return Err(RecordError::msg(format!("--pid {pid}: no such process")));
+        }
+    }
     // Load before creating the file: a missing privilege leaves nothing behind.
     let probe = Probe::load(&pcfg)?;
+    // Start following after the probe is attached: nothing of the tree's
+    // life from here on is missed (records wait in the rings meanwhile).
+    let mut command = None;
+    let follow = match &opts.follow {
+        None => None,
+        Some(FollowSpec::Pid { pid, children }) => Some(Follow {
+            tgids: process_tree(*pid, *children),
+            children: *children,
+            skipped: 0,
+        }),
+        Some(FollowSpec::Command(argv)) => {
+            let (prog, args) = argv
+                .split_first()
+                .ok_or_else(|| RecordError::msg("no command after --"))?;
+            let child = std::process::Command::new(prog)
+                .args(args)
+                .spawn()
+                .map_err(|e| RecordError::msg(format!("cannot run {prog}: {e}")))?;
+            let tgids = std::collections::HashSet::from([child.id()]);
+            command = Some(child);
+            Some(Follow {
+                tgids,
+                children: true,
+                skipped: 0,
+            })
+        }
+    };
     let start_ns = crate::boottime_ns();
     let initial = probe.counters()?;
     let json = match &opts.stats_json {
@@ -996,6 +1124,7 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
         not_written_unmarked: false,
         unread: 0,
         writer_failed: false,
+        follow,
         stats: StatsState {
             next: opts.stats_interval.map(|i| Instant::now() + i),
             prev_t: Instant::now(),
@@ -1058,6 +1187,15 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
                 stop_reason = StopReason::Signal;
                 return Ok(());
             }
+            if let Some(c) = &mut command {
+                if let Ok(Some(st)) = c.try_wait() {
+                    stop_reason = StopReason::Exited(format!("the command exited ({st})"));
+                    return Ok(());
+                }
+            } else if r.follow.as_ref().is_some_and(|f| f.tgids.is_empty()) {
+                stop_reason = StopReason::Exited("the followed processes exited".into());
+                return Ok(());
+            }
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 stop_reason = StopReason::Duration;
                 return Ok(());
@@ -1116,7 +1254,7 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
     r.writer_failed = r.out.as_ref().is_some_and(|o| o.writer.has_failed());
     if matches!(
         stop_reason,
-        StopReason::Signal | StopReason::Duration | StopReason::MaxEvents
+        StopReason::Signal | StopReason::Duration | StopReason::MaxEvents | StopReason::Exited(_)
     ) || (matches!(stop_reason, StopReason::DiskFull(_)) || r.writer_failed) && r.out.is_some()
     {
         let now_ns = crate::boottime_ns();
@@ -1177,6 +1315,7 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
         not_written: r.closed_stats.events_not_written,
         not_written_marked: !r.not_written_unmarked,
         unread: r.unread,
+        skipped: r.follow.as_ref().map_or(0, |f| f.skipped),
         drop_markers: r.drop_markers,
         kernel,
         marker_lost: r.marker_lost,

@@ -1,6 +1,11 @@
 //! Recording tests: they load the real probe, so they need root (or
-//! CAP_BPF+CAP_PERFMON) and a kernel with BTF. Without them each test prints
-//! one SKIP line and returns.
+//! CAP_BPF+CAP_PERFMON) and a kernel with BTF. Without them each test skips
+//! by the testkit policy (a SKIP line; a failure under SYSREPLAY_REQUIRE=all).
+//!
+//! The recorder follows this test process and its descendants
+//! (`--pid <me> --follow-children`): assertions concern the tests' own
+//! processes, not what the rest of the host does meanwhile. Drops still come
+//! from everyone (the rings are shared): tests assert on the drop markers.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -36,7 +41,7 @@ static ONE_RECORDER: std::sync::Mutex<()> = std::sync::Mutex::new(());
 macro_rules! require_bpf {
     ($name:expr) => {
         if let Some(why) = skip_reason() {
-            println!("SKIP {}: {}", $name, why);
+            sysreplay_testkit::skip($name, &why);
             return;
         }
         let _one_recorder = ONE_RECORDER.lock().unwrap_or_else(|e| e.into_inner());
@@ -55,9 +60,16 @@ fn start(path: &Path, extra: &[&str]) -> Rec {
 }
 
 fn start_with_env(path: &Path, extra: &[&str], env: &[(&str, &str)]) -> Rec {
+    let me = std::process::id().to_string();
+    let follow: &[&str] = if extra.contains(&"--pid") {
+        &[]
+    } else {
+        &["--pid", &me, "--follow-children"]
+    };
     let mut child = Command::new(BIN)
         .arg("-w")
         .arg(path)
+        .args(follow)
         .args(extra)
         .envs(env.iter().copied())
         .stdout(Stdio::null())
@@ -495,7 +507,6 @@ fn tiny_buffer_storm_drop_markers_equal_kernel_counters() {
                 .total()
         })
         .sum();
-    let recorded = evs.iter().filter(|e| !is(e, Kind::Drop)).count() as u64;
     // the final stats sample is the last kernel counter read
     let js = std::fs::read_to_string(&stats).unwrap();
     let last: serde_json::Value = serde_json::from_str(js.lines().last().unwrap()).unwrap();
@@ -504,11 +515,13 @@ fn tiny_buffer_storm_drop_markers_equal_kernel_counters() {
     assert!(lost > 0);
     assert_eq!(lost, k_drops, "sum of drop markers == kernel n_drops");
     assert_eq!(cat_total, lost, "per-category counts add up");
+    // every event seen is in the trace, counted lost, or of a process not followed
     assert_eq!(
-        recorded + lost,
+        number_after(&err, "in the kernel of ", " seen"),
         k_evts,
-        "every event seen is either in the trace or counted lost"
+        "{err}"
     );
+    assert_every_event_accounted(&evs, &err);
     for m in &markers {
         assert!(
             m.header.args[0] <= m.header.ts_ns,
@@ -790,6 +803,154 @@ fn huge_min_free_mb_is_an_error_or_stops_at_once() {
     assert!(r.index().is_some());
 }
 
+/// Thread-group ids of `root` and every process forked below it, from the
+/// trace's fork records.
+fn tree_of(evs: &[OwnedEvent], root: u32) -> std::collections::HashSet<u32> {
+    let mut set = std::collections::HashSet::from([root]);
+    for e in evs {
+        if is(e, Kind::ProcFork) && set.contains(&e.header.pid) {
+            set.insert(e.header.args[1] as u32);
+        }
+    }
+    set
+}
+
+/// `record -- COMMAND`: only the command and its descendants are recorded
+/// (a grandchild included, this test's own storm left out), and the
+/// recording stops when the command exits, saying so.
+#[test]
+fn a_command_is_recorded_with_its_descendants_only() {
+    require_bpf!("a_command_is_recorded_with_its_descendants_only");
+    let dir = tempfile::tempdir().unwrap();
+    let known = dir.path().join("grandchild.txt");
+    std::fs::write(&known, b"x").unwrap();
+    let trace = dir.path().join("cmd.srt");
+    let script = format!(
+        "sleep 0.3; sh -c 'cat {} > /dev/null'; exit 3",
+        known.display()
+    );
+    let child = Command::new(BIN)
+        .args([
+            "-w",
+            trace.to_str().unwrap(),
+            "--syscalls",
+            "openat,getppid",
+        ])
+        .args(["--", "sh", "-c", &script])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let recorder = child.id();
+    let t0 = Instant::now();
+    let mut child = child;
+    // calls of this process meanwhile (not a storm: drops could take the
+    // command's own fork records), which must be left out
+    while child.try_wait().unwrap().is_none() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "the recording did not stop"
+        );
+        for _ in 0..100 {
+            unsafe { libc::syscall(libc::SYS_getppid) };
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("the command exited (exit status: 3)"), "{err}");
+    let (_r, evs) = read_all(&trace);
+    let recorded: Vec<&OwnedEvent> = evs.iter().filter(|e| !is(e, Kind::Drop)).collect();
+    let root = recorded.first().expect("events of the command").header.pid;
+    let tree = tree_of(&evs, root);
+    assert!(tree.len() >= 3, "sh, sleep, sh, cat: {tree:?}");
+    for e in &recorded {
+        assert!(
+            tree.contains(&e.header.pid),
+            "pid {} is not in the tree",
+            e.header.pid
+        );
+        assert_ne!(
+            e.header.pid,
+            std::process::id(),
+            "the test's storm is left out"
+        );
+        assert_ne!(e.header.pid, recorder);
+    }
+    let opened = recorded.iter().any(|e| {
+        e.header.nr == nr("openat")
+            && item(e, 1).map(c_str) == Some(known.to_str().unwrap().as_bytes())
+    });
+    assert!(opened, "the grandchild's open is recorded");
+    assert!(
+        err.contains("records of processes not followed left out"),
+        "{err}"
+    );
+}
+
+/// `--pid PID`: only that process; with --follow-children its descendants
+/// too. The recording stops when the followed processes have exited.
+#[test]
+fn pid_follows_a_process_and_its_children_only_when_asked() {
+    require_bpf!("pid_follows_a_process_and_its_children_only_when_asked");
+    let dir = tempfile::tempdir().unwrap();
+    let known = dir.path().join("child.txt");
+    std::fs::write(&known, b"x").unwrap();
+    for children in [false, true] {
+        let trace = dir.path().join(format!("pid{children}.srt"));
+        // the process waits until the recorder runs, then reads the file
+        // itself and in a child
+        let go = dir.path().join(format!("go{children}"));
+        let script = format!(
+            "while [ ! -e {go} ]; do sleep 0.05; done; read x < {k}; cat {k} > /dev/null",
+            go = go.display(),
+            k = known.display()
+        );
+        let mut target = Command::new("sh").args(["-c", &script]).spawn().unwrap();
+        let pid = target.id().to_string();
+        let mut extra = vec!["--syscalls", "openat", "--pid", &pid];
+        if children {
+            extra.push("--follow-children");
+        }
+        let mut rec = start(&trace, &extra);
+        std::fs::write(&go, b"").unwrap();
+        assert!(target.wait().unwrap().success());
+        let t0 = Instant::now();
+        while rec.child.try_wait().unwrap().is_none() {
+            assert!(
+                t0.elapsed() < Duration::from_secs(20),
+                "did not stop by itself"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let (st, err) = rec.wait();
+        assert!(st.success(), "{err}");
+        assert!(err.contains("the followed processes exited"), "{err}");
+        let (_r, evs) = read_all(&trace);
+        let opens: Vec<u32> = evs
+            .iter()
+            .filter(|e| {
+                e.header.nr == nr("openat")
+                    && item(e, 1).map(c_str) == Some(known.to_str().unwrap().as_bytes())
+            })
+            .map(|e| e.header.pid)
+            .collect();
+        let me: u32 = pid.parse().unwrap();
+        assert!(opens.contains(&me), "the shell's own open: {opens:?}");
+        assert_eq!(
+            opens.iter().any(|&p| p != me),
+            children,
+            "the child's open only with --follow-children: {opens:?}"
+        );
+        for e in evs.iter().filter(|e| !is(e, Kind::Drop)) {
+            if !children {
+                assert_eq!(e.header.pid, me);
+            }
+        }
+    }
+}
+
 #[test]
 fn dry_run_prints_falcos_three_lines() {
     // no BPF needed
@@ -891,7 +1052,15 @@ fn number_after(text: &str, key: &str, until: &str) -> u64 {
 /// Every event the kernel counted is in the file, or in a drop marker's
 /// `lost`: nothing is lost without a word.
 fn assert_every_event_accounted(evs: &[OwnedEvent], err: &str) {
-    let seen = number_after(err, "in the kernel of ", " seen");
+    // records of processes not followed are counted too
+    let skipped = err
+        .find(" records of processes not followed left out")
+        .map(|j| {
+            let i = err[..j].rfind(' ').unwrap() + 1;
+            err[i..j].parse::<u64>().unwrap()
+        })
+        .unwrap_or(0);
+    let seen = number_after(err, "in the kernel of ", " seen") - skipped;
     let written = evs.iter().filter(|e| !is(e, Kind::Drop)).count() as u64;
     let lost: u64 = evs
         .iter()
@@ -1116,8 +1285,9 @@ fn full_disk_floor_stops_with_a_complete_file_and_a_clear_message() {
     require_bpf!("full_disk_floor_stops_with_a_complete_file_and_a_clear_message");
     let dir = tempfile::tempdir().unwrap();
     let Some(_m) = small_tmpfs(dir.path(), "3m") else {
-        println!(
-            "SKIP full_disk_floor_stops_with_a_complete_file_and_a_clear_message: cannot mount a tmpfs"
+        sysreplay_testkit::skip(
+            "full_disk_floor_stops_with_a_complete_file_and_a_clear_message",
+            "cannot mount a tmpfs",
         );
         return;
     };
@@ -1140,7 +1310,10 @@ fn enospc_mid_block_leaves_a_readable_file() {
     require_bpf!("enospc_mid_block_leaves_a_readable_file");
     let dir = tempfile::tempdir().unwrap();
     let Some(_m) = small_tmpfs(dir.path(), "3m") else {
-        println!("SKIP enospc_mid_block_leaves_a_readable_file: cannot mount a tmpfs");
+        sysreplay_testkit::skip(
+            "enospc_mid_block_leaves_a_readable_file",
+            "cannot mount a tmpfs",
+        );
         return;
     };
     // no free-space floor: the write fails with ENOSPC; the writer cuts the
@@ -1210,7 +1383,10 @@ fn missing_privileges_give_one_clear_line() {
     {
         Ok(o) => o,
         Err(e) => {
-            println!("SKIP missing_privileges_give_one_clear_line: no setpriv ({e})");
+            sysreplay_testkit::skip(
+                "missing_privileges_give_one_clear_line",
+                &format!("no setpriv ({e})"),
+            );
             return;
         }
     };
