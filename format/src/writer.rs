@@ -516,10 +516,15 @@ impl BlockSink {
         self.write_error = Some(e);
         // tell the caller now: it stops feeding; the message is final at the end
         let full = self.disk_full();
+        let first = self.write_error.as_ref().unwrap();
+        let source = match first.raw_os_error() {
+            Some(n) => std::io::Error::from_raw_os_error(n),
+            None => std::io::Error::new(first.kind(), first.to_string()),
+        };
         self.fail(TraceError::io(
             &self.path,
             if full { "disk full" } else { "write failed" },
-            std::io::Error::from(self.write_error.as_ref().unwrap().kind()),
+            source,
         ));
     }
 
