@@ -1205,6 +1205,53 @@ fn rotation_skips_names_someone_else_created_first() {
     }
 }
 
+/// A rotation whose new file cannot be created at all (here: a tmpfs with
+/// no inode left) does not stop the recording: it goes on into the current
+/// file, says so, and ends cleanly with that file complete.
+#[test]
+fn a_rotation_that_cannot_create_its_file_keeps_recording() {
+    require_bpf!("a_rotation_that_cannot_create_its_file_keeps_recording");
+    let dir = tempfile::tempdir().unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=64m,nr_inodes=2", "tmpfs"])
+        .arg(dir.path())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        sysreplay_testkit::skip(
+            "a_rotation_that_cannot_create_its_file_keeps_recording",
+            "cannot mount a tmpfs",
+        );
+        return;
+    }
+    let _m = Tmpfs(dir.path().to_path_buf());
+    let base = dir.path().join("r.srt");
+    let name = |i: u32| PathBuf::from(format!("{}{}", base.display(), i));
+    // the root directory and the first file take the two inodes
+    let mut rec = start(
+        &base,
+        &["--syscalls", "getppid", "-G", "1", "--min-free-mb", "1"],
+    );
+    let t0 = Instant::now();
+    storm_until(|| t0.elapsed() > Duration::from_millis(2500));
+    let (st, err) = rec.signal(libc::SIGINT);
+    assert!(st.success(), "{err}");
+    assert!(
+        err.contains("cannot rotate") && err.contains("recording goes on"),
+        "{err}"
+    );
+    assert!(!name(1).exists());
+    let (r, evs) = read_all(&name(0));
+    assert!(r.index().is_some(), "the current file is complete");
+    // it holds the whole recording, not just the first second
+    let ours: Vec<_> = evs.iter().filter(|e| !is(e, Kind::Drop)).collect();
+    let span = ours.last().unwrap().header.ts_ns - ours.first().unwrap().header.ts_ns;
+    assert!(
+        span > 2_000_000_000,
+        "recorded on past the failed rotation: {span} ns"
+    );
+}
+
 #[test]
 fn a_slow_snapshot_on_rotation_loses_nothing() {
     require_bpf!("a_slow_snapshot_on_rotation_loses_nothing");
