@@ -106,6 +106,9 @@ pub struct RecordArgs {
     /// zstd level of the trace blocks
     #[arg(long, default_value_t = 1)]
     pub zstd_level: i32,
+    /// Run the recorder at this nice value (-20..19; below 0 needs root or CAP_SYS_NICE): every recorder thread inherits it
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = clap::value_parser!(i32).range(-20..=19))]
+    pub nice: Option<i32>,
     /// Record only this process (all its threads); with --follow-children also its descendants
     #[arg(long, value_name = "PID", conflicts_with = "command")]
     pub pid: Option<u32>,
@@ -241,6 +244,7 @@ pub fn run(a: &RecordArgs, rule_syscalls: BTreeSet<String>) -> Result<(), CliErr
         zstd_level: a.zstd_level,
         min_free_bytes,
         notes,
+        nice: a.nice,
         follow: match (a.pid, a.command.is_empty()) {
             (Some(pid), _) => Some(FollowSpec::Pid {
                 pid,

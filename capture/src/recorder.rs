@@ -92,6 +92,8 @@ pub struct RecordOptions {
     pub notes: Vec<(String, String)>,
     /// Record only some processes (`--pid`, `-- COMMAND`).
     pub follow: Option<FollowSpec>,
+    /// Nice value for the recorder's threads (None: the caller's).
+    pub nice: Option<i32>,
 }
 
 /// Which processes to record: a process (all its threads), with its
@@ -123,6 +125,7 @@ impl Default for RecordOptions {
             min_free_bytes: 32 << 20,
             notes: Vec::new(),
             follow: None,
+            nice: None,
         }
     }
 }
@@ -1012,6 +1015,19 @@ fn is_disk_full(e: &RecordError) -> bool {
 pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, RecordError> {
     let t0 = Instant::now();
     let cpu0 = cpu_seconds();
+    // The recorder runs under SCHED_OTHER like any process; `--nice` sets
+    // its priority. Linux keeps nice per thread and new threads inherit the
+    // creator's: set here, before any recorder thread starts, it covers the
+    // drain loop, the snapshot and the compression threads alike.
+    if let Some(n) = opts.nice {
+        // SAFETY: setpriority on the calling thread (who = 0).
+        if unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, n) } != 0 {
+            return Err(RecordError::msg(format!(
+                "--nice {n}: {} (a negative value needs root or CAP_SYS_NICE)",
+                std::io::Error::last_os_error()
+            )));
+        }
+    }
     // fail before loading the probe (the writer checks again)
     if !opts.rotation.enabled() {
         sysreplay_format::outfile::check_target(&opts.output, opts.force)?;

@@ -951,6 +951,33 @@ fn pid_follows_a_process_and_its_children_only_when_asked() {
     }
 }
 
+/// `--nice N`: every thread of the recorder (drain loop, snapshot,
+/// compression) runs at nice N.
+#[test]
+fn nice_applies_to_every_recorder_thread() {
+    require_bpf!("nice_applies_to_every_recorder_thread");
+    let dir = tempfile::tempdir().unwrap();
+    for n in ["-5", "7"] {
+        let trace = dir.path().join(format!("nice{n}.srt"));
+        let mut rec = start(&trace, &["--syscalls", "getppid", "--nice", n]);
+        let pid = rec.child.id();
+        let t0 = Instant::now();
+        storm_until(|| t0.elapsed() > Duration::from_millis(1200)); // a block is sealed
+        let mut threads = 0;
+        for t in std::fs::read_dir(format!("/proc/{pid}/task")).unwrap() {
+            let stat = std::fs::read_to_string(t.unwrap().path().join("stat")).unwrap();
+            // after "(comm)": state is field 3; nice is field 19
+            let rest = &stat[stat.rfind(')').unwrap() + 2..];
+            let nice = rest.split_whitespace().nth(16).unwrap();
+            assert_eq!(nice, n, "a recorder thread at nice {nice}: {stat}");
+            threads += 1;
+        }
+        assert!(threads >= 2, "the drain loop and the compression thread");
+        let (st, err) = rec.signal(libc::SIGINT);
+        assert!(st.success(), "{err}");
+    }
+}
+
 #[test]
 fn dry_run_prints_falcos_three_lines() {
     // no BPF needed
