@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crate::recorder::{
-    check_buf_size, record, RecordOptions, Rotation, StopReason, BUF_SIZE_PRESETS,
+    check_buf_size, record, FollowSpec, RecordOptions, Rotation, StopReason, BUF_SIZE_PRESETS,
     DEFAULT_BUF_SIZE_PRESET, DEFAULT_CPUS_FOR_EACH_BUFFER,
 };
 use crate::selection::for_record;
@@ -46,7 +46,7 @@ pub struct RecordArgs {
     /// Trace file to write (mode 0600)
     #[arg(short = 'w', long = "write", value_name = "FILE", required_unless_present_any = ["dry_run", "bench"])]
     pub write: Option<PathBuf>,
-    /// Overwrite FILE if it exists
+    /// Replace FILE (and --stats-json FILE) if it exists: a new file is renamed over it (never a symlink or a non-regular file)
     #[arg(long)]
     pub force: bool,
     /// Stop after this long (e.g. 30s, 5m)
@@ -85,7 +85,7 @@ pub struct RecordArgs {
     /// Print live stats on stderr this often (e.g. 1s)
     #[arg(long, value_parser = parse_duration)]
     pub stats_interval: Option<Duration>,
-    /// Append each stats sample as one JSON line to FILE
+    /// Write each stats sample as one JSON line to FILE (mode 0600; created exclusively, --force replaces it)
     #[arg(long, value_name = "FILE")]
     pub stats_json: Option<PathBuf>,
     /// Rotate: start a new file when the current one reaches this many MB (files FILE0, FILE1, ...)
@@ -106,6 +106,18 @@ pub struct RecordArgs {
     /// zstd level of the trace blocks
     #[arg(long, default_value_t = 1)]
     pub zstd_level: i32,
+    /// Run the recorder at this nice value (-20..19; below 0 needs root or CAP_SYS_NICE): every recorder thread inherits it
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = clap::value_parser!(i32).range(-20..=19))]
+    pub nice: Option<i32>,
+    /// Record only this process (all its threads); with --follow-children also its descendants
+    #[arg(long, value_name = "PID", conflicts_with = "command")]
+    pub pid: Option<u32>,
+    /// With --pid: also record its descendants, those alive now and those it forks
+    #[arg(long, requires = "pid")]
+    pub follow_children: bool,
+    /// Run COMMAND (after `--`) and record only it and its descendants; stop when it exits
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
     /// Measure the probe: syscall storm on one CPU, recorder on another; print ns per event (SECONDS)
     #[arg(long, value_name = "SECONDS", num_args = 0..=1, default_missing_value = "10")]
     pub bench: Option<u64>,
@@ -139,7 +151,8 @@ extern "C" fn on_signal(_: libc::c_int) {
     STOP.store(true, Ordering::Relaxed);
 }
 
-/// SIGINT/SIGTERM set the stop flag (the recording then ends cleanly).
+/// SIGINT, SIGTERM and SIGHUP (a closed terminal or ssh session) set the
+/// stop flag: the recording then ends cleanly, with its index.
 pub fn install_signal_handlers() -> &'static AtomicBool {
     // SAFETY: the handler only stores to an atomic.
     unsafe {
@@ -148,8 +161,20 @@ pub fn install_signal_handlers() -> &'static AtomicBool {
         libc::sigemptyset(&mut sa.sa_mask);
         libc::sigaction(libc::SIGINT, &sa, std::ptr::null_mut());
         libc::sigaction(libc::SIGTERM, &sa, std::ptr::null_mut());
+        libc::sigaction(libc::SIGHUP, &sa, std::ptr::null_mut());
     }
     &STOP
+}
+
+/// `mb` MiB in bytes, or an input error naming `option` when that does not
+/// fit in 64 bits.
+fn mb_to_bytes(option: &str, mb: u64) -> Result<u64, CliError> {
+    mb.checked_mul(1 << 20).ok_or_else(|| {
+        CliError::input(format!(
+            "{option} {mb}: too large (at most {} MB)",
+            u64::MAX >> 20
+        ))
+    })
 }
 
 /// Run `record` with `rule_syscalls` (names needed by loaded rules, if any).
@@ -172,6 +197,13 @@ pub fn run(a: &RecordArgs, rule_syscalls: BTreeSet<String>) -> Result<(), CliErr
     if a.snaplen > 4096 {
         return Err(CliError::input("--snaplen is at most 4096"));
     }
+    // MB to bytes without wrapping: `<< 20` dropped the high bits, so a huge
+    // --min-free-mb became a small floor (or 0) and disabled the disk guard
+    let min_free_bytes = mb_to_bytes("--min-free-mb", a.min_free_mb)?;
+    let file_size_bytes = a
+        .file_size_mb
+        .map(|m| mb_to_bytes("-C/--file-size", m.max(1)))
+        .transpose()?;
     if let Some(secs) = a.bench {
         return crate::bench::run(&crate::bench::BenchOptions {
             seconds: secs.max(1),
@@ -205,13 +237,22 @@ pub fn run(a: &RecordArgs, rule_syscalls: BTreeSet<String>) -> Result<(), CliErr
             .or(a.stats_json.as_ref().map(|_| Duration::from_secs(1))),
         stats_json: a.stats_json.clone(),
         rotation: Rotation {
-            size_bytes: a.file_size_mb.map(|m| m.max(1) << 20),
+            size_bytes: file_size_bytes,
             every: a.rotate_seconds.map(|s| Duration::from_secs(s.max(1))),
             keep: a.keep_files,
         },
         zstd_level: a.zstd_level,
-        min_free_bytes: a.min_free_mb << 20,
+        min_free_bytes,
         notes,
+        nice: a.nice,
+        follow: match (a.pid, a.command.is_empty()) {
+            (Some(pid), _) => Some(FollowSpec::Pid {
+                pid,
+                children: a.follow_children,
+            }),
+            (None, false) => Some(FollowSpec::Command(a.command.clone())),
+            (None, true) => None,
+        },
     };
     if opts.rotation.keep.is_some() && !opts.rotation.enabled() {
         return Err(CliError::input("-W needs -C or -G"));
@@ -219,18 +260,55 @@ pub fn run(a: &RecordArgs, rule_syscalls: BTreeSet<String>) -> Result<(), CliErr
     let stop = install_signal_handlers();
     let s = record(&opts, stop).map_err(|e| CliError::runtime(e.what))?;
     let files: Vec<String> = s.files.iter().map(|p| p.display().to_string()).collect();
+    // the compression ratio only means something for a complete recording
+    let ratio = if s.file_bytes > 0 && s.not_written == 0 {
+        format!(
+            ", {:.1}x compression",
+            s.record_bytes as f64 / s.file_bytes as f64
+        )
+    } else {
+        String::new()
+    };
+    let mut unaccounted = String::new();
+    if s.unread > 0 {
+        unaccounted.push_str(&format!(
+            "; {} records staged on a CPU could not be read (drop markers count them)",
+            s.unread
+        ));
+    }
+    if s.skipped > 0 {
+        unaccounted.push_str(&format!(
+            "; {} records of processes not followed left out",
+            s.skipped
+        ));
+    }
+    if s.not_written > 0 {
+        unaccounted.push_str(&format!(
+            "; {} records could not be written{}",
+            s.not_written,
+            if s.not_written_marked {
+                " (a drop marker at the end of the file counts them)"
+            } else {
+                " (no room was left for a drop marker counting them)"
+            }
+        ));
+    }
     eprintln!(
-        "recorded {} events ({} drop markers, {} events lost in the kernel of {} seen) in {:.1}s into {} ({} bytes, {:.1}x compression), recorder CPU {:.1}%",
+        "recorded {} events ({} drop markers, {} events lost in the kernel of {} seen{}) in {:.1}s into {} ({} bytes{}), recorder CPU {:.1}%",
         s.events_written,
         s.drop_markers,
         s.kernel.n_drops,
         s.kernel.n_evts,
+        unaccounted,
         s.wall_seconds,
         files.join(", "),
         s.file_bytes,
-        if s.file_bytes > 0 { s.record_bytes as f64 / s.file_bytes as f64 } else { 0.0 },
+        ratio,
         100.0 * s.cpu_seconds / s.wall_seconds.max(1e-9),
     );
+    if let StopReason::Exited(m) = &s.stop {
+        eprintln!("recording stopped: {m}");
+    }
     match s.stop {
         StopReason::DiskFull(m) => Err(CliError::runtime(format!(
             "disk full: {m}; the trace {} is readable up to the last event written",

@@ -8,6 +8,13 @@
 //! - [`cli`]: the `record` command-line options (shared by `sysreplay record`
 //!   and the standalone `sysreplay-record`).
 
+// Diagnostics never panic: a closed stderr (`2>&-`, a dead pipe reader)
+// must not kill a recording or a replay, so `eprintln!` in this crate is
+// `sysreplay_format::diag!`, which drops the line on a write error.
+macro_rules! eprintln {
+    ($($arg:tt)*) => { sysreplay_format::diag!($($arg)*) };
+}
+
 pub mod bench;
 pub mod cli;
 pub mod privileges;

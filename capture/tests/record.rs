@@ -1,6 +1,11 @@
 //! Recording tests: they load the real probe, so they need root (or
-//! CAP_BPF+CAP_PERFMON) and a kernel with BTF. Without them each test prints
-//! one SKIP line and returns.
+//! CAP_BPF+CAP_PERFMON) and a kernel with BTF. Without them each test skips
+//! by the testkit policy (a SKIP line; a failure under SYSREPLAY_REQUIRE=all).
+//!
+//! The recorder follows this test process and its descendants
+//! (`--pid <me> --follow-children`): assertions concern the tests' own
+//! processes, not what the rest of the host does meanwhile. Drops still come
+//! from everyone (the rings are shared): tests assert on the drop markers.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -37,7 +42,7 @@ static ONE_RECORDER: std::sync::Mutex<()> = std::sync::Mutex::new(());
 macro_rules! require_bpf {
     ($name:expr) => {
         if let Some(why) = skip_reason() {
-            println!("SKIP {}: {}", $name, why);
+            sysreplay_testkit::skip($name, &why);
             return;
         }
         let _one_recorder = ONE_RECORDER.lock().unwrap_or_else(|e| e.into_inner());
@@ -56,9 +61,16 @@ fn start(path: &Path, extra: &[&str]) -> Rec {
 }
 
 fn start_with_env(path: &Path, extra: &[&str], env: &[(&str, &str)]) -> Rec {
+    let me = std::process::id().to_string();
+    let follow: &[&str] = if extra.contains(&"--pid") {
+        &[]
+    } else {
+        &["--pid", &me, "--follow-children"]
+    };
     let mut child = Command::new(BIN)
         .arg("-w")
         .arg(path)
+        .args(follow)
         .args(extra)
         .envs(env.iter().copied())
         .stdout(Stdio::null())
@@ -496,7 +508,6 @@ fn tiny_buffer_storm_drop_markers_equal_kernel_counters() {
                 .total()
         })
         .sum();
-    let recorded = evs.iter().filter(|e| !is(e, Kind::Drop)).count() as u64;
     // the final stats sample is the last kernel counter read
     let js = std::fs::read_to_string(&stats).unwrap();
     let last: serde_json::Value = serde_json::from_str(js.lines().last().unwrap()).unwrap();
@@ -505,11 +516,13 @@ fn tiny_buffer_storm_drop_markers_equal_kernel_counters() {
     assert!(lost > 0);
     assert_eq!(lost, k_drops, "sum of drop markers == kernel n_drops");
     assert_eq!(cat_total, lost, "per-category counts add up");
+    // every event seen is in the trace, counted lost, or of a process not followed
     assert_eq!(
-        recorded + lost,
+        number_after(&err, "in the kernel of ", " seen"),
         k_evts,
-        "every event seen is either in the trace or counted lost"
+        "{err}"
     );
+    assert_every_event_accounted(&evs, &err);
     for m in &markers {
         assert!(
             m.header.args[0] <= m.header.ts_ns,
@@ -581,6 +594,389 @@ fn refuses_to_overwrite_without_force() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let (_r, evs) = read_all(&trace);
     assert!(evs.iter().filter(|e| !is(e, Kind::Drop)).count() <= 5);
+}
+
+/// A symlink planted at `-w` or `--stats-json` (to a file, or dangling) is
+/// refused with or without --force, before anything is recorded; its target
+/// is untouched and nothing is created where a dangling link points.
+#[test]
+fn symlinked_output_paths_are_refused() {
+    // refused before the probe loads: no BPF needed
+    use std::os::unix::fs::{symlink, PermissionsExt};
+    let dir = tempfile::tempdir().unwrap();
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, b"precious").unwrap();
+    std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let nowhere = dir.path().join("nowhere");
+    let to_victim = dir.path().join("to-victim.srt");
+    let dangling = dir.path().join("dangling.srt");
+    symlink(&victim, &to_victim).unwrap();
+    symlink(&nowhere, &dangling).unwrap();
+    let fresh = dir.path().join("fresh.srt");
+    for force in [false, true] {
+        for (w, stats) in [
+            (&to_victim, None),
+            (&dangling, None),
+            (&fresh, Some(&to_victim)),
+            (&fresh, Some(&dangling)),
+        ] {
+            let mut c = Command::new(BIN);
+            c.args(["-w", w.to_str().unwrap(), "--duration", "100ms"]);
+            if let Some(s) = stats {
+                c.args(["--stats-json", s.to_str().unwrap()]);
+            }
+            if force {
+                c.arg("--force");
+            }
+            let o = c.output().unwrap();
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(
+                o.status.code(),
+                Some(1),
+                "force={force} {w:?} {stats:?}: {err}"
+            );
+            assert!(err.contains("symbolic link"), "{err}");
+            assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+            assert_eq!(
+                std::fs::metadata(&victim).unwrap().permissions().mode() & 0o777,
+                0o644
+            );
+            assert!(!nowhere.exists(), "created where a dangling link points");
+            assert!(
+                !fresh.exists(),
+                "a trace was written despite a refused --stats-json"
+            );
+        }
+    }
+}
+
+/// The trace and the stats file are 0600 whatever the umask, also when
+/// --force replaces existing files (a new file renamed into place).
+#[test]
+fn trace_and_stats_files_are_private_with_force() {
+    require_bpf!("trace_and_stats_files_are_private_with_force");
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.srt");
+    let stats = dir.path().join("stats.json");
+    for p in [&trace, &stats] {
+        std::fs::write(p, b"old").unwrap();
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let mut c = Command::new(BIN);
+    c.args([
+        "-w",
+        trace.to_str().unwrap(),
+        "--force",
+        "--duration",
+        "300ms",
+    ])
+    .args([
+        "--syscalls",
+        "getppid",
+        "--stats-json",
+        stats.to_str().unwrap(),
+    ]);
+    // SAFETY: umask is async-signal-safe.
+    unsafe {
+        c.pre_exec(|| {
+            libc::umask(0o022);
+            Ok(())
+        });
+    }
+    let o = c.output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for p in [&trace, &stats] {
+        assert_eq!(
+            std::fs::metadata(p).unwrap().permissions().mode() & 0o777,
+            0o600,
+            "{p:?}"
+        );
+    }
+    let (r, _) = read_all(&trace);
+    assert!(r.index().is_some());
+    let js = std::fs::read_to_string(&stats).unwrap();
+    assert!(!js.starts_with("old"), "the stats file was replaced: {js}");
+    assert!(js.lines().count() >= 1);
+}
+
+/// A closed stderr (the reader of its pipe gone) neither kills nor cuts a
+/// recording: the stats and summary lines are dropped, the file is complete.
+#[test]
+fn a_closed_stderr_does_not_stop_a_recording() {
+    require_bpf!("a_closed_stderr_does_not_stop_a_recording");
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.srt");
+    let mut fds = [0; 2];
+    // SAFETY: pipe2 fills two descriptors we then own; the read end is closed.
+    assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+    unsafe { libc::close(fds[0]) };
+    let t0 = Instant::now();
+    let st = Command::new(BIN)
+        .args(["-w", trace.to_str().unwrap(), "--syscalls", "getppid"])
+        .args(["--duration", "1500ms", "--stats-interval", "100ms"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(unsafe { OwnedFd::from_raw_fd(fds[1]) }))
+        .status()
+        .unwrap();
+    assert!(st.success(), "{st}");
+    assert!(t0.elapsed() >= Duration::from_millis(1500), "stopped early");
+    let (r, _) = read_all(&trace);
+    assert!(r.index().is_some(), "complete file");
+}
+
+/// SIGHUP (a closed terminal or ssh session) ends a recording like SIGTERM:
+/// a complete file with its index.
+#[test]
+fn sighup_stops_with_a_complete_file() {
+    require_bpf!("sighup_stops_with_a_complete_file");
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("hup.srt");
+    let mut rec = start(&trace, &["--syscalls", "getppid"]);
+    storm_until({
+        let t = Instant::now();
+        move || t.elapsed() > Duration::from_millis(200)
+    });
+    let (st, err) = rec.signal(libc::SIGHUP);
+    assert!(st.success(), "{st}: {err}");
+    assert!(err.contains("recorded "), "{err}");
+    let (r, evs) = read_all(&trace);
+    assert!(r.index().is_some(), "complete file");
+    assert!(!evs.is_empty());
+}
+
+/// A --min-free-mb too large for bytes in 64 bits is an input error (it
+/// wrapped to a small floor and silently disabled the disk guard), and the
+/// largest valid value stops the recording at once: no disk has that much.
+#[test]
+fn huge_min_free_mb_is_an_error_or_stops_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.srt");
+    for mb in ["17592186044417", "18446744073709551615"] {
+        let o = Command::new(BIN)
+            .args(["-w", trace.to_str().unwrap(), "--duration", "300ms"])
+            .args(["--min-free-mb", mb])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{mb}: {err}");
+        assert!(
+            err.contains("--min-free-mb") && err.contains("too large"),
+            "{err}"
+        );
+        assert!(!trace.exists());
+    }
+    let o = Command::new(BIN)
+        .args([
+            "-w",
+            trace.to_str().unwrap(),
+            "--duration",
+            "300ms",
+            "-C",
+            "17592186044417",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+
+    require_bpf!("huge_min_free_mb_is_an_error_or_stops_at_once");
+    let t0 = Instant::now();
+    let o = Command::new(BIN)
+        .args(["-w", trace.to_str().unwrap(), "--duration", "20s"])
+        .args(["--syscalls", "getppid", "--min-free-mb", "17592186044415"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("disk full"), "{err}");
+    assert!(
+        t0.elapsed() < Duration::from_secs(10),
+        "the guard stopped it"
+    );
+    let (r, _) = read_all(&trace);
+    assert!(r.index().is_some());
+}
+
+/// Thread-group ids of `root` and every process forked below it, from the
+/// trace's fork records.
+fn tree_of(evs: &[OwnedEvent], root: u32) -> std::collections::HashSet<u32> {
+    let mut set = std::collections::HashSet::from([root]);
+    for e in evs {
+        if is(e, Kind::ProcFork) && set.contains(&e.header.pid) {
+            set.insert(e.header.args[1] as u32);
+        }
+    }
+    set
+}
+
+/// `record -- COMMAND`: only the command and its descendants are recorded
+/// (a grandchild included, this test's own storm left out), and the
+/// recording stops when the command exits, saying so.
+#[test]
+fn a_command_is_recorded_with_its_descendants_only() {
+    require_bpf!("a_command_is_recorded_with_its_descendants_only");
+    let dir = tempfile::tempdir().unwrap();
+    let known = dir.path().join("grandchild.txt");
+    std::fs::write(&known, b"x").unwrap();
+    let trace = dir.path().join("cmd.srt");
+    let script = format!(
+        "sleep 0.3; sh -c 'cat {} > /dev/null'; exit 3",
+        known.display()
+    );
+    let child = Command::new(BIN)
+        .args([
+            "-w",
+            trace.to_str().unwrap(),
+            "--syscalls",
+            "openat,getppid",
+        ])
+        .args(["--", "sh", "-c", &script])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let recorder = child.id();
+    let t0 = Instant::now();
+    let mut child = child;
+    // calls of this process meanwhile (not a storm: drops could take the
+    // command's own fork records), which must be left out
+    while child.try_wait().unwrap().is_none() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "the recording did not stop"
+        );
+        for _ in 0..100 {
+            unsafe { libc::syscall(libc::SYS_getppid) };
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("the command exited (exit status: 3)"), "{err}");
+    let (_r, evs) = read_all(&trace);
+    let recorded: Vec<&OwnedEvent> = evs.iter().filter(|e| !is(e, Kind::Drop)).collect();
+    let root = recorded.first().expect("events of the command").header.pid;
+    let tree = tree_of(&evs, root);
+    assert!(tree.len() >= 3, "sh, sleep, sh, cat: {tree:?}");
+    for e in &recorded {
+        assert!(
+            tree.contains(&e.header.pid),
+            "pid {} is not in the tree",
+            e.header.pid
+        );
+        assert_ne!(
+            e.header.pid,
+            std::process::id(),
+            "the test's storm is left out"
+        );
+        assert_ne!(e.header.pid, recorder);
+    }
+    let opened = recorded.iter().any(|e| {
+        e.header.nr == nr("openat")
+            && item(e, 1).map(c_str) == Some(known.to_str().unwrap().as_bytes())
+    });
+    assert!(opened, "the grandchild's open is recorded");
+    assert!(
+        err.contains("records of processes not followed left out"),
+        "{err}"
+    );
+}
+
+/// `--pid PID`: only that process; with --follow-children its descendants
+/// too. The recording stops when the followed processes have exited.
+#[test]
+fn pid_follows_a_process_and_its_children_only_when_asked() {
+    require_bpf!("pid_follows_a_process_and_its_children_only_when_asked");
+    let dir = tempfile::tempdir().unwrap();
+    let known = dir.path().join("child.txt");
+    std::fs::write(&known, b"x").unwrap();
+    for children in [false, true] {
+        let trace = dir.path().join(format!("pid{children}.srt"));
+        // the process waits until the recorder runs, then reads the file
+        // itself and in a child
+        let go = dir.path().join(format!("go{children}"));
+        let script = format!(
+            "while [ ! -e {go} ]; do sleep 0.05; done; read x < {k}; cat {k} > /dev/null",
+            go = go.display(),
+            k = known.display()
+        );
+        let mut target = Command::new("sh").args(["-c", &script]).spawn().unwrap();
+        let pid = target.id().to_string();
+        let mut extra = vec!["--syscalls", "openat", "--pid", &pid];
+        if children {
+            extra.push("--follow-children");
+        }
+        let mut rec = start(&trace, &extra);
+        std::fs::write(&go, b"").unwrap();
+        assert!(target.wait().unwrap().success());
+        let t0 = Instant::now();
+        while rec.child.try_wait().unwrap().is_none() {
+            assert!(
+                t0.elapsed() < Duration::from_secs(20),
+                "did not stop by itself"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let (st, err) = rec.wait();
+        assert!(st.success(), "{err}");
+        assert!(err.contains("the followed processes exited"), "{err}");
+        let (_r, evs) = read_all(&trace);
+        let opens: Vec<u32> = evs
+            .iter()
+            .filter(|e| {
+                e.header.nr == nr("openat")
+                    && item(e, 1).map(c_str) == Some(known.to_str().unwrap().as_bytes())
+            })
+            .map(|e| e.header.pid)
+            .collect();
+        let me: u32 = pid.parse().unwrap();
+        assert!(opens.contains(&me), "the shell's own open: {opens:?}");
+        assert_eq!(
+            opens.iter().any(|&p| p != me),
+            children,
+            "the child's open only with --follow-children: {opens:?}"
+        );
+        for e in evs.iter().filter(|e| !is(e, Kind::Drop)) {
+            if !children {
+                assert_eq!(e.header.pid, me);
+            }
+        }
+    }
+}
+
+/// `--nice N`: every thread of the recorder (drain loop, snapshot,
+/// compression) runs at nice N.
+#[test]
+fn nice_applies_to_every_recorder_thread() {
+    require_bpf!("nice_applies_to_every_recorder_thread");
+    let dir = tempfile::tempdir().unwrap();
+    for n in ["-5", "7"] {
+        let trace = dir.path().join(format!("nice{n}.srt"));
+        let mut rec = start(&trace, &["--syscalls", "getppid", "--nice", n]);
+        let pid = rec.child.id();
+        let t0 = Instant::now();
+        storm_until(|| t0.elapsed() > Duration::from_millis(1200)); // a block is sealed
+        let mut threads = 0;
+        for t in std::fs::read_dir(format!("/proc/{pid}/task")).unwrap() {
+            let stat = std::fs::read_to_string(t.unwrap().path().join("stat")).unwrap();
+            // after "(comm)": state is field 3; nice is field 19
+            let rest = &stat[stat.rfind(')').unwrap() + 2..];
+            let nice = rest.split_whitespace().nth(16).unwrap();
+            assert_eq!(nice, n, "a recorder thread at nice {nice}: {stat}");
+            threads += 1;
+        }
+        assert!(threads >= 2, "the drain loop and the compression thread");
+        let (st, err) = rec.signal(libc::SIGINT);
+        assert!(st.success(), "{err}");
+    }
 }
 
 #[test]
@@ -671,6 +1067,75 @@ fn storm_syscall_until(nr: libc::c_long, mut done: impl FnMut() -> bool) {
     }
 }
 
+/// The number after `key` in `text` ("... of 123 seen" with key "of ").
+fn number_after(text: &str, key: &str, until: &str) -> u64 {
+    let i = text
+        .find(key)
+        .unwrap_or_else(|| panic!("no {key:?} in {text}"))
+        + key.len();
+    let j = text[i..].find(until).unwrap() + i;
+    text[i..j].trim().parse().unwrap()
+}
+
+/// Every event the kernel counted is in the file, or in a drop marker's
+/// `lost`: nothing is lost without a word.
+fn assert_every_event_accounted(evs: &[OwnedEvent], err: &str) {
+    // records of processes not followed are counted too
+    let skipped = err
+        .find(" records of processes not followed left out")
+        .map(|j| {
+            let i = err[..j].rfind(' ').unwrap() + 1;
+            err[i..j].parse::<u64>().unwrap()
+        })
+        .unwrap_or(0);
+    let seen = number_after(err, "in the kernel of ", " seen") - skipped;
+    let written = evs.iter().filter(|e| !is(e, Kind::Drop)).count() as u64;
+    let lost: u64 = evs
+        .iter()
+        .filter(|e| is(e, Kind::Drop))
+        .map(|e| e.header.args[1])
+        .sum();
+    assert_eq!(
+        written + lost,
+        seen,
+        "{written} written + {lost} in drop markers vs {seen} seen by the kernel: {err}"
+    );
+}
+
+/// A recorder far behind when it is told to stop (here: stopped with
+/// SIGSTOP while a storm fills a 512 MiB ring) drains the rings fully
+/// before closing (a drain pass takes at most 64 MiB of a ring: one pass
+/// left the rest unread while the summary said nothing was lost).
+#[test]
+fn a_backlog_at_stop_is_drained_fully() {
+    require_bpf!("a_backlog_at_stop_is_drained_fully");
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("backlog.srt");
+    let mut rec = start(
+        &trace,
+        &["--syscalls", "getppid", "--buf-size", "536870912"],
+    );
+    let pid = rec.child.id() as i32;
+    // SAFETY: our own child.
+    unsafe { libc::kill(pid, libc::SIGSTOP) };
+    let t0 = Instant::now();
+    storm_until(|| t0.elapsed() > Duration::from_millis(3000));
+    unsafe {
+        libc::kill(pid, libc::SIGINT);
+        libc::kill(pid, libc::SIGCONT);
+    }
+    let (st, err) = rec.wait();
+    assert!(st.success(), "{err}");
+    let (r, evs) = read_all(&trace);
+    assert!(r.index().is_some());
+    // all read, none given up as "could not be read" (the stop path made
+    // four 64 MiB passes: a larger backlog was left in the ring)
+    assert!(!err.contains("could not be read"), "{err}");
+    let written = evs.iter().filter(|e| !is(e, Kind::Drop)).count();
+    assert!(written > 1_000_000, "a backlog built up: {written} events");
+    assert_every_event_accounted(&evs, &err);
+}
+
 #[test]
 fn rotation_by_size_keeps_the_last_n_files() {
     require_bpf!("rotation_by_size_keeps_the_last_n_files");
@@ -736,6 +1201,83 @@ fn rotation_by_size_keeps_the_last_n_files() {
     }
     assert_eq!(idx_seen, vec![Some("2".to_string()), Some("3".to_string())]);
     assert!(std::fs::metadata(name(2)).unwrap().len() >= 1 << 20);
+}
+
+/// Names the rotation will want, created first by someone else (a symlink
+/// to a victim file, a regular file, a dangling symlink), neither stop the
+/// recording nor get written: it goes on with the next free name.
+#[test]
+fn rotation_skips_names_someone_else_created_first() {
+    require_bpf!("rotation_skips_names_someone_else_created_first");
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("rot.srt");
+    let name = |i: u32| PathBuf::from(format!("{}{}", base.display(), i));
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, b"precious").unwrap();
+    symlink(&victim, name(1)).unwrap();
+    std::fs::write(name(2), b"planted").unwrap();
+    symlink(dir.path().join("nowhere"), name(3)).unwrap();
+    let mut rec = start(&base, &["--syscalls", "getppid", "-C", "1"]);
+    storm_until(|| name(5).exists());
+    let (st, err) = rec.signal(libc::SIGINT);
+    assert!(st.success(), "{err}");
+    assert!(err.contains("taken by another file"), "{err}");
+    assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+    assert_eq!(std::fs::read(name(2)).unwrap(), b"planted");
+    assert!(!dir.path().join("nowhere").exists());
+    for i in [0, 4, 5] {
+        let (r, evs) = read_all(&name(i));
+        assert!(r.index().is_some(), "file {i} is complete");
+        assert!(!evs.is_empty());
+    }
+}
+
+/// A rotation whose new file cannot be created at all (here: a tmpfs with
+/// no inode left) does not stop the recording: it goes on into the current
+/// file, says so, and ends cleanly with that file complete.
+#[test]
+fn a_rotation_that_cannot_create_its_file_keeps_recording() {
+    require_bpf!("a_rotation_that_cannot_create_its_file_keeps_recording");
+    let dir = tempfile::tempdir().unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=64m,nr_inodes=2", "tmpfs"])
+        .arg(dir.path())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        sysreplay_testkit::skip(
+            "a_rotation_that_cannot_create_its_file_keeps_recording",
+            "cannot mount a tmpfs",
+        );
+        return;
+    }
+    let _m = Tmpfs(dir.path().to_path_buf());
+    let base = dir.path().join("r.srt");
+    let name = |i: u32| PathBuf::from(format!("{}{}", base.display(), i));
+    // the root directory and the first file take the two inodes
+    let mut rec = start(
+        &base,
+        &["--syscalls", "getppid", "-G", "1", "--min-free-mb", "1"],
+    );
+    let t0 = Instant::now();
+    storm_until(|| t0.elapsed() > Duration::from_millis(2500));
+    let (st, err) = rec.signal(libc::SIGINT);
+    assert!(st.success(), "{err}");
+    assert!(
+        err.contains("cannot rotate") && err.contains("recording goes on"),
+        "{err}"
+    );
+    assert!(!name(1).exists());
+    let (r, evs) = read_all(&name(0));
+    assert!(r.index().is_some(), "the current file is complete");
+    // it holds the whole recording, not just the first second
+    let ours: Vec<_> = evs.iter().filter(|e| !is(e, Kind::Drop)).collect();
+    let span = ours.last().unwrap().header.ts_ns - ours.first().unwrap().header.ts_ns;
+    assert!(
+        span > 2_000_000_000,
+        "recorded on past the failed rotation: {span} ns"
+    );
 }
 
 #[test]
@@ -818,8 +1360,9 @@ fn full_disk_floor_stops_with_a_complete_file_and_a_clear_message() {
     require_bpf!("full_disk_floor_stops_with_a_complete_file_and_a_clear_message");
     let dir = tempfile::tempdir().unwrap();
     let Some(_m) = small_tmpfs(dir.path(), "3m") else {
-        println!(
-            "SKIP full_disk_floor_stops_with_a_complete_file_and_a_clear_message: cannot mount a tmpfs"
+        sysreplay_testkit::skip(
+            "full_disk_floor_stops_with_a_complete_file_and_a_clear_message",
+            "cannot mount a tmpfs",
         );
         return;
     };
@@ -842,7 +1385,10 @@ fn enospc_mid_block_leaves_a_readable_file() {
     require_bpf!("enospc_mid_block_leaves_a_readable_file");
     let dir = tempfile::tempdir().unwrap();
     let Some(_m) = small_tmpfs(dir.path(), "3m") else {
-        println!("SKIP enospc_mid_block_leaves_a_readable_file: cannot mount a tmpfs");
+        sysreplay_testkit::skip(
+            "enospc_mid_block_leaves_a_readable_file",
+            "cannot mount a tmpfs",
+        );
         return;
     };
     // no free-space floor: the write fails with ENOSPC; the writer cuts the
@@ -867,11 +1413,29 @@ fn enospc_mid_block_leaves_a_readable_file() {
         err.contains("disk full") && err.contains("No space left"),
         "{err}"
     );
-    let (_r, evs) = read_all(&trace);
+    let (r, evs) = read_all(&trace);
     assert!(
         !evs.is_empty(),
         "the blocks written before the disk filled are readable"
     );
+    // what could not be written is counted: a drop marker ends the file
+    // (when it and the index fit, as on this tmpfs), and the summary says so
+    assert!(r.index().is_some(), "the index fits: {err}");
+    assert!(
+        err.contains(
+            "records could not be written (a drop marker at the end of the file counts them)"
+        ),
+        "{err}"
+    );
+    assert!(
+        !err.contains("compression"),
+        "no ratio for an incomplete file: {err}"
+    );
+    assert!(
+        is(evs.last().unwrap(), Kind::Drop),
+        "ends with a drop marker"
+    );
+    assert_every_event_accounted(&evs, &err);
 }
 
 #[test]
@@ -894,7 +1458,10 @@ fn missing_privileges_give_one_clear_line() {
     {
         Ok(o) => o,
         Err(e) => {
-            println!("SKIP missing_privileges_give_one_clear_line: no setpriv ({e})");
+            sysreplay_testkit::skip(
+                "missing_privileges_give_one_clear_line",
+                &format!("no setpriv ({e})"),
+            );
             return;
         }
     };
@@ -906,6 +1473,62 @@ fn missing_privileges_give_one_clear_line() {
         "{err}"
     );
     assert!(!trace.exists(), "nothing is created without privileges");
+}
+
+/// With CAP_BPF+CAP_PERFMON only, as a user other than root, tracefs (mode
+/// 0700) is out of reach: the error names CAP_DAC_READ_SEARCH (it said
+/// "tracefs not found"), and with it added the recording works.
+#[test]
+fn bpf_and_perfmon_alone_name_the_missing_dac_read_search() {
+    sysreplay_testkit::require!(
+        sysreplay_testkit::root(),
+        "bpf_and_perfmon_alone_name_the_missing_dac_read_search"
+    );
+    require_bpf!("bpf_and_perfmon_alone_name_the_missing_dac_read_search");
+    use std::os::unix::fs::PermissionsExt;
+    if !Path::new("/sys/kernel/tracing/events").exists() {
+        let _ = Command::new("mount")
+            .args(["-t", "tracefs", "nodev", "/sys/kernel/tracing"])
+            .status();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // the unprivileged user writes here
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let run = |caps: &str, name: &str| {
+        let trace = dir.path().join(name);
+        let o = Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(format!("--inh-caps=-all,{caps}"))
+            .arg(format!("--ambient-caps=-all,{caps}"))
+            .arg("--")
+            .arg(BIN)
+            .args(["-w", trace.to_str().unwrap(), "--syscalls", "getppid"])
+            .args(["--duration", "300ms"])
+            .output();
+        (o, trace)
+    };
+    let (o, trace) = run("+bpf,+perfmon", "a.srt");
+    let o = match o {
+        Ok(o) => o,
+        Err(e) => {
+            sysreplay_testkit::skip(
+                "bpf_and_perfmon_alone_name_the_missing_dac_read_search",
+                &format!("no setpriv ({e})"),
+            );
+            return;
+        }
+    };
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("CAP_DAC_READ_SEARCH"), "{err}");
+    assert!(!err.contains("not found"), "{err}");
+    assert!(!trace.exists());
+    let (o, trace) = run("+bpf,+perfmon,+dac_read_search", "b.srt");
+    let o = o.unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (r, _) = read_all(&trace);
+    assert!(r.index().is_some());
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {

@@ -164,6 +164,135 @@ fn refuses_to_overwrite_without_permission() {
     assert_eq!(TraceReader::open(&p).unwrap().event_count(), 20);
 }
 
+/// Two writers replacing one path (`--force` twice): they never share an
+/// inode, the file left is complete, and the writer whose file was replaced
+/// does not report success.
+#[test]
+fn two_overwriting_writers_do_not_interleave_or_both_succeed() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.srt");
+    write(&p, &events(5), small_blocks());
+    let o = WriterOptions {
+        overwrite: true,
+        ..small_blocks()
+    };
+    let mut a = TraceWriter::create(&p, &header(), &snapshot(), o.clone()).unwrap();
+    let mut b = TraceWriter::create(&p, &header(), &snapshot(), o).unwrap();
+    let evs = events(300);
+    for (i, e) in evs.iter().enumerate() {
+        a.write_event(&e.as_event()).unwrap();
+        if i % 2 == 0 {
+            b.write_event(&e.as_event()).unwrap();
+        }
+    }
+    let ra = a.finish();
+    let rb = b.finish();
+    let e = ra.expect_err("the replaced writer must not report success");
+    assert!(e.to_string().contains("replaced by another writer"), "{e}");
+    rb.unwrap();
+    let r = TraceReader::open(&p).unwrap();
+    assert!(r.truncation().is_none());
+    assert_eq!(r.event_count(), 150);
+}
+
+/// A full disk: the file ends with the blocks that fit, a drop marker for
+/// every event that could not be written (when it fits) and the index; the
+/// final error and the stats say so. Needs root (a 1 MiB tmpfs).
+#[test]
+fn a_full_disk_ends_with_a_drop_marker_for_what_could_not_be_written() {
+    let name = "a_full_disk_ends_with_a_drop_marker_for_what_could_not_be_written";
+    sysreplay_testkit::require!(sysreplay_testkit::root(), name);
+    let dir = tempfile::tempdir().unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
+        .arg(dir.path())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        sysreplay_testkit::skip(name, "cannot mount a tmpfs");
+        return;
+    }
+    struct Umount<'a>(&'a Path);
+    impl Drop for Umount<'_> {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(self.0).status();
+        }
+    }
+    let _u = Umount(dir.path());
+    let p = dir.path().join("full.srt");
+    let opts = WriterOptions {
+        block_events: 64,
+        ..Default::default()
+    };
+    let mut w = TraceWriter::create(&p, &header(), &snapshot(), opts).unwrap();
+    // incompressible data: the disk fills after a few blocks
+    let mut x: u64 = 0x9e3779b97f4a7c15;
+    let mut accepted = 0u64;
+    let mut failed = false;
+    for i in 0..20_000u64 {
+        let mut data = Vec::new();
+        let bytes: Vec<u8> = (0..1000)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect();
+        push_item(&mut data, 1, 0, &bytes);
+        let h = RecordHeader {
+            ts_ns: 1_000 + i,
+            tid: 1,
+            pid: 1,
+            kind: Kind::Syscall as u16,
+            nr: 0,
+            data_len: data.len() as u16,
+            ..Default::default()
+        };
+        accepted += 1;
+        if w.write_record(&h, &data).is_err() {
+            failed = true;
+            break;
+        }
+    }
+    assert!(failed, "the 1 MiB disk filled");
+    let (stats, r) = w.finish_with_stats();
+    let e = r.expect_err("a full disk is not a success");
+    let msg = e.to_string();
+    assert!(
+        msg.contains("disk full") && msg.contains("drop marker"),
+        "{msg}"
+    );
+    assert!(
+        stats.events_not_written > 0 && stats.not_written_marked,
+        "{stats:?}"
+    );
+    let rd = TraceReader::open(&p).unwrap();
+    assert!(rd.index().is_some(), "the index fits");
+    let evs = read_all(&rd);
+    let last = evs.last().unwrap();
+    assert_eq!(
+        last.header.kind,
+        Kind::Drop as u16,
+        "ends with a drop marker"
+    );
+    let written = evs
+        .iter()
+        .filter(|e| e.header.kind != Kind::Drop as u16)
+        .count() as u64;
+    // no drop markers among them: records and events are the same
+    assert_eq!(last.header.args[1], stats.events_not_written);
+    assert_eq!(
+        written + last.header.args[1],
+        accepted,
+        "every event accounted"
+    );
+    assert_eq!(
+        last.as_event().drop_counts().unwrap().n_other,
+        accepted - written
+    );
+}
+
 #[test]
 fn seek_by_time() {
     let dir = tempfile::tempdir().unwrap();

@@ -253,15 +253,17 @@ pub fn run(a: Args) -> Result<(), Failure> {
                 });
                 writeln!(o, "{v}")
             } else {
+                // one event, one line: no control character of a path,
+                // argv or comm reaches the terminal
                 writeln!(
                     o,
                     "{num} {} {} {} ({}) {} {}",
                     clock_ns(wall),
                     e.cpu,
-                    names.get(e.tid),
+                    decode::printable(names.get(e.tid)),
                     e.tid,
                     event_type(e),
-                    info
+                    decode::printable(&info)
                 )
             };
             if let Err(err) = res {

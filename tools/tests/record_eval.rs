@@ -1,7 +1,8 @@
 //! `sysreplay record --rules` then `sysreplay eval` on the live trace: the
 //! recorder selects what the rules need and the alerts come out of a real
 //! recording. Needs root (or CAP_BPF+CAP_PERFMON) and kernel BTF; otherwise
-//! it skips (a SKIP line on stderr; a failure under SYSREPLAY_REQUIRE=all).
+//! it skips by the testkit policy. The recorder follows this test's own
+//! processes (`--pid`, `--follow-children`).
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -17,14 +18,16 @@ fn rules() -> PathBuf {
 
 #[test]
 fn record_with_rules_then_eval_finds_the_alerts() {
-    const TEST: &str = "record_with_rules_then_eval_finds_the_alerts";
+    let name = "record_with_rules_then_eval_finds_the_alerts";
     if let Some(m) = sysreplay_capture::privileges::missing() {
-        let why = format!("needs root or CAP_BPF+CAP_PERFMON (missing {m})");
-        sysreplay_testkit::skip(TEST, &why);
+        sysreplay_testkit::skip(
+            name,
+            &format!("needs root or CAP_BPF+CAP_PERFMON (missing {m})"),
+        );
         return;
     }
     if !Path::new("/sys/kernel/btf/vmlinux").exists() {
-        sysreplay_testkit::skip(TEST, "needs kernel BTF (/sys/kernel/btf/vmlinux)");
+        sysreplay_testkit::skip(name, "no kernel BTF");
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -51,6 +54,12 @@ fn record_with_rules_then_eval_finds_the_alerts() {
         .arg(&trace)
         .arg("--rules")
         .arg(rules())
+        // this test's processes only: the host's other activity stays out
+        .args([
+            "--pid",
+            &std::process::id().to_string(),
+            "--follow-children",
+        ])
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();

@@ -20,7 +20,7 @@ fn main() -> ExitCode {
     match sysreplay_capture::cli::run(&cli.args, Default::default()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("sysreplay-record: error: {}", e.msg);
+            sysreplay_format::diag!("sysreplay-record: error: {}", e.msg);
             ExitCode::from(e.code)
         }
     }

@@ -1200,6 +1200,22 @@ pub fn open_info(ev: &Event<'_>) -> Option<OpenInfo> {
 // ---------------------------------------------------------------------------
 
 /// Write `s` into `out`, replacing invalid UTF-8 (allocation-free when valid).
+/// A string for one-line text output: control characters (C0, DEL, C1:
+/// newlines, carriage returns, terminal escapes) become '.', as sysdig
+/// shows non-printable bytes of buffers, so a file name or an argv holding
+/// a newline cannot forge a line of `cat` or an alert of `eval`. Used for
+/// text output only: conditions see the real values, and JSON escapes them.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(
+        s.chars()
+            .map(|c| if c.is_control() { '.' } else { c })
+            .collect(),
+    )
+}
+
 fn push_lossy(b: &[u8], out: &mut String) {
     for chunk in b.utf8_chunks() {
         out.push_str(chunk.valid());
@@ -2578,6 +2594,18 @@ mod tests {
         let e = ev("openat2", 9, [CWD, 0, 0, 24, 0, 0], &[(2, 0, &how[..10])]);
         assert_eq!(one(&e, "mode"), "<NA>");
         assert!(open_info(&e.as_event()).is_some());
+    }
+
+    #[test]
+    fn printable_replaces_control_characters_only() {
+        assert!(matches!(
+            printable("plain é ü"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(
+            printable("a\nb\rc\td\u{1b}[31me\u{7f}f\u{85}g é"),
+            "a.b.c.d.[31me.f.g é"
+        );
     }
 
     #[test]
