@@ -3,7 +3,7 @@
 pub mod decode;
 pub mod sets;
 mod table;
-pub use table::X86_64_SYSCALLS;
+pub use table::{nr, X86_64_SYSCALLS};
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -69,6 +69,31 @@ pub fn drop_category(name: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    /// The table against the UAPI header of the machine, where there is one
+    /// (Debian's linux-libc-dev): every number it defines has our name.
+    #[test]
+    fn table_matches_the_uapi_header() {
+        let h = std::path::Path::new("/usr/include/x86_64-linux-gnu/asm/unistd_64.h");
+        let Ok(text) = std::fs::read_to_string(h) else {
+            eprintln!("table_matches_the_uapi_header: no {} here", h.display());
+            return;
+        };
+        let mut n = 0;
+        for l in text.lines() {
+            let mut w = l.split_whitespace();
+            if let (Some("#define"), Some(macro_name), Some(num)) = (w.next(), w.next(), w.next()) {
+                if let (Some(sc), Ok(num)) = (macro_name.strip_prefix("__NR_"), num.parse::<u16>())
+                {
+                    assert_eq!(name(num), Some(sc), "syscall {num}");
+                    n += 1;
+                }
+            }
+        }
+        assert!(n > 300, "{n} syscalls in the header");
+        assert_eq!(nr::OPENAT, 257);
+        assert_eq!(nr::EXECVEAT, 322);
+    }
+
     #[test]
     fn lookups() {
         assert_eq!(name(257), Some("openat"));
