@@ -16,6 +16,7 @@ use std::sync::Arc;
 use sysreplay_format::meta::{FdInfo, FdType, ProcessSnapshot, SocketTuple, ThreadInfo};
 use sysreplay_format::record::{tag, Kind};
 use sysreplay_format::Event;
+use sysreplay_syscalls::decode::{self, SockAddr};
 
 use crate::sc::{self, Cloexec, CloneKind, NewFd, OpenKind, Parser, SetIdKind};
 
@@ -275,45 +276,19 @@ fn set_local_addr(s: &mut Sock, ev: &Event) -> bool {
     }
 }
 
-/// Decode a sockaddr into (family, ip (v4-mapped), port, unix path).
+/// A sockaddr as (family, ip (v4-mapped), port, unix name), from the one
+/// parser (`sysreplay_syscalls::decode::parse_sockaddr`).
 pub fn parse_sockaddr(b: &[u8]) -> Option<(u16, [u8; 16], u16, String)> {
-    if b.len() < 2 {
-        return None;
-    }
-    let fam = u16::from_le_bytes([b[0], b[1]]);
-    match fam {
-        2 if b.len() >= 8 => {
-            let port = u16::from_be_bytes([b[2], b[3]]);
-            let mut ip = [0u8; 16];
-            ip[10] = 0xff;
-            ip[11] = 0xff;
-            ip[12..16].copy_from_slice(&b[4..8]);
-            Some((2, ip, port, String::new()))
-        }
-        10 if b.len() >= 24 => {
-            let port = u16::from_be_bytes([b[2], b[3]]);
-            let mut ip = [0u8; 16];
-            ip.copy_from_slice(&b[8..24]);
-            Some((10, ip, port, String::new()))
-        }
-        1 => {
-            let p = &b[2..];
-            let path = if !p.is_empty() && p[0] == 0 {
-                // abstract socket
-                let end = p[1..]
-                    .iter()
-                    .position(|&c| c == 0)
-                    .map(|e| e + 1)
-                    .unwrap_or(p.len());
-                format!("@{}", String::from_utf8_lossy(&p[1..end]))
-            } else {
-                let end = p.iter().position(|&c| c == 0).unwrap_or(p.len());
-                String::from_utf8_lossy(&p[..end]).into_owned()
-            };
-            Some((1, [0; 16], 0, path))
-        }
-        _ => Some((fam, [0; 16], 0, String::new())),
-    }
+    Some(match decode::parse_sockaddr(b)? {
+        SockAddr::Inet { family, ip, port } => (family, ip, port, String::new()),
+        SockAddr::Unix(p) => (
+            1,
+            [0; 16],
+            0,
+            String::from_utf8_lossy(&decode::unix_name(p)).into_owned(),
+        ),
+        SockAddr::Other(f) => (f, [0; 16], 0, String::new()),
+    })
 }
 
 /// Is an IPv4-mapped IPv6 address.

@@ -19,7 +19,7 @@ use super::events::{code, EventBuilder};
 use sysreplay_format::event::Event;
 use sysreplay_format::meta::{FdType, ProcessSnapshot, ThreadInfo, TraceHeader};
 use sysreplay_format::record::{tag, Creds, Kind};
-use sysreplay_syscalls::decode::{parse_sockaddr, SockAddr};
+use sysreplay_syscalls::decode::{parse_sockaddr, unix_name, SockAddr};
 use sysreplay_syscalls::{self as syscalls, nr};
 
 /// What the export did.
@@ -89,13 +89,6 @@ pub struct Exporter<W: Write> {
     pub report: ExportReport,
 }
 
-fn cstr(b: &[u8]) -> &[u8] {
-    match b.iter().position(|&c| c == 0) {
-        Some(p) => &b[..p],
-        None => b,
-    }
-}
-
 fn join_args(args: &[String]) -> Vec<u8> {
     let mut v = Vec::new();
     for a in args {
@@ -154,7 +147,7 @@ fn ppm_sockaddr(raw: &[u8], out: &mut Vec<u8>) -> bool {
         }
         Some(SockAddr::Unix(p)) => {
             out.push(1);
-            out.extend_from_slice(cstr(p));
+            out.extend_from_slice(&unix_name(p));
             out.push(0);
             true
         }
@@ -200,7 +193,7 @@ fn ppm_tuple(raw: &[u8], local: Option<&[u8]>, known_is_dst: bool, out: &mut Vec
             out.push(1);
             out.extend_from_slice(&0u64.to_le_bytes());
             out.extend_from_slice(&0u64.to_le_bytes());
-            out.extend_from_slice(cstr(p));
+            out.extend_from_slice(&unix_name(p));
             out.push(0);
             true
         }

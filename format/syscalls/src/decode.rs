@@ -1048,6 +1048,22 @@ pub fn parse_sockaddr(b: &[u8]) -> Option<SockAddr<'_>> {
     }
 }
 
+/// A unix socket's name as the drivers write it (libs `unix_socket_path`):
+/// the path up to its NUL, or for an abstract socket (first byte NUL) `@`
+/// and the name up to the next NUL. `fd.name`, `cat` and exported captures
+/// all use this one rule.
+pub fn unix_name(path: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    match path.split_first() {
+        Some((0, rest)) => {
+            let mut v = Vec::with_capacity(rest.len() + 1);
+            v.push(b'@');
+            v.extend_from_slice(c_str(rest));
+            v.into()
+        }
+        _ => c_str(path).into(),
+    }
+}
+
 impl<'a> SockAddr<'a> {
     /// The IPv4 address, for AF_INET.
     pub fn ipv4(&self) -> Option<[u8; 4]> {
@@ -1079,13 +1095,7 @@ impl<'a> SockAddr<'a> {
                 render_ip(self.family(), ip, out);
                 let _ = write!(out, ":{port}");
             }
-            SockAddr::Unix(path) => match path.split_first() {
-                Some((0, rest)) => {
-                    out.push('@');
-                    push_lossy(rest, out);
-                }
-                _ => push_lossy(path, out),
-            },
+            SockAddr::Unix(path) => push_lossy(&unix_name(path), out),
             SockAddr::Other(f) => {
                 let _ = write!(out, "family={f}");
             }
@@ -2378,6 +2388,15 @@ mod tests {
         let mut c = AF_UNIX.to_le_bytes().to_vec();
         c.extend_from_slice(b"/tmp/s");
         assert_eq!(parse_sockaddr(&c), Some(SockAddr::Unix(b"/tmp/s")));
+        // An abstract name stops at its next NUL, '@' first, as the drivers
+        // write it (and as fd.name shows it).
+        let mut abs = AF_UNIX.to_le_bytes().to_vec();
+        abs.extend_from_slice(b"\0foo\0bar");
+        let a = parse_sockaddr(&abs).unwrap();
+        let mut out = String::new();
+        a.render(&mut out);
+        assert_eq!(out, "@foo");
+        assert_eq!(&*unix_name(b"/run/x.sock\0junk"), b"/run/x.sock");
         let nl = 16u16.to_le_bytes();
         assert_eq!(parse_sockaddr(&nl), Some(SockAddr::Other(16)));
     }
