@@ -22,13 +22,22 @@ use sysreplay_format::Event;
 use sysreplay_ruleeval::Observer;
 use sysreplay_syscalls as syscalls;
 
-/// Reference weights of the counted model (nanoseconds of a reference
-/// Falco on one core; see the README for how they were chosen).
+/// Reference weights of the counted model, in nanoseconds of libsinsp on
+/// one core. Calibrated against sysdig 0.29.3 (libsinsp) on this project's
+/// VM with `replay/validate/` on `corpora/real/` (2026-12-07): its
+/// no-filter cost is ~460 ns per record (reading, gunzip, parsing and the
+/// state engine: the base and state weights below average about that), and
+/// its per-rule cost on the stable rules, summed, was 6.6x our counted work
+/// at 1 ns per unit (`RULE_WORK_NS`). The ranking of rules by these weights
+/// agrees with libsinsp's at Spearman rho 0.88 (replay/validate/README.md).
 pub mod weights {
     /// Every event: libscap next, sinsp parse, Falco's loop.
     pub const EVENT_BASE: u64 = 400;
     /// Every rule evaluated: the filter call itself.
-    pub const RULE_EVAL: u64 = 10;
+    pub const RULE_EVAL: u64 = 60;
+    /// Nanoseconds per unit of the evaluator's counted work
+    /// (`sysreplay_ruleeval::compile::work`: a check is 16 units).
+    pub const RULE_WORK_NS: f64 = 6.6;
     /// Each alert: output formatting on the event thread.
     pub const ALERT: u64 = 4000;
     /// State updates per family.
@@ -170,7 +179,7 @@ impl Profile {
 }
 
 /// Counts work (the counted, flat and calibrated models). `ns_per_unit`
-/// turns units into model nanoseconds; the per-rule profile is always kept
+/// scales the reference nanoseconds; the per-rule profile is always kept
 /// (counting is what evaluation does anyway).
 pub struct Counting {
     state: StateWeights,
@@ -178,7 +187,8 @@ pub struct Counting {
     /// Flat model: every event costs this instead.
     pub flat_ns: Option<f64>,
     pub profile: Profile,
-    event_units: u64,
+    /// The event's cost so far, in reference ns.
+    event_ns: f64,
     event_type: usize,
     /// The last event's cost in model ns.
     pub last_cost: f64,
@@ -191,7 +201,7 @@ impl Counting {
             ns_per_unit,
             flat_ns,
             profile: Profile::new(nrules),
-            event_units: 0,
+            event_ns: 0.0,
             event_type: 0,
             last_cost: 0.0,
         }
@@ -202,31 +212,31 @@ impl Observer for Counting {
     const COUNT_WORK: bool = true;
     #[inline]
     fn event_begin(&mut self, ev: &Event) {
-        self.event_units = if ev.kind == Kind::Syscall as u16 || ev.kind == Kind::ProcExit as u16 {
-            weights::EVENT_BASE + self.state.of(ev)
+        self.event_ns = if ev.kind == Kind::Syscall as u16 || ev.kind == Kind::ProcExit as u16 {
+            (weights::EVENT_BASE + self.state.of(ev)) as f64
         } else {
-            0
+            0.0
         };
         self.event_type = Profile::type_of(ev);
     }
     #[inline]
     fn rule_done(&mut self, rule: u32, matched: bool, work: u64) {
-        let mut units = weights::RULE_EVAL + work;
+        let mut ns = weights::RULE_EVAL as f64 + work as f64 * weights::RULE_WORK_NS;
         let p = &mut self.profile;
         let r = rule as usize;
         p.rule_evals[r] += 1;
-        p.rule_work[r] += units;
+        p.rule_work[r] += work;
         if matched {
             p.rule_matches[r] += 1;
             // Formatting is the rule's cost too: Falco does it inline.
-            units += weights::ALERT;
+            ns += weights::ALERT as f64;
         }
-        p.rule_cost[r] += units as f64 * self.ns_per_unit;
-        self.event_units += units;
+        p.rule_cost[r] += ns * self.ns_per_unit;
+        self.event_ns += ns;
     }
     #[inline]
     fn event_done(&mut self) {
-        let cost = self.event_units as f64 * self.ns_per_unit;
+        let cost = self.event_ns * self.ns_per_unit;
         let p = &mut self.profile;
         p.type_events[self.event_type] += 1;
         p.type_cost[self.event_type] += cost;

@@ -442,7 +442,7 @@ pub fn simulate(
             name: ruleset.macro_names.get(i).cloned().unwrap_or_default(),
             evaluations: n,
             work: w,
-            cost_ns: w as f64 * ns_per_unit,
+            cost_ns: w as f64 * crate::cost::weights::RULE_WORK_NS * ns_per_unit,
         })
         .collect();
     macros.sort_by(|a, b| b.work.cmp(&a.work).then(a.name.cmp(&b.name)));
