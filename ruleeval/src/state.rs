@@ -684,7 +684,10 @@ impl State {
         let ret = ev.ret;
         let role = sc::fd_role(nr);
         match role {
-            FdRole::Ret => self.cur_fd_num = ret,
+            // A failed call's fd is -1, as libsinsp sets it (libs master
+            // parse_open_failure test; upstream's open_file_failed macro
+            // tests fd.num=-1), not the -errno the syscall returned.
+            FdRole::Ret => self.cur_fd_num = if ret < 0 { -1 } else { ret },
             FdRole::Arg0 => self.cur_fd_num = ev.args[0] as i32 as i64,
             FdRole::Arg4 => self.cur_fd_num = ev.args[4] as i32 as i64,
             FdRole::None => {}

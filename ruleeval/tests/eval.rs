@@ -633,12 +633,21 @@ fn file_fields_and_open_flags() {
         w()
     ));
     assert!(t("evt.rawarg.mode = 420", w()));
-    // a failed open still has fd.name (from the arguments) and evt.res
-    let f = openat(200, 200, "/etc/shadow", 0, -13);
+    // A failed open still has fd.name and fd.directory (from the arguments),
+    // fd.typechar 'f' and fd.num -1, but no fd.filename: libs master's
+    // parse_open_failure test, and what upstream's open_file_failed macro
+    // (`fd.typechar='f' and fd.num=-1 and evt.res startswith E`) needs.
+    let f = || openat(200, 200, "/etc/shadow", 0, -13);
     assert!(t(
-        "fd.name = /etc/shadow and evt.res = EACCES and evt.rawres < 0 and fd.num < 0",
-        f
+        "fd.name = /etc/shadow and evt.res = EACCES and evt.rawres < 0 and fd.num = -1",
+        f()
     ));
+    assert!(t(
+        "evt.type in (open,openat,openat2) and fd.typechar='f' and fd.num=-1 and evt.res startswith E",
+        f()
+    ));
+    assert!(t("fd.directory = /etc and not fd.filename exists", f()));
+    assert!(!t("fd.filename = shadow", f()));
     // chmod mode rendered with Falco's flag names
     let c = Ev::sys("chmod", 200, 200, 0, [0, 0o4755, 0, 0, 0, 0]).path(0, "/tmp/x");
     assert!(t(

@@ -49,6 +49,11 @@ pub(super) fn extract<'a>(
             if !is_file_like(fd) || fd.fd_type == sysreplay_format::FdType::Directory {
                 return None;
             }
+            // A failed open has fd.name and fd.directory from its path, but
+            // no fd.filename (libs master: parse_open_failure).
+            if cx.state.transient_fd.is_some() {
+                return None;
+            }
             s(fd.name.rsplit('/').next().unwrap_or(""))
         }
         F::FdIp
