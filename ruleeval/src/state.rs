@@ -603,6 +603,13 @@ impl State {
             cwd: self.empty.clone(),
             container_id: self.host.clone(),
             stub: true,
+            // Unknown ids, as libsinsp reports a thread it knows nothing of
+            // (uid 4294967295, no user name), until a record says more.
+            uid: u32::MAX,
+            euid: u32::MAX,
+            gid: u32::MAX,
+            egid: u32::MAX,
+            loginuid: u32::MAX,
             ..Default::default()
         });
         t.tid = ev.tid;
@@ -952,7 +959,8 @@ impl State {
                     let (ty, family, nm) = if socketpair {
                         (FdType::UnixSocket, 1, String::new())
                     } else {
-                        (FdType::Pipe, 0, "pipe:[0]".to_string())
+                        // libsinsp leaves a new pipe's name empty
+                        (FdType::Pipe, 0, String::new())
                     };
                     let tbl = self.fd_table_mut(ev.pid);
                     for f in [a, b] {

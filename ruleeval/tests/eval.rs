@@ -1172,3 +1172,36 @@ fn malformed_run(e: &mut Engine, seed: u64) {
         });
     }
 }
+
+/// Values on the edges, as current libsinsp (libs master) gives them where
+/// sysdig 0.29.3 differed (issue "Fidelity to Falco").
+#[test]
+fn edge_values_follow_libsinsp() {
+    // A thread first seen mid-trace with no fork, exec or creds: no name
+    // and uid 4294967295 (no user name), not "" and root.
+    let stranger = || Ev::sys("sendto", 777, 777, 10, [3, 0, 10, 0, 0, 0]);
+    assert!(one(
+        "not proc.name exists and user.uid = 4294967295",
+        stranger()
+    ));
+    assert!(!one("user.name = root", stranger()));
+    assert!(!one("proc.name = \"\"", stranger()));
+    // evt.is_open_read/write are false, not missing, on other events.
+    let read = || Ev::sys("read", 200, 200, 5, [0, 0, 5, 0, 0, 0]);
+    assert!(one(
+        "evt.is_open_read = false and evt.is_open_write = false",
+        read()
+    ));
+    // A new pipe's fds have an empty name, not "pipe:[0]".
+    let mut fds = 7i32.to_le_bytes().to_vec();
+    fds.extend_from_slice(&8i32.to_le_bytes());
+    let pipe = Ev::sys("pipe2", 200, 200, 0, [0, 0, 0, 0, 0, 0]).item(tag::FDS, &fds);
+    let write = Ev::sys("write", 200, 200, 1, [8, 0, 1, 0, 0, 0]);
+    assert_eq!(
+        run(
+            "evt.type = write and fd.typechar = p and fd.name = \"\"",
+            &[pipe, write]
+        ),
+        vec![false, true]
+    );
+}

@@ -106,10 +106,10 @@ pub(super) fn extract<'a>(
             Some(Val::Str(buf.as_bytes()))
         }
         F::EvtIsOpenRead | F::EvtIsOpenWrite | F::EvtIsOpenExec => {
-            if !ev.is_syscall() {
-                return None;
-            }
-            let (flags, mode) = cx.state.cur_open?;
+            // false on every event that is not an open, as libsinsp
+            let Some((flags, mode)) = cx.state.cur_open else {
+                return Some(Val::Bool(false));
+            };
             let flags = flags as u64;
             Some(Val::Bool(match fld.f {
                 F::EvtIsOpenRead => decode::is_open_read(flags),

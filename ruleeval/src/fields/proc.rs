@@ -13,7 +13,16 @@ pub(super) fn extract<'a>(
     let t = cx.thread;
     let s = |x: &'a str| Some(Val::Str(x.as_bytes()));
     match fld.f {
-        F::ProcName | F::ProcExe | F::ProcExepath | F::ProcCmdline => s(thread_str(t?, fld.f)),
+        F::ProcName | F::ProcExe | F::ProcExepath | F::ProcCmdline => {
+            let t = t?;
+            let v = thread_str(t, fld.f);
+            // A thread first seen mid-trace, with no name yet: <NA>, as
+            // libsinsp shows it, not an empty string.
+            if t.stub && v.is_empty() {
+                return None;
+            }
+            s(v)
+        }
         F::ProcArgs => s(&t?.args),
         F::ProcPid => Some(Val::Int(t?.pid as i64)),
         F::ProcVpid => Some(Val::Int(t?.pid as i64)),
