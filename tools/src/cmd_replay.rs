@@ -315,6 +315,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
         return Err(Failure::input("--sweep-presets: presets are 1..10"));
     }
     let reader = crate::open_trace(&a.trace)?;
+    crate::cmd_eval::warn_missing_syscalls(&rs, &reader);
     let (sel, missing) = selected(&rs, &a.base_syscalls, a.repair, a.all, &reader)?;
     let mut cfg = base_config(&a, sel)?;
     // Relative windows are given from the first event.

@@ -255,6 +255,23 @@ fn a_trace_lacking_selected_syscalls_is_said_loudly() {
         err.contains("under-states the load"),
         "says the bias: {err}"
     );
+    // eval names the syscalls and the rules they silence.
+    let o = bin()
+        .args([
+            "eval",
+            t.to_str().unwrap(),
+            "-r",
+            sample_rules().to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("did not record"), "{err}");
+    assert!(
+        err.contains("connect: Outbound connection by a download tool"),
+        "{err}"
+    );
     let j = json(&[t.to_str().unwrap(), "-r", sample_rules().to_str().unwrap()]);
     assert!(j["missing_syscalls"]
         .as_array()
