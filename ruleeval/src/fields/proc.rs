@@ -125,9 +125,11 @@ pub(super) fn extract<'a>(
                 (t.start_ns as i64).wrapping_add(cx.info.boot_to_wall_ns),
             ))
         }
-        F::ProcIsExeUpperLayer => Some(Val::Bool(false)),
         F::ProcIsExeFromMemfd => Some(Val::Bool(t?.exepath.starts_with("memfd:"))),
-        F::ProcIsExeWritable
+        // Not recorded by the probe (the driver's exe flags): no value, and
+        // `rules check` lists the rules that use them.
+        F::ProcIsExeUpperLayer
+        | F::ProcIsExeWritable
         | F::ProcExeIno
         | F::ProcExeInoCtime
         | F::ProcExeInoMtime
