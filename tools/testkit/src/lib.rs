@@ -81,15 +81,19 @@ pub fn upstream_rules(name: &str) -> Result<PathBuf, String> {
     }
 }
 
-/// sysdig (0.29.3 in CI), the reference reader of .scap files.
-pub fn sysdig() -> Result<PathBuf, String> {
-    let ok = Command::new("sysdig")
+/// Whether `tool --version` runs and succeeds.
+fn runs(tool: &str) -> bool {
+    Command::new(tool)
         .arg("--version")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
-        .is_ok_and(|s| s.success());
-    if ok {
+        .is_ok_and(|s| s.success())
+}
+
+/// sysdig (0.29.3 in CI), the reference reader of .scap files.
+pub fn sysdig() -> Result<PathBuf, String> {
+    if runs("sysdig") {
         Ok(PathBuf::from("sysdig"))
     } else {
         Err("needs sysdig (apt-get install --no-install-recommends sysdig)".into())
@@ -98,13 +102,7 @@ pub fn sysdig() -> Result<PathBuf, String> {
 
 /// A C compiler (`cc`), for the record-layout test.
 pub fn cc() -> Result<PathBuf, String> {
-    let ok = Command::new("cc")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if ok {
+    if runs("cc") {
         Ok(PathBuf::from("cc"))
     } else {
         Err("needs a C compiler (cc)".into())
