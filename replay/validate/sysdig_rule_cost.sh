@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# Per-rule CPU cost of Falco rules in libsinsp, measured with sysdig
+# (0.29.3, the version the project validates against).
+#
+#   replay/validate/sysdig_rule_cost.sh [options] FILE.scap [FILE.scap...] -- RULES.yaml [RULES.yaml...]
+#
+# Options:
+#   -n RUNS     runs per rule and file, the best (least CPU) is kept (default 5)
+#   -o OUT.tsv  where to write `rule<TAB>sysdig_cost_ms` (default: stdout);
+#               OUT.details.tsv gets the raw numbers beside it
+#   -b BIN      the sysreplay binary (default target/release/sysreplay)
+#   -s SYSDIG   the sysdig binary (default sysdig)
+#
+# Method (see replay/validate/README.md):
+# 1. `sysreplay rules check -r RULES... --expanded --json` gives every enabled
+#    rule's condition with lists substituted, macros expanded and exceptions
+#    appended, every and/or group bracketed (sysdig refuses unbracketed mixes).
+# 2. Each condition is compiled once by sysdig (`-n 1`); a rule sysdig cannot
+#    compile (a field newer than 0.29.3) gets NA, with sysdig's error in the
+#    details file.
+# 3. For each file, RUNS rounds; each round times the baseline
+#    `sysdig -r FILE "evt.num=0" -p %evt.num` and then every rule's
+#    `sysdig -r FILE "<condition>" -p %evt.num`. The time is the child's
+#    user+sys CPU time (wait4's rusage, which the kernel keeps to the
+#    scheduler's precision), not wall time: other work on the machine then
+#    matters less. Rounds interleave rules so that drift hits all alike.
+# 4. A rule's cost on a file = its best run - the baseline's best run; the
+#    TSV holds the sum over the files, in ms. The baseline is a filter that
+#    never matches and costs one integer comparison per event, so what is
+#    subtracted is reading, decompressing, parsing the events, libsinsp's
+#    state engine and the filter machinery; what is left is the rule's own
+#    field extractions and comparisons (and printing its matches, which
+#    `-p %evt.num` keeps to one number per match). Note: sysdig evaluates a
+#    filter on every event, while Falco first selects rules by event type;
+#    a rule's first check (nearly always `evt.type`) is therefore paid on all
+#    events here. It is one check, like the baseline's.
+set -euo pipefail
+
+runs=5 out= bin=target/release/sysreplay sysdig=sysdig
+usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+while getopts "n:o:b:s:h" opt; do
+    case $opt in
+        n) runs=$OPTARG ;;
+        o) out=$OPTARG ;;
+        b) bin=$OPTARG ;;
+        s) sysdig=$OPTARG ;;
+        *) usage ;;
+    esac
+done
+shift $((OPTIND - 1))
+scaps=() rules=()
+while (( $# )) && [[ $1 != -- ]]; do scaps+=("$1"); shift; done
+(( $# )) && shift
+rules=("$@")
+(( ${#scaps[@]} && ${#rules[@]} )) || usage
+[[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "$0: -n: expected a positive integer, got '$runs'" >&2; exit 2; }
+for f in "${scaps[@]}" "${rules[@]}"; do
+    [[ -r $f ]] || { echo "$0: $f: not readable" >&2; exit 2; }
+done
+command -v "$sysdig" > /dev/null || { echo "$0: $sysdig not found (apt-get install -y --no-install-recommends sysdig)" >&2; exit 2; }
+[[ -x $bin ]] || { echo "$0: $bin: not found (cargo build --release -p sysreplay)" >&2; exit 2; }
+
+tmp=$(mktemp -d /tmp/sysdig-rule-cost.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+rargs=()
+for r in "${rules[@]}"; do rargs+=(-r "$r"); done
+"$bin" rules check "${rargs[@]}" --expanded --json > "$tmp/rules.json"
+
+echo "sysdig: $("$sysdig" --version 2>&1 | head -1); runs: $runs; files: ${scaps[*]}" >&2
+python3 - "$tmp/rules.json" "$runs" "$sysdig" "${out:-}" "${scaps[@]}" <<'PY'
+import json, os, subprocess, sys, time
+
+rules_json, runs, sysdig, out = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+scaps = sys.argv[5:]
+rules = [r for r in json.load(open(rules_json))["rules"] if r["enabled"]]
+FMT = ["-p", "%evt.num"]
+BASELINE = "evt.num=0"
+
+
+def cpu_run(path, cond):
+    """(user+sys CPU seconds of sysdig, lines printed, exit status, stderr)."""
+    p = subprocess.Popen([sysdig, "-r", path, cond] + FMT,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    lines = 0
+    for chunk in iter(lambda: p.stdout.read(1 << 16), b""):
+        lines += chunk.count(b"\n")
+    err = p.stderr.read().decode(errors="replace").strip()
+    _, status, ru = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    return ru.ru_utime + ru.ru_stime, lines, p.returncode, err
+
+
+# Which conditions sysdig compiles (one event is enough to know).
+na = {}
+for r in rules:
+    p = subprocess.run([sysdig, "-r", scaps[0], "-n", "1", r["condition"]] + FMT,
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        na[r["name"]] = (p.stderr.strip().splitlines() or ["exit %d" % p.returncode])[0]
+timed = [r for r in rules if r["name"] not in na]
+print(f"{len(rules)} enabled rules, {len(timed)} compile in sysdig, {len(na)} NA", file=sys.stderr)
+
+best = {}      # (file, name) -> best CPU seconds
+matches = {}   # (file, name) -> lines printed
+t0 = time.monotonic()
+for rnd in range(runs):
+    for path in scaps:
+        for name, cond in [("<baseline>", BASELINE)] + [(r["name"], r["condition"]) for r in timed]:
+            cpu, lines, rc, err = cpu_run(path, cond)
+            if rc != 0:
+                sys.exit(f"sysdig_rule_cost: sysdig failed on {path} with rule '{name}': {err}")
+            k = (path, name)
+            best[k] = min(best.get(k, float("inf")), cpu)
+            matches[k] = lines
+    print(f"round {rnd + 1}/{runs} done ({time.monotonic() - t0:.0f} s)", file=sys.stderr)
+
+rows, details = [], []
+for r in rules:
+    n = r["name"]
+    if n in na:
+        rows.append((n, "NA"))
+        details.append([n, "NA", "", "", "", na[n]])
+        continue
+    cost = sum(best[(f, n)] - best[(f, "<baseline>")] for f in scaps)
+    cpu = sum(best[(f, n)] for f in scaps)
+    m = sum(matches[(f, n)] for f in scaps)
+    rows.append((n, f"{cost * 1000:.3f}"))
+    details.append([n, f"{cost * 1000:.3f}", f"{cpu * 1000:.3f}",
+                    f"{sum(best[(f, '<baseline>')] for f in scaps) * 1000:.3f}", str(m), ""])
+
+text = "rule\tsysdig_cost_ms\n" + "".join(f"{n}\t{c}\n" for n, c in rows)
+if out:
+    with open(out, "w") as f:
+        f.write(text)
+    with open(os.path.splitext(out)[0] + ".details.tsv", "w") as f:
+        f.write("rule\tsysdig_cost_ms\tbest_cpu_ms\tbaseline_cpu_ms\tmatches\tsysdig_error\n")
+        for d in details:
+            f.write("\t".join(d) + "\n")
+else:
+    sys.stdout.write(text)
+
+ranked = sorted((float(c), n) for n, c in rows if c != "NA")[::-1]
+print("\ncostliest rules in sysdig (ms of CPU over all files):", file=sys.stderr)
+for c, n in ranked[:10]:
+    print(f"  {c:9.1f}  {n}", file=sys.stderr)
+PY
