@@ -2,13 +2,15 @@
 //! a realistic synthetic event mix, single-threaded.
 //! Skips cleanly when `<repo>/../shared/upstream/rules` is absent.
 
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use sysreplay_format::meta::{ProcessSnapshot, TraceHeader};
 use sysreplay_format::synth::{self, SynthConfig};
 use sysreplay_format::OwnedEvent;
-use sysreplay_ruleeval::{load_rules, Engine, RuleMatching};
+use sysreplay_replay::drive_events;
+use sysreplay_ruleeval::{load_rules, Engine, NoObserver, RuleMatching};
 
 fn rules_dir() -> Option<PathBuf> {
     let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/upstream/rules");
@@ -23,9 +25,15 @@ fn run_with(
 ) -> u64 {
     engine.start_trace(h, snap);
     let mut alerts = 0u64;
-    for e in events {
-        engine.process(&e.as_event(), |_| alerts += 1);
-    }
+    drive_events(
+        engine,
+        events.iter().map(OwnedEvent::as_event),
+        &mut NoObserver,
+        |_| {
+            alerts += 1;
+            ControlFlow::Continue(())
+        },
+    );
     alerts
 }
 

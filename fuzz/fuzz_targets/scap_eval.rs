@@ -3,11 +3,13 @@
 //! bytes give alerts or an error, never a panic.
 #![no_main]
 
+use std::ops::ControlFlow;
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use sysreplay_format::{decode, Event};
-use sysreplay_ruleeval::{load_rules_str, Engine, RuleMatching, Ruleset};
+use sysreplay_replay::drive_one;
+use sysreplay_ruleeval::{load_rules_str, Engine, NoObserver, RuleMatching, Ruleset};
 
 const RULES: &str = include_str!("../../corpora/rules/sample_rules.yaml");
 
@@ -34,8 +36,9 @@ fuzz_target!(|data: &[u8]| {
         let ev = Event::from_record(h, d);
         line.clear();
         decode::render_all(&ev, &mut line);
-        engine.process(&ev, |hit| {
+        let _ = drive_one(&mut engine, &ev, &mut NoObserver, &mut |hit| {
             let _ = hit.alert();
+            ControlFlow::Continue(())
         });
         Ok(())
     });

@@ -928,6 +928,32 @@ pub struct Scratch {
     pub generation: u64,
     /// Per macro: `gen << 1 | result` of its last evaluation.
     pub memo: Vec<u64>,
+    /// Counted work of the evaluations run with `COUNT = true` (see
+    /// [`work`]); untouched otherwise.
+    pub work: u64,
+    /// Per macro, with `COUNT = true`: evaluations not answered from the
+    /// cache, and their work including nested macros.
+    pub macro_evals: Vec<u64>,
+    pub macro_work: Vec<u64>,
+}
+
+/// Units of the counted-work model (replay's deterministic cost): what one
+/// evaluation step costs, independent of the machine.
+pub mod work {
+    /// One check: a field extraction and a comparison.
+    pub const CHECK: u64 = 16;
+    /// Per 8 bytes of a string value compared.
+    pub const STR_8_BYTES: u64 = 1;
+    /// A macro answered from the per-event cache.
+    pub const MEMO_HIT: u64 = 1;
+}
+
+#[inline(always)]
+fn val_work(v: &Val) -> u64 {
+    match v {
+        Val::Str(s) => s.len() as u64 / 8 * work::STR_8_BYTES,
+        _ => 0,
+    }
 }
 
 fn apply_transforms<'a>(v: Val<'a>, ts: &[Transformer], tbuf: &'a mut Vec<u8>) -> Option<Val<'a>> {
@@ -1101,7 +1127,10 @@ fn cmp_vals(op: CmpOp, a: &Val, b: &Val) -> bool {
 impl Check {
     /// Evaluate: false when the field has no value (for every operator).
     #[inline]
-    pub fn eval(&self, cx: &Ctx, sc: &mut Scratch) -> bool {
+    pub fn eval<const COUNT: bool>(&self, cx: &Ctx, sc: &mut Scratch) -> bool {
+        if COUNT {
+            sc.work += work::CHECK;
+        }
         if let Cmp::Slots(member, set) = &self.cmp {
             return match fields::event_slot(cx.ev) {
                 Some(s) => set.contains(s) == *member,
@@ -1111,15 +1140,20 @@ impl Check {
         let f = &self.lhs.field;
         if !f.multi && self.lhs.transforms.is_empty() && !matches!(self.cmp, Cmp::Val(..)) {
             return match f.extract(cx, 0, &mut sc.a) {
-                Some(v) => cmp_value(&self.cmp, &v),
+                Some(v) => {
+                    if COUNT {
+                        sc.work += val_work(&v);
+                    }
+                    cmp_value(&self.cmp, &v)
+                }
                 None => false,
             };
         }
-        self.eval_general(cx, sc)
+        self.eval_general::<COUNT>(cx, sc)
     }
 
-    fn eval_general(&self, cx: &Ctx, sc: &mut Scratch) -> bool {
-        let Scratch { a, b, t, .. } = sc;
+    fn eval_general<const COUNT: bool>(&self, cx: &Ctx, sc: &mut Scratch) -> bool {
+        let Scratch { a, b, t, work, .. } = sc;
         let f = &self.lhs.field;
         let mut n = 0;
         loop {
@@ -1133,6 +1167,9 @@ impl Check {
                 n += 1;
                 continue;
             };
+            if COUNT {
+                *work += val_work(&v) + if n > 0 { work::CHECK } else { 0 };
+            }
             let hit = match &self.cmp {
                 Cmp::Val(op, r) => {
                     let mut tb = Vec::new();
@@ -1160,22 +1197,40 @@ impl Check {
 
 impl Node {
     pub fn eval(&self, cx: &Ctx, sc: &mut Scratch) -> bool {
+        self.eval_counted::<false>(cx, sc)
+    }
+
+    /// Evaluate; with `COUNT`, add the counted work to `sc.work` (the
+    /// `false` instance is the plain evaluator: the counter compiles away).
+    pub fn eval_counted<const COUNT: bool>(&self, cx: &Ctx, sc: &mut Scratch) -> bool {
         match self {
             Node::Const(c) => *c,
-            Node::And(v) => v.iter().all(|n| n.eval(cx, sc)),
-            Node::Or(v) => v.iter().any(|n| n.eval(cx, sc)),
-            Node::Not(b) => !b.eval(cx, sc),
-            Node::Check(c) => c.eval(cx, sc),
+            Node::And(v) => v.iter().all(|n| n.eval_counted::<COUNT>(cx, sc)),
+            Node::Or(v) => v.iter().any(|n| n.eval_counted::<COUNT>(cx, sc)),
+            Node::Not(b) => !b.eval_counted::<COUNT>(cx, sc),
+            Node::Check(c) => c.eval::<COUNT>(cx, sc),
             Node::Memo(id, b) => {
                 let i = *id as usize;
                 if let Some(&m) = sc.memo.get(i) {
                     if m >> 1 == sc.generation && sc.generation != 0 {
+                        if COUNT {
+                            sc.work += work::MEMO_HIT;
+                        }
                         return m & 1 == 1;
                     }
                 } else {
                     sc.memo.resize(i + 1, 0);
                 }
-                let r = b.eval(cx, sc);
+                let before = sc.work;
+                let r = b.eval_counted::<COUNT>(cx, sc);
+                if COUNT {
+                    if sc.macro_work.len() <= i {
+                        sc.macro_work.resize(i + 1, 0);
+                        sc.macro_evals.resize(i + 1, 0);
+                    }
+                    sc.macro_work[i] += sc.work - before;
+                    sc.macro_evals[i] += 1;
+                }
                 sc.memo[i] = (sc.generation << 1) | r as u64;
                 r
             }

@@ -60,6 +60,8 @@ pub struct CompiledRule {
 #[derive(Clone, Debug, Default)]
 pub struct Ruleset {
     pub rules: Vec<CompiledRule>,
+    /// Macro names, indexed by the macro ids of compiled conditions.
+    pub macro_names: Vec<String>,
     pub diags: Diags,
     pub required_engine_version: Option<(u64, u64, u64)>,
 }
@@ -578,6 +580,7 @@ fn compile_loaded(l: Loader) -> Ruleset {
     }
     Ruleset {
         rules,
+        macro_names: c.macros.iter().map(|m| m.name.clone()).collect(),
         diags,
         required_engine_version: c.required_engine_version,
     }
@@ -986,10 +989,25 @@ impl Engine {
     }
 
     /// Feed one event; `on_hit` is called for each matching rule.
-    pub fn process(&mut self, ev: &Event, mut on_hit: impl FnMut(&mut Hit)) {
+    #[inline]
+    pub fn process(&mut self, ev: &Event, on_hit: impl FnMut(&mut Hit)) {
+        self.process_observed(ev, &mut NoObserver, on_hit)
+    }
+
+    /// [`Engine::process`] with hooks around the state update and each rule
+    /// evaluation: the seam where replay measures per-rule cost.
+    #[inline]
+    pub fn process_observed<O: Observer>(
+        &mut self,
+        ev: &Event,
+        obs: &mut O,
+        mut on_hit: impl FnMut(&mut Hit),
+    ) {
         self.stats.events += 1;
         self.evt_num += 1;
+        obs.event_begin(ev);
         self.state.pre_event(ev);
+        obs.state_done();
         if let Some(slot) = fields::event_slot(ev) {
             let rules = &self.index[slot];
             if !rules.is_empty() {
@@ -999,7 +1017,18 @@ impl Engine {
                 for &ri in rules {
                     let r = &self.ruleset.rules[ri as usize];
                     self.stats.rule_evaluations += 1;
-                    if r.node.eval(&cx, &mut self.scratch) {
+                    obs.rule_begin(ri);
+                    let matched = if O::COUNT_WORK {
+                        self.scratch.work = 0;
+                        let m = r.node.eval_counted::<true>(&cx, &mut self.scratch);
+                        obs.rule_done(ri, m, self.scratch.work);
+                        m
+                    } else {
+                        let m = r.node.eval(&cx, &mut self.scratch);
+                        obs.rule_done(ri, m, 0);
+                        m
+                    };
+                    if matched {
                         self.stats.alerts += 1;
                         self.stats.matches[ri as usize] += 1;
                         let mut h = Hit {
@@ -1015,9 +1044,39 @@ impl Engine {
                 }
             }
         }
+        obs.rules_done();
         self.state.post_event(ev);
+        obs.event_done();
+    }
+
+    /// Per macro (by [`Ruleset::macro_names`] index): evaluations not
+    /// answered from the per-event cache and their counted work, nested
+    /// macros included. Filled only by observers with `COUNT_WORK`.
+    pub fn macro_work(&self) -> (&[u64], &[u64]) {
+        (&self.scratch.macro_evals, &self.scratch.macro_work)
     }
 }
+
+/// Hooks called by [`Engine::process_observed`], in this order per event:
+/// `event_begin`, `state_done` (after the state engine's pre-event update),
+/// `rule_begin`/`rule_done` for each rule evaluated, `rules_done`, then
+/// `event_done` after the post-event update. All default to nothing.
+pub trait Observer {
+    /// Count evaluation work ([`crate::compile::work`]) and pass it to
+    /// `rule_done`. With `false` the counter is compiled out.
+    const COUNT_WORK: bool = false;
+    fn event_begin(&mut self, _ev: &Event) {}
+    fn state_done(&mut self) {}
+    fn rule_begin(&mut self, _rule: u32) {}
+    /// `work`: the rule's counted work (0 unless `COUNT_WORK`).
+    fn rule_done(&mut self, _rule: u32, _matched: bool, _work: u64) {}
+    fn rules_done(&mut self) {}
+    fn event_done(&mut self) {}
+}
+
+/// The observer of [`Engine::process`]: every hook is empty and inlined away.
+pub struct NoObserver;
+impl Observer for NoObserver {}
 
 /// Whether a field display name belongs to a family with no offline value.
 pub fn field_is_offline(display: &str) -> bool {

@@ -52,7 +52,8 @@ pub mod unparse;
 
 pub use diag::{Diag, Diags, Loc, Severity};
 pub use engine::{
-    load_rules, load_rules_str, CompiledRule, Engine, Hit, RuleMatching, Ruleset, RunStats,
+    load_rules, load_rules_str, CompiledRule, Engine, Hit, NoObserver, Observer, RuleMatching,
+    Ruleset, RunStats,
 };
 pub use loader::Priority;
 pub use output::Alert;

@@ -11,7 +11,8 @@ use sysreplay_format::synth::{self, SynthConfig};
 use sysreplay_format::{
     OwnedEvent, ProcessSnapshot, RecordHeader, TraceHeader, TraceReader, TraceWriter, WriterOptions,
 };
-use sysreplay_ruleeval::{Engine, RuleMatching};
+use sysreplay_replay::drive_events;
+use sysreplay_ruleeval::{Engine, NoObserver, RuleMatching};
 
 use crate::Failure;
 
@@ -291,9 +292,15 @@ fn engine_rate(
         engine.start_trace(header, snapshot);
         let mut n = 0u64;
         let t = Instant::now();
-        for e in events {
-            engine.process(&e.as_event(), |_| n += 1);
-        }
+        drive_events(
+            engine,
+            events.iter().map(OwnedEvent::as_event),
+            &mut NoObserver,
+            |_| {
+                n += 1;
+                ControlFlow::Continue(())
+            },
+        );
         best = best.min(t.elapsed().as_secs_f64());
         alerts = n;
     }

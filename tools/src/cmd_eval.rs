@@ -5,7 +5,10 @@ use std::io::{BufWriter, Write};
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 
-use sysreplay_ruleeval::{load_rules, Engine, Priority, RuleMatching, Ruleset, Severity};
+use sysreplay_replay::drive_trace;
+use sysreplay_ruleeval::{
+    load_rules, Engine, NoObserver, Priority, RuleMatching, Ruleset, Severity,
+};
 
 use crate::Failure;
 
@@ -123,27 +126,23 @@ pub fn run(a: Args) -> Result<(), Failure> {
         Matching::All => RuleMatching::All,
     };
     let mut engine = Engine::new(rs, matching);
-    engine.start_trace(reader.header(), reader.snapshot());
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let mut io_err: Option<std::io::Error> = None;
     let json = a.json;
-    reader.for_each_event(|ev| {
-        engine.process(ev, |h| {
-            let alert = h.alert();
-            let r = if json {
-                writeln!(out, "{}", alert.to_json())
-            } else {
-                writeln!(out, "{}", alert.output)
-            };
-            if let Err(e) = r {
-                io_err.get_or_insert(e);
-            }
-        });
-        if io_err.is_some() {
-            ControlFlow::Break(())
+    drive_trace(&reader, &mut engine, &mut NoObserver, |h| {
+        let alert = h.alert();
+        let r = if json {
+            writeln!(out, "{}", alert.to_json())
         } else {
-            ControlFlow::Continue(())
+            writeln!(out, "{}", alert.output)
+        };
+        match r {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(e) => {
+                io_err.get_or_insert(e);
+                ControlFlow::Break(())
+            }
         }
     })?;
     // A closed stdout (`| head`) ends the run quietly.

@@ -12,6 +12,7 @@ mod cmd_export;
 mod cmd_import;
 mod cmd_info;
 mod cmd_record;
+mod cmd_replay;
 mod cmd_rules;
 mod cmd_synth;
 
@@ -42,6 +43,8 @@ enum Command {
     Export(cmd_export::Args),
     /// Replay a trace through Falco rules and print the alerts
     Eval(cmd_eval::Args),
+    /// Replay a trace through Falco's buffers: drops, per-rule cost, what-if
+    Replay(Box<cmd_replay::Args>),
     /// Rules files: validate, list event types, show the syscall set (`rules check`)
     Rules(cmd_rules::Args),
     /// Record syscalls with the eBPF probe into a trace (root or CAP_BPF+CAP_PERFMON)
@@ -88,8 +91,13 @@ pub fn open_trace(path: &std::path::Path) -> Result<sysreplay_format::TraceReade
 
 impl From<sysreplay_format::TraceError> for Failure {
     fn from(e: sysreplay_format::TraceError) -> Self {
-        // A trace that cannot be read is bad input; an I/O failure is not.
-        let code = if e.offset.is_some() { 2 } else { 1 };
+        // A trace that cannot be read, or is not there, is bad input; other
+        // I/O failures are not.
+        let missing = e
+            .source
+            .as_ref()
+            .is_some_and(|s| s.kind() == std::io::ErrorKind::NotFound);
+        let code = if e.offset.is_some() || missing { 2 } else { 1 };
         Failure {
             code,
             msg: e.to_string(),
@@ -115,6 +123,7 @@ fn main() -> ExitCode {
     let r = match cli.command {
         Command::Eval(a) => cmd_eval::run(a),
         Command::Rules(a) => cmd_rules::run(a),
+        Command::Replay(a) => cmd_replay::run(*a),
         Command::Record(a) => cmd_record::run(*a),
         Command::Bench(a) => cmd_bench::run(a),
         Command::Info(a) => cmd_info::run(a),

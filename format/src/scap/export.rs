@@ -83,6 +83,9 @@ pub struct Exporter<W: Write> {
     forks: HashMap<u32, (Vec<u8>, Creds)>,
     execs: HashMap<u32, Exec>,
     offset: i64,
+    /// `(event code, event length)` of each scap event the last
+    /// [`Exporter::record`] call wrote (replay sizes Falco's rings by it).
+    last_events: Vec<(u16, u32)>,
     pub report: ExportReport,
 }
 
@@ -378,6 +381,7 @@ impl<W: Write> Exporter<W> {
             forks: HashMap::new(),
             execs: HashMap::new(),
             offset: header.boot_to_wall_ns,
+            last_events: Vec::new(),
             report,
         })
     }
@@ -400,6 +404,8 @@ impl<W: Write> Exporter<W> {
         };
         let n = self.ev.finish(e.cpu, ts, tid, code);
         debug_assert_eq!(n, self.ev.buf.len());
+        // The block starts with the CPU (u16); the event follows.
+        self.last_events.push((code, (n - 2) as u32));
         write_block(&mut self.buf, blocks::EV_V2, &self.ev.buf);
         self.report.events += 1;
     }
@@ -419,6 +425,7 @@ impl<W: Write> Exporter<W> {
     /// Add one record.
     pub fn record(&mut self, e: &Event<'_>) -> std::io::Result<()> {
         self.report.records += 1;
+        self.last_events.clear();
         let ts = (e.ts_ns as i64 + self.offset).max(0) as u64;
         match e.kind() {
             Some(Kind::Syscall) => self.syscall(e, ts),
@@ -1278,6 +1285,13 @@ impl<W: Write> Exporter<W> {
                 code::EXECVE_19_X
             },
         );
+    }
+
+    /// The scap events (code, length in bytes, header included) written for
+    /// the last record, in order: none for records folded into a later
+    /// event (PROC_FORK, PROC_EXEC) or with no scap form.
+    pub fn last_events(&self) -> &[(u16, u32)] {
+        &self.last_events
     }
 
     /// Flush and return the writer and the report.

@@ -51,7 +51,10 @@ pub fn shared() -> Result<PathBuf, String> {
     if p.is_dir() {
         Ok(p)
     } else {
-        Err(format!("needs {} (Falco's upstream rules and captures)", p.display()))
+        Err(format!(
+            "needs {} (Falco's upstream rules and captures)",
+            p.display()
+        ))
     }
 }
 
@@ -61,7 +64,10 @@ pub fn upstream() -> Result<PathBuf, String> {
     if p.join("rules").is_dir() {
         Ok(p)
     } else {
-        Err(format!("needs {} (Falco's upstream rules and captures)", p.display()))
+        Err(format!(
+            "needs {} (Falco's upstream rules and captures)",
+            p.display()
+        ))
     }
 }
 
