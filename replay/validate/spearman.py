@@ -1,14 +1,22 @@
 #!/usr/bin/env python3
 """Spearman rank correlation between sysreplay's per-rule cost and sysdig's.
 
-Usage: spearman.py OURS.json SYSDIG.tsv [--json] [--top N]
+Usage: spearman.py OURS.json [OURS.json...] SYSDIG.tsv [--json] [--top N]
 
-OURS.json   the output of `sysreplay replay TRACE -r RULES --speed max --profile --json`;
-            its "rules" array holds {"name", "evaluations", "matches", "cost_ns",
-            "work", "share"} per rule (cost_ns: measured time, work: counted
-            deterministic work).
+OURS.json   the output of `sysreplay replay TRACE -r RULES --speed max --json`
+            with --profile; its per-rule array ("rules", at the top or under
+            "profile") holds {"name", "evaluations", "matches", "cost_ns",
+            "work", "share"}. cost_ns is measured time under
+            `--cost measured --profile` and counted work in reference ns under
+            the default `--cost counted`, where "work" holds the raw count
+            (0 under the measured model). Give both runs: our cost_ns is taken
+            from the measured one and our work from the counted one (with one
+            file, both come from it). Several reports of one model (one per
+            trace, as sysdig_rule_cost.sh sums over its files) add up by rule.
 SYSDIG.tsv  the output of sysdig_rule_cost.sh: a header line, then
-            `rule<TAB>sysdig_cost_ms` (NA where sysdig could not compile the rule).
+            `rule<TAB>sysdig_cost_ms` (NA where sysdig could not compile the rule);
+            --column picks another column of a TSV with a header (its
+            .details.tsv has all_events_cost_ms).
 
 OURS may also be a second sysdig TSV (a file starting with "rule<TAB>"): the
 two sysdig runs are then compared with each other, which measures how
@@ -17,11 +25,11 @@ repeatable the sysdig side is, the ceiling for any agreement with it.
 Two correlations are reported: sysdig's cost against our `cost_ns`, and
 against our `work`. Rules are paired by name; a rule that is in only one
 file, has NA on the sysdig side, or was never evaluated by sysreplay
-(evaluations == 0: it costs nothing in Falco's event-type index, so there is
-nothing to rank) is left out, and the report says how many. Ties get their
-average rank (the usual definition); rho is Pearson's r of the ranks. The
-p-value is two-sided, from 20,000 random permutations with a fixed seed (so
-the output is deterministic). Standard library only.
+(evaluations == 0: no event of its types, so nothing to rank) is left out,
+and the report says how many. Ties get their average rank (the usual
+definition); rho is Pearson's r of the ranks. The p-value is two-sided, from
+20,000 random permutations with a fixed seed (so the output is
+deterministic). Standard library only.
 """
 
 import argparse
@@ -82,6 +90,7 @@ def permutation_p(a, b, rho, rounds=20000, seed=12):
 
 
 def load_ours(path):
+    """(cost model, {name: {"evaluations", "cost_ns", "work"}})."""
     try:
         with open(path, encoding="utf-8", errors="replace") as f:
             head = f.read(5)
@@ -89,15 +98,21 @@ def load_ours(path):
         fail(f"{path}: {e}")
     if head == "rule\t":
         costs, _ = load_sysdig(path)
-        return {n: {"evaluations": 1, "cost_ns": c, "work": c} for n, c in costs.items()}
+        return "sysdig", {n: {"evaluations": 1, "cost_ns": c, "work": c} for n, c in costs.items()}
     try:
         with open(path, encoding="utf-8") as f:
             doc = json.load(f)
     except (OSError, ValueError) as e:
         fail(f"{path}: {e}")
-    rules = doc.get("rules") if isinstance(doc, dict) else None
+    rules = None
+    if isinstance(doc, dict):
+        rules = doc.get("rules")
+        if rules is None and isinstance(doc.get("profile"), dict):
+            rules = doc["profile"].get("rules")
     if not isinstance(rules, list):
-        fail(f'{path}: expected a JSON object with a "rules" array (sysreplay replay --profile --json)')
+        fail(f'{path}: expected a JSON object with a "rules" array, at the top or under "profile" '
+             "(sysreplay replay --profile --json)")
+    model = (doc.get("config") or {}).get("cost_model", "unknown")
     out = {}
     for i, r in enumerate(rules):
         try:
@@ -109,25 +124,28 @@ def load_ours(path):
             }
         except (KeyError, TypeError, ValueError) as e:
             fail(f'{path}: rules[{i}]: expected "name", "evaluations", "cost_ns" and "work" ({e!r})')
-    return out
+    return model, out
 
 
-def load_sysdig(path):
+def load_sysdig(path, column="sysdig_cost_ms"):
+    """({rule: cost}, [NA rules]) from a TSV with a header naming its columns."""
     out, na = {}, []
     try:
         with open(path, encoding="utf-8") as f:
             lines = f.read().splitlines()
     except OSError as e:
         fail(f"{path}: {e}")
-    if not lines or not lines[0].startswith("rule\t"):
-        fail(f"{path}: line 1: expected the header 'rule<TAB>sysdig_cost_ms'")
+    head = lines[0].split("\t") if lines else []
+    if not head or head[0] != "rule" or column not in head:
+        fail(f"{path}: line 1: expected a header 'rule<TAB>...' with a '{column}' column")
+    col = head.index(column)
     for n, line in enumerate(lines[1:], start=2):
         if not line.strip():
             continue
         parts = line.split("\t")
-        if len(parts) < 2:
-            fail(f"{path}: line {n}: expected 'rule<TAB>sysdig_cost_ms'")
-        name, v = parts[0], parts[1]
+        if len(parts) <= col:
+            fail(f"{path}: line {n}: expected {len(head)} tab-separated columns")
+        name, v = parts[0], parts[col]
         if v == "NA":
             na.append(name)
             continue
@@ -140,13 +158,34 @@ def load_sysdig(path):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("ours")
-    ap.add_argument("sysdig")
+    ap.add_argument("ours", nargs="+", metavar="OURS.json", help="replay reports (measured and/or counted)")
+    ap.add_argument("sysdig", metavar="SYSDIG.tsv")
     ap.add_argument("--json", action="store_true", help="print the result as JSON")
     ap.add_argument("--top", type=int, default=10, help="rules listed per side (default 10)")
+    ap.add_argument("--column", default="sysdig_cost_ms",
+                    help="the SYSDIG.tsv column to rank (e.g. all_events_cost_ms of a .details.tsv)")
     a = ap.parse_args()
-    ours = load_ours(a.ours)
-    sysdig, na = load_sysdig(a.sysdig)
+    # Reports of the same cost model (one per trace) add up by rule name.
+    groups = {}
+    for p in a.ours:
+        model, rules = load_ours(p)
+        g = groups.setdefault(model, (model, [], {}))
+        g[1].append(p)
+        for n, r in rules.items():
+            acc = g[2].setdefault(n, {"evaluations": 0, "cost_ns": 0.0, "work": 0.0})
+            for k in acc:
+                acc[k] += r[k]
+    first = groups[load_ours(a.ours[0])[0]]
+    sysdig, na = load_sysdig(a.sysdig, a.column)
+    # cost_ns from measured runs and work from counted ones, when both are given.
+    src = {
+        "cost_ns": groups.get("measured", first),
+        "work": groups.get("counted", first),
+    }
+    src = {k: (", ".join(g[1]), g[0], g[2]) for k, g in src.items()}
+    ours = src["cost_ns"][2]
+    if set(src["cost_ns"][2]) != set(src["work"][2]):
+        fail("the measured and the counted reports profile different rules")
 
     never = sorted(n for n, r in ours.items() if r["evaluations"] == 0)
     paired = sorted(n for n in ours if n in sysdig and ours[n]["evaluations"] > 0)
@@ -158,9 +197,14 @@ def main():
     s = [sysdig[n] for n in paired]
     result = {"n": len(paired)}
     for key in ("cost_ns", "work"):
-        o = [ours[n][key] for n in paired]
+        o = [src[key][2][n][key] for n in paired]
         rho = spearman(o, s)
-        result[key] = {"rho": rho, "p_permutation": permutation_p(o, s, rho)}
+        result[key] = {
+            "rho": rho,
+            "p_permutation": permutation_p(o, s, rho),
+            "from": src[key][0],
+            "cost_model": src[key][1],
+        }
     result["left_out"] = {
         "never_evaluated": never,
         "sysdig_na": sorted(na),
@@ -170,24 +214,34 @@ def main():
     top = a.top
     result["top_sysdig"] = sorted(paired, key=lambda n: -sysdig[n])[:top]
     result["top_cost_ns"] = sorted(paired, key=lambda n: -ours[n]["cost_ns"])[:top]
-    result["top_work"] = sorted(paired, key=lambda n: -ours[n]["work"])[:top]
+    result["top_work"] = sorted(paired, key=lambda n: -src["work"][2][n]["work"])[:top]
 
     if a.json:
+        # NaN (a side with no spread, e.g. work under the measured model) is null.
+        for key in ("cost_ns", "work"):
+            for k in ("rho", "p_permutation"):
+                if math.isnan(result[key][k]):
+                    result[key][k] = None
         print(json.dumps(result, indent=2))
         return
     print(f"n = {result['n']} rules (evaluated by sysreplay and timed by sysdig)")
     for key in ("cost_ns", "work"):
         r = result[key]
-        print(f"Spearman rho, sysdig cost vs our {key}: {r['rho']:.3f} (permutation p = {r['p_permutation']:.4f})")
+        if math.isnan(r["rho"]):
+            print(f"Spearman rho, sysdig cost vs our {key} ({r['cost_model']}, {r['from']}): "
+                  f"undefined (all of our {key} values are equal)")
+            continue
+        print(f"Spearman rho, sysdig cost vs our {key} ({r['cost_model']}, {r['from']}): "
+              f"{r['rho']:.3f} (permutation p = {r['p_permutation']:.4f})")
     lo = result["left_out"]
     print(
         f"left out: {len(lo['never_evaluated'])} never evaluated, {len(lo['sysdig_na'])} NA in sysdig, "
         f"{len(lo['only_in_ours'])} only in ours, {len(lo['only_in_sysdig'])} only in sysdig"
     )
     print()
-    print(f"top {top} by sysdig cost (ms) | our cost_ns rank | our work rank")
+    print(f"top {top} by sysdig {a.column} (ms) | our cost_ns rank | our work rank")
     rc = {n: i + 1 for i, n in enumerate(sorted(paired, key=lambda n: -ours[n]["cost_ns"]))}
-    rw = {n: i + 1 for i, n in enumerate(sorted(paired, key=lambda n: -ours[n]["work"]))}
+    rw = {n: i + 1 for i, n in enumerate(sorted(paired, key=lambda n: -src["work"][2][n]["work"]))}
     for n in result["top_sysdig"]:
         print(f"  {sysdig[n]:9.1f}  {rc[n]:>4}  {rw[n]:>4}  {n}")
 

@@ -14,26 +14,27 @@
 # Method (see replay/validate/README.md):
 # 1. `sysreplay rules check -r RULES... --expanded --json` gives every enabled
 #    rule's condition with lists substituted, macros expanded and exceptions
-#    appended, every and/or group bracketed (sysdig refuses unbracketed mixes).
+#    appended, every and/or group bracketed (sysdig refuses unbracketed
+#    mixes), and the rule's event types.
 # 2. Each condition is compiled once by sysdig (`-n 1`); a rule sysdig cannot
 #    compile (a field newer than 0.29.3) gets NA, with sysdig's error in the
 #    details file.
-# 3. For each file, RUNS rounds; each round times the baseline
-#    `sysdig -r FILE "evt.num=0" -p %evt.num` and then every rule's
-#    `sysdig -r FILE "<condition>" -p %evt.num`. The time is the child's
-#    user+sys CPU time (wait4's rusage, which the kernel keeps to the
-#    scheduler's precision), not wall time: other work on the machine then
-#    matters less. Rounds interleave rules so that drift hits all alike.
-# 4. A rule's cost on a file = its best run - the baseline's best run; the
-#    TSV holds the sum over the files, in ms. The baseline is a filter that
-#    never matches and costs one integer comparison per event, so what is
-#    subtracted is reading, decompressing, parsing the events, libsinsp's
-#    state engine and the filter machinery; what is left is the rule's own
-#    field extractions and comparisons (and printing its matches, which
-#    `-p %evt.num` keeps to one number per match). Note: sysdig evaluates a
-#    filter on every event, while Falco first selects rules by event type;
-#    a rule's first check (nearly always `evt.type`) is therefore paid on all
-#    events here. It is one check, like the baseline's.
+# 3. For each file, RUNS rounds; a round times the baselines and every rule,
+#    `sysdig -r FILE "<filter>" -p %evt.num`, so that drift on a shared
+#    machine hits all alike. The time is the child's user+sys CPU time
+#    (wait4's rusage, kept to the scheduler's precision), not wall time.
+#    Each rule and baseline keeps its best (least) run.
+# 4. Falco evaluates a rule only on events of its types; sysdig evaluates a
+#    filter on every event. So a rule's cost (the TSV's sysdig_cost_ms) is its
+#    best run minus the best run of its type baseline
+#    `evt.type in (<its types>) and evt.num=0`, which pays the same reading,
+#    parsing, state engine and filter machinery and the same event-type test,
+#    and nothing of the rule's own checks: what is left is what Falco would
+#    spend in the rule on the events of its types. Summed over the files, ms.
+#    The details file also has all_events_cost_ms: the best run minus the
+#    best run of `evt.num=0` (a filter that never matches and costs one
+#    integer comparison per event), i.e. the rule as a sysdig filter on every
+#    event, the type test included.
 set -euo pipefail
 
 runs=5 out= bin=target/release/sysreplay sysdig=sysdig
@@ -86,61 +87,91 @@ def cpu_run(path, cond):
         lines += chunk.count(b"\n")
     err = p.stderr.read().decode(errors="replace").strip()
     _, status, ru = os.wait4(p.pid, 0)
-    p.returncode = os.waitstatus_to_exitcode(status)
-    return ru.ru_utime + ru.ru_stime, lines, p.returncode, err
+    return ru.ru_utime + ru.ru_stime, lines, os.waitstatus_to_exitcode(status), err
 
 
-# Which conditions sysdig compiles (one event is enough to know).
+def compiles(cond):
+    """None, or sysdig's first error line."""
+    p = subprocess.run([sysdig, "-r", scaps[0], "-n", "1", cond] + FMT,
+                       capture_output=True, text=True)
+    if p.returncode == 0:
+        return None
+    return (p.stderr.strip().splitlines() or ["exit %d" % p.returncode])[0]
+
+
+def type_filter(types):
+    q = ", ".join('"%s"' % t for t in types)
+    return f"evt.type in ({q}) and evt.num=0" if types else BASELINE
+
+
 na = {}
 for r in rules:
-    p = subprocess.run([sysdig, "-r", scaps[0], "-n", "1", r["condition"]] + FMT,
-                       capture_output=True, text=True)
-    if p.returncode != 0:
-        na[r["name"]] = (p.stderr.strip().splitlines() or ["exit %d" % p.returncode])[0]
+    e = compiles(r["condition"])
+    if e is None:
+        e = compiles(type_filter(r["event_types"]))
+        if e is not None:
+            e = "type baseline: " + e
+    if e is not None:
+        na[r["name"]] = e
 timed = [r for r in rules if r["name"] not in na]
-print(f"{len(rules)} enabled rules, {len(timed)} compile in sysdig, {len(na)} NA", file=sys.stderr)
+filters = {"<baseline>": BASELINE}
+for r in timed:
+    tf = type_filter(r["event_types"])
+    filters.setdefault("<types> " + tf, tf)
+for r in timed:
+    filters[r["name"]] = r["condition"]
+print(f"{len(rules)} enabled rules, {len(timed)} compile in sysdig, {len(na)} NA; "
+      f"{len(filters) - len(timed) - 1} event-type baselines", file=sys.stderr)
 
-best = {}      # (file, name) -> best CPU seconds
-matches = {}   # (file, name) -> lines printed
+best = {}      # (file, key) -> best CPU seconds
+matches = {}   # (file, key) -> lines printed
 t0 = time.monotonic()
 for rnd in range(runs):
     for path in scaps:
-        for name, cond in [("<baseline>", BASELINE)] + [(r["name"], r["condition"]) for r in timed]:
+        for key, cond in filters.items():
             cpu, lines, rc, err = cpu_run(path, cond)
             if rc != 0:
-                sys.exit(f"sysdig_rule_cost: sysdig failed on {path} with rule '{name}': {err}")
-            k = (path, name)
+                sys.exit(f"sysdig_rule_cost: sysdig failed on {path} with '{key}': {err}")
+            k = (path, key)
             best[k] = min(best.get(k, float("inf")), cpu)
             matches[k] = lines
     print(f"round {rnd + 1}/{runs} done ({time.monotonic() - t0:.0f} s)", file=sys.stderr)
 
+
+def total(key):
+    return sum(best[(f, key)] for f in scaps)
+
+
 rows, details = [], []
 for r in rules:
     n = r["name"]
+    types = ",".join(r["event_types"])
     if n in na:
         rows.append((n, "NA"))
-        details.append([n, "NA", "", "", "", na[n]])
+        details.append([n, "NA", "NA", "", "", "", "", types, na[n]])
         continue
-    cost = sum(best[(f, n)] - best[(f, "<baseline>")] for f in scaps)
-    cpu = sum(best[(f, n)] for f in scaps)
+    tkey = "<types> " + type_filter(r["event_types"])
+    cost = total(n) - total(tkey)
+    all_cost = total(n) - total("<baseline>")
     m = sum(matches[(f, n)] for f in scaps)
     rows.append((n, f"{cost * 1000:.3f}"))
-    details.append([n, f"{cost * 1000:.3f}", f"{cpu * 1000:.3f}",
-                    f"{sum(best[(f, '<baseline>')] for f in scaps) * 1000:.3f}", str(m), ""])
+    details.append([n, f"{cost * 1000:.3f}", f"{all_cost * 1000:.3f}", f"{total(n) * 1000:.3f}",
+                    f"{total(tkey) * 1000:.3f}", f"{total('<baseline>') * 1000:.3f}", str(m), types, ""])
 
 text = "rule\tsysdig_cost_ms\n" + "".join(f"{n}\t{c}\n" for n, c in rows)
 if out:
     with open(out, "w") as f:
         f.write(text)
     with open(os.path.splitext(out)[0] + ".details.tsv", "w") as f:
-        f.write("rule\tsysdig_cost_ms\tbest_cpu_ms\tbaseline_cpu_ms\tmatches\tsysdig_error\n")
+        f.write("rule\tsysdig_cost_ms\tall_events_cost_ms\tbest_cpu_ms\ttype_baseline_cpu_ms"
+                "\tbaseline_cpu_ms\tmatches\tevent_types\tsysdig_error\n")
         for d in details:
             f.write("\t".join(d) + "\n")
 else:
     sys.stdout.write(text)
 
 ranked = sorted((float(c), n) for n, c in rows if c != "NA")[::-1]
-print("\ncostliest rules in sysdig (ms of CPU over all files):", file=sys.stderr)
+print("\ncostliest rules in sysdig (ms of CPU over all files, on their event types):", file=sys.stderr)
 for c, n in ranked[:10]:
     print(f"  {c:9.1f}  {n}", file=sys.stderr)
 PY

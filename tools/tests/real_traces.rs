@@ -159,3 +159,44 @@ fn sysdig_reads_every_event_of_the_real_traces_exports() {
         assert_eq!(lines, exported, "{}: sysdig: {err}", dir.display());
     }
 }
+
+/// `burst` is 1.5 s of quiet then 0.5 s of ~0.7 M events/s: under the
+/// deterministic (counted) cost model it overflows Falco's smallest ring
+/// (preset 1, 1 MiB) during the burst only, and not the default (preset 4).
+#[test]
+fn burst_overflows_a_small_buffer_preset_and_not_the_default() {
+    let rules = testkit::require!(
+        testkit::upstream_rules("falco_rules.yaml"),
+        "burst_overflows_a_small_buffer_preset_and_not_the_default"
+    );
+    let trace = testkit::repo_root().join("corpora/real/burst/trace.srt");
+    let drops = |preset: &str| -> serde_json::Value {
+        let (out, _) = run_ok(bin().arg("replay").arg(&trace).arg("-r").arg(&rules).args([
+            "--cost",
+            "counted",
+            "--buf-size-preset",
+            preset,
+            "--json",
+        ]));
+        let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+        r["drops"].clone()
+    };
+    let small = drops("1");
+    let n = small["n_drops"].as_u64().unwrap();
+    assert!(n > 0, "{small}");
+    let per_cat: u64 = small["per_category"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["drops"].as_u64().unwrap())
+        .sum();
+    assert_eq!(per_cat, n, "{small}");
+    for w in small["windows"].as_array().unwrap() {
+        assert!(
+            w["start_ns"].as_u64().unwrap() >= 2_000_000_000,
+            "drops only in the burst: {w}"
+        );
+    }
+    let default = drops("4");
+    assert_eq!(default["n_drops"], 0, "{default}");
+}

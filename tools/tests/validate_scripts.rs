@@ -74,6 +74,77 @@ fn spearman_ranks_with_ties_and_leaves_out_what_it_must() {
     assert_eq!(r["left_out"]["only_in_ours"], serde_json::json!(["solo"]));
     assert_eq!(r["top_sysdig"][0], "e");
 
+    // A measured and two counted reports (one per trace): cost_ns comes
+    // from the measured one, work from the counted ones, summed by rule.
+    let report = |model: &str, rows: &[(&str, f64, u64)]| {
+        serde_json::json!({
+            "config": {"cost_model": model},
+            "profile": {"rules": rows.iter().map(|(n, c, w)| serde_json::json!({
+                "name": n, "evaluations": 3, "matches": 0, "cost_ns": c, "work": w, "share": 0.0
+            })).collect::<Vec<_>>()}
+        })
+        .to_string()
+    };
+    let m = tmp.path().join("measured.json");
+    let c1 = tmp.path().join("counted1.json");
+    let c2 = tmp.path().join("counted2.json");
+    std::fs::write(
+        &m,
+        report("measured", &[("a", 3.0, 0), ("b", 2.0, 0), ("c", 1.0, 0)]),
+    )
+    .unwrap();
+    // Summed: a 10, b 20, c 30 (each alone would rank otherwise).
+    std::fs::write(
+        &c1,
+        report("counted", &[("a", 9.0, 9), ("b", 1.0, 1), ("c", 0.0, 0)]),
+    )
+    .unwrap();
+    std::fs::write(
+        &c2,
+        report(
+            "counted",
+            &[("a", 1.0, 1), ("b", 19.0, 19), ("c", 30.0, 30)],
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        &sp,
+        "rule\tother\tsysdig_cost_ms\na\t1\t30\nb\t2\t20\nc\t3\t10\n",
+    )
+    .unwrap();
+    let o = Command::new(&py)
+        .arg(testkit::repo_root().join("replay/validate/spearman.py"))
+        .args([&m, &c1, &c2, &sp])
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["cost_ns"]["cost_model"], "measured");
+    assert_eq!(r["work"]["cost_model"], "counted");
+    assert!(
+        (r["cost_ns"]["rho"].as_f64().unwrap() - 1.0).abs() < 1e-12,
+        "{r}"
+    );
+    assert!(
+        (r["work"]["rho"].as_f64().unwrap() + 1.0).abs() < 1e-12,
+        "{r}"
+    );
+    // --column ranks another column of the TSV.
+    let o = Command::new(&py)
+        .arg(testkit::repo_root().join("replay/validate/spearman.py"))
+        .args([&m, &sp])
+        .args(["--json", "--column", "other"])
+        .output()
+        .unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        (r["cost_ns"]["rho"].as_f64().unwrap() + 1.0).abs() < 1e-12,
+        "{r}"
+    );
+    // The measured report's work is all 0: no ranking, null rather than NaN.
+    assert!(r["work"]["rho"].is_null(), "{r}");
+
     // Bad input: a clear message naming the file and line, exit 2.
     std::fs::write(&sp, "rule\tsysdig_cost_ms\na\tfast\n").unwrap();
     let o = Command::new(&py)
