@@ -36,6 +36,7 @@ import argparse
 import json
 import math
 import random
+import signal
 import sys
 
 
@@ -157,6 +158,7 @@ def load_sysdig(path, column="sysdig_cost_ms"):
 
 
 def main():
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `| head` ends quietly
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("ours", nargs="+", metavar="OURS.json", help="replay reports (measured and/or counted)")
     ap.add_argument("sysdig", metavar="SYSDIG.tsv")
