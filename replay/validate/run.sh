@@ -41,7 +41,7 @@ for t in "${traces[@]}"; do
     "$bin" replay "$t" "${rargs[@]}" --speed max --cost measured --profile --json > "$out/ours-measured-$name.json"
     "$bin" replay "$t" "${rargs[@]}" --speed max --cost counted --profile --json > "$out/ours-counted-$name.json"
 done
-"$here/sysdig_rule_cost.sh" -n "$runs" -b "$bin" -o "$out/sysdig.tsv" "${scaps[@]}" -- "${rules[@]}" 2> "$out/sysdig.log"
+"$here/sysdig_rule_cost.sh" -a -n "$runs" -b "$bin" -o "$out/sysdig.tsv" "${scaps[@]}" -- "${rules[@]}" 2> "$out/sysdig.log"
 "$here/sysdig_rule_cost.sh" -n "$runs" -b "$bin" -o "$out/sysdig2.tsv" "${scaps[@]}" -- "${rules[@]}" 2> "$out/sysdig2.log"
 {
     echo "== date: $(date -u +%Y-%m-%dT%H:%M:%SZ); kernel $(uname -r); CPU: $(grep -m1 '^model name' /proc/cpuinfo | sed 's/.*: //') ($(nproc) CPUs); $(sysdig --version 2>&1 | head -1); runs: $runs"
