@@ -233,13 +233,16 @@ def main():
             print(f"Spearman rho, sysdig cost vs our {key} ({r['cost_model']}, {r['from']}): "
                   f"undefined (all of our {key} values are equal)")
             continue
+        # 5e-05 (1/20001) is the smallest p 20,000 permutations can give.
         print(f"Spearman rho, sysdig cost vs our {key} ({r['cost_model']}, {r['from']}): "
-              f"{r['rho']:.3f} (permutation p = {r['p_permutation']:.4f})")
+              f"{r['rho']:.3f} (permutation p = {r['p_permutation']:.2g})")
     lo = result["left_out"]
     print(
         f"left out: {len(lo['never_evaluated'])} never evaluated, {len(lo['sysdig_na'])} NA in sysdig, "
         f"{len(lo['only_in_ours'])} only in ours, {len(lo['only_in_sysdig'])} only in sysdig"
     )
+    if top <= 0:
+        return
     print()
     print(f"top {top} by sysdig {a.column} (ms) | our cost_ns rank | our work rank")
     rc = {n: i + 1 for i, n in enumerate(sorted(paired, key=lambda n: -ours[n]["cost_ns"]))}

@@ -10,7 +10,8 @@
 #               OUT.details.tsv gets the raw numbers beside it
 #   -b BIN      the sysreplay binary (default target/release/sysreplay)
 #   -s SYSDIG   the sysdig binary (default sysdig)
-#   -k COPIES   time each condition repeated COPIES times, or-ed (default 10)
+#   -k COPIES   time each condition repeated COPIES times, or-ed (default 50;
+#               fewer for a condition too long for one argument)
 #   -a          also time each rule as a plain filter on every event
 #
 # Method (see replay/validate/README.md):
@@ -33,8 +34,10 @@
 #    condition is repeated COPIES times, or-ed (`(C) or (C) or ...`): on an
 #    event it does not match every copy is evaluated in full (libsinsp
 #    0.29.3 caches no field values), and the difference is divided by
-#    COPIES. On a matching event only the first copy runs, so a rule with
-#    many matches (the details' matches column) is underestimated.
+#    COPIES (fewer copies for a condition so long that COPIES of them would
+#    not fit in one argument; the details' copies column). On a matching
+#    event only the first copy runs, so a rule with many matches (the
+#    details' matches column) is underestimated.
 # 4. For each file, RUNS rounds; a round times the baselines and every rule
 #    (`sysdig -r FILE "<filter>" -p %evt.num`), so that drift on a shared
 #    machine hits all alike. The time is the child's user+sys CPU time
@@ -46,7 +49,7 @@
 #    all_events_cost_ms in the details, the rule as a plain sysdig filter.
 set -euo pipefail
 
-runs=5 out= bin=target/release/sysreplay sysdig=sysdig all=0 copies=10
+runs=5 out= bin=target/release/sysreplay sysdig=sysdig all=0 copies=50
 usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while getopts "n:o:b:s:k:ah" opt; do
     case $opt in
@@ -120,12 +123,21 @@ def types_test(rule):
     return f"evt.type in ({q})" if rule["event_types"] else None
 
 
+# Linux takes at most 128 KiB per argument (MAX_ARG_STRLEN).
+MAX_FILTER = 127 * 1024
+
+
+def rule_copies(rule):
+    """`copies`, or fewer for a long condition, to fit in one argument."""
+    return max(1, min(copies, (MAX_FILTER - 1024) // (len(rule["condition"]) + 6)))
+
+
 def indexed(rule):
     """The rule as Falco runs it: only on the events of its types; its
-    condition `copies` times, or-ed (each copy is evaluated in full unless
-    an earlier one matched: see the matches column)."""
+    condition rule_copies() times, or-ed (each copy is evaluated in full
+    unless an earlier one matched: see the matches column)."""
     t = types_test(rule)
-    c = " or ".join([f"({rule['condition']})"] * copies)
+    c = " or ".join([f"({rule['condition']})"] * rule_copies(rule))
     return f"{t} and ({c})" if t else f"({c})"
 
 
@@ -179,15 +191,16 @@ for r in rules:
     types = ",".join(r["event_types"])
     if n in na:
         rows.append((n, "NA"))
-        details.append([n, "NA", "NA", "", "", "", "", types, na[n]])
+        details.append([n, "NA", "NA", "", "", "", "", "", types, na[n]])
         continue
     tkey = "<types> " + type_baseline(r)
-    cost = (total(n) - total(tkey)) / copies
+    cost = (total(n) - total(tkey)) / rule_copies(r)
     all_cost = f"{(total('<all> ' + n) - total('<baseline>')) * 1000:.3f}" if all_events else ""
     m = sum(matches[(f, n)] for f in scaps)
     rows.append((n, f"{cost * 1000:.3f}"))
     details.append([n, f"{cost * 1000:.3f}", all_cost, f"{total(n) * 1000:.3f}",
-                    f"{total(tkey) * 1000:.3f}", f"{total('<baseline>') * 1000:.3f}", str(m), types, ""])
+                    f"{total(tkey) * 1000:.3f}", f"{total('<baseline>') * 1000:.3f}",
+                    str(rule_copies(r)), str(m), types, ""])
 
 text = "rule\tsysdig_cost_ms\n" + "".join(f"{n}\t{c}\n" for n, c in rows)
 if out:
@@ -195,7 +208,7 @@ if out:
         f.write(text)
     with open(os.path.splitext(out)[0] + ".details.tsv", "w") as f:
         f.write("rule\tsysdig_cost_ms\tall_events_cost_ms\tbest_cpu_ms\ttype_baseline_cpu_ms"
-                "\tbaseline_cpu_ms\tmatches\tevent_types\tsysdig_error\n")
+                "\tbaseline_cpu_ms\tcopies\tmatches\tevent_types\tsysdig_error\n")
         for d in details:
             f.write("\t".join(d) + "\n")
 else:
