@@ -45,6 +45,9 @@ pub struct CompiledRule {
     pub enabled: bool,
     pub types: TypeSet,
     pub node: Node,
+    /// The condition as parsed, lists substituted, macros expanded and
+    /// exceptions appended (`unparse::filter_text` prints it).
+    pub condition: Ast,
     pub output: OutputFormat,
     pub output_text: String,
     /// Fields used in the expanded condition (display names).
@@ -913,6 +916,7 @@ fn compile_rule(
         enabled: r.enabled,
         types,
         node,
+        condition: ast,
         output,
         output_text: r.output.clone(),
         condition_fields,

@@ -8,6 +8,7 @@
 //! - [`state`]: the thread and fd tables fed by raw events;
 //! - [`engine`]: compilation of whole rulesets, selection and the runtime;
 //! - [`output`]: Falco output formats and JSON alerts;
+//! - [`unparse`]: an expanded condition back to filter text (for sysdig);
 //! - [`sc`]: syscall and event-type tables (Falco's syscall selection for
 //!   the dry run is `sysreplay_syscalls::sets`);
 //!
@@ -47,6 +48,7 @@ pub mod output;
 pub mod parser;
 pub mod sc;
 pub mod state;
+pub mod unparse;
 
 pub use diag::{Diag, Diags, Loc, Severity};
 pub use engine::{

@@ -6,6 +6,9 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 
+use sysreplay_ruleeval::unparse::filter_text;
+use sysreplay_ruleeval::Ruleset;
+
 use crate::cmd_eval::{load_checked, Selection};
 use crate::Failure;
 
@@ -32,6 +35,14 @@ pub struct CheckArgs {
     /// Print warnings too
     #[arg(short = 'v', long)]
     pub verbose: bool,
+    /// Print each rule's expanded condition (lists substituted, macros
+    /// expanded, exceptions appended, every and/or group bracketed), in a
+    /// form sysdig accepts as a filter
+    #[arg(long)]
+    pub expanded: bool,
+    /// Print the result as one JSON document on stdout
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub selection: Selection,
 }
@@ -46,6 +57,9 @@ fn check(a: CheckArgs) -> Result<(), Failure> {
     let rs = load_checked(&a.rules, a.verbose, &a.selection)?;
     let out = std::io::stdout();
     let mut o = out.lock();
+    if a.json {
+        return print_json(&rs, &a, &mut o);
+    }
     let enabled = rs.enabled_rules().count();
     writeln!(
         o,
@@ -71,6 +85,9 @@ fn check(a: CheckArgs) -> Result<(), Failure> {
                 types.join(",")
             }
         )?;
+        if a.expanded {
+            writeln!(o, "    {}", filter_text(&r.condition))?;
+        }
     }
     // Fields that have no value offline.
     let mut offline: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
@@ -98,5 +115,35 @@ fn check(a: CheckArgs) -> Result<(), Failure> {
     for l in rs.syscall_selection(a.repair).lines() {
         writeln!(o, "  {l}")?;
     }
+    Ok(())
+}
+
+/// `--json`: `{"rules": [{"name", "priority", "enabled", "tags",
+/// "event_types", "condition" (with --expanded)}], "warnings": N,
+/// "syscall_selection": [lines]}`.
+fn print_json(rs: &Ruleset, a: &CheckArgs, o: &mut impl Write) -> Result<(), Failure> {
+    let rules: Vec<serde_json::Value> = rs
+        .rules
+        .iter()
+        .map(|r| {
+            let mut v = serde_json::json!({
+                "name": r.name,
+                "priority": r.priority.as_str(),
+                "enabled": r.enabled,
+                "tags": r.tags,
+                "event_types": r.types.names(),
+            });
+            if a.expanded {
+                v["condition"] = filter_text(&r.condition).into();
+            }
+            v
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "rules": rules,
+        "warnings": rs.diags.warnings().count(),
+        "syscall_selection": rs.syscall_selection(a.repair).lines(),
+    });
+    writeln!(o, "{doc:#}")?;
     Ok(())
 }

@@ -113,12 +113,23 @@ fn ppm_fd_type(t: FdType, listening: bool) -> u8 {
         FdType::Inotify => 13,
         FdType::Timerfd => 14,
         FdType::Netlink => 15,
-        FdType::Bpf => 17,
-        FdType::Userfaultfd => 18,
-        FdType::IoUring => 19,
-        FdType::Memfd => 20,
-        FdType::Other => 10,
+        // sysdig 0.29.3's libscap refuses a capture whose fd list holds a
+        // type above 16 ("wrong fd type 17"); its libsinsp shows these as
+        // unsupported, so write them as such (every recorder has bpf fds).
+        FdType::Bpf | FdType::Userfaultfd | FdType::IoUring | FdType::Memfd | FdType::Other => 10,
     }
+}
+
+/// libscap's limits for process-list strings (SCAP_MAX_PATH_SIZE 1024,
+/// SCAP_MAX_ARGS_SIZE / SCAP_MAX_ENV_SIZE / SCAP_MAX_CGROUPS_SIZE 4096): a
+/// longer string makes sysdig 0.29.3 refuse the whole capture ("invalid
+/// argslen"). One byte under, for the readers that test `>=`. A live libscap
+/// never reads more than this from /proc either.
+const PL_PATH_MAX: usize = 1023;
+const PL_ARGS_MAX: usize = 4095;
+
+fn put_str16_max(out: &mut Vec<u8>, s: &[u8], max: usize) {
+    put_str16(out, &s[..s.len().min(max)]);
 }
 
 fn l4_to_ppm(p: u8) -> u8 {
@@ -259,11 +270,12 @@ impl<W: Write> Exporter<W> {
             e.extend_from_slice(&(t.ppid as u64).to_le_bytes());
             e.extend_from_slice(&(t.sid as u64).to_le_bytes());
             e.extend_from_slice(&(t.pgid as u64).to_le_bytes());
-            put_str16(&mut e, &th.comm);
-            put_str16(&mut e, t.args.first().map_or(&th.exe[..], |a| a.as_bytes()));
-            put_str16(&mut e, &th.exe);
-            put_str16(&mut e, &th.args);
-            put_str16(&mut e, &th.cwd);
+            put_str16_max(&mut e, &th.comm, PL_PATH_MAX);
+            let exe = t.args.first().map_or(&th.exe[..], |a| a.as_bytes());
+            put_str16_max(&mut e, exe, PL_PATH_MAX);
+            put_str16_max(&mut e, &th.exe, PL_PATH_MAX);
+            put_str16_max(&mut e, &th.args, PL_ARGS_MAX);
+            put_str16_max(&mut e, &th.cwd, PL_PATH_MAX);
             e.extend_from_slice(&1024u64.to_le_bytes()); // fdlimit
             let flags: u32 = if t.tid == t.pid { 1 << 30 } else { 0 }; // main thread
             e.extend_from_slice(&flags.to_le_bytes());
@@ -271,13 +283,14 @@ impl<W: Write> Exporter<W> {
             e.extend_from_slice(&t.gid.to_le_bytes());
             e.extend_from_slice(&[0u8; 12]); // vmsize, vmrss, vmswap
             e.extend_from_slice(&[0u8; 16]); // pfmajor, pfminor
-            put_str16(
+            put_str16_max(
                 &mut e,
                 &t.env.as_ref().map(|v| join_args(v)).unwrap_or_default(),
+                PL_ARGS_MAX,
             );
             e.extend_from_slice(&(t.tid as u64).to_le_bytes()); // vtid
             e.extend_from_slice(&(t.pid as u64).to_le_bytes()); // vpid
-            put_str16(&mut e, &th.cgroups);
+            put_str16_max(&mut e, &th.cgroups, PL_ARGS_MAX);
             put_str16(&mut e, b"/"); // root
             e.extend_from_slice(&t.loginuid.to_le_bytes());
             e.push(0); // exe_writable
@@ -329,20 +342,20 @@ impl<W: Write> Exporter<W> {
                         // An inet socket without addresses: keep its name.
                         e.pop();
                         e.push(10);
-                        put_str16(&mut e, f.name.as_bytes());
+                        put_str16_max(&mut e, f.name.as_bytes(), PL_PATH_MAX);
                     }
                     (8, _) => {
                         e.extend_from_slice(&[0u8; 16]);
-                        put_str16(&mut e, f.name.as_bytes());
+                        put_str16_max(&mut e, f.name.as_bytes(), PL_PATH_MAX);
                     }
                     (16, _) => {
                         e.extend_from_slice(
                             &blocks::linux_open_flags_to_ppm(f.open_flags).to_le_bytes(),
                         );
-                        put_str16(&mut e, f.name.as_bytes());
+                        put_str16_max(&mut e, f.name.as_bytes(), PL_PATH_MAX);
                         e.extend_from_slice(&0u32.to_le_bytes()); // dev
                     }
-                    _ => put_str16(&mut e, f.name.as_bytes()),
+                    _ => put_str16_max(&mut e, f.name.as_bytes(), PL_PATH_MAX),
                 }
                 b.extend_from_slice(&((e.len() + 4) as u32).to_le_bytes());
                 b.extend_from_slice(&e);
@@ -1393,6 +1406,71 @@ mod tests {
             );
             assert_eq!(imp.report.enter_orphaned, BTreeMap::new());
         }
+    }
+
+    /// Real hosts have command lines over libscap's 4096 bytes and bpf /
+    /// memfd fds (the recorder's own): sysdig 0.29.3 refused such exports
+    /// ("invalid argslen 7863", "wrong fd type 17").
+    #[test]
+    fn process_list_stays_within_what_sysdig_0_29_reads() {
+        let (h, mut s, _) = synth_records(10);
+        let t = &mut s.threads[0];
+        t.args = std::iter::once("/usr/bin/long".to_string())
+            .chain((0..2000).map(|i| format!("arg{i}")))
+            .collect();
+        t.cwd = format!("/{}", "d".repeat(3000));
+        t.cgroup = format!("0::/{}", "c".repeat(5000));
+        t.fds.clear();
+        for (fd, ty) in [
+            (3, FdType::Bpf),
+            (4, FdType::Memfd),
+            (5, FdType::Userfaultfd),
+            (6, FdType::IoUring),
+            (7, FdType::File),
+        ] {
+            t.fds.push(sysreplay_format::meta::FdInfo {
+                fd,
+                fd_type: ty,
+                name: format!("/{}", "n".repeat(2000)),
+                ..Default::default()
+            });
+        }
+        let tid = t.tid as u64;
+        let (bytes, _) = export(&h, &s, std::iter::empty(), false).unwrap();
+        let blocks: Vec<_> = blocks::Blocks::new(&bytes)
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let mut threads = Vec::new();
+        let mut fds = Vec::new();
+        for b in &blocks {
+            if b.btype == blocks::PL_V9 {
+                blocks::parse_pl(b, &mut threads).unwrap();
+            }
+            if b.btype == blocks::FDL_V2 {
+                let (t, f) = blocks::parse_fdl(b).unwrap();
+                if t == tid {
+                    fds = f;
+                }
+            }
+        }
+        let t = threads.iter().find(|x| x.tid as u64 == tid).unwrap();
+        let args_len: usize = t.args[1..].iter().map(|a| a.len() + 1).sum();
+        assert!(args_len <= PL_ARGS_MAX + 1, "args {args_len} bytes");
+        assert!(t.args.len() > 100, "args are cut, not dropped");
+        assert_eq!(t.cwd.len(), PL_PATH_MAX);
+        assert!(t.cgroup.len() <= PL_ARGS_MAX);
+        let types: Vec<FdType> = fds.iter().map(|f| f.fd_type).collect();
+        assert_eq!(
+            types,
+            [
+                FdType::Other,
+                FdType::Other,
+                FdType::Other,
+                FdType::Other,
+                FdType::File
+            ]
+        );
+        assert!(fds.iter().all(|f| f.name.len() == PL_PATH_MAX));
     }
 
     #[test]
