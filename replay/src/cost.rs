@@ -142,6 +142,9 @@ pub struct Profile {
     /// records): events and cost.
     pub type_events: Vec<u64>,
     pub type_cost: Vec<f64>,
+    /// Per rule, counted work of each operand of its root `and`/`or`
+    /// (`CompiledRule::parts`; counted models).
+    pub part_work: Vec<Vec<u64>>,
     /// Cost outside rules: base, state updates (and under the measured
     /// model, the state engine's time before and after the rules).
     pub fixed_cost: f64,
@@ -158,6 +161,7 @@ pub const TYPE_OTHER: usize = syscalls::MAX_SYSCALLS + 1;
 impl Profile {
     pub fn new(nrules: usize) -> Profile {
         Profile {
+            part_work: vec![Vec::new(); nrules],
             rule_evals: vec![0; nrules],
             rule_matches: vec![0; nrules],
             rule_cost: vec![0.0; nrules],
@@ -195,12 +199,15 @@ pub struct Counting {
 }
 
 impl Counting {
-    pub fn new(nrules: usize, ns_per_unit: f64, flat_ns: Option<f64>) -> Counting {
+    /// `parts[r]`: how many root operands rule `r` profiles (0 for none).
+    pub fn new(parts: &[usize], ns_per_unit: f64, flat_ns: Option<f64>) -> Counting {
+        let mut profile = Profile::new(parts.len());
+        profile.part_work = parts.iter().map(|&n| vec![0; n]).collect();
         Counting {
             state: StateWeights::default(),
             ns_per_unit,
             flat_ns,
-            profile: Profile::new(nrules),
+            profile,
             event_ns: 0.0,
             event_type: 0,
             last_cost: 0.0,
@@ -210,6 +217,18 @@ impl Counting {
 
 impl Observer for Counting {
     const COUNT_WORK: bool = true;
+    const PROFILE_PARTS: bool = true;
+    #[inline]
+    fn part_done(&mut self, rule: u32, part: u32, work: u64) {
+        if let Some(w) = self
+            .profile
+            .part_work
+            .get_mut(rule as usize)
+            .and_then(|p| p.get_mut(part as usize))
+        {
+            *w += work;
+        }
+    }
     #[inline]
     fn event_begin(&mut self, ev: &Event) {
         self.event_ns = if ev.kind == Kind::Syscall as u16 || ev.kind == Kind::ProcExit as u16 {

@@ -224,10 +224,12 @@ impl Obs {
     }
 }
 
-fn observer(cfg: &SimConfig, nrules: usize) -> Obs {
+fn observer(cfg: &SimConfig, ruleset: &Ruleset) -> Obs {
+    let nrules = ruleset.rules.len();
+    let parts: Vec<usize> = ruleset.rules.iter().map(|r| r.parts.len()).collect();
     match cfg.cost {
-        CostModel::Counted { scale } => Obs::Counting(Counting::new(nrules, scale, None)),
-        CostModel::Flat { ns } => Obs::Counting(Counting::new(nrules, 1.0, Some(ns))),
+        CostModel::Counted { scale } => Obs::Counting(Counting::new(&parts, scale, None)),
+        CostModel::Flat { ns } => Obs::Counting(Counting::new(&parts, 1.0, Some(ns))),
         CostModel::Measured { scale } if cfg.profile => {
             Obs::TimingRules(Timing::new(nrules, scale))
         }
@@ -271,8 +273,7 @@ pub fn simulate(
         .map_err(|e| TraceError::at(reader.path(), 0, format!("sizing events: {e}")))?;
     let mut engine = Engine::new(ruleset.clone(), cfg.matching);
     engine.start_trace(header, reader.snapshot());
-    let nrules = ruleset.rules.len();
-    let mut obs = observer(cfg, nrules);
+    let mut obs = observer(cfg, ruleset);
     let sel = selected_table(&cfg.selected);
     let lifecycle_nr = lifecycle_table();
     let folds_lifecycle = |nr: u16| lifecycle_nr.get(nr as usize).copied().unwrap_or(false);
@@ -489,13 +490,30 @@ fn build_report(
         .iter()
         .enumerate()
         .filter(|(i, r)| r.enabled || p.rule_evals[*i] > 0)
-        .map(|(i, r)| RuleCost {
-            name: r.name.clone(),
-            evaluations: p.rule_evals[i],
-            matches: p.rule_matches[i],
-            cost_ns: p.rule_cost[i],
-            work: p.rule_work[i],
-            share: p.rule_cost[i] / total,
+        .map(|(i, r)| {
+            let pw = p.part_work.get(i).map(Vec::as_slice).unwrap_or(&[]);
+            let rule_work = p.rule_work[i].max(1) as f64;
+            let mut parts: Vec<PartCost> = r
+                .parts
+                .iter()
+                .zip(pw)
+                .filter(|(_, &w)| w > 0)
+                .map(|(text, &w)| PartCost {
+                    condition: text.clone(),
+                    work: w,
+                    share_of_rule: w as f64 / rule_work,
+                })
+                .collect();
+            parts.sort_by(|a, b| b.work.cmp(&a.work));
+            RuleCost {
+                name: r.name.clone(),
+                evaluations: p.rule_evals[i],
+                matches: p.rule_matches[i],
+                cost_ns: p.rule_cost[i],
+                work: p.rule_work[i],
+                share: p.rule_cost[i] / total,
+                parts,
+            }
         })
         .collect();
     rules.sort_by(|a, b| b.cost_ns.total_cmp(&a.cost_ns).then(a.name.cmp(&b.name)));

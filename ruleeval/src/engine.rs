@@ -48,6 +48,11 @@ pub struct CompiledRule {
     /// The condition as parsed, lists substituted, macros expanded and
     /// exceptions appended (`unparse::filter_text` prints it).
     pub condition: Ast,
+    /// The text of each operand of the compiled root `and`/`or`, in order,
+    /// when they map one to one onto the condition's operands (neutral
+    /// constants such as `not never_true` folded away); empty otherwise.
+    /// Profiles attribute work to these sub-conditions.
+    pub parts: Vec<String>,
     pub output: OutputFormat,
     pub output_text: String,
     /// Fields used in the expanded condition (display names).
@@ -915,6 +920,7 @@ fn compile_rule(
         enabled_in_file: r.enabled,
         enabled: r.enabled,
         types,
+        parts: root_parts(&ast, &node),
         node,
         condition: ast,
         output,
@@ -923,6 +929,38 @@ fn compile_rule(
         offline_fields,
         loc: r.loc.clone(),
     })
+}
+
+/// The filter texts of the root operands of `node`, compiled from `ast`,
+/// when each operand of the root `and`/`or` of the AST compiles to exactly
+/// one operand of `node` (see [`CompiledRule::parts`]).
+fn root_parts(ast: &Ast, node: &Node) -> Vec<String> {
+    let (children, is_and) = match ast {
+        Ast::And(v) => (v, true),
+        Ast::Or(v) => (v, false),
+        _ => return Vec::new(),
+    };
+    let n = match (node, is_and) {
+        (Node::And(w), true) | (Node::Or(w), false) => w.len(),
+        _ => return Vec::new(),
+    };
+    let mut texts = Vec::with_capacity(n);
+    for c in children {
+        match compile::compile(c) {
+            // A neutral operand (`and true`, `or false`) is folded away.
+            Ok(Node::Const(b)) if b == is_and => {}
+            // Same-kind operands are flattened into the root.
+            Ok(Node::And(_)) if is_and => return Vec::new(),
+            Ok(Node::Or(_)) if !is_and => return Vec::new(),
+            Ok(_) => texts.push(crate::unparse::filter_text(c)),
+            Err(_) => return Vec::new(),
+        }
+    }
+    if texts.len() == n {
+        texts
+    } else {
+        Vec::new()
+    }
 }
 
 /// Simple `*` / `?` wildcard match used by rule selection.
@@ -1158,7 +1196,13 @@ impl Engine {
                     obs.rule_begin(ri);
                     let matched = if O::COUNT_WORK {
                         self.scratch.work = 0;
-                        let m = r.node.eval_counted::<true>(&cx, &mut self.scratch);
+                        let m = if O::PROFILE_PARTS && !r.parts.is_empty() {
+                            eval_parts(&r.node, &cx, &mut self.scratch, |k, w| {
+                                obs.part_done(ri, k, w)
+                            })
+                        } else {
+                            r.node.eval_counted::<true>(&cx, &mut self.scratch)
+                        };
                         obs.rule_done(ri, m, self.scratch.work);
                         m
                     } else {
@@ -1195,6 +1239,31 @@ impl Engine {
     }
 }
 
+/// Evaluate a root `and`/`or` operand by operand with counted work, as its
+/// own evaluation would (same order, same short-circuit), telling
+/// `part_done` each operand's work.
+fn eval_parts(
+    node: &Node,
+    cx: &Ctx,
+    sc: &mut Scratch,
+    mut part_done: impl FnMut(u32, u64),
+) -> bool {
+    let (ops, is_and) = match node {
+        Node::And(v) => (v, true),
+        Node::Or(v) => (v, false),
+        n => return n.eval_counted::<true>(cx, sc),
+    };
+    for (k, op) in ops.iter().enumerate() {
+        let before = sc.work;
+        let r = op.eval_counted::<true>(cx, sc);
+        part_done(k as u32, sc.work - before);
+        if r != is_and {
+            return r;
+        }
+    }
+    is_and
+}
+
 /// Hooks called by [`Engine::process_observed`], in this order per event:
 /// `event_begin`, `state_done` (after the state engine's pre-event update),
 /// `rule_begin`/`rule_done` for each rule evaluated, `rules_done`, then
@@ -1203,6 +1272,9 @@ pub trait Observer {
     /// Count evaluation work ([`crate::compile::work`]) and pass it to
     /// `rule_done`. With `false` the counter is compiled out.
     const COUNT_WORK: bool = false;
+    /// With `COUNT_WORK`: evaluate rules with [`CompiledRule::parts`]
+    /// operand by operand and report each operand's work to `part_done`.
+    const PROFILE_PARTS: bool = false;
     fn event_begin(&mut self, _ev: &Event) {}
     fn state_done(&mut self) {}
     fn rule_begin(&mut self, _rule: u32) {}
@@ -1210,6 +1282,8 @@ pub trait Observer {
     fn rule_done(&mut self, _rule: u32, _matched: bool, _work: u64) {}
     fn rules_done(&mut self) {}
     fn event_done(&mut self) {}
+    /// Operand `part` of rule `rule` took `work` (see `PROFILE_PARTS`).
+    fn part_done(&mut self, _rule: u32, _part: u32, _work: u64) {}
 }
 
 /// The observer of [`Engine::process`]: every hook is empty and inlined away.

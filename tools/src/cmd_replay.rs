@@ -535,6 +535,14 @@ fn write_metrics(path: &std::path::Path, r: &Report) -> Result<(), Failure> {
     Ok(())
 }
 
+/// `s` cut to about `max` characters, with an ellipsis.
+fn shorten(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}...", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
 fn human(n: f64) -> String {
     if n >= 1e6 {
         format!("{:.2}M", n / 1e6)
@@ -711,6 +719,16 @@ fn print_report(
             x.cost_ns / 1e6,
             x.name
         )?;
+        // Its costliest sub-conditions (root operands, counted work).
+        for part in x.parts.iter().take(2) {
+            writeln!(
+                o,
+                "  {:>46}  {:>4.0}% of it: {}",
+                "",
+                100.0 * part.share_of_rule,
+                shorten(&part.condition, 90)
+            )?;
+        }
     }
     writeln!(o, "top event types by cost:")?;
     for x in p.event_types.iter().take(top) {

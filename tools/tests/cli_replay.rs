@@ -161,6 +161,19 @@ fn the_counted_model_gives_identical_output_twice() {
     let sum = p["rules_cost_ns"].as_f64().unwrap() + p["fixed_cost_ns"].as_f64().unwrap();
     let total = p["total_cost_ns"].as_f64().unwrap();
     assert!((sum - total).abs() <= total * 1e-9, "{sum} vs {total}");
+    // Inside a rule: its sub-conditions' work adds up to the rule's.
+    let mut with_parts = 0;
+    for r in p["rules"].as_array().unwrap() {
+        let parts = r["parts"].as_array().unwrap();
+        if parts.is_empty() {
+            continue;
+        }
+        with_parts += 1;
+        let w: u64 = parts.iter().map(|x| u(&x["work"])).sum();
+        assert_eq!(w, u(&r["work"]), "{}", r["name"]);
+        assert!(parts[0]["condition"].as_str().unwrap().len() > 3);
+    }
+    assert!(with_parts > 0, "{}", p["rules"]);
 }
 
 /// A rules file with one deliberately costly rule (many string checks on
