@@ -504,7 +504,7 @@ fn build_report(
                     share_of_rule: w as f64 / rule_work,
                 })
                 .collect();
-            parts.sort_by(|a, b| b.work.cmp(&a.work));
+            parts.sort_by_key(|p| std::cmp::Reverse(p.work));
             RuleCost {
                 name: r.name.clone(),
                 evaluations: p.rule_evals[i],
