@@ -218,66 +218,30 @@ pub fn measure(
     })
 }
 
-/// `--bench`: measure and print.
-pub fn run(o: &BenchOptions) -> Result<(), RecordError> {
+/// What `--bench` measures (the CLI prints it).
+#[derive(Debug, Clone)]
+pub struct BenchReport {
+    /// getppid calls per CPU second with no probe loaded.
+    pub no_probe_calls_per_sec: f64,
+    /// The probe loaded, the storm's syscall not selected (bpf_stats on).
+    pub not_selected: BenchResult,
+    /// The probe loaded, the storm's syscall recorded (bpf_stats on).
+    pub recorded: BenchResult,
+    /// The full run with bpf_stats off: throughput and the recorder's cost.
+    pub throughput: BenchResult,
+}
+
+/// `--bench`: the four measurements.
+pub fn run(o: &BenchOptions) -> Result<BenchReport, RecordError> {
     let short = BenchOptions {
         seconds: o.seconds.div_ceil(3).max(2),
         output: None,
         ..o.clone()
     };
-    let base = storm_rate_without_probe(2.0)?;
-    let skip = measure(&short, false, true)?;
-    let cost = measure(&short, true, true)?;
-    let r = measure(o, true, false)?;
-    let per_call_ns = |rate: f64| if rate > 0.0 { 1e9 / rate } else { 0.0 };
-    println!(
-        "bench: syscall storm (getppid) on the last CPU, recorder pinned to CPU 0, ring {} bytes, cpus_for_each_buffer {}",
-        o.buf_size, o.cpus_for_each_buffer
-    );
-    println!(
-        "no probe:                       {base:.0} getppid per CPU-second ({:.0} ns per call)",
-        per_call_ns(base)
-    );
-    println!(
-        "probe, syscall not selected:    sys_exit program {:.1} ns per call (bpf_stats, {} calls)",
-        skip.exit_ns_per_call, skip.exit_run_cnt
-    );
-    println!(
-        "probe, syscall recorded:        sys_exit program {:.1} ns per call (bpf_stats, {} calls; no enter program runs for it)",
-        cost.exit_ns_per_call, cost.exit_run_cnt
-    );
-    println!(
-        "throughput (bpf_stats off):     {:.0} getppid per CPU-second ({:.0} ns per call, +{:.0} ns over no probe)",
-        r.storm_calls_per_sec,
-        per_call_ns(r.storm_calls_per_sec),
-        per_call_ns(r.storm_calls_per_sec) - per_call_ns(base)
-    );
-    let pct = |a: u64, b: u64| {
-        if b > 0 {
-            100.0 * a as f64 / b as f64
-        } else {
-            0.0
-        }
-    };
-    println!(
-        "recorded {} events in {:.1}s ({:.0}/s), kernel seen {} lost {} ({:.3}%)",
-        r.events,
-        r.seconds,
-        r.events_per_sec,
-        r.kernel_seen,
-        r.kernel_lost,
-        pct(r.kernel_lost, r.kernel_seen)
-    );
-    println!(
-        "recorder CPU {:.1}% of one core; trace {} bytes for {} bytes of records ({:.1}x)",
-        r.recorder_cpu_perc,
-        r.file_bytes,
-        r.record_bytes,
-        if r.file_bytes > 0 {
-            r.record_bytes as f64 / r.file_bytes as f64
-        } else {
-            0.0
-        }
-    );
-    Ok(())
+    Ok(BenchReport {
+        no_probe_calls_per_sec: storm_rate_without_probe(2.0)?,
+        not_selected: measure(&short, false, true)?,
+        recorded: measure(&short, true, true)?,
+        throughput: measure(o, true, false)?,
+    })
 }

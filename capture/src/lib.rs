@@ -5,8 +5,10 @@
 //! - [`selection`]: which syscalls to record (Falco's `base_syscalls` logic);
 //! - [`procfs`]: the /proc snapshot written at the start of every trace file;
 //! - [`recorder`]: the drain loop, drop markers, stats, rotation;
-//! - [`cli`]: the `record` command-line options (shared by `sysreplay record`
-//!   and the standalone `sysreplay-record`).
+//! - [`bench`]: `record --bench`, the probe's cost.
+//!
+//! A plain-Rust API: the command line (`sysreplay record`, its options,
+//! messages and exit codes) is `tools/src/cmd_record.rs`.
 
 // Diagnostics never panic: a closed stderr (`2>&-`, a dead pipe reader)
 // must not kill a recording or a replay, so `eprintln!` in this crate is
@@ -16,7 +18,6 @@ macro_rules! eprintln {
 }
 
 pub mod bench;
-pub mod cli;
 pub mod privileges;
 pub mod probe;
 pub mod procfs;
@@ -24,6 +25,7 @@ pub mod recorder;
 pub mod selection;
 
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// A recorder error: one clear line for the user.
 #[derive(Debug)]
@@ -72,4 +74,26 @@ pub(crate) fn clock_ns(clk: libc::clockid_t) -> u64 {
     // SAFETY: clock_gettime writes into `ts`.
     unsafe { libc::clock_gettime(clk, &mut ts) };
     ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+static STOP: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_signal(_: libc::c_int) {
+    STOP.store(true, Ordering::Relaxed);
+}
+
+/// Make SIGINT, SIGTERM and SIGHUP (a closed terminal or ssh session) set
+/// the returned stop flag, for [`recorder::record`]: the recording then
+/// ends cleanly, with its index.
+pub fn stop_on_signals() -> &'static AtomicBool {
+    // SAFETY: the handler only stores to an atomic.
+    unsafe {
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_sigaction = on_signal as *const () as usize;
+        libc::sigemptyset(&mut sa.sa_mask);
+        libc::sigaction(libc::SIGINT, &sa, std::ptr::null_mut());
+        libc::sigaction(libc::SIGTERM, &sa, std::ptr::null_mut());
+        libc::sigaction(libc::SIGHUP, &sa, std::ptr::null_mut());
+    }
+    &STOP
 }

@@ -19,7 +19,14 @@ use sysreplay_format::record::{tag, Kind};
 use sysreplay_format::{OwnedEvent, TraceReader};
 use sysreplay_syscalls as syscalls;
 
-const BIN: &str = env!("CARGO_BIN_EXE_sysreplay-record");
+const BIN: &str = env!("CARGO_BIN_EXE_sysreplay");
+
+/// `sysreplay record`, to which each test adds its options.
+fn recorder() -> Command {
+    let mut c = Command::new(BIN);
+    c.arg("record");
+    c
+}
 
 /// None when BPF can be used here; otherwise the reason (printed as SKIP).
 fn skip_reason() -> Option<String> {
@@ -67,7 +74,7 @@ fn start_with_env(path: &Path, extra: &[&str], env: &[(&str, &str)]) -> Rec {
     } else {
         &["--pid", &me, "--follow-children"]
     };
-    let mut child = Command::new(BIN)
+    let mut child = recorder()
         .arg("-w")
         .arg(path)
         .args(follow)
@@ -76,7 +83,7 @@ fn start_with_env(path: &Path, extra: &[&str], env: &[(&str, &str)]) -> Rec {
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("spawn sysreplay-record");
+        .expect("spawn sysreplay record");
     let mut err = BufReader::new(child.stderr.take().unwrap());
     let mut seen = String::new();
     loop {
@@ -572,14 +579,14 @@ fn refuses_to_overwrite_without_force() {
     let dir = tempfile::tempdir().unwrap();
     let trace = dir.path().join("exists.srt");
     std::fs::write(&trace, b"keep me").unwrap();
-    let o = Command::new(BIN)
+    let o = recorder()
         .args(["-w", trace.to_str().unwrap(), "--duration", "1ms"])
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--force"));
     assert_eq!(std::fs::read(&trace).unwrap(), b"keep me");
-    let o = Command::new(BIN)
+    let o = recorder()
         .args([
             "-w",
             trace.to_str().unwrap(),
@@ -620,7 +627,7 @@ fn symlinked_output_paths_are_refused() {
             (&fresh, Some(&to_victim)),
             (&fresh, Some(&dangling)),
         ] {
-            let mut c = Command::new(BIN);
+            let mut c = recorder();
             c.args(["-w", w.to_str().unwrap(), "--duration", "100ms"]);
             if let Some(s) = stats {
                 c.args(["--stats-json", s.to_str().unwrap()]);
@@ -664,7 +671,7 @@ fn trace_and_stats_files_are_private_with_force() {
         std::fs::write(p, b"old").unwrap();
         std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o644)).unwrap();
     }
-    let mut c = Command::new(BIN);
+    let mut c = recorder();
     c.args([
         "-w",
         trace.to_str().unwrap(),
@@ -714,7 +721,7 @@ fn a_closed_stderr_does_not_stop_a_recording() {
     assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
     unsafe { libc::close(fds[0]) };
     let t0 = Instant::now();
-    let st = Command::new(BIN)
+    let st = recorder()
         .args(["-w", trace.to_str().unwrap(), "--syscalls", "getppid"])
         .args(["--duration", "1500ms", "--stats-interval", "100ms"])
         .stdout(Stdio::null())
@@ -755,7 +762,7 @@ fn huge_min_free_mb_is_an_error_or_stops_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let trace = dir.path().join("t.srt");
     for mb in ["17592186044417", "18446744073709551615"] {
-        let o = Command::new(BIN)
+        let o = recorder()
             .args(["-w", trace.to_str().unwrap(), "--duration", "300ms"])
             .args(["--min-free-mb", mb])
             .output()
@@ -768,7 +775,7 @@ fn huge_min_free_mb_is_an_error_or_stops_at_once() {
         );
         assert!(!trace.exists());
     }
-    let o = Command::new(BIN)
+    let o = recorder()
         .args([
             "-w",
             trace.to_str().unwrap(),
@@ -788,7 +795,7 @@ fn huge_min_free_mb_is_an_error_or_stops_at_once() {
 
     require_bpf!("huge_min_free_mb_is_an_error_or_stops_at_once");
     let t0 = Instant::now();
-    let o = Command::new(BIN)
+    let o = recorder()
         .args(["-w", trace.to_str().unwrap(), "--duration", "20s"])
         .args(["--syscalls", "getppid", "--min-free-mb", "17592186044415"])
         .output()
@@ -830,7 +837,7 @@ fn a_command_is_recorded_with_its_descendants_only() {
         "sleep 0.3; sh -c 'cat {} > /dev/null'; exit 3",
         known.display()
     );
-    let child = Command::new(BIN)
+    let child = recorder()
         .args([
             "-w",
             trace.to_str().unwrap(),
@@ -982,7 +989,7 @@ fn nice_applies_to_every_recorder_thread() {
 #[test]
 fn dry_run_prints_falcos_three_lines() {
     // no BPF needed
-    let o = Command::new(BIN)
+    let o = recorder()
         .args([
             "--dry-run",
             "--syscalls",
@@ -1445,11 +1452,11 @@ fn missing_privileges_give_one_clear_line() {
     // unprivileged already: run as is; as root: drop every capability with
     // setpriv (staying uid 0), so the check has something to name
     let mut cmd = if sysreplay_capture::privileges::missing().is_some() {
-        Command::new(BIN)
+        recorder()
     } else {
         let mut c = Command::new("setpriv");
         c.args(["--inh-caps=-all", "--bounding-set=-all", "--"])
-            .arg(BIN);
+            .args([BIN, "record"]);
         c
     };
     let o = match cmd
@@ -1501,7 +1508,7 @@ fn bpf_and_perfmon_alone_name_the_missing_dac_read_search() {
             .arg(format!("--inh-caps=-all,{caps}"))
             .arg(format!("--ambient-caps=-all,{caps}"))
             .arg("--")
-            .arg(BIN)
+            .args([BIN, "record"])
             .args(["-w", trace.to_str().unwrap(), "--syscalls", "getppid"])
             .args(["--duration", "300ms"])
             .output();
