@@ -4,19 +4,73 @@
 //! `RecordSummary` out).
 
 use std::collections::BTreeSet;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
 use sysreplay_capture::bench::{BenchOptions, BenchReport};
 use sysreplay_capture::recorder::{
-    check_buf_size, record, FollowSpec, RecordOptions, RecordSummary, Rotation, StopReason,
-    BUF_SIZE_PRESETS, DEFAULT_BUF_SIZE_PRESET, DEFAULT_CPUS_FOR_EACH_BUFFER,
+    check_buf_size, record_with_progress, FollowSpec, RecordOptions, RecordSummary, Rotation,
+    StopReason, BUF_SIZE_PRESETS, DEFAULT_BUF_SIZE_PRESET, DEFAULT_CPUS_FOR_EACH_BUFFER,
 };
 use sysreplay_capture::selection::for_record;
 use sysreplay_format::timefmt::parse_duration;
 
 use crate::cmd_eval::{load_checked, Selection};
 use crate::Failure;
+
+/// The notice when `--all` selects nothing more: it is easily read as
+/// "record everything", which is `--syscalls all`.
+fn all_changes_nothing() -> &'static str {
+    "sysreplay: note: --all changes nothing here: like Falco's base_syscalls.all it only keeps the read/write-class I/O syscalls that --rules need; to record every syscall, use --syscalls all"
+}
+
+/// What `record` records of a selection, after Falco's lines: the x86_64
+/// syscalls (the count `record` reports), and the names of Falco's final
+/// set that select no syscall of their own, with why (`sched_process_exit`
+/// is a scheduler event; `umount` is x86_64's `umount2`).
+fn recorded_lines(sel: &sysreplay_capture::selection::Selection) -> Vec<String> {
+    use sysreplay_syscalls::sets::x86_64_number;
+    // each recorded number, under the kernel's name when the set has it
+    let mut by_nr: std::collections::BTreeMap<u16, Vec<&str>> = Default::default();
+    let mut no_syscall = Vec::new();
+    for n in &sel.final_set {
+        match x86_64_number(n) {
+            Some(nr) => by_nr.entry(nr).or_default().push(n),
+            None if n == "sched_process_exit" => no_syscall.push(format!(
+                "{n} (a scheduler event, not a syscall: process exits are always recorded)"
+            )),
+            None => no_syscall.push(format!("{n} (no x86_64 syscall has this name)")),
+        }
+    }
+    let mut recorded = Vec::new();
+    for (nr, names) in &by_nr {
+        let kernel = sysreplay_syscalls::name(*nr);
+        let shown = names
+            .iter()
+            .copied()
+            .find(|n| Some(*n) == kernel)
+            .unwrap_or(names[0]);
+        recorded.push(shown);
+        for other in names.iter().filter(|n| **n != shown) {
+            no_syscall.push(format!("{other} (the same x86_64 syscall as {shown})"));
+        }
+    }
+    recorded.sort_unstable();
+    let mut lines = vec![format!(
+        "({}) x86_64 syscalls recorded: {}",
+        recorded.len(),
+        recorded.join(", ")
+    )];
+    if !no_syscall.is_empty() {
+        lines.push(format!(
+            "({}) names of the final set that record nothing of their own: {}",
+            no_syscall.len(),
+            no_syscall.join(", ")
+        ));
+    }
+    lines
+}
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -44,10 +98,10 @@ pub struct Args {
     /// Record only the rule syscalls plus the minimal state set Falco's repair adds
     #[arg(long)]
     pub repair: bool,
-    /// Keep the read/write-class I/O syscalls Falco ignores by default (base_syscalls.all)
+    /// NOT "record every syscall" (that is `--syscalls all`): Falco's base_syscalls.all, which keeps the read/write-class I/O syscalls that --rules need and Falco would otherwise drop (names given to --syscalls are kept anyway)
     #[arg(long)]
     pub all: bool,
-    /// Print the selected syscalls (Falco's dry-run lines) and exit
+    /// Print on stdout the selected syscalls (Falco's dry-run lines) and the x86_64 syscalls `record` records, and exit
     #[arg(long)]
     pub dry_run: bool,
     /// Ring buffer size preset 1..10 (1,2,4,8,16,32,64,128,256,512 MB; Falco's table)
@@ -71,7 +125,7 @@ pub struct Args {
     /// Write each stats sample as one JSON line to FILE (mode 0600; created exclusively, --force replaces it)
     #[arg(long, value_name = "FILE")]
     pub stats_json: Option<PathBuf>,
-    /// Rotate: start a new file when the current one reaches this many MB (files FILE0, FILE1, ...)
+    /// Rotate: start a new file when the current one reaches this many MB (files FILE, FILE1, FILE2, ...)
     #[arg(short = 'C', long = "file-size", value_name = "MB")]
     pub file_size_mb: Option<u64>,
     /// Rotate: start a new file every this many seconds
@@ -123,10 +177,19 @@ pub fn run(a: Args) -> Result<(), Failure> {
         let rs = load_checked(&a.rules, false, &a.selection)?;
         rule_syscalls = rs.rule_syscalls();
     }
-    let sel = for_record(rule_syscalls, &a.syscalls, a.repair, a.all).map_err(Failure::input)?;
+    let sel =
+        for_record(rule_syscalls.clone(), &a.syscalls, a.repair, a.all).map_err(Failure::input)?;
+    if a.all {
+        let without =
+            for_record(rule_syscalls, &a.syscalls, a.repair, false).map_err(Failure::input)?;
+        if without.numbers == sel.numbers {
+            eprintln!("{}", all_changes_nothing());
+        }
+    }
     if a.dry_run {
-        for l in sel.lines() {
-            eprintln!("{l}");
+        let mut out = std::io::stdout().lock();
+        for l in sel.lines().iter().chain(&recorded_lines(&sel)) {
+            writeln!(out, "{l}")?;
         }
         return Ok(());
     }
@@ -204,8 +267,85 @@ pub fn run(a: Args) -> Result<(), Failure> {
         return Err(Failure::input("-W needs -C or -G"));
     }
     let stop = sysreplay_capture::stop_on_signals();
-    let s = record(&opts, stop).map_err(|e| Failure::runtime(e.what))?;
+    // the one-line live status: on a terminal, unless --stats-interval
+    // prints its own lines
+    let live = std::io::stderr().is_terminal() && opts.stats_interval.is_none();
+    let mut status = LiveStatus::default();
+    let until = match (a.duration, a.max_events, a.command.is_empty()) {
+        (Some(d), _, _) => format!(
+            ", or it stops by itself after {}",
+            sysreplay_format::timefmt::duration(d.as_nanos() as u64)
+        ),
+        (None, Some(n), _) => format!(", or it stops by itself after {n} events"),
+        (None, None, false) => ", or it stops when the command exits".to_string(),
+        (None, None, true) => String::new(),
+    };
+    let r = record_with_progress(&opts, stop, &mut |p| {
+        if !status.told_how_to_stop {
+            status.told_how_to_stop = true;
+            eprintln!(
+                "stop with Ctrl-C (or SIGTERM/SIGHUP to pid {}){until}; the file is then completed",
+                std::process::id()
+            );
+        }
+        if live {
+            eprint_status(&status.line(p));
+        }
+    });
+    if live && status.shown {
+        eprint_status("");
+    }
+    let s = r.map_err(|e| Failure::runtime(e.what))?;
     print_summary(&s)
+}
+
+/// The live status line's state: events/s since the previous report.
+#[derive(Default)]
+struct LiveStatus {
+    told_how_to_stop: bool,
+    shown: bool,
+    prev: Option<sysreplay_capture::recorder::Progress>,
+}
+
+impl LiveStatus {
+    /// `recording 12.0s: 250.3k events/s, 1.2M events, 0 drops, 3.4 MB`.
+    fn line(&mut self, p: &sysreplay_capture::recorder::Progress) -> String {
+        let rate = match self.prev {
+            Some(q) if p.elapsed > q.elapsed => {
+                (p.kernel_events - q.kernel_events.min(p.kernel_events)) as f64
+                    / (p.elapsed - q.elapsed).as_secs_f64()
+            }
+            _ => 0.0,
+        };
+        self.prev = Some(*p);
+        self.shown = true;
+        format!(
+            "recording {:.0}s: {} events/s, {} events written, {} drops, {}",
+            p.elapsed.as_secs_f64(),
+            crate::cmd_replay::human(rate),
+            crate::cmd_replay::human(p.events_written as f64),
+            p.kernel_drops,
+            bytes(p.file_bytes)
+        )
+    }
+}
+
+/// Rewrite the terminal's current line with `line` (empty: clear it).
+fn eprint_status(line: &str) {
+    let mut e = std::io::stderr().lock();
+    // a closed or failing terminal only loses the status line
+    let _ = write!(e, "\r\x1b[K{line}");
+    let _ = e.flush();
+}
+
+/// `512 B`, `3.4 MB` (MB = 2^20 bytes, as -C counts them).
+fn bytes(b: u64) -> String {
+    match b {
+        b if b >= 1 << 30 => format!("{:.1} GB", b as f64 / (1u64 << 30) as f64),
+        b if b >= 1 << 20 => format!("{:.1} MB", b as f64 / (1u64 << 20) as f64),
+        b if b >= 1 << 10 => format!("{:.1} KB", b as f64 / 1024.0),
+        b => format!("{b} B"),
+    }
 }
 
 /// The final lines of a recording; a disk-full or write error stop is a

@@ -534,7 +534,7 @@ fn write_metrics(path: &std::path::Path, r: &Report) -> Result<(), Failure> {
     Ok(())
 }
 
-fn human(n: f64) -> String {
+pub(crate) fn human(n: f64) -> String {
     if n >= 1e6 {
         format!("{:.2}M", n / 1e6)
     } else if n >= 1e4 {
