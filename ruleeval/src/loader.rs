@@ -284,9 +284,6 @@ impl Collected {
     pub fn list(&self, name: &str) -> Option<&ListDef> {
         self.list_idx.get(name).map(|&i| &self.lists[i])
     }
-    pub fn macro_index(&self, name: &str) -> Option<usize> {
-        self.macro_idx.get(name).copied()
-    }
     pub fn rule(&self, name: &str) -> Option<&RuleDef> {
         self.rule_idx.get(name).map(|&i| &self.rules[i])
     }
