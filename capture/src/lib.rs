@@ -27,15 +27,27 @@ pub mod selection;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// A recorder error: one clear line for the user.
+/// A recorder error: one clear line for the user, and the kind of the I/O
+/// error behind it, if any (a full disk is told by its kind, not its text).
 #[derive(Debug)]
 pub struct RecordError {
     pub what: String,
+    pub kind: Option<std::io::ErrorKind>,
 }
 
 impl RecordError {
     pub fn msg(s: impl Into<String>) -> Self {
-        RecordError { what: s.into() }
+        RecordError {
+            what: s.into(),
+            kind: None,
+        }
+    }
+    /// ENOSPC or EDQUOT behind it.
+    pub fn is_disk_full(&self) -> bool {
+        matches!(
+            self.kind,
+            Some(std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded)
+        )
     }
     pub(crate) fn bpf(ctx: &str, e: impl std::error::Error) -> Self {
         let mut s = format!("{ctx}: {e}");
@@ -44,7 +56,10 @@ impl RecordError {
             s.push_str(&format!(": {x}"));
             src = x.source();
         }
-        RecordError { what: s }
+        RecordError {
+            what: s,
+            kind: None,
+        }
     }
 }
 
@@ -57,7 +72,10 @@ impl std::error::Error for RecordError {}
 
 impl From<sysreplay_format::TraceError> for RecordError {
     fn from(e: sysreplay_format::TraceError) -> Self {
-        RecordError::msg(e.to_string())
+        RecordError {
+            what: e.to_string(),
+            kind: e.source.as_ref().map(|s| s.kind()),
+        }
     }
 }
 
@@ -96,4 +114,26 @@ pub fn stop_on_signals() -> &'static AtomicBool {
         libc::sigaction(libc::SIGHUP, &sa, std::ptr::null_mut());
     }
     &STOP
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Error, ErrorKind};
+
+    fn from_io(e: Error) -> RecordError {
+        sysreplay_format::TraceError::io(std::path::Path::new("t.srt"), "write failed", e).into()
+    }
+
+    #[test]
+    fn a_full_disk_is_told_by_the_error_kind_not_its_text() {
+        // ENOSPC and EDQUOT, whatever their message says (a translated
+        // strerror, a wrapped error)
+        assert!(from_io(Error::from_raw_os_error(libc::ENOSPC)).is_disk_full());
+        assert!(from_io(Error::from_raw_os_error(libc::EDQUOT)).is_disk_full());
+        assert!(from_io(Error::new(ErrorKind::StorageFull, "plus de place")).is_disk_full());
+        // other errors, even when their text says so, are not
+        assert!(!from_io(Error::from_raw_os_error(libc::EIO)).is_disk_full());
+        assert!(!RecordError::msg("No space left on device").is_disk_full());
+    }
 }

@@ -1031,11 +1031,6 @@ impl<'a> Recorder<'a> {
     }
 }
 
-/// A full disk shows up as ENOSPC/EDQUOT somewhere in the writer's error.
-fn is_disk_full(e: &RecordError) -> bool {
-    e.what.contains("No space left") || e.what.contains("quota exceeded")
-}
-
 /// Record until `stop` is set, the duration elapses or max events are written.
 pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, RecordError> {
     record_with_progress(opts, stop, &mut |_| {})
@@ -1304,7 +1299,7 @@ pub fn record_with_progress(
         }
     })();
     if let Err(e) = result {
-        stop_reason = if is_disk_full(&e) {
+        stop_reason = if e.is_disk_full() {
             StopReason::DiskFull(e.what.clone())
         } else {
             StopReason::WriteError(e.what.clone())
@@ -1368,7 +1363,7 @@ pub fn record_with_progress(
     }
     r.reap(true);
     if let Some(e) = finish_err {
-        stop_reason = if is_disk_full(&e) {
+        stop_reason = if e.is_disk_full() {
             StopReason::DiskFull(e.what)
         } else {
             StopReason::WriteError(e.what)
