@@ -10,7 +10,7 @@ use sysreplay_format::meta::{ProcessSnapshot, TraceHeader};
 use sysreplay_format::Event;
 
 use crate::compile::{self, evttypes, Node, Scratch, TypeSet};
-use crate::diag::{Diags, Loc};
+use crate::diag::{Code, Diags, Loc};
 use crate::fields::{self, Ctx, TraceInfo};
 use crate::loader::{
     Collected, CondText, ExFields, ExValue, ExceptionDef, Loader, Priority, RuleDef,
@@ -265,7 +265,7 @@ impl Lists {
             }
             if size.items > MAX_LIST_ITEMS || size.bytes > MAX_LIST_BYTES {
                 diags.error(
-                    "LOAD_ERR_VALIDATE",
+                    Code::ErrValidate,
                     Some(def.loc.clone()),
                     Some(format!("list '{}'", def.name)),
                     format!("List {}", too_large()),
@@ -356,7 +356,7 @@ fn exception_condition(ex: &ExceptionDef, what: &str, diags: &mut Diags) -> Opti
     };
     let bad = |diags: &mut Diags, msg: String| {
         diags.error(
-            "LOAD_ERR_VALIDATE",
+            Code::ErrValidate,
             Some(ex.loc.clone()),
             Some(what.to_string()),
             msg,
@@ -370,7 +370,7 @@ fn exception_condition(ex: &ExceptionDef, what: &str, diags: &mut Diags) -> Opti
         };
         if let Err(m) = fields::lookup(name, arg) {
             diags.error(
-                "LOAD_ERR_VALIDATE",
+                Code::ErrValidate,
                 Some(ex.loc.clone()),
                 Some(what.to_string()),
                 format!("exception '{}': {m}", ex.name),
@@ -592,7 +592,7 @@ fn is_offline(display: &str) -> bool {
 #[allow(clippy::too_many_arguments)]
 fn cond_error(
     diags: &mut Diags,
-    code: &'static str,
+    code: Code,
     cond: &CondText,
     map: &[(usize, usize)],
     shift: usize,
@@ -637,7 +637,7 @@ fn compile_loaded(l: Loader) -> Ruleset {
         let (text, map) = match substitute(&m.condition.text, &mut lists) {
             Ok(x) => x,
             Err((pos, msg)) => {
-                let e = "LOAD_ERR_COMPILE_CONDITION";
+                let e = Code::ErrCompileCondition;
                 cond_error(&mut diags, e, &m.condition, &[], 0, pos, item, msg);
                 continue;
             }
@@ -648,7 +648,7 @@ fn compile_loaded(l: Loader) -> Ruleset {
             Err(e) => {
                 cond_error(
                     &mut diags,
-                    "LOAD_ERR_COMPILE_CONDITION",
+                    Code::ErrCompileCondition,
                     &m.condition,
                     &map,
                     0,
@@ -667,7 +667,7 @@ fn compile_loaded(l: Loader) -> Ruleset {
             }
             Err((pos, msg)) => cond_error(
                 &mut diags,
-                "LOAD_ERR_COMPILE_CONDITION",
+                Code::ErrCompileCondition,
                 &m.condition,
                 &map,
                 0,
@@ -688,7 +688,7 @@ fn compile_loaded(l: Loader) -> Ruleset {
     for (i, m) in c.macros.iter().enumerate() {
         if !macros[i].used {
             diags.warn(
-                "LOAD_UNUSED_MACRO",
+                Code::UnusedMacro,
                 Some(m.loc.clone()),
                 Some(format!("macro '{}'", m.name)),
                 "Macro not referred to by any other rule/macro",
@@ -698,7 +698,7 @@ fn compile_loaded(l: Loader) -> Ruleset {
     for (l, used) in c.lists.iter().zip(&lists.used) {
         if !used {
             diags.warn(
-                "LOAD_UNUSED_LIST",
+                Code::UnusedList,
                 Some(l.loc.clone()),
                 Some(format!("list '{}'", l.name)),
                 "List not referred to by any other rule/macro",
@@ -723,7 +723,7 @@ fn compile_rule(
     let item = format!("rule '{}'", r.name);
     if r.source != "syscall" {
         diags.warn(
-            "LOAD_UNKNOWN_SOURCE",
+            Code::UnknownSource,
             Some(r.loc.clone()),
             Some(item),
             format!("Unknown source {}, skipping", r.source),
@@ -763,7 +763,7 @@ fn compile_rule(
             || msg.contains("requires an argument");
         if r.skip_if_unknown_filter && unknown {
             diags.warn(
-                "LOAD_UNKNOWN_FILTER",
+                Code::UnknownFilter,
                 Some(r.loc.clone()),
                 Some(format!("rule '{}'", r.name)),
                 format!("Rule skipped: {msg}"),
@@ -776,7 +776,7 @@ fn compile_rule(
     let (text, map) = match substitute(&text, lists) {
         Ok(x) => x,
         Err((pos, msg)) => {
-            let e = "LOAD_ERR_COMPILE_CONDITION";
+            let e = Code::ErrCompileCondition;
             cond_error(diags, e, &r.condition, &[], shift, pos, item, msg);
             return None;
         }
@@ -786,7 +786,7 @@ fn compile_rule(
         Err(e) => {
             cond_error(
                 diags,
-                "LOAD_ERR_COMPILE_CONDITION",
+                Code::ErrCompileCondition,
                 &r.condition,
                 &map,
                 shift,
@@ -802,7 +802,7 @@ fn compile_rule(
         Err((pos, msg)) => {
             cond_error(
                 diags,
-                "LOAD_ERR_COMPILE_CONDITION",
+                Code::ErrCompileCondition,
                 &r.condition,
                 &map,
                 shift,
@@ -826,7 +826,7 @@ fn compile_rule(
                     let msg = format!("{} (in macro '{}')", e.msg, m.name);
                     cond_error(
                         diags,
-                        "LOAD_ERR_COMPILE_CONDITION",
+                        Code::ErrCompileCondition,
                         &m.cond,
                         &m.map,
                         0,
@@ -837,7 +837,7 @@ fn compile_rule(
                 }
                 None => cond_error(
                     diags,
-                    "LOAD_ERR_COMPILE_CONDITION",
+                    Code::ErrCompileCondition,
                     &r.condition,
                     &map,
                     shift,
@@ -856,7 +856,7 @@ fn compile_rule(
                 return None;
             }
             diags.error(
-                "LOAD_ERR_COMPILE_CONDITION",
+                Code::ErrCompileCondition,
                 Some(
                     r.condition
                         .segs
@@ -872,7 +872,7 @@ fn compile_rule(
     };
     if r.warn_evttypes && types.slots.len() > 100 {
         diags.warn(
-            "LOAD_NO_EVTTYPE",
+            Code::NoEvttype,
             Some(r.loc.clone()),
             Some(item.clone()),
             "Rule matches too many evt.type values. This has a significant performance penalty.",
@@ -885,7 +885,7 @@ fn compile_rule(
                 return None;
             }
             diags.error(
-                "LOAD_ERR_COMPILE_OUTPUT",
+                Code::ErrCompileOutput,
                 Some(r.loc.clone()),
                 Some(item),
                 e.msg,
