@@ -1,4 +1,5 @@
-//! Wall-clock formatting without a date library (UTC, proleptic Gregorian).
+//! Wall-clock formatting without a date library (UTC, proleptic Gregorian),
+//! and the one parser of durations given on the command line.
 
 /// (year, month, day) of a day count since 1970-01-01.
 fn civil_from_days(z: i64) -> (i64, u32, u32) {

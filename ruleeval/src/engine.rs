@@ -919,7 +919,10 @@ fn compile_rule(
     })
 }
 
-/// Simple `*` / `?` wildcard match used by rule selection.
+/// The match of rule selection by name or tag (`--disable`, `--enable`,
+/// `--disable-tag`, ...): fnmatch(3) without FNM_PATHNAME, as Falco's glob
+/// matching of its `rules:` selection: `*`, `?`, `[...]` classes and `\`
+/// escapes.
 pub fn wildcard(pat: &str, s: &str) -> bool {
     compile::glob_match(pat.as_bytes(), s.as_bytes(), false)
 }
