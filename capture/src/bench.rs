@@ -36,17 +36,6 @@ pub struct BenchResult {
     pub record_bytes: u64,
 }
 
-fn set_affinity(cpus: &[usize]) {
-    // SAFETY: a zeroed cpu_set_t with some bits set, for the calling thread.
-    unsafe {
-        let mut set: libc::cpu_set_t = std::mem::zeroed();
-        for &c in cpus {
-            libc::CPU_SET(c, &mut set);
-        }
-        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
-    }
-}
-
 fn ncpu() -> usize {
     std::thread::available_parallelism()
         .map(|n| n.get())
@@ -101,7 +90,8 @@ impl Storm {
             return Err(RecordError::msg("fork failed"));
         }
         if pid == 0 {
-            set_affinity(&[cpu]);
+            // never dropped: the child loops until it is killed
+            let _pin = crate::affinity::Pinned::to(&[cpu]);
             let mut n: u64 = 0;
             loop {
                 // SAFETY: getppid has no side effects; the page is mapped.
@@ -171,7 +161,7 @@ pub fn measure(
         ),
     };
     let storm = Storm::start(n.saturating_sub(1))?;
-    set_affinity(&[0]);
+    let pin = crate::affinity::Pinned::to(&[0]);
     let pick = if record_storm { "getppid" } else { "getpgid" };
     let opts = RecordOptions {
         output: output.clone(),
@@ -188,7 +178,7 @@ pub fn measure(
     // per CPU second of the storm process: other load on its CPU does not count
     let storm_calls_per_sec = (storm.count() - c0) as f64 / (storm.cpu_seconds() - cpu0).max(1e-3);
     drop(storm);
-    set_affinity(&(0..n).collect::<Vec<_>>());
+    drop(pin);
     if temp {
         let _ = std::fs::remove_file(&output);
     }

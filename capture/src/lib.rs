@@ -5,7 +5,8 @@
 //! - [`selection`]: which syscalls to record (Falco's `base_syscalls` logic);
 //! - [`procfs`]: the /proc snapshot written at the start of every trace file;
 //! - [`recorder`]: the drain loop, drop markers, stats, rotation;
-//! - [`bench`]: `record --bench`, the probe's cost.
+//! - [`bench`]: `record --bench`, the probe's cost;
+//! - [`affinity`]: pinning a thread to CPUs for measurements.
 //!
 //! A plain-Rust API: the command line (`sysreplay record`, its options,
 //! messages and exit codes) is `tools/src/cmd_record.rs`.
@@ -17,6 +18,7 @@ macro_rules! eprintln {
     ($($arg:tt)*) => { sysreplay_format::diag!($($arg)*) };
 }
 
+pub mod affinity;
 pub mod bench;
 pub mod privileges;
 pub mod probe;
