@@ -326,18 +326,9 @@ fn rules(a: RulesArgs) -> Result<(), Failure> {
             )
         }
         None => {
-            let cfg = SynthConfig::new(a.seed, a.events);
-            let mut v = Vec::new();
-            synth::generate::<(), _>(&cfg, |h, d| {
-                v.push(OwnedEvent {
-                    header: *h,
-                    data: d.to_vec(),
-                });
-                Ok(())
-            })
-            .unwrap();
+            let (h, snap, v) = synth::in_memory(&SynthConfig::new(a.seed, a.events));
             let src = format!("synthetic trace ({} events, seed {})", a.events, a.seed);
-            (synth::header(&cfg), synth::snapshot(&cfg), v, src)
+            (h, snap, v, src)
         }
     };
     let n_rules = ruleset.enabled_rules().count();
