@@ -20,21 +20,7 @@ use sysreplay_format::{
 use crate::probe::{Probe, ProbeConfig};
 use crate::RecordError;
 
-/// Falco's `buf_size_preset` table (index 1..=10), bytes per ring buffer.
-pub const BUF_SIZE_PRESETS: [u64; 10] = [
-    1 << 20,
-    2 << 20,
-    4 << 20,
-    8 << 20,
-    16 << 20,
-    32 << 20,
-    64 << 20,
-    128 << 20,
-    256 << 20,
-    512 << 20,
-];
-/// Falco's default preset (8 MB).
-pub const DEFAULT_BUF_SIZE_PRESET: usize = 4;
+pub use sysreplay_syscalls::{BUF_SIZE_PRESETS, DEFAULT_BUF_SIZE_PRESET};
 /// Falco's default `cpus_for_each_buffer`.
 pub const DEFAULT_CPUS_FOR_EACH_BUFFER: u32 = 2;
 
