@@ -275,11 +275,7 @@ fn records_known_commands_with_pids_paths_argv_addresses_and_tree() {
     // Every check below wants its event, so a lost one must say why: this
     // records every syscall on the host, and another process flooding
     // syscalls meanwhile makes the kernel drop (not a recorder fault).
-    let lost: u64 = evs
-        .iter()
-        .filter(|e| is(e, Kind::Drop))
-        .map(|e| e.header.args[1])
-        .sum();
+    let lost = lost_in_drop_markers(&evs);
     assert_eq!(
         lost, 0,
         "the kernel dropped {lost} events while recording all syscalls: \
@@ -1213,6 +1209,14 @@ fn number_after(text: &str, key: &str, until: &str) -> u64 {
     text[i..j].trim().parse().unwrap()
 }
 
+/// The events the drop markers of `evs` say were lost.
+fn lost_in_drop_markers(evs: &[OwnedEvent]) -> u64 {
+    evs.iter()
+        .filter(|e| is(e, Kind::Drop))
+        .map(|e| e.header.args[1])
+        .sum()
+}
+
 /// Every event the kernel counted is in the file, or in a drop marker's
 /// `lost`: nothing is lost without a word.
 fn assert_every_event_accounted(evs: &[OwnedEvent], err: &str) {
@@ -1226,11 +1230,7 @@ fn assert_every_event_accounted(evs: &[OwnedEvent], err: &str) {
         .unwrap_or(0);
     let seen = number_after(err, "in the kernel of ", " seen") - skipped;
     let written = evs.iter().filter(|e| !is(e, Kind::Drop)).count() as u64;
-    let lost: u64 = evs
-        .iter()
-        .filter(|e| is(e, Kind::Drop))
-        .map(|e| e.header.args[1])
-        .sum();
+    let lost = lost_in_drop_markers(evs);
     assert_eq!(
         written + lost,
         seen,
