@@ -50,17 +50,7 @@ fn bench(c: &mut Criterion) {
     };
     // The synthetic host (sshd, shells, nginx, gunicorn, postgres, cron;
     // fork/exec/exit; a few `cat /etc/shadow`), held in memory.
-    let cfg = SynthConfig::new(3, 300_000);
-    let mut events = Vec::new();
-    synth::generate::<(), _>(&cfg, |h, d| {
-        events.push(OwnedEvent {
-            header: *h,
-            data: d.to_vec(),
-        });
-        Ok(())
-    })
-    .unwrap();
-    let (sh, ss) = (synth::header(&cfg), synth::snapshot(&cfg));
+    let (sh, ss, events) = synth::in_memory(&SynthConfig::new(3, 300_000));
     let run = |engine: &mut Engine, events: &[OwnedEvent]| run_with(engine, events, &sh, &ss);
     let mut g = c.benchmark_group("ruleeval");
     g.throughput(Throughput::Elements(events.len() as u64));

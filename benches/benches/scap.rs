@@ -9,16 +9,7 @@ use sysreplay_scap as scap;
 use sysreplay_synth::{self as synth, SynthConfig};
 
 fn records(cfg: &SynthConfig) -> Vec<OwnedEvent> {
-    let mut v = Vec::new();
-    synth::generate::<(), _>(cfg, |h, d| {
-        v.push(OwnedEvent {
-            header: *h,
-            data: d.to_vec(),
-        });
-        Ok(())
-    })
-    .unwrap();
-    v
+    synth::in_memory(cfg).2
 }
 
 fn bench(c: &mut Criterion) {

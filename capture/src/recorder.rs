@@ -20,21 +20,7 @@ use sysreplay_format::{
 use crate::probe::{Probe, ProbeConfig};
 use crate::RecordError;
 
-/// Falco's `buf_size_preset` table (index 1..=10), bytes per ring buffer.
-pub const BUF_SIZE_PRESETS: [u64; 10] = [
-    1 << 20,
-    2 << 20,
-    4 << 20,
-    8 << 20,
-    16 << 20,
-    32 << 20,
-    64 << 20,
-    128 << 20,
-    256 << 20,
-    512 << 20,
-];
-/// Falco's default preset (8 MB).
-pub const DEFAULT_BUF_SIZE_PRESET: usize = 4;
+pub use sysreplay_syscalls::{BUF_SIZE_PRESETS, DEFAULT_BUF_SIZE_PRESET};
 /// Falco's default `cpus_for_each_buffer`.
 pub const DEFAULT_CPUS_FOR_EACH_BUFFER: u32 = 2;
 
@@ -48,6 +34,32 @@ pub fn check_buf_size(bytes: u64) -> Result<u32, RecordError> {
         )));
     }
     Ok(bytes as u32)
+}
+
+/// The name of file `index` of a recording into `output`: `output` itself,
+/// then `output` with the index appended (`t.srt`, `t.srt1`, `t.srt2`, ...).
+pub fn rotation_path(output: &Path, index: u64) -> PathBuf {
+    if index == 0 {
+        return output.to_path_buf();
+    }
+    let mut s = output.as_os_str().to_owned();
+    s.push(index.to_string());
+    PathBuf::from(s)
+}
+
+/// What a running recording has done so far, handed to
+/// [`record_with_progress`]'s callback about once a second.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Progress {
+    /// Since the first file opened.
+    pub elapsed: Duration,
+    /// Events written (records and drop markers).
+    pub events_written: u64,
+    /// Kernel counters summed over CPUs: events seen, events dropped.
+    pub kernel_events: u64,
+    pub kernel_drops: u64,
+    /// Bytes written to the files so far (compressed).
+    pub file_bytes: u64,
 }
 
 /// Rotation like sysdig's -C / -G / -W.
@@ -146,6 +158,8 @@ pub enum StopReason {
 /// The outcome of a recording.
 #[derive(Clone, Debug)]
 pub struct RecordSummary {
+    /// The files of the recording that exist at its end, oldest first
+    /// (rotation with a limit deleted the others).
     pub files: Vec<PathBuf>,
     /// Events written (syscall/process records plus drop markers).
     pub events_written: u64,
@@ -435,14 +449,11 @@ const MAX_BUFFERED_BYTES: usize = 512 << 20;
 const MAX_DRAIN_BYTES_PER_RING: usize = 64 << 20;
 
 impl<'a> Recorder<'a> {
+    /// File `index` of a recording: the first is FILE as asked (so a
+    /// recording that never rotates is exactly FILE), the next ones FILE1,
+    /// FILE2, ... (tcpdump's and sysdig's rotation suffix).
     fn path_for(&self, index: u64) -> PathBuf {
-        if self.opts.rotation.enabled() {
-            let mut s = self.opts.output.as_os_str().to_owned();
-            s.push(index.to_string());
-            PathBuf::from(s)
-        } else {
-            self.opts.output.clone()
-        }
+        rotation_path(&self.opts.output, index)
     }
 
     /// Start the next file: its snapshot runs on a thread; `finish_opening`
@@ -1006,13 +1017,22 @@ impl<'a> Recorder<'a> {
     }
 }
 
-/// A full disk shows up as ENOSPC/EDQUOT somewhere in the writer's error.
-fn is_disk_full(e: &RecordError) -> bool {
-    e.what.contains("No space left") || e.what.contains("quota exceeded")
-}
-
 /// Record until `stop` is set, the duration elapses or max events are written.
 pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, RecordError> {
+    record_with_progress(opts, stop, &mut |_| {})
+}
+
+/// How often [`record_with_progress`] reports.
+const PROGRESS_EVERY: Duration = Duration::from_secs(1);
+
+/// [`record`], calling `progress` once the probe is recording into its
+/// first file and then about once a second (from the drain thread: it
+/// must return quickly).
+pub fn record_with_progress(
+    opts: &RecordOptions,
+    stop: &AtomicBool,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<RecordSummary, RecordError> {
     let t0 = Instant::now();
     let cpu0 = cpu_seconds();
     // The recorder runs under SCHED_OTHER like any process; `--nice` sets
@@ -1179,6 +1199,8 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
     let mut stop_reason = StopReason::Signal;
     let mut next_tick = Instant::now();
     let mut ticks: u64 = 0;
+    let started = Instant::now();
+    let mut next_progress = started;
     let result: Result<(), RecordError> = (|| {
         loop {
             let now_ns = crate::boottime_ns();
@@ -1191,6 +1213,17 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
                 return Ok(());
             }
             r.stats(&cur, false);
+            if Instant::now() >= next_progress {
+                next_progress += PROGRESS_EVERY;
+                let k = sum_counters(&cur);
+                progress(&Progress {
+                    elapsed: started.elapsed(),
+                    events_written: r.events_written,
+                    kernel_events: k.n_evts,
+                    kernel_drops: k.n_drops,
+                    file_bytes: r.writer_stats().file_bytes,
+                });
+            }
             ticks += 1;
             if last_flush.elapsed() >= FLUSH_EVERY {
                 // seal the block on a timer so a crash loses at most this much
@@ -1252,7 +1285,7 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
         }
     })();
     if let Err(e) = result {
-        stop_reason = if is_disk_full(&e) {
+        stop_reason = if e.is_disk_full() {
             StopReason::DiskFull(e.what.clone())
         } else {
             StopReason::WriteError(e.what.clone())
@@ -1316,14 +1349,14 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
     }
     r.reap(true);
     if let Some(e) = finish_err {
-        stop_reason = if is_disk_full(&e) {
+        stop_reason = if e.is_disk_full() {
             StopReason::DiskFull(e.what)
         } else {
             StopReason::WriteError(e.what)
         };
     }
     Ok(RecordSummary {
-        files: r.all_files.clone(),
+        files: r.files.iter().cloned().collect(),
         // in the files (the ones a failed writer could not write are not)
         events_written: r
             .events_written

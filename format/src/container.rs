@@ -11,8 +11,6 @@ pub const MAGIC_BLOCK_HEADER: u32 = 0x184D_2A52;
 pub const MAGIC_INDEX: u32 = 0x184D_2A53;
 pub const SKIPPABLE_MASK: u32 = 0xFFFF_FFF0;
 pub const SKIPPABLE_BASE: u32 = 0x184D_2A50;
-/// A regular zstd frame.
-pub const ZSTD_FRAME_MAGIC: u32 = 0xFD2F_B528;
 
 /// First bytes of the file-header payload.
 pub const FILE_MAGIC: &[u8; 8] = b"SRTRACE\0";

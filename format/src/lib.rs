@@ -8,7 +8,8 @@
 //! - [`writer`] / [`reader`]: the trace file itself (see `format/SPEC.md`);
 //! - [`outfile`]: how every output file is created (no symlinks, 0600);
 //! - [`summary`]: what `sysreplay info` reports;
-//! - [`timefmt`]: event times as text.
+//! - [`timefmt`]: event times as text, and durations read from the command
+//!   line (the one duration parser).
 //!
 //! Invariant: this crate never interprets a syscall. What a syscall number
 //! means lives in `sysreplay-syscalls` (`format/syscalls/`), which depends

@@ -17,20 +17,18 @@ use crate::sizes::{Driver, Layout, RingEvent, Sizer};
 
 pub use crate::cost::CostModel;
 
-/// Falco's `buf_size_preset` table: bytes per ring (index 0 is rejected).
-pub const BUF_SIZE_PRESETS: [u64; 11] = [
-    0,
-    1 << 20,
-    2 << 20,
-    4 << 20,
-    8 << 20,
-    16 << 20,
-    32 << 20,
-    64 << 20,
-    128 << 20,
-    256 << 20,
-    512 << 20,
-];
+/// Falco's `buf_size_preset` table indexed by the preset itself
+/// (`BUF_SIZE_PRESETS[p]`, index 0 is rejected), from the one table in
+/// `sysreplay-syscalls`.
+pub const BUF_SIZE_PRESETS: [u64; 11] = {
+    let mut t = [0; 11];
+    let mut p = 1;
+    while p <= 10 {
+        t[p] = sysreplay_syscalls::BUF_SIZE_PRESETS[p - 1];
+        p += 1;
+    }
+    t
+};
 
 /// How events are offered.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -754,4 +752,21 @@ pub fn mean_counted_ns(
     c.metrics_interval_ns = None;
     let r = simulate(reader, ruleset, &c, scan, |_| {})?;
     Ok(r.consumer.mean_cost_ns)
+}
+
+#[cfg(test)]
+mod preset_tests {
+    use super::BUF_SIZE_PRESETS;
+
+    #[test]
+    fn presets_are_falcos_indexed_by_preset() {
+        assert_eq!(BUF_SIZE_PRESETS[0], 0, "preset 0 is rejected");
+        assert_eq!(BUF_SIZE_PRESETS[1], 1 << 20);
+        assert_eq!(BUF_SIZE_PRESETS[4], 8 << 20, "Falco's default");
+        assert_eq!(BUF_SIZE_PRESETS[10], 512 << 20);
+        assert_eq!(
+            BUF_SIZE_PRESETS[sysreplay_syscalls::DEFAULT_BUF_SIZE_PRESET],
+            8 << 20
+        );
+    }
 }

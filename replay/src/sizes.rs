@@ -13,7 +13,8 @@
 //! - [`Layout::ExitOnly`], libs >= 0.22 (Falco >= 0.41): one exit event per
 //!   call carrying the former enter parameters (`exit + enter - 26`, the
 //!   enter header dropped), plus the TOCTOU enter event for open, openat,
-//!   openat2, creat and connect (falco-facts §g.3);
+//!   openat2, creat and connect (the TOCTOU-mitigation enter programs of
+//!   libs' `driver/modern_bpf`);
 //! - [`Layout::EnterExit`], older libs (Falco 0.38 and before): the pair.
 //!
 //! A ring record is `roundup8(len + 8)` bytes on modern_ebpf (the BPF ring

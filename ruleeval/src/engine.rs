@@ -10,7 +10,7 @@ use sysreplay_format::meta::{ProcessSnapshot, TraceHeader};
 use sysreplay_format::Event;
 
 use crate::compile::{self, evttypes, Node, Scratch, TypeSet};
-use crate::diag::{Diags, Loc};
+use crate::diag::{Code, Diags, Loc};
 use crate::fields::{self, Ctx, TraceInfo};
 use crate::loader::{
     Collected, CondText, ExFields, ExValue, ExceptionDef, Loader, Priority, RuleDef,
@@ -273,7 +273,7 @@ impl Lists {
             }
             if size.items > MAX_LIST_ITEMS || size.bytes > MAX_LIST_BYTES {
                 diags.error(
-                    "LOAD_ERR_VALIDATE",
+                    Code::ErrValidate,
                     Some(def.loc.clone()),
                     Some(format!("list '{}'", def.name)),
                     format!("List {}", too_large()),
@@ -364,7 +364,7 @@ fn exception_condition(ex: &ExceptionDef, what: &str, diags: &mut Diags) -> Opti
     };
     let bad = |diags: &mut Diags, msg: String| {
         diags.error(
-            "LOAD_ERR_VALIDATE",
+            Code::ErrValidate,
             Some(ex.loc.clone()),
             Some(what.to_string()),
             msg,
@@ -378,7 +378,7 @@ fn exception_condition(ex: &ExceptionDef, what: &str, diags: &mut Diags) -> Opti
         };
         if let Err(m) = fields::lookup(name, arg) {
             diags.error(
-                "LOAD_ERR_VALIDATE",
+                Code::ErrValidate,
                 Some(ex.loc.clone()),
                 Some(what.to_string()),
                 format!("exception '{}': {m}", ex.name),
@@ -602,7 +602,7 @@ fn is_offline(display: &str) -> bool {
 #[allow(clippy::too_many_arguments)]
 fn cond_error(
     diags: &mut Diags,
-    code: &'static str,
+    code: Code,
     cond: &CondText,
     map: &[(usize, usize)],
     shift: usize,
@@ -647,7 +647,7 @@ fn compile_loaded(l: Loader) -> Ruleset {
         let (text, map) = match substitute(&m.condition.text, &mut lists) {
             Ok(x) => x,
             Err((pos, msg)) => {
-                let e = "LOAD_ERR_COMPILE_CONDITION";
+                let e = Code::ErrCompileCondition;
                 cond_error(&mut diags, e, &m.condition, &[], 0, pos, item, msg);
                 continue;
             }
@@ -658,7 +658,7 @@ fn compile_loaded(l: Loader) -> Ruleset {
             Err(e) => {
                 cond_error(
                     &mut diags,
-                    "LOAD_ERR_COMPILE_CONDITION",
+                    Code::ErrCompileCondition,
                     &m.condition,
                     &map,
                     0,
@@ -677,7 +677,7 @@ fn compile_loaded(l: Loader) -> Ruleset {
             }
             Err((pos, msg)) => cond_error(
                 &mut diags,
-                "LOAD_ERR_COMPILE_CONDITION",
+                Code::ErrCompileCondition,
                 &m.condition,
                 &map,
                 0,
@@ -698,7 +698,7 @@ fn compile_loaded(l: Loader) -> Ruleset {
     for (i, m) in c.macros.iter().enumerate() {
         if !macros[i].used {
             diags.warn(
-                "LOAD_UNUSED_MACRO",
+                Code::UnusedMacro,
                 Some(m.loc.clone()),
                 Some(format!("macro '{}'", m.name)),
                 "Macro not referred to by any other rule/macro",
@@ -708,7 +708,7 @@ fn compile_loaded(l: Loader) -> Ruleset {
     for (l, used) in c.lists.iter().zip(&lists.used) {
         if !used {
             diags.warn(
-                "LOAD_UNUSED_LIST",
+                Code::UnusedList,
                 Some(l.loc.clone()),
                 Some(format!("list '{}'", l.name)),
                 "List not referred to by any other rule/macro",
@@ -733,7 +733,7 @@ fn compile_rule(
     let item = format!("rule '{}'", r.name);
     if r.source != "syscall" {
         diags.warn(
-            "LOAD_UNKNOWN_SOURCE",
+            Code::UnknownSource,
             Some(r.loc.clone()),
             Some(item),
             format!("Unknown source {}, skipping", r.source),
@@ -773,7 +773,7 @@ fn compile_rule(
             || msg.contains("requires an argument");
         if r.skip_if_unknown_filter && unknown {
             diags.warn(
-                "LOAD_UNKNOWN_FILTER",
+                Code::UnknownFilter,
                 Some(r.loc.clone()),
                 Some(format!("rule '{}'", r.name)),
                 format!("Rule skipped: {msg}"),
@@ -786,7 +786,7 @@ fn compile_rule(
     let (text, map) = match substitute(&text, lists) {
         Ok(x) => x,
         Err((pos, msg)) => {
-            let e = "LOAD_ERR_COMPILE_CONDITION";
+            let e = Code::ErrCompileCondition;
             cond_error(diags, e, &r.condition, &[], shift, pos, item, msg);
             return None;
         }
@@ -796,7 +796,7 @@ fn compile_rule(
         Err(e) => {
             cond_error(
                 diags,
-                "LOAD_ERR_COMPILE_CONDITION",
+                Code::ErrCompileCondition,
                 &r.condition,
                 &map,
                 shift,
@@ -812,7 +812,7 @@ fn compile_rule(
         Err((pos, msg)) => {
             cond_error(
                 diags,
-                "LOAD_ERR_COMPILE_CONDITION",
+                Code::ErrCompileCondition,
                 &r.condition,
                 &map,
                 shift,
@@ -836,7 +836,7 @@ fn compile_rule(
                     let msg = format!("{} (in macro '{}')", e.msg, m.name);
                     cond_error(
                         diags,
-                        "LOAD_ERR_COMPILE_CONDITION",
+                        Code::ErrCompileCondition,
                         &m.cond,
                         &m.map,
                         0,
@@ -847,7 +847,7 @@ fn compile_rule(
                 }
                 None => cond_error(
                     diags,
-                    "LOAD_ERR_COMPILE_CONDITION",
+                    Code::ErrCompileCondition,
                     &r.condition,
                     &map,
                     shift,
@@ -866,7 +866,7 @@ fn compile_rule(
                 return None;
             }
             diags.error(
-                "LOAD_ERR_COMPILE_CONDITION",
+                Code::ErrCompileCondition,
                 Some(
                     r.condition
                         .segs
@@ -882,7 +882,7 @@ fn compile_rule(
     };
     if r.warn_evttypes && types.slots.len() > 100 {
         diags.warn(
-            "LOAD_NO_EVTTYPE",
+            Code::NoEvttype,
             Some(r.loc.clone()),
             Some(item.clone()),
             "Rule matches too many evt.type values. This has a significant performance penalty.",
@@ -895,7 +895,7 @@ fn compile_rule(
                 return None;
             }
             diags.error(
-                "LOAD_ERR_COMPILE_OUTPUT",
+                Code::ErrCompileOutput,
                 Some(r.loc.clone()),
                 Some(item),
                 e.msg,
@@ -963,7 +963,10 @@ fn root_parts(ast: &Ast, node: &Node) -> Vec<String> {
     }
 }
 
-/// Simple `*` / `?` wildcard match used by rule selection.
+/// The match of rule selection by name or tag (`--disable`, `--enable`,
+/// `--disable-tag`, ...): fnmatch(3) without FNM_PATHNAME, as Falco's glob
+/// matching of its `rules:` selection: `*`, `?`, `[...]` classes and `\`
+/// escapes.
 pub fn wildcard(pat: &str, s: &str) -> bool {
     compile::glob_match(pat.as_bytes(), s.as_bytes(), false)
 }

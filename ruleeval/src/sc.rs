@@ -322,14 +322,6 @@ pub fn cloexec(nr: u16) -> Cloexec {
     })[nr as usize % MAX_SYSCALLS]
 }
 
-/// Syscalls whose return value is not an error code (evt.res prints it).
-pub fn ret_is_value(nr: u16) -> bool {
-    !matches!(
-        name(nr),
-        "getpid" | "getppid" | "gettid" | "getuid" | "geteuid" | "getgid" | "getegid"
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1067,7 +1067,7 @@ fn skip_if_unknown_filter_and_unknown_source() {
     )]);
     assert!(!rs.diags.has_errors(), "{:?}", rs.diags);
     assert!(rs.rules.is_empty());
-    let codes: Vec<_> = rs.diags.warnings().map(|w| w.code).collect();
+    let codes: Vec<_> = rs.diags.warnings().map(|w| w.code.as_str()).collect();
     assert!(codes.contains(&"LOAD_UNKNOWN_FILTER"));
     assert!(codes.contains(&"LOAD_UNKNOWN_SOURCE"));
 }

@@ -36,7 +36,7 @@ fn stable_rules_compile_without_errors() {
     assert_eq!(rs.rules.len(), 25);
     assert_eq!(rs.enabled_rules().count(), 25);
     assert_eq!(rs.required_engine_version, Some((0, 57, 0)));
-    // the syscall sets of Falco's dry run (falco-facts.md section e)
+    // the syscall sets of Falco's dry run (`falco --dry-run` with these rules)
     let rules_sc = rs.rule_syscalls();
     assert_eq!(rules_sc.len(), 19, "{rules_sc:?}");
     assert_eq!(rs.syscall_selection(false).final_set.len(), 72);

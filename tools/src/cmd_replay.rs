@@ -121,7 +121,7 @@ pub struct Args {
     #[arg(long)]
     pub ramp: bool,
     /// Falco metrics snapshots every this long of simulated time (e.g. 1s)
-    #[arg(long, value_parser = sysreplay_capture::cli::parse_duration)]
+    #[arg(long, value_parser = sysreplay_format::timefmt::parse_duration)]
     pub metrics_interval: Option<Duration>,
     /// Write the metrics snapshots as JSON lines here (mode 0600)
     #[arg(long, requires = "metrics_interval")]
@@ -543,7 +543,7 @@ fn shorten(s: &str, max: usize) -> String {
     }
 }
 
-fn human(n: f64) -> String {
+pub(crate) fn human(n: f64) -> String {
     if n >= 1e6 {
         format!("{:.2}M", n / 1e6)
     } else if n >= 1e4 {

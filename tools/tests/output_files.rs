@@ -1,5 +1,5 @@
 //! Output files of `synth`, `import` and `export` (no root needed; the
-//! recorder's `-w` and `--stats-json` are in capture/tests/record.rs): never
+//! recorder's `-w` and `--stats-json` are in tools/tests/record.rs): never
 //! through a symlink, never into a non-regular file, mode 0600 whatever the
 //! umask, and `--force` renames a new file into place.
 

@@ -41,13 +41,19 @@ fn record_with_rules_then_eval_finds_the_alerts() {
         .output()
         .unwrap();
     assert!(dry.status.success());
-    let lines = String::from_utf8_lossy(&dry.stderr).to_string();
+    // on stdout, as `rules check` prints it
+    let lines = String::from_utf8_lossy(&dry.stdout).to_string();
     assert!(lines.starts_with("("), "{lines}");
     assert!(
         lines.contains("syscalls in rules: ") && lines.contains("(final set)"),
         "{lines}"
     );
     assert!(lines.contains("openat"), "{lines}");
+    let recorded = lines
+        .lines()
+        .find(|l| l.contains("x86_64 syscalls recorded: "))
+        .unwrap_or_else(|| panic!("{lines}"));
+    let n_recorded = &recorded[1..recorded.find(')').unwrap()];
 
     let mut rec = bin()
         .args(["record", "-w"])
@@ -72,6 +78,11 @@ fn record_with_rules_then_eval_finds_the_alerts() {
             "recorder exited early"
         );
     }
+    // the dry run's count is what record says it records
+    assert!(
+        line.contains(&format!("({n_recorded} syscalls,")),
+        "{line} vs {recorded}"
+    );
     // what the sample rules look for
     let shadow = Path::new("/etc/shadow").exists();
     if shadow {

@@ -1492,6 +1492,29 @@ enum Out {
     Lost,
 }
 
+/// A whole synthetic trace in memory: header, snapshot and records (with
+/// DROP markers), in timestamp order.
+pub fn in_memory(
+    cfg: &SynthConfig,
+) -> (
+    TraceHeader,
+    ProcessSnapshot,
+    Vec<sysreplay_format::OwnedEvent>,
+) {
+    let mut v = Vec::new();
+    let pushed = generate::<std::convert::Infallible, _>(cfg, |h, d| {
+        v.push(sysreplay_format::OwnedEvent {
+            header: *h,
+            data: d.to_vec(),
+        });
+        Ok(())
+    });
+    if let Err(never) = pushed {
+        match never {}
+    }
+    (header(cfg), snapshot(cfg), v)
+}
+
 /// Generate `cfg.events` records (plus DROP markers) into `sink`, in
 /// timestamp order. The sink gets each record's header (with `data_len` set)
 /// and its variable data.

@@ -21,16 +21,7 @@ fn config() -> SynthConfig {
 }
 
 fn generated(cfg: &SynthConfig) -> Vec<OwnedEvent> {
-    let mut want = Vec::new();
-    synth::generate::<(), _>(cfg, |h, d| {
-        want.push(OwnedEvent {
-            header: *h,
-            data: d.to_vec(),
-        });
-        Ok(())
-    })
-    .unwrap();
-    want
+    synth::in_memory(cfg).2
 }
 
 /// Open a sample, check its header and snapshot against the generator's, and

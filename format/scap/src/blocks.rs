@@ -892,11 +892,6 @@ pub fn ppm_mode_to_linux(m: u32) -> u32 {
     m & 0o7777
 }
 
-/// PPM_AT_* (unlinkat/linkat flags) to Linux AT_*: same values.
-pub fn ppm_at_to_linux(f: u32) -> u64 {
-    f as u64
-}
-
 /// PPM ptrace request codes to Linux request numbers.
 const PTRACE_MAP: [(u16, u64); 15] = [
     (1, 0),

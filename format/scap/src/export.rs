@@ -1357,22 +1357,11 @@ pub fn export<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sysreplay_format::record::RecordHeader;
     use sysreplay_format::OwnedEvent;
     use sysreplay_synth::{self as synth, SynthConfig};
 
     fn synth_records(n: u64) -> (TraceHeader, ProcessSnapshot, Vec<OwnedEvent>) {
-        let cfg = SynthConfig::new(3, n).with_drop_windows(1);
-        let mut v = Vec::new();
-        synth::generate::<(), _>(&cfg, |h: &RecordHeader, d: &[u8]| {
-            v.push(OwnedEvent {
-                header: *h,
-                data: d.to_vec(),
-            });
-            Ok(())
-        })
-        .unwrap();
-        (synth::header(&cfg), synth::snapshot(&cfg), v)
+        synth::in_memory(&SynthConfig::new(3, n).with_drop_windows(1))
     }
 
     #[test]

@@ -1453,23 +1453,9 @@ mod tests {
     /// Damaged files give errors or partial imports, never panics.
     #[test]
     fn random_damage_never_panics() {
-        let cfg = sysreplay_synth::SynthConfig::new(5, 400);
-        let mut recs = Vec::new();
-        sysreplay_synth::generate::<(), _>(&cfg, |h, d| {
-            recs.push(OwnedEvent {
-                header: *h,
-                data: d.to_vec(),
-            });
-            Ok(())
-        })
-        .unwrap();
-        let (good, _) = crate::export(
-            &sysreplay_synth::header(&cfg),
-            &sysreplay_synth::snapshot(&cfg),
-            recs.iter().map(|e| e.as_event()),
-            false,
-        )
-        .unwrap();
+        let (h, snap, recs) =
+            sysreplay_synth::in_memory(&sysreplay_synth::SynthConfig::new(5, 400));
+        let (good, _) = crate::export(&h, &snap, recs.iter().map(|e| e.as_event()), false).unwrap();
         assert!(import(good.clone()).is_ok());
         let mut x = 0x9E37_79B9_7F4A_7C15u64;
         let mut next = || {

@@ -22,12 +22,13 @@
 //! [`ArgValue::Missing`] (rendered `<NA>`), a string without its NUL is taken
 //! whole, invalid UTF-8 is rendered lossily.
 //!
-//! Socket tuples: a record holds only the address the syscall names (the
-//! connect/sendto destination, the accept/recvfrom peer), not the socket's
-//! own address, so [`render`] writes the unknown local end as the family's
-//! any-address with port 0 (`0.0.0.0:0->10.0.0.9:80`), as Falco does for an
-//! unbound socket. An engine that tracks fds completes the tuple with
-//! [`render_tuple`]. Tuples follow Falco's direction: client `->` server
+//! Socket tuples: a record holds the address the syscall names (the
+//! connect/sendto destination, the accept/recvfrom peer); connect and
+//! accept records also carry the socket's own address (a `LOCAL_ADDR`
+//! item), and [`render`] then writes both ends. Without it the unknown
+//! local end is the family's any-address with port 0
+//! (`0.0.0.0:0->10.0.0.9:80`), as Falco writes it for an unbound socket; an
+//! engine that tracks fds completes the tuple with [`render_tuple`]. Tuples follow Falco's direction: client `->` server
 //! (connect/sendto: local->remote; accept/recvfrom: peer->local).
 
 use std::fmt::Write as _;

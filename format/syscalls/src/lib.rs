@@ -89,6 +89,25 @@ pub fn capture_plan(nr: u16) -> u8 {
     .unwrap_or(p::NONE)
 }
 
+/// Falco's `buf_size_preset` table: the bytes of one ring buffer for presets
+/// 1..=10 (`BUF_SIZE_PRESETS[p - 1]`), for the recorder and replay's
+/// simulated rings alike.
+pub const BUF_SIZE_PRESETS: [u64; 10] = [
+    1 << 20,
+    2 << 20,
+    4 << 20,
+    8 << 20,
+    16 << 20,
+    32 << 20,
+    64 << 20,
+    128 << 20,
+    256 << 20,
+    512 << 20,
+];
+
+/// Falco's default preset (4: 8 MiB).
+pub const DEFAULT_BUF_SIZE_PRESET: usize = 4;
+
 /// Falco's drop category (`SR_DROP_*` index) of a syscall exit, or None when
 /// the syscall counts only toward the total (libs modern_bpf stats.h).
 pub fn drop_category(name: &str) -> Option<usize> {

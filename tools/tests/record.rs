@@ -19,7 +19,14 @@ use sysreplay_format::record::{tag, Kind};
 use sysreplay_format::{OwnedEvent, TraceReader};
 use sysreplay_syscalls as syscalls;
 
-const BIN: &str = env!("CARGO_BIN_EXE_sysreplay-record");
+const BIN: &str = env!("CARGO_BIN_EXE_sysreplay");
+
+/// `sysreplay record`, to which each test adds its options.
+fn recorder() -> Command {
+    let mut c = Command::new(BIN);
+    c.arg("record");
+    c
+}
 
 /// None when BPF can be used here; otherwise the reason (printed as SKIP).
 fn skip_reason() -> Option<String> {
@@ -67,7 +74,7 @@ fn start_with_env(path: &Path, extra: &[&str], env: &[(&str, &str)]) -> Rec {
     } else {
         &["--pid", &me, "--follow-children"]
     };
-    let mut child = Command::new(BIN)
+    let mut child = recorder()
         .arg("-w")
         .arg(path)
         .args(follow)
@@ -76,7 +83,7 @@ fn start_with_env(path: &Path, extra: &[&str], env: &[(&str, &str)]) -> Rec {
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("spawn sysreplay-record");
+        .expect("spawn sysreplay record");
     let mut err = BufReader::new(child.stderr.take().unwrap());
     let mut seen = String::new();
     loop {
@@ -167,6 +174,26 @@ fn sockaddr_in(b: &[u8]) -> Option<(std::net::Ipv4Addr, u16)> {
     ))
 }
 
+/// File `i` of a rotated recording into `base`: `base` itself, then
+/// `base1`, `base2`, ... (no number on the first, as tcpdump and sysdig).
+fn rotated(base: &Path, i: u32) -> PathBuf {
+    if i == 0 {
+        return base.to_path_buf();
+    }
+    PathBuf::from(format!("{}{}", base.display(), i))
+}
+
+/// The files the final message says the recording went into.
+fn files_in_summary(err: &str) -> Vec<String> {
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("recorded "))
+        .unwrap_or_else(|| panic!("no summary line: {err}"));
+    let after = line.split(" into ").nth(1).unwrap();
+    let list = &after[..after.rfind(" (").unwrap()];
+    list.split(", ").map(String::from).collect()
+}
+
 fn is(e: &OwnedEvent, k: Kind) -> bool {
     e.header.kind == k as u16
 }
@@ -248,11 +275,7 @@ fn records_known_commands_with_pids_paths_argv_addresses_and_tree() {
     // Every check below wants its event, so a lost one must say why: this
     // records every syscall on the host, and another process flooding
     // syscalls meanwhile makes the kernel drop (not a recorder fault).
-    let lost: u64 = evs
-        .iter()
-        .filter(|e| is(e, Kind::Drop))
-        .map(|e| e.header.args[1])
-        .sum();
+    let lost = lost_in_drop_markers(&evs);
     assert_eq!(
         lost, 0,
         "the kernel dropped {lost} events while recording all syscalls: \
@@ -572,14 +595,14 @@ fn refuses_to_overwrite_without_force() {
     let dir = tempfile::tempdir().unwrap();
     let trace = dir.path().join("exists.srt");
     std::fs::write(&trace, b"keep me").unwrap();
-    let o = Command::new(BIN)
+    let o = recorder()
         .args(["-w", trace.to_str().unwrap(), "--duration", "1ms"])
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--force"));
     assert_eq!(std::fs::read(&trace).unwrap(), b"keep me");
-    let o = Command::new(BIN)
+    let o = recorder()
         .args([
             "-w",
             trace.to_str().unwrap(),
@@ -620,7 +643,7 @@ fn symlinked_output_paths_are_refused() {
             (&fresh, Some(&to_victim)),
             (&fresh, Some(&dangling)),
         ] {
-            let mut c = Command::new(BIN);
+            let mut c = recorder();
             c.args(["-w", w.to_str().unwrap(), "--duration", "100ms"]);
             if let Some(s) = stats {
                 c.args(["--stats-json", s.to_str().unwrap()]);
@@ -664,7 +687,7 @@ fn trace_and_stats_files_are_private_with_force() {
         std::fs::write(p, b"old").unwrap();
         std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o644)).unwrap();
     }
-    let mut c = Command::new(BIN);
+    let mut c = recorder();
     c.args([
         "-w",
         trace.to_str().unwrap(),
@@ -714,7 +737,7 @@ fn a_closed_stderr_does_not_stop_a_recording() {
     assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
     unsafe { libc::close(fds[0]) };
     let t0 = Instant::now();
-    let st = Command::new(BIN)
+    let st = recorder()
         .args(["-w", trace.to_str().unwrap(), "--syscalls", "getppid"])
         .args(["--duration", "1500ms", "--stats-interval", "100ms"])
         .stdout(Stdio::null())
@@ -755,7 +778,7 @@ fn huge_min_free_mb_is_an_error_or_stops_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let trace = dir.path().join("t.srt");
     for mb in ["17592186044417", "18446744073709551615"] {
-        let o = Command::new(BIN)
+        let o = recorder()
             .args(["-w", trace.to_str().unwrap(), "--duration", "300ms"])
             .args(["--min-free-mb", mb])
             .output()
@@ -768,7 +791,7 @@ fn huge_min_free_mb_is_an_error_or_stops_at_once() {
         );
         assert!(!trace.exists());
     }
-    let o = Command::new(BIN)
+    let o = recorder()
         .args([
             "-w",
             trace.to_str().unwrap(),
@@ -788,7 +811,7 @@ fn huge_min_free_mb_is_an_error_or_stops_at_once() {
 
     require_bpf!("huge_min_free_mb_is_an_error_or_stops_at_once");
     let t0 = Instant::now();
-    let o = Command::new(BIN)
+    let o = recorder()
         .args(["-w", trace.to_str().unwrap(), "--duration", "20s"])
         .args(["--syscalls", "getppid", "--min-free-mb", "17592186044415"])
         .output()
@@ -830,7 +853,7 @@ fn a_command_is_recorded_with_its_descendants_only() {
         "sleep 0.3; sh -c 'cat {} > /dev/null'; exit 3",
         known.display()
     );
-    let child = Command::new(BIN)
+    let child = recorder()
         .args([
             "-w",
             trace.to_str().unwrap(),
@@ -982,7 +1005,7 @@ fn nice_applies_to_every_recorder_thread() {
 #[test]
 fn dry_run_prints_falcos_three_lines() {
     // no BPF needed
-    let o = Command::new(BIN)
+    let o = recorder()
         .args([
             "--dry-run",
             "--syscalls",
@@ -992,16 +1015,125 @@ fn dry_run_prints_falcos_three_lines() {
         .output()
         .unwrap();
     assert!(o.status.success());
-    let e = String::from_utf8_lossy(&o.stderr);
+    // on stdout, to be piped (`rules check` prints there too)
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let e = String::from_utf8_lossy(&o.stdout);
     let lines: Vec<&str> = e.lines().collect();
     assert_eq!(lines[0], "(0) syscalls in rules: ");
     assert!(lines[1].starts_with("+(2) syscalls added (base_syscalls override): openat, ptrace"));
     assert!(lines
         .iter()
         .any(|l| l.starts_with("+(") && l.contains("repaired syscalls: ")));
-    let last = lines.last().unwrap();
-    assert!(last.contains("syscalls selected in total (final set): "));
+    let last = lines
+        .iter()
+        .find(|l| l.contains("syscalls selected in total (final set): "))
+        .unwrap();
     assert!(last.contains("execve") && last.contains("ptrace") && !last.contains(" close,"));
+}
+
+/// `--dry-run` prints what `record` records: Falco's final set counts
+/// names that record nothing of their own (sched_process_exit is not a
+/// syscall, umount is x86_64's umount2), and the recorded line counts
+/// what `record` says it records.
+#[test]
+fn dry_run_lists_what_record_records_and_explains_the_difference() {
+    let o = recorder().arg("--dry-run").output().unwrap();
+    assert!(o.status.success());
+    let out = String::from_utf8_lossy(&o.stdout);
+    let count = |l: &str| -> usize {
+        l[l.find('(').unwrap() + 1..l.find(')').unwrap()]
+            .parse()
+            .unwrap()
+    };
+    let names = |l: &str| -> Vec<String> {
+        l.split(": ")
+            .nth(1)
+            .unwrap()
+            .split(", ")
+            .map(String::from)
+            .collect()
+    };
+    let final_line = out
+        .lines()
+        .find(|l| l.contains("(final set)"))
+        .unwrap_or_else(|| panic!("{out}"));
+    let recorded = out
+        .lines()
+        .find(|l| l.contains("x86_64 syscalls recorded: "))
+        .unwrap_or_else(|| panic!("{out}"));
+    let not_syscalls = out
+        .lines()
+        .find(|l| l.contains("record nothing of their own"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert_eq!(count(recorded), names(recorded).len());
+    assert!(count(recorded) < count(final_line), "{out}");
+    assert_eq!(
+        count(recorded) + count(not_syscalls),
+        count(final_line),
+        "{out}"
+    );
+    assert!(
+        not_syscalls.contains("sched_process_exit (a scheduler event, not a syscall")
+            && not_syscalls.contains("umount (the same x86_64 syscall as umount2)"),
+        "{out}"
+    );
+    for n in names(recorded) {
+        assert!(
+            names(final_line).contains(&n),
+            "{n} is in Falco's final set"
+        );
+    }
+}
+
+/// `--all` without rules or --syscalls keeps nothing more, though it reads
+/// as "record everything": a notice says so and names `--syscalls all`;
+/// where it does change the selection, no notice.
+#[test]
+fn all_that_changes_nothing_says_so_and_names_syscalls_all() {
+    let o = recorder().args(["--dry-run", "--all"]).output().unwrap();
+    assert!(o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("--all changes nothing here") && err.contains("--syscalls all"),
+        "{err}"
+    );
+    // named in --syscalls, read is kept anyway
+    let o = recorder()
+        .args(["--dry-run", "--all", "--syscalls", "read,openat"])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--all changes nothing"));
+    // a rule on read: --all keeps it
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("r.yaml");
+    std::fs::write(
+        &rules,
+        "- rule: reads\n  desc: d\n  condition: evt.type = read\n  output: o\n  priority: WARNING\n",
+    )
+    .unwrap();
+    let o = recorder()
+        .args(["--dry-run", "--all", "--rules"])
+        .arg(&rules)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains(" read,"));
+    let h = recorder().arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&h.stdout);
+    assert!(
+        help.contains("NOT \"record every syscall\" (that is `--syscalls all`)"),
+        "{help}"
+    );
 }
 
 #[test]
@@ -1077,6 +1209,14 @@ fn number_after(text: &str, key: &str, until: &str) -> u64 {
     text[i..j].trim().parse().unwrap()
 }
 
+/// The events the drop markers of `evs` say were lost.
+fn lost_in_drop_markers(evs: &[OwnedEvent]) -> u64 {
+    evs.iter()
+        .filter(|e| is(e, Kind::Drop))
+        .map(|e| e.header.args[1])
+        .sum()
+}
+
 /// Every event the kernel counted is in the file, or in a drop marker's
 /// `lost`: nothing is lost without a word.
 fn assert_every_event_accounted(evs: &[OwnedEvent], err: &str) {
@@ -1090,11 +1230,7 @@ fn assert_every_event_accounted(evs: &[OwnedEvent], err: &str) {
         .unwrap_or(0);
     let seen = number_after(err, "in the kernel of ", " seen") - skipped;
     let written = evs.iter().filter(|e| !is(e, Kind::Drop)).count() as u64;
-    let lost: u64 = evs
-        .iter()
-        .filter(|e| is(e, Kind::Drop))
-        .map(|e| e.header.args[1])
-        .sum();
+    let lost = lost_in_drop_markers(evs);
     assert_eq!(
         written + lost,
         seen,
@@ -1154,7 +1290,7 @@ fn rotation_by_size_keeps_the_last_n_files() {
             "1",
         ],
     );
-    let name = |i: u32| PathBuf::from(format!("{}{}", base.display(), i));
+    let name = |i: u32| rotated(&base, i);
     storm_until(|| name(3).exists());
     let (st, err) = rec.signal(libc::SIGINT);
     assert!(st.success(), "{err}");
@@ -1200,7 +1336,112 @@ fn rotation_by_size_keeps_the_last_n_files() {
         );
     }
     assert_eq!(idx_seen, vec![Some("2".to_string()), Some("3".to_string())]);
+    // the final message names only the files that are left
+    let listed = files_in_summary(&err);
+    assert!(!listed.is_empty());
+    for f in &listed {
+        assert!(
+            Path::new(f).exists(),
+            "{f} is listed but -W deleted it: {err}"
+        );
+    }
+    assert!(listed.contains(&name(3).display().to_string()), "{err}");
     assert!(std::fs::metadata(name(2)).unwrap().len() >= 1 << 20);
+}
+
+/// `-C 100 -W 5` with a recording that never reaches 100 MB writes FILE as
+/// asked (no `FILE0`), and the final message names that file.
+#[test]
+fn rotation_that_never_happens_writes_file_as_named() {
+    require_bpf!("rotation_that_never_happens_writes_file_as_named");
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("rot.srt");
+    let mut rec = start(
+        &base,
+        &[
+            "--syscalls",
+            "getppid",
+            "-C",
+            "100",
+            "-W",
+            "5",
+            "--duration",
+            "300ms",
+        ],
+    );
+    let (st, err) = rec.storm_until_exit();
+    assert!(st.success(), "{err}");
+    let mut names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, vec!["rot.srt".to_string()], "{err}");
+    assert_eq!(files_in_summary(&err), vec![base.display().to_string()]);
+    let (r, _) = read_all(&base);
+    assert!(r.index().is_some());
+}
+
+/// On a terminal, `record` says how to stop it and keeps one status line
+/// (events/s, drops, file size) rewritten in place; piped, only the
+/// how-to-stop line.
+#[test]
+fn says_how_to_stop_and_shows_a_live_status_on_a_terminal() {
+    require_bpf!("says_how_to_stop_and_shows_a_live_status_on_a_terminal");
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("live.srt");
+    let me = std::process::id().to_string();
+    let cmd = format!(
+        "{BIN} record -w {} --syscalls getppid --pid {me} --duration 2500ms",
+        trace.display()
+    );
+    // `script` runs it on a pseudo-terminal and copies what it printed
+    let o = match Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .stdin(Stdio::null())
+        .output()
+    {
+        Ok(o) => o,
+        Err(e) => {
+            sysreplay_testkit::skip(
+                "says_how_to_stop_and_shows_a_live_status_on_a_terminal",
+                &format!("no `script` ({e})"),
+            );
+            return;
+        }
+    };
+    let tty = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{tty}");
+    assert!(tty.contains("stop with Ctrl-C"), "{tty}");
+    assert!(tty.contains("stops by itself after 2.500s"), "{tty}");
+    let status: Vec<&str> = tty
+        .split("\r\x1b[K")
+        .filter(|l| l.starts_with("recording ") && l.contains("events/s"))
+        .collect();
+    assert!(status.len() >= 2, "a status line each second: {tty}");
+    assert!(
+        status
+            .iter()
+            .all(|l| l.contains(" drops, ") && l.ends_with('B') && !l.contains('\n')),
+        "{tty}"
+    );
+    // piped: no status line, no escape sequences
+    let o = recorder()
+        .args(["-w", dir.path().join("piped.srt").to_str().unwrap()])
+        .args([
+            "--syscalls",
+            "getppid",
+            "--pid",
+            &me,
+            "--duration",
+            "1500ms",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("stop with Ctrl-C"), "{err}");
+    assert!(!err.contains('\x1b') && !err.contains("events/s"), "{err}");
 }
 
 /// Names the rotation will want, created first by someone else (a symlink
@@ -1212,7 +1453,7 @@ fn rotation_skips_names_someone_else_created_first() {
     use std::os::unix::fs::symlink;
     let dir = tempfile::tempdir().unwrap();
     let base = dir.path().join("rot.srt");
-    let name = |i: u32| PathBuf::from(format!("{}{}", base.display(), i));
+    let name = |i: u32| rotated(&base, i);
     let victim = dir.path().join("victim");
     std::fs::write(&victim, b"precious").unwrap();
     symlink(&victim, name(1)).unwrap();
@@ -1254,7 +1495,7 @@ fn a_rotation_that_cannot_create_its_file_keeps_recording() {
     }
     let _m = Tmpfs(dir.path().to_path_buf());
     let base = dir.path().join("r.srt");
-    let name = |i: u32| PathBuf::from(format!("{}{}", base.display(), i));
+    let name = |i: u32| rotated(&base, i);
     // the root directory and the first file take the two inodes
     let mut rec = start(
         &base,
@@ -1297,7 +1538,7 @@ fn a_slow_snapshot_on_rotation_loses_nothing() {
         &["--syscalls", "getpgrp", "-G", "1"],
         &[("SYSREPLAY_TEST_SNAPSHOT_DELAY_MS", "1000")],
     );
-    let name = |i: u32| PathBuf::from(format!("{}{}", base.display(), i));
+    let name = |i: u32| rotated(&base, i);
     storm_syscall_until(libc::SYS_getpgrp, || name(2).exists());
     let (st, err) = rec.signal(libc::SIGINT);
     assert!(st.success(), "{err}");
@@ -1328,7 +1569,7 @@ fn rotation_by_time() {
     let dir = tempfile::tempdir().unwrap();
     let base = dir.path().join("g.srt");
     let mut rec = start(&base, &["--syscalls", "getppid", "-G", "1"]);
-    let name = |i: u32| PathBuf::from(format!("{}{}", base.display(), i));
+    let name = |i: u32| rotated(&base, i);
     storm_until(|| name(2).exists());
     let (st, err) = rec.signal(libc::SIGINT);
     assert!(st.success(), "{err}");
@@ -1445,11 +1686,11 @@ fn missing_privileges_give_one_clear_line() {
     // unprivileged already: run as is; as root: drop every capability with
     // setpriv (staying uid 0), so the check has something to name
     let mut cmd = if sysreplay_capture::privileges::missing().is_some() {
-        Command::new(BIN)
+        recorder()
     } else {
         let mut c = Command::new("setpriv");
         c.args(["--inh-caps=-all", "--bounding-set=-all", "--"])
-            .arg(BIN);
+            .args([BIN, "record"]);
         c
     };
     let o = match cmd
@@ -1501,7 +1742,7 @@ fn bpf_and_perfmon_alone_name_the_missing_dac_read_search() {
             .arg(format!("--inh-caps=-all,{caps}"))
             .arg(format!("--ambient-caps=-all,{caps}"))
             .arg("--")
-            .arg(BIN)
+            .args([BIN, "record"])
             .args(["-w", trace.to_str().unwrap(), "--syscalls", "getppid"])
             .args(["--duration", "300ms"])
             .output();
