@@ -7,7 +7,8 @@ use std::path::PathBuf;
 
 use sysreplay_replay::drive_trace;
 use sysreplay_ruleeval::{
-    load_rules, Engine, NoObserver, Priority, RuleMatching, Ruleset, Severity,
+    load_rules_with_filter, Engine, EventFilter, NoObserver, Priority, RuleMatching, Ruleset,
+    Severity, FILTER_FILE,
 };
 
 use crate::Failure;
@@ -57,13 +58,59 @@ pub struct Args {
     /// Print run statistics to stderr at the end
     #[arg(long)]
     pub stats: bool,
+    /// Evaluate rules only on events that match this filter expression
+    /// (Falco's condition language; the state engine still sees every event)
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Option<String>,
+    /// Evaluate rules only from this long after the first event (e.g. 1.5, 250ms, 2m)
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Evaluate rules only up to this long after the first event
+    #[arg(long)]
+    pub to: Option<String>,
     #[command(flatten)]
     pub selection: Selection,
 }
 
+/// `--from`/`--to` offsets as a window of trace times (ns).
+pub fn window(
+    r: &sysreplay_format::TraceReader,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<Option<(u64, u64)>, Failure> {
+    use sysreplay_format::timefmt::parse_offset_ns;
+    if from.is_none() && to.is_none() {
+        return Ok(None);
+    }
+    let start = r.blocks().first().map_or(0, |b| b.header.first_ts);
+    let parse = |opt: &str, v: Option<&str>| -> Result<Option<u64>, Failure> {
+        v.map(|s| {
+            parse_offset_ns(s)
+                .map(|ns| start.saturating_add(ns))
+                .map_err(|e| Failure::input(format!("--{opt}: {e}")))
+        })
+        .transpose()
+    };
+    Ok(Some((
+        parse("from", from)?.unwrap_or(0),
+        parse("to", to)?.unwrap_or(u64::MAX),
+    )))
+}
+
 /// Load rules, print diagnostics; errors are bad input (exit 2).
 pub fn load_checked(paths: &[PathBuf], verbose: bool, sel: &Selection) -> Result<Ruleset, Failure> {
-    let mut rs = load_rules(paths);
+    Ok(load_with_filter(paths, None, verbose, sel)?.0)
+}
+
+/// [`load_checked`] with a filter expression compiled with the files'
+/// lists and macros.
+pub fn load_with_filter(
+    paths: &[PathBuf],
+    filter: Option<&str>,
+    verbose: bool,
+    sel: &Selection,
+) -> Result<(Ruleset, Option<EventFilter>), Failure> {
+    let (mut rs, f) = load_rules_with_filter(paths, filter);
     let mut err = std::io::stderr().lock();
     let mut nwarn = 0;
     for d in &rs.diags.list {
@@ -81,7 +128,15 @@ pub fn load_checked(paths: &[PathBuf], verbose: bool, sel: &Selection) -> Result
     }
     let nerr = rs.diags.errors().count();
     if nerr > 0 {
-        return Err(Failure::input(format!("{nerr} error(s) in rules files")));
+        let in_filter = rs
+            .diags
+            .errors()
+            .any(|d| d.loc.as_ref().is_some_and(|l| &*l.file == FILTER_FILE));
+        return Err(Failure::input(if in_filter && nerr == 1 {
+            "bad filter expression".to_string()
+        } else {
+            format!("{nerr} error(s) in rules files or filter")
+        }));
     }
     if nwarn > 0 && !verbose {
         let _ = writeln!(
@@ -90,7 +145,7 @@ pub fn load_checked(paths: &[PathBuf], verbose: bool, sel: &Selection) -> Result
         );
     }
     apply_selection(&mut rs, sel)?;
-    Ok(rs)
+    Ok((rs, f))
 }
 
 pub fn apply_selection(rs: &mut Ruleset, sel: &Selection) -> Result<(), Failure> {
@@ -119,13 +174,16 @@ pub fn apply_selection(rs: &mut Ruleset, sel: &Selection) -> Result<(), Failure>
 }
 
 pub fn run(a: Args) -> Result<(), Failure> {
-    let rs = load_checked(&a.rules, a.verbose, &a.selection)?;
+    let (rs, filter) = load_with_filter(&a.rules, a.filter.as_deref(), a.verbose, &a.selection)?;
     let reader = crate::open_trace(&a.trace)?;
+    let window = window(&reader, a.from.as_deref(), a.to.as_deref())?;
     let matching = match a.rule_matching {
         Matching::First => RuleMatching::First,
         Matching::All => RuleMatching::All,
     };
     let mut engine = Engine::new(rs, matching);
+    engine.filter = filter;
+    engine.window = window;
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let mut io_err: Option<std::io::Error> = None;
@@ -164,6 +222,12 @@ pub fn run(a: Args) -> Result<(), Failure> {
             "events: {}  evaluated: {}  rule evaluations: {}  alerts: {}",
             s.events, s.events_evaluated, s.rule_evaluations, s.alerts
         );
+        if engine.filter.is_some() || engine.window.is_some() {
+            eprintln!(
+                "filtered out (--filter, --from/--to): {} events (seen by the state engine only)",
+                s.events_filtered_out
+            );
+        }
         eprintln!(
             "state: {} threads (~{} bytes), {} fds (~{} bytes); failed lookups: {} thread, {} fd ({} / {} after drops); drop markers: {} ({} events lost)",
             engine.state.threads.len(),

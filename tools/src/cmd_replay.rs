@@ -15,8 +15,10 @@ use sysreplay_replay::{Driver, Layout, Pacing, SimConfig, BUF_SIZE_PRESETS};
 use sysreplay_ruleeval::{RuleMatching, Ruleset};
 use sysreplay_syscalls as syscalls;
 
-use crate::cmd_eval::{load_checked, Matching, Selection};
+use crate::cmd_eval::{load_with_filter, Matching, Selection};
 use crate::Failure;
+use sysreplay_replay::drive::filter_keep;
+use sysreplay_ruleeval::Engine;
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 pub enum DriverArg {
@@ -132,6 +134,11 @@ pub struct Args {
     /// Only events before this many seconds from the trace start
     #[arg(long)]
     pub to: Option<f64>,
+    /// Replay only the records that match this filter expression (Falco's
+    /// condition language, evaluated on the whole trace's state); the others
+    /// are not offered to the rings, the consumer or the rules at all
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Option<String>,
     /// Print the whole report as JSON (schema in replay/REPORT.md)
     #[arg(long)]
     pub json: bool,
@@ -274,6 +281,7 @@ fn base_config(a: &Args, selected: Vec<u16>) -> Result<SimConfig, Failure> {
         window_ns: 100_000_000,
         from_ns: a.from.map(|s| secs(s, "from")).transpose()?,
         to_ns: a.to.map(|s| secs(s, "to")).transpose()?,
+        keep: None,
     })
 }
 
@@ -310,7 +318,7 @@ impl Progress {
 }
 
 pub fn run(a: Args) -> Result<(), Failure> {
-    let rs = load_checked(&a.rules, a.verbose, &a.selection)?;
+    let (rs, filter) = load_with_filter(&a.rules, a.filter.as_deref(), a.verbose, &a.selection)?;
     if a.sweep_presets.iter().any(|&p| !(1..=10).contains(&p)) {
         return Err(Failure::input("--sweep-presets: presets are 1..10"));
     }
@@ -322,6 +330,18 @@ pub fn run(a: Args) -> Result<(), Failure> {
         let first = reader.blocks().first().map_or(0, |b| b.header.first_ts);
         cfg.from_ns = cfg.from_ns.map(|x| first + x);
         cfg.to_ns = cfg.to_ns.map(|x| first + x);
+    }
+    if let Some(f) = &filter {
+        // A pass of the state engine alone decides which records a filter
+        // keeps, so `proc.name` and `fd.name` are right even for records of
+        // processes whose exec the filter leaves out.
+        let mut engine = Engine::new(Default::default(), RuleMatching::First);
+        let keep = filter_keep(&reader, &mut engine, f)?;
+        eprintln!(
+            "sysreplay: --filter keeps {} of {} records; only these are replayed",
+            keep.kept, keep.total
+        );
+        cfg.keep = Some(std::sync::Arc::new(keep));
     }
     if !missing.is_empty() {
         eprintln!(

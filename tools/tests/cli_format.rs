@@ -100,7 +100,7 @@ fn cat_filters_by_syscall_pid_and_time() {
         .collect();
     assert_eq!(lines.len(), 200);
     let pid = lines[150]["pid"].as_u64().unwrap();
-    let by_pid = ok(&["cat", f, "--json", "-p", &pid.to_string()]);
+    let by_pid = ok(&["cat", f, "--json", "--pid", &pid.to_string()]);
     assert!(!by_pid.is_empty());
     for l in by_pid.lines() {
         let v: serde_json::Value = serde_json::from_str(l).unwrap();
