@@ -25,8 +25,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<(), Failure> {
-    let file = std::fs::File::open(&a.file)
-        .map_err(|e| Failure::runtime(format!("{}: {e}", a.file.display())))?;
+    let file = std::fs::File::open(&a.file).map_err(|e| Failure::io(&a.file, &e))?;
     let bad = |e: scap::ScapError| {
         Failure::input(format!(
             "{}: not a readable scap file: {e}",

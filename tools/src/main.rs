@@ -59,7 +59,33 @@ enum Command {
     Record(Box<cmd_record::Args>),
 }
 
-/// A failed command: the message, and the exit code (2 for bad input).
+/// Exit codes, the same for every command (README "Exit codes"):
+/// 0 success; 1 a runtime failure (I/O failing mid-way, a full disk, the
+/// recorder failing); 2 usage or bad input (clap's own usage errors, a
+/// missing, unreadable or invalid input file, an output that exists
+/// without `--force`). Interrupted by SIGINT, a command dies of it (the
+/// shell reports 130), except `record`, for which SIGINT means stop.
+pub const EXIT_RUNTIME: u8 = 1;
+pub const EXIT_INPUT: u8 = 2;
+
+/// The exit code of an I/O error when opening what the user named: the
+/// kinds a user fixes by changing the command are input errors.
+pub fn io_exit_code(kind: std::io::ErrorKind) -> u8 {
+    use std::io::ErrorKind as K;
+    match kind {
+        K::NotFound
+        | K::AlreadyExists
+        | K::PermissionDenied
+        | K::IsADirectory
+        | K::NotADirectory
+        | K::InvalidInput
+        | K::InvalidData
+        | K::InvalidFilename => EXIT_INPUT,
+        _ => EXIT_RUNTIME,
+    }
+}
+
+/// A failed command: the message, and the exit code.
 pub struct Failure {
     pub code: u8,
     pub msg: String,
@@ -68,14 +94,21 @@ pub struct Failure {
 impl Failure {
     pub fn input(msg: impl std::fmt::Display) -> Self {
         Failure {
-            code: 2,
+            code: EXIT_INPUT,
             msg: msg.to_string(),
         }
     }
     pub fn runtime(msg: impl std::fmt::Display) -> Self {
         Failure {
-            code: 1,
+            code: EXIT_RUNTIME,
             msg: msg.to_string(),
+        }
+    }
+    /// An I/O error about `path`, classed by [`io_exit_code`].
+    pub fn io(path: &std::path::Path, e: &std::io::Error) -> Self {
+        Failure {
+            code: io_exit_code(e.kind()),
+            msg: format!("{}: {e}", path.display()),
         }
     }
 }
@@ -100,11 +133,11 @@ impl From<sysreplay_format::TraceError> for Failure {
     fn from(e: sysreplay_format::TraceError) -> Self {
         // A trace that cannot be read, or is not there, is bad input; other
         // I/O failures are not.
-        let missing = e
-            .source
-            .as_ref()
-            .is_some_and(|s| s.kind() == std::io::ErrorKind::NotFound);
-        let code = if e.offset.is_some() || missing { 2 } else { 1 };
+        let code = match &e.source {
+            _ if e.offset.is_some() => EXIT_INPUT,
+            Some(s) => io_exit_code(s.kind()),
+            None => EXIT_RUNTIME,
+        };
         Failure {
             code,
             msg: e.to_string(),
@@ -121,7 +154,10 @@ impl From<std::io::Error> for Failure {
                 msg: String::new(),
             };
         }
-        Failure::runtime(e)
+        Failure {
+            code: io_exit_code(e.kind()),
+            msg: e.to_string(),
+        }
     }
 }
 

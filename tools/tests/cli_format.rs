@@ -151,7 +151,8 @@ fn refuses_to_overwrite_without_force() {
     let dir = tempfile::tempdir().unwrap();
     let p = synth(dir.path(), "s.srt", &[]);
     let o = run(&["synth", "-o", p.to_str().unwrap(), "--events", "10"]);
-    assert_eq!(o.status.code(), Some(1));
+    // an existing output without --force is a usage error (README "Exit codes")
+    assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--force"));
     ok(&[
         "synth",
