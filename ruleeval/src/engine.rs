@@ -967,7 +967,7 @@ fn compile_rule(
             }
             diags.error(
                 "LOAD_ERR_COMPILE_OUTPUT",
-                Some(r.loc.clone()),
+                Some(r.output_loc.clone()),
                 Some(item),
                 e.msg,
             );

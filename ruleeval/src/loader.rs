@@ -264,6 +264,8 @@ pub struct RuleDef {
     pub capture: bool,
     pub capture_duration: u64,
     pub loc: Loc,
+    /// Where the output's text starts (errors in the output point here).
+    pub output_loc: Loc,
 }
 
 /// Everything collected from the rules files, in definition order.
@@ -1231,6 +1233,9 @@ impl Loader {
                             } else {
                                 *t = s;
                             }
+                            if k == "output" && !app {
+                                r.output_loc = cx.loc(n);
+                            }
                             if k == "output" {
                                 r.output = r.output.trim().to_string();
                             }
@@ -1327,7 +1332,9 @@ impl Loader {
         let Some(condition) = cond_of(cx, item.get("condition").unwrap()) else {
             return;
         };
-        let Some(output) = Self::string_of(cx, item.get("output").unwrap(), "output", &what) else {
+        let output_node = item.get("output").unwrap();
+        let output_loc = cx.loc(output_node);
+        let Some(output) = Self::string_of(cx, output_node, "output", &what) else {
             return;
         };
         let Some(desc) = Self::string_of(cx, item.get("desc").unwrap(), "desc", &what) else {
@@ -1379,6 +1386,7 @@ impl Loader {
             capture,
             capture_duration,
             loc,
+            output_loc,
         };
         let c = &mut self.collected;
         match existing {

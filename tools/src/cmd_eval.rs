@@ -150,8 +150,11 @@ pub fn load_with_filter(
 
 pub fn apply_selection(rs: &mut Ruleset, sel: &Selection) -> Result<(), Failure> {
     if let Some(p) = &sel.min_priority {
-        let p =
-            Priority::parse(p).ok_or_else(|| Failure::input(format!("invalid priority '{p}'")))?;
+        let p = Priority::parse(p).ok_or_else(|| {
+            Failure::input(format!(
+                "--min-priority: invalid priority '{p}' (expected one of emergency, alert, critical, error, warning, notice, informational (or info), debug)"
+            ))
+        })?;
         rs.apply_min_priority(p);
     }
     for t in &sel.disable_tag {
@@ -173,6 +176,38 @@ pub fn apply_selection(rs: &mut Ruleset, sel: &Selection) -> Result<(), Failure>
     Ok(())
 }
 
+/// `eval` with no enabled rule would print nothing and look like a clean
+/// trace: an input error that says which selection left nothing.
+pub fn no_rule_enabled(rs: &Ruleset, sel: &Selection) -> Result<(), Failure> {
+    if rs.enabled_rules().next().is_some() {
+        return Ok(());
+    }
+    let mut why = Vec::new();
+    for d in &sel.disable {
+        why.push(format!("--disable '{d}'"));
+    }
+    for t in &sel.disable_tag {
+        why.push(format!("--disable-tag '{t}'"));
+    }
+    if let Some(p) = &sel.min_priority {
+        why.push(format!("--min-priority {p}"));
+    }
+    Err(Failure::input(if rs.rules.is_empty() {
+        "the rules files define no rule: nothing to evaluate".to_string()
+    } else if why.is_empty() {
+        format!(
+            "all {} rules are disabled (enabled: false in the files): nothing to evaluate; --enable RULE turns one on",
+            rs.rules.len()
+        )
+    } else {
+        format!(
+            "no rule left enabled after {} (of {} rules): nothing to evaluate",
+            why.join(", "),
+            rs.rules.len()
+        )
+    }))
+}
+
 pub fn run(a: Args) -> Result<(), Failure> {
     let (rs, filter) = load_with_filter(&a.rules, a.filter.as_deref(), a.verbose, &a.selection)?;
     let reader = crate::open_trace(&a.trace)?;
@@ -181,6 +216,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
         Matching::First => RuleMatching::First,
         Matching::All => RuleMatching::All,
     };
+    no_rule_enabled(&rs, &a.selection)?;
     let mut engine = Engine::new(rs, matching);
     engine.filter = filter;
     engine.window = window;

@@ -26,6 +26,9 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<(), Failure> {
     let file = std::fs::File::open(&a.file).map_err(|e| Failure::io(&a.file, &e))?;
+    if let Some(msg) = crate::sniff::not_a_capture(&a.file) {
+        return Err(Failure::input(msg));
+    }
     let bad = |e: scap::ScapError| {
         Failure::input(format!(
             "{}: not a readable scap file: {e}",

@@ -319,6 +319,13 @@ impl Progress {
 
 pub fn run(a: Args) -> Result<(), Failure> {
     let (rs, filter) = load_with_filter(&a.rules, a.filter.as_deref(), a.verbose, &a.selection)?;
+    if let Err(f) = crate::cmd_eval::no_rule_enabled(&rs, &a.selection) {
+        // Still a useful replay (the state engine's cost alone), but say so.
+        eprintln!(
+            "sysreplay: WARNING: {}; replaying the state engine alone",
+            f.msg
+        );
+    }
     if a.sweep_presets.iter().any(|&p| !(1..=10).contains(&p)) {
         return Err(Failure::input("--sweep-presets: presets are 1..10"));
     }

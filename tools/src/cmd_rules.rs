@@ -58,7 +58,13 @@ fn check(a: CheckArgs) -> Result<(), Failure> {
     writeln!(o)?;
     writeln!(o, "Rules (priority, enabled, event types):")?;
     for r in &rs.rules {
-        let types = r.types.names();
+        // A condition with no event type runs on every event: "all", as
+        // Falco's rule listing, rather than hundreds of names.
+        let types = if r.types.is_all() {
+            vec!["all".to_string()]
+        } else {
+            r.types.names()
+        };
         writeln!(
             o,
             "  {} [{}{}] {}",

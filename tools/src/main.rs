@@ -22,6 +22,7 @@ mod cmd_record;
 mod cmd_replay;
 mod cmd_rules;
 mod cmd_synth;
+mod sniff;
 
 #[derive(Parser)]
 #[command(
@@ -113,10 +114,23 @@ impl Failure {
     }
 }
 
+/// Open a trace; a file that is something else (a scap capture, a pcap,
+/// text) is named as such, with what to run instead.
+pub fn open_reader(path: &std::path::Path) -> Result<sysreplay_format::TraceReader, Failure> {
+    match sysreplay_format::TraceReader::open(path) {
+        Ok(r) => Ok(r),
+        Err(e) if e.offset.is_some() => Err(match sniff::not_a_trace(path) {
+            Some(msg) => Failure::input(msg),
+            None => e.into(),
+        }),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Open a trace and say on stderr when it was cut short: every command
 /// that reads events reads up to the last complete block, never silently.
 pub fn open_trace(path: &std::path::Path) -> Result<sysreplay_format::TraceReader, Failure> {
-    let r = sysreplay_format::TraceReader::open(path)?;
+    let r = open_reader(path)?;
     if let Some(t) = r.truncation() {
         eprintln!(
             "sysreplay: warning: {}: truncated: {} ({} complete blocks, {} records readable, drop markers included)",
