@@ -16,6 +16,7 @@ mod cmd_bench;
 mod cmd_cat;
 mod cmd_eval;
 mod cmd_export;
+mod cmd_fields;
 mod cmd_import;
 mod cmd_info;
 mod cmd_record;
@@ -53,6 +54,8 @@ enum Command {
     Eval(cmd_eval::Args),
     /// Replay a trace through Falco's buffers: drops, per-rule cost, what-if
     Replay(Box<cmd_replay::Args>),
+    /// List the fields of filters, conditions and outputs (like `falco --list`, `sysdig -l`)
+    Fields(cmd_fields::Args),
     /// Rules files: validate, list event types, show the syscall set (`rules check`)
     Rules(cmd_rules::Args),
     /// Record syscalls with the eBPF probe into a trace (root, or CAP_BPF+CAP_PERFMON+CAP_DAC_READ_SEARCH)
@@ -188,6 +191,7 @@ fn main() -> ExitCode {
         Command::Synth(a) => cmd_synth::run(a),
         Command::Import(a) => cmd_import::run(a),
         Command::Export(a) => cmd_export::run(a),
+        Command::Fields(a) => cmd_fields::run(a),
     };
     match r {
         Ok(()) => ExitCode::SUCCESS,

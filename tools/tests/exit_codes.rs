@@ -59,6 +59,7 @@ fn every_subcommand_follows_the_table() {
         &["bench", "format"],
         &["bench", "rules"],
         &["record"],
+        &["fields"],
     ] {
         let mut a = sub.to_vec();
         a.push("--no-such-option");
@@ -101,6 +102,7 @@ fn every_subcommand_follows_the_table() {
     expect(0, &["rules", "check", "-r", &rules]);
     expect(0, &["eval", &out, "-r", &rules]);
     expect(0, &["replay", &out, "-r", &rules, "--speed", "max"]);
+    expect(0, &["fields"]);
 }
 
 #[test]
