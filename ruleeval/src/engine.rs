@@ -70,9 +70,31 @@ pub struct Ruleset {
 pub fn load_rules<P: AsRef<Path>>(paths: &[P]) -> Ruleset {
     let mut l = Loader::new();
     for p in paths {
-        l.load_file(p.as_ref());
+        load_path(&mut l, p.as_ref());
     }
     compile_loaded(l)
+}
+
+/// The files a rules path stands for: a directory is its `.yaml`/`.yml`
+/// regular files in name order (as Falco loads a directory of
+/// `rules_files`), anything else itself.
+pub fn rules_files_of(p: &Path) -> Vec<std::path::PathBuf> {
+    let Ok(rd) = std::fs::read_dir(p) else {
+        return vec![p.to_path_buf()];
+    };
+    let mut v: Vec<std::path::PathBuf> = rd
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|f| f.is_file() && f.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+        .collect();
+    v.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
+    v
+}
+
+fn load_path(l: &mut Loader, p: &Path) {
+    for f in rules_files_of(p) {
+        l.load_file(&f);
+    }
 }
 
 /// The name diagnostics of a filter expression carry as their file.
@@ -107,7 +129,7 @@ pub fn load_rules_with_filter<P: AsRef<Path>>(
 ) -> (Ruleset, Option<EventFilter>) {
     let mut l = Loader::new();
     for p in paths {
-        l.load_file(p.as_ref());
+        load_path(&mut l, p.as_ref());
     }
     let Some(expr) = filter else {
         return (compile_loaded(l), None);

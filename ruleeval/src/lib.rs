@@ -50,8 +50,8 @@ pub mod state;
 
 pub use diag::{Diag, Diags, Loc, Severity};
 pub use engine::{
-    load_rules, load_rules_str, load_rules_with_filter, CompiledRule, Engine, EventFilter, Hit,
-    NoObserver, Observer, RuleMatching, Ruleset, RunStats, FILTER_FILE,
+    load_rules, load_rules_str, load_rules_with_filter, rules_files_of, CompiledRule, Engine,
+    EventFilter, Hit, NoObserver, Observer, RuleMatching, Ruleset, RunStats, FILTER_FILE,
 };
 pub use loader::Priority;
 pub use output::Alert;

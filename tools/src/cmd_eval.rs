@@ -11,6 +11,7 @@ use sysreplay_ruleeval::{
     Severity, FILTER_FILE,
 };
 
+use crate::falco_config::{apply_append_output, ConfigArgs, FalcoConfig};
 use crate::Failure;
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -43,15 +44,17 @@ pub struct Selection {
 pub struct Args {
     /// Trace file
     pub trace: PathBuf,
-    /// Rules file(s), loaded in order
-    #[arg(short = 'r', long = "rules", required = true, num_args = 1..)]
+    /// Rules file(s) or directories (their .yaml files in name order), loaded in order (or rules_files of -c)
+    #[arg(short = 'r', long = "rules", num_args = 1..)]
     pub rules: Vec<PathBuf>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
     /// One Falco-shaped JSON alert per line
     #[arg(long)]
     pub json: bool,
     /// Stop at the first matching rule per event (Falco's default) or run all
-    #[arg(long = "rule-matching", value_enum, default_value = "first")]
-    pub rule_matching: Matching,
+    #[arg(long = "rule-matching", value_enum)]
+    pub rule_matching: Option<Matching>,
     /// Print rules-file warnings too
     #[arg(short = 'v', long)]
     pub verbose: bool,
@@ -208,11 +211,82 @@ pub fn no_rule_enabled(rs: &Ruleset, sel: &Selection) -> Result<(), Failure> {
     }))
 }
 
-pub fn run(a: Args) -> Result<(), Failure> {
-    let (rs, filter) = load_with_filter(&a.rules, a.filter.as_deref(), a.verbose, &a.selection)?;
+/// How alerts are written: Falco's output settings.
+#[derive(Clone, Copy)]
+pub struct AlertStyle {
+    pub json: bool,
+    /// json_include_output_property (default true)
+    pub include_output: bool,
+    /// time_format_iso_8601: the text line starts with the ISO time
+    pub iso_time: bool,
+}
+
+impl AlertStyle {
+    pub fn line(&self, alert: &sysreplay_ruleeval::Alert) -> String {
+        if self.json {
+            if self.include_output {
+                return alert.to_json();
+            }
+            let mut v = serde_json::to_value(alert).unwrap_or_default();
+            if let Some(m) = v.as_object_mut() {
+                m.remove("output");
+            }
+            return v.to_string();
+        }
+        if self.iso_time {
+            if let Some((_, rest)) = alert.output.split_once(": ") {
+                return format!("{}: {rest}", alert.time);
+            }
+        }
+        alert.output.clone()
+    }
+}
+
+pub fn run(mut a: Args) -> Result<(), Failure> {
+    let mut style = AlertStyle {
+        json: a.json,
+        include_output: true,
+        iso_time: false,
+    };
+    let mut append = Vec::new();
+    if let Some(c) = FalcoConfig::load(&a.config)? {
+        c.report_ignored(
+            "eval",
+            &[
+                "rules_files",
+                "rules_file",
+                "priority",
+                "rule_matching",
+                "json_output",
+                "json_include_output_property",
+                "time_format_iso_8601",
+                "append_output",
+            ],
+        );
+        a.rules = c.rules_or(&a.rules);
+        a.selection.min_priority = a.selection.min_priority.take().or(c.priority.clone());
+        if a.rule_matching.is_none() {
+            a.rule_matching = c.rule_matching.as_deref().map(|m| match m {
+                "all" => Matching::All,
+                _ => Matching::First,
+            });
+        }
+        style.json |= c.json_output.unwrap_or(false);
+        style.include_output = c.json_include_output_property.unwrap_or(true);
+        style.iso_time = c.time_format_iso_8601.unwrap_or(false);
+        append = c.append_output;
+    }
+    if a.rules.is_empty() {
+        return Err(Failure::input(
+            "no rules: give -r FILE|DIR, or -c falco.yaml with rules_files",
+        ));
+    }
+    let (mut rs, filter) =
+        load_with_filter(&a.rules, a.filter.as_deref(), a.verbose, &a.selection)?;
+    apply_append_output(&mut rs, &append)?;
     let reader = crate::open_trace(&a.trace)?;
     let window = window(&reader, a.from.as_deref(), a.to.as_deref())?;
-    let matching = match a.rule_matching {
+    let matching = match a.rule_matching.unwrap_or(Matching::First) {
         Matching::First => RuleMatching::First,
         Matching::All => RuleMatching::All,
     };
@@ -223,14 +297,9 @@ pub fn run(a: Args) -> Result<(), Failure> {
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let mut io_err: Option<std::io::Error> = None;
-    let json = a.json;
     drive_trace(&reader, &mut engine, &mut NoObserver, |h| {
         let alert = h.alert();
-        let r = if json {
-            writeln!(out, "{}", alert.to_json())
-        } else {
-            writeln!(out, "{}", alert.output)
-        };
+        let r = writeln!(out, "{}", style.line(&alert));
         match r {
             Ok(()) => ControlFlow::Continue(()),
             Err(e) => {
