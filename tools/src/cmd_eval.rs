@@ -7,10 +7,11 @@ use std::path::PathBuf;
 
 use sysreplay_replay::drive_trace;
 use sysreplay_ruleeval::{
-    load_rules_with_filter, Engine, EventFilter, NoObserver, Priority, RuleMatching, Ruleset,
-    Severity, FILTER_FILE,
+    load_rules_with_filter, Engine, EventFilter, Priority, RuleMatching, Ruleset, Severity,
+    FILTER_FILE,
 };
 
+use crate::drop_alerts::{DropSettings, DropWatch};
 use crate::falco_config::{apply_append_output, ConfigArgs, FalcoConfig};
 use crate::Failure;
 
@@ -61,6 +62,13 @@ pub struct Args {
     /// Print run statistics to stderr at the end
     #[arg(long)]
     pub stats: bool,
+    /// Falco's syscall_event_drops.threshold: a "syscall event drop" alert
+    /// when more than this share of a second's events were lost (default 0.1)
+    #[arg(long, value_name = "RATIO")]
+    pub drop_threshold: Option<f64>,
+    /// No "Falco internal: syscall event drop" alerts
+    #[arg(long)]
+    pub no_drop_alerts: bool,
     /// Evaluate rules only on events that match this filter expression
     /// (Falco's condition language; the state engine still sees every event)
     #[arg(long, value_name = "EXPR")]
@@ -249,6 +257,7 @@ pub fn run(mut a: Args) -> Result<(), Failure> {
         iso_time: false,
     };
     let mut append = Vec::new();
+    let mut drops = DropSettings::default();
     if let Some(c) = FalcoConfig::load(&a.config)? {
         c.report_ignored(
             "eval",
@@ -261,9 +270,20 @@ pub fn run(mut a: Args) -> Result<(), Failure> {
                 "json_include_output_property",
                 "time_format_iso_8601",
                 "append_output",
+                "syscall_event_drops",
             ],
         );
         a.rules = c.rules_or(&a.rules);
+        a.drop_threshold = a.drop_threshold.or(c.drop_threshold);
+        if let Some(r) = c.drop_rate {
+            drops.rate = r;
+        }
+        if let Some(b) = c.drop_max_burst {
+            drops.max_burst = b;
+        }
+        if let Some(acts) = &c.drop_actions {
+            drops.alert = acts.iter().any(|x| x == "alert");
+        }
         a.selection.min_priority = a.selection.min_priority.take().or(c.priority.clone());
         if a.rule_matching.is_none() {
             a.rule_matching = c.rule_matching.as_deref().map(|m| match m {
@@ -294,12 +314,31 @@ pub fn run(mut a: Args) -> Result<(), Failure> {
     let mut engine = Engine::new(rs, matching);
     engine.filter = filter;
     engine.window = window;
+    if let Some(t) = a.drop_threshold {
+        if !(t.is_finite() && t >= 0.0) {
+            return Err(Failure::input(format!(
+                "--drop-threshold {t}: expected a ratio >= 0"
+            )));
+        }
+        drops.threshold = t;
+    }
+    drops.alert &= !a.no_drop_alerts;
+    let mut watch = DropWatch::new(drops, reader.header().boot_to_wall_ns);
+    let pending = watch.pending.clone();
+    let host = reader.header().hostname.clone();
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let mut io_err: Option<std::io::Error> = None;
-    drive_trace(&reader, &mut engine, &mut NoObserver, |h| {
+    // Drop alerts come out before the alerts of the event that ran the check.
+    let flush_drops = |out: &mut BufWriter<_>| -> std::io::Result<()> {
+        for d in pending.borrow_mut().drain(..) {
+            writeln!(out, "{}", d.line(style.json, &host))?;
+        }
+        Ok(())
+    };
+    drive_trace(&reader, &mut engine, &mut watch, |h| {
         let alert = h.alert();
-        let r = writeln!(out, "{}", style.line(&alert));
+        let r = flush_drops(&mut out).and_then(|()| writeln!(out, "{}", style.line(&alert)));
         match r {
             Ok(()) => ControlFlow::Continue(()),
             Err(e) => {
@@ -311,7 +350,7 @@ pub fn run(mut a: Args) -> Result<(), Failure> {
     // A closed stdout (`| head`) ends the run quietly.
     let flushed = match io_err {
         Some(e) => Err(e),
-        None => out.flush(),
+        None => flush_drops(&mut out).and_then(|()| out.flush()),
     };
     if let Err(e) = flushed {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
@@ -345,6 +384,10 @@ pub fn run(mut a: Args) -> Result<(), Failure> {
             st.n_failed_fd_lookups_after_drop,
             st.n_drop_markers,
             st.n_dropped_events
+        );
+        eprintln!(
+            "syscall event drop monitoring: {} occurrences over the threshold, {} alerts",
+            watch.detected, watch.actions
         );
         for (i, r) in engine.ruleset.rules.iter().enumerate() {
             if s.matches[i] > 0 {

@@ -50,6 +50,11 @@ pub struct FalcoConfig {
     pub engine_kind: Option<String>,
     pub buf_size_preset: Option<u64>,
     pub cpus_for_each_buffer: Option<u64>,
+    /// syscall_event_drops: threshold, actions, rate, max_burst
+    pub drop_threshold: Option<f64>,
+    pub drop_actions: Option<Vec<String>>,
+    pub drop_rate: Option<f64>,
+    pub drop_max_burst: Option<f64>,
     /// Top-level keys present in the file.
     pub present: Vec<String>,
 }
@@ -274,6 +279,28 @@ impl FalcoConfig {
             if !(1..=10).contains(&p) {
                 return Err(format!("buf_size_preset: expected 1..10, found {p}"));
             }
+        }
+        let f64_at = |k: &str| -> Result<Option<f64>, String> {
+            match doc.pointer(k) {
+                None | Some(Value::Null) => Ok(None),
+                Some(v) => v
+                    .as_f64()
+                    .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                    .filter(|x| x.is_finite() && *x >= 0.0)
+                    .map(Some)
+                    .ok_or_else(|| {
+                        format!(
+                            "{}: expected a number >= 0, found {v}",
+                            &k[1..].replace('/', ".")
+                        )
+                    }),
+            }
+        };
+        c.drop_threshold = f64_at("/syscall_event_drops/threshold")?;
+        c.drop_rate = f64_at("/syscall_event_drops/rate")?;
+        c.drop_max_burst = f64_at("/syscall_event_drops/max_burst")?;
+        if let Some(a) = doc.pointer("/syscall_event_drops/actions") {
+            c.drop_actions = Some(strings(a, "syscall_event_drops.actions")?);
         }
         if let Some(Value::Array(items)) = doc.get("append_output") {
             for it in items {

@@ -23,6 +23,7 @@ mod cmd_record;
 mod cmd_replay;
 mod cmd_rules;
 mod cmd_synth;
+mod drop_alerts;
 mod falco_config;
 mod sniff;
 
