@@ -13,6 +13,7 @@ use sysreplay_ruleeval::{
 
 use crate::drop_alerts::{DropSettings, DropWatch};
 use crate::falco_config::{apply_append_output, ConfigArgs, FalcoConfig};
+use crate::progress::Progress;
 use crate::Failure;
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -219,6 +220,25 @@ pub fn no_rule_enabled(rs: &Ruleset, sel: &Selection) -> Result<(), Failure> {
     }))
 }
 
+/// `eval`'s per-event hooks: Falco's drop manager and the progress bar.
+struct EvalObserver<'a> {
+    drops: &'a mut DropWatch,
+    progress: Progress,
+    n: u64,
+    total: u64,
+}
+
+impl sysreplay_ruleeval::Observer for EvalObserver<'_> {
+    #[inline]
+    fn event_begin(&mut self, ev: &sysreplay_format::Event) {
+        self.drops.event_begin(ev);
+        self.n += 1;
+        if self.n.is_multiple_of(1 << 18) {
+            self.progress.show("eval", self.n, self.total);
+        }
+    }
+}
+
 /// How alerts are written: Falco's output settings.
 #[derive(Clone, Copy)]
 pub struct AlertStyle {
@@ -336,7 +356,13 @@ pub fn run(mut a: Args) -> Result<(), Failure> {
         }
         Ok(())
     };
-    drive_trace(&reader, &mut engine, &mut watch, |h| {
+    let mut obs = EvalObserver {
+        drops: &mut watch,
+        progress: Progress::new(),
+        n: 0,
+        total: reader.event_count(),
+    };
+    drive_trace(&reader, &mut engine, &mut obs, |h| {
         let alert = h.alert();
         let r = flush_drops(&mut out).and_then(|()| writeln!(out, "{}", style.line(&alert)));
         match r {
@@ -347,6 +373,7 @@ pub fn run(mut a: Args) -> Result<(), Failure> {
             }
         }
     })?;
+    obs.progress.done();
     // A closed stdout (`| head`) ends the run quietly.
     let flushed = match io_err {
         Some(e) => Err(e),

@@ -7,6 +7,7 @@ use sysreplay_scap as scap;
 
 use std::io::Write as _;
 
+use crate::progress::Progress;
 use crate::Failure;
 
 #[derive(clap::Args)]
@@ -49,7 +50,15 @@ pub fn run(a: Args) -> Result<(), Failure> {
         created = true;
         Ok::<_, Failure>(w)
     };
-    let write = |w: &mut TraceWriter, h: &RecordHeader, d: &[u8]| Ok(w.write_record(h, d)?);
+    let mut progress = Progress::new();
+    let mut n = 0u64;
+    let write = |w: &mut TraceWriter, h: &RecordHeader, d: &[u8]| {
+        n += 1;
+        if n.is_multiple_of(65536) {
+            progress.show("import (records)", n, 0);
+        }
+        Ok(w.write_record(h, d)?)
+    };
     let (w, report) = match scap::import_from(blocks, start, write) {
         Ok(x) => x,
         Err(e) => {

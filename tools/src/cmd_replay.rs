@@ -17,6 +17,7 @@ use sysreplay_syscalls as syscalls;
 
 use crate::cmd_eval::{load_with_filter, Matching, Selection};
 use crate::falco_config::{apply_append_output, ConfigArgs, FalcoConfig};
+use crate::progress::Progress;
 use crate::Failure;
 use sysreplay_replay::drive::filter_keep;
 use sysreplay_ruleeval::Engine;
@@ -289,38 +290,6 @@ fn base_config(a: &Args, selected: Vec<u16>) -> Result<SimConfig, Failure> {
         to_ns: a.to.map(|s| secs(s, "to")).transpose()?,
         keep: None,
     })
-}
-
-/// A progress line on stderr for long runs on a terminal.
-struct Progress {
-    on: bool,
-    start: std::time::Instant,
-    shown: bool,
-}
-
-impl Progress {
-    fn new() -> Progress {
-        use std::io::IsTerminal;
-        Progress {
-            on: std::io::stderr().is_terminal(),
-            start: std::time::Instant::now(),
-            shown: false,
-        }
-    }
-    fn show(&mut self, what: &str, done: u64, total: u64) {
-        if !self.on || self.start.elapsed() < Duration::from_secs(1) {
-            return;
-        }
-        let pct = (100 * done).checked_div(total).unwrap_or(0);
-        eprint!("\r{what}: {pct:>3}% ({done}/{total})   ");
-        self.shown = true;
-    }
-    fn done(&mut self) {
-        if self.shown {
-            eprint!("\r{:60}\r", "");
-            self.shown = false;
-        }
-    }
 }
 
 /// Fill what the command line left open from `-c falco.yaml` / `-o`.

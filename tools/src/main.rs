@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 // Diagnostics never panic: a closed stderr (`2>&-`, a dead pipe reader)
 // must not kill a recording or a replay, so `eprintln!` in this crate is
@@ -25,6 +25,7 @@ mod cmd_rules;
 mod cmd_synth;
 mod drop_alerts;
 mod falco_config;
+mod progress;
 mod sniff;
 
 #[derive(Parser)]
@@ -63,6 +64,44 @@ enum Command {
     /// Record syscalls with the eBPF probe into a trace (root, or CAP_BPF+CAP_PERFMON+CAP_DAC_READ_SEARCH)
     // Boxed: its many options would make every other command as large.
     Record(Box<cmd_record::Args>),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), of sysreplay or of one subcommand
+    Man {
+        /// A subcommand, e.g. eval (its own page, sysreplay-eval(1))
+        subcommand: Option<String>,
+    },
+}
+
+fn completions(shell: clap_complete::Shell) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    clap_complete::generate(shell, &mut Cli::command(), "sysreplay", &mut out);
+    Ok(())
+}
+
+fn man(sub: Option<String>) -> Result<(), Failure> {
+    let cmd = Cli::command();
+    let page = match sub {
+        None => cmd,
+        Some(name) => {
+            let Some(c) = cmd.find_subcommand(&name) else {
+                let names: Vec<_> = cmd.get_subcommands().map(|c| c.get_name()).collect();
+                return Err(Failure::input(format!(
+                    "man: no subcommand '{name}' (one of {})",
+                    names.join(", ")
+                )));
+            };
+            // clap names are &'static str without its `string` feature;
+            // one page per process, so leaking the name once is fine.
+            let full: &'static str = Box::leak(format!("sysreplay-{name}").into_boxed_str());
+            c.clone().name(full).bin_name(full)
+        }
+    };
+    clap_mangen::Man::new(page).render(&mut std::io::stdout().lock())?;
+    Ok(())
 }
 
 /// Exit codes, the same for every command (README "Exit codes"):
@@ -194,6 +233,8 @@ fn main() -> ExitCode {
         Command::Import(a) => cmd_import::run(a),
         Command::Export(a) => cmd_export::run(a),
         Command::Fields(a) => cmd_fields::run(a),
+        Command::Completions { shell } => completions(shell),
+        Command::Man { subcommand } => man(subcommand),
     };
     match r {
         Ok(()) => ExitCode::SUCCESS,

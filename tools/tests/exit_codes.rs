@@ -60,6 +60,8 @@ fn every_subcommand_follows_the_table() {
         &["bench", "rules"],
         &["record"],
         &["fields"],
+        &["completions"],
+        &["man"],
     ] {
         let mut a = sub.to_vec();
         a.push("--no-such-option");
@@ -103,6 +105,8 @@ fn every_subcommand_follows_the_table() {
     expect(0, &["eval", &out, "-r", &rules]);
     expect(0, &["replay", &out, "-r", &rules, "--speed", "max"]);
     expect(0, &["fields"]);
+    expect(0, &["completions", "bash"]);
+    expect(0, &["man"]);
 }
 
 #[test]
