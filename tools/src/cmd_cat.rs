@@ -373,7 +373,7 @@ impl<W: Write> Printer<W> {
     }
     fn count(&mut self) -> std::io::Result<bool> {
         self.printed += 1;
-        Ok(!self.limit.is_some_and(|l| self.printed >= l))
+        Ok(self.limit.is_none_or(|l| self.printed < l))
     }
 }
 

@@ -30,9 +30,13 @@ pub fn run(a: Args) -> Result<(), Failure> {
     if let Some(msg) = crate::sniff::not_a_capture(&a.file) {
         return Err(Failure::input(msg));
     }
+    let note = match crate::sniff::describe(&a.file) {
+        Some(what) if !what.contains("scap") => format!(" (this is {what})"),
+        _ => String::new(),
+    };
     let bad = |e: scap::ScapError| {
         Failure::input(format!(
-            "{}: not a readable scap file: {e}",
+            "{}: not a readable scap file: {e}{note}",
             a.file.display()
         ))
     };

@@ -165,7 +165,10 @@ pub fn open_reader(path: &std::path::Path) -> Result<sysreplay_format::TraceRead
         Ok(r) => Ok(r),
         Err(e) if e.offset.is_some() => Err(match sniff::not_a_trace(path) {
             Some(msg) => Failure::input(msg),
-            None => e.into(),
+            None => match sniff::describe(path) {
+                Some(what) => Failure::input(format!("{e} (this is {what})")),
+                None => e.into(),
+            },
         }),
         Err(e) => Err(e.into()),
     }

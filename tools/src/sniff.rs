@@ -117,8 +117,17 @@ pub fn not_a_trace(path: &Path) -> Option<String> {
         Kind::Pcap { .. } => format!(
             "{p}: this is {what}; sysreplay reads its own traces (.srt) and sysdig/Falco .scap captures (`sysreplay import`)"
         ),
-        _ => format!("{p}: this is {what}, not a sysreplay trace (.srt)"),
+        // Text, other gzip, unknown bytes: the reader's own error (offset
+        // and what was expected) says it best; the caller adds `what`.
+        _ => return None,
     })
+}
+
+/// What the file at `path` is, for a note after another error.
+pub fn describe(path: &Path) -> Option<&'static str> {
+    sniff(path)
+        .filter(|k| !matches!(k, Kind::Trace | Kind::Unknown))
+        .map(Kind::describe)
 }
 
 /// What to say when a scap capture was expected and `path` is something else.
@@ -131,9 +140,12 @@ pub fn not_a_capture(path: &Path) -> Option<String> {
         Kind::Trace => format!(
             "{p}: this is {what} already, nothing to import; use it directly (`sysreplay info {p}`), or `sysreplay export` to make a .scap"
         ),
-        _ => format!(
+        Kind::Pcap { .. } => format!(
             "{p}: this is {what}; `import` reads sysdig/Falco captures (`sysdig -w`, Falco's capture files, gzip or plain)"
         ),
+        // Text, other gzip, unknown bytes: the scap reader's own error
+        // (offset, what was expected) with `describe` as a note.
+        _ => return None,
     })
 }
 
