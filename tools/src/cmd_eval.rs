@@ -344,6 +344,7 @@ pub fn run(mut a: Args) -> Result<(), Failure> {
     }
     drops.alert &= !a.no_drop_alerts;
     let mut watch = DropWatch::new(drops, reader.header().boot_to_wall_ns);
+    watch.window = window;
     let pending = watch.pending.clone();
     let host = reader.header().hostname.clone();
     let stdout = std::io::stdout();

@@ -73,6 +73,8 @@ pub struct DropWatch {
     pub detected: u64,
     pub actions: u64,
     pub pending: Rc<RefCell<Vec<DropAlert>>>,
+    /// `eval --from/--to`: alerts only from checks inside (trace clock).
+    pub window: Option<(u64, u64)>,
 }
 
 impl DropWatch {
@@ -88,6 +90,7 @@ impl DropWatch {
             detected: 0,
             actions: 0,
             pending: Rc::default(),
+            window: None,
         }
     }
 
@@ -120,7 +123,8 @@ impl DropWatch {
             return;
         }
         self.actions += 1;
-        if !self.s.alert {
+        let inside = self.window.is_none_or(|(f, t)| ts >= f && ts < t);
+        if !self.s.alert || !inside {
             return;
         }
         let d = |name: &str| -> u64 {

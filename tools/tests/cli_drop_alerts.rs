@@ -128,6 +128,30 @@ fn drop_alert_text_json_threshold_and_rate_limit() {
         "--no-drop-alerts",
     ]);
     assert!(drop_lines(&out).is_empty());
+    // --from/--to: only the checks inside the window (the first drop, at
+    // 1.7 s, is checked at 2.0 s after the first event)
+    let (_, out, _) = sysreplay(&[
+        "eval",
+        &t,
+        "-r",
+        &r,
+        "--drop-threshold",
+        "0",
+        "--to",
+        "1.9s",
+    ]);
+    assert!(drop_lines(&out).is_empty(), "{out}");
+    let (_, out, _) = sysreplay(&[
+        "eval",
+        &t,
+        "-r",
+        &r,
+        "--drop-threshold",
+        "0",
+        "--from",
+        "1.9s",
+    ]);
+    assert_eq!(drop_lines(&out).len(), 1, "{out}");
 }
 
 #[test]
