@@ -987,9 +987,18 @@ fn compile_rule(
             if skip_unknown(diags, &e.msg) {
                 return None;
             }
+            // At the bad token when the output is the text as written
+            // (less surrounding blanks), else where the output starts.
+            let src = &r.output_src;
+            let lead = src.text.len() - src.text.trim_start().len();
+            let at = if src.text.trim() == r.output {
+                src.locate(lead + e.pos)
+            } else {
+                None
+            };
             diags.error(
                 "LOAD_ERR_COMPILE_OUTPUT",
-                Some(r.output_loc.clone()),
+                Some(at.unwrap_or_else(|| r.output_loc.clone())),
                 Some(item),
                 e.msg,
             );

@@ -266,6 +266,8 @@ pub struct RuleDef {
     pub loc: Loc,
     /// Where the output's text starts (errors in the output point here).
     pub output_loc: Loc,
+    /// The output as written, to place an error at its token.
+    pub output_src: CondText,
 }
 
 /// Everything collected from the rules files, in definition order.
@@ -1221,6 +1223,8 @@ impl Loader {
                     }
                     "output" | "desc" => {
                         if let Some(s) = Self::string_of(cx, n, &k, &what) {
+                            let src = (k == "output")
+                                .then(|| CondText::from_node(s.clone(), &cx.src, n, cx.loc(n)));
                             let r = &mut self.collected.rules[i];
                             let t = if k == "output" {
                                 &mut r.output
@@ -1233,8 +1237,13 @@ impl Loader {
                             } else {
                                 *t = s;
                             }
-                            if k == "output" && !app {
-                                r.output_loc = cx.loc(n);
+                            if let Some(src) = src {
+                                if app {
+                                    r.output_src.append(src);
+                                } else {
+                                    r.output_loc = cx.loc(n);
+                                    r.output_src = src;
+                                }
                             }
                             if k == "output" {
                                 r.output = r.output.trim().to_string();
@@ -1337,6 +1346,8 @@ impl Loader {
         let Some(output) = Self::string_of(cx, output_node, "output", &what) else {
             return;
         };
+        let output_src =
+            CondText::from_node(output.clone(), &cx.src, output_node, output_loc.clone());
         let Some(desc) = Self::string_of(cx, item.get("desc").unwrap(), "desc", &what) else {
             return;
         };
@@ -1387,6 +1398,7 @@ impl Loader {
             capture_duration,
             loc,
             output_loc,
+            output_src,
         };
         let c = &mut self.collected;
         match existing {

@@ -113,7 +113,7 @@ fn rules_check_lists_all_and_points_output_errors_at_the_output() {
     .unwrap();
     let (c, _, e) = run(&["rules", "check", "-r", r.to_str().unwrap()]);
     assert_eq!(c, Some(2));
-    // where the output's text starts (line 6), not the rule's first line
-    assert!(e.contains("r.yaml:6:5:"), "{e}");
+    // at the bad token (line 7 of a folded output), not the rule's first line
+    assert!(e.contains("r.yaml:7:5:"), "{e}");
     assert!(e.contains("proc.nme"), "{e}");
 }
