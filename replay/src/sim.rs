@@ -571,6 +571,7 @@ fn build_report(
             cost_model_description: cfg.cost.describe(),
             selected_syscalls: cfg.selected.len() as u32,
             rules_enabled: ruleset.rules.iter().filter(|r| r.enabled).count() as u32,
+            records_filtered_out: cfg.keep.as_ref().map_or(0, |k| k.total - k.kept),
         },
         drops: DropsOut {
             n_evts: c.n_evts,

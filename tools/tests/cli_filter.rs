@@ -253,6 +253,14 @@ fn replay_filter_replays_only_matching_records() {
     let n_all = all["drops"]["n_evts"].as_u64().unwrap();
     let n_some = some["drops"]["n_evts"].as_u64().unwrap();
     assert!(n_some > 0 && n_some < n_all, "{n_some} of {n_all}");
+    assert_eq!(all["config"]["records_filtered_out"], 0);
+    let out = some["config"]["records_filtered_out"].as_u64().unwrap();
+    let nginx = ok(&["cat", &s, "-p", "%evt.num", "proc.name = nginx"])
+        .lines()
+        .count() as u64;
+    // nginx's records are left out, and those without a proc.name (a
+    // missing field makes every check false, `!=` too, as in Falco)
+    assert!(out >= nginx && out > 0, "{out} {nginx}");
     // What the filter keeps is what `cat` with the same filter lists,
     // among the syscalls Falco selects.
     let none = rep(&["--filter", "proc.name = no-such-process"]);
