@@ -47,6 +47,10 @@ pub struct CompiledRule {
     pub node: Node,
     pub output: OutputFormat,
     pub output_text: String,
+    /// Fields added to `output_fields` only (Falco's
+    /// `append_output.extra_fields`): field values, then fixed texts.
+    pub extra_fields: OutputFormat,
+    pub extra_static: Vec<(String, String)>,
     /// Fields used in the expanded condition (display names).
     pub condition_fields: BTreeSet<String>,
     /// Fields with no offline value used by the condition or the output.
@@ -1025,6 +1029,8 @@ fn compile_rule(
         node,
         output,
         output_text: r.output.clone(),
+        extra_fields: OutputFormat::default(),
+        extra_static: Vec::new(),
         condition_fields,
         offline_fields,
         loc: r.loc.clone(),
@@ -1152,6 +1158,14 @@ impl Hit<'_> {
             .rule
             .output
             .render(self.cx, self.scratch, Some(&mut fields));
+        if !self.rule.extra_fields.pieces.is_empty() {
+            self.rule
+                .extra_fields
+                .render(self.cx, self.scratch, Some(&mut fields));
+        }
+        for (k, v) in &self.rule.extra_static {
+            fields.insert(k.clone(), serde_json::Value::from(v.as_str()));
+        }
         let ns = self.cx.wall_ns();
         let mut t = String::new();
         let f = fields::lookup("evt.time", None).unwrap();

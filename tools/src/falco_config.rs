@@ -31,6 +31,31 @@ pub struct AppendOutput {
     pub rule: Option<String>,
     pub tags: Vec<String>,
     pub extra_output: String,
+    /// Field names whose values join `output_fields`.
+    pub extra_fields: Vec<String>,
+    /// Fixed `name: value` pairs (`${VAR}` expanded from the environment).
+    pub extra_static: Vec<(String, String)>,
+}
+
+/// `${VAR}` from the environment, as Falco expands config values.
+fn expand_env(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find("${") {
+        out.push_str(&rest[..i]);
+        match rest[i + 2..].find('}') {
+            Some(j) => {
+                out.push_str(&std::env::var(&rest[i + 2..i + 2 + j]).unwrap_or_default());
+                rest = &rest[i + 3 + j..];
+            }
+            None => {
+                out.push_str(&rest[i..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// What sysreplay takes from a Falco config.
@@ -314,7 +339,31 @@ impl FalcoConfig {
                     Some(t) => strings(t, "append_output.match.tags")?,
                     None => Vec::new(),
                 };
+                let (mut extra_fields, mut extra_static) = (Vec::new(), Vec::new());
+                if let Some(Value::Array(ef)) = it.get("extra_fields") {
+                    for e in ef {
+                        match e {
+                            Value::String(f) => extra_fields.push(f.clone()),
+                            Value::Object(m) => {
+                                for (k, v) in m {
+                                    let v = match v {
+                                        Value::String(t) => t.clone(),
+                                        other => other.to_string(),
+                                    };
+                                    extra_static.push((k.clone(), expand_env(&v)));
+                                }
+                            }
+                            other => {
+                                return Err(format!(
+                                    "append_output.extra_fields: expected a field name or name: value, found {other}"
+                                ))
+                            }
+                        }
+                    }
+                }
                 c.append_output.push(AppendOutput {
+                    extra_fields,
+                    extra_static,
                     source: s("source"),
                     rule: s("rule"),
                     tags,
@@ -361,12 +410,25 @@ pub fn apply_append_output(
     rs: &mut sysreplay_ruleeval::Ruleset,
     items: &[AppendOutput],
 ) -> Result<(), Failure> {
-    for it in items.iter().filter(|i| !i.extra_output.is_empty()) {
+    use sysreplay_ruleeval::output::OutputFormat;
+    for it in items {
+        let mut extra = OutputFormat::default();
+        for f in &it.extra_fields {
+            let one = OutputFormat::parse(&format!("%{f}")).map_err(|e| {
+                Failure::input(format!("append_output: extra_fields '{f}': {}", e.msg))
+            })?;
+            extra.pieces.extend(one.pieces);
+        }
         for r in &mut rs.rules {
             let hit = it.source.as_deref().is_none_or(|s| s == r.source)
                 && it.rule.as_deref().is_none_or(|n| n == r.name)
                 && it.tags.iter().all(|t| r.tags.contains(t));
-            if hit {
+            if !hit {
+                continue;
+            }
+            r.extra_fields.pieces.extend(extra.pieces.iter().cloned());
+            r.extra_static.extend(it.extra_static.iter().cloned());
+            if !it.extra_output.is_empty() {
                 r.output_text = format!("{} {}", r.output_text.trim_end(), it.extra_output);
                 r.output = sysreplay_ruleeval::output::OutputFormat::parse(&r.output_text)
                     .map_err(|e| {

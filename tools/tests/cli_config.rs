@@ -109,6 +109,35 @@ fn falco_yaml_and_overrides() {
     assert!(v
         .iter()
         .all(|a| a.get("output").is_none() && a["rule"].is_string()));
+    // append_output.extra_fields: a field's value, and a fixed value with
+    // ${VAR} from the environment, in output_fields only
+    std::fs::write(
+        t.path().join("extra.yaml"),
+        "rules_files: [rules.d]\njson_output: true\nappend_output:\n  - match:\n      tags: [network]\n    extra_fields:\n      - evt.hostname\n      - team: \"${SR_TEST_TEAM}-sec\"\n",
+    )
+    .unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_sysreplay"))
+        .args(["eval", &s, "-c", "extra.yaml"])
+        .env("SR_TEST_TEAM", "blue")
+        .current_dir(t.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let is_net = |a: &serde_json::Value| a["tags"].as_array().unwrap().contains(&"network".into());
+    assert!(v.iter().any(is_net));
+    for a in &v {
+        if is_net(a) {
+            assert_eq!(a["output_fields"]["evt.hostname"], "synth-host", "{a}");
+            assert_eq!(a["output_fields"]["team"], "blue-sec", "{a}");
+            assert!(!a["output"].as_str().unwrap().contains("blue"), "{a}");
+        } else {
+            assert!(a["output_fields"].get("team").is_none(), "{a}");
+        }
+    }
     // replay takes the engine settings
     let (c, out, e) = sysreplay(
         t.path(),
