@@ -83,6 +83,7 @@ fn config(rs: &Ruleset, cost: CostModel, profile: bool) -> SimConfig {
         window_ns: 100_000_000,
         from_ns: None,
         to_ns: None,
+        keep: None,
     }
 }
 

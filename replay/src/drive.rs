@@ -7,6 +7,8 @@
 use std::ops::ControlFlow;
 
 use sysreplay_format::{Event, TraceError, TraceReader};
+use sysreplay_ruleeval::compile::Scratch;
+use sysreplay_ruleeval::fields::Ctx;
 use sysreplay_ruleeval::{Engine, Hit, Observer};
 
 /// Feed every event of `reader` (after `start_trace`) through `engine`.
@@ -50,4 +52,57 @@ pub fn drive_one<O: Observer>(
         }
     });
     flow
+}
+
+/// Feed the events of `reader` through the state engine alone (no rules),
+/// calling `f` with each event's context: `cat`'s filters and `-p`
+/// formats. `f` may stop the run with `ControlFlow::Break`.
+pub fn drive_inspect(
+    reader: &TraceReader,
+    engine: &mut Engine,
+    mut f: impl FnMut(&Ctx, &mut Scratch) -> ControlFlow<()>,
+) -> Result<(), TraceError> {
+    engine.start_trace(reader.header(), reader.snapshot());
+    reader.for_each_event(|ev| engine.inspect(ev, &mut f))
+}
+
+/// Records kept by a filter, one bit per record index of the trace.
+#[derive(Clone, Debug, Default)]
+pub struct KeepSet {
+    bits: Vec<u64>,
+    pub kept: u64,
+    pub total: u64,
+}
+
+impl KeepSet {
+    pub fn contains(&self, idx: u64) -> bool {
+        self.bits
+            .get((idx / 64) as usize)
+            .is_some_and(|w| w >> (idx % 64) & 1 == 1)
+    }
+}
+
+/// One pass over the trace through the state engine of `engine` (its rules
+/// are not evaluated): which records pass `filter`. Replay uses it so a
+/// filter decides which records are replayed while fields like `proc.name`
+/// still see the whole trace's state.
+pub fn filter_keep(
+    reader: &TraceReader,
+    engine: &mut Engine,
+    filter: &sysreplay_ruleeval::EventFilter,
+) -> Result<KeepSet, TraceError> {
+    let mut k = KeepSet::default();
+    drive_inspect(reader, engine, |cx, sc| {
+        let i = k.total;
+        k.total += 1;
+        if (i / 64) as usize >= k.bits.len() {
+            k.bits.push(0);
+        }
+        if filter.matches(cx, sc) {
+            k.bits[(i / 64) as usize] |= 1 << (i % 64);
+            k.kept += 1;
+        }
+        ControlFlow::Continue(())
+    })?;
+    Ok(k)
 }

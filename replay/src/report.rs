@@ -43,6 +43,8 @@ pub struct ConfigOut {
     pub cost_model_description: String,
     pub selected_syscalls: u32,
     pub rules_enabled: u32,
+    /// Records a `--filter` left out of the replay (0 without a filter).
+    pub records_filtered_out: u64,
 }
 
 /// Drops in the simulated Falco rings (never the recorder's own).

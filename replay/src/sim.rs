@@ -68,6 +68,9 @@ pub struct SimConfig {
     /// Only events with `from <= ts < to` (trace clock).
     pub from_ns: Option<u64>,
     pub to_ns: Option<u64>,
+    /// Only the records (by index in the trace) a filter kept
+    /// ([`crate::drive::filter_keep`]); the others are not replayed at all.
+    pub keep: Option<std::sync::Arc<crate::drive::KeepSet>>,
 }
 
 impl SimConfig {
@@ -126,8 +129,10 @@ pub fn scan(reader: &TraceReader, cfg: &SimConfig) -> Result<TraceScan, TraceErr
         first_ts: u64::MAX,
         ..Default::default()
     };
+    let mut idx = 0u64;
     reader.for_each_event(|ev| {
-        if !in_window(cfg, ev) {
+        idx += 1;
+        if !in_window(cfg, idx - 1, ev) {
             return std::ops::ControlFlow::Continue(());
         }
         s.first_ts = s.first_ts.min(ev.ts_ns);
@@ -143,8 +148,10 @@ pub fn scan(reader: &TraceReader, cfg: &SimConfig) -> Result<TraceScan, TraceErr
     Ok(s)
 }
 
-fn in_window(cfg: &SimConfig, ev: &Event) -> bool {
-    cfg.from_ns.is_none_or(|f| ev.ts_ns >= f) && cfg.to_ns.is_none_or(|t| ev.ts_ns < t)
+fn in_window(cfg: &SimConfig, idx: u64, ev: &Event) -> bool {
+    cfg.from_ns.is_none_or(|f| ev.ts_ns >= f)
+        && cfg.to_ns.is_none_or(|t| ev.ts_ns < t)
+        && cfg.keep.as_ref().is_none_or(|k| k.contains(idx))
 }
 
 fn selected_table(nrs: &[u16]) -> Vec<bool> {
@@ -316,7 +323,7 @@ pub fn simulate(
         if records.is_multiple_of(65536) {
             progress(records);
         }
-        if !in_window(cfg, ev) {
+        if !in_window(cfg, records - 1, ev) {
             return std::ops::ControlFlow::Continue(());
         }
         let arrival = match cfg.pacing {
@@ -580,6 +587,7 @@ fn build_report(
             cost_model_description: cfg.cost.describe(),
             selected_syscalls: cfg.selected.len() as u32,
             rules_enabled: ruleset.rules.iter().filter(|r| r.enabled).count() as u32,
+            records_filtered_out: cfg.keep.as_ref().map_or(0, |k| k.total - k.kept),
         },
         drops: DropsOut {
             n_evts: c.n_evts,

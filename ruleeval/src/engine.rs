@@ -55,6 +55,10 @@ pub struct CompiledRule {
     pub parts: Vec<String>,
     pub output: OutputFormat,
     pub output_text: String,
+    /// Fields added to `output_fields` only (Falco's
+    /// `append_output.extra_fields`): field values, then fixed texts.
+    pub extra_fields: OutputFormat,
+    pub extra_static: Vec<(String, String)>,
     /// Fields used in the expanded condition (display names).
     pub condition_fields: BTreeSet<String>,
     /// Fields with no offline value used by the condition or the output.
@@ -78,9 +82,112 @@ pub struct Ruleset {
 pub fn load_rules<P: AsRef<Path>>(paths: &[P]) -> Ruleset {
     let mut l = Loader::new();
     for p in paths {
-        l.load_file(p.as_ref());
+        load_path(&mut l, p.as_ref());
     }
     compile_loaded(l)
+}
+
+/// The files a rules path stands for: a directory is its `.yaml`/`.yml`
+/// regular files in name order (as Falco loads a directory of
+/// `rules_files`), anything else itself.
+pub fn rules_files_of(p: &Path) -> Vec<std::path::PathBuf> {
+    let Ok(rd) = std::fs::read_dir(p) else {
+        return vec![p.to_path_buf()];
+    };
+    let mut v: Vec<std::path::PathBuf> = rd
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|f| f.is_file() && f.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+        .collect();
+    v.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
+    v
+}
+
+fn load_path(l: &mut Loader, p: &Path) {
+    for f in rules_files_of(p) {
+        l.load_file(&f);
+    }
+}
+
+/// The name diagnostics of a filter expression carry as their file.
+pub const FILTER_FILE: &str = "filter";
+const FILTER_RULE: &str = "sysreplay filter expression";
+
+/// A filter expression (sysdig's filters: Falco's condition language),
+/// compiled with the lists and macros of the rules files loaded with it.
+#[derive(Clone, Debug)]
+pub struct EventFilter {
+    pub text: String,
+    pub types: TypeSet,
+    pub node: Node,
+}
+
+impl EventFilter {
+    /// Whether the event of `cx` passes. Events with no event-type slot
+    /// (fork/exec/drop records) pass only a filter that names no event type.
+    pub fn matches(&self, cx: &Ctx, sc: &mut Scratch) -> bool {
+        let typed = self.types.is_all()
+            || fields::event_slot(cx.ev).is_some_and(|s| self.types.slots.contains(s));
+        typed && self.node.eval(cx, sc)
+    }
+}
+
+/// Load rules files in order, then compile `filter` (if any) with their
+/// lists and macros. Errors in the filter are in `diags` with the file
+/// [`FILTER_FILE`], line 1 and the column in the expression.
+pub fn load_rules_with_filter<P: AsRef<Path>>(
+    paths: &[P],
+    filter: Option<&str>,
+) -> (Ruleset, Option<EventFilter>) {
+    let mut l = Loader::new();
+    for p in paths {
+        load_path(&mut l, p.as_ref());
+    }
+    let Some(expr) = filter else {
+        return (compile_loaded(l), None);
+    };
+    // The expression becomes the condition of one more rule, as a literal
+    // block scalar: its text reaches the parser unchanged, and a position
+    // in it is (line - 3, column - 4) of this document.
+    let mut doc = format!("- rule: {FILTER_RULE}\n  desc: x\n  condition: |-\n");
+    for line in expr.trim().lines() {
+        doc.push_str("    ");
+        doc.push_str(line);
+        doc.push('\n');
+    }
+    doc.push_str("  output: x\n  priority: DEBUG\n  warn_evttypes: false\n");
+    l.load_str(FILTER_FILE, doc);
+    let mut rs = compile_loaded(l);
+    // Diagnostics of the synthetic rule speak of the expression only.
+    let item = format!("rule '{FILTER_RULE}'");
+    rs.diags.list.retain_mut(|d| {
+        let ours = d.item.as_deref() == Some(item.as_str())
+            || d.loc.as_ref().is_some_and(|l| &*l.file == FILTER_FILE);
+        if !ours {
+            return true;
+        }
+        if d.severity != crate::Severity::Error {
+            return false;
+        }
+        d.item = Some("filter expression".into());
+        if let Some(l) = &mut d.loc {
+            l.file = FILTER_FILE.into();
+            l.line = l.line.saturating_sub(3).max(1);
+            l.col = l.col.saturating_sub(4).max(1);
+        }
+        true
+    });
+    let f = rs
+        .rules
+        .iter()
+        .position(|r| r.name == FILTER_RULE)
+        .map(|i| rs.rules.remove(i))
+        .map(|r| EventFilter {
+            text: expr.to_string(),
+            types: r.types,
+            node: r.node,
+        });
+    (rs, f)
 }
 
 /// Compile rules given as strings `(name, text)` (tests, embedding).
@@ -894,9 +1001,18 @@ fn compile_rule(
             if skip_unknown(diags, &e.msg) {
                 return None;
             }
+            // At the bad token when the output is the text as written
+            // (less surrounding blanks), else where the output starts.
+            let src = &r.output_src;
+            let lead = src.text.len() - src.text.trim_start().len();
+            let at = if src.text.trim() == r.output {
+                src.locate(lead + e.pos)
+            } else {
+                None
+            };
             diags.error(
                 Code::ErrCompileOutput,
-                Some(r.loc.clone()),
+                Some(at.unwrap_or_else(|| r.output_loc.clone())),
                 Some(item),
                 e.msg,
             );
@@ -925,6 +1041,8 @@ fn compile_rule(
         condition: ast,
         output,
         output_text: r.output.clone(),
+        extra_fields: OutputFormat::default(),
+        extra_static: Vec::new(),
         condition_fields,
         offline_fields,
         loc: r.loc.clone(),
@@ -1061,6 +1179,9 @@ pub struct RunStats {
     pub events_evaluated: u64,
     pub rule_evaluations: u64,
     pub alerts: u64,
+    /// Events the engine's [`Engine::filter`] or [`Engine::window`] kept
+    /// from the rules.
+    pub events_filtered_out: u64,
     /// Matches per rule index.
     pub matches: Vec<u64>,
 }
@@ -1084,6 +1205,14 @@ impl Hit<'_> {
             .rule
             .output
             .render(self.cx, self.scratch, Some(&mut fields));
+        if !self.rule.extra_fields.pieces.is_empty() {
+            self.rule
+                .extra_fields
+                .render(self.cx, self.scratch, Some(&mut fields));
+        }
+        for (k, v) in &self.rule.extra_static {
+            fields.insert(k.clone(), serde_json::Value::from(v.as_str()));
+        }
         let ns = self.cx.wall_ns();
         let mut t = String::new();
         let f = fields::lookup("evt.time", None).unwrap();
@@ -1113,6 +1242,10 @@ pub struct Engine {
     pub stats: RunStats,
     scratch: Scratch,
     evt_num: u64,
+    /// Only events that pass reach the rules (the state sees every event).
+    pub filter: Option<EventFilter>,
+    /// Only events in `[from, to)` (trace clock, ns) reach the rules.
+    pub window: Option<(u64, u64)>,
 }
 
 impl Engine {
@@ -1131,6 +1264,8 @@ impl Engine {
             },
             scratch: Scratch::default(),
             evt_num: 0,
+            filter: None,
+            window: None,
         };
         e.rebuild_index();
         e
@@ -1187,7 +1322,21 @@ impl Engine {
         obs.event_begin(ev);
         self.state.pre_event(ev);
         obs.state_done();
-        if let Some(slot) = fields::event_slot(ev) {
+        let in_window = self
+            .window
+            .is_none_or(|(from, to)| ev.ts_ns >= from && ev.ts_ns < to);
+        let pass = match &self.filter {
+            _ if !in_window => false,
+            None => true,
+            Some(f) => {
+                let cx = Ctx::new(ev, &self.state, &self.info, self.evt_num);
+                self.scratch.generation = self.evt_num;
+                f.matches(&cx, &mut self.scratch)
+            }
+        };
+        if !pass {
+            self.stats.events_filtered_out += 1;
+        } else if let Some(slot) = fields::event_slot(ev) {
             let rules = &self.index[slot];
             if !rules.is_empty() {
                 self.stats.events_evaluated += 1;
@@ -1232,6 +1381,20 @@ impl Engine {
         obs.rules_done();
         self.state.post_event(ev);
         obs.event_done();
+    }
+
+    /// Feed one event through the state engine alone and call `f` with
+    /// its context after the pre-event update (where rules see it): the
+    /// seam for sysdig-style inspection (filters, `-p` output formats).
+    pub fn inspect<R>(&mut self, ev: &Event, f: impl FnOnce(&Ctx, &mut Scratch) -> R) -> R {
+        self.stats.events += 1;
+        self.evt_num += 1;
+        self.state.pre_event(ev);
+        let cx = Ctx::new(ev, &self.state, &self.info, self.evt_num);
+        self.scratch.generation = self.evt_num;
+        let r = f(&cx, &mut self.scratch);
+        self.state.post_event(ev);
+        r
     }
 
     /// Per macro (by [`Ruleset::macro_names`] index): evaluations not

@@ -53,8 +53,8 @@ pub mod unparse;
 
 pub use diag::{Diag, Diags, Loc, Severity};
 pub use engine::{
-    load_rules, load_rules_str, CompiledRule, Engine, Hit, NoObserver, Observer, RuleMatching,
-    Ruleset, RunStats,
+    load_rules, load_rules_str, load_rules_with_filter, rules_files_of, CompiledRule, Engine,
+    EventFilter, Hit, NoObserver, Observer, RuleMatching, Ruleset, RunStats, FILTER_FILE,
 };
 pub use loader::Priority;
 pub use output::Alert;

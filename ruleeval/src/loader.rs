@@ -264,6 +264,10 @@ pub struct RuleDef {
     pub capture: bool,
     pub capture_duration: u64,
     pub loc: Loc,
+    /// Where the output's text starts (errors in the output point here).
+    pub output_loc: Loc,
+    /// The output as written, to place an error at its token.
+    pub output_src: CondText,
 }
 
 /// Everything collected from the rules files, in definition order.
@@ -1212,6 +1216,8 @@ impl Loader {
                     }
                     "output" | "desc" => {
                         if let Some(s) = Self::string_of(cx, n, &k, &what) {
+                            let src = (k == "output")
+                                .then(|| CondText::from_node(s.clone(), &cx.src, n, cx.loc(n)));
                             let r = &mut self.collected.rules[i];
                             let t = if k == "output" {
                                 &mut r.output
@@ -1223,6 +1229,14 @@ impl Loader {
                                 t.push_str(&s);
                             } else {
                                 *t = s;
+                            }
+                            if let Some(src) = src {
+                                if app {
+                                    r.output_src.append(src);
+                                } else {
+                                    r.output_loc = cx.loc(n);
+                                    r.output_src = src;
+                                }
                             }
                             if k == "output" {
                                 r.output = r.output.trim().to_string();
@@ -1320,9 +1334,13 @@ impl Loader {
         let Some(condition) = cond_of(cx, item.get("condition").unwrap()) else {
             return;
         };
-        let Some(output) = Self::string_of(cx, item.get("output").unwrap(), "output", &what) else {
+        let output_node = item.get("output").unwrap();
+        let output_loc = cx.loc(output_node);
+        let Some(output) = Self::string_of(cx, output_node, "output", &what) else {
             return;
         };
+        let output_src =
+            CondText::from_node(output.clone(), &cx.src, output_node, output_loc.clone());
         let Some(desc) = Self::string_of(cx, item.get("desc").unwrap(), "desc", &what) else {
             return;
         };
@@ -1372,6 +1390,8 @@ impl Loader {
             capture,
             capture_duration,
             loc,
+            output_loc,
+            output_src,
         };
         let c = &mut self.collected;
         match existing {

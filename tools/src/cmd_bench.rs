@@ -14,6 +14,7 @@ use sysreplay_replay::drive_events;
 use sysreplay_ruleeval::{Engine, NoObserver, RuleMatching};
 use sysreplay_synth::{self as synth, SynthConfig};
 
+use crate::progress::Progress;
 use crate::Failure;
 
 #[derive(clap::Args)]
@@ -186,9 +187,20 @@ fn format(a: FormatArgs) -> Result<(), Failure> {
     // One core: this thread and every thread it starts (the writer's
     // compressor, the reader's decompressor) share CPU 0.
     let runs = a.runs.max(1);
+    // One step per timed pass, shown between passes (never inside one).
+    let progress = std::cell::RefCell::new(Progress::new());
+    let step = std::cell::Cell::new(0u64);
+    let tick = || {
+        step.set(step.get() + 1);
+        progress
+            .borrow_mut()
+            .show("bench format (timed passes)", step.get(), 4 * runs as u64);
+    };
     let best_write = || -> Result<(f64, f64, sysreplay_format::WriterStats), Failure> {
+        tick();
         let mut best = write()?;
         for _ in 1..runs {
+            tick();
             let w = write()?;
             if w.1 < best.1 {
                 best = w;
@@ -197,7 +209,10 @@ fn format(a: FormatArgs) -> Result<(), Failure> {
         Ok(best)
     };
     let best_read = |d: Option<usize>| -> Result<f64, Failure> {
-        (0..runs).try_fold(f64::INFINITY, |b, _| Ok(b.min(read(d)?)))
+        (0..runs).try_fold(f64::INFINITY, |b, _| {
+            tick();
+            Ok(b.min(read(d)?))
+        })
     };
     let pin = sysreplay_capture::affinity::Pinned::to_first_allowed();
     let pinned = pin.pinned();
@@ -207,6 +222,7 @@ fn format(a: FormatArgs) -> Result<(), Failure> {
     // All cores, the defaults.
     let (caller_secs, write_secs, stats) = best_write()?;
     let read_secs = best_read(None)?;
+    progress.borrow_mut().done();
     drop(ev);
 
     let rate = |secs: f64| n as f64 / secs;

@@ -1,4 +1,6 @@
-//! `sysreplay cat FILE`: one line per event, like sysdig's default output.
+//! `sysreplay cat FILE [FILTER]`: one line per event, like sysdig's default
+//! output; a filter expression (Falco's condition language) and `-p FORMAT`
+//! output strings run through the rule engine's state (`replay::drive_inspect`).
 
 use std::collections::{HashMap, HashSet};
 use std::io::{BufWriter, Write};
@@ -11,13 +13,27 @@ use sysreplay_format::{Event, ProcessSnapshot};
 use sysreplay_syscalls as syscalls;
 use sysreplay_syscalls::decode;
 
+use sysreplay_replay::drive::drive_inspect;
+use sysreplay_ruleeval::output::OutputFormat;
+use sysreplay_ruleeval::{Engine, RuleMatching};
+
 use crate::Failure;
 
 #[derive(clap::Args)]
 pub struct Args {
     /// Trace file
     pub file: PathBuf,
-    /// One JSON object per line
+    /// A filter expression, sysdig-style (Falco's condition language), e.g.
+    /// proc.name=cat and fd.name startswith /etc (the words are joined)
+    #[arg(value_name = "FILTER")]
+    pub filter: Vec<String>,
+    /// Rules files whose lists and macros the filter may use
+    #[arg(short = 'r', long = "rules")]
+    pub rules: Vec<PathBuf>,
+    /// Output format, as sysdig's -p: "%evt.num %evt.time %proc.name %fd.name"
+    #[arg(short = 'p', long = "print", value_name = "FORMAT")]
+    pub print: Option<String>,
+    /// One JSON object per line (with -p: the format's fields)
     #[arg(long)]
     pub json: bool,
     /// Only these syscalls (comma-separated or repeated), e.g. -s openat,execve;
@@ -25,7 +41,7 @@ pub struct Args {
     #[arg(short = 's', long = "syscall", value_delimiter = ',')]
     pub syscalls: Vec<String>,
     /// Only these processes (pid = thread group id; repeatable)
-    #[arg(short = 'p', long = "pid", value_delimiter = ',')]
+    #[arg(long = "pid", value_delimiter = ',')]
     pub pids: Vec<u32>,
     /// Only these threads
     #[arg(long = "tid", value_delimiter = ',')]
@@ -151,6 +167,34 @@ fn event_info(e: &Event<'_>, out: &mut String) {
     }
 }
 
+/// The closest syscall or record name to a misspelled one (edit distance
+/// at most 2, or a third of the name).
+fn suggest(s: &str) -> Option<String> {
+    let names = (0..syscalls::MAX_SYSCALLS as u16)
+        .filter_map(syscalls::name)
+        .chain(["procexit", "procfork", "procexec", "drop"]);
+    let max = (s.chars().count() / 3).clamp(1, 2);
+    names
+        .map(|n| (levenshtein(s, n), n))
+        .filter(|&(d, _)| d <= max)
+        .min()
+        .map(|(_, n)| n.to_string())
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, &cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
 struct Filter {
     nrs: HashSet<u16>,
     kinds: HashSet<u16>,
@@ -184,9 +228,13 @@ impl Filter {
                     f.nrs.insert(nr);
                 }
                 (None, None) => {
+                    let hint = match suggest(s) {
+                        Some(n) => format!("did you mean '{n}'? "),
+                        None => String::new(),
+                    };
                     return Err(Failure::input(format!(
-                        "--syscall: unknown syscall '{s}' (expected a syscall name like openat, or procexit/procfork/procexec/drop)"
-                    )))
+                        "--syscall: unknown syscall '{s}' ({hint}expected a syscall name like openat, or procexit/procfork/procexec/drop)"
+                    )));
                 }
             }
         }
@@ -205,8 +253,149 @@ impl Filter {
     }
 }
 
+/// JSON of a record's arguments, one key per parameter: numbers where the
+/// value prints as a plain number, else the text `cat` prints (real bytes).
+fn event_args_json(e: &Event<'_>) -> serde_json::Value {
+    use serde_json::{json, Map, Value};
+    let mut m = Map::new();
+    match e.kind() {
+        Some(Kind::Syscall) => {
+            if let Some(ps) = decode::params(e.nr) {
+                let mut t = String::new();
+                for p in ps {
+                    t.clear();
+                    decode::render(e, p, &mut t);
+                    let v = match t.parse::<i64>() {
+                        Ok(n) if n.to_string() == t => Value::from(n),
+                        _ => Value::from(t.clone()),
+                    };
+                    m.insert(p.name.to_string(), v);
+                }
+            }
+        }
+        Some(Kind::ProcExit) => {
+            m.insert("status".into(), json!(e.args[0] as i64));
+        }
+        Some(Kind::ProcFork) => {
+            m.insert("child_tid".into(), json!(e.args[0]));
+            m.insert("child_pid".into(), json!(e.args[1]));
+        }
+        Some(Kind::ProcExec) => {
+            if let Some(i) = e.item(tag::EXE) {
+                m.insert("exe".into(), json!(String::from_utf8_lossy(i.c_str())));
+            }
+            if let Some(i) = e.item(tag::ARGV) {
+                let args: Vec<_> = i
+                    .bytes
+                    .split(|&b| b == 0)
+                    .filter(|a| !a.is_empty())
+                    .map(String::from_utf8_lossy)
+                    .collect();
+                m.insert("args".into(), json!(args));
+            }
+            if let Some(c) = e.creds() {
+                m.insert("uid".into(), json!(c.uid));
+                m.insert("gid".into(), json!(c.gid));
+                m.insert("loginuid".into(), json!(c.loginuid as i32));
+                m.insert("ppid".into(), json!(c.ppid));
+            }
+        }
+        Some(Kind::Drop) => {
+            m.insert("lost".into(), json!(e.args[1]));
+            m.insert("seen".into(), json!(e.args[2]));
+            m.insert("window_ns".into(), json!(e.ts_ns.saturating_sub(e.args[0])));
+            if let Some(dc) = e.drop_counts() {
+                for (name, n) in DROP_CATEGORY_NAMES.iter().zip(dc.n) {
+                    if n > 0 {
+                        m.insert((*name).to_string(), json!(n));
+                    }
+                }
+                if dc.n_other > 0 {
+                    m.insert("other".into(), json!(dc.n_other));
+                }
+            }
+        }
+        None => {}
+    }
+    Value::Object(m)
+}
+
+/// Writes the selected events, in `cat`'s line or JSON shape.
+struct Printer<W: Write> {
+    o: W,
+    json: bool,
+    offset: i64,
+    info: String,
+    printed: u64,
+    limit: Option<u64>,
+}
+
+impl<W: Write> Printer<W> {
+    /// One event in the default shape; `Ok(false)` once the limit is reached.
+    fn event(&mut self, num: u64, e: &Event<'_>, comm: &str) -> std::io::Result<bool> {
+        event_info(e, &mut self.info);
+        let wall = e.ts_ns as i64 + self.offset;
+        if self.json {
+            let v = serde_json::json!({
+                "num": num,
+                "time": iso8601_ns(wall),
+                "ts_ns": e.ts_ns,
+                "cpu": e.cpu,
+                "proc": comm,
+                "pid": e.pid,
+                "tid": e.tid,
+                "type": event_type(e),
+                "res": if e.is_syscall() { Some(e.ret) } else { None },
+                "args": event_args_json(e),
+                "info": self.info,
+            });
+            writeln!(self.o, "{v}")?;
+        } else {
+            // one event, one line: no control character of a path, argv or
+            // comm reaches the terminal
+            writeln!(
+                self.o,
+                "{num} {} {} {} ({}) {} {}",
+                clock_ns(wall),
+                e.cpu,
+                decode::printable(comm),
+                e.tid,
+                event_type(e),
+                decode::printable(&self.info)
+            )?;
+        }
+        self.count()
+    }
+    /// A line already formatted (`-p`).
+    fn line(&mut self, text: &str) -> std::io::Result<bool> {
+        writeln!(self.o, "{text}")?;
+        self.count()
+    }
+    fn count(&mut self) -> std::io::Result<bool> {
+        self.printed += 1;
+        Ok(self.limit.is_none_or(|l| self.printed < l))
+    }
+}
+
 pub fn run(a: Args) -> Result<(), Failure> {
     let filter = Filter::new(&a)?;
+    let expr = (!a.filter.is_empty()).then(|| a.filter.join(" "));
+    let print = match &a.print {
+        Some(p) => Some(OutputFormat::parse(p).map_err(|e| {
+            Failure::input(format!(
+                "-p: {} (at character {} of \"{p}\")",
+                e.msg,
+                p[..e.pos].chars().count() + 1
+            ))
+        })?),
+        None => None,
+    };
+    // Rules files only lend their lists and macros to the filter.
+    let (rs, expr_filter) = if expr.is_some() || !a.rules.is_empty() {
+        crate::cmd_eval::load_with_filter(&a.rules, expr.as_deref(), false, &Default::default())?
+    } else {
+        Default::default()
+    };
     let r = crate::open_trace(&a.file)?;
     let start = r.blocks().first().map_or(0, |b| b.header.first_ts);
     let from = match &a.from {
@@ -219,72 +408,76 @@ pub fn run(a: Args) -> Result<(), Failure> {
         Some(s) => start + parse_offset_ns(s).map_err(|e| Failure::input(format!("--to: {e}")))?,
         None => u64::MAX,
     };
-    let offset = r.header().boot_to_wall_ns;
-    let mut names = Names::new(r.snapshot());
     let stdout = std::io::stdout();
-    let mut o = BufWriter::with_capacity(1 << 16, stdout.lock());
-    let mut info = String::new();
+    let mut p = Printer {
+        o: BufWriter::with_capacity(1 << 16, stdout.lock()),
+        json: a.json,
+        offset: r.header().boot_to_wall_ns,
+        info: String::new(),
+        printed: 0,
+        limit: a.limit,
+    };
     let mut num = 0u64;
-    let mut printed = 0u64;
     let mut io_err = None;
-    // Names need every event from the start, so seek only when nothing
-    // before `from` can matter: we still scan, but print from `from` on.
-    r.for_each_event(|e| {
-        num += 1;
-        names.update(e);
-        if e.ts_ns >= to {
-            return ControlFlow::Break(());
+    let mut stop = |res: std::io::Result<bool>| match res {
+        Ok(true) => ControlFlow::Continue(()),
+        Ok(false) => ControlFlow::Break(()),
+        Err(e) => {
+            io_err = Some(e);
+            ControlFlow::Break(())
         }
-        if e.ts_ns >= from && filter.wants(e) {
-            event_info(e, &mut info);
-            let wall = e.ts_ns as i64 + offset;
-            let res = if a.json {
-                let v = serde_json::json!({
-                    "num": num,
-                    "time": iso8601_ns(wall),
-                    "ts_ns": e.ts_ns,
-                    "cpu": e.cpu,
-                    "proc": names.get(e.tid),
-                    "pid": e.pid,
-                    "tid": e.tid,
-                    "type": event_type(e),
-                    "res": if e.is_syscall() { Some(e.ret) } else { None },
-                    "args": info,
-                });
-                writeln!(o, "{v}")
-            } else {
-                // one event, one line: no control character of a path,
-                // argv or comm reaches the terminal
-                writeln!(
-                    o,
-                    "{num} {} {} {} ({}) {} {}",
-                    clock_ns(wall),
-                    e.cpu,
-                    decode::printable(names.get(e.tid)),
-                    e.tid,
-                    event_type(e),
-                    decode::printable(&info)
-                )
+    };
+    if expr_filter.is_none() && print.is_none() {
+        // Plain listing: a light name table is enough, no state engine.
+        let mut names = Names::new(r.snapshot());
+        r.for_each_event(|e| {
+            num += 1;
+            names.update(e);
+            if e.ts_ns >= to {
+                return ControlFlow::Break(());
+            }
+            if e.ts_ns >= from && filter.wants(e) {
+                stop(p.event(num, e, names.get(e.tid)))?;
+            }
+            names.forget(e);
+            ControlFlow::Continue(())
+        })?;
+    } else {
+        // Filters and formats see the state engine's view of the event
+        // (proc.name, fd.name, ...), as the rules do.
+        let mut engine = Engine::new(rs, RuleMatching::First);
+        let mut map = serde_json::Map::new();
+        drive_inspect(&r, &mut engine, |cx, sc| {
+            num += 1;
+            let e = cx.ev;
+            if e.ts_ns >= to {
+                return ControlFlow::Break(());
+            }
+            if e.ts_ns < from
+                || !filter.wants(e)
+                || expr_filter.as_ref().is_some_and(|f| !f.matches(cx, sc))
+            {
+                return ControlFlow::Continue(());
+            }
+            let res = match &print {
+                Some(fmt) if a.json => {
+                    map.clear();
+                    fmt.render(cx, sc, Some(&mut map));
+                    p.line(&serde_json::Value::Object(std::mem::take(&mut map)).to_string())
+                }
+                Some(fmt) => p.line(&fmt.render(cx, sc, None)),
+                None => p.event(num, e, cx.thread.map_or("<NA>", |t| &t.comm)),
             };
-            if let Err(err) = res {
-                io_err = Some(err);
-                return ControlFlow::Break(());
-            }
-            printed += 1;
-            if a.limit.is_some_and(|l| printed >= l) {
-                return ControlFlow::Break(());
-            }
-        }
-        names.forget(e);
-        ControlFlow::Continue(())
-    })?;
+            stop(res)
+        })?;
+    }
     if let Some(e) = io_err {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             return Ok(()); // `| head` closed the pipe
         }
         return Err(e.into());
     }
-    match o.flush() {
+    match p.o.flush() {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
         _ => Ok(()),
     }

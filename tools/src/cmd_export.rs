@@ -10,6 +10,7 @@ use sysreplay_scap::Exporter;
 
 use std::io::Write as _;
 
+use crate::progress::Progress;
 use crate::Failure;
 
 #[derive(clap::Args)]
@@ -89,13 +90,22 @@ pub fn run(a: Args) -> Result<(), Failure> {
 
 fn feed<W: std::io::Write>(r: &TraceReader, x: &mut Exporter<W>) -> Result<(), Failure> {
     let mut err = None;
-    r.for_each_event(|e| match x.record(e) {
-        Ok(()) => ControlFlow::Continue(()),
-        Err(e) => {
-            err = Some(e);
-            ControlFlow::Break(())
+    let mut progress = Progress::new();
+    let (mut n, total) = (0u64, r.event_count());
+    r.for_each_event(|e| {
+        n += 1;
+        if n.is_multiple_of(65536) {
+            progress.show("export", n, total);
+        }
+        match x.record(e) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(e) => {
+                err = Some(e);
+                ControlFlow::Break(())
+            }
         }
     })?;
+    progress.done();
     match err {
         Some(e) => Err(e.into()),
         None => Ok(()),

@@ -7,6 +7,7 @@ use sysreplay_scap as scap;
 
 use std::io::Write as _;
 
+use crate::progress::Progress;
 use crate::Failure;
 
 #[derive(clap::Args)]
@@ -25,11 +26,17 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<(), Failure> {
-    let file = std::fs::File::open(&a.file)
-        .map_err(|e| Failure::runtime(format!("{}: {e}", a.file.display())))?;
+    let file = std::fs::File::open(&a.file).map_err(|e| Failure::io(&a.file, &e))?;
+    if let Some(msg) = crate::sniff::not_a_capture(&a.file) {
+        return Err(Failure::input(msg));
+    }
+    let note = match crate::sniff::describe(&a.file) {
+        Some(what) if !what.contains("scap") => format!(" (this is {what})"),
+        _ => String::new(),
+    };
     let bad = |e: scap::ScapError| {
         Failure::input(format!(
-            "{}: not a readable scap file: {e}",
+            "{}: not a readable scap file: {e}{note}",
             a.file.display()
         ))
     };
@@ -47,7 +54,15 @@ pub fn run(a: Args) -> Result<(), Failure> {
         created = true;
         Ok::<_, Failure>(w)
     };
-    let write = |w: &mut TraceWriter, h: &RecordHeader, d: &[u8]| Ok(w.write_record(h, d)?);
+    let mut progress = Progress::new();
+    let mut n = 0u64;
+    let write = |w: &mut TraceWriter, h: &RecordHeader, d: &[u8]| {
+        n += 1;
+        if n.is_multiple_of(65536) {
+            progress.show("import (records)", n, 0);
+        }
+        Ok(w.write_record(h, d)?)
+    };
     let (w, report) = match scap::import_from(blocks, start, write) {
         Ok(x) => x,
         Err(e) => {

@@ -15,8 +15,12 @@ use sysreplay_replay::{Driver, Layout, Pacing, SimConfig, BUF_SIZE_PRESETS};
 use sysreplay_ruleeval::{RuleMatching, Ruleset};
 use sysreplay_syscalls as syscalls;
 
-use crate::cmd_eval::{load_checked, Matching, Selection};
+use crate::cmd_eval::{load_with_filter, Matching, Selection};
+use crate::falco_config::{apply_append_output, ConfigArgs, FalcoConfig};
+use crate::progress::Progress;
 use crate::Failure;
+use sysreplay_replay::drive::filter_keep;
+use sysreplay_ruleeval::Engine;
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 pub enum DriverArg {
@@ -48,9 +52,11 @@ pub enum CostArg {
 pub struct Args {
     /// Trace file
     pub trace: PathBuf,
-    /// Rules file(s), loaded in order
-    #[arg(short = 'r', long = "rules", required = true, num_args = 1..)]
+    /// Rules file(s) or directories, loaded in order (or rules_files of -c)
+    #[arg(short = 'r', long = "rules", num_args = 1..)]
     pub rules: Vec<PathBuf>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
     /// Replay speed: 1x (as recorded), 10x, 0.5x, or max (the consumer's own pace: no drops)
     #[arg(long, default_value = "1x", value_parser = parse_speed)]
     pub speed: SpeedArg,
@@ -60,21 +66,21 @@ pub struct Args {
     /// Simulated CPUs: fold the trace's CPUs onto fewer or spread its threads over more
     #[arg(long)]
     pub cpus: Option<u32>,
-    /// Falco's kernel driver
-    #[arg(long, value_enum, default_value = "modern-ebpf")]
-    pub driver: DriverArg,
+    /// Falco's kernel driver (default modern-ebpf, or engine.kind of -c)
+    #[arg(long, value_enum)]
+    pub driver: Option<DriverArg>,
     /// Which events the driver writes per syscall
     #[arg(long, value_enum, default_value = "exit-only")]
     pub events: EventsArg,
-    /// Falco's engine.<kind>.buf_size_preset (1..10: 1 MiB .. 512 MiB per ring)
-    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..=10))]
-    pub buf_size_preset: u8,
+    /// Falco's engine.<kind>.buf_size_preset (1..10: 1 MiB .. 512 MiB per ring; default 4)
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=10))]
+    pub buf_size_preset: Option<u8>,
     /// Ring size in bytes (a power of two, overrides --buf-size-preset)
     #[arg(long)]
     pub buf_size: Option<u64>,
-    /// modern_ebpf: CPUs sharing one ring (0 = one ring for all)
-    #[arg(long, default_value_t = 2)]
-    pub cpus_for_each_buffer: u32,
+    /// modern_ebpf: CPUs sharing one ring (0 = one ring for all; default 2)
+    #[arg(long)]
+    pub cpus_for_each_buffer: Option<u32>,
     /// Falco's base_syscalls.custom_set, comma-separated (`!name` removes)
     #[arg(long, value_delimiter = ',', allow_hyphen_values = true)]
     pub base_syscalls: Vec<String>,
@@ -100,8 +106,8 @@ pub struct Args {
     #[arg(long)]
     pub profile: bool,
     /// Stop at the first matching rule per event (Falco's default) or run all
-    #[arg(long = "rule-matching", value_enum, default_value = "first")]
-    pub rule_matching: Matching,
+    #[arg(long = "rule-matching", value_enum)]
+    pub rule_matching: Option<Matching>,
     /// Also run with a change and show both side by side: disable=RULE, disable-tag=TAG, enable=RULE, buf-size-preset=N, cpus-for-each-buffer=N, base-syscalls=a,b, repair=true|false, driver=kmod|modern-ebpf (repeatable; all apply to one variant)
     #[arg(long = "what-if", value_name = "KEY=VALUE")]
     pub what_if: Vec<String>,
@@ -132,9 +138,17 @@ pub struct Args {
     /// Only events before this many seconds from the trace start
     #[arg(long)]
     pub to: Option<f64>,
+    /// Replay only the records that match this filter expression (Falco's
+    /// condition language, evaluated on the whole trace's state); the others
+    /// are not offered to the rings, the consumer or the rules at all
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Option<String>,
     /// Print the whole report as JSON (schema in replay/REPORT.md)
     #[arg(long)]
     pub json: bool,
+    /// append_output of -c (not an option of its own)
+    #[arg(skip)]
+    pub append_output: Vec<crate::falco_config::AppendOutput>,
     /// Rows in the top-N tables
     #[arg(long, default_value_t = 10)]
     pub top: usize,
@@ -213,7 +227,7 @@ fn base_config(a: &Args, selected: Vec<u16>) -> Result<SimConfig, Failure> {
             )))
         }
         Some(b) => b,
-        None => BUF_SIZE_PRESETS[a.buf_size_preset as usize],
+        None => BUF_SIZE_PRESETS[a.buf_size_preset.unwrap_or(4) as usize],
     };
     let pacing = match (a.rate, a.speed) {
         (Some(r), _) => Pacing::Rate(r),
@@ -251,7 +265,7 @@ fn base_config(a: &Args, selected: Vec<u16>) -> Result<SimConfig, Failure> {
         }
     };
     Ok(SimConfig {
-        driver: match a.driver {
+        driver: match a.driver.unwrap_or(DriverArg::ModernEbpf) {
             DriverArg::ModernEbpf => Driver::ModernEbpf,
             DriverArg::Kmod => Driver::Kmod,
         },
@@ -260,13 +274,13 @@ fn base_config(a: &Args, selected: Vec<u16>) -> Result<SimConfig, Failure> {
             EventsArg::EnterExit => Layout::EnterExit,
         },
         buf_bytes,
-        cpus_for_each_buffer: a.cpus_for_each_buffer,
+        cpus_for_each_buffer: a.cpus_for_each_buffer.unwrap_or(2),
         cpus: a.cpus,
         pacing,
         cost,
         profile: a.profile,
         selected,
-        matching: match a.rule_matching {
+        matching: match a.rule_matching.unwrap_or(Matching::First) {
             Matching::First => RuleMatching::First,
             Matching::All => RuleMatching::All,
         },
@@ -274,43 +288,77 @@ fn base_config(a: &Args, selected: Vec<u16>) -> Result<SimConfig, Failure> {
         window_ns: 100_000_000,
         from_ns: a.from.map(|s| secs(s, "from")).transpose()?,
         to_ns: a.to.map(|s| secs(s, "to")).transpose()?,
+        keep: None,
     })
 }
 
-/// A progress line on stderr for long runs on a terminal.
-struct Progress {
-    on: bool,
-    start: std::time::Instant,
-    shown: bool,
+/// Fill what the command line left open from `-c falco.yaml` / `-o`.
+fn apply_config(a: &mut Args) -> Result<(), Failure> {
+    if let Some(c) = FalcoConfig::load(&a.config)? {
+        c.report_ignored(
+            "replay",
+            &[
+                "rules_files",
+                "rules_file",
+                "priority",
+                "rule_matching",
+                "base_syscalls",
+                "engine",
+                "syscall_buf_size_preset",
+                "modern_bpf",
+                "append_output",
+            ],
+        );
+        a.rules = c.rules_or(&a.rules);
+        a.selection.min_priority = a.selection.min_priority.take().or(c.priority.clone());
+        a.rule_matching = a.rule_matching.or(match c.rule_matching.as_deref() {
+            Some("all") => Some(Matching::All),
+            Some(_) => Some(Matching::First),
+            None => None,
+        });
+        if a.driver.is_none() {
+            a.driver = match c.engine_kind.as_deref() {
+                None | Some("modern_ebpf") => None,
+                Some("kmod") => Some(DriverArg::Kmod),
+                Some(k) => {
+                    eprintln!(
+                        "sysreplay replay: engine.kind {k} is not simulated; using modern_ebpf"
+                    );
+                    None
+                }
+            };
+        }
+        a.buf_size_preset = a.buf_size_preset.or(c.buf_size_preset.map(|p| p as u8));
+        a.cpus_for_each_buffer = a
+            .cpus_for_each_buffer
+            .or(c.cpus_for_each_buffer.map(|n| n as u32));
+        if a.base_syscalls.is_empty() {
+            a.base_syscalls = c.base_custom_set.clone();
+        }
+        a.repair |= c.base_repair.unwrap_or(false);
+        a.all |= c.base_all.unwrap_or(false);
+        a.append_output = c.append_output;
+    }
+    if a.rules.is_empty() {
+        return Err(Failure::input(
+            "no rules: give -r FILE|DIR, or -c falco.yaml with rules_files",
+        ));
+    }
+    Ok(())
 }
 
-impl Progress {
-    fn new() -> Progress {
-        use std::io::IsTerminal;
-        Progress {
-            on: std::io::stderr().is_terminal(),
-            start: std::time::Instant::now(),
-            shown: false,
-        }
+pub fn run(mut a: Args) -> Result<(), Failure> {
+    apply_config(&mut a)?;
+    let (mut rs, filter) =
+        load_with_filter(&a.rules, a.filter.as_deref(), a.verbose, &a.selection)?;
+    apply_append_output(&mut rs, &a.append_output)?;
+    if let Err(f) = crate::cmd_eval::no_rule_enabled(&rs, &a.selection) {
+        // Still a useful replay (the state engine's cost alone), but say so.
+        eprintln!(
+            "sysreplay: WARNING: {}; replaying the state engine alone",
+            f.msg
+        );
     }
-    fn show(&mut self, what: &str, done: u64, total: u64) {
-        if !self.on || self.start.elapsed() < Duration::from_secs(1) {
-            return;
-        }
-        let pct = (100 * done).checked_div(total).unwrap_or(0);
-        eprint!("\r{what}: {pct:>3}% ({done}/{total})   ");
-        self.shown = true;
-    }
-    fn done(&mut self) {
-        if self.shown {
-            eprint!("\r{:60}\r", "");
-            self.shown = false;
-        }
-    }
-}
-
-pub fn run(a: Args) -> Result<(), Failure> {
-    let rs = load_checked(&a.rules, a.verbose, &a.selection)?;
     if a.sweep_presets.iter().any(|&p| !(1..=10).contains(&p)) {
         return Err(Failure::input("--sweep-presets: presets are 1..10"));
     }
@@ -323,6 +371,18 @@ pub fn run(a: Args) -> Result<(), Failure> {
         let first = reader.blocks().first().map_or(0, |b| b.header.first_ts);
         cfg.from_ns = cfg.from_ns.map(|x| first + x);
         cfg.to_ns = cfg.to_ns.map(|x| first + x);
+    }
+    if let Some(f) = &filter {
+        // A pass of the state engine alone decides which records a filter
+        // keeps, so `proc.name` and `fd.name` are right even for records of
+        // processes whose exec the filter leaves out.
+        let mut engine = Engine::new(Default::default(), RuleMatching::First);
+        let keep = filter_keep(&reader, &mut engine, f)?;
+        eprintln!(
+            "sysreplay: --filter keeps {} of {} records; only these are replayed",
+            keep.kept, keep.total
+        );
+        cfg.keep = Some(std::sync::Arc::new(keep));
     }
     if !missing.is_empty() {
         eprintln!(

@@ -10,6 +10,7 @@ use sysreplay_ruleeval::unparse::filter_text;
 use sysreplay_ruleeval::Ruleset;
 
 use crate::cmd_eval::{load_checked, Selection};
+use crate::falco_config::{ConfigArgs, FalcoConfig};
 use crate::Failure;
 
 #[derive(clap::Args)]
@@ -26,9 +27,11 @@ pub enum RulesCommand {
 
 #[derive(clap::Args)]
 pub struct CheckArgs {
-    /// Rules file(s), loaded in order
-    #[arg(short = 'r', long = "rules", required = true, num_args = 1..)]
+    /// Rules file(s) or directories (their .yaml files in name order), loaded in order (or rules_files of -c)
+    #[arg(short = 'r', long = "rules", num_args = 1..)]
     pub rules: Vec<PathBuf>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
     /// Use Falco's `base_syscalls.repair: true` selection instead of the default state set
     #[arg(long)]
     pub repair: bool,
@@ -53,7 +56,21 @@ pub fn run(a: Args) -> Result<(), Failure> {
     }
 }
 
-fn check(a: CheckArgs) -> Result<(), Failure> {
+fn check(mut a: CheckArgs) -> Result<(), Failure> {
+    if let Some(c) = FalcoConfig::load(&a.config)? {
+        c.report_ignored(
+            "rules check",
+            &["rules_files", "rules_file", "priority", "base_syscalls"],
+        );
+        a.rules = c.rules_or(&a.rules);
+        a.selection.min_priority = a.selection.min_priority.take().or(c.priority.clone());
+        a.repair |= c.base_repair.unwrap_or(false);
+    }
+    if a.rules.is_empty() {
+        return Err(Failure::input(
+            "no rules: give -r FILE|DIR, or -c falco.yaml with rules_files",
+        ));
+    }
     let rs = load_checked(&a.rules, a.verbose, &a.selection)?;
     let out = std::io::stdout();
     let mut o = out.lock();
@@ -65,14 +82,23 @@ fn check(a: CheckArgs) -> Result<(), Failure> {
         o,
         "{} rules loaded from {} file(s), {} enabled; {} warning(s)",
         rs.rules.len(),
-        a.rules.len(),
+        a.rules
+            .iter()
+            .map(|p| sysreplay_ruleeval::rules_files_of(p).len())
+            .sum::<usize>(),
         enabled,
         rs.diags.warnings().count()
     )?;
     writeln!(o)?;
     writeln!(o, "Rules (priority, enabled, event types):")?;
     for r in &rs.rules {
-        let types = r.types.names();
+        // A condition with no event type runs on every event: "all", as
+        // Falco's rule listing, rather than hundreds of names.
+        let types = if r.types.is_all() {
+            vec!["all".to_string()]
+        } else {
+            r.types.names()
+        };
         writeln!(
             o,
             "  {} [{}{}] {}",

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use sysreplay_format::{TraceWriter, WriterOptions};
 use sysreplay_synth::{self as synth, SynthConfig};
 
+use crate::progress::Progress;
 use crate::Failure;
 
 #[derive(clap::Args)]
@@ -61,7 +62,16 @@ pub fn run(a: Args) -> Result<(), Failure> {
         ..WriterOptions::default()
     };
     let mut w = TraceWriter::create(&a.output, &header, &synth::snapshot(&cfg), opts)?;
-    let summary = synth::generate(&cfg, |h, d| w.write_record(h, d))?;
+    let mut progress = Progress::new();
+    let mut n = 0u64;
+    let summary = synth::generate(&cfg, |h, d| {
+        n += 1;
+        if n.is_multiple_of(65536) {
+            progress.show("synth", n, a.events);
+        }
+        w.write_record(h, d)
+    })?;
+    progress.done();
     let stats = w.finish()?;
     eprintln!(
         "wrote {}: {} events ({} forks, {} execs, {} exits, {} drop markers covering {} lost events), {} bytes ({:.2} bytes/event)",

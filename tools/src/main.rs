@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 // Diagnostics never panic: a closed stderr (`2>&-`, a dead pipe reader)
 // must not kill a recording or a replay, so `eprintln!` in this crate is
@@ -16,12 +16,17 @@ mod cmd_bench;
 mod cmd_cat;
 mod cmd_eval;
 mod cmd_export;
+mod cmd_fields;
 mod cmd_import;
 mod cmd_info;
 mod cmd_record;
 mod cmd_replay;
 mod cmd_rules;
 mod cmd_synth;
+mod drop_alerts;
+mod falco_config;
+mod progress;
+mod sniff;
 
 #[derive(Parser)]
 #[command(
@@ -52,14 +57,80 @@ enum Command {
     Eval(cmd_eval::Args),
     /// Replay a trace through Falco's buffers: drops, per-rule cost, what-if
     Replay(Box<cmd_replay::Args>),
+    /// List the fields of filters, conditions and outputs (like `falco --list`, `sysdig -l`)
+    Fields(cmd_fields::Args),
     /// Rules files: validate, list event types, show the syscall set (`rules check`)
     Rules(cmd_rules::Args),
     /// Record syscalls with the eBPF probe into a trace (root, or CAP_BPF+CAP_PERFMON+CAP_DAC_READ_SEARCH)
     // Boxed: its many options would make every other command as large.
     Record(Box<cmd_record::Args>),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), of sysreplay or of one subcommand
+    Man {
+        /// A subcommand, e.g. eval (its own page, sysreplay-eval(1))
+        subcommand: Option<String>,
+    },
 }
 
-/// A failed command: the message, and the exit code (2 for bad input).
+fn completions(shell: clap_complete::Shell) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    clap_complete::generate(shell, &mut Cli::command(), "sysreplay", &mut out);
+    Ok(())
+}
+
+fn man(sub: Option<String>) -> Result<(), Failure> {
+    let cmd = Cli::command();
+    let page = match sub {
+        None => cmd,
+        Some(name) => {
+            let Some(c) = cmd.find_subcommand(&name) else {
+                let names: Vec<_> = cmd.get_subcommands().map(|c| c.get_name()).collect();
+                return Err(Failure::input(format!(
+                    "man: no subcommand '{name}' (one of {})",
+                    names.join(", ")
+                )));
+            };
+            // clap names are &'static str without its `string` feature;
+            // one page per process, so leaking the name once is fine.
+            let full: &'static str = Box::leak(format!("sysreplay-{name}").into_boxed_str());
+            c.clone().name(full).bin_name(full)
+        }
+    };
+    clap_mangen::Man::new(page).render(&mut std::io::stdout().lock())?;
+    Ok(())
+}
+
+/// Exit codes, the same for every command (README "Exit codes"):
+/// 0 success; 1 a runtime failure (I/O failing mid-way, a full disk, the
+/// recorder failing); 2 usage or bad input (clap's own usage errors, a
+/// missing, unreadable or invalid input file, an output that exists
+/// without `--force`). Interrupted by SIGINT, a command dies of it (the
+/// shell reports 130), except `record`, for which SIGINT means stop.
+pub const EXIT_RUNTIME: u8 = 1;
+pub const EXIT_INPUT: u8 = 2;
+
+/// The exit code of an I/O error when opening what the user named: the
+/// kinds a user fixes by changing the command are input errors.
+pub fn io_exit_code(kind: std::io::ErrorKind) -> u8 {
+    use std::io::ErrorKind as K;
+    match kind {
+        K::NotFound
+        | K::AlreadyExists
+        | K::PermissionDenied
+        | K::IsADirectory
+        | K::NotADirectory
+        | K::InvalidInput
+        | K::InvalidData
+        | K::InvalidFilename => EXIT_INPUT,
+        _ => EXIT_RUNTIME,
+    }
+}
+
+/// A failed command: the message, and the exit code.
 pub struct Failure {
     pub code: u8,
     pub msg: String,
@@ -68,22 +139,45 @@ pub struct Failure {
 impl Failure {
     pub fn input(msg: impl std::fmt::Display) -> Self {
         Failure {
-            code: 2,
+            code: EXIT_INPUT,
             msg: msg.to_string(),
         }
     }
     pub fn runtime(msg: impl std::fmt::Display) -> Self {
         Failure {
-            code: 1,
+            code: EXIT_RUNTIME,
             msg: msg.to_string(),
         }
+    }
+    /// An I/O error about `path`, classed by [`io_exit_code`].
+    pub fn io(path: &std::path::Path, e: &std::io::Error) -> Self {
+        Failure {
+            code: io_exit_code(e.kind()),
+            msg: format!("{}: {e}", path.display()),
+        }
+    }
+}
+
+/// Open a trace; a file that is something else (a scap capture, a pcap,
+/// text) is named as such, with what to run instead.
+pub fn open_reader(path: &std::path::Path) -> Result<sysreplay_format::TraceReader, Failure> {
+    match sysreplay_format::TraceReader::open(path) {
+        Ok(r) => Ok(r),
+        Err(e) if e.offset.is_some() => Err(match sniff::not_a_trace(path) {
+            Some(msg) => Failure::input(msg),
+            None => match sniff::describe(path) {
+                Some(what) => Failure::input(format!("{e} (this is {what})")),
+                None => e.into(),
+            },
+        }),
+        Err(e) => Err(e.into()),
     }
 }
 
 /// Open a trace and say on stderr when it was cut short: every command
 /// that reads events reads up to the last complete block, never silently.
 pub fn open_trace(path: &std::path::Path) -> Result<sysreplay_format::TraceReader, Failure> {
-    let r = sysreplay_format::TraceReader::open(path)?;
+    let r = open_reader(path)?;
     if let Some(t) = r.truncation() {
         eprintln!(
             "sysreplay: warning: {}: truncated: {} ({} complete blocks, {} records readable, drop markers included)",
@@ -100,11 +194,11 @@ impl From<sysreplay_format::TraceError> for Failure {
     fn from(e: sysreplay_format::TraceError) -> Self {
         // A trace that cannot be read, or is not there, is bad input; other
         // I/O failures are not.
-        let missing = e
-            .source
-            .as_ref()
-            .is_some_and(|s| s.kind() == std::io::ErrorKind::NotFound);
-        let code = if e.offset.is_some() || missing { 2 } else { 1 };
+        let code = match &e.source {
+            _ if e.offset.is_some() => EXIT_INPUT,
+            Some(s) => io_exit_code(s.kind()),
+            None => EXIT_RUNTIME,
+        };
         Failure {
             code,
             msg: e.to_string(),
@@ -121,7 +215,10 @@ impl From<std::io::Error> for Failure {
                 msg: String::new(),
             };
         }
-        Failure::runtime(e)
+        Failure {
+            code: io_exit_code(e.kind()),
+            msg: e.to_string(),
+        }
     }
 }
 
@@ -138,6 +235,9 @@ fn main() -> ExitCode {
         Command::Synth(a) => cmd_synth::run(a),
         Command::Import(a) => cmd_import::run(a),
         Command::Export(a) => cmd_export::run(a),
+        Command::Fields(a) => cmd_fields::run(a),
+        Command::Completions { shell } => completions(shell),
+        Command::Man { subcommand } => man(subcommand),
     };
     match r {
         Ok(()) => ExitCode::SUCCESS,

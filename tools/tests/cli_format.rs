@@ -100,7 +100,7 @@ fn cat_filters_by_syscall_pid_and_time() {
         .collect();
     assert_eq!(lines.len(), 200);
     let pid = lines[150]["pid"].as_u64().unwrap();
-    let by_pid = ok(&["cat", f, "--json", "-p", &pid.to_string()]);
+    let by_pid = ok(&["cat", f, "--json", "--pid", &pid.to_string()]);
     assert!(!by_pid.is_empty());
     for l in by_pid.lines() {
         let v: serde_json::Value = serde_json::from_str(l).unwrap();
@@ -151,7 +151,8 @@ fn refuses_to_overwrite_without_force() {
     let dir = tempfile::tempdir().unwrap();
     let p = synth(dir.path(), "s.srt", &[]);
     let o = run(&["synth", "-o", p.to_str().unwrap(), "--events", "10"]);
-    assert_eq!(o.status.code(), Some(1));
+    // an existing output without --force is a usage error (README "Exit codes")
+    assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--force"));
     ok(&[
         "synth",

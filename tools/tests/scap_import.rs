@@ -156,7 +156,7 @@ fn parse_ours(text: &str) -> Vec<Ours> {
                 proc_name: v["proc"].as_str().unwrap().to_string(),
                 tid: v["tid"].as_i64().unwrap(),
                 ty: v["type"].as_str().unwrap().to_string(),
-                args: parse_args(v["args"].as_str().unwrap()),
+                args: parse_args(v["info"].as_str().unwrap()),
             }
         })
         .collect()

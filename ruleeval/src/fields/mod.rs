@@ -340,208 +340,120 @@ enum ArgSpec {
     NameOpt,
 }
 
-const FIELDS: &[(&str, F, FType, ArgSpec)] = &[
-    ("evt.type", F::EvtType, FType::Str, ArgSpec::No),
-    ("syscall.type", F::EvtType, FType::Str, ArgSpec::No),
-    ("evt.num", F::EvtNum, FType::Int, ArgSpec::No),
-    ("evt.time", F::EvtTime, FType::Str, ArgSpec::No),
-    ("evt.time.s", F::EvtTimeS, FType::Str, ArgSpec::No),
-    ("evt.time.iso8601", F::EvtTimeIso, FType::Str, ArgSpec::No),
-    ("evt.datetime", F::EvtDatetime, FType::Str, ArgSpec::No),
-    ("evt.datetime.s", F::EvtDatetime, FType::Str, ArgSpec::No),
-    ("evt.rawtime", F::EvtRawtime, FType::Int, ArgSpec::No),
-    ("evt.rawtime.s", F::EvtRawtimeS, FType::Int, ArgSpec::No),
-    ("evt.rawtime.ns", F::EvtRawtimeNs, FType::Int, ArgSpec::No),
-    ("evt.dir", F::EvtDir, FType::Str, ArgSpec::No),
-    ("evt.cpu", F::EvtCpu, FType::Int, ArgSpec::No),
-    ("evt.res", F::EvtRes, FType::Str, ArgSpec::No),
-    ("evt.rawres", F::EvtRawres, FType::Int, ArgSpec::No),
-    ("evt.failed", F::EvtFailed, FType::Bool, ArgSpec::No),
-    ("evt.args", F::EvtArgs, FType::Str, ArgSpec::No),
-    ("evt.arg", F::EvtArg, FType::Str, ArgSpec::NameOrIndexReq),
-    (
-        "evt.rawarg",
-        F::EvtRawarg,
-        FType::Str,
-        ArgSpec::NameOrIndexReq,
-    ),
-    (
-        "evt.is_open_read",
-        F::EvtIsOpenRead,
-        FType::Bool,
-        ArgSpec::No,
-    ),
-    (
-        "evt.is_open_write",
-        F::EvtIsOpenWrite,
-        FType::Bool,
-        ArgSpec::No,
-    ),
-    (
-        "evt.is_open_exec",
-        F::EvtIsOpenExec,
-        FType::Bool,
-        ArgSpec::No,
-    ),
-    ("evt.buffer", F::EvtBuffer, FType::Buf, ArgSpec::No),
-    ("evt.buflen", F::EvtBuflen, FType::Int, ArgSpec::No),
-    ("evt.hostname", F::EvtHostname, FType::Str, ArgSpec::No),
-    ("evt.source", F::EvtSource, FType::Str, ArgSpec::No),
-    ("evt.is_io", F::EvtIsIo, FType::Bool, ArgSpec::No),
-    ("evt.category", F::EvtCategory, FType::Str, ArgSpec::No),
-    ("proc.name", F::ProcName, FType::Str, ArgSpec::No),
-    ("proc.exe", F::ProcExe, FType::Str, ArgSpec::No),
-    ("proc.exepath", F::ProcExepath, FType::Str, ArgSpec::No),
-    ("proc.cmdline", F::ProcCmdline, FType::Str, ArgSpec::No),
-    ("proc.args", F::ProcArgs, FType::Str, ArgSpec::No),
-    ("proc.pid", F::ProcPid, FType::Int, ArgSpec::No),
-    ("proc.ppid", F::ProcPpid, FType::Int, ArgSpec::No),
-    ("proc.vpid", F::ProcVpid, FType::Int, ArgSpec::No),
-    ("proc.pvpid", F::ProcPvpid, FType::Int, ArgSpec::No),
-    ("proc.tty", F::ProcTty, FType::Int, ArgSpec::No),
-    ("proc.cwd", F::ProcCwd, FType::Str, ArgSpec::No),
-    ("proc.env", F::ProcEnv, FType::Str, ArgSpec::NameOpt),
-    ("proc.pname", F::ProcPname, FType::Str, ArgSpec::No),
-    ("proc.pcmdline", F::ProcPcmdline, FType::Str, ArgSpec::No),
-    ("proc.pexe", F::ProcPexe, FType::Str, ArgSpec::No),
-    ("proc.pexepath", F::ProcPexepath, FType::Str, ArgSpec::No),
-    ("proc.aname", F::ProcAname, FType::Str, ArgSpec::IndexOpt),
-    ("proc.aexe", F::ProcAexe, FType::Str, ArgSpec::IndexOpt),
-    (
-        "proc.aexepath",
-        F::ProcAexepath,
-        FType::Str,
-        ArgSpec::IndexOpt,
-    ),
-    ("proc.apid", F::ProcApid, FType::Int, ArgSpec::IndexOpt),
-    (
-        "proc.acmdline",
-        F::ProcAcmdline,
-        FType::Str,
-        ArgSpec::IndexOpt,
-    ),
-    ("proc.sname", F::ProcSname, FType::Str, ArgSpec::No),
-    ("proc.sid", F::ProcSid, FType::Int, ArgSpec::No),
-    ("proc.vpgid", F::ProcVpgid, FType::Int, ArgSpec::No),
-    (
-        "proc.is_vpgid_leader",
-        F::ProcIsVpgidLeader,
-        FType::Bool,
-        ArgSpec::No,
-    ),
-    (
-        "proc.is_sid_leader",
-        F::ProcIsSidLeader,
-        FType::Bool,
-        ArgSpec::No,
-    ),
-    ("proc.duration", F::ProcDuration, FType::Int, ArgSpec::No),
-    ("proc.start_ts", F::ProcStartTs, FType::Int, ArgSpec::No),
-    (
-        "proc.is_exe_upper_layer",
-        F::ProcIsExeUpperLayer,
-        FType::Bool,
-        ArgSpec::No,
-    ),
-    (
-        "proc.is_exe_from_memfd",
-        F::ProcIsExeFromMemfd,
-        FType::Bool,
-        ArgSpec::No,
-    ),
-    (
-        "proc.is_exe_writable",
-        F::ProcIsExeWritable,
-        FType::Bool,
-        ArgSpec::No,
-    ),
-    ("proc.exe_ino", F::ProcExeIno, FType::Int, ArgSpec::No),
-    (
-        "proc.exe_ino.ctime",
-        F::ProcExeInoCtime,
-        FType::Int,
-        ArgSpec::No,
-    ),
-    (
-        "proc.exe_ino.mtime",
-        F::ProcExeInoMtime,
-        FType::Int,
-        ArgSpec::No,
-    ),
-    (
-        "proc.exe_ino.ctime_duration_proc_start",
-        F::ProcExeInoCtimeDurationProcStart,
-        FType::Int,
-        ArgSpec::No,
-    ),
-    ("proc.nthreads", F::ProcNthreads, FType::Int, ArgSpec::No),
-    ("thread.tid", F::ThreadTid, FType::Int, ArgSpec::No),
-    ("thread.vtid", F::ThreadVtid, FType::Int, ArgSpec::No),
-    (
-        "thread.cap_effective",
-        F::ThreadCapEffective,
-        FType::Str,
-        ArgSpec::No,
-    ),
-    (
-        "thread.cap_permitted",
-        F::ThreadCapPermitted,
-        FType::Str,
-        ArgSpec::No,
-    ),
-    (
-        "thread.cap_inheritable",
-        F::ThreadCapInheritable,
-        FType::Str,
-        ArgSpec::No,
-    ),
-    ("thread.ismain", F::ThreadIsmain, FType::Bool, ArgSpec::No),
-    ("user.uid", F::UserUid, FType::Int, ArgSpec::No),
-    ("user.name", F::UserName, FType::Str, ArgSpec::No),
-    ("user.loginuid", F::UserLoginuid, FType::Int, ArgSpec::No),
-    ("user.loginname", F::UserLoginname, FType::Str, ArgSpec::No),
-    ("user.homedir", F::UserHomedir, FType::Str, ArgSpec::No),
-    ("user.shell", F::UserShell, FType::Str, ArgSpec::No),
-    ("group.gid", F::GroupGid, FType::Int, ArgSpec::No),
-    ("group.name", F::GroupName, FType::Str, ArgSpec::No),
-    ("fd.num", F::FdNum, FType::Int, ArgSpec::No),
-    ("fd.name", F::FdName, FType::Str, ArgSpec::No),
-    ("fd.nameraw", F::FdNameraw, FType::Str, ArgSpec::No),
-    ("fd.type", F::FdType, FType::Str, ArgSpec::No),
-    ("fd.typechar", F::FdTypechar, FType::Str, ArgSpec::No),
-    ("fd.directory", F::FdDirectory, FType::Str, ArgSpec::No),
-    ("fd.filename", F::FdFilename, FType::Str, ArgSpec::No),
-    ("fd.ip", F::FdIp, FType::Ip, ArgSpec::No),
-    ("fd.cip", F::FdCip, FType::Ip, ArgSpec::No),
-    ("fd.sip", F::FdSip, FType::Ip, ArgSpec::No),
-    ("fd.lip", F::FdLip, FType::Ip, ArgSpec::No),
-    ("fd.rip", F::FdRip, FType::Ip, ArgSpec::No),
-    ("fd.port", F::FdPort, FType::Int, ArgSpec::No),
-    ("fd.cport", F::FdCport, FType::Int, ArgSpec::No),
-    ("fd.sport", F::FdSport, FType::Int, ArgSpec::No),
-    ("fd.lport", F::FdLport, FType::Int, ArgSpec::No),
-    ("fd.rport", F::FdRport, FType::Int, ArgSpec::No),
-    ("fd.l4proto", F::FdL4proto, FType::Str, ArgSpec::No),
-    ("fd.sockfamily", F::FdSockfamily, FType::Str, ArgSpec::No),
-    ("fd.is_server", F::FdIsServer, FType::Bool, ArgSpec::No),
-    ("fd.connected", F::FdConnected, FType::Bool, ArgSpec::No),
-    (
-        "fd.name_changed",
-        F::FdNameChanged,
-        FType::Bool,
-        ArgSpec::No,
-    ),
-    ("fd.net", F::FdNet, FType::IpNet, ArgSpec::No),
-    ("fd.cnet", F::FdCnet, FType::IpNet, ArgSpec::No),
-    ("fd.snet", F::FdSnet, FType::IpNet, ArgSpec::No),
-    ("fd.lnet", F::FdLnet, FType::IpNet, ArgSpec::No),
-    ("fd.rnet", F::FdRnet, FType::IpNet, ArgSpec::No),
-    ("fd.ino", F::FdIno, FType::Int, ArgSpec::No),
-    ("fd.cip.name", F::FdDnsName, FType::Str, ArgSpec::No),
-    ("fd.sip.name", F::FdDnsName, FType::Str, ArgSpec::No),
-    ("fd.lip.name", F::FdDnsName, FType::Str, ArgSpec::No),
-    ("fd.rip.name", F::FdDnsName, FType::Str, ArgSpec::No),
-    ("container.id", F::ContainerId, FType::Str, ArgSpec::No),
+/// Every field with a value from a trace: name, extractor, type, argument
+/// and the description `sysreplay fields` prints (one source).
+const FIELDS: &[(&str, F, FType, ArgSpec, &str)] = &[
+    ("evt.type", F::EvtType, FType::Str, ArgSpec::No, "Event type (syscall name, or procexit)"),
+    ("syscall.type", F::EvtType, FType::Str, ArgSpec::No, "Syscall name (same as evt.type for syscall events)"),
+    ("evt.num", F::EvtNum, FType::Int, ArgSpec::No, "Event number in the trace, from 1"),
+    ("evt.time", F::EvtTime, FType::Str, ArgSpec::No, "Event time, HH:MM:SS.nnnnnnnnn (UTC)"),
+    ("evt.time.s", F::EvtTimeS, FType::Str, ArgSpec::No, "Event time, HH:MM:SS (UTC)"),
+    ("evt.time.iso8601", F::EvtTimeIso, FType::Str, ArgSpec::No, "Event time, ISO 8601 with nanoseconds (UTC)"),
+    ("evt.datetime", F::EvtDatetime, FType::Str, ArgSpec::No, "Event date and time, YYYY-MM-DD HH:MM:SS.nnnnnnnnn (UTC)"),
+    ("evt.datetime.s", F::EvtDatetime, FType::Str, ArgSpec::No, "Event date and time, YYYY-MM-DD HH:MM:SS (UTC)"),
+    ("evt.rawtime", F::EvtRawtime, FType::Int, ArgSpec::No, "Event time, nanoseconds since the epoch"),
+    ("evt.rawtime.s", F::EvtRawtimeS, FType::Int, ArgSpec::No, "Integer seconds part of evt.rawtime"),
+    ("evt.rawtime.ns", F::EvtRawtimeNs, FType::Int, ArgSpec::No, "Nanoseconds part of evt.rawtime"),
+    ("evt.dir", F::EvtDir, FType::Str, ArgSpec::No, "Event direction: < (exit; sysreplay records exit events)"),
+    ("evt.cpu", F::EvtCpu, FType::Int, ArgSpec::No, "CPU the event happened on"),
+    ("evt.res", F::EvtRes, FType::Str, ArgSpec::No, "Result as text: SUCCESS or the errno name"),
+    ("evt.rawres", F::EvtRawres, FType::Int, ArgSpec::No, "Result as a number (negative errno on failure)"),
+    ("evt.failed", F::EvtFailed, FType::Bool, ArgSpec::No, "True for a failed syscall"),
+    ("evt.args", F::EvtArgs, FType::Str, ArgSpec::No, "All arguments as one name=value string"),
+    ("evt.arg", F::EvtArg, FType::Str, ArgSpec::NameOrIndexReq, "One argument by name or index (evt.arg.name, evt.arg[name], evt.arg[0]), as text"),
+    ("evt.rawarg", F::EvtRawarg, FType::Str, ArgSpec::NameOrIndexReq, "One argument by name or index, raw value"),
+    ("evt.is_open_read", F::EvtIsOpenRead, FType::Bool, ArgSpec::No, "For open syscalls: opened for reading"),
+    ("evt.is_open_write", F::EvtIsOpenWrite, FType::Bool, ArgSpec::No, "For open syscalls: opened for writing"),
+    ("evt.is_open_exec", F::EvtIsOpenExec, FType::Bool, ArgSpec::No, "For open syscalls: created with an executable mode"),
+    ("evt.buffer", F::EvtBuffer, FType::Buf, ArgSpec::No, "Data buffer of read/write/send/recv (the first --snaplen bytes)"),
+    ("evt.buflen", F::EvtBuflen, FType::Int, ArgSpec::No, "Length of the data buffer the syscall passed"),
+    ("evt.hostname", F::EvtHostname, FType::Str, ArgSpec::No, "Host name of the recording machine"),
+    ("evt.source", F::EvtSource, FType::Str, ArgSpec::No, "Event source (syscall)"),
+    ("evt.is_io", F::EvtIsIo, FType::Bool, ArgSpec::No, "True for I/O syscalls (read, write, send, recv, ...)"),
+    ("evt.category", F::EvtCategory, FType::Str, ArgSpec::No, "Event category (file, net, process, ...)"),
+    ("proc.name", F::ProcName, FType::Str, ArgSpec::No, "Process name (comm, or executable base name)"),
+    ("proc.exe", F::ProcExe, FType::Str, ArgSpec::No, "First argument of the command line (argv[0])"),
+    ("proc.exepath", F::ProcExepath, FType::Str, ArgSpec::No, "Full path of the executable"),
+    ("proc.cmdline", F::ProcCmdline, FType::Str, ArgSpec::No, "Name and arguments, space-separated"),
+    ("proc.args", F::ProcArgs, FType::Str, ArgSpec::No, "Arguments, space-separated"),
+    ("proc.pid", F::ProcPid, FType::Int, ArgSpec::No, "Process id"),
+    ("proc.ppid", F::ProcPpid, FType::Int, ArgSpec::No, "Parent process id"),
+    ("proc.vpid", F::ProcVpid, FType::Int, ArgSpec::No, "Process id in its pid namespace"),
+    ("proc.pvpid", F::ProcPvpid, FType::Int, ArgSpec::No, "Parent process id in its pid namespace"),
+    ("proc.tty", F::ProcTty, FType::Int, ArgSpec::No, "Controlling terminal (device number)"),
+    ("proc.cwd", F::ProcCwd, FType::Str, ArgSpec::No, "Current working directory"),
+    ("proc.env", F::ProcEnv, FType::Str, ArgSpec::NameOpt, "Environment (all, or proc.env[NAME]); only with record --capture-env"),
+    ("proc.pname", F::ProcPname, FType::Str, ArgSpec::No, "Parent process name"),
+    ("proc.pcmdline", F::ProcPcmdline, FType::Str, ArgSpec::No, "Parent command line"),
+    ("proc.pexe", F::ProcPexe, FType::Str, ArgSpec::No, "Parent argv[0]"),
+    ("proc.pexepath", F::ProcPexepath, FType::Str, ArgSpec::No, "Parent executable path"),
+    ("proc.aname", F::ProcAname, FType::Str, ArgSpec::IndexOpt, "Ancestor name: proc.aname[N] is the Nth ancestor (1 = parent); without N, any ancestor"),
+    ("proc.aexe", F::ProcAexe, FType::Str, ArgSpec::IndexOpt, "Ancestor argv[0] (index as proc.aname)"),
+    ("proc.aexepath", F::ProcAexepath, FType::Str, ArgSpec::IndexOpt, "Ancestor executable path (index as proc.aname)"),
+    ("proc.apid", F::ProcApid, FType::Int, ArgSpec::IndexOpt, "Ancestor pid (index as proc.aname)"),
+    ("proc.acmdline", F::ProcAcmdline, FType::Str, ArgSpec::IndexOpt, "Ancestor command line (index as proc.aname)"),
+    ("proc.sname", F::ProcSname, FType::Str, ArgSpec::No, "Name of the session leader"),
+    ("proc.sid", F::ProcSid, FType::Int, ArgSpec::No, "Session id"),
+    ("proc.vpgid", F::ProcVpgid, FType::Int, ArgSpec::No, "Process group id in its pid namespace"),
+    ("proc.is_vpgid_leader", F::ProcIsVpgidLeader, FType::Bool, ArgSpec::No, "True if the process leads its process group"),
+    ("proc.is_sid_leader", F::ProcIsSidLeader, FType::Bool, ArgSpec::No, "True if the process leads its session"),
+    ("proc.duration", F::ProcDuration, FType::Int, ArgSpec::No, "Nanoseconds since the process started"),
+    ("proc.start_ts", F::ProcStartTs, FType::Int, ArgSpec::No, "Process start time, nanoseconds since the epoch"),
+    ("proc.is_exe_upper_layer", F::ProcIsExeUpperLayer, FType::Bool, ArgSpec::No, "Executable on an overlayfs upper layer"),
+    ("proc.is_exe_from_memfd", F::ProcIsExeFromMemfd, FType::Bool, ArgSpec::No, "Executable is a memfd"),
+    ("proc.is_exe_writable", F::ProcIsExeWritable, FType::Bool, ArgSpec::No, "Executable writable by the process (not recorded)"),
+    ("proc.exe_ino", F::ProcExeIno, FType::Int, ArgSpec::No, "Inode of the executable (not recorded)"),
+    ("proc.exe_ino.ctime", F::ProcExeInoCtime, FType::Int, ArgSpec::No, "ctime of the executable's inode (not recorded)"),
+    ("proc.exe_ino.mtime", F::ProcExeInoMtime, FType::Int, ArgSpec::No, "mtime of the executable's inode (not recorded)"),
+    ("proc.exe_ino.ctime_duration_proc_start", F::ProcExeInoCtimeDurationProcStart, FType::Int, ArgSpec::No, "Nanoseconds from the executable's ctime to process start (not recorded)"),
+    ("proc.nthreads", F::ProcNthreads, FType::Int, ArgSpec::No, "Number of threads of the process"),
+    ("thread.tid", F::ThreadTid, FType::Int, ArgSpec::No, "Thread id"),
+    ("thread.vtid", F::ThreadVtid, FType::Int, ArgSpec::No, "Thread id in its pid namespace"),
+    ("thread.cap_effective", F::ThreadCapEffective, FType::Str, ArgSpec::No, "Effective capabilities"),
+    ("thread.cap_permitted", F::ThreadCapPermitted, FType::Str, ArgSpec::No, "Permitted capabilities"),
+    ("thread.cap_inheritable", F::ThreadCapInheritable, FType::Str, ArgSpec::No, "Inheritable capabilities"),
+    ("thread.ismain", F::ThreadIsmain, FType::Bool, ArgSpec::No, "True for the main thread of the process"),
+    ("user.uid", F::UserUid, FType::Int, ArgSpec::No, "User id"),
+    ("user.name", F::UserName, FType::Str, ArgSpec::No, "User name (from the trace's user table)"),
+    ("user.loginuid", F::UserLoginuid, FType::Int, ArgSpec::No, "Login (audit) user id; -1 if none"),
+    ("user.loginname", F::UserLoginname, FType::Str, ArgSpec::No, "Login user name"),
+    ("user.homedir", F::UserHomedir, FType::Str, ArgSpec::No, "Home directory of the user"),
+    ("user.shell", F::UserShell, FType::Str, ArgSpec::No, "Shell of the user"),
+    ("group.gid", F::GroupGid, FType::Int, ArgSpec::No, "Group id"),
+    ("group.name", F::GroupName, FType::Str, ArgSpec::No, "Group name (from the trace's group table)"),
+    ("fd.num", F::FdNum, FType::Int, ArgSpec::No, "File descriptor number"),
+    ("fd.name", F::FdName, FType::Str, ArgSpec::No, "Full name of the fd: path, connection tuple, ..."),
+    ("fd.nameraw", F::FdNameraw, FType::Str, ArgSpec::No, "Name of the fd as the syscall gave it (unresolved)"),
+    ("fd.type", F::FdType, FType::Str, ArgSpec::No, "fd type: file, directory, ipv4, ipv6, unix, pipe, event, signalfd, eventpoll, inotify, timerfd, memfd, ..."),
+    ("fd.typechar", F::FdTypechar, FType::Str, ArgSpec::No, "fd type as one character (f, 4, 6, u, p, ...)"),
+    ("fd.directory", F::FdDirectory, FType::Str, ArgSpec::No, "Directory of a file fd"),
+    ("fd.filename", F::FdFilename, FType::Str, ArgSpec::No, "Base name of a file fd"),
+    ("fd.ip", F::FdIp, FType::Ip, ArgSpec::No, "Either IP of a connection (matches client or server)"),
+    ("fd.cip", F::FdCip, FType::Ip, ArgSpec::No, "Client IP"),
+    ("fd.sip", F::FdSip, FType::Ip, ArgSpec::No, "Server IP"),
+    ("fd.lip", F::FdLip, FType::Ip, ArgSpec::No, "Local IP"),
+    ("fd.rip", F::FdRip, FType::Ip, ArgSpec::No, "Remote IP"),
+    ("fd.port", F::FdPort, FType::Int, ArgSpec::No, "Either port of a connection"),
+    ("fd.cport", F::FdCport, FType::Int, ArgSpec::No, "Client port"),
+    ("fd.sport", F::FdSport, FType::Int, ArgSpec::No, "Server port"),
+    ("fd.lport", F::FdLport, FType::Int, ArgSpec::No, "Local port"),
+    ("fd.rport", F::FdRport, FType::Int, ArgSpec::No, "Remote port"),
+    ("fd.l4proto", F::FdL4proto, FType::Str, ArgSpec::No, "Layer 4 protocol: tcp, udp, icmp, raw"),
+    ("fd.sockfamily", F::FdSockfamily, FType::Str, ArgSpec::No, "Socket family: ip or unix"),
+    ("fd.is_server", F::FdIsServer, FType::Bool, ArgSpec::No, "True if the process is the server end"),
+    ("fd.connected", F::FdConnected, FType::Bool, ArgSpec::No, "True if the socket is connected"),
+    ("fd.name_changed", F::FdNameChanged, FType::Bool, ArgSpec::No, "True when the event changed the fd's name"),
+    ("fd.net", F::FdNet, FType::IpNet, ArgSpec::No, "Either IP, for CIDR comparisons (fd.net=10.0.0.0/8)"),
+    ("fd.cnet", F::FdCnet, FType::IpNet, ArgSpec::No, "Client IP, for CIDR comparisons"),
+    ("fd.snet", F::FdSnet, FType::IpNet, ArgSpec::No, "Server IP, for CIDR comparisons"),
+    ("fd.lnet", F::FdLnet, FType::IpNet, ArgSpec::No, "Local IP, for CIDR comparisons"),
+    ("fd.rnet", F::FdRnet, FType::IpNet, ArgSpec::No, "Remote IP, for CIDR comparisons"),
+    ("fd.ino", F::FdIno, FType::Int, ArgSpec::No, "Inode of a file fd"),
+    ("fd.cip.name", F::FdDnsName, FType::Str, ArgSpec::No, "DNS name of the client IP (not recorded)"),
+    ("fd.sip.name", F::FdDnsName, FType::Str, ArgSpec::No, "DNS name of the server IP (not recorded)"),
+    ("fd.lip.name", F::FdDnsName, FType::Str, ArgSpec::No, "DNS name of the local IP (not recorded)"),
+    ("fd.rip.name", F::FdDnsName, FType::Str, ArgSpec::No, "DNS name of the remote IP (not recorded)"),
+    ("container.id", F::ContainerId, FType::Str, ArgSpec::No, "Container id, from the cgroup path; host outside containers"),
 ];
 
 /// Container and k8s fields that exist but have no value offline (the
@@ -593,6 +505,63 @@ pub const OFFLINE_FIELDS: &[(&str, FType)] = &[
     ("k8s.ns.label", FType::Str),
 ];
 
+/// One field of [`list`]: what `sysreplay fields` prints.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldDoc {
+    pub name: &'static str,
+    pub ty: &'static str,
+    /// How it takes an argument: "", "[N]", "[NAME]", ".NAME|[NAME]|[N]".
+    pub arg: &'static str,
+    pub desc: &'static str,
+    /// Whether a trace gives it a value (container/k8s metadata, DNS
+    /// names and executable inode data are not recorded).
+    pub has_value_offline: bool,
+}
+
+fn type_name(t: FType) -> &'static str {
+    match t {
+        FType::Str => "string",
+        FType::Int => "number",
+        FType::Bool => "bool",
+        FType::Ip => "ipaddr",
+        FType::IpNet => "ipnet",
+        FType::Buf => "bytebuf",
+    }
+}
+
+/// Every field the rule language knows, in table order: those with a
+/// value from a trace, then those that exist in Falco but have none
+/// offline.
+pub fn list() -> Vec<FieldDoc> {
+    let mut v: Vec<FieldDoc> = FIELDS
+        .iter()
+        .map(|&(name, _, ty, spec, desc)| FieldDoc {
+            name,
+            ty: type_name(ty),
+            arg: match spec {
+                ArgSpec::No => "",
+                ArgSpec::IndexOpt => "[N]",
+                ArgSpec::NameOpt => "[NAME]",
+                ArgSpec::NameOrIndexReq => ".NAME|[NAME]|[N]",
+            },
+            desc,
+            has_value_offline: !crate::engine::field_is_offline(name),
+        })
+        .collect();
+    v.extend(OFFLINE_FIELDS.iter().map(|&(name, ty)| FieldDoc {
+        name,
+        ty: type_name(ty),
+        arg: "",
+        desc: if name.starts_with("k8s.") {
+            "Kubernetes metadata (not recorded)"
+        } else {
+            "Container metadata from the container runtime (not recorded)"
+        },
+        has_value_offline: false,
+    }));
+    v
+}
+
 /// Resolve a field name and argument. Errors read like libsinsp's.
 pub fn lookup(name: &str, arg: Option<&str>) -> Result<Field, String> {
     // evt.arg.NAME / evt.rawarg.NAME
@@ -628,7 +597,7 @@ pub fn lookup(name: &str, arg: Option<&str>) -> Result<Field, String> {
             multi: false,
         });
     }
-    let Some(&(_, f, ty, spec)) = FIELDS.iter().find(|(n, ..)| *n == name) else {
+    let Some(&(_, f, ty, spec, _)) = FIELDS.iter().find(|(n, ..)| *n == name) else {
         return Err(format!("filter contains an unknown field '{name}'"));
     };
     let arg = match (spec, arg) {
@@ -1024,5 +993,33 @@ mod tests {
             iso8601(1_700_000_000_123_456_789),
             "2023-11-14T22:13:20.123456789Z"
         );
+    }
+}
+
+#[cfg(test)]
+mod list_tests {
+    use super::*;
+
+    #[test]
+    fn every_listed_field_resolves_and_is_described() {
+        let l = list();
+        assert!(l.len() > 150);
+        let mut seen = std::collections::HashSet::new();
+        for f in &l {
+            assert!(seen.insert(f.name), "{} listed twice", f.name);
+            assert!(f.desc.len() > 5, "{} has no description", f.name);
+            let arg = match f.arg {
+                ".NAME|[NAME]|[N]" => Some("0"),
+                _ => None,
+            };
+            assert!(lookup(f.name, arg).is_ok(), "{} does not resolve", f.name);
+        }
+        let get = |n: &str| l.iter().find(|f| f.name == n).unwrap();
+        assert!(get("proc.name").has_value_offline);
+        assert_eq!(get("proc.name").ty, "string");
+        assert_eq!(get("fd.sip").ty, "ipaddr");
+        assert!(!get("container.image").has_value_offline);
+        assert!(!get("fd.rip.name").has_value_offline);
+        assert_eq!(get("proc.aname").arg, "[N]");
     }
 }

@@ -1,0 +1,119 @@
+//! Messages that used to send users the wrong way: each names what the
+//! file or option is and what to do instead.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+fn sample() -> String {
+    root()
+        .join("corpora/samples/synth-100k.srt")
+        .display()
+        .to_string()
+}
+fn rules() -> String {
+    root()
+        .join("corpora/rules/sample_rules.yaml")
+        .display()
+        .to_string()
+}
+
+/// (exit code, stdout, stderr)
+fn run(args: &[&str]) -> (Option<i32>, String, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_sysreplay"))
+        .args(args)
+        .output()
+        .expect("run sysreplay");
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn info_on_a_capture_says_run_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = sample();
+    for (name, extra) in [("c.scap.gz", &[][..]), ("c.scap", &["--no-gzip"][..])] {
+        let p = dir.path().join(name).display().to_string();
+        let mut a = vec!["export", s.as_str(), "-o", p.as_str()];
+        a.extend_from_slice(extra);
+        assert_eq!(run(&a).0, Some(0));
+        for cmd in [&["info", p.as_str()][..], &["cat", p.as_str()][..]] {
+            let (c, _, e) = run(cmd);
+            assert_eq!(c, Some(2), "{e}");
+            assert!(e.contains("sysdig/Falco capture"), "{e}");
+            assert!(e.contains("sysreplay import"), "{e}");
+            assert!(!e.contains("zstd"), "no block-layout talk: {e}");
+        }
+    }
+}
+
+#[test]
+fn import_says_what_the_file_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("o.srt").display().to_string();
+    let (c, _, e) = run(&["import", &sample(), "-o", &out]);
+    assert_eq!(c, Some(2));
+    assert!(e.contains("sysreplay trace (.srt) already"), "{e}");
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "remember the milk\n").unwrap();
+    let (c, _, e) = run(&["import", notes.to_str().unwrap(), "-o", &out]);
+    assert_eq!(c, Some(2));
+    assert!(e.contains("text file"), "{e}");
+    assert!(!dir.path().join("o.srt").exists());
+}
+
+#[test]
+fn option_values_list_or_suggest_the_valid_ones() {
+    let (c, _, e) = run(&["eval", &sample(), "-r", &rules(), "--min-priority", "warn"]);
+    assert_eq!(c, Some(2));
+    assert!(
+        e.contains("warning") && e.contains("informational") && e.contains("debug"),
+        "{e}"
+    );
+    let (c, _, e) = run(&["cat", &sample(), "-s", "opnat"]);
+    assert_eq!(c, Some(2));
+    assert!(e.contains("did you mean 'openat'"), "{e}");
+    let (c, _, e) = run(&["cat", &sample(), "-s", "qqqqqqqq"]);
+    assert_eq!(c, Some(2));
+    assert!(!e.contains("did you mean"), "{e}");
+}
+
+#[test]
+fn disabling_every_rule_is_an_error() {
+    let (c, out, e) = run(&["eval", &sample(), "-r", &rules(), "--disable", "*"]);
+    assert_eq!(c, Some(2), "{out}");
+    assert!(
+        e.contains("--disable '*'") && e.contains("nothing to evaluate"),
+        "{e}"
+    );
+}
+
+#[test]
+fn rules_check_lists_all_and_points_output_errors_at_the_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = dir.path().join("r.yaml");
+    std::fs::write(
+        &r,
+        "- rule: any event\n  desc: d\n  condition: proc.name=x\n  output: ok\n  priority: WARNING\n",
+    )
+    .unwrap();
+    let (c, out, e) = run(&["rules", "check", "-r", r.to_str().unwrap()]);
+    assert_eq!(c, Some(0), "{e}");
+    let line = out.lines().find(|l| l.contains("any event")).unwrap();
+    assert!(line.ends_with("] all"), "{line}");
+    std::fs::write(
+        &r,
+        "- rule: bad output\n  desc: d\n  condition: evt.type=openat\n  priority: WARNING\n  output: >\n    opened\n    %proc.nme\n",
+    )
+    .unwrap();
+    let (c, _, e) = run(&["rules", "check", "-r", r.to_str().unwrap()]);
+    assert_eq!(c, Some(2));
+    // at the bad token (line 7 of a folded output), not the rule's first line
+    assert!(e.contains("r.yaml:7:5:"), "{e}");
+    assert!(e.contains("proc.nme"), "{e}");
+}
