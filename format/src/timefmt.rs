@@ -18,24 +18,44 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 
 /// `2024-05-01T12:34:56.123456789Z`, as Falco's JSON `time`.
 pub fn iso8601_ns(unix_ns: i64) -> String {
+    let mut s = String::with_capacity(30);
+    write_iso8601(&mut s, unix_ns);
+    s
+}
+
+/// [`iso8601_ns`] appended to `out` (no allocation of its own).
+pub fn write_iso8601(out: &mut String, unix_ns: i64) {
+    use std::fmt::Write as _;
     let secs = unix_ns.div_euclid(1_000_000_000);
     let ns = unix_ns.rem_euclid(1_000_000_000);
     let (y, mo, d) = civil_from_days(secs.div_euclid(86_400));
     let s = secs.rem_euclid(86_400);
-    format!(
+    let _ = write!(
+        out,
         "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}.{ns:09}Z",
         s / 3600,
         (s / 60) % 60,
         s % 60
-    )
+    );
 }
 
 /// `12:34:56.123456789`, as sysdig prints event times.
 pub fn clock_ns(unix_ns: i64) -> String {
+    let mut s = String::with_capacity(18);
+    write_clock(&mut s, unix_ns, true);
+    s
+}
+
+/// `12:34:56`, with `.123456789` when `frac`, appended to `out`.
+pub fn write_clock(out: &mut String, unix_ns: i64, frac: bool) {
+    use std::fmt::Write as _;
     let secs = unix_ns.div_euclid(1_000_000_000);
     let ns = unix_ns.rem_euclid(1_000_000_000);
     let s = secs.rem_euclid(86_400);
-    format!("{:02}:{:02}:{:02}.{ns:09}", s / 3600, (s / 60) % 60, s % 60)
+    let _ = write!(out, "{:02}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60);
+    if frac {
+        let _ = write!(out, ".{ns:09}");
+    }
 }
 
 /// A human duration: `1.250s`, `12m03.5s`.

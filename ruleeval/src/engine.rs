@@ -1227,7 +1227,7 @@ impl Hit<'_> {
             rule: self.rule.name.clone(),
             source: self.rule.source.clone(),
             tags: self.rule.tags.iter().cloned().collect(),
-            time: fields::iso8601(ns),
+            time: sysreplay_format::timefmt::iso8601_ns(ns),
         }
     }
 }

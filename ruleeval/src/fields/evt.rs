@@ -1,6 +1,7 @@
 //! Event fields (`evt.*`): type, times, result, arguments, buffers.
 
 use super::*;
+use sysreplay_format::timefmt;
 
 /// Value `n` of `fld`, an `evt` field (see [`Field::extract`]).
 pub(super) fn extract<'a>(
@@ -25,11 +26,11 @@ pub(super) fn extract<'a>(
             buf.clear();
             let ns = cx.wall_ns();
             match fld.f {
-                F::EvtTime => time_clock(ns, buf, true),
-                F::EvtTimeS => time_clock(ns, buf, false),
-                F::EvtTimeIso => buf.push_str(&iso8601(ns)),
+                F::EvtTime => timefmt::write_clock(buf, ns, true),
+                F::EvtTimeS => timefmt::write_clock(buf, ns, false),
+                F::EvtTimeIso => timefmt::write_iso8601(buf, ns),
                 _ => {
-                    let iso = iso8601(ns);
+                    let iso = timefmt::iso8601_ns(ns);
                     buf.push_str(&iso[..10]);
                     buf.push(' ');
                     buf.push_str(&iso[11..iso.len() - 1]);

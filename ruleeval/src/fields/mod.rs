@@ -871,41 +871,6 @@ fn either_end(n: usize, c: ([u8; 16], u16), s: ([u8; 16], u16)) -> Option<([u8; 
     None
 }
 
-fn time_clock(ns: i64, out: &mut String, frac: bool) {
-    let secs = ns.div_euclid(1_000_000_000);
-    let sub = ns.rem_euclid(1_000_000_000);
-    let d = secs.rem_euclid(86_400);
-    let _ = write!(out, "{:02}:{:02}:{:02}", d / 3600, (d / 60) % 60, d % 60);
-    if frac {
-        let _ = write!(out, ".{sub:09}");
-    }
-}
-
-/// ISO 8601 UTC with nanoseconds.
-pub fn iso8601(ns: i64) -> String {
-    let secs = ns.div_euclid(1_000_000_000);
-    let sub = ns.rem_euclid(1_000_000_000);
-    let days = secs.div_euclid(86_400);
-    let d = secs.rem_euclid(86_400);
-    // civil from days (H. Hinnant)
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    format!(
-        "{y:04}-{m:02}-{day:02}T{:02}:{:02}:{:02}.{sub:09}Z",
-        d / 3600,
-        (d / 60) % 60,
-        d % 60
-    )
-}
-
 /// Is `ip` (v4-mapped or v6) inside `net/prefix`.
 pub fn ip_in_net(ip: &[u8; 16], net: &[u8; 16], prefix: u8) -> bool {
     let bits = prefix as usize;
@@ -988,9 +953,10 @@ mod tests {
         let mut s = String::new();
         caps_str((1 << 21) | 1, &mut s);
         assert_eq!(s, "CAP_CHOWN CAP_SYS_ADMIN");
-        assert_eq!(iso8601(0), "1970-01-01T00:00:00.000000000Z");
+        let iso = sysreplay_format::timefmt::iso8601_ns;
+        assert_eq!(iso(0), "1970-01-01T00:00:00.000000000Z");
         assert_eq!(
-            iso8601(1_700_000_000_123_456_789),
+            iso(1_700_000_000_123_456_789),
             "2023-11-14T22:13:20.123456789Z"
         );
     }
