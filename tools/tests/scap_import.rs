@@ -611,3 +611,88 @@ fn our_engine_on_imported_captures_selects_what_sysdig_selects() {
     }
     assert!(nonempty >= 12, "only {nonempty} non-empty comparisons");
 }
+
+/// What sysdig's filter `cond` selects on `scap` (exit events and procexit)
+/// and what our engine selects on its import `trace`, both printed with
+/// `fmt`, keeping the lines `keep` accepts.
+fn selections(
+    scap: &Path,
+    trace: &Path,
+    cond: &str,
+    fmt: &str,
+    keep: impl Fn(&str) -> bool,
+) -> (Vec<String>, Vec<String>) {
+    let rules = trace.with_extension("rules.yaml");
+    std::fs::write(
+        &rules,
+        format!(
+            "- rule: r\n  desc: t\n  condition: {cond}\n  output: \"X {fmt}\"\n  priority: WARNING\n"
+        ),
+    )
+    .unwrap();
+    let o = bin()
+        .arg("eval")
+        .arg(trace)
+        .arg("-r")
+        .arg(&rules)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut ours: Vec<String> = String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split_once(" X ").map(|(_, r)| r.to_string()))
+        .filter(|l| keep(l))
+        .collect();
+    let o = Command::new("sysdig")
+        .arg("-r")
+        .arg(scap)
+        .arg("-p")
+        .arg(fmt)
+        .arg(format!("({cond}) and (evt.dir=< or evt.type=procexit)"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut theirs: Vec<String> = String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .filter(|l| keep(l))
+        .collect();
+    ours.sort();
+    theirs.sort();
+    (ours, theirs)
+}
+
+/// A process already running when the capture started keeps its whole
+/// argv: scap's process list has argv[0] as `exe` and the rest as `args`
+/// (issue 10: `proc.cmdline="multipathd -d -s"` selected nothing, the
+/// import dropped argv[0] so `-d` became proc.exe).
+#[test]
+fn running_processes_keep_their_command_line() {
+    let test = "running_processes_keep_their_command_line";
+    let Some(up) = upstream(test) else {
+        return;
+    };
+    if !have_sysdig(test) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let scap = up.join("scap/libs/userspace/libsinsp/test/resources/sample.scap");
+    let trace = dir.path().join("sample.srt");
+    import(&scap, &trace);
+    let fmt = "%evt.rawtime %thread.tid %evt.type %proc.exe %proc.cmdline %proc.args";
+    let rw = |l: &str| {
+        let ty = l.split(' ').nth(2).unwrap_or("");
+        ty == "read" || ty == "write"
+    };
+    for cond in [
+        "proc.cmdline=\"multipathd -d -s\"",
+        "proc.exe=/sbin/multipathd",
+        "evt.type in (read,write)",
+    ] {
+        let (ours, theirs) = selections(&scap, &trace, cond, fmt, rw);
+        assert!(!theirs.is_empty(), "{cond}");
+        assert_eq!(ours, theirs, "{cond}");
+    }
+}
