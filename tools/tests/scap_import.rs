@@ -696,3 +696,28 @@ fn running_processes_keep_their_command_line() {
         assert_eq!(ours, theirs, "{cond}");
     }
 }
+
+/// An execve whose exit has an empty `cwd` (run_as_user_0_container: `ls`
+/// exec'd in a container) keeps the thread's cwd: exec does not change it,
+/// and libsinsp does not take the exit's cwd (issue 10: ours became "").
+#[test]
+fn exec_with_an_empty_cwd_keeps_the_previous_one() {
+    let test = "exec_with_an_empty_cwd_keeps_the_previous_one";
+    let Some(up) = upstream(test) else {
+        return;
+    };
+    if !have_sysdig(test) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let scap = up.join("scap/falco/test/trace_files/psp/run_as_user_0_container.scap");
+    let trace = dir.path().join("c.srt");
+    import(&scap, &trace);
+    let fmt = "%evt.rawtime %thread.tid %evt.type %proc.name %proc.cwd";
+    let types = ["open", "openat", "read", "write", "close", "execve"];
+    let keep = |l: &str| types.contains(&l.split(' ').nth(2).unwrap_or(""));
+    let (ours, theirs) = selections(&scap, &trace, "thread.tid=32052", fmt, keep);
+    assert!(theirs.len() > 10, "{theirs:?}");
+    assert!(theirs.iter().all(|l| l.ends_with(" /")), "{theirs:?}");
+    assert_eq!(ours, theirs);
+}

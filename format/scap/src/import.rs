@@ -995,8 +995,10 @@ impl State {
             push_item(&mut self.data, tag::COMM, 0, &s);
             self.creds_item(&th);
             push_item(&mut self.data, tag::ARGV, 0, &argv);
-            if let Some(cwd) = param(x, e, "cwd") {
-                let mut s = str_of(cwd).to_vec();
+            // exec does not change the cwd: an empty one (drivers that could
+            // not read it) keeps the thread's, as libsinsp does.
+            if let Some(cwd) = param(x, e, "cwd").map(str_of).filter(|c| !c.is_empty()) {
+                let mut s = cwd.to_vec();
                 s.push(0);
                 push_item(&mut self.data, tag::CWD, 0, &s);
             }
