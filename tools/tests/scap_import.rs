@@ -721,3 +721,46 @@ fn exec_with_an_empty_cwd_keeps_the_previous_one() {
     assert!(theirs.iter().all(|l| l.ends_with(" /")), "{theirs:?}");
     assert_eq!(ours, theirs);
 }
+
+/// A process exec'd into a container during the capture is in that
+/// container: the execve exit's `cgroups` go into the PROC_EXEC record
+/// (item CGROUPS) and the engine takes `container.id` from them, as
+/// libsinsp does (issue 10: the import dropped them, so such a process and
+/// its children were `host`).
+#[test]
+fn exec_cgroups_give_the_container_id() {
+    let test = "exec_cgroups_give_the_container_id";
+    let Some(up) = upstream(test) else {
+        return;
+    };
+    if !have_sysdig(test) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let fmt = "%evt.rawtime %thread.tid %evt.type %proc.name %container.id";
+    let types = [
+        "open", "openat", "read", "write", "close", "execve", "clone", "socket", "connect",
+    ];
+    let keep = |l: &str| types.contains(&l.split(' ').nth(2).unwrap_or(""));
+    let mut seen = 0;
+    for c in [
+        "run_as_user_0_container.scap",
+        "run_as_user_65534_container.scap",
+        "write_tmp_test.scap",
+    ] {
+        let scap = up.join("scap/falco/test/trace_files/psp").join(c);
+        let trace = dir.path().join(format!("{c}.srt"));
+        import(&scap, &trace);
+        for cond in [
+            "container.id!=host",
+            "container.id=host and proc.name in (bash,ls,sh)",
+        ] {
+            let (ours, theirs) = selections(&scap, &trace, cond, fmt, keep);
+            assert_eq!(ours, theirs, "{c}: {cond}");
+            // every capture has container events of these types
+            assert!(cond != "container.id!=host" || !theirs.is_empty(), "{c}");
+            seen += theirs.len();
+        }
+    }
+    assert!(seen > 40, "{seen}");
+}

@@ -71,6 +71,7 @@ struct Exec {
     cwd: Option<Vec<u8>>,
     env: Vec<u8>,
     creds: Option<Creds>,
+    cgroups: Option<Vec<u8>>,
 }
 
 /// The scap writer: call [`Exporter::record`] for every record in order,
@@ -437,6 +438,7 @@ impl<W: Write> Exporter<W> {
                         .map(|i| i.bytes.to_vec())
                         .unwrap_or_default(),
                     creds: e.creds(),
+                    cgroups: e.item(tag::CGROUPS).map(|i| i.bytes.to_vec()),
                 };
                 self.execs.insert(e.tid, x);
             }
@@ -1203,6 +1205,9 @@ impl<W: Write> Exporter<W> {
             th.args = args.clone();
             if let Some(c) = &x.cwd {
                 th.cwd = c.clone();
+            }
+            if let Some(c) = &x.cgroups {
+                th.cgroups = c.clone();
             }
             if let Some(c) = x.creds {
                 th.uid = c.uid;

@@ -902,6 +902,9 @@ impl State {
             push_item(&mut self.data, tag::COMM, 0, &sc);
             self.scratch = sc;
             self.creds_item(&child.clone());
+            if let Some(cg) = param(x, None, "cgroups") {
+                push_item(&mut self.data, tag::CGROUPS, 0, cg);
+            }
             let mut h = self.header(x, Kind::ProcFork, 0);
             h.tid = parent_tid as u32;
             h.pid = parent.pid;
@@ -1004,6 +1007,10 @@ impl State {
             }
             if let Some(env) = param(x, e, "env") {
                 push_item(&mut self.data, tag::ENV, 0, env);
+            }
+            // The container is re-resolved from them (format 1.2).
+            if let Some(cg) = param(x, e, "cgroups") {
+                push_item(&mut self.data, tag::CGROUPS, 0, cg);
             }
             self.threads.insert(tid, th);
             let mut h = self.header(x, Kind::ProcExec, 0);
@@ -1364,6 +1371,7 @@ mod tests {
     /// enter events carried appended (openat's 7, read's 4, execve's 31).
     #[test]
     fn exit_only_current_layouts_convert() {
+        const CG: &[u8] = b"cpuset=/docker/697956520d891b5cb0e215093970c733549a3f745f52263c05b37f8a488994f3\0cpu=/docker/697956520d891b5cb0e215093970c733549a3f745f52263c05b37f8a488994f3\0";
         let mut b = EventBuilder::new();
         let mut evs = Vec::new();
         let t0 = 1_700_000_000_000_000_000u64;
@@ -1402,7 +1410,7 @@ mod tests {
             b.u32(0); // vm_*
         }
         b.cstr(b"cat"); // comm
-        b.bytes(b""); // cgroups
+        b.bytes(CG); // cgroups
         b.bytes(b""); // env
         b.u32(0); // tty
         b.u64(100); // vpgid
@@ -1444,6 +1452,7 @@ mod tests {
         assert_eq!(ev.kind(), Some(Kind::ProcExec));
         assert_eq!(ev.item(tag::EXE).unwrap().c_str(), b"/usr/bin/cat");
         assert_eq!(ev.item(tag::ARGV).unwrap().bytes, b"cat\0/etc/shadow\0");
+        assert_eq!(ev.item(tag::CGROUPS).unwrap().bytes, CG);
         let c = ev.creds().unwrap();
         assert_eq!((c.uid, c.gid, c.loginuid, c.ppid), (1000, 1000, 1000, 1));
         let ev = r[3].as_event();
