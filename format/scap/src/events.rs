@@ -362,6 +362,15 @@ pub fn param_names(code: u16) -> Option<&'static [&'static str]> {
     })
 }
 
+/// Every event code's parameters as (name, class) pairs, for the events the
+/// importer keeps without a specific conversion (see `event_params.rs`).
+pub fn all_params(code: u16) -> &'static [(&'static str, u8)] {
+    super::event_params::EVENT_PARAMS
+        .get(code as usize)
+        .copied()
+        .unwrap_or(&[])
+}
+
 /// The position of parameter `name` in event `code`'s layout.
 pub fn param_index(code: u16, name: &str) -> Option<usize> {
     param_names(code)?.iter().position(|n| *n == name)
