@@ -128,7 +128,10 @@ pub fn event_name(code: u16) -> std::borrow::Cow<'static, str> {
     }
     match NEWER_NAMES.get((code as usize).wrapping_sub(EVENT_NAMES.len()) / 2) {
         Some(n) => std::borrow::Cow::Borrowed(n),
-        None => std::borrow::Cow::Owned(format!("event_{code}")),
+        None => match super::event_params::EVENT_TABLE_NAMES.get(code as usize) {
+            Some(n) if *n != "NA" => std::borrow::Cow::Borrowed(n),
+            _ => std::borrow::Cow::Owned(format!("event_{code}")),
+        },
     }
 }
 

@@ -1037,6 +1037,7 @@ impl State {
     fn other(&mut self, x: &RawEvent<'_>, e: Option<&RawEvent<'_>>, nr: u16) {
         let mut h = self.header(x, Kind::Syscall, nr);
         let schema = decode::params(nr).unwrap_or(&[]);
+        let sys = syscalls::name(nr).unwrap_or("");
         let mut set = 0u8; // registers already set
         let mut items = 0u8; // ARGn items already written
         let mut ret = None;
@@ -1062,6 +1063,24 @@ impl State {
                     ("fd1", b'F') => fds[0] = int_of(v, true).map(|f| f as i32),
                     ("fd2", b'F') => fds[1] = int_of(v, true).map(|f| f as i32),
                     _ => {}
+                }
+                // close_range has no decode schema but changes the fd
+                // table: first, last and flags (PPM_CLOSE_RANGE_* are
+                // Linux's bits) in their registers.
+                if sys == "close_range" {
+                    let n = match name {
+                        "first" => 0,
+                        "last" => 1,
+                        "flags" => 2,
+                        _ => continue,
+                    };
+                    if set & (1 << n) == 0 {
+                        if let Some(i) = int_of(v, false) {
+                            h.args[n] = i as u64;
+                            set |= 1 << n;
+                        }
+                    }
+                    continue;
                 }
                 let Some(p) = schema.iter().find(|p| p.name == name) else {
                     continue;
@@ -1098,6 +1117,15 @@ impl State {
             }
         }
         h.ret = ret.unwrap_or(0);
+        if sys == "fcntl" && set & 2 == 0 {
+            // No command (an exit whose enter is missing): none, not F_DUPFD.
+            h.args[1] = u32::MAX as u64;
+        }
+        if sys == "close_range" && set & 3 != 3 {
+            // Without its range, a close_range record would close fd 0.
+            h.args[0] = u32::MAX as u64;
+            h.args[1] = 0;
+        }
         if let (Some(a), Some(b)) = (fds[0], fds[1]) {
             let mut f = [0u8; 8];
             f[..4].copy_from_slice(&a.to_le_bytes());
@@ -1864,6 +1892,17 @@ mod tests {
         b.u64(-2i64 as u64);
         b.cstr(b"/etc/nope");
         ev(&mut b, 10, 265);
+        // an fcntl exit whose enter is missing has no command (not F_DUPFD)
+        b.start();
+        b.u64(3);
+        ev(&mut b, 12, 151);
+        // close_range(3, 10, CLOSE_RANGE_CLOEXEC): no decode schema, placed
+        b.start();
+        b.u64(0);
+        b.u32(3);
+        b.u32(10);
+        b.u32(4);
+        ev(&mut b, 13, 451);
         // a scheduler switch is not a syscall
         b.start();
         b.u64(8);
@@ -1885,6 +1924,8 @@ mod tests {
                 ("fcntl", 9, [5, 1030, 0, 0, 0, 0]),
                 ("mprotect", 0, [0; 6]),
                 ("access", -2, [0; 6]),
+                ("fcntl", 3, [0, u32::MAX as u64, 0, 0, 0, 0]),
+                ("close_range", 0, [3, 10, 4, 0, 0, 0]),
             ]
         );
         assert_eq!(r[4].as_event().arg_data(0).unwrap().c_str(), b"/etc/nope");
