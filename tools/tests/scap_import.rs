@@ -808,6 +808,15 @@ fn exec_cgroups_give_the_container_id() {
             assert!(cond != "container.id!=host" || !theirs.is_empty(), "{c}");
             seen += theirs.len();
         }
+        if c == "run_as_user_65534_container.scap" {
+            // `cat` shows the item on the exec record
+            let text = cat_json(&trace);
+            assert!(
+                text.lines().any(|l| l.contains("\"procexec\"")
+                    && l.contains("cgroups=cpuset=/docker/697956520d89")),
+                "{text}"
+            );
+        }
     }
     assert!(seen > 40, "{seen}");
 }
