@@ -1032,8 +1032,9 @@ impl State {
     /// scap (fds, pids, ids, sizes, addresses: classes F/E/I/U) or strings
     /// go where the syscall's schema (`decode::params`, named as Falco's
     /// event table) has a register or item of that name. PPM-encoded flags
-    /// and enums (class '-') are left 0, except fcntl's command; generic
-    /// events carry no arguments and no return value (all 0).
+    /// and enums (class '-') are left 0, except fcntl's command; an fd
+    /// argument scap lacks is -1. Generic events carry no arguments and no
+    /// return value (ret 0; fds -1, the rest 0).
     fn other(&mut self, x: &RawEvent<'_>, e: Option<&RawEvent<'_>>, nr: u16) {
         let mut h = self.header(x, Kind::Syscall, nr);
         let schema = decode::params(nr).unwrap_or(&[]);
@@ -1117,6 +1118,21 @@ impl State {
             }
         }
         h.ret = ret.unwrap_or(0);
+        // An fd scap did not give is -1 (no fd), not 0: fd 0 would name
+        // stdin's file in fd.num/fd.name.
+        for p in schema {
+            if let (ParamKind::Fd | ParamKind::Dirfd, ArgSource::Arg(n)) = (p.kind, p.source) {
+                if set & (1 << n) == 0 {
+                    h.args[n as usize] = u64::MAX;
+                }
+            }
+        }
+        if schema.is_empty() && sys != "close_range" && set & 1 == 0 {
+            // No schema, so nothing says what the arguments are; the engine
+            // reads argument 0 of such a syscall only as its fd (ftruncate,
+            // fsync, flock, ...): none (-1), not fd 0.
+            h.args[0] = u64::MAX;
+        }
         if sys == "fcntl" && set & 2 == 0 {
             // No command (an exit whose enter is missing): none, not F_DUPFD.
             h.args[1] = u32::MAX as u64;
@@ -1924,7 +1940,7 @@ mod tests {
                 ("fcntl", 9, [5, 1030, 0, 0, 0, 0]),
                 ("mprotect", 0, [0; 6]),
                 ("access", -2, [0; 6]),
-                ("fcntl", 3, [0, u32::MAX as u64, 0, 0, 0, 0]),
+                ("fcntl", 3, [u64::MAX, u32::MAX as u64, 0, 0, 0, 0]),
                 ("close_range", 0, [3, 10, 4, 0, 0, 0]),
             ]
         );
