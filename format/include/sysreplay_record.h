@@ -57,6 +57,7 @@ typedef int64_t __s64;
 #define SR_TAG_RESULT_ADDR 23 /* sockaddr returned by the kernel (accept peer, getsockname) */
 #define SR_TAG_FDS 24         /* two __s32 fds written by the kernel (pipe, socketpair) */
 #define SR_TAG_LOCAL_ADDR 25  /* the socket's own address after connect/accept (sockaddr_in/_in6) */
+#define SR_TAG_CGROUPS 26     /* NUL-separated "subsys=path" cgroups (procexec/procfork; format 1.2) */
 
 /* Item flags. */
 #define SR_ITEM_TRUNCATED 0x01 /* cut at the snap length */

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 /// Format version written by this crate.
 pub const FORMAT_MAJOR: u16 = 1;
 /// 1.1: item tag 25 (LOCAL_ADDR).
-pub const FORMAT_MINOR: u16 = 1;
+pub const FORMAT_MINOR: u16 = 2;
 
 /// The file header.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -129,6 +129,10 @@ pub mod tag {
     pub const FDS: u8 = 24;
     /// The socket's own address after connect/accept (sockaddr_in/_in6).
     pub const LOCAL_ADDR: u8 = 25;
+    /// The task's cgroups after an exec or fork (procexec/procfork records):
+    /// NUL-separated `subsys=path` entries, as Falco's drivers write the
+    /// `cgroups` parameter. Format 1.2.
+    pub const CGROUPS: u8 = 26;
 
     /// A short name for display.
     pub fn name(tag: u8) -> &'static str {
@@ -149,6 +153,7 @@ pub mod tag {
             RESULT_ADDR => "result_addr",
             FDS => "fds",
             LOCAL_ADDR => "local_addr",
+            CGROUPS => "cgroups",
             _ => "unknown",
         }
     }

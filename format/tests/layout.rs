@@ -26,6 +26,7 @@ int main(void) {
   printf("SR_KIND_RING_BATCH %d\n", SR_KIND_RING_BATCH);
   printf("SR_TAG_FDS %d\n", SR_TAG_FDS);
   printf("SR_TAG_LOCAL_ADDR %d\n", SR_TAG_LOCAL_ADDR);
+  printf("SR_TAG_CGROUPS %d\n", SR_TAG_CGROUPS);
   printf("SR_PLAN_NONE %d\n", SR_PLAN_NONE);
   printf("SR_PLAN_S0 %d\n", SR_PLAN_S0);
   printf("SR_PLAN_S1 %d\n", SR_PLAN_S1);
@@ -138,6 +139,7 @@ fn rust_layout_matches_the_c_header() {
         ("SR_KIND_RING_BATCH", KIND_RING_BATCH as usize),
         ("SR_TAG_FDS", tag::FDS as usize),
         ("SR_TAG_LOCAL_ADDR", tag::LOCAL_ADDR as usize),
+        ("SR_TAG_CGROUPS", tag::CGROUPS as usize),
         ("SR_PLAN_NONE", plan::NONE as usize),
         ("SR_PLAN_S0", plan::S0 as usize),
         ("SR_PLAN_S1", plan::S1 as usize),

@@ -1416,6 +1416,23 @@ impl State {
             }
             t.start_ns = ev.ts_ns;
         }
+        if let Some(c) = ev.item(tag::CGROUPS) {
+            let cid = self.container_of(c.bytes);
+            if let Some(t) = self.threads.get_mut(&child_tid) {
+                t.container_id = cid;
+            }
+        }
+    }
+
+    /// The container id of a CGROUPS item (NUL-separated `subsys=path`
+    /// entries): libsinsp re-resolves it from the cgroups at each exec and
+    /// clone, so a task that left every container is `host` again.
+    fn container_of(&self, cgroups: &[u8]) -> Arc<str> {
+        cgroups
+            .split(|&c| c == 0)
+            .find_map(|l| container_id_from_cgroup(&String::from_utf8_lossy(l)))
+            .map(Arc::from)
+            .unwrap_or_else(|| self.host.clone())
     }
 
     fn create_child(
@@ -1494,6 +1511,7 @@ impl State {
     }
 
     fn on_exec_record(&mut self, ev: &Event) {
+        let cid = ev.item(tag::CGROUPS).map(|c| self.container_of(c.bytes));
         let Some(t) = self.threads.get_mut(&ev.tid) else {
             return;
         };
@@ -1516,6 +1534,9 @@ impl State {
         }
         if let Some(c) = ev.item(tag::CWD) {
             t.cwd = str_of(c.c_str()).into();
+        }
+        if let Some(cid) = cid {
+            t.container_id = cid;
         }
         t.stub = false;
         t.exec_from_record = true;

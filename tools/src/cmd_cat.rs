@@ -109,6 +109,20 @@ fn event_type(e: &Event<'_>) -> std::borrow::Cow<'static, str> {
     }
 }
 
+/// ` cgroups=a,b` from a CGROUPS item (NUL-separated `subsys=path` entries).
+fn write_cgroups(e: &Event<'_>, out: &mut String) {
+    if let Some(i) = e.item(tag::CGROUPS) {
+        let all: Vec<_> = i
+            .bytes
+            .split(|&b| b == 0)
+            .filter(|a| !a.is_empty())
+            .map(String::from_utf8_lossy)
+            .collect();
+        out.push_str(" cgroups=");
+        out.push_str(&all.join(","));
+    }
+}
+
 /// The argument text: decoded `name=value` pairs where the syscall is known.
 fn event_info(e: &Event<'_>, out: &mut String) {
     use std::fmt::Write as _;
@@ -122,6 +136,7 @@ fn event_info(e: &Event<'_>, out: &mut String) {
         }
         Some(Kind::ProcFork) => {
             let _ = write!(out, "child_tid={} child_pid={}", e.args[0], e.args[1]);
+            write_cgroups(e, out);
         }
         Some(Kind::ProcExec) => {
             if let Some(i) = e.item(tag::EXE) {
@@ -143,6 +158,7 @@ fn event_info(e: &Event<'_>, out: &mut String) {
                     c.uid, c.gid, c.loginuid as i32, c.ppid
                 );
             }
+            write_cgroups(e, out);
         }
         Some(Kind::Drop) => {
             let _ = write!(

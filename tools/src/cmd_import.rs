@@ -109,5 +109,8 @@ pub fn run(a: Args) -> Result<(), Failure> {
     for (k, v) in &r.unconverted {
         eprintln!("    not converted: {k} x{v}");
     }
+    for (k, v) in &r.generic_without_arguments {
+        eprintln!("    not converted: generic {k} x{v} (no arguments: its record would change the process/fd tables)");
+    }
     Ok(())
 }

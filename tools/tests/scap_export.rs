@@ -300,6 +300,8 @@ fn round_trip_gives_back_the_supported_events() {
             (b.tid, b.pid, b.ppid, &b.comm, &b.cwd)
         );
         assert_eq!((a.uid, a.gid, a.loginuid), (b.uid, b.gid, b.loginuid));
+        // the whole argv, argv[0] included (PL's `exe` + `args`)
+        assert_eq!(a.args, b.args, "argv of {}", a.tid);
         assert_eq!(a.fds.len(), b.fds.len(), "fds of {}", a.tid);
         for (x, y) in a.fds.iter().zip(&b.fds) {
             assert_eq!((x.fd, x.fd_type, &x.name), (y.fd, y.fd_type, &y.name));

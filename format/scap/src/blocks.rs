@@ -498,7 +498,10 @@ pub fn parse_pl(b: &Block<'_>, out: &mut Vec<ThreadInfo>) -> Result<(), ScapErro
         } else {
             lossy(exe)
         };
+        // scap's `args` lack argv[0], which is `exe`; ThreadInfo.args is
+        // the whole argv (as the recorder's snapshot has it).
         let mut all_args = Vec::with_capacity(argv.len() + 1);
+        all_args.push(lossy(exe));
         all_args.extend(argv);
         out.push(ThreadInfo {
             tid: tid as u32,

@@ -128,7 +128,10 @@ pub fn event_name(code: u16) -> std::borrow::Cow<'static, str> {
     }
     match NEWER_NAMES.get((code as usize).wrapping_sub(EVENT_NAMES.len()) / 2) {
         Some(n) => std::borrow::Cow::Borrowed(n),
-        None => std::borrow::Cow::Owned(format!("event_{code}")),
+        None => match super::event_params::EVENT_TABLE_NAMES.get(code as usize) {
+            Some(n) if *n != "NA" => std::borrow::Cow::Borrowed(n),
+            _ => std::borrow::Cow::Owned(format!("event_{code}")),
+        },
     }
 }
 
@@ -360,6 +363,15 @@ pub fn param_names(code: u16) -> Option<&'static [&'static str]> {
         ],
         _ => return None,
     })
+}
+
+/// Every event code's parameters as (name, class) pairs, for the events the
+/// importer keeps without a specific conversion (see `event_params.rs`).
+pub fn all_params(code: u16) -> &'static [(&'static str, u8)] {
+    super::event_params::EVENT_PARAMS
+        .get(code as usize)
+        .copied()
+        .unwrap_or(&[])
 }
 
 /// The position of parameter `name` in event `code`'s layout.

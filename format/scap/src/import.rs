@@ -15,7 +15,8 @@ use serde::Serialize;
 
 use super::blocks::{self, BlockReader, MachineInfo};
 use super::events::{
-    code, event_name, int_of, is_enter, is_internal, param_index, str_of, OwnedRawEvent, RawEvent,
+    all_params, code, event_name, int_of, is_enter, is_internal, param_index, str_of,
+    OwnedRawEvent, RawEvent,
 };
 use super::ScapError;
 use sysreplay_format::meta::{ProcessSnapshot, RecordingConfig, ThreadInfo, TraceHeader};
@@ -23,6 +24,7 @@ use sysreplay_format::record::{
     parse_record, push_item, tag, Creds, Kind, RecordHeader, RECORD_HEADER_SIZE,
 };
 use sysreplay_syscalls as syscalls;
+use sysreplay_syscalls::decode::{self, ArgSource, ParamKind};
 
 /// What the import did, for the stderr summary and `--json`.
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
@@ -49,6 +51,11 @@ pub struct ImportReport {
     pub internal: BTreeMap<String, u64>,
     /// Events not converted, by "<name> <dir>" (dir '>' enter, '<' exit).
     pub unconverted: BTreeMap<String, u64>,
+    /// Generic events (no arguments, no return value) of syscalls whose
+    /// record would change the process or fd tables by its arguments and
+    /// return value (see [`generic_needs_arguments`]): not written, by
+    /// syscall name.
+    pub generic_without_arguments: BTreeMap<String, u64>,
     /// Threads and fds in the snapshot.
     pub threads: u64,
     pub fds: u64,
@@ -354,6 +361,149 @@ fn plan(x: u16) -> Option<&'static Plan> {
     plans().get(x as usize).and_then(|p| p.as_ref())
 }
 
+/// The x86_64 syscall of a syscall event with no specific conversion, by
+/// the event's name (`fstat`, `mmap`, `pread` -> pread64); None for events
+/// that are not syscalls (switch, signaldeliver, page faults, ...) or have
+/// no x86_64 syscall (send, recv, socketcall, ...). Generic events (code
+/// 0/1) carry their syscall in their parameters: see [`generic_nr`].
+fn other_nr(code: u16) -> Option<u16> {
+    static T: std::sync::OnceLock<Vec<Option<u16>>> = std::sync::OnceLock::new();
+    T.get_or_init(|| {
+        (0..MAX_CODE as u16)
+            .map(|c| {
+                if c < 2 || is_internal(c) || c == code::PROCEXIT_1_E || c == 16 {
+                    return None;
+                }
+                if c == code::DROP_E || c == code::DROP_X {
+                    return None;
+                }
+                syscalls::sets::x86_64_number(&event_name(c))
+            })
+            .collect()
+    })
+    .get(code as usize)
+    .copied()
+    .flatten()
+}
+
+/// A generic event's syscall: the native (x86_64) number when the event
+/// carries it (`nativeID`: enter events, and exit events of current
+/// drivers), else the libscap syscall id's name.
+fn generic_nr(x: &RawEvent<'_>, e: Option<&RawEvent<'_>>) -> Option<u16> {
+    let native = [Some(x), e]
+        .into_iter()
+        .flatten()
+        .find_map(|ev| ev.param(1).and_then(|b| int_of(b, false)));
+    if let Some(n) = native {
+        return syscalls::name(n as u16).map(|_| n as u16);
+    }
+    let id = [Some(x), e]
+        .into_iter()
+        .flatten()
+        .find_map(|ev| ev.param(0).and_then(|b| int_of(b, false)))?;
+    let name = super::ppm_sc::name_of(id as u16)?;
+    syscalls::sets::x86_64_number(name)
+}
+
+/// Whether a record of syscall `nr` changes the rule engine's process or fd
+/// tables according to its return value and arguments (ruleeval's
+/// `sc::parser` and fd-returning syscalls, checked by a test in
+/// tools/tests/scap_import.rs). A generic event has neither: a record with
+/// ret 0 and zero arguments would make up a change (setreuid(0, 0), a new
+/// fd 0, close_range(0, 0)), so such events are counted, not written.
+pub fn generic_needs_arguments(nr: u16) -> bool {
+    matches!(
+        syscalls::name(nr).unwrap_or(""),
+        "open"
+            | "openat"
+            | "openat2"
+            | "creat"
+            | "open_by_handle_at"
+            | "socket"
+            | "connect"
+            | "sendto"
+            | "sendmsg"
+            | "accept"
+            | "accept4"
+            | "bind"
+            | "listen"
+            | "dup"
+            | "dup2"
+            | "dup3"
+            | "fcntl"
+            | "pipe"
+            | "pipe2"
+            | "socketpair"
+            | "eventfd"
+            | "eventfd2"
+            | "signalfd"
+            | "signalfd4"
+            | "timerfd_create"
+            | "inotify_init"
+            | "inotify_init1"
+            | "memfd_create"
+            | "userfaultfd"
+            | "io_uring_setup"
+            | "bpf"
+            | "epoll_create"
+            | "epoll_create1"
+            | "pidfd_open"
+            | "perf_event_open"
+            | "fanotify_init"
+            | "pidfd_getfd"
+            | "chdir"
+            | "fchdir"
+            | "execve"
+            | "execveat"
+            | "clone"
+            | "clone3"
+            | "fork"
+            | "vfork"
+            | "setuid"
+            | "setreuid"
+            | "setresuid"
+            | "setgid"
+            | "setregid"
+            | "setresgid"
+            | "setsid"
+            | "prctl"
+            | "close"
+            | "close_range"
+    )
+}
+
+/// Linux `F_*` for a PPM fcntl command (`PPM_FCNTL_*`); unknown commands
+/// become -1, which is no command.
+fn ppm_fcntl_to_linux(c: u64) -> u64 {
+    match c {
+        1 => 0,      // F_DUPFD
+        2 => 1,      // F_GETFD
+        3 => 2,      // F_SETFD
+        4 => 3,      // F_GETFL
+        5 => 4,      // F_SETFL
+        6 | 17 => 5, // F_GETLK(64)
+        8 | 18 => 6, // F_SETLK(64)
+        9 | 19 => 7, // F_SETLKW(64)
+        10 => 8,     // F_SETOWN
+        12 => 9,     // F_GETOWN
+        13 => 10,    // F_SETSIG
+        15 => 11,    // F_GETSIG
+        21 => 15,    // F_SETOWN_EX
+        22 => 16,    // F_GETOWN_EX
+        23 => 1024,  // F_SETLEASE
+        24 => 1025,  // F_GETLEASE
+        25 => 1029,  // F_CANCELLK
+        26 => 1030,  // F_DUPFD_CLOEXEC
+        27 => 1026,  // F_NOTIFY
+        28 => 1031,  // F_SETPIPE_SZ
+        29 => 1032,  // F_GETPIPE_SZ
+        30 => 36,    // F_OFD_GETLK
+        31 => 37,    // F_OFD_SETLK
+        32 => 38,    // F_OFD_SETLKW
+        _ => u32::MAX as u64,
+    }
+}
+
 /// A cheap hasher for thread ids.
 #[derive(Default, Clone, Copy)]
 struct TidHasher(u64);
@@ -476,6 +626,9 @@ struct Counts {
     merged: Vec<u64>,
     orphaned: Vec<u64>,
     internal: Vec<u64>,
+    /// Generic enter events merged / orphaned, by syscall number.
+    generic_merged: Vec<u64>,
+    generic_orphaned: Vec<u64>,
     /// Codes beyond MAX_CODE: (name dir, count).
     other: BTreeMap<String, u64>,
 }
@@ -579,7 +732,21 @@ impl State {
     }
 
     fn orphan(&mut self, e: &RawEvent<'_>) {
-        if let Some(v) = self.n.orphaned.get_mut(e.code as usize) {
+        let v = match (e.code, generic_nr(e, None)) {
+            (0, Some(nr)) => self.n.generic_orphaned.get_mut(nr as usize),
+            _ => self.n.orphaned.get_mut(e.code as usize),
+        };
+        if let Some(v) = v {
+            *v += 1;
+        }
+    }
+
+    fn merged(&mut self, e: &RawEvent<'_>) {
+        let v = match (e.code, generic_nr(e, None)) {
+            (0, Some(nr)) => self.n.generic_merged.get_mut(nr as usize),
+            _ => self.n.merged.get_mut(e.code as usize),
+        };
+        if let Some(v) = v {
             *v += 1;
         }
     }
@@ -608,6 +775,18 @@ impl State {
         }
         for (k, v) in std::mem::take(&mut self.n.other) {
             *r.unconverted.entry(k).or_default() += v;
+        }
+        // Generic enter events under their syscall's name.
+        for (src, dst) in [
+            (&self.n.generic_merged, &mut r.enter_merged),
+            (&self.n.generic_orphaned, &mut r.enter_orphaned),
+        ] {
+            for (nr, &v) in src.iter().enumerate() {
+                if v > 0 {
+                    let name = syscalls::display_name(nr as u16);
+                    *dst.entry(name.into_owned()).or_default() += v;
+                }
+            }
         }
         for (src, dst) in [
             (&self.n.merged, &mut r.enter_merged),
@@ -650,8 +829,11 @@ impl State {
             return;
         }
         if is_enter(c) {
-            let convertible =
-                conversion(c + 1).is_some() || is_clone_exit(c + 1) || is_execve_exit(c + 1);
+            let convertible = c == 0
+                || conversion(c + 1).is_some()
+                || is_clone_exit(c + 1)
+                || is_execve_exit(c + 1)
+                || other_nr(c + 1).is_some();
             if !convertible {
                 self.unconverted(c);
                 return;
@@ -690,6 +872,21 @@ impl State {
         } else if let Some(p) = plan(c) {
             self.simple(ev, enter, p);
             true
+        } else if let Some(nr) = if c == 1 {
+            generic_nr(ev, enter)
+        } else {
+            other_nr(c)
+        } {
+            if c == 1 && generic_needs_arguments(nr) {
+                let name = syscalls::display_name(nr);
+                Self::count(&mut self.report.generic_without_arguments, &name);
+                if let Some(e) = enter {
+                    self.merged(e);
+                }
+                return;
+            }
+            self.other(ev, enter, nr);
+            true
         } else {
             false
         };
@@ -701,11 +898,7 @@ impl State {
             return;
         }
         match enter {
-            Some(e) => {
-                if let Some(v) = self.n.merged.get_mut(e.code as usize) {
-                    *v += 1;
-                }
-            }
+            Some(e) => self.merged(e),
             None => {
                 // Exit-only events (clone, procexit-era execve) have no enter.
                 if !matches!(param_enter_count(c), 0) {
@@ -834,6 +1027,131 @@ impl State {
         self.converted(nr);
     }
 
+    /// A syscall event with no specific conversion: the return value from
+    /// `res` (or a leading `fd`), and the parameters that are raw values in
+    /// scap (fds, pids, ids, sizes, addresses: classes F/E/I/U) or strings
+    /// go where the syscall's schema (`decode::params`, named as Falco's
+    /// event table) has a register or item of that name. PPM-encoded flags
+    /// and enums (class '-') are left 0, except fcntl's command; an fd
+    /// argument scap lacks is -1. Generic events carry no arguments and no
+    /// return value (ret 0; fds -1, the rest 0).
+    fn other(&mut self, x: &RawEvent<'_>, e: Option<&RawEvent<'_>>, nr: u16) {
+        let mut h = self.header(x, Kind::Syscall, nr);
+        let schema = decode::params(nr).unwrap_or(&[]);
+        let sys = syscalls::name(nr).unwrap_or("");
+        let mut set = 0u8; // registers already set
+        let mut items = 0u8; // ARGn items already written
+        let mut ret = None;
+        let mut fds = [None::<i32>; 2];
+        let generic = x.code == 1;
+        for (ev, exit) in [(Some(x), true), (e, false)] {
+            let Some(ev) = ev else { continue };
+            if generic {
+                break;
+            }
+            for (i, &(name, class)) in all_params(ev.code).iter().enumerate() {
+                // Older files carry a prefix of the newest layout.
+                let Some(v) = ev.param(i) else { break };
+                if v.is_empty() {
+                    continue;
+                }
+                let signed = matches!(class, b'F' | b'E' | b'I');
+                if exit && ret.is_none() && (name == "res" || (i == 0 && class == b'F')) {
+                    ret = int_of(v, signed);
+                    continue;
+                }
+                match (name, class) {
+                    ("fd1", b'F') => fds[0] = int_of(v, true).map(|f| f as i32),
+                    ("fd2", b'F') => fds[1] = int_of(v, true).map(|f| f as i32),
+                    _ => {}
+                }
+                // close_range has no decode schema but changes the fd
+                // table: first, last and flags (PPM_CLOSE_RANGE_* are
+                // Linux's bits) in their registers.
+                if sys == "close_range" {
+                    let n = match name {
+                        "first" => 0,
+                        "last" => 1,
+                        "flags" => 2,
+                        _ => continue,
+                    };
+                    if set & (1 << n) == 0 {
+                        if let Some(i) = int_of(v, false) {
+                            h.args[n] = i as u64;
+                            set |= 1 << n;
+                        }
+                    }
+                    continue;
+                }
+                let Some(p) = schema.iter().find(|p| p.name == name) else {
+                    continue;
+                };
+                match (class, p.source) {
+                    (b'F' | b'E' | b'I' | b'U', ArgSource::Arg(n)) if set & (1 << n) == 0 => {
+                        if let Some(i) = int_of(v, signed) {
+                            h.args[n as usize] = i as u64;
+                            set |= 1 << n;
+                        }
+                    }
+                    (b'-', ArgSource::Arg(n))
+                        if set & (1 << n) == 0
+                            && p.kind == ParamKind::Enum(decode::EnumSet::Fcntl) =>
+                    {
+                        if let Some(i) = int_of(v, false) {
+                            h.args[n as usize] = ppm_fcntl_to_linux(i as u64);
+                            set |= 1 << n;
+                        }
+                    }
+                    (b'S', ArgSource::Item(n))
+                        if n < 6
+                            && items & (1 << n) == 0
+                            && matches!(p.kind, ParamKind::Path | ParamKind::Str) =>
+                    {
+                        self.scratch.clear();
+                        self.scratch.extend_from_slice(str_of(v));
+                        self.scratch.push(0);
+                        push_item(&mut self.data, n, 0, &self.scratch);
+                        items |= 1 << n;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        h.ret = ret.unwrap_or(0);
+        // An fd scap did not give is -1 (no fd), not 0: fd 0 would name
+        // stdin's file in fd.num/fd.name.
+        for p in schema {
+            if let (ParamKind::Fd | ParamKind::Dirfd, ArgSource::Arg(n)) = (p.kind, p.source) {
+                if set & (1 << n) == 0 {
+                    h.args[n as usize] = u64::MAX;
+                }
+            }
+        }
+        if schema.is_empty() && sys != "close_range" && set & 1 == 0 {
+            // No schema, so nothing says what the arguments are; the engine
+            // reads argument 0 of such a syscall only as its fd (ftruncate,
+            // fsync, flock, ...): none (-1), not fd 0.
+            h.args[0] = u64::MAX;
+        }
+        if sys == "fcntl" && set & 2 == 0 {
+            // No command (an exit whose enter is missing): none, not F_DUPFD.
+            h.args[1] = u32::MAX as u64;
+        }
+        if sys == "close_range" && set & 3 != 3 {
+            // Without its range, a close_range record would close fd 0.
+            h.args[0] = u32::MAX as u64;
+            h.args[1] = 0;
+        }
+        if let (Some(a), Some(b)) = (fds[0], fds[1]) {
+            let mut f = [0u8; 8];
+            f[..4].copy_from_slice(&a.to_le_bytes());
+            f[4..].copy_from_slice(&b.to_le_bytes());
+            push_item(&mut self.data, tag::FDS, 0, &f);
+        }
+        self.emit(h);
+        self.converted(nr);
+    }
+
     fn creds_item(&mut self, th: &Th) {
         let c = Creds {
             uid: th.uid,
@@ -902,6 +1220,9 @@ impl State {
             push_item(&mut self.data, tag::COMM, 0, &sc);
             self.scratch = sc;
             self.creds_item(&child.clone());
+            if let Some(cg) = param(x, None, "cgroups") {
+                push_item(&mut self.data, tag::CGROUPS, 0, cg);
+            }
             let mut h = self.header(x, Kind::ProcFork, 0);
             h.tid = parent_tid as u32;
             h.pid = parent.pid;
@@ -995,13 +1316,19 @@ impl State {
             push_item(&mut self.data, tag::COMM, 0, &s);
             self.creds_item(&th);
             push_item(&mut self.data, tag::ARGV, 0, &argv);
-            if let Some(cwd) = param(x, e, "cwd") {
-                let mut s = str_of(cwd).to_vec();
+            // exec does not change the cwd: an empty one (drivers that could
+            // not read it) keeps the thread's, as libsinsp does.
+            if let Some(cwd) = param(x, e, "cwd").map(str_of).filter(|c| !c.is_empty()) {
+                let mut s = cwd.to_vec();
                 s.push(0);
                 push_item(&mut self.data, tag::CWD, 0, &s);
             }
             if let Some(env) = param(x, e, "env") {
                 push_item(&mut self.data, tag::ENV, 0, env);
+            }
+            // The container is re-resolved from them (format 1.2).
+            if let Some(cg) = param(x, e, "cgroups") {
+                push_item(&mut self.data, tag::CGROUPS, 0, cg);
             }
             self.threads.insert(tid, th);
             let mut h = self.header(x, Kind::ProcExec, 0);
@@ -1239,6 +1566,8 @@ pub fn import_from<R: std::io::Read, S, E>(
             merged: vec![0; MAX_CODE],
             orphaned: vec![0; MAX_CODE],
             internal: vec![0; MAX_CODE],
+            generic_merged: vec![0; syscalls::MAX_SYSCALLS],
+            generic_orphaned: vec![0; syscalls::MAX_SYSCALLS],
             other: BTreeMap::new(),
         },
         drop_start: HashMap::new(),
@@ -1362,6 +1691,7 @@ mod tests {
     /// enter events carried appended (openat's 7, read's 4, execve's 31).
     #[test]
     fn exit_only_current_layouts_convert() {
+        const CG: &[u8] = b"cpuset=/docker/697956520d891b5cb0e215093970c733549a3f745f52263c05b37f8a488994f3\0cpu=/docker/697956520d891b5cb0e215093970c733549a3f745f52263c05b37f8a488994f3\0";
         let mut b = EventBuilder::new();
         let mut evs = Vec::new();
         let t0 = 1_700_000_000_000_000_000u64;
@@ -1400,7 +1730,7 @@ mod tests {
             b.u32(0); // vm_*
         }
         b.cstr(b"cat"); // comm
-        b.bytes(b""); // cgroups
+        b.bytes(CG); // cgroups
         b.bytes(b""); // env
         b.u32(0); // tty
         b.u64(100); // vpgid
@@ -1442,6 +1772,7 @@ mod tests {
         assert_eq!(ev.kind(), Some(Kind::ProcExec));
         assert_eq!(ev.item(tag::EXE).unwrap().c_str(), b"/usr/bin/cat");
         assert_eq!(ev.item(tag::ARGV).unwrap().bytes, b"cat\0/etc/shadow\0");
+        assert_eq!(ev.item(tag::CGROUPS).unwrap().bytes, CG);
         let c = ev.creds().unwrap();
         assert_eq!((c.uid, c.gid, c.loginuid, c.ppid), (1000, 1000, 1000, 1));
         let ev = r[3].as_event();
@@ -1503,6 +1834,129 @@ mod tests {
         let items: Vec<_> = sysreplay_format::record::Items::new(&d).collect();
         assert_eq!(items.len(), 2);
         assert!(items[1].truncated());
+    }
+
+    /// Syscall events with no specific conversion are records: the
+    /// syscall from the event name (or a generic event's native number),
+    /// `res`, and the raw parameters the syscall's schema has a register or
+    /// item for, from the exit or the merged enter (issue 10).
+    #[test]
+    fn other_syscall_events_are_records() {
+        let mut b = EventBuilder::new();
+        let mut evs = Vec::new();
+        let mut ev = |b: &mut EventBuilder, ts: u64, code: u16| {
+            b.finish(0, 1_000_000_000 + ts, 7, code);
+            evs.push((code, 0, 0, b.buf.clone()));
+        };
+        // fstat: enter fd, exit res (old layout: no fd in the exit)
+        b.start();
+        b.u64(3);
+        ev(&mut b, 1, 70);
+        b.start();
+        b.u64(0);
+        ev(&mut b, 2, 71);
+        // mmap: enter addr, length, prot, flags, fd, offset; exit res + vm
+        b.start();
+        b.u64(0);
+        b.u64(8192);
+        b.u32(3); // PPM prot: not raw, left 0
+        b.u32(1);
+        b.u64(5);
+        b.u64(4096);
+        ev(&mut b, 3, 160);
+        b.start();
+        b.u64(0x7f00_0000_0000);
+        b.u32(1);
+        b.u32(2);
+        b.u32(3);
+        ev(&mut b, 4, 161);
+        // fcntl(5, F_DUPFD_CLOEXEC) = 9: the PPM command becomes Linux's
+        b.start();
+        b.u64(5);
+        b.u8(26);
+        ev(&mut b, 5, 150);
+        b.start();
+        b.u64(9);
+        ev(&mut b, 6, 151);
+        // generic mprotect: enter ID + nativeID 10, exit ID; failed access
+        // (exit res + name)
+        b.start();
+        b.u16(125);
+        b.u16(10);
+        ev(&mut b, 7, 0);
+        b.start();
+        b.u16(125);
+        ev(&mut b, 8, 1);
+        b.start();
+        b.u32(0);
+        ev(&mut b, 9, 264);
+        b.start();
+        b.u64(-2i64 as u64);
+        b.cstr(b"/etc/nope");
+        ev(&mut b, 10, 265);
+        // an fcntl exit whose enter is missing has no command (not F_DUPFD)
+        b.start();
+        b.u64(3);
+        ev(&mut b, 12, 151);
+        // close_range(3, 10, CLOSE_RANGE_CLOEXEC): no decode schema, placed
+        b.start();
+        b.u64(0);
+        b.u32(3);
+        b.u32(10);
+        b.u32(4);
+        ev(&mut b, 13, 451);
+        // a scheduler switch is not a syscall
+        b.start();
+        b.u64(8);
+        ev(&mut b, 11, 152);
+        let imp = import(file(&evs)).unwrap();
+        let r = records(&imp);
+        let got: Vec<_> = r
+            .iter()
+            .map(|e| {
+                let ev = e.as_event();
+                (syscalls::name(ev.nr).unwrap(), ev.ret, ev.args)
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("fstat", 0, [3, 0, 0, 0, 0, 0]),
+                ("mmap", 0x7f00_0000_0000, [0, 8192, 0, 0, 5, 4096]),
+                ("fcntl", 9, [5, 1030, 0, 0, 0, 0]),
+                ("mprotect", 0, [0; 6]),
+                ("access", -2, [0; 6]),
+                ("fcntl", 3, [u64::MAX, u32::MAX as u64, 0, 0, 0, 0]),
+                ("close_range", 0, [3, 10, 4, 0, 0, 0]),
+            ]
+        );
+        assert_eq!(r[4].as_event().arg_data(0).unwrap().c_str(), b"/etc/nope");
+        assert_eq!(imp.report.converted.get("mprotect"), Some(&1));
+        assert_eq!(imp.report.enter_merged.get("mprotect"), Some(&1));
+        assert_eq!(imp.report.enter_merged.get("fstat"), Some(&1));
+        assert!(imp
+            .report
+            .unconverted
+            .keys()
+            .all(|k| !k.starts_with("syscall")));
+        // A generic setreuid has no arguments: a record would say
+        // setreuid(0, 0) succeeded.
+        let mut b = EventBuilder::new();
+        b.start();
+        b.u16(0);
+        b.u16(113); // x86_64 setreuid
+        b.finish(0, 1_000_000_000, 7, 0);
+        let e1 = b.buf.clone();
+        b.start();
+        b.u16(0);
+        b.u16(113);
+        b.finish(0, 1_000_000_001, 7, 1);
+        let imp = import(file(&[(0, 0, 0, e1), (1, 0, 0, b.buf.clone())])).unwrap();
+        assert_eq!(imp.report.records, 0);
+        assert_eq!(
+            imp.report.generic_without_arguments.get("setreuid"),
+            Some(&1)
+        );
     }
 
     #[test]

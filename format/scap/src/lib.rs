@@ -10,6 +10,7 @@
 //! See `format/scap/SCAP.md` for what converts and what is lost.
 
 pub mod blocks;
+mod event_params;
 pub mod events;
 pub mod export;
 pub mod import;

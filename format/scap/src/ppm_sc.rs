@@ -330,3 +330,12 @@ pub(crate) static PPM_SC: &[(&str, u16)] = &[
     ("clone", 327),
     ("clone3", 328),
 ];
+
+/// The syscall name of a libscap 2022 syscall id.
+pub(crate) fn name_of(id: u16) -> Option<&'static str> {
+    static T: std::sync::OnceLock<std::collections::HashMap<u16, &'static str>> =
+        std::sync::OnceLock::new();
+    T.get_or_init(|| PPM_SC.iter().map(|&(n, c)| (c, n)).collect())
+        .get(&id)
+        .copied()
+}
