@@ -6,8 +6,8 @@ use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use sysreplay_format::synth::{self, SynthConfig};
 use sysreplay_format::{RecordHeader, TraceReader, TraceWriter, WriterOptions};
+use sysreplay_synth::{self as synth, SynthConfig};
 
 struct Events {
     headers: Vec<RecordHeader>,

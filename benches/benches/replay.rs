@@ -8,13 +8,13 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use sysreplay_format::synth::{self, SynthConfig};
 use sysreplay_format::{TraceReader, TraceWriter, WriterOptions};
 use sysreplay_replay::cost::CostModel;
 use sysreplay_replay::sim::{scan, simulate};
 use sysreplay_replay::whatif::selection;
 use sysreplay_replay::{drive_trace, Driver, Layout, Pacing, SimConfig, BUF_SIZE_PRESETS};
 use sysreplay_ruleeval::{load_rules, Engine, NoObserver, RuleMatching, Ruleset};
+use sysreplay_synth::{self as synth, SynthConfig};
 
 fn rules() -> (Ruleset, &'static str) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");

@@ -1,20 +1,27 @@
 //! Events/s evaluating the upstream Falco rules (state engine included) over
 //! a realistic synthetic event mix, single-threaded.
-//! Skips cleanly when `<repo>/../shared/upstream/rules` is absent.
+//! Skips (a SKIP line on stderr; a failure under SYSREPLAY_REQUIRE=all) when
+//! `<repo>/../shared/upstream/rules` is absent.
 
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use sysreplay_format::meta::{ProcessSnapshot, TraceHeader};
-use sysreplay_format::synth::{self, SynthConfig};
 use sysreplay_format::OwnedEvent;
 use sysreplay_replay::drive_events;
 use sysreplay_ruleeval::{load_rules, Engine, NoObserver, RuleMatching};
+use sysreplay_synth::{self as synth, SynthConfig};
 
+/// The upstream rules directory, or None after reporting the bench skipped.
 fn rules_dir() -> Option<PathBuf> {
-    let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/upstream/rules");
-    d.join("falco_rules.yaml").is_file().then_some(d)
+    match sysreplay_testkit::upstream_rules("falco_rules.yaml") {
+        Ok(p) => p.parent().map(|d| d.to_path_buf()),
+        Err(why) => {
+            sysreplay_testkit::skip("ruleeval bench", &why);
+            None
+        }
+    }
 }
 
 fn run_with(
@@ -39,22 +46,11 @@ fn run_with(
 
 fn bench(c: &mut Criterion) {
     let Some(dir) = rules_dir() else {
-        println!("skipped: ruleeval bench needs ../shared/upstream/rules (not found)");
         return;
     };
     // The synthetic host (sshd, shells, nginx, gunicorn, postgres, cron;
     // fork/exec/exit; a few `cat /etc/shadow`), held in memory.
-    let cfg = SynthConfig::new(3, 300_000);
-    let mut events = Vec::new();
-    synth::generate::<(), _>(&cfg, |h, d| {
-        events.push(OwnedEvent {
-            header: *h,
-            data: d.to_vec(),
-        });
-        Ok(())
-    })
-    .unwrap();
-    let (sh, ss) = (synth::header(&cfg), synth::snapshot(&cfg));
+    let (sh, ss, events) = synth::in_memory(&SynthConfig::new(3, 300_000));
     let run = |engine: &mut Engine, events: &[OwnedEvent]| run_with(engine, events, &sh, &ss);
     let mut g = c.benchmark_group("ruleeval");
     g.throughput(Throughput::Elements(events.len() as u64));

@@ -4,21 +4,12 @@
 //! basis: the same records), for plain and gzip-compressed scap.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use sysreplay_format::scap;
-use sysreplay_format::synth::{self, SynthConfig};
 use sysreplay_format::OwnedEvent;
+use sysreplay_scap as scap;
+use sysreplay_synth::{self as synth, SynthConfig};
 
 fn records(cfg: &SynthConfig) -> Vec<OwnedEvent> {
-    let mut v = Vec::new();
-    synth::generate::<(), _>(cfg, |h, d| {
-        v.push(OwnedEvent {
-            header: *h,
-            data: d.to_vec(),
-        });
-        Ok(())
-    })
-    .unwrap();
-    v
+    synth::in_memory(cfg).2
 }
 
 fn bench(c: &mut Criterion) {

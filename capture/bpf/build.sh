@@ -5,7 +5,7 @@
 #                                   from the committed probe.bpf.o
 #   capture/bpf/build.sh -o FILE    rebuild into FILE
 # Needs clang-19 and llvm-strip-19 (Debian: apt-get install -y clang-19 llvm-19).
-# The same flags are used by capture/build.rs (keep them in sync: BPF_CFLAGS).
+# The one place the probe's compiler flags live: capture/build.rs runs this script.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 CLANG=${CLANG:-clang-19}

@@ -25,8 +25,8 @@ char LICENSE[] SEC("license") = "GPL";
 
 /*
  * Per syscall number: 0 = not selected; else SR_CFG_SELECTED | category,
- * plus SR_CFG_ITEMS when the record carries data items (set by the loader
- * from the same plan as plan_of() below, checked by a unit test).
+ * plus SR_CFG_ITEMS when the record carries data items (its sc_plan is not
+ * SR_PLAN_NONE).
  */
 #define SR_NSYSCALLS 512
 #define SR_CFG_SELECTED 0x80
@@ -34,6 +34,9 @@ char LICENSE[] SEC("license") = "GPL";
 #define SR_CFG_CAT_MASK 0x0f
 #define SR_CFG_CAT_NONE 0x0f
 const volatile __u8 sc_cfg[SR_NSYSCALLS] = {};
+/* Per syscall number: its capture plan (SR_PLAN_*), written by the loader
+ * from sysreplay-syscalls' capture_plan(). */
+const volatile __u8 sc_plan[SR_NSYSCALLS] = {};
 const volatile __u32 self_tgid = 0;      /* the recorder itself is not recorded */
 const volatile __u32 snaplen = 80;       /* bytes captured of I/O buffers */
 const volatile __u32 capture_env = 0;    /* 1 = ENV item on exec records */
@@ -568,74 +571,6 @@ int sr_enter_execveat(struct sr_sys_enter_ctx *ctx)
 
 /* ---- sys_exit: one record per selected syscall ---- */
 
-/* Capture plans (x86_64 syscall numbers). */
-enum {
-	P_NONE = 0,
-	P_S0,     /* path arg0 */
-	P_S1,     /* path arg1 */
-	P_S0S1,   /* paths arg0, arg1 */
-	P_S1S3,   /* paths arg1, arg3 */
-	P_S0S2,   /* paths arg0, arg2 */
-	P_S0S1S2, /* mount: source, target, fstype */
-	P_SA1,    /* sockaddr arg1, length arg2 */
-	P_WBUF,   /* buffer arg1, length arg2 */
-	P_RBUF,   /* buffer arg1, length = ret */
-	P_SENDTO, /* buffer arg1 len arg2; sockaddr arg4 len arg5 */
-	P_RECVFROM, /* buffer arg1 len ret; result addr arg4 len *arg5 */
-	P_RADDR1, /* result addr arg1, length *arg2 */
-	P_FDS0,   /* int[2] at arg0 */
-	P_FDS3,   /* int[2] at arg3 */
-	P_EXEC,   /* saved at enter */
-	P_RECVMSG, /* result addr: msghdr at arg1 (msg_name, msg_namelen written back) */
-	P_CONNECT, /* sockaddr arg1 length arg2; local address of fd arg0 */
-	P_ACCEPT,  /* result addr arg1, length *arg2; local address of the new fd */
-};
-
-static __always_inline int plan_of(__u32 nr)
-{
-	switch (nr) {
-	case 2: case 85: case 76: case 80: case 83: case 84: case 87: case 90: case 92:
-	case 94: case 133: case 161: case 166: case 167: case 89: case 319:
-		return P_S0;
-	case 257: case 437: case 258: case 259: case 260: case 263: case 268: case 452:
-	case 254: case 267:
-		return P_S1;
-	case 82: case 86: case 88:
-		return P_S0S1;
-	case 264: case 316: case 265:
-		return P_S1S3;
-	case 266:
-		return P_S0S2;
-	case 165:
-		return P_S0S1S2;
-	case 49:
-		return P_SA1;
-	case 42:
-		return P_CONNECT;
-	case 43: case 288:
-		return P_ACCEPT;
-	case 1: case 18:
-		return P_WBUF;
-	case 0: case 17:
-		return P_RBUF;
-	case 44:
-		return P_SENDTO;
-	case 45:
-		return P_RECVFROM;
-	case 51: case 52:
-		return P_RADDR1;
-	case 22: case 293:
-		return P_FDS0;
-	case 53:
-		return P_FDS3;
-	case 59: case 322:
-		return P_EXEC;
-	case 47:
-		return P_RECVMSG;
-	}
-	return P_NONE;
-}
-
 SEC("tp_btf/sys_exit")
 int sr_sys_exit(unsigned long long *ctx)
 {
@@ -669,7 +604,7 @@ int sr_sys_exit(unsigned long long *ctx)
 	pid_tgid = ((__u64)(__u32)task->tgid << 32) | (__u32)task->pid;
 	cat = cfg & SR_CFG_CAT_MASK;
 	c = get_counters();
-	plan = (cfg & SR_CFG_ITEMS) ? plan_of(nr) : P_NONE;
+	plan = (cfg & SR_CFG_ITEMS) ? sc_plan[nr] : SR_PLAN_NONE;
 
 	args[0] = regs->di;
 	args[1] = regs->si;
@@ -678,7 +613,7 @@ int sr_sys_exit(unsigned long long *ctx)
 	args[4] = regs->r8;
 	args[5] = regs->r9;
 
-	if (plan == P_NONE) {
+	if (plan == SR_PLAN_NONE) {
 		/* fast path: a fixed-size record, staged (see struct stage) */
 		struct stage *st = get_stage();
 		__u32 n;
@@ -728,68 +663,68 @@ int sr_sys_exit(unsigned long long *ctx)
 	off = sizeof(*r);
 
 	switch (plan) {
-	case P_S0:
+	case SR_PLAN_S0:
 		off = put_ustr(a, off, SR_TAG_ARG0, (void *)args[0]);
 		break;
-	case P_S1:
+	case SR_PLAN_S1:
 		off = put_ustr(a, off, SR_TAG_ARG1, (void *)args[1]);
 		break;
-	case P_S0S1:
+	case SR_PLAN_S0S1:
 		off = put_ustr(a, off, SR_TAG_ARG0, (void *)args[0]);
 		off = put_ustr(a, off, SR_TAG_ARG1, (void *)args[1]);
 		break;
-	case P_S1S3:
+	case SR_PLAN_S1S3:
 		off = put_ustr(a, off, SR_TAG_ARG1, (void *)args[1]);
 		off = put_ustr(a, off, SR_TAG_ARG3, (void *)args[3]);
 		break;
-	case P_S0S2:
+	case SR_PLAN_S0S2:
 		off = put_ustr(a, off, SR_TAG_ARG0, (void *)args[0]);
 		off = put_ustr(a, off, SR_TAG_ARG2, (void *)args[2]);
 		break;
-	case P_S0S1S2:
+	case SR_PLAN_S0S1S2:
 		if (args[0])
 			off = put_ustr(a, off, SR_TAG_ARG0, (void *)args[0]);
 		off = put_ustr(a, off, SR_TAG_ARG1, (void *)args[1]);
 		if (args[2])
 			off = put_ustr(a, off, SR_TAG_ARG2, (void *)args[2]);
 		break;
-	case P_SA1:
+	case SR_PLAN_SA1:
 		off = put_ubuf(a, off, SR_TAG_ARG1, (void *)args[1], (__u32)args[2], 128);
 		break;
-	case P_CONNECT:
+	case SR_PLAN_CONNECT:
 		off = put_ubuf(a, off, SR_TAG_ARG1, (void *)args[1], (__u32)args[2], 128);
 		if (ret == 0 || ret == -EINPROGRESS)
 			off = put_local_addr(a, off, task, (long)args[0]);
 		break;
-	case P_ACCEPT:
+	case SR_PLAN_ACCEPT:
 		if (ret >= 0) {
 			off = put_result_addr(a, off, (void *)args[1], (void *)args[2]);
 			off = put_local_addr(a, off, task, ret);
 		}
 		break;
-	case P_WBUF:
+	case SR_PLAN_WBUF:
 		off = put_ubuf(a, off, SR_TAG_ARG1, (void *)args[1], args[2], snaplen);
 		break;
-	case P_RBUF:
+	case SR_PLAN_RBUF:
 		if (ret > 0)
 			off = put_ubuf(a, off, SR_TAG_ARG1, (void *)args[1], ret, snaplen);
 		break;
-	case P_SENDTO:
+	case SR_PLAN_SENDTO:
 		off = put_ubuf(a, off, SR_TAG_ARG1, (void *)args[1], args[2], snaplen);
 		if (args[4])
 			off = put_ubuf(a, off, SR_TAG_ARG4, (void *)args[4], (__u32)args[5], 128);
 		break;
-	case P_RECVFROM:
+	case SR_PLAN_RECVFROM:
 		if (ret > 0)
 			off = put_ubuf(a, off, SR_TAG_ARG1, (void *)args[1], ret, snaplen);
 		if (ret >= 0)
 			off = put_result_addr(a, off, (void *)args[4], (void *)args[5]);
 		break;
-	case P_RADDR1:
+	case SR_PLAN_RADDR1:
 		if (ret >= 0)
 			off = put_result_addr(a, off, (void *)args[1], (void *)args[2]);
 		break;
-	case P_RECVMSG:
+	case SR_PLAN_RECVMSG:
 		if (ret >= 0 && args[1]) {
 			/* struct user_msghdr: void *msg_name; int msg_namelen; ... */
 			void *name = NULL;
@@ -798,15 +733,15 @@ int sr_sys_exit(unsigned long long *ctx)
 				off = put_result_addr(a, off, name, (void *)(args[1] + 8));
 		}
 		break;
-	case P_FDS0:
+	case SR_PLAN_FDS0:
 		if (ret == 0)
 			off = put_ubuf(a, off, SR_TAG_FDS, (void *)args[0], 8, 8);
 		break;
-	case P_FDS3:
+	case SR_PLAN_FDS3:
 		if (ret == 0)
 			off = put_ubuf(a, off, SR_TAG_FDS, (void *)args[3], 8, 8);
 		break;
-	case P_EXEC: {
+	case SR_PLAN_EXEC: {
 		__u32 tid = (__u32)pid_tgid;
 		struct exec_save *es = bpf_map_lookup_elem(&exec_args, &tid);
 

@@ -5,7 +5,7 @@ fn main() {
     let path = std::env::args().nth(1).expect("usage: srdump FILE");
     let r = sysreplay_format::TraceReader::open(std::path::Path::new(&path)).unwrap();
     r.for_each_event(|e| {
-        let name = sysreplay_format::syscalls::display_name(e.nr);
+        let name = sysreplay_syscalls::display_name(e.nr);
         print!(
             "{} cpu{} {}:{} kind={} {} ret={} args={:x?}",
             e.ts_ns, e.cpu, e.pid, e.tid, e.kind, name, e.ret, e.args

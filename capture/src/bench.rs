@@ -36,17 +36,6 @@ pub struct BenchResult {
     pub record_bytes: u64,
 }
 
-fn set_affinity(cpus: &[usize]) {
-    // SAFETY: a zeroed cpu_set_t with some bits set, for the calling thread.
-    unsafe {
-        let mut set: libc::cpu_set_t = std::mem::zeroed();
-        for &c in cpus {
-            libc::CPU_SET(c, &mut set);
-        }
-        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
-    }
-}
-
 fn ncpu() -> usize {
     std::thread::available_parallelism()
         .map(|n| n.get())
@@ -101,7 +90,8 @@ impl Storm {
             return Err(RecordError::msg("fork failed"));
         }
         if pid == 0 {
-            set_affinity(&[cpu]);
+            // never dropped: the child loops until it is killed
+            let _pin = crate::affinity::Pinned::to(&[cpu]);
             let mut n: u64 = 0;
             loop {
                 // SAFETY: getppid has no side effects; the page is mapped.
@@ -171,12 +161,12 @@ pub fn measure(
         ),
     };
     let storm = Storm::start(n.saturating_sub(1))?;
-    set_affinity(&[0]);
+    let pin = crate::affinity::Pinned::to(&[0]);
     let pick = if record_storm { "getppid" } else { "getpgid" };
     let opts = RecordOptions {
         output: output.clone(),
         force: true,
-        syscalls: vec![sysreplay_format::syscalls::number(pick).unwrap_or(110)],
+        syscalls: vec![sysreplay_syscalls::number(pick).unwrap_or(110)],
         buf_size: o.buf_size,
         cpus_for_each_buffer: o.cpus_for_each_buffer,
         duration: Some(Duration::from_secs(o.seconds)),
@@ -188,7 +178,7 @@ pub fn measure(
     // per CPU second of the storm process: other load on its CPU does not count
     let storm_calls_per_sec = (storm.count() - c0) as f64 / (storm.cpu_seconds() - cpu0).max(1e-3);
     drop(storm);
-    set_affinity(&(0..n).collect::<Vec<_>>());
+    drop(pin);
     if temp {
         let _ = std::fs::remove_file(&output);
     }
@@ -218,66 +208,30 @@ pub fn measure(
     })
 }
 
-/// `--bench`: measure and print.
-pub fn run(o: &BenchOptions) -> Result<(), RecordError> {
+/// What `--bench` measures (the CLI prints it).
+#[derive(Debug, Clone)]
+pub struct BenchReport {
+    /// getppid calls per CPU second with no probe loaded.
+    pub no_probe_calls_per_sec: f64,
+    /// The probe loaded, the storm's syscall not selected (bpf_stats on).
+    pub not_selected: BenchResult,
+    /// The probe loaded, the storm's syscall recorded (bpf_stats on).
+    pub recorded: BenchResult,
+    /// The full run with bpf_stats off: throughput and the recorder's cost.
+    pub throughput: BenchResult,
+}
+
+/// `--bench`: the four measurements.
+pub fn run(o: &BenchOptions) -> Result<BenchReport, RecordError> {
     let short = BenchOptions {
         seconds: o.seconds.div_ceil(3).max(2),
         output: None,
         ..o.clone()
     };
-    let base = storm_rate_without_probe(2.0)?;
-    let skip = measure(&short, false, true)?;
-    let cost = measure(&short, true, true)?;
-    let r = measure(o, true, false)?;
-    let per_call_ns = |rate: f64| if rate > 0.0 { 1e9 / rate } else { 0.0 };
-    println!(
-        "bench: syscall storm (getppid) on the last CPU, recorder pinned to CPU 0, ring {} bytes, cpus_for_each_buffer {}",
-        o.buf_size, o.cpus_for_each_buffer
-    );
-    println!(
-        "no probe:                       {base:.0} getppid per CPU-second ({:.0} ns per call)",
-        per_call_ns(base)
-    );
-    println!(
-        "probe, syscall not selected:    sys_exit program {:.1} ns per call (bpf_stats, {} calls)",
-        skip.exit_ns_per_call, skip.exit_run_cnt
-    );
-    println!(
-        "probe, syscall recorded:        sys_exit program {:.1} ns per call (bpf_stats, {} calls; no enter program runs for it)",
-        cost.exit_ns_per_call, cost.exit_run_cnt
-    );
-    println!(
-        "throughput (bpf_stats off):     {:.0} getppid per CPU-second ({:.0} ns per call, +{:.0} ns over no probe)",
-        r.storm_calls_per_sec,
-        per_call_ns(r.storm_calls_per_sec),
-        per_call_ns(r.storm_calls_per_sec) - per_call_ns(base)
-    );
-    let pct = |a: u64, b: u64| {
-        if b > 0 {
-            100.0 * a as f64 / b as f64
-        } else {
-            0.0
-        }
-    };
-    println!(
-        "recorded {} events in {:.1}s ({:.0}/s), kernel seen {} lost {} ({:.3}%)",
-        r.events,
-        r.seconds,
-        r.events_per_sec,
-        r.kernel_seen,
-        r.kernel_lost,
-        pct(r.kernel_lost, r.kernel_seen)
-    );
-    println!(
-        "recorder CPU {:.1}% of one core; trace {} bytes for {} bytes of records ({:.1}x)",
-        r.recorder_cpu_perc,
-        r.file_bytes,
-        r.record_bytes,
-        if r.file_bytes > 0 {
-            r.record_bytes as f64 / r.file_bytes as f64
-        } else {
-            0.0
-        }
-    );
-    Ok(())
+    Ok(BenchReport {
+        no_probe_calls_per_sec: storm_rate_without_probe(2.0)?,
+        not_selected: measure(&short, false, true)?,
+        recorded: measure(&short, true, true)?,
+        throughput: measure(o, true, false)?,
+    })
 }

@@ -7,8 +7,8 @@ use aya::programs::tp_btf::BtfTracePointLinkId;
 use aya::programs::trace_point::TracePointLinkId;
 use aya::programs::{BtfTracePoint, RawTracePoint, TracePoint};
 use aya::{Btf, Ebpf, EbpfLoader};
-use sysreplay_format::record::{CpuCounters, DROP_CATEGORIES, RECORD_HEADER_SIZE};
-use sysreplay_format::syscalls::MAX_SYSCALLS;
+use sysreplay_format::record::{plan, CpuCounters, DROP_CATEGORIES, RECORD_HEADER_SIZE};
+use sysreplay_syscalls::MAX_SYSCALLS;
 
 use crate::RecordError;
 
@@ -20,18 +20,11 @@ pub const PROBE_SOURCE: &str = env!("SR_PROBE_SOURCE");
 
 /// `sc_cfg` flag: the syscall is recorded.
 pub const CFG_SELECTED: u8 = 0x80;
-/// `sc_cfg` flag: the record carries data items (see `plan_of` in the probe).
+/// `sc_cfg` flag: the record carries data items (its capture plan is not
+/// `SR_PLAN_NONE`).
 pub const CFG_ITEMS: u8 = 0x40;
 /// `sc_cfg` category value meaning "no Falco drop category".
 pub const CFG_CAT_NONE: u8 = 0x0f;
-
-/// Syscalls whose records carry data items: exactly the case labels of
-/// `plan_of()` in bpf/probe.bpf.c (a unit test compares them).
-pub const ITEM_SYSCALLS: &[u16] = &[
-    0, 1, 2, 17, 18, 22, 42, 43, 44, 45, 47, 49, 51, 52, 53, 59, 76, 80, 82, 83, 84, 85, 86, 87,
-    88, 89, 90, 92, 94, 133, 161, 165, 166, 167, 254, 257, 258, 259, 260, 263, 264, 265, 266, 267,
-    268, 288, 293, 316, 319, 322, 437, 452,
-];
 
 /// How to load the probe.
 #[derive(Clone, Debug)]
@@ -206,16 +199,21 @@ pub fn possible_cpus() -> Result<usize, RecordError> {
     aya::util::nr_cpus().map_err(|(path, e)| RecordError::msg(format!("cannot read {path}: {e}")))
 }
 
+/// The sc_plan byte array the probe reads: each syscall's capture plan.
+pub fn capture_plans() -> [u8; MAX_SYSCALLS] {
+    std::array::from_fn(|nr| sysreplay_syscalls::capture_plan(nr as u16))
+}
+
 /// The sc_cfg byte array the probe reads: selected flag + drop category.
 pub fn syscall_config(selected: &[u16]) -> [u8; MAX_SYSCALLS] {
     let mut cfg = [0u8; MAX_SYSCALLS];
     for &nr in selected {
         if (nr as usize) < MAX_SYSCALLS {
-            let cat = sysreplay_format::syscalls::name(nr)
-                .and_then(sysreplay_format::syscalls::drop_category)
+            let cat = sysreplay_syscalls::name(nr)
+                .and_then(sysreplay_syscalls::drop_category)
                 .map(|c| c as u8)
                 .unwrap_or(CFG_CAT_NONE);
-            let items = if ITEM_SYSCALLS.contains(&nr) {
+            let items = if sysreplay_syscalls::capture_plan(nr) != plan::NONE {
                 CFG_ITEMS
             } else {
                 0
@@ -302,6 +300,7 @@ impl Probe {
         let per = cfg.cpus_for_each_buffer.max(1);
         let n_rings = (possible as u32).div_ceil(per);
         let sc_cfg = syscall_config(&cfg.syscalls);
+        let sc_plan = capture_plans();
         let snaplen = cfg.snaplen.min(4096);
         let capture_env = cfg.capture_env as u32;
         // A staged batch (SR_KIND_RING_BATCH) takes at most 1/16 of a ring.
@@ -314,6 +313,7 @@ impl Probe {
         let mut ebpf = EbpfLoader::new()
             .btf(Some(&btf))
             .override_global("sc_cfg", &sc_cfg, true)
+            .override_global("sc_plan", &sc_plan, true)
             .override_global("self_tgid", &cfg.exclude_tgid, true)
             .override_global("snaplen", &snaplen, true)
             .override_global("capture_env", &capture_env, true)
@@ -553,20 +553,6 @@ impl Probe {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn item_syscalls_match_the_probe_plan() {
-        let src = include_str!("../bpf/probe.bpf.c");
-        let body = &src[src.find("static __always_inline int plan_of").unwrap()..];
-        let body = &body[..body.find("return P_NONE;").unwrap()];
-        let mut nrs: Vec<u16> = body
-            .split("case ")
-            .skip(1)
-            .map(|c| c[..c.find(':').unwrap()].trim().parse().unwrap())
-            .collect();
-        nrs.sort_unstable();
-        assert_eq!(nrs, ITEM_SYSCALLS);
-    }
 
     #[test]
     fn config_byte_has_selection_items_and_category() {

@@ -20,21 +20,7 @@ use sysreplay_format::{
 use crate::probe::{Probe, ProbeConfig};
 use crate::RecordError;
 
-/// Falco's `buf_size_preset` table (index 1..=10), bytes per ring buffer.
-pub const BUF_SIZE_PRESETS: [u64; 10] = [
-    1 << 20,
-    2 << 20,
-    4 << 20,
-    8 << 20,
-    16 << 20,
-    32 << 20,
-    64 << 20,
-    128 << 20,
-    256 << 20,
-    512 << 20,
-];
-/// Falco's default preset (8 MB).
-pub const DEFAULT_BUF_SIZE_PRESET: usize = 4;
+pub use sysreplay_syscalls::{BUF_SIZE_PRESETS, DEFAULT_BUF_SIZE_PRESET};
 /// Falco's default `cpus_for_each_buffer`.
 pub const DEFAULT_CPUS_FOR_EACH_BUFFER: u32 = 2;
 
@@ -48,6 +34,32 @@ pub fn check_buf_size(bytes: u64) -> Result<u32, RecordError> {
         )));
     }
     Ok(bytes as u32)
+}
+
+/// The name of file `index` of a recording into `output`: `output` itself,
+/// then `output` with the index appended (`t.srt`, `t.srt1`, `t.srt2`, ...).
+pub fn rotation_path(output: &Path, index: u64) -> PathBuf {
+    if index == 0 {
+        return output.to_path_buf();
+    }
+    let mut s = output.as_os_str().to_owned();
+    s.push(index.to_string());
+    PathBuf::from(s)
+}
+
+/// What a running recording has done so far, handed to
+/// [`record_with_progress`]'s callback about once a second.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Progress {
+    /// Since the first file opened.
+    pub elapsed: Duration,
+    /// Events written (records and drop markers).
+    pub events_written: u64,
+    /// Kernel counters summed over CPUs: events seen, events dropped.
+    pub kernel_events: u64,
+    pub kernel_drops: u64,
+    /// Bytes written to the files so far (compressed).
+    pub file_bytes: u64,
 }
 
 /// Rotation like sysdig's -C / -G / -W.
@@ -90,6 +102,19 @@ pub struct RecordOptions {
     pub min_free_bytes: u64,
     /// Extra key=value notes for the trace header.
     pub notes: Vec<(String, String)>,
+    /// Record only some processes (`--pid`, `-- COMMAND`).
+    pub follow: Option<FollowSpec>,
+    /// Nice value for the recorder's threads (None: the caller's).
+    pub nice: Option<i32>,
+}
+
+/// Which processes to record: a process (all its threads), with its
+/// descendants when `children`; or a command the recorder starts (always
+/// with its descendants), the recording stopping when it exits.
+#[derive(Clone, Debug)]
+pub enum FollowSpec {
+    Pid { pid: u32, children: bool },
+    Command(Vec<String>),
 }
 
 impl Default for RecordOptions {
@@ -111,6 +136,8 @@ impl Default for RecordOptions {
             zstd_level: 1,
             min_free_bytes: 32 << 20,
             notes: Vec::new(),
+            follow: None,
+            nice: None,
         }
     }
 }
@@ -119,6 +146,9 @@ impl Default for RecordOptions {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StopReason {
     Signal,
+    /// The followed process tree is gone, or the command exited (its
+    /// status, as `ExitStatus` displays it).
+    Exited(String),
     Duration,
     MaxEvents,
     DiskFull(String),
@@ -128,6 +158,8 @@ pub enum StopReason {
 /// The outcome of a recording.
 #[derive(Clone, Debug)]
 pub struct RecordSummary {
+    /// The files of the recording that exist at its end, oldest first
+    /// (rotation with a limit deleted the others).
     pub files: Vec<PathBuf>,
     /// Events written (syscall/process records plus drop markers).
     pub events_written: u64,
@@ -136,6 +168,15 @@ pub struct RecordSummary {
     pub kernel: CpuCounters,
     /// Sum of `lost` over all drop markers written.
     pub marker_lost: u64,
+    /// Records that could not be written (disk full), and whether drop
+    /// markers at the ends of the files count them all.
+    pub not_written: u64,
+    pub not_written_marked: bool,
+    /// Records a CPU staged that could not be read at the end (drop
+    /// markers count them).
+    pub unread: u64,
+    /// Records of processes not followed, left out.
+    pub skipped: u64,
     pub stop: StopReason,
     pub file_bytes: u64,
     pub record_bytes: u64,
@@ -247,6 +288,76 @@ impl Pending {
     }
 }
 
+/// The set of followed thread-group ids, kept up to date from the fork
+/// and exit records in time order (records are filtered as they leave the
+/// reorder window, so a child's fork record comes before its own records).
+struct Follow {
+    tgids: std::collections::HashSet<u32>,
+    children: bool,
+    /// Records left out (other processes).
+    skipped: u64,
+}
+
+impl Follow {
+    /// Whether to keep a raw record; follows forks and exits.
+    fn keep(&mut self, rec: &[u8]) -> bool {
+        let pid = u32::from_le_bytes(rec[12..16].try_into().unwrap());
+        let kind = u16::from_le_bytes([rec[16], rec[17]]);
+        let arg = |i: usize| u64::from_le_bytes(rec[32 + 8 * i..40 + 8 * i].try_into().unwrap());
+        if kind == Kind::Drop as u16 {
+            return true; // drops concern everyone: they stay
+        }
+        if !self.tgids.contains(&pid) {
+            self.skipped += 1;
+            return false;
+        }
+        if kind == Kind::ProcFork as u16 && self.children {
+            self.tgids.insert(arg(1) as u32);
+        } else if kind == Kind::ProcExit as u16 && arg(1) & 1 != 0 {
+            // the thread-group leader exits: the tgid may be reused
+            self.tgids.remove(&pid);
+        }
+        true
+    }
+}
+
+/// `pid` and, with `children`, its descendants now (from /proc).
+fn process_tree(pid: u32, children: bool) -> std::collections::HashSet<u32> {
+    let mut set = std::collections::HashSet::from([pid]);
+    if !children {
+        return set;
+    }
+    let mut parent_of = Vec::new();
+    if let Ok(rd) = std::fs::read_dir("/proc") {
+        for e in rd.flatten() {
+            let Some(p) = e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+                continue;
+            };
+            // "pid (comm) state ppid ...": comm may hold spaces and ')'
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{p}/stat")) else {
+                continue;
+            };
+            let Some(rest) = stat.rfind(')').map(|i| &stat[i + 1..]) else {
+                continue;
+            };
+            if let Some(pp) = rest.split_whitespace().nth(1).and_then(|x| x.parse().ok()) {
+                parent_of.push((p, pp));
+            }
+        }
+    }
+    loop {
+        let before = set.len();
+        for &(p, pp) in &parent_of {
+            if set.contains(&pp) {
+                set.insert(p);
+            }
+        }
+        if set.len() == before {
+            return set;
+        }
+    }
+}
+
 /// One open output file.
 struct Output {
     writer: TraceWriter,
@@ -274,7 +385,7 @@ struct Finishing {
     /// file gone before it is complete, the finishing thread deletes it, so
     /// the drain loop never waits. One lock orders the two flags.
     state: std::sync::Arc<std::sync::Mutex<(bool, bool)>>,
-    handle: std::thread::JoinHandle<Result<WriterStats, sysreplay_format::TraceError>>,
+    handle: std::thread::JoinHandle<(WriterStats, Result<(), sysreplay_format::TraceError>)>,
 }
 
 struct Recorder<'a> {
@@ -288,6 +399,8 @@ struct Recorder<'a> {
     file_index: u64,
     /// Files being finished by background threads.
     finishing: Vec<Finishing>,
+    /// A rotation failed to create its file: no new attempt before this.
+    rotate_after: Option<Instant>,
     pending: Pending,
     spare: Pending,
     last_ctr: Vec<CpuCounters>,
@@ -302,6 +415,16 @@ struct Recorder<'a> {
     late: u64,
     last_emitted_ts: u64,
     closed_stats: WriterStats,
+    /// Some file's unwritten events have no drop marker (no room left).
+    not_written_unmarked: bool,
+    /// Records left in a CPU's staging that could not be read (drop
+    /// markers count them).
+    unread: u64,
+    /// The writer failed (disk full): records are still handed to it, and
+    /// it counts them in the drop marker that ends the file.
+    writer_failed: bool,
+    /// Only these processes are recorded (`--pid`, `-- COMMAND`).
+    follow: Option<Follow>,
     stats: StatsState,
 }
 
@@ -326,14 +449,11 @@ const MAX_BUFFERED_BYTES: usize = 512 << 20;
 const MAX_DRAIN_BYTES_PER_RING: usize = 64 << 20;
 
 impl<'a> Recorder<'a> {
+    /// File `index` of a recording: the first is FILE as asked (so a
+    /// recording that never rotates is exactly FILE), the next ones FILE1,
+    /// FILE2, ... (tcpdump's and sysdig's rotation suffix).
     fn path_for(&self, index: u64) -> PathBuf {
-        if self.opts.rotation.enabled() {
-            let mut s = self.opts.output.as_os_str().to_owned();
-            s.push(index.to_string());
-            PathBuf::from(s)
-        } else {
-            self.opts.output.clone()
-        }
+        rotation_path(&self.opts.output, index)
     }
 
     /// Start the next file: its snapshot runs on a thread; `finish_opening`
@@ -376,8 +496,27 @@ impl<'a> Recorder<'a> {
             .snapshot
             .join()
             .map_err(|_| RecordError::msg("the /proc snapshot thread panicked"))?;
+        // open the new file before letting the current one go: a rotation
+        // that cannot create its file must not end the recording
+        let (path, w) = match self.create_file(&snap) {
+            Ok(x) => x,
+            Err(e) if self.out.is_some() => {
+                if self.rotate_after.is_none() {
+                    eprintln!(
+                        "warning: cannot rotate: {e}; recording goes on into {} (retrying every second)",
+                        self.out.as_ref().unwrap().writer.path().display()
+                    );
+                }
+                self.rotate_after = Some(Instant::now() + Duration::from_secs(1));
+                return Ok(false);
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if self.rotate_after.take().is_some() {
+            eprintln!("rotation resumed: recording into {}", path.display());
+        }
         self.close_current();
-        self.open_file(&snap)?;
+        self.install_file(path, w);
         if let Some(o) = &mut self.out {
             // whole records back to back, each 80 bytes + its data_len
             let mut rest = &next.overlap[..];
@@ -391,34 +530,70 @@ impl<'a> Recorder<'a> {
         Ok(true)
     }
 
-    fn open_file(&mut self, snap: &ProcessSnapshot) -> Result<(), RecordError> {
-        let path = self.path_for(self.file_index);
-        let mut header = self.header.clone();
-        header.created_unix_ns = crate::clock_ns(libc::CLOCK_REALTIME) as i64;
-        if self.opts.rotation.enabled() {
-            header
-                .config
-                .notes
-                .push(("rotation_index".into(), self.file_index.to_string()));
+    /// Create the next file. A rotation's name that is already taken (a
+    /// file, a symlink or anything else someone created first, or any
+    /// existing file without --force) is skipped for the next free index,
+    /// so nobody can stop a recording by creating its next file name. The
+    /// first file is never skipped: its name is the one the user asked for.
+    fn create_file(
+        &mut self,
+        snap: &ProcessSnapshot,
+    ) -> Result<(PathBuf, TraceWriter), sysreplay_format::TraceError> {
+        const MAX_SKIPPED: u64 = 1000;
+        let first = self.file_index;
+        loop {
+            let path = self.path_for(self.file_index);
+            let mut header = self.header.clone();
+            header.created_unix_ns = crate::clock_ns(libc::CLOCK_REALTIME) as i64;
+            if self.opts.rotation.enabled() {
+                header
+                    .config
+                    .notes
+                    .push(("rotation_index".into(), self.file_index.to_string()));
+            }
+            let r = TraceWriter::create(
+                &path,
+                &header,
+                snap,
+                WriterOptions {
+                    overwrite: self.opts.force,
+                    zstd_level: self.opts.zstd_level,
+                    queue_blocks: 64, // up to ~2M events of burst while zstd catches up
+                    ..Default::default()
+                },
+            );
+            match r {
+                Ok(w) => {
+                    if self.file_index != first {
+                        eprintln!(
+                            "warning: {} taken by another file: recording into {} instead",
+                            self.path_for(first).display(),
+                            path.display()
+                        );
+                    }
+                    self.file_index += 1;
+                    return Ok((path, w));
+                }
+                Err(e)
+                    if !self.all_files.is_empty()
+                        && self.file_index - first < MAX_SKIPPED
+                        && e.source.as_ref().map(|s| s.kind())
+                            == Some(std::io::ErrorKind::AlreadyExists) =>
+                {
+                    self.file_index += 1;
+                }
+                Err(e) => return Err(e),
+            }
         }
-        let w = TraceWriter::create(
-            &path,
-            &header,
-            snap,
-            WriterOptions {
-                overwrite: self.opts.force,
-                zstd_level: self.opts.zstd_level,
-                queue_blocks: 64, // up to ~2M events of burst while zstd catches up
-                ..Default::default()
-            },
-        )?;
+    }
+
+    fn install_file(&mut self, path: PathBuf, writer: TraceWriter) {
         self.out = Some(Output {
-            writer: w,
+            writer,
             opened: Instant::now(),
         });
         self.files.push_back(path.clone());
         self.all_files.push(path);
-        self.file_index += 1;
         if let Some(keep) = self.opts.rotation.keep {
             while self.files.len() > keep.max(1) as usize {
                 if let Some(old) = self.files.pop_front() {
@@ -426,7 +601,6 @@ impl<'a> Recorder<'a> {
                 }
             }
         }
-        Ok(())
     }
 
     /// Delete a rotated-out file: now if its writer is done, otherwise by
@@ -448,16 +622,30 @@ impl<'a> Recorder<'a> {
         while i < self.finishing.len() {
             if wait || self.finishing[i].handle.is_finished() {
                 let h = self.finishing.swap_remove(i).handle;
-                if let Ok(Ok(st)) = h.join() {
-                    self.closed_stats.events += st.events;
-                    self.closed_stats.record_bytes += st.record_bytes;
-                    self.closed_stats.file_bytes += st.file_bytes;
-                    self.closed_stats.blocks += st.blocks;
-                    self.closed_stats.events_written += st.events_written;
+                if let Ok((st, r)) = h.join() {
+                    self.add_closed(&st);
+                    if let Err(e) = r {
+                        // a rotated-out file that could not be completed
+                        eprintln!("warning: {e}");
+                    }
                 }
             } else {
                 i += 1;
             }
+        }
+    }
+
+    /// Add a finished file's stats to the totals.
+    fn add_closed(&mut self, st: &WriterStats) {
+        let c = &mut self.closed_stats;
+        c.events += st.events;
+        c.record_bytes += st.record_bytes;
+        c.file_bytes += st.file_bytes;
+        c.blocks += st.blocks;
+        c.events_written += st.events_written;
+        c.events_not_written += st.events_not_written;
+        if st.events_not_written > 0 {
+            self.not_written_unmarked |= !st.not_written_marked;
         }
     }
 
@@ -475,7 +663,7 @@ impl<'a> Recorder<'a> {
             let state = std::sync::Arc::new(std::sync::Mutex::new((false, false)));
             let (p, st) = (path.clone(), state.clone());
             let handle = std::thread::spawn(move || {
-                let r = o.writer.finish();
+                let r = o.writer.finish_with_stats();
                 let mut st = st.lock().unwrap();
                 st.0 = true;
                 if st.1 {
@@ -504,12 +692,14 @@ impl<'a> Recorder<'a> {
         s
     }
 
-    /// Drain every ring into the pending window, unpacking batches.
-    fn drain(&mut self) {
+    /// Drain every ring into the pending window, unpacking batches (at
+    /// most MAX_DRAIN_BYTES_PER_RING of each); returns the bytes taken.
+    fn drain(&mut self) -> usize {
         let pending = &mut self.pending;
         let delivered = &mut self.delivered;
+        let mut taken = 0;
         for ring in self.probe.rings.iter_mut() {
-            ring.drain(MAX_DRAIN_BYTES_PER_RING, |item| {
+            taken += ring.drain(MAX_DRAIN_BYTES_PER_RING, |item| {
                 for_each_ring_record(item, |cpu, rec| {
                     pending.push(rec);
                     if let Some(d) = delivered.get_mut(cpu) {
@@ -518,6 +708,13 @@ impl<'a> Recorder<'a> {
                 })
             });
         }
+        taken
+    }
+
+    /// After detach: drain until the rings are empty (a recorder far behind
+    /// holds more than one pass's worth; what stays in a ring is lost).
+    fn drain_all(&mut self) {
+        while self.drain() > 0 {}
     }
 
     /// Flush every CPU that holds records the rings have not delivered yet
@@ -528,6 +725,13 @@ impl<'a> Recorder<'a> {
     /// skipped; whatever it still holds at the end becomes a drop marker
     /// (`mark_unflushed`).
     fn flush_owing_cpus(&mut self, cur: &[CpuCounters]) {
+        if self.flush_cpus(cur) {
+            self.drain();
+        }
+    }
+
+    /// Flush every CPU owing records; returns whether any was flushed.
+    fn flush_cpus(&mut self, cur: &[CpuCounters]) -> bool {
         let mut flushed = false;
         for (cpu, c) in cur.iter().enumerate() {
             let got = self.delivered.get(cpu).copied().unwrap_or(0);
@@ -543,9 +747,7 @@ impl<'a> Recorder<'a> {
                 }
             }
         }
-        if flushed {
-            self.drain();
-        }
+        flushed
     }
 
     /// After the last flush: records the kernel counted as neither sent nor
@@ -557,6 +759,7 @@ impl<'a> Recorder<'a> {
             let owed = c.n_evts.saturating_sub(c.n_drops).saturating_sub(got);
             if owed > 0 {
                 eprintln!("warning: {owed} records staged on CPU {cpu} could not be read; a drop marker says so");
+                self.unread += owed;
                 let dc = DropCounts {
                     n_other: owed,
                     ..Default::default()
@@ -622,25 +825,45 @@ impl<'a> Recorder<'a> {
     fn emit(&mut self, cutoff: u64, budget: &mut Option<u64>) -> Result<bool, RecordError> {
         let idx = &mut self.pending.idx;
         idx.sort_by_key(|e| e.0);
-        let mut n = idx.partition_point(|e| e.0 <= cutoff);
+        let n = idx.partition_point(|e| e.0 <= cutoff);
         let mut hit_max = false;
-        if let Some(b) = budget {
-            if (n as u64) >= *b {
-                n = *b as usize;
-                hit_max = true;
-            }
-        }
         let Some(out) = self.out.as_mut() else {
             return Ok(false); // the first file's snapshot is still running
         };
+        let mut failed = None;
+        // records taken out of the window, and those of them written (the
+        // others belong to processes not followed)
+        let mut handed = 0;
+        let mut written = 0u64;
         for &(ts, off, len) in &idx[..n] {
+            if budget.is_some_and(|b| written >= b) {
+                break;
+            }
+            handed += 1;
+            let rec = &self.pending.arena[off..off + len as usize];
+            if let Some(f) = &mut self.follow {
+                if !f.keep(rec) {
+                    continue;
+                }
+            }
+            written += 1;
             if ts < self.last_emitted_ts {
                 self.late += 1;
             } else {
                 self.last_emitted_ts = ts;
             }
-            let rec = &self.pending.arena[off..off + len as usize];
-            out.writer.write_raw(rec)?;
+            match out.writer.write_raw(rec) {
+                Ok(()) => {}
+                // a failed writer still counts what it is given (its drop
+                // marker); other records are not lost without a word
+                Err(_) if self.writer_failed => {}
+                Err(e) => {
+                    // the writer took this record (it counts it if it
+                    // cannot write it): it leaves the window with the others
+                    failed = Some(e);
+                    break;
+                }
+            }
             if let Some(next) = self
                 .next
                 .as_mut()
@@ -655,9 +878,11 @@ impl<'a> Recorder<'a> {
                 }
             }
         }
-        self.events_written += n as u64;
+        let n = handed;
+        self.events_written += written;
         if let Some(b) = budget {
-            *b -= n as u64;
+            *b -= written;
+            hit_max = *b == 0;
         }
         if n == 0 {
             return Ok(hit_max); // nothing left the window: keep it as it is
@@ -672,7 +897,10 @@ impl<'a> Recorder<'a> {
                 .extend_from_slice(&self.pending.arena[off..off + len as usize]);
         }
         std::mem::swap(&mut self.pending, &mut self.spare);
-        Ok(hit_max)
+        match failed {
+            Some(e) => Err(e.into()),
+            None => Ok(hit_max),
+        }
     }
 
     fn stats(&mut self, cur: &[CpuCounters], force: bool) {
@@ -789,20 +1017,43 @@ impl<'a> Recorder<'a> {
     }
 }
 
-/// A full disk shows up as ENOSPC/EDQUOT somewhere in the writer's error.
-fn is_disk_full(e: &RecordError) -> bool {
-    e.what.contains("No space left") || e.what.contains("quota exceeded")
-}
-
 /// Record until `stop` is set, the duration elapses or max events are written.
 pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, RecordError> {
+    record_with_progress(opts, stop, &mut |_| {})
+}
+
+/// How often [`record_with_progress`] reports.
+const PROGRESS_EVERY: Duration = Duration::from_secs(1);
+
+/// [`record`], calling `progress` once the probe is recording into its
+/// first file and then about once a second (from the drain thread: it
+/// must return quickly).
+pub fn record_with_progress(
+    opts: &RecordOptions,
+    stop: &AtomicBool,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<RecordSummary, RecordError> {
     let t0 = Instant::now();
     let cpu0 = cpu_seconds();
-    if !opts.force && !opts.rotation.enabled() && opts.output.exists() {
-        return Err(RecordError::msg(format!(
-            "{}: refusing to overwrite an existing file (use --force)",
-            opts.output.display()
-        )));
+    // The recorder runs under SCHED_OTHER like any process; `--nice` sets
+    // its priority. Linux keeps nice per thread and new threads inherit the
+    // creator's: set here, before any recorder thread starts, it covers the
+    // drain loop, the snapshot and the compression threads alike.
+    if let Some(n) = opts.nice {
+        // SAFETY: setpriority on the calling thread (who = 0).
+        if unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, n) } != 0 {
+            return Err(RecordError::msg(format!(
+                "--nice {n}: {} (a negative value needs root or CAP_SYS_NICE)",
+                std::io::Error::last_os_error()
+            )));
+        }
+    }
+    // fail before loading the probe (the writer checks again)
+    if !opts.rotation.enabled() {
+        sysreplay_format::outfile::check_target(&opts.output, opts.force)?;
+    }
+    if let Some(p) = &opts.stats_json {
+        sysreplay_format::outfile::check_target(p, opts.force)?;
     }
     let pcfg = ProbeConfig {
         syscalls: opts.syscalls.clone(),
@@ -834,18 +1085,45 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
             notes,
         },
     };
+    if let Some(FollowSpec::Pid { pid, .. }) = &opts.follow {
+        if !Path::new(&format!("/proc/{pid}")).exists() {
+            return Err(RecordError::msg(format!("--pid {pid}: no such process")));
+        }
+    }
     // Load before creating the file: a missing privilege leaves nothing behind.
     let probe = Probe::load(&pcfg)?;
+    // Start following after the probe is attached: nothing of the tree's
+    // life from here on is missed (records wait in the rings meanwhile).
+    let mut command = None;
+    let follow = match &opts.follow {
+        None => None,
+        Some(FollowSpec::Pid { pid, children }) => Some(Follow {
+            tgids: process_tree(*pid, *children),
+            children: *children,
+            skipped: 0,
+        }),
+        Some(FollowSpec::Command(argv)) => {
+            let (prog, args) = argv
+                .split_first()
+                .ok_or_else(|| RecordError::msg("no command after --"))?;
+            let child = std::process::Command::new(prog)
+                .args(args)
+                .spawn()
+                .map_err(|e| RecordError::msg(format!("cannot run {prog}: {e}")))?;
+            let tgids = std::collections::HashSet::from([child.id()]);
+            command = Some(child);
+            Some(Follow {
+                tgids,
+                children: true,
+                skipped: 0,
+            })
+        }
+    };
     let start_ns = crate::boottime_ns();
     let initial = probe.counters()?;
     let json = match &opts.stats_json {
-        Some(p) => Some(
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(p)
-                .map_err(|e| RecordError::msg(format!("{}: {e}", p.display())))?,
-        ),
+        // the same rules as the trace: it holds the same host's activity
+        Some(p) => Some(sysreplay_format::outfile::create_private(p, opts.force)?.file),
         None => None,
     };
     let mut r = Recorder {
@@ -858,6 +1136,7 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
         all_files: Vec::new(),
         file_index: 0,
         finishing: Vec::new(),
+        rotate_after: None,
         pending: Pending {
             arena: Vec::with_capacity(4 << 20),
             idx: Vec::with_capacity(1 << 16),
@@ -878,6 +1157,10 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
         late: 0,
         last_emitted_ts: 0,
         closed_stats: WriterStats::default(),
+        not_written_unmarked: false,
+        unread: 0,
+        writer_failed: false,
+        follow,
         stats: StatsState {
             next: opts.stats_interval.map(|i| Instant::now() + i),
             prev_t: Instant::now(),
@@ -916,6 +1199,8 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
     let mut stop_reason = StopReason::Signal;
     let mut next_tick = Instant::now();
     let mut ticks: u64 = 0;
+    let started = Instant::now();
+    let mut next_progress = started;
     let result: Result<(), RecordError> = (|| {
         loop {
             let now_ns = crate::boottime_ns();
@@ -928,6 +1213,17 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
                 return Ok(());
             }
             r.stats(&cur, false);
+            if Instant::now() >= next_progress {
+                next_progress += PROGRESS_EVERY;
+                let k = sum_counters(&cur);
+                progress(&Progress {
+                    elapsed: started.elapsed(),
+                    events_written: r.events_written,
+                    kernel_events: k.n_evts,
+                    kernel_drops: k.n_drops,
+                    file_bytes: r.writer_stats().file_bytes,
+                });
+            }
             ticks += 1;
             if last_flush.elapsed() >= FLUSH_EVERY {
                 // seal the block on a timer so a crash loses at most this much
@@ -938,6 +1234,15 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
             }
             if stop.load(Ordering::Relaxed) {
                 stop_reason = StopReason::Signal;
+                return Ok(());
+            }
+            if let Some(c) = &mut command {
+                if let Ok(Some(st)) = c.try_wait() {
+                    stop_reason = StopReason::Exited(format!("the command exited ({st})"));
+                    return Ok(());
+                }
+            } else if r.follow.as_ref().is_some_and(|f| f.tgids.is_empty()) {
+                stop_reason = StopReason::Exited("the followed processes exited".into());
                 return Ok(());
             }
             if deadline.is_some_and(|d| Instant::now() >= d) {
@@ -965,7 +1270,8 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
                     .size_bytes
                     .is_some_and(|s| o.writer.stats().file_bytes >= s);
                 let time_hit = rot.every.is_some_and(|g| o.opened.elapsed() >= g);
-                if size_hit || time_hit {
+                let retry_ok = r.rotate_after.is_none_or(|t| Instant::now() >= t);
+                if (size_hit || time_hit) && retry_ok {
                     r.rotate();
                 }
             }
@@ -979,7 +1285,7 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
         }
     })();
     if let Err(e) = result {
-        stop_reason = if is_disk_full(&e) {
+        stop_reason = if e.is_disk_full() {
             StopReason::DiskFull(e.what.clone())
         } else {
             StopReason::WriteError(e.what.clone())
@@ -994,15 +1300,18 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
     // programs already running finish under RCU: let them land before the last read
     std::thread::sleep(Duration::from_millis(20));
     let mut finish_err = None;
+    r.writer_failed = r.out.as_ref().is_some_and(|o| o.writer.has_failed());
     if matches!(
         stop_reason,
-        StopReason::Signal | StopReason::Duration | StopReason::MaxEvents
-    ) || matches!(stop_reason, StopReason::DiskFull(_)) && r.out.is_some()
+        StopReason::Signal | StopReason::Duration | StopReason::MaxEvents | StopReason::Exited(_)
+    ) || (matches!(stop_reason, StopReason::DiskFull(_)) || r.writer_failed) && r.out.is_some()
     {
         let now_ns = crate::boottime_ns();
-        r.drain();
+        // everything: the rings, then what the CPUs still stage
+        r.drain_all();
         if let Ok(cur) = r.probe.counters() {
-            r.flush_owing_cpus(&cur);
+            r.flush_cpus(&cur);
+            r.drain_all();
         }
         let cur = r.drop_markers(now_ns + 1);
         if let Ok(cur) = &cur {
@@ -1029,39 +1338,33 @@ pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, 
         }
     }
     let kernel = sum_counters(&r.probe.counters().unwrap_or_default());
-    let ws_open = r.out.as_ref().map(|o| o.writer.stats());
     if let Some(o) = r.out.take() {
-        match o.writer.finish() {
-            Ok(st) => {
-                r.closed_stats.events += st.events;
-                r.closed_stats.record_bytes += st.record_bytes;
-                r.closed_stats.file_bytes += st.file_bytes;
-                r.closed_stats.blocks += st.blocks;
-            }
-            Err(e) => {
-                let e = RecordError::from(e);
-                if let Some(ws) = ws_open {
-                    r.closed_stats.file_bytes += ws.file_bytes;
-                }
-                if finish_err.is_none() {
-                    finish_err = Some(e);
-                }
-            }
+        let (st, res) = o.writer.finish_with_stats();
+        r.add_closed(&st);
+        if let Err(e) = res {
+            // the writer's final word (what the file holds, the drop marker
+            // for what it could not write) replaces its first error
+            finish_err = Some(RecordError::from(e));
         }
     }
     r.reap(true);
-    let already_failed = matches!(stop_reason, StopReason::WriteError(_))
-        || matches!(&stop_reason, StopReason::DiskFull(m) if m.contains("No space left"));
-    if let (Some(e), false) = (finish_err, already_failed) {
-        stop_reason = if is_disk_full(&e) {
+    if let Some(e) = finish_err {
+        stop_reason = if e.is_disk_full() {
             StopReason::DiskFull(e.what)
         } else {
             StopReason::WriteError(e.what)
         };
     }
     Ok(RecordSummary {
-        files: r.all_files.clone(),
-        events_written: r.events_written,
+        files: r.files.iter().cloned().collect(),
+        // in the files (the ones a failed writer could not write are not)
+        events_written: r
+            .events_written
+            .saturating_sub(r.closed_stats.events_not_written),
+        not_written: r.closed_stats.events_not_written,
+        not_written_marked: !r.not_written_unmarked,
+        unread: r.unread,
+        skipped: r.follow.as_ref().map_or(0, |f| f.skipped),
         drop_markers: r.drop_markers,
         kernel,
         marker_lost: r.marker_lost,

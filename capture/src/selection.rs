@@ -1,5 +1,5 @@
 //! Which syscalls to record. The selection itself is Falco's `base_syscalls`
-//! logic in [`sysreplay_format::syscall_sets`] (shared with `rules check`);
+//! logic in [`sysreplay_syscalls::sets`] (shared with `rules check`);
 //! what is the recorder's own is here: an unknown `--syscalls` name is an
 //! error (Falco only warns), since a recording cannot be redone.
 //!
@@ -9,7 +9,7 @@
 
 use std::collections::BTreeSet;
 
-pub use sysreplay_format::syscall_sets::{compute, Selection, SelectionRequest};
+pub use sysreplay_syscalls::sets::{compute, Selection, SelectionRequest};
 
 /// The selection for `record`: `rules` (what loaded rules need), the
 /// `--syscalls` entries, `--repair` and `--all`. Err: the unknown names.

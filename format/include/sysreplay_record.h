@@ -77,6 +77,30 @@ typedef int64_t __s64;
 #define SR_DROP_PROC_EXIT 9
 #define SR_DROP_NCATEGORIES 10
 
+/* Capture plans: what the probe copies from user memory at a syscall's
+ * exit. The loader writes each syscall's plan into the probe's sc_plan;
+ * the per-syscall table is sysreplay-syscalls' capture_plan(). */
+#define SR_PLAN_NONE 0      /* a fixed-size record, no data items */
+#define SR_PLAN_S0 1        /* path arg0 */
+#define SR_PLAN_S1 2        /* path arg1 */
+#define SR_PLAN_S0S1 3      /* paths arg0, arg1 */
+#define SR_PLAN_S1S3 4      /* paths arg1, arg3 */
+#define SR_PLAN_S0S2 5      /* paths arg0, arg2 */
+#define SR_PLAN_S0S1S2 6    /* mount: source, target, fstype */
+#define SR_PLAN_SA1 7       /* sockaddr arg1, length arg2 */
+#define SR_PLAN_WBUF 8      /* buffer arg1, length arg2 */
+#define SR_PLAN_RBUF 9      /* buffer arg1, length = ret */
+#define SR_PLAN_SENDTO 10   /* buffer arg1 len arg2; sockaddr arg4 len arg5 */
+#define SR_PLAN_RECVFROM 11 /* buffer arg1 len ret; result addr arg4 len *arg5 */
+#define SR_PLAN_RADDR1 12   /* result addr arg1, length *arg2 */
+#define SR_PLAN_FDS0 13     /* int[2] at arg0 */
+#define SR_PLAN_FDS3 14     /* int[2] at arg3 */
+#define SR_PLAN_EXEC 15     /* saved at enter */
+#define SR_PLAN_RECVMSG 16  /* result addr: msghdr at arg1 (msg_name, msg_namelen written back) */
+#define SR_PLAN_CONNECT 17  /* sockaddr arg1 length arg2; local address of fd arg0 */
+#define SR_PLAN_ACCEPT 18   /* result addr arg1, length *arg2; local address of the new fd */
+#define SR_NPLANS 19
+
 struct sr_record {
 	__u64 ts_ns;    /* CLOCK_BOOTTIME nanoseconds (bpf_ktime_get_boot_ns) */
 	__u32 tid;      /* kernel pid of the thread */

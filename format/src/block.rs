@@ -471,21 +471,6 @@ const COLUMN_NAMES: [&str; NCOLUMNS] = [
     "kind", "ts_low", "cpu", "tid", "pid", "nr", "ret", "argmask", "args", "data", "ts_high",
 ];
 
-/// The byte ranges of `payload` that are compressed as separate zstd frames:
-/// the prefix with column 0, then one per column. Separate frames give each
-/// column its own entropy tables (smaller files, faster decompression) and
-/// still concatenate to the payload. `payload` must come from an encoder.
-pub fn frame_ranges(payload: &[u8]) -> [std::ops::Range<usize>; NCOLUMNS] {
-    let mut r: [std::ops::Range<usize>; NCOLUMNS] = Default::default();
-    let mut o = PAYLOAD_PREFIX;
-    for (c, range) in r.iter_mut().enumerate() {
-        let len = u32::from_le_bytes(payload[12 + 4 * c..16 + 4 * c].try_into().unwrap()) as usize;
-        *range = if c == 0 { 0..o + len } else { o..o + len };
-        o += len;
-    }
-    r
-}
-
 /// Decode a block payload into rows. `data_off` of each row indexes `payload`.
 /// Every length is checked: malformed input gives an error, never a panic.
 pub fn decode(payload: &[u8], rows: &mut Vec<Row>) -> Result<(), String> {

@@ -11,8 +11,6 @@ pub const MAGIC_BLOCK_HEADER: u32 = 0x184D_2A52;
 pub const MAGIC_INDEX: u32 = 0x184D_2A53;
 pub const SKIPPABLE_MASK: u32 = 0xFFFF_FFF0;
 pub const SKIPPABLE_BASE: u32 = 0x184D_2A50;
-/// A regular zstd frame.
-pub const ZSTD_FRAME_MAGIC: u32 = 0xFD2F_B528;
 
 /// First bytes of the file-header payload.
 pub const FILE_MAGIC: &[u8; 8] = b"SRTRACE\0";
@@ -25,6 +23,10 @@ pub const BLOCK_HEADER_LEN: usize = 40;
 /// Refuse block payloads larger than this (a corrupt header must not make us
 /// allocate gigabytes).
 pub const MAX_PAYLOAD: usize = 64 << 20;
+/// Refuse process snapshots that decompress to more than this (about 100
+/// times the largest host table seen; the frame's own declared size is the
+/// tighter bound when it is present).
+pub const MAX_SNAPSHOT: usize = 512 << 20;
 
 /// Header of one event block; precedes the block's zstd frame.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,22 +3,38 @@
 //! - [`record`]: the event record layout shared with the eBPF probe;
 //! - [`event`]: events as readers see them (zero-copy views);
 //! - [`meta`]: file header and process snapshot;
+//! - [`block`] / [`container`]: the columnar block codec and the zstd-frame
+//!   container;
 //! - [`writer`] / [`reader`]: the trace file itself (see `format/SPEC.md`);
-//! - [`syscalls`]: syscall names and Falco drop categories.
+//! - [`outfile`]: how every output file is created (no symlinks, 0600);
+//! - [`summary`]: what `sysreplay info` reports;
+//! - [`timefmt`]: event times as text, and durations read from the command
+//!   line (the one duration parser).
+//!
+//! Invariant: this crate never interprets a syscall. What a syscall number
+//! means lives in `sysreplay-syscalls` (`format/syscalls/`), which depends
+//! on this crate, never the other way round.
+
+/// `eprintln!` that never panics: a diagnostic line to stderr, dropped when
+/// stderr is closed (a closed pipe must not kill a recording or a replay).
+/// The recorder's and the CLI's crate roots make `eprintln!` mean this.
+#[macro_export]
+macro_rules! diag {
+    ($($arg:tt)*) => {{
+        use ::std::io::Write as _;
+        let _ = ::std::writeln!(::std::io::stderr(), $($arg)*);
+    }};
+}
 
 pub mod block;
 pub mod container;
-pub mod decode;
 pub mod error;
 pub mod event;
 pub mod meta;
+pub mod outfile;
 pub mod reader;
 pub mod record;
-pub mod scap;
 pub mod summary;
-pub mod synth;
-pub mod syscall_sets;
-pub mod syscalls;
 pub mod timefmt;
 pub mod writer;
 

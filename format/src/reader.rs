@@ -1,5 +1,5 @@
-//! Trace readers: [`TraceReader`] maps the file and decodes blocks in
-//! parallel (delivered in order); [`StreamReader`] reads any `io::Read` front
+//! Trace readers: [`TraceReader`] reads the file with `pread` and decodes
+//! blocks in parallel (delivered in order); [`StreamReader`] reads any `io::Read` front
 //! to back. Both read a file cut short up to its last complete block.
 
 use std::io::Read;
@@ -88,11 +88,11 @@ impl DecodedBlock {
     }
 }
 
-/// Parse the header and snapshot frames at the start of `b`; returns them
-/// and the offset of the first block.
 /// A file's format version, (major, minor).
 pub type FormatVersion = (u16, u16);
 
+/// Parse the header and snapshot frames at the start of `b`; returns them,
+/// the offset of the first block and the format version.
 fn parse_prefix(
     path: &Path,
     b: &[u8],
@@ -181,10 +181,10 @@ fn parse_prefix(
             "process snapshot checksum mismatch (corrupted snapshot)",
         ));
     }
-    let raw = zstd::stream::decode_all(&sp[4..]).map_err(|e| {
+    let raw = decompress_bounded(&sp[4..], MAX_SNAPSHOT).map_err(|e| {
         TraceError::at(
             path,
-            so as u64,
+            (so + FRAME_HEADER + 4) as u64,
             format!("cannot decompress the process snapshot: {e}"),
         )
     })?;
@@ -198,23 +198,126 @@ fn parse_prefix(
     Ok((header, snapshot, send as u64, (major, minor)))
 }
 
-/// Read the index from the end of the file, if it is there and intact.
+/// Decompress the zstd frame(s) in `z`, refusing more than the size the frame
+/// header declares or `limit`, whichever is smaller: a few hundred kilobytes
+/// of crafted zeros must not make the reader allocate gigabytes. Memory grows
+/// only with the bytes actually produced.
+pub(crate) fn decompress_bounded(z: &[u8], limit: usize) -> Result<Vec<u8>, String> {
+    let declared = zstd::zstd_safe::get_frame_content_size(z)
+        .map_err(|_| "not a zstd frame (bad frame header)".to_string())?;
+    if let Some(n) = declared {
+        if n > limit as u64 {
+            return Err(format!(
+                "the frame declares {n} decompressed bytes, over the {limit} byte limit"
+            ));
+        }
+    }
+    let cap = declared.map_or(limit, |n| n as usize);
+    let d = zstd::stream::read::Decoder::with_buffer(z).map_err(|e| e.to_string())?;
+    let mut out = Vec::with_capacity(cap.min(1 << 20));
+    d.take(cap as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| e.to_string())?;
+    if out.len() > cap {
+        return Err(match declared {
+            Some(n) => format!("decompresses to more than the {n} bytes its frame declares"),
+            None => format!("decompresses to more than the {limit} byte limit"),
+        });
+    }
+    Ok(out)
+}
+
+/// The trace file, read with `pread`: a file cut short by another process
+/// while it is read gives short reads, reported as errors, where a memory
+/// map would kill the process with SIGBUS.
+struct Src {
+    file: std::fs::File,
+    /// Length when the file was opened.
+    len: u64,
+}
+
+impl Src {
+    /// Up to `n` bytes at `off`: fewer where the file ends.
+    fn read(&self, off: u64, n: usize) -> std::io::Result<Vec<u8>> {
+        let n = n.min(self.len.saturating_sub(off) as usize);
+        let mut buf = vec![0u8; n];
+        let got = self.read_into(off, &mut buf)?;
+        buf.truncate(got);
+        Ok(buf)
+    }
+
+    /// Fill `buf` from `off`; the bytes read (fewer where the file ends).
+    fn read_into(&self, off: u64, buf: &mut [u8]) -> std::io::Result<usize> {
+        use std::os::unix::fs::FileExt;
+        let mut n = 0;
+        while n < buf.len() {
+            match self.file.read_at(&mut buf[n..], off + n as u64) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(n)
+    }
+
+    /// The file's length now (it may have been cut since it was opened).
+    fn len_now(&self) -> Option<u64> {
+        self.file.metadata().ok().map(|m| m.len())
+    }
+}
+
+/// The header and snapshot frames at the start of the file (each frame at
+/// most MAX_PAYLOAD bytes), for `parse_prefix`.
+fn read_prefix(path: &Path, src: &Src) -> Result<Vec<u8>, TraceError> {
+    let io = |e| TraceError::io(path, "cannot read trace", e);
+    let mut prefix = Vec::new();
+    for _ in 0..2 {
+        let at = prefix.len() as u64;
+        let fh = src.read(at, FRAME_HEADER).map_err(io)?;
+        prefix.extend_from_slice(&fh);
+        let Some((magic, len)) = read_frame_header(&fh) else {
+            break;
+        };
+        if magic != MAGIC_FILE_HEADER && magic != MAGIC_SNAPSHOT {
+            break; // parse_prefix says what it expected
+        }
+        if len as usize > MAX_PAYLOAD {
+            return Err(TraceError::at(
+                path,
+                at,
+                format!("frame of {len} bytes: over the {MAX_PAYLOAD} byte limit (not a sysreplay trace, or corrupted)"),
+            ));
+        }
+        prefix.extend_from_slice(
+            &src.read(at + FRAME_HEADER as u64, len as usize)
+                .map_err(io)?,
+        );
+    }
+    Ok(prefix)
+}
+
 /// The index frame at the end of the file, if intact: the index and the
 /// offset where its frame starts.
-fn index_at_end(b: &[u8]) -> Option<(Index, usize)> {
-    if b.len() < 12 || &b[b.len() - 4..] != INDEX_TRAILER_MAGIC {
+fn index_at_end(src: &Src) -> Option<(Index, u64)> {
+    let t = src.len.checked_sub(12)?;
+    let tail = src.read(t, 12).ok()?;
+    if tail.len() != 12 || &tail[8..] != INDEX_TRAILER_MAGIC {
         return None;
     }
-    let t = b.len() - 12;
-    let crc = u32::from_le_bytes(b[t..t + 4].try_into().ok()?);
-    let len = u32::from_le_bytes(b[t + 4..t + 8].try_into().ok()?) as usize;
-    let body_start = t.checked_sub(len)?;
-    let frame_start = body_start.checked_sub(FRAME_HEADER)?;
-    let (magic, flen) = read_frame_header(&b[frame_start..])?;
-    if magic != MAGIC_INDEX || flen as usize != len + 12 {
+    let crc = u32::from_le_bytes(tail[0..4].try_into().ok()?);
+    let len = u32::from_le_bytes(tail[4..8].try_into().ok()?) as usize;
+    if len > MAX_PAYLOAD {
         return None;
     }
-    let body = &b[body_start..t];
+    let body_start = t.checked_sub(len as u64)?;
+    let frame_start = body_start.checked_sub(FRAME_HEADER as u64)?;
+    let frame = src.read(frame_start, FRAME_HEADER + len).ok()?;
+    let (magic, flen) = read_frame_header(&frame)?;
+    if magic != MAGIC_INDEX || flen as usize != len + 12 || frame.len() != FRAME_HEADER + len {
+        return None;
+    }
+    let body = &frame[FRAME_HEADER..];
     if crc32fast::hash(body) != crc {
         return None;
     }
@@ -224,8 +327,8 @@ fn index_at_end(b: &[u8]) -> Option<(Index, usize)> {
 /// The fast path: an intact index whose blocks tile the file from the first
 /// block to the index. Anything else (e.g. a metadata frame of a newer
 /// writer between blocks) is left to `scan_blocks`.
-fn read_index(b: &[u8], first_block: u64) -> Option<Index> {
-    let (index, frame_start) = index_at_end(b)?;
+fn read_index(src: &Src, first_block: u64) -> Option<Index> {
+    let (index, frame_start) = index_at_end(src)?;
     let mut expect = first_block;
     for e in &index.blocks {
         if e.offset != expect {
@@ -233,7 +336,7 @@ fn read_index(b: &[u8], first_block: u64) -> Option<Index> {
         }
         expect = e.end();
     }
-    (expect == frame_start as u64).then_some(index)
+    (expect == frame_start).then_some(index)
 }
 
 /// Walk the frames after the prefix, collecting complete blocks. Stops at the
@@ -241,87 +344,92 @@ fn read_index(b: &[u8], first_block: u64) -> Option<Index> {
 /// neither is corruption.
 fn scan_blocks(
     path: &Path,
-    b: &[u8],
+    src: &Src,
     first_block: u64,
 ) -> Result<(Vec<BlockEntry>, Option<Truncation>), TraceError> {
+    let io = |e| TraceError::io(path, "cannot read trace", e);
+    let flen = src.len;
     let mut blocks = Vec::new();
-    let mut o = first_block as usize;
-    let trunc = |blocks: &Vec<BlockEntry>, o: usize, reason: String| Truncation {
+    let mut o = first_block;
+    let trunc = |blocks: &Vec<BlockEntry>, o: u64, reason: String| Truncation {
         complete_blocks: blocks.len(),
-        good_until: o as u64,
-        file_len: b.len() as u64,
+        good_until: o,
+        file_len: flen,
         reason,
     };
     loop {
-        if o == b.len() {
+        if o >= flen {
             let t = trunc(&blocks, o, "the file ends without an index (the writer did not finish: crash, kill or full disk)".into());
             return Ok((blocks, Some(t)));
         }
-        let Some((magic, len)) = read_frame_header(&b[o..]) else {
+        let fh = src.read(o, FRAME_HEADER).map_err(io)?;
+        let Some((magic, len)) = read_frame_header(&fh) else {
             let t = trunc(
                 &blocks,
                 o,
-                format!("the file ends {} bytes into a frame header", b.len() - o),
+                format!("the file ends {} bytes into a frame header", fh.len()),
             );
             return Ok((blocks, Some(t)));
         };
         match magic {
             MAGIC_BLOCK_HEADER => {
-                let hend = o + FRAME_HEADER + BLOCK_HEADER_LEN;
+                let hend = o + (FRAME_HEADER + BLOCK_HEADER_LEN) as u64;
                 if len as usize != BLOCK_HEADER_LEN {
-                    return Err(TraceError::at(path, o as u64, format!("block header frame of {len} bytes, expected {BLOCK_HEADER_LEN}")));
+                    return Err(TraceError::at(path, o, format!("block header frame of {len} bytes, expected {BLOCK_HEADER_LEN}")));
                 }
-                if hend > b.len() {
+                let hb = src.read(o + FRAME_HEADER as u64, BLOCK_HEADER_LEN).map_err(io)?;
+                if hb.len() < BLOCK_HEADER_LEN {
                     let t = trunc(&blocks, o, format!("the file ends inside the header of block {}", blocks.len()));
                     return Ok((blocks, Some(t)));
                 }
-                let h = BlockHeader::decode(&b[o + FRAME_HEADER..hend])
-                    .map_err(|e| TraceError::at(path, o as u64, format!("block {}: {e}", blocks.len())))?;
-                let e = BlockEntry { offset: o as u64, header: h };
-                if e.end() > b.len() as u64 {
+                let h = BlockHeader::decode(&hb)
+                    .map_err(|e| TraceError::at(path, o, format!("block {}: {e}", blocks.len())))?;
+                let e = BlockEntry { offset: o, header: h };
+                if e.end() > flen {
                     let t = trunc(
                         &blocks,
                         o,
                         format!(
                             "the file ends inside block {} ({} of its {} bytes present)",
                             blocks.len(),
-                            b.len() - hend,
+                            flen.saturating_sub(hend),
                             h.frame_len
                         ),
                     );
                     return Ok((blocks, Some(t)));
                 }
-                o = e.end() as usize;
+                o = e.end();
                 blocks.push(e);
             }
             MAGIC_INDEX => {
                 // The scan walked every frame up to an intact index at the end:
                 // the file is complete, whatever else it skipped on the way.
-                if index_at_end(b).is_some_and(|(_, at)| at == o) {
+                if let Some((ix, at)) = index_at_end(src).filter(|(_, at)| *at == o) {
+                    check_against_index(path, &blocks, &ix, at)?;
                     return Ok((blocks, None));
                 }
-                let end = o + FRAME_HEADER + len as usize;
-                if end > b.len() {
+                let end = o + (FRAME_HEADER as u64) + len as u64;
+                if end > flen {
                     let why = format!(
                         "the file ends inside the index ({} of its {} bytes present)",
-                        b.len() - o,
+                        flen - o,
                         end - o
                     );
                     let t = trunc(&blocks, o, why);
                     return Ok((blocks, Some(t)));
                 }
-                if end == b.len() {
+                if end == flen {
                     // all there, yet index_at_end refused it
                     let why = "the index at the end of the file is damaged (checksum, trailer or contents): the blocks were read without it";
                     let t = trunc(&blocks, o, why.into());
                     return Ok((blocks, Some(t)));
                 }
-                return Err(TraceError::at(path, o as u64, "an index frame in the middle of the file"));
+                return Err(TraceError::at(path, o, "an index frame in the middle of the file"));
             }
             m if m & SKIPPABLE_MASK == SKIPPABLE_BASE => {
                 // A metadata frame this version does not know: skip it.
-                let end = o + FRAME_HEADER + len as usize;
-                if end > b.len() {
+                let end = o + FRAME_HEADER as u64 + len as u64;
+                if end > flen {
                     let t = trunc(&blocks, o, "the file ends inside a metadata frame".into());
                     return Ok((blocks, Some(t)));
                 }
@@ -330,7 +438,7 @@ fn scan_blocks(
             m => {
                 return Err(TraceError::at(
                     path,
-                    o as u64,
+                    o,
                     format!("expected a block header frame (magic 0x184D2A52), found 0x{m:08X}: corrupted file"),
                 ))
             }
@@ -338,61 +446,125 @@ fn scan_blocks(
     }
 }
 
-/// Check block `i`'s header against its index entry and its frame CRC;
-/// returns the header and the compressed frames.
-fn verified_frame<'a>(
+/// The blocks a walk found must be the blocks the intact index lists: a
+/// block duplicated, inserted or removed after the writer finished is
+/// corruption, not data.
+fn check_against_index(
     path: &Path,
-    b: &'a [u8],
+    walked: &[BlockEntry],
+    index: &Index,
+    index_at: u64,
+) -> Result<(), TraceError> {
+    let listed = &index.blocks;
+    let Some(k) = (0..walked.len().max(listed.len())).find(|&k| walked.get(k) != listed.get(k))
+    else {
+        return Ok(());
+    };
+    let (at, what) = match (walked.get(k), listed.get(k)) {
+        (Some(w), Some(l)) if w.header == l.header => (
+            w.offset,
+            format!(
+                "block {k} is at this offset, but the index lists it at {}",
+                l.offset
+            ),
+        ),
+        (Some(w), _) => (
+            w.offset,
+            format!("block {k} here is not the index's block {k}"),
+        ),
+        (None, _) => (
+            index_at,
+            format!("the index lists a block {k} that the file does not hold"),
+        ),
+    };
+    Err(TraceError::at(
+        path,
+        at,
+        format!(
+            "{what}: the file holds {} blocks, its intact index lists {} \
+             (a block duplicated, inserted or removed after the file was written)",
+            walked.len(),
+            listed.len()
+        ),
+    ))
+}
+
+/// Read block `i` (header frames and zstd frames) into `raw` and check its
+/// header against its index entry and its frame CRC; returns the header.
+/// The compressed frames are `raw[FRAME_HEADER + BLOCK_HEADER_LEN..]`.
+fn read_block(
+    path: &Path,
+    src: &Src,
     i: usize,
     e: &BlockEntry,
-) -> Result<(BlockHeader, &'a [u8]), TraceError> {
-    let o = e.offset as usize;
-    let hend = o + FRAME_HEADER + BLOCK_HEADER_LEN;
-    let err =
-        |off: usize, what: String| TraceError::at(path, off as u64, format!("block {i}: {what}"));
-    if hend > b.len() || read_frame_header(&b[o..]).map(|m| m.0) != Some(MAGIC_BLOCK_HEADER) {
+    raw: &mut Vec<u8>,
+) -> Result<BlockHeader, TraceError> {
+    let o = e.offset;
+    let err = |off: u64, what: String| TraceError::at(path, off, format!("block {i}: {what}"));
+    let n = (e.end() - o) as usize;
+    raw.clear();
+    raw.resize(n, 0);
+    let got = src
+        .read_into(o, raw)
+        .map_err(|x| TraceError::io(path, format!("cannot read block {i}"), x))?;
+    if got < n {
+        let now = src.len_now().map_or("unknown".into(), |l| l.to_string());
+        return Err(err(
+            o + got as u64,
+            format!(
+                "the file was cut short while being read: the block ends at byte {}, \
+                 the file was {} bytes when opened and is {now} bytes now",
+                e.end(),
+                src.len
+            ),
+        ));
+    }
+    let hend = FRAME_HEADER + BLOCK_HEADER_LEN;
+    if read_frame_header(raw).map(|m| m.0) != Some(MAGIC_BLOCK_HEADER) {
         return Err(err(
             o,
             "expected a block header frame here (index and file disagree)".into(),
         ));
     }
-    let h = BlockHeader::decode(&b[o + FRAME_HEADER..hend]).map_err(|x| err(o, x))?;
+    let h = BlockHeader::decode(&raw[FRAME_HEADER..hend]).map_err(|x| err(o, x))?;
     if h != e.header {
         return Err(err(o, "block header differs from the index entry".into()));
     }
-    let fo = e.frame_offset() as usize;
-    let fe = e.end() as usize;
-    if fe > b.len() {
-        return Err(err(fo, "block runs past the end of the file".into()));
-    }
-    let frame = &b[fo..fe];
-    if crc32fast::hash(frame) != h.frame_crc {
+    if crc32fast::hash(&raw[hend..]) != h.frame_crc {
         return Err(err(
-            fo,
+            e.frame_offset(),
             "compressed block checksum mismatch (corrupted block)".into(),
         ));
     }
-    Ok((h, frame))
+    Ok(h)
+}
+
+thread_local! {
+    /// The compressed bytes of the block a decoder thread works on.
+    static RAW: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Decompress and decode one block, checking every checksum.
 fn decode_block_at(
     path: &Path,
-    b: &[u8],
+    src: &Src,
     i: usize,
     e: &BlockEntry,
     pool: Option<&Arc<BufferPool>>,
 ) -> Result<DecodedBlock, TraceError> {
-    let (h, frame) = verified_frame(path, b, i, e)?;
-    let bufs = pool.map(|p| p.take()).unwrap_or_default();
-    decode_frame(frame, &h, bufs)
-        .map(|(payload, rows)| DecodedBlock {
-            index: i,
-            payload,
-            rows,
-            pool: pool.cloned(),
-        })
-        .map_err(|x| TraceError::at(path, e.frame_offset(), format!("block {i}: {x}")))
+    RAW.with(|raw| {
+        let raw = &mut raw.borrow_mut();
+        let h = read_block(path, src, i, e, raw)?;
+        let bufs = pool.map(|p| p.take()).unwrap_or_default();
+        decode_frame(&raw[FRAME_HEADER + BLOCK_HEADER_LEN..], &h, bufs)
+            .map(|(payload, rows)| DecodedBlock {
+                index: i,
+                payload,
+                rows,
+                pool: pool.cloned(),
+            })
+            .map_err(|x| TraceError::at(path, e.frame_offset(), format!("block {i}: {x}")))
+    })
 }
 
 /// Decompress a block's frames into `payload` (exactly `payload_len` bytes).
@@ -401,6 +573,9 @@ fn decompress_frame(frame: &[u8], h: &BlockHeader, payload: &mut Vec<u8>) -> Res
         static DCTX: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> = const { std::cell::RefCell::new(None) };
     }
     payload.clear();
+    // zstd writes only into the capacity: at most `payload_len` (checked
+    // against MAX_PAYLOAD with the header), or what a pooled buffer kept
+    // from an earlier block, which was bounded the same way.
     payload.reserve(h.payload_len as usize);
     let n = DCTX.with(|d| {
         let mut d = d.borrow_mut();
@@ -438,10 +613,10 @@ fn decode_frame(
     Ok((payload, rows))
 }
 
-/// A trace file mapped into memory.
+/// A trace file, read with `pread` (blocks decoded in parallel).
 pub struct TraceReader {
     path: PathBuf,
-    map: memmap2::Mmap,
+    src: Src,
     header: TraceHeader,
     version: FormatVersion,
     snapshot: ProcessSnapshot,
@@ -470,21 +645,21 @@ impl TraceReader {
                 "the file is empty: not a sysreplay trace",
             ));
         }
-        // SAFETY: the map is read-only; a trace being appended to by a live
-        // writer only grows, and every read is bounds-checked.
-        let map = unsafe { memmap2::Mmap::map(&file) }
-            .map_err(|e| TraceError::io(path, "cannot map trace", e))?;
-        let (header, snapshot, first, version) = parse_prefix(path, &map)?;
-        let (blocks, index, truncation) = match read_index(&map, first) {
+        // Read with pread, not a memory map: a file cut by another process
+        // while it is read must give an error, not SIGBUS.
+        let src = Src { file, len };
+        let prefix = read_prefix(path, &src)?;
+        let (header, snapshot, first, version) = parse_prefix(path, &prefix)?;
+        let (blocks, index, truncation) = match read_index(&src, first) {
             Some(ix) => (ix.blocks.clone(), Some(ix), None),
             None => {
-                let (b, t) = scan_blocks(path, &map, first)?;
+                let (b, t) = scan_blocks(path, &src, first)?;
                 (b, None, t)
             }
         };
         Ok(TraceReader {
             path: path.to_path_buf(),
-            map,
+            src,
             header,
             version,
             snapshot,
@@ -540,14 +715,14 @@ impl TraceReader {
         self.truncation.as_ref()
     }
     pub fn file_len(&self) -> u64 {
-        self.map.len() as u64
+        self.src.len
     }
     pub fn event_count(&self) -> u64 {
         self.blocks.iter().map(|b| b.header.n_events as u64).sum()
     }
 
     pub fn decode_block(&self, i: usize) -> Result<DecodedBlock, TraceError> {
-        decode_block_at(&self.path, &self.map, i, &self.blocks[i], Some(&self.pool))
+        decode_block_at(&self.path, &self.src, i, &self.blocks[i], Some(&self.pool))
     }
 
     /// The first block that may hold events at or after `ts_ns`.
@@ -633,12 +808,16 @@ impl TraceReader {
         let mut decoder = block::Decoder::new();
         let decompress = |i: usize| -> Result<(usize, Vec<u8>), TraceError> {
             let e = &self.blocks[i];
-            let (h, frame) = verified_frame(&self.path, &self.map, i, e)?;
-            let (mut payload, _) = self.pool.take();
-            decompress_frame(frame, &h, &mut payload).map_err(|x| {
-                TraceError::at(&self.path, e.frame_offset(), format!("block {i}: {x}"))
-            })?;
-            Ok((i, payload))
+            RAW.with(|raw| {
+                let raw = &mut raw.borrow_mut();
+                let h = read_block(&self.path, &self.src, i, e, raw)?;
+                let (mut payload, _) = self.pool.take();
+                let frame = &raw[FRAME_HEADER + BLOCK_HEADER_LEN..];
+                decompress_frame(frame, &h, &mut payload).map_err(|x| {
+                    TraceError::at(&self.path, e.frame_offset(), format!("block {i}: {x}"))
+                })?;
+                Ok((i, payload))
+            })
         };
         let pool = self.decode_pool.as_deref().or_else(|| {
             self.stream_pool
@@ -717,6 +896,8 @@ pub struct StreamReader<R: Read> {
     version: FormatVersion,
     snapshot: ProcessSnapshot,
     blocks_read: usize,
+    /// Where each block was and its header, to check against the index.
+    walked: Vec<BlockEntry>,
     done: bool,
     truncation: Option<Truncation>,
 }
@@ -751,6 +932,7 @@ impl<R: Read> StreamReader<R> {
             version,
             snapshot,
             blocks_read: 0,
+            walked: Vec::new(),
             done: false,
             truncation: None,
         })
@@ -842,6 +1024,10 @@ impl<R: Read> StreamReader<R> {
                             )
                         })?;
                     self.offset = fo + frame.len() as u64;
+                    self.walked.push(BlockEntry {
+                        offset: at,
+                        header: h,
+                    });
                     let b = DecodedBlock {
                         index: self.blocks_read,
                         payload,
@@ -870,6 +1056,10 @@ impl<R: Read> StreamReader<R> {
                                 .into()
                         });
                     }
+                    let index: Index = postcard::from_bytes(&body[..n - 12]).map_err(|e| {
+                        TraceError::at(&self.name, at, format!("cannot decode the index: {e}"))
+                    })?;
+                    check_against_index(&self.name, &self.walked, &index, at)?;
                     self.done = true;
                     return Ok(None);
                 }
@@ -911,4 +1101,51 @@ fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<()> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn stream_frame(data: &[u8], pledge: bool) -> Vec<u8> {
+        let mut enc = zstd::stream::Encoder::new(Vec::new(), 1).unwrap();
+        enc.include_contentsize(pledge).unwrap();
+        if pledge {
+            enc.set_pledged_src_size(Some(data.len() as u64)).unwrap();
+        }
+        enc.write_all(data).unwrap();
+        enc.finish().unwrap()
+    }
+
+    #[test]
+    fn decompression_stops_at_the_limit_without_a_declared_size() {
+        let data = vec![7u8; 100_000];
+        let z = stream_frame(&data, false);
+        assert!(matches!(
+            zstd::zstd_safe::get_frame_content_size(&z),
+            Ok(None)
+        ));
+        assert_eq!(decompress_bounded(&z, 100_000).unwrap(), data);
+        let e = decompress_bounded(&z, 99_999).unwrap_err();
+        assert!(e.contains("more than the 99999 byte limit"), "{e}");
+    }
+
+    #[test]
+    fn a_declared_size_is_a_limit_too() {
+        let data = vec![7u8; 100_000];
+        let z = stream_frame(&data, true);
+        assert_eq!(decompress_bounded(&z, 1 << 20).unwrap(), data);
+        let e = decompress_bounded(&z, 50_000).unwrap_err();
+        assert!(e.contains("declares 100000"), "{e}");
+        // A second frame after one that declares its size: more than declared.
+        let mut two = z.clone();
+        two.extend_from_slice(&z);
+        let e = decompress_bounded(&two, 1 << 20).unwrap_err();
+        assert!(
+            e.contains("more than the 100000 bytes its frame declares"),
+            "{e}"
+        );
+        assert!(decompress_bounded(b"nope", 10).is_err());
+    }
 }

@@ -10,6 +10,51 @@ use std::fmt;
 pub const RECORD_HEADER_SIZE: usize = 80;
 /// Size of an item header (`sizeof(struct sr_item_hdr)`).
 pub const ITEM_HEADER_SIZE: usize = 4;
+/// Capture plans (`SR_PLAN_*`): what the probe copies from user memory for
+/// a syscall. The per-syscall table is `sysreplay_syscalls::capture_plan`.
+pub mod plan {
+    /// A fixed-size record, no data items.
+    pub const NONE: u8 = 0;
+    /// Path arg0.
+    pub const S0: u8 = 1;
+    /// Path arg1.
+    pub const S1: u8 = 2;
+    /// Paths arg0, arg1.
+    pub const S0S1: u8 = 3;
+    /// Paths arg1, arg3.
+    pub const S1S3: u8 = 4;
+    /// Paths arg0, arg2.
+    pub const S0S2: u8 = 5;
+    /// Mount: source, target, fstype.
+    pub const S0S1S2: u8 = 6;
+    /// Sockaddr arg1, length arg2.
+    pub const SA1: u8 = 7;
+    /// Buffer arg1, length arg2.
+    pub const WBUF: u8 = 8;
+    /// Buffer arg1, length = ret.
+    pub const RBUF: u8 = 9;
+    /// Buffer arg1 len arg2; sockaddr arg4 len arg5.
+    pub const SENDTO: u8 = 10;
+    /// Buffer arg1 len ret; result addr arg4 len *arg5.
+    pub const RECVFROM: u8 = 11;
+    /// Result addr arg1, length *arg2.
+    pub const RADDR1: u8 = 12;
+    /// Int[2] at arg0.
+    pub const FDS0: u8 = 13;
+    /// Int[2] at arg3.
+    pub const FDS3: u8 = 14;
+    /// Saved at enter.
+    pub const EXEC: u8 = 15;
+    /// Result addr: msghdr at arg1 (msg_name, msg_namelen written back).
+    pub const RECVMSG: u8 = 16;
+    /// Sockaddr arg1 length arg2; local address of fd arg0.
+    pub const CONNECT: u8 = 17;
+    /// Result addr arg1, length *arg2; local address of the new fd.
+    pub const ACCEPT: u8 = 18;
+    /// Number of plans.
+    pub const COUNT: u8 = 19;
+}
+
 /// Number of Falco drop categories.
 pub const DROP_CATEGORIES: usize = 10;
 

@@ -1,4 +1,5 @@
-//! Wall-clock formatting without a date library (UTC, proleptic Gregorian).
+//! Wall-clock formatting without a date library (UTC, proleptic Gregorian),
+//! and the one parser of durations given on the command line.
 
 /// (year, month, day) of a day count since 1970-01-01.
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
@@ -54,32 +55,40 @@ pub fn duration(ns: u64) -> String {
     }
 }
 
-/// Parse a time bound for `--from/--to`: seconds relative to the trace start
-/// (`1.5`, `+2s`, `500ms`, `3m`) or an absolute ISO time is not supported.
-pub fn parse_offset_ns(s: &str) -> Result<u64, String> {
-    let t = s.trim().trim_start_matches('+');
+/// Parse a duration: `30s`, `250ms`, `5m`, `1h`, `2us`, `10ns` or plain
+/// seconds (`1.5`). The one duration parser of the command line.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let t = s.trim();
     let (num, mult) = if let Some(n) = t.strip_suffix("ms") {
-        (n, 1e6)
+        (n, 1e-3)
     } else if let Some(n) = t.strip_suffix("us") {
-        (n, 1e3)
+        (n, 1e-6)
     } else if let Some(n) = t.strip_suffix("ns") {
-        (n, 1.0)
+        (n, 1e-9)
     } else if let Some(n) = t.strip_suffix('s') {
-        (n, 1e9)
+        (n, 1.0)
     } else if let Some(n) = t.strip_suffix('m') {
-        (n, 60e9)
+        (n, 60.0)
     } else if let Some(n) = t.strip_suffix('h') {
-        (n, 3600e9)
+        (n, 3600.0)
     } else {
-        (t, 1e9)
+        (t, 1.0)
     };
     let v: f64 = num
+        .trim()
         .parse()
-        .map_err(|_| format!("'{s}' is not a duration (expected e.g. 1.5, 500ms, 2s, 3m)"))?;
-    if v.is_nan() || v < 0.0 || !v.is_finite() {
-        return Err(format!("'{s}' must be a non-negative duration"));
-    }
-    Ok((v * mult) as u64)
+        .map_err(|_| format!("'{t}' is not a duration (expected e.g. 1.5, 500ms, 2s, 3m)"))?;
+    // negative, NaN, infinite or beyond Duration's range
+    std::time::Duration::try_from_secs_f64(v * mult)
+        .map_err(|_| format!("'{t}' must be a non-negative duration"))
+}
+
+/// Parse a time bound for `--from/--to`: a [`parse_duration`] after the
+/// trace's first event, optionally written with a leading `+` (`+2s`), in
+/// ns. Absolute times are not supported.
+pub fn parse_offset_ns(s: &str) -> Result<u64, String> {
+    let d = parse_duration(s.trim().trim_start_matches('+'))?;
+    Ok(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
 }
 
 #[cfg(test)]
@@ -97,5 +106,14 @@ mod tests {
         assert_eq!(parse_offset_ns("500ms").unwrap(), 500_000_000);
         assert_eq!(parse_offset_ns("2").unwrap(), 2_000_000_000);
         assert!(parse_offset_ns("abc").is_err());
+        assert_eq!(parse_offset_ns("+2s").unwrap(), 2_000_000_000);
+        use std::time::Duration;
+        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
+        assert_eq!(parse_duration("5m").unwrap(), Duration::from_secs(300));
+        assert_eq!(parse_duration("1.5").unwrap(), Duration::from_millis(1500));
+        assert_eq!(parse_duration("2us").unwrap(), Duration::from_micros(2));
+        assert!(parse_duration("-1s").is_err());
+        assert!(parse_duration("inf").is_err());
+        assert!(parse_duration("1e300h").is_err(), "too large, not a panic");
     }
 }

@@ -26,6 +26,26 @@ int main(void) {
   printf("SR_KIND_RING_BATCH %d\n", SR_KIND_RING_BATCH);
   printf("SR_TAG_FDS %d\n", SR_TAG_FDS);
   printf("SR_TAG_LOCAL_ADDR %d\n", SR_TAG_LOCAL_ADDR);
+  printf("SR_PLAN_NONE %d\n", SR_PLAN_NONE);
+  printf("SR_PLAN_S0 %d\n", SR_PLAN_S0);
+  printf("SR_PLAN_S1 %d\n", SR_PLAN_S1);
+  printf("SR_PLAN_S0S1 %d\n", SR_PLAN_S0S1);
+  printf("SR_PLAN_S1S3 %d\n", SR_PLAN_S1S3);
+  printf("SR_PLAN_S0S2 %d\n", SR_PLAN_S0S2);
+  printf("SR_PLAN_S0S1S2 %d\n", SR_PLAN_S0S1S2);
+  printf("SR_PLAN_SA1 %d\n", SR_PLAN_SA1);
+  printf("SR_PLAN_WBUF %d\n", SR_PLAN_WBUF);
+  printf("SR_PLAN_RBUF %d\n", SR_PLAN_RBUF);
+  printf("SR_PLAN_SENDTO %d\n", SR_PLAN_SENDTO);
+  printf("SR_PLAN_RECVFROM %d\n", SR_PLAN_RECVFROM);
+  printf("SR_PLAN_RADDR1 %d\n", SR_PLAN_RADDR1);
+  printf("SR_PLAN_FDS0 %d\n", SR_PLAN_FDS0);
+  printf("SR_PLAN_FDS3 %d\n", SR_PLAN_FDS3);
+  printf("SR_PLAN_EXEC %d\n", SR_PLAN_EXEC);
+  printf("SR_PLAN_RECVMSG %d\n", SR_PLAN_RECVMSG);
+  printf("SR_PLAN_CONNECT %d\n", SR_PLAN_CONNECT);
+  printf("SR_PLAN_ACCEPT %d\n", SR_PLAN_ACCEPT);
+  printf("SR_NPLANS %d\n", SR_NPLANS);
   return 0;
 }
 "#;
@@ -45,7 +65,10 @@ fn c_layout() -> Option<Vec<(String, usize)>> {
     {
         Ok(o) => o,
         Err(e) => {
-            println!("SKIP layout test: no C compiler ({cc}: {e})");
+            sysreplay_testkit::skip(
+                "rust_layout_matches_the_c_header",
+                &format!("needs a C compiler ({cc}: {e})"),
+            );
             return None;
         }
     };
@@ -115,6 +138,26 @@ fn rust_layout_matches_the_c_header() {
         ("SR_KIND_RING_BATCH", KIND_RING_BATCH as usize),
         ("SR_TAG_FDS", tag::FDS as usize),
         ("SR_TAG_LOCAL_ADDR", tag::LOCAL_ADDR as usize),
+        ("SR_PLAN_NONE", plan::NONE as usize),
+        ("SR_PLAN_S0", plan::S0 as usize),
+        ("SR_PLAN_S1", plan::S1 as usize),
+        ("SR_PLAN_S0S1", plan::S0S1 as usize),
+        ("SR_PLAN_S1S3", plan::S1S3 as usize),
+        ("SR_PLAN_S0S2", plan::S0S2 as usize),
+        ("SR_PLAN_S0S1S2", plan::S0S1S2 as usize),
+        ("SR_PLAN_SA1", plan::SA1 as usize),
+        ("SR_PLAN_WBUF", plan::WBUF as usize),
+        ("SR_PLAN_RBUF", plan::RBUF as usize),
+        ("SR_PLAN_SENDTO", plan::SENDTO as usize),
+        ("SR_PLAN_RECVFROM", plan::RECVFROM as usize),
+        ("SR_PLAN_RADDR1", plan::RADDR1 as usize),
+        ("SR_PLAN_FDS0", plan::FDS0 as usize),
+        ("SR_PLAN_FDS3", plan::FDS3 as usize),
+        ("SR_PLAN_EXEC", plan::EXEC as usize),
+        ("SR_PLAN_RECVMSG", plan::RECVMSG as usize),
+        ("SR_PLAN_CONNECT", plan::CONNECT as usize),
+        ("SR_PLAN_ACCEPT", plan::ACCEPT as usize),
+        ("SR_NPLANS", plan::COUNT as usize),
     ];
     assert_eq!(c.len(), rust.len(), "C probe printed {c:?}");
     for ((ck, cv), (rk, rv)) in c.iter().zip(&rust) {

@@ -164,6 +164,135 @@ fn refuses_to_overwrite_without_permission() {
     assert_eq!(TraceReader::open(&p).unwrap().event_count(), 20);
 }
 
+/// Two writers replacing one path (`--force` twice): they never share an
+/// inode, the file left is complete, and the writer whose file was replaced
+/// does not report success.
+#[test]
+fn two_overwriting_writers_do_not_interleave_or_both_succeed() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.srt");
+    write(&p, &events(5), small_blocks());
+    let o = WriterOptions {
+        overwrite: true,
+        ..small_blocks()
+    };
+    let mut a = TraceWriter::create(&p, &header(), &snapshot(), o.clone()).unwrap();
+    let mut b = TraceWriter::create(&p, &header(), &snapshot(), o).unwrap();
+    let evs = events(300);
+    for (i, e) in evs.iter().enumerate() {
+        a.write_event(&e.as_event()).unwrap();
+        if i % 2 == 0 {
+            b.write_event(&e.as_event()).unwrap();
+        }
+    }
+    let ra = a.finish();
+    let rb = b.finish();
+    let e = ra.expect_err("the replaced writer must not report success");
+    assert!(e.to_string().contains("replaced by another writer"), "{e}");
+    rb.unwrap();
+    let r = TraceReader::open(&p).unwrap();
+    assert!(r.truncation().is_none());
+    assert_eq!(r.event_count(), 150);
+}
+
+/// A full disk: the file ends with the blocks that fit, a drop marker for
+/// every event that could not be written (when it fits) and the index; the
+/// final error and the stats say so. Needs root (a 1 MiB tmpfs).
+#[test]
+fn a_full_disk_ends_with_a_drop_marker_for_what_could_not_be_written() {
+    let name = "a_full_disk_ends_with_a_drop_marker_for_what_could_not_be_written";
+    sysreplay_testkit::require!(sysreplay_testkit::root(), name);
+    let dir = tempfile::tempdir().unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
+        .arg(dir.path())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        sysreplay_testkit::skip(name, "cannot mount a tmpfs");
+        return;
+    }
+    struct Umount<'a>(&'a Path);
+    impl Drop for Umount<'_> {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(self.0).status();
+        }
+    }
+    let _u = Umount(dir.path());
+    let p = dir.path().join("full.srt");
+    let opts = WriterOptions {
+        block_events: 64,
+        ..Default::default()
+    };
+    let mut w = TraceWriter::create(&p, &header(), &snapshot(), opts).unwrap();
+    // incompressible data: the disk fills after a few blocks
+    let mut x: u64 = 0x9e3779b97f4a7c15;
+    let mut accepted = 0u64;
+    let mut failed = false;
+    for i in 0..20_000u64 {
+        let mut data = Vec::new();
+        let bytes: Vec<u8> = (0..1000)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect();
+        push_item(&mut data, 1, 0, &bytes);
+        let h = RecordHeader {
+            ts_ns: 1_000 + i,
+            tid: 1,
+            pid: 1,
+            kind: Kind::Syscall as u16,
+            nr: 0,
+            data_len: data.len() as u16,
+            ..Default::default()
+        };
+        accepted += 1;
+        if w.write_record(&h, &data).is_err() {
+            failed = true;
+            break;
+        }
+    }
+    assert!(failed, "the 1 MiB disk filled");
+    let (stats, r) = w.finish_with_stats();
+    let e = r.expect_err("a full disk is not a success");
+    let msg = e.to_string();
+    assert!(
+        msg.contains("disk full") && msg.contains("drop marker"),
+        "{msg}"
+    );
+    assert!(
+        stats.events_not_written > 0 && stats.not_written_marked,
+        "{stats:?}"
+    );
+    let rd = TraceReader::open(&p).unwrap();
+    assert!(rd.index().is_some(), "the index fits");
+    let evs = read_all(&rd);
+    let last = evs.last().unwrap();
+    assert_eq!(
+        last.header.kind,
+        Kind::Drop as u16,
+        "ends with a drop marker"
+    );
+    let written = evs
+        .iter()
+        .filter(|e| e.header.kind != Kind::Drop as u16)
+        .count() as u64;
+    // no drop markers among them: records and events are the same
+    assert_eq!(last.header.args[1], stats.events_not_written);
+    assert_eq!(
+        written + last.header.args[1],
+        accepted,
+        "every event accounted"
+    );
+    assert_eq!(
+        last.as_event().drop_counts().unwrap().n_other,
+        accepted - written
+    );
+}
+
 #[test]
 fn seek_by_time() {
     let dir = tempfile::tempdir().unwrap();
@@ -454,4 +583,143 @@ fn record_kinds_outside_seven_bits_are_refused() {
         assert!(e.to_string().contains("outside 1..=127"), "{e}");
     }
     w.finish().unwrap();
+}
+
+/// Replace the snapshot frame of a valid trace with `z` (a zstd frame).
+fn with_snapshot_frame(full: &[u8], z: &[u8]) -> Vec<u8> {
+    let hlen = u32::from_le_bytes(full[4..8].try_into().unwrap()) as usize;
+    let so = 8 + hlen;
+    let slen = u32::from_le_bytes(full[so + 4..so + 8].try_into().unwrap()) as usize;
+    let mut out = full[..so].to_vec();
+    out.extend_from_slice(&container::skippable_header(
+        container::MAGIC_SNAPSHOT,
+        z.len() + 4,
+    ));
+    out.extend_from_slice(&crc32fast::hash(z).to_le_bytes());
+    out.extend_from_slice(z);
+    out.extend_from_slice(&full[so + 8 + slen..]);
+    out
+}
+
+/// A snapshot frame of a few kilobytes that decompresses to more than the
+/// snapshot limit (zeros: postcard reads them as an empty snapshot) is
+/// refused from its declared size, before anything is decompressed.
+#[test]
+fn a_snapshot_bomb_is_refused_not_allocated() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.srt");
+    write(&p, &events(10), small_blocks());
+    let full = std::fs::read(&p).unwrap();
+    let n = container::MAX_SNAPSHOT + (1 << 20);
+    let mut enc = zstd::stream::Encoder::new(Vec::new(), 1).unwrap();
+    enc.include_contentsize(true).unwrap();
+    enc.set_pledged_src_size(Some(n as u64)).unwrap();
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..n >> 20 {
+        enc.write_all(&zeros).unwrap();
+    }
+    let z = enc.finish().unwrap();
+    assert!(z.len() < 100_000, "{}", z.len());
+    let bomb = dir.path().join("bomb.srt");
+    std::fs::write(&bomb, with_snapshot_frame(&full, &z)).unwrap();
+    let e = TraceReader::open(&bomb).err().expect("the bomb opened");
+    let msg = e.to_string();
+    assert!(msg.contains("bomb.srt"), "{msg}");
+    assert!(msg.contains("process snapshot"), "{msg}");
+    assert!(
+        msg.contains(&format!("{} byte limit", container::MAX_SNAPSHOT)),
+        "{msg}"
+    );
+    let f = std::fs::File::open(&bomb).unwrap();
+    let e = StreamReader::new(f, &bomb)
+        .err()
+        .expect("the bomb streamed");
+    assert!(e.to_string().contains("byte limit"), "{e}");
+}
+
+/// A block copied next to itself in a finished file (the index at the end
+/// intact): both readers say so instead of delivering its events twice.
+#[test]
+fn a_duplicated_block_is_an_error_when_the_index_is_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.srt");
+    write(&p, &events(3_000), small_blocks());
+    let bytes = std::fs::read(&p).unwrap();
+    let r = TraceReader::open(&p).unwrap();
+    assert!(r.blocks().len() > 4);
+    let b2 = r.blocks()[2];
+    let block = bytes[b2.offset as usize..b2.end() as usize].to_vec();
+    let mut dup = bytes.clone();
+    dup.splice(b2.end() as usize..b2.end() as usize, block.iter().copied());
+    let q = dir.path().join("dup.srt");
+    std::fs::write(&q, &dup).unwrap();
+    let e = TraceReader::open(&q).err().expect("the duplicate was read");
+    let msg = e.to_string();
+    assert!(msg.contains("dup.srt"), "{msg}");
+    assert_eq!(e.offset, Some(b2.end()), "{msg}");
+    assert!(
+        msg.contains("block 3 here is not the index's block 3"),
+        "{msg}"
+    );
+    assert!(msg.contains("duplicated"), "{msg}");
+    let mut s = StreamReader::new(std::fs::File::open(&q).unwrap(), &q).unwrap();
+    let e = loop {
+        match s.next_block() {
+            Ok(Some(_)) => {}
+            Ok(None) => panic!("the stream read the duplicate"),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(e.offset, Some(b2.end()), "{e}");
+    assert!(e.to_string().contains("duplicated"), "{e}");
+    // A block removed: the index lists one the file does not hold.
+    let mut cut = bytes.clone();
+    cut.drain(b2.offset as usize..b2.end() as usize);
+    std::fs::write(&q, &cut).unwrap();
+    let e = TraceReader::open(&q).err().expect("the gap was read");
+    assert!(e.to_string().contains("the file holds"), "{e}");
+}
+
+/// Another process cuts the file while a reader holds it open: the reader
+/// reports the cut (block, offsets, lengths) instead of dying of SIGBUS.
+#[test]
+fn a_file_cut_while_it_is_read_is_an_error_not_sigbus() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("t.srt");
+    let evs = events(3_000);
+    write(&p, &evs, small_blocks());
+    let r = TraceReader::open(&p).unwrap();
+    assert!(r.truncation().is_none());
+    let n_blocks = r.blocks().len();
+    let keep = r.blocks()[2].end() + 10;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&p)
+        .unwrap()
+        .set_len(keep)
+        .unwrap();
+    // blocks before the cut still read
+    assert_eq!(r.decode_block(1).unwrap().len(), 500);
+    let e = r
+        .decode_block(n_blocks - 1)
+        .err()
+        .expect("read past the cut");
+    let msg = e.to_string();
+    assert!(msg.contains("t.srt"), "{msg}");
+    assert!(msg.contains("cut short while being read"), "{msg}");
+    assert!(msg.contains(&format!("is {keep} bytes now")), "{msg}");
+    let mut seen = 0;
+    let e = r
+        .for_each_event(|_| {
+            seen += 1;
+            ControlFlow::Continue(())
+        })
+        .expect_err("every event read past the cut");
+    assert!(e.to_string().contains("cut short while being read"), "{e}");
+    assert_eq!(seen, 1_500, "the three whole blocks before the cut");
+    let e = r
+        .for_each_block(0..n_blocks, |_| ControlFlow::Continue(()))
+        .expect_err("every block read past the cut");
+    assert!(e.to_string().contains("block 3"), "{e}");
 }

@@ -7,7 +7,8 @@ use std::ops::ControlFlow;
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use sysreplay_format::{decode, Event};
+use sysreplay_format::Event;
+use sysreplay_syscalls::decode;
 use sysreplay_replay::drive_one;
 use sysreplay_ruleeval::{load_rules_str, Engine, NoObserver, RuleMatching, Ruleset};
 
@@ -26,7 +27,7 @@ fn rules() -> Ruleset {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(imported) = sysreplay_format::scap::import(data.to_vec()) else {
+    let Ok(imported) = sysreplay_scap::import(data.to_vec()) else {
         return;
     };
     let mut engine = Engine::new(rules(), RuleMatching::All);

@@ -5,7 +5,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(imported) = sysreplay_format::scap::import(data.to_vec()) {
+    if let Ok(imported) = sysreplay_scap::import(data.to_vec()) {
         let _ = imported.for_each_record(|h, d| -> Result<(), ()> {
             // what every consumer of an import does with a record
             let _ = sysreplay_format::record::validate_items(d);

@@ -2,7 +2,7 @@
 //!
 //! Producers: each CPU writes its events to its ring (kmod: one ring per
 //! CPU; modern_ebpf: one per `cpus_for_each_buffer` CPUs). A write that
-//! does not fit is dropped and counted. The consumer (falco-facts §g.2) is
+//! does not fit is dropped and counted. The consumer (libpman's `ringbuffer.c`, libscap's kmod engine) is
 //! one thread that takes the oldest event across the rings and spends the
 //! event's cost on it; since each ring is FIFO and events arrive in time
 //! order, it consumes them in arrival order, so one queue holds them all.
@@ -202,6 +202,15 @@ impl Rings {
                 }
             }
         }
+    }
+
+    /// `--speed max`: an event that arrives when the consumer is free and
+    /// is processed at once (nothing queues, nothing can drop).
+    pub fn consume_now(&mut self, cost_ns: u64) {
+        self.started = true;
+        self.clock += cost_ns;
+        self.busy_ns += cost_ns;
+        self.consumed += 1;
     }
 
     /// Consume everything left (the end of the trace).

@@ -15,19 +15,29 @@
 //! - calibrated (`--calibrate-falco METRICS.json`): the counted model scaled
 //!   so its mean per event equals what the production Falco spent.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use sysreplay_format::record::Kind;
-use sysreplay_format::{syscalls, Event};
+use sysreplay_format::Event;
 use sysreplay_ruleeval::Observer;
+use sysreplay_syscalls as syscalls;
 
-/// Reference weights of the counted model (nanoseconds of a reference
-/// Falco on one core; see the README for how they were chosen).
+/// Reference weights of the counted model, in nanoseconds of libsinsp on
+/// one core. Calibrated against sysdig 0.29.3 (libsinsp) on this project's
+/// VM with `replay/validate/` on `corpora/real/` (2026-12-07): its
+/// no-filter cost is ~460 ns per record (reading, gunzip, parsing and the
+/// state engine: the base and state weights below average about that), and
+/// its per-rule cost on the stable rules, summed, was 6.6x our counted work
+/// at 1 ns per unit (`RULE_WORK_NS`). The ranking of rules by these weights
+/// agrees with libsinsp's at Spearman rho 0.88 (replay/validate/README.md).
 pub mod weights {
     /// Every event: libscap next, sinsp parse, Falco's loop.
     pub const EVENT_BASE: u64 = 400;
     /// Every rule evaluated: the filter call itself.
-    pub const RULE_EVAL: u64 = 10;
+    pub const RULE_EVAL: u64 = 60;
+    /// Nanoseconds per unit of the evaluator's counted work
+    /// (`sysreplay_ruleeval::compile::work`: a check is 16 units).
+    pub const RULE_WORK_NS: f64 = 6.6;
     /// Each alert: output formatting on the event thread.
     pub const ALERT: u64 = 4000;
     /// State updates per family.
@@ -132,6 +142,9 @@ pub struct Profile {
     /// records): events and cost.
     pub type_events: Vec<u64>,
     pub type_cost: Vec<f64>,
+    /// Per rule, counted work of each operand of its root `and`/`or`
+    /// (`CompiledRule::parts`; counted models).
+    pub part_work: Vec<Vec<u64>>,
     /// Cost outside rules: base, state updates (and under the measured
     /// model, the state engine's time before and after the rules).
     pub fixed_cost: f64,
@@ -148,6 +161,7 @@ pub const TYPE_OTHER: usize = syscalls::MAX_SYSCALLS + 1;
 impl Profile {
     pub fn new(nrules: usize) -> Profile {
         Profile {
+            part_work: vec![Vec::new(); nrules],
             rule_evals: vec![0; nrules],
             rule_matches: vec![0; nrules],
             rule_cost: vec![0.0; nrules],
@@ -169,7 +183,7 @@ impl Profile {
 }
 
 /// Counts work (the counted, flat and calibrated models). `ns_per_unit`
-/// turns units into model nanoseconds; the per-rule profile is always kept
+/// scales the reference nanoseconds; the per-rule profile is always kept
 /// (counting is what evaluation does anyway).
 pub struct Counting {
     state: StateWeights,
@@ -177,20 +191,24 @@ pub struct Counting {
     /// Flat model: every event costs this instead.
     pub flat_ns: Option<f64>,
     pub profile: Profile,
-    event_units: u64,
+    /// The event's cost so far, in reference ns.
+    event_ns: f64,
     event_type: usize,
     /// The last event's cost in model ns.
     pub last_cost: f64,
 }
 
 impl Counting {
-    pub fn new(nrules: usize, ns_per_unit: f64, flat_ns: Option<f64>) -> Counting {
+    /// `parts[r]`: how many root operands rule `r` profiles (0 for none).
+    pub fn new(parts: &[usize], ns_per_unit: f64, flat_ns: Option<f64>) -> Counting {
+        let mut profile = Profile::new(parts.len());
+        profile.part_work = parts.iter().map(|&n| vec![0; n]).collect();
         Counting {
             state: StateWeights::default(),
             ns_per_unit,
             flat_ns,
-            profile: Profile::new(nrules),
-            event_units: 0,
+            profile,
+            event_ns: 0.0,
             event_type: 0,
             last_cost: 0.0,
         }
@@ -199,33 +217,45 @@ impl Counting {
 
 impl Observer for Counting {
     const COUNT_WORK: bool = true;
+    const PROFILE_PARTS: bool = true;
+    #[inline]
+    fn part_done(&mut self, rule: u32, part: u32, work: u64) {
+        if let Some(w) = self
+            .profile
+            .part_work
+            .get_mut(rule as usize)
+            .and_then(|p| p.get_mut(part as usize))
+        {
+            *w += work;
+        }
+    }
     #[inline]
     fn event_begin(&mut self, ev: &Event) {
-        self.event_units = if ev.kind == Kind::Syscall as u16 || ev.kind == Kind::ProcExit as u16 {
-            weights::EVENT_BASE + self.state.of(ev)
+        self.event_ns = if ev.kind == Kind::Syscall as u16 || ev.kind == Kind::ProcExit as u16 {
+            (weights::EVENT_BASE + self.state.of(ev)) as f64
         } else {
-            0
+            0.0
         };
         self.event_type = Profile::type_of(ev);
     }
     #[inline]
     fn rule_done(&mut self, rule: u32, matched: bool, work: u64) {
-        let mut units = weights::RULE_EVAL + work;
+        let mut ns = weights::RULE_EVAL as f64 + work as f64 * weights::RULE_WORK_NS;
         let p = &mut self.profile;
         let r = rule as usize;
         p.rule_evals[r] += 1;
-        p.rule_work[r] += units;
+        p.rule_work[r] += work;
         if matched {
             p.rule_matches[r] += 1;
             // Formatting is the rule's cost too: Falco does it inline.
-            units += weights::ALERT;
+            ns += weights::ALERT as f64;
         }
-        p.rule_cost[r] += units as f64 * self.ns_per_unit;
-        self.event_units += units;
+        p.rule_cost[r] += ns * self.ns_per_unit;
+        self.event_ns += ns;
     }
     #[inline]
     fn event_done(&mut self) {
-        let cost = self.event_units as f64 * self.ns_per_unit;
+        let cost = self.event_ns * self.ns_per_unit;
         let p = &mut self.profile;
         p.type_events[self.event_type] += 1;
         p.type_cost[self.event_type] += cost;
@@ -242,15 +272,61 @@ impl Counting {
     }
 }
 
+/// A cheap cycle clock: the TSC on x86_64 (a few ns to read, where a
+/// vDSO clock_gettime costs ~20 ns and showed as 10% of a replay), scaled
+/// to ns by a 20 ms calibration against the monotonic clock.
+#[derive(Clone, Copy)]
+pub struct Clock {
+    ns_per_tick: f64,
+}
+
+impl Clock {
+    pub fn new() -> Clock {
+        let (t0, c0) = (Instant::now(), Clock::ticks());
+        while t0.elapsed() < Duration::from_millis(20) {
+            std::hint::spin_loop();
+        }
+        let (dt, dc) = (t0.elapsed().as_nanos() as f64, Clock::ticks() - c0);
+        Clock {
+            ns_per_tick: if dc > 0 { dt / dc as f64 } else { 1.0 },
+        }
+    }
+    #[inline(always)]
+    pub fn ticks() -> u64 {
+        #[cfg(target_arch = "x86_64")]
+        {
+            // SAFETY: RDTSC reads a counter; it touches no memory, and every
+            // x86_64 CPU has it.
+            unsafe { std::arch::x86_64::_rdtsc() }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+            START.get_or_init(Instant::now).elapsed().as_nanos() as u64
+        }
+    }
+    #[inline(always)]
+    pub fn ns(&self, ticks: u64) -> f64 {
+        ticks as f64 * self.ns_per_tick
+    }
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Clock::new()
+    }
+}
+
 /// Times the engine (the measured model). With `RULES`, every rule
 /// evaluation is timed too (two clock reads per rule: the profile's
 /// overhead, stated in the report).
 pub struct Timing<const RULES: bool> {
     pub scale: f64,
     pub profile: Profile,
-    event_start: Option<Instant>,
-    rule_start: Option<Instant>,
-    rules_end: Option<Instant>,
+    clock: Clock,
+    event_start: u64,
+    rule_start: u64,
+    rules_end: u64,
     state_ns: f64,
     event_type: usize,
     pub last_cost: f64,
@@ -261,9 +337,10 @@ impl<const RULES: bool> Timing<RULES> {
         Timing {
             scale,
             profile: Profile::new(nrules),
-            event_start: None,
-            rule_start: None,
-            rules_end: None,
+            clock: Clock::new(),
+            event_start: 0,
+            rule_start: 0,
+            rules_end: 0,
             state_ns: 0.0,
             event_type: 0,
             last_cost: 0.0,
@@ -282,54 +359,59 @@ impl<const RULES: bool> Timing<RULES> {
     }
 }
 
+impl<const RULES: bool> Timing<RULES> {
+    #[inline(always)]
+    fn since(&self, start: u64, now: u64) -> f64 {
+        self.clock.ns(now.wrapping_sub(start)) * self.scale
+    }
+}
+
 impl<const RULES: bool> Observer for Timing<RULES> {
     #[inline]
     fn event_begin(&mut self, ev: &Event) {
         self.event_type = Profile::type_of(ev);
-        self.event_start = Some(Instant::now());
+        self.event_start = Clock::ticks();
     }
     #[inline]
     fn state_done(&mut self) {
         if RULES {
-            if let Some(t) = self.event_start {
-                self.state_ns += t.elapsed().as_nanos() as f64 * self.scale;
-            }
+            self.state_ns += self.since(self.event_start, Clock::ticks());
         }
     }
     #[inline]
     fn rules_done(&mut self) {
-        self.rules_end = Some(Instant::now());
+        if RULES {
+            self.rules_end = Clock::ticks();
+        }
     }
     #[inline]
     fn rule_begin(&mut self, _rule: u32) {
         if RULES {
-            self.rule_start = Some(Instant::now());
+            self.rule_start = Clock::ticks();
         }
     }
     #[inline]
     fn rule_done(&mut self, rule: u32, matched: bool, _work: u64) {
+        let now = if RULES { Clock::ticks() } else { 0 };
+        let cost = if RULES {
+            self.since(self.rule_start, now)
+        } else {
+            0.0
+        };
         let p = &mut self.profile;
         let r = rule as usize;
         p.rule_evals[r] += 1;
         if matched {
             p.rule_matches[r] += 1;
         }
-        if RULES {
-            if let Some(t) = self.rule_start {
-                p.rule_cost[r] += t.elapsed().as_nanos() as f64 * self.scale;
-            }
-        }
+        p.rule_cost[r] += cost;
     }
     #[inline]
     fn event_done(&mut self) {
-        let end = Instant::now();
-        let ns = self
-            .event_start
-            .map_or(0.0, |t| (end - t).as_nanos() as f64 * self.scale);
+        let end = Clock::ticks();
+        let ns = self.since(self.event_start, end);
         if RULES {
-            if let Some(t) = self.rules_end {
-                self.state_ns += (end - t).as_nanos() as f64 * self.scale;
-            }
+            self.state_ns += self.since(self.rules_end, end);
         }
         let p = &mut self.profile;
         p.type_events[self.event_type] += 1;

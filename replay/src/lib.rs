@@ -9,10 +9,12 @@
 //!   exporter), exit-only or enter+exit layouts;
 //! - [`cost`]: cost models and the observers that count or time the engine;
 //! - [`whatif`]: side-by-side runs, Falco's drop-test ladder, the rate ramp;
-//! - [`report`]: the JSON report.
+//! - [`report`]: the JSON report;
+//! - [`coverage`]: syscalls the rules need that a trace did not record.
 
 pub mod buffers;
 pub mod cost;
+pub mod coverage;
 pub mod drive;
 pub mod report;
 pub mod sim;

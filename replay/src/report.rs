@@ -56,6 +56,8 @@ pub struct DropsOut {
     pub per_cpu: Vec<CpuDrops>,
     /// Windows of simulated time (from the trace start) with drops.
     pub windows: Vec<DropWindow>,
+    /// Width of the windows (100 ms, shorter for short simulated spans).
+    pub window_ns: u64,
     pub max_ring_used_bytes: u64,
 }
 
@@ -132,6 +134,20 @@ pub struct RuleCost {
     pub work: u64,
     /// Of the total cost.
     pub share: f64,
+    /// Counted models: the operands of the rule's root `and`/`or` with the
+    /// work each took, costliest first (empty when the rule's root is not
+    /// an `and`/`or` of its condition's operands).
+    pub parts: Vec<PartCost>,
+}
+
+/// One operand (sub-condition) of a rule's root `and`/`or`.
+#[derive(Clone, Debug, Serialize)]
+pub struct PartCost {
+    /// Its filter text, macros expanded.
+    pub condition: String,
+    pub work: u64,
+    /// Of the rule's counted work.
+    pub share_of_rule: f64,
 }
 
 #[derive(Clone, Debug, Serialize)]

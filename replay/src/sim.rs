@@ -6,8 +6,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use sysreplay_format::record::{Kind, DROP_CATEGORIES, DROP_CATEGORY_NAMES};
-use sysreplay_format::{syscalls, Event, OwnedEvent, TraceError, TraceReader};
+use sysreplay_format::{Event, OwnedEvent, TraceError, TraceReader};
 use sysreplay_ruleeval::{Engine, RuleMatching, Ruleset};
+use sysreplay_syscalls as syscalls;
 
 use crate::buffers::Rings;
 use crate::cost::{Counting, Profile, Timing, TYPE_OTHER, TYPE_PROCEXIT};
@@ -16,20 +17,18 @@ use crate::sizes::{Driver, Layout, RingEvent, Sizer};
 
 pub use crate::cost::CostModel;
 
-/// Falco's `buf_size_preset` table: bytes per ring (index 0 is rejected).
-pub const BUF_SIZE_PRESETS: [u64; 11] = [
-    0,
-    1 << 20,
-    2 << 20,
-    4 << 20,
-    8 << 20,
-    16 << 20,
-    32 << 20,
-    64 << 20,
-    128 << 20,
-    256 << 20,
-    512 << 20,
-];
+/// Falco's `buf_size_preset` table indexed by the preset itself
+/// (`BUF_SIZE_PRESETS[p]`, index 0 is rejected), from the one table in
+/// `sysreplay-syscalls`.
+pub const BUF_SIZE_PRESETS: [u64; 11] = {
+    let mut t = [0; 11];
+    let mut p = 1;
+    while p <= 10 {
+        t[p] = sysreplay_syscalls::BUF_SIZE_PRESETS[p - 1];
+        p += 1;
+    }
+    t
+};
 
 /// How events are offered.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -63,7 +62,8 @@ pub struct SimConfig {
     pub matching: RuleMatching,
     /// Falco metrics snapshots every this many simulated ns.
     pub metrics_interval_ns: Option<u64>,
-    /// Granularity of the drop-window report.
+    /// Granularity of the drop-window report at most (shorter for short
+    /// simulated spans: a twentieth of the span, at least 1 ms).
     pub window_ns: u64,
     /// Only events with `from <= ts < to` (trace clock).
     pub from_ns: Option<u64>,
@@ -102,11 +102,25 @@ impl SimConfig {
 pub struct TraceScan {
     pub first_ts: u64,
     pub last_ts: u64,
+    /// Counted only for `Pacing::Rate` (0 otherwise).
     pub selected_events: u64,
 }
 
-/// Count the selected events and the time span (one pass, no engine).
+/// The time span (from the block index) and, when `--rate` pacing needs
+/// it, the selected events (one pass over the trace, no engine).
 pub fn scan(reader: &TraceReader, cfg: &SimConfig) -> Result<TraceScan, TraceError> {
+    if !matches!(cfg.pacing, Pacing::Rate(_)) {
+        let blocks = reader.blocks();
+        let first = blocks.iter().map(|b| b.header.first_ts).min().unwrap_or(0);
+        let last = blocks.iter().map(|b| b.header.last_ts).max().unwrap_or(0);
+        let first = cfg.from_ns.map_or(first, |f| first.max(f));
+        let last = cfg.to_ns.map_or(last, |t| last.min(t));
+        return Ok(TraceScan {
+            first_ts: first,
+            last_ts: last.max(first),
+            selected_events: 0,
+        });
+    }
     let sel = selected_table(&cfg.selected);
     let mut s = TraceScan {
         first_ts: u64::MAX,
@@ -152,11 +166,17 @@ fn is_selected(sel: &[bool], ev: &Event) -> bool {
     }
 }
 
-fn folds_lifecycle(nr: u16) -> bool {
-    matches!(
-        syscalls::name(nr),
-        Some("clone" | "clone3" | "fork" | "vfork" | "execve" | "execveat")
-    )
+/// Per syscall number: whether its record carries a preceding
+/// PROC_FORK/PROC_EXEC (clone and exec families).
+fn lifecycle_table() -> Vec<bool> {
+    let mut t = vec![false; syscalls::MAX_SYSCALLS];
+    for &(nr, name) in syscalls::X86_64_SYSCALLS {
+        t[nr as usize] = matches!(
+            name,
+            "clone" | "clone3" | "fork" | "vfork" | "execve" | "execveat"
+        );
+    }
+    t
 }
 
 /// The observer a run uses, by model.
@@ -202,10 +222,12 @@ impl Obs {
     }
 }
 
-fn observer(cfg: &SimConfig, nrules: usize) -> Obs {
+fn observer(cfg: &SimConfig, ruleset: &Ruleset) -> Obs {
+    let nrules = ruleset.rules.len();
+    let parts: Vec<usize> = ruleset.rules.iter().map(|r| r.parts.len()).collect();
     match cfg.cost {
-        CostModel::Counted { scale } => Obs::Counting(Counting::new(nrules, scale, None)),
-        CostModel::Flat { ns } => Obs::Counting(Counting::new(nrules, 1.0, Some(ns))),
+        CostModel::Counted { scale } => Obs::Counting(Counting::new(&parts, scale, None)),
+        CostModel::Flat { ns } => Obs::Counting(Counting::new(&parts, 1.0, Some(ns))),
         CostModel::Measured { scale } if cfg.profile => {
             Obs::TimingRules(Timing::new(nrules, scale))
         }
@@ -227,7 +249,9 @@ struct Counters {
     other_drops_enter: u64,
     other_drops_exit: u64,
     cpus: Vec<CpuCount>,
+    /// Drops per window of `window_ns`.
     windows: BTreeMap<u64, u64>,
+    window_ns: u64,
 }
 
 /// Run one replay.
@@ -247,9 +271,10 @@ pub fn simulate(
         .map_err(|e| TraceError::at(reader.path(), 0, format!("sizing events: {e}")))?;
     let mut engine = Engine::new(ruleset.clone(), cfg.matching);
     engine.start_trace(header, reader.snapshot());
-    let nrules = ruleset.rules.len();
-    let mut obs = observer(cfg, nrules);
+    let mut obs = observer(cfg, ruleset);
     let sel = selected_table(&cfg.selected);
+    let lifecycle_nr = lifecycle_table();
+    let folds_lifecycle = |nr: u16| lifecycle_nr.get(nr as usize).copied().unwrap_or(false);
 
     // Pacing: arrival = origin + (ts - first) * factor.
     let span = scan.last_ts.saturating_sub(scan.first_ts).max(1);
@@ -262,6 +287,9 @@ pub fn simulate(
         Pacing::Max => 0.0,
     };
     let origin = scan.first_ts;
+    let sim_span = (span as f64 * factor) as u64;
+    let window_ns = cfg.window_ns.min((sim_span / 20).max(1_000_000)).max(1);
+    let max_pace = cfg.pacing == Pacing::Max;
 
     let mut c = Counters {
         n_evts: 0,
@@ -271,6 +299,7 @@ pub fn simulate(
         other_drops_exit: 0,
         cpus: vec![CpuCount::default(); cpus as usize],
         windows: BTreeMap::new(),
+        window_ns,
     };
     let mut recorder = RecorderDrops::default();
     let mut pending: HashMap<u32, Vec<OwnedEvent>> = HashMap::new();
@@ -299,7 +328,9 @@ pub fn simulate(
             }
         };
         last_arrival = arrival;
-        metrics.tick(arrival, &c, &rings, engine_events);
+        if metrics.interval.is_some() {
+            metrics.tick(arrival, &c, &rings, engine_events);
+        }
         match ev.kind() {
             Some(Kind::Drop) => {
                 recorder.add(ev, origin);
@@ -332,15 +363,19 @@ pub fn simulate(
         let ring = cfg.ring_of(cpu, cpus);
         ring_events.clear();
         sizer.size(ev, &mut ring_events);
-        rings.advance(arrival);
+        if !max_pace {
+            rings.advance(arrival);
+        }
         let mut admitted_bytes = 0u32;
         let mut admitted = 0u32;
         let mut exit_admitted = false;
         for re in &ring_events {
             c.n_evts += 1;
             c.cpus[cpu as usize].evts += 1;
-            if rings.fits(ring, re.bytes) {
-                rings.reserve(ring, re.bytes);
+            if max_pace || rings.fits(ring, re.bytes) {
+                if !max_pace {
+                    rings.reserve(ring, re.bytes);
+                }
                 admitted_bytes += re.bytes;
                 admitted += 1;
                 if !re.is_enter {
@@ -354,9 +389,7 @@ pub fn simulate(
                     None if re.is_enter => c.other_drops_enter += 1,
                     None => c.other_drops_exit += 1,
                 }
-                *c.windows
-                    .entry(arrival.saturating_sub(0) / cfg.window_ns)
-                    .or_default() += 1;
+                *c.windows.entry(arrival / window_ns).or_default() += 1;
             }
         }
         let lifecycle = ev.is_syscall() && folds_lifecycle(ev.nr);
@@ -380,7 +413,14 @@ pub fn simulate(
             cost += admitted as f64 * crate::cost::weights::EVENT_BASE as f64;
         }
         if admitted > 0 {
-            rings.push(ring, admitted_bytes, arrival, cost.max(1.0) as u64);
+            let cost = cost.max(1.0) as u64;
+            if max_pace {
+                // Each event arrives when the consumer is free: the rings
+                // never hold more than it, so only the clock moves.
+                rings.consume_now(cost);
+            } else {
+                rings.push(ring, admitted_bytes, arrival, cost);
+            }
         }
         std::ops::ControlFlow::Continue(())
     })?;
@@ -401,7 +441,7 @@ pub fn simulate(
             name: ruleset.macro_names.get(i).cloned().unwrap_or_default(),
             evaluations: n,
             work: w,
-            cost_ns: w as f64 * ns_per_unit,
+            cost_ns: w as f64 * crate::cost::weights::RULE_WORK_NS * ns_per_unit,
         })
         .collect();
     macros.sort_by(|a, b| b.work.cmp(&a.work).then(a.name.cmp(&b.name)));
@@ -448,13 +488,30 @@ fn build_report(
         .iter()
         .enumerate()
         .filter(|(i, r)| r.enabled || p.rule_evals[*i] > 0)
-        .map(|(i, r)| RuleCost {
-            name: r.name.clone(),
-            evaluations: p.rule_evals[i],
-            matches: p.rule_matches[i],
-            cost_ns: p.rule_cost[i],
-            work: p.rule_work[i],
-            share: p.rule_cost[i] / total,
+        .map(|(i, r)| {
+            let pw = p.part_work.get(i).map(Vec::as_slice).unwrap_or(&[]);
+            let rule_work = p.rule_work[i].max(1) as f64;
+            let mut parts: Vec<PartCost> = r
+                .parts
+                .iter()
+                .zip(pw)
+                .filter(|(_, &w)| w > 0)
+                .map(|(text, &w)| PartCost {
+                    condition: text.clone(),
+                    work: w,
+                    share_of_rule: w as f64 / rule_work,
+                })
+                .collect();
+            parts.sort_by_key(|p| std::cmp::Reverse(p.work));
+            RuleCost {
+                name: r.name.clone(),
+                evaluations: p.rule_evals[i],
+                matches: p.rule_matches[i],
+                cost_ns: p.rule_cost[i],
+                work: p.rule_work[i],
+                share: p.rule_cost[i] / total,
+                parts,
+            }
         })
         .collect();
     rules.sort_by(|a, b| b.cost_ns.total_cmp(&a.cost_ns).then(a.name.cmp(&b.name)));
@@ -491,7 +548,7 @@ fn build_report(
         metric: "other syscalls, exit (in the total only)".into(),
         drops: c.other_drops_exit,
     });
-    let windows = merge_windows(&c.windows, cfg.window_ns);
+    let windows = merge_windows(&c.windows, c.window_ns);
     let consumer_ns = rings.clock.max(last_arrival).max(1);
     let busy_s = rings.busy_ns as f64 / 1e9;
     Report {
@@ -544,6 +601,7 @@ fn build_report(
                 })
                 .collect(),
             windows,
+            window_ns: c.window_ns,
             max_ring_used_bytes: rings.max_used.iter().copied().max().unwrap_or(0),
         },
         recorder,
@@ -694,4 +752,21 @@ pub fn mean_counted_ns(
     c.metrics_interval_ns = None;
     let r = simulate(reader, ruleset, &c, scan, |_| {})?;
     Ok(r.consumer.mean_cost_ns)
+}
+
+#[cfg(test)]
+mod preset_tests {
+    use super::BUF_SIZE_PRESETS;
+
+    #[test]
+    fn presets_are_falcos_indexed_by_preset() {
+        assert_eq!(BUF_SIZE_PRESETS[0], 0, "preset 0 is rejected");
+        assert_eq!(BUF_SIZE_PRESETS[1], 1 << 20);
+        assert_eq!(BUF_SIZE_PRESETS[4], 8 << 20, "Falco's default");
+        assert_eq!(BUF_SIZE_PRESETS[10], 512 << 20);
+        assert_eq!(
+            BUF_SIZE_PRESETS[sysreplay_syscalls::DEFAULT_BUF_SIZE_PRESET],
+            8 << 20
+        );
+    }
 }

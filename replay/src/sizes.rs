@@ -1,7 +1,7 @@
 //! The bytes Falco's driver writes to its ring for each trace record, and
 //! the drop category each written event counts under.
 //!
-//! Sizes come from the scap exporter (`sysreplay_format::scap::Exporter`),
+//! Sizes come from the scap exporter (`sysreplay_scap::Exporter`),
 //! which writes each record as the 2022 enter+exit events libscap reads: one
 //! source for every event layout. The exporter runs on every process
 //! lifecycle record and on clone/exec syscalls (their events carry argv,
@@ -13,18 +13,18 @@
 //! - [`Layout::ExitOnly`], libs >= 0.22 (Falco >= 0.41): one exit event per
 //!   call carrying the former enter parameters (`exit + enter - 26`, the
 //!   enter header dropped), plus the TOCTOU enter event for open, openat,
-//!   openat2, creat and connect (falco-facts §g.3);
+//!   openat2, creat and connect (the TOCTOU-mitigation enter programs of
+//!   libs' `driver/modern_bpf`);
 //! - [`Layout::EnterExit`], older libs (Falco 0.38 and before): the pair.
 //!
 //! A ring record is `roundup8(len + 8)` bytes on modern_ebpf (the BPF ring
 //! header) and exactly `len` on kmod (§g.4).
 
-use std::collections::HashMap;
-
 use sysreplay_format::meta::{ProcessSnapshot, TraceHeader};
 use sysreplay_format::record::{Kind, DROP_CATEGORY_NAMES};
-use sysreplay_format::scap::Exporter;
-use sysreplay_format::{syscalls, Event};
+use sysreplay_format::Event;
+use sysreplay_scap::Exporter;
+use sysreplay_syscalls as syscalls;
 
 /// The scap event header (ts, tid, len, type, nparams).
 const EVENT_HEADER: u32 = 26;
@@ -105,23 +105,50 @@ fn code_is_enter(code: u16) -> bool {
     code.is_multiple_of(2)
 }
 
+/// What sizing needs of each syscall, looked up by number on the hot path.
+#[derive(Clone, Copy, Default)]
+struct NrInfo {
+    /// clone/exec: sized by the exporter every time (argv, cwd, cgroups).
+    exact: bool,
+    toctou: bool,
+    exit_cat: Option<u8>,
+    enter_cat: Option<u8>,
+}
+
+fn nr_table() -> Vec<NrInfo> {
+    let mut t = vec![NrInfo::default(); syscalls::MAX_SYSCALLS];
+    for &(nr, name) in syscalls::X86_64_SYSCALLS {
+        t[nr as usize] = NrInfo {
+            exact: matches!(
+                name,
+                "clone" | "clone3" | "fork" | "vfork" | "execve" | "execveat"
+            ),
+            toctou: is_toctou(name),
+            exit_cat: syscalls::drop_category(name).map(|i| i as u8),
+            enter_cat: enter_category(name),
+        };
+    }
+    t
+}
+
+/// A syscall's ring events learned from its first record.
 struct Learned {
-    events: Vec<(u16, u32)>,
-    var_bytes: u32,
+    tmpl: Vec<Tmpl>,
+    /// That record's variable data length.
+    data_len: i64,
 }
 
 /// Sizes trace records as ring events. Feed it every record in order.
 pub struct Sizer {
     exporter: Exporter<std::io::Sink>,
-    learned: HashMap<(u16, bool), Learned>,
+    /// By `nr * 2 + failed`.
+    learned: Vec<Option<Learned>>,
+    scratch: Vec<(u16, u32)>,
+    scratch_tmpl: Vec<Tmpl>,
+    nr_info: Vec<NrInfo>,
     procexit: Option<Vec<(u16, u32)>>,
     layout: Layout,
     driver: Driver,
-}
-
-/// Bytes of a record's variable data (the part that differs between calls).
-fn var_bytes(ev: &Event) -> u32 {
-    ev.items().map(|i| i.bytes.len() as u32).sum()
 }
 
 impl Sizer {
@@ -133,7 +160,10 @@ impl Sizer {
     ) -> std::io::Result<Sizer> {
         Ok(Sizer {
             exporter: Exporter::new(std::io::sink(), header, snapshot)?,
-            learned: HashMap::new(),
+            learned: Vec::new(),
+            scratch: Vec::new(),
+            scratch_tmpl: Vec::new(),
+            nr_info: nr_table(),
             procexit: None,
             layout,
             driver,
@@ -150,6 +180,12 @@ impl Sizer {
         self.exporter.last_events().to_vec()
     }
 
+    fn export_into(&mut self, ev: &Event, out: &mut Vec<(u16, u32)>) {
+        let _ = self.exporter.record(ev);
+        out.clear();
+        out.extend_from_slice(self.exporter.last_events());
+    }
+
     /// The ring events of `ev`, appended to `out` (none for records that
     /// only feed a later event, such as PROC_FORK/PROC_EXEC, and for drop
     /// markers).
@@ -160,16 +196,11 @@ impl Sizer {
                 let _ = self.exporter.record(ev);
             }
             Some(Kind::ProcExit) => {
-                let evs = match &self.procexit {
-                    Some(v) => v.clone(),
-                    None => {
-                        let v = self.export(ev);
-                        self.procexit = Some(v.clone());
-                        v
-                    }
-                };
+                if self.procexit.is_none() {
+                    self.procexit = Some(self.export(ev));
+                }
                 let cat = category_index("proc_exit");
-                for (_, len) in evs {
+                for &(_, len) in self.procexit.as_deref().unwrap_or(&[]) {
                     out.push(RingEvent {
                         bytes: self.driver.record_bytes(len),
                         category: cat,
@@ -183,79 +214,119 @@ impl Sizer {
     }
 
     fn size_syscall(&mut self, ev: &Event, out: &mut Vec<RingEvent>) {
-        let name = syscalls::name(ev.nr).unwrap_or("");
-        let exact = matches!(
-            name,
-            "clone" | "clone3" | "fork" | "vfork" | "execve" | "execveat"
-        );
-        let var = var_bytes(ev);
-        let (events, delta) = if exact {
-            (self.export(ev), 0i64)
+        let info = self
+            .nr_info
+            .get(ev.nr as usize)
+            .copied()
+            .unwrap_or_default();
+        if info.exact {
+            let mut events = std::mem::take(&mut self.scratch);
+            self.export_into(ev, &mut events);
+            let mut t = std::mem::take(&mut self.scratch_tmpl);
+            t.clear();
+            templates(&events, self.layout, info, &mut t);
+            self.materialize(&t, 0, out);
+            self.scratch = events;
+            self.scratch_tmpl = t;
+            return;
+        }
+        let key = ev.nr as usize * 2 + (ev.ret < 0) as usize;
+        if self.learned.len() <= key {
+            self.learned.resize_with(key + 1, || None);
+        }
+        let var = ev.data.len() as i64;
+        if self.learned[key].is_none() {
+            let events = self.export(ev);
+            let mut tmpl = Vec::new();
+            templates(&events, self.layout, info, &mut tmpl);
+            self.learned[key] = Some(Learned {
+                tmpl,
+                data_len: var,
+            });
+        }
+        let l = self.learned[key].as_ref().unwrap();
+        // What varies between calls is the record's variable data (paths,
+        // buffers, addresses); its item headers are the same for a syscall.
+        let delta = var - l.data_len;
+        for t in &l.tmpl {
+            out.push(t.event(delta, self.driver));
+        }
+    }
+
+    fn materialize(&self, t: &[Tmpl], delta: i64, out: &mut Vec<RingEvent>) {
+        for x in t {
+            out.push(x.event(delta, self.driver));
+        }
+    }
+}
+
+/// One ring event of a syscall before its variable data is known.
+#[derive(Clone, Copy, Debug)]
+struct Tmpl {
+    /// Event length for the learned record.
+    len: u32,
+    category: Option<u8>,
+    is_enter: bool,
+    /// Whether the record's variable data is in this event.
+    varies: bool,
+}
+
+impl Tmpl {
+    #[inline]
+    fn event(&self, delta: i64, driver: Driver) -> RingEvent {
+        let len = if self.varies {
+            (self.len as i64 + delta).max(EVENT_HEADER as i64) as u32
         } else {
-            let key = (ev.nr, ev.ret < 0);
-            if !self.learned.contains_key(&key) {
-                let events = self.export(ev);
-                self.learned.insert(
-                    key,
-                    Learned {
-                        events,
-                        var_bytes: var,
-                    },
-                );
-            }
-            let l = &self.learned[&key];
-            (l.events.clone(), var as i64 - l.var_bytes as i64)
+            self.len
         };
-        let toctou = is_toctou(name);
-        let exit_cat = syscalls::drop_category(name).map(|i| i as u8);
-        let enter_cat = enter_category(name);
-        let sized = |len: u32, with_delta: bool| -> u32 {
-            let l = if with_delta {
-                (len as i64 + delta).max(EVENT_HEADER as i64) as u32
-            } else {
-                len
-            };
-            self.driver.record_bytes(l)
-        };
-        match self.layout {
-            Layout::EnterExit => {
-                for (code, len) in events {
-                    let enter = code_is_enter(code);
+        RingEvent {
+            bytes: driver.record_bytes(len),
+            category: self.category,
+            is_enter: self.is_enter,
+        }
+    }
+}
+
+/// The ring events of one syscall in `layout`, from the 2022 enter+exit
+/// events the exporter wrote for it.
+fn templates(events: &[(u16, u32)], layout: Layout, info: NrInfo, out: &mut Vec<Tmpl>) {
+    match layout {
+        Layout::EnterExit => {
+            for &(code, len) in events {
+                let enter = code_is_enter(code);
+                out.push(Tmpl {
+                    len,
+                    category: if enter { info.enter_cat } else { info.exit_cat },
+                    is_enter: enter,
                     // The variable data is in the exit event, and in the
                     // enter event too for the TOCTOU syscalls (path, address).
-                    out.push(RingEvent {
-                        bytes: sized(len, !enter || toctou),
-                        category: if enter { None } else { exit_cat }.or(if enter {
-                            enter_cat
-                        } else {
-                            None
-                        }),
-                        is_enter: enter,
-                    });
-                }
+                    varies: !enter || info.toctou,
+                });
             }
-            Layout::ExitOnly => {
-                let merged: u32 = events
-                    .iter()
-                    .filter(|(c, _)| code_is_enter(*c))
-                    .map(|(_, l)| l.saturating_sub(EVENT_HEADER))
-                    .sum();
-                for &(code, len) in &events {
-                    if code_is_enter(code) {
-                        if toctou {
-                            out.push(RingEvent {
-                                bytes: sized(len, true),
-                                category: enter_cat,
-                                is_enter: true,
-                            });
-                        }
-                    } else {
-                        out.push(RingEvent {
-                            bytes: sized(len + merged, true),
-                            category: exit_cat,
-                            is_enter: false,
+        }
+        Layout::ExitOnly => {
+            let merged: u32 = events
+                .iter()
+                .filter(|(c, _)| code_is_enter(*c))
+                .map(|(_, l)| l.saturating_sub(EVENT_HEADER))
+                .sum();
+            for &(code, len) in events {
+                if code_is_enter(code) {
+                    if info.toctou {
+                        out.push(Tmpl {
+                            len,
+                            category: info.enter_cat,
+                            is_enter: true,
+                            varies: true,
                         });
                     }
+                } else {
+                    out.push(Tmpl {
+                        len: len + merged,
+                        category: info.exit_cat,
+                        is_enter: false,
+                        varies: true,
+                    });
                 }
             }
         }

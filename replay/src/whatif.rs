@@ -2,9 +2,9 @@
 //! settings (`--sweep`), and the highest offered rate without drops
 //! (`--ramp`).
 
-use sysreplay_format::syscall_sets::{self, Selection, SelectionRequest};
 use sysreplay_format::{TraceError, TraceReader};
 use sysreplay_ruleeval::{load_rules_str, Ruleset};
+use sysreplay_syscalls::sets::{self as syscall_sets, Selection, SelectionRequest};
 
 use crate::sim::{scan, simulate, Pacing, SimConfig, BUF_SIZE_PRESETS};
 
@@ -146,6 +146,8 @@ pub fn ramp(
 ) -> Result<Ramp, TraceError> {
     let mut cfg = base.clone();
     cfg.metrics_interval_ns = None;
+    // Any rate: makes the scan count the selected events.
+    cfg.pacing = Pacing::Rate(1.0);
     let sc = scan(reader, &cfg)?;
     let span_s = (sc.last_ts.saturating_sub(sc.first_ts)).max(1) as f64 / 1e9;
     let recorded = (sc.selected_events as f64 / span_s).max(1.0);

@@ -2,7 +2,7 @@
 //! selection, and the runtime that feeds events through the state engine and
 //! the rules indexed by event type.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
 use serde_json::Map;
@@ -10,7 +10,7 @@ use sysreplay_format::meta::{ProcessSnapshot, TraceHeader};
 use sysreplay_format::Event;
 
 use crate::compile::{self, evttypes, Node, Scratch, TypeSet};
-use crate::diag::{Diags, Loc};
+use crate::diag::{Code, Diags, Loc};
 use crate::fields::{self, Ctx, TraceInfo};
 use crate::loader::{
     Collected, CondText, ExFields, ExValue, ExceptionDef, Loader, Priority, RuleDef,
@@ -19,7 +19,9 @@ use crate::output::{Alert, OutputFormat};
 use crate::parser::{self, Ast, CmpOp};
 use crate::sc::{self, NSLOTS};
 use crate::state::State;
-use sysreplay_format::syscall_sets::{self, Selection as SyscallSelection, SelectionRequest};
+use sysreplay_syscalls::sets::{
+    self as syscall_sets, Selection as SyscallSelection, SelectionRequest,
+};
 
 /// Falco's `rule_matching`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -46,6 +48,11 @@ pub struct CompiledRule {
     /// The condition as parsed, lists substituted, macros expanded and
     /// exceptions appended (`unparse::filter_text` prints it).
     pub condition: Ast,
+    /// The text of each operand of the compiled root `and`/`or`, in order,
+    /// when they map one to one onto the condition's operands (neutral
+    /// constants such as `not never_true` folded away); empty otherwise.
+    /// Profiles attribute work to these sub-conditions.
+    pub parts: Vec<String>,
     pub output: OutputFormat,
     pub output_text: String,
     /// Fields used in the expanded condition (display names).
@@ -89,16 +96,17 @@ fn is_boundary(c: u8) -> bool {
     c.is_ascii_whitespace() || matches!(c, b'(' | b')' | b',' | b'=')
 }
 
+/// A condition's text after list substitution, and its offset map.
+type Substituted = (String, Vec<(usize, usize)>);
+
 /// Textual list substitution, as Falco does before parsing. Returns the new
-/// text and a map (new offset, old offset) of each replaced run.
-fn substitute(
-    text: &str,
-    lists: &HashMap<String, String>,
-    used: &mut HashSet<String>,
-) -> (String, Vec<(usize, usize)>) {
+/// text and a map (new offset, old offset) of each replaced run, or the
+/// offset (in `text`) of a list that cannot be substituted and why.
+fn substitute(text: &str, lists: &mut Lists) -> Result<Substituted, (usize, String)> {
     let b = text.as_bytes();
     let mut out = String::with_capacity(text.len());
     let mut map = Vec::new();
+    let mut items = 0usize;
     let mut i = 0;
     while i < b.len() {
         if is_boundary(b[i]) {
@@ -111,42 +119,53 @@ fn substitute(
             i += 1;
         }
         let run = &text[s..i];
-        match lists.get(run) {
-            Some(rep) if rep.is_empty() => {
-                // An empty list also takes one neighbouring comma, as Falco does.
-                used.insert(run.to_string());
-                while out.ends_with(|c: char| c.is_ascii_whitespace()) {
-                    out.pop();
-                }
-                if out.ends_with(',') {
-                    out.pop();
-                } else {
-                    let mut j = i;
-                    while j < b.len() && b[j].is_ascii_whitespace() {
-                        j += 1;
-                    }
-                    if j < b.len() && b[j] == b',' {
-                        i = j + 1;
-                    }
-                }
-                out.push(' ');
-                map.push((out.len(), i));
-            }
-            Some(rep) => {
-                used.insert(run.to_string());
+        let Some(li) = lists.find(run) else {
+            if !map.is_empty() {
                 map.push((out.len(), s));
-                out.push_str(rep);
-                map.push((out.len(), i));
             }
-            None => {
-                if !map.is_empty() {
-                    map.push((out.len(), s));
+            out.push_str(run);
+            continue;
+        };
+        lists.used[li] = true;
+        let size = lists.size[li];
+        if size.items > MAX_LIST_ITEMS || size.bytes > MAX_LIST_BYTES {
+            return Err((s, format!("list '{run}' {}", too_large())));
+        }
+        items += size.items;
+        if items > MAX_EXPANDED_NODES || out.len() + size.bytes > MAX_LIST_BYTES {
+            return Err((
+                s,
+                format!(
+                    "condition too large once its lists are expanded (over \
+                     {MAX_EXPANDED_NODES} items or {MAX_LIST_BYTES} bytes)"
+                ),
+            ));
+        }
+        if size.items == 0 {
+            // An empty list also takes one neighbouring comma, as Falco does.
+            while out.ends_with(|c: char| c.is_ascii_whitespace()) {
+                out.pop();
+            }
+            if out.ends_with(',') {
+                out.pop();
+            } else {
+                let mut j = i;
+                while j < b.len() && b[j].is_ascii_whitespace() {
+                    j += 1;
                 }
-                out.push_str(run);
+                if j < b.len() && b[j] == b',' {
+                    i = j + 1;
+                }
             }
+            out.push(' ');
+            map.push((out.len(), i));
+        } else {
+            map.push((out.len(), s));
+            out.push_str(&lists.expansion(li).map_err(|e| (s, e))?);
+            map.push((out.len(), i));
         }
     }
-    (out, map)
+    Ok((out, map))
 }
 
 fn map_back(map: &[(usize, usize)], pos: usize) -> usize {
@@ -164,44 +183,161 @@ fn quote_item(v: &str) -> String {
     }
 }
 
-/// Expand list items naming other lists (transitively).
-fn expand_lists(c: &Collected) -> HashMap<String, String> {
-    let by_name: HashMap<&str, &Vec<String>> = c
-        .lists
-        .iter()
-        .map(|l| (l.name.as_str(), &l.items))
-        .collect();
-    fn expand(
-        name: &str,
-        by: &HashMap<&str, &Vec<String>>,
-        stack: &mut Vec<String>,
-        out: &mut Vec<String>,
-    ) {
-        if stack.iter().any(|s| s == name) {
-            return;
-        }
-        stack.push(name.to_string());
-        for it in by[name].iter() {
-            if by.contains_key(it.as_str()) && it != name {
-                expand(it, by, stack, out);
-            } else {
-                out.push(it.clone());
+/// Items one list may have once the lists it names are expanded, and items
+/// one condition may receive from its lists (the macros' node budget). A
+/// list that names an earlier one twice doubles it: without a bound, 28
+/// lines of lists would exhaust memory. Upstream's largest list has a few
+/// hundred items.
+const MAX_LIST_ITEMS: usize = MAX_EXPANDED_NODES;
+/// Bytes of the same (a few long items repeated would stay under the item
+/// count).
+const MAX_LIST_BYTES: usize = 16 << 20;
+/// Bytes of list text built for all conditions together: each list used is
+/// expanded once and kept, and a chain of lists that each add one item to
+/// the one before must not build gigabytes of intermediate texts.
+const MAX_LISTS_TEXT: usize = 64 << 20;
+
+fn too_large() -> String {
+    format!(
+        "is too large once the lists it names are expanded (over {MAX_LIST_ITEMS} items \
+         or {MAX_LIST_BYTES} bytes)"
+    )
+}
+
+/// Expanded size of a list, saturating past the limits.
+#[derive(Clone, Copy, Default)]
+struct ListSize {
+    items: usize,
+    bytes: usize,
+}
+
+/// One item of a list: literal text (quoted as Falco does) or an earlier list.
+enum Part {
+    Lit(String),
+    List(usize),
+}
+
+/// The lists, expanded as Falco's `compile_list_infos` does: an item naming
+/// an *earlier* list stands for that list's items (so there are no cycles).
+/// Sizes are computed for every list up front from the earlier lists' sizes;
+/// the text of a list is built only when a condition uses it, once, from the
+/// shared texts of the lists it names.
+struct Lists {
+    idx: HashMap<String, usize>,
+    parts: Vec<Vec<Part>>,
+    size: Vec<ListSize>,
+    text: Vec<Option<std::rc::Rc<str>>>,
+    /// Used by a condition or named by a later list.
+    used: Vec<bool>,
+    /// Bytes of text built so far (MAX_LISTS_TEXT).
+    built: usize,
+}
+
+impl Lists {
+    fn new(c: &Collected, diags: &mut Diags) -> Lists {
+        let n = c.lists.len();
+        let mut l = Lists {
+            idx: HashMap::with_capacity(n),
+            parts: Vec::with_capacity(n),
+            size: Vec::with_capacity(n),
+            text: vec![None; n],
+            used: vec![false; n],
+            built: 0,
+        };
+        for (i, def) in c.lists.iter().enumerate() {
+            let mut parts = Vec::with_capacity(def.items.len());
+            let mut size = ListSize::default();
+            for it in &def.items {
+                let add = match l.idx.get(it.as_str()) {
+                    Some(&j) => {
+                        l.used[j] = true;
+                        parts.push(Part::List(j));
+                        l.size[j]
+                    }
+                    None => {
+                        let q = quote_item(it);
+                        let add = ListSize {
+                            items: 1,
+                            bytes: q.len(),
+                        };
+                        parts.push(Part::Lit(q));
+                        add
+                    }
+                };
+                if add.items > 0 {
+                    let sep = if size.items > 0 { 2 } else { 0 };
+                    // saturate just past the limits: sizes stay small numbers
+                    size.items = (size.items + add.items).min(MAX_LIST_ITEMS + 1);
+                    size.bytes = (size.bytes + sep + add.bytes).min(MAX_LIST_BYTES + 1);
+                }
             }
+            if size.items > MAX_LIST_ITEMS || size.bytes > MAX_LIST_BYTES {
+                diags.error(
+                    Code::ErrValidate,
+                    Some(def.loc.clone()),
+                    Some(format!("list '{}'", def.name)),
+                    format!("List {}", too_large()),
+                );
+            }
+            l.idx.insert(def.name.clone(), i);
+            l.parts.push(parts);
+            l.size.push(size);
         }
-        stack.pop();
+        l
     }
-    let mut res = HashMap::new();
-    for l in &c.lists {
-        let mut items = Vec::new();
-        expand(&l.name, &by_name, &mut Vec::new(), &mut items);
-        let joined = items
-            .iter()
-            .map(|s| quote_item(s))
-            .collect::<Vec<_>>()
-            .join(", ");
-        res.insert(l.name.clone(), joined);
+
+    fn find(&self, name: &str) -> Option<usize> {
+        self.idx.get(name).copied()
     }
-    res
+
+    /// The text of list `i`: its items, comma-separated. Built without
+    /// recursion (a chain of 100,000 lists must not overflow the stack).
+    /// Every list it names gets its text too, built once from theirs.
+    fn expansion(&mut self, i: usize) -> Result<std::rc::Rc<str>, String> {
+        let mut stack = vec![(i, 0usize)];
+        while let Some(&mut (top, ref mut next)) = stack.last_mut() {
+            if self.text[top].is_some() {
+                stack.pop();
+                continue;
+            }
+            // the first earlier list this one names that has no text yet
+            let parts = &self.parts[top];
+            while *next < parts.len() {
+                match parts[*next] {
+                    Part::List(j) if self.text[j].is_none() && self.size[j].items > 0 => break,
+                    _ => *next += 1,
+                }
+            }
+            if let Some(&Part::List(j)) = parts.get(*next) {
+                stack.push((j, 0));
+                continue;
+            }
+            self.built += self.size[top].bytes;
+            if self.built > MAX_LISTS_TEXT {
+                return Err(format!(
+                    "the lists used by the rules expand to over {MAX_LISTS_TEXT} bytes \
+                     (every list used and every list it names, together)"
+                ));
+            }
+            let mut s = String::with_capacity(self.size[top].bytes);
+            let mut first = true;
+            for p in parts {
+                let piece: &str = match p {
+                    Part::Lit(v) => v,
+                    Part::List(j) if self.size[*j].items == 0 => continue,
+                    Part::List(j) => self.text[*j].as_deref().unwrap_or_default(),
+                };
+                if !first {
+                    s.push_str(", ");
+                }
+                first = false;
+                s.push_str(piece);
+            }
+            self.text[top] = Some(s.into());
+            stack.pop();
+        }
+        Ok(self.text[i].clone().unwrap_or_default())
+    }
 }
 
 fn exception_condition(ex: &ExceptionDef, what: &str, diags: &mut Diags) -> Option<String> {
@@ -228,7 +364,7 @@ fn exception_condition(ex: &ExceptionDef, what: &str, diags: &mut Diags) -> Opti
     };
     let bad = |diags: &mut Diags, msg: String| {
         diags.error(
-            "LOAD_ERR_VALIDATE",
+            Code::ErrValidate,
             Some(ex.loc.clone()),
             Some(what.to_string()),
             msg,
@@ -242,7 +378,7 @@ fn exception_condition(ex: &ExceptionDef, what: &str, diags: &mut Diags) -> Opti
         };
         if let Err(m) = fields::lookup(name, arg) {
             diags.error(
-                "LOAD_ERR_VALIDATE",
+                Code::ErrValidate,
                 Some(ex.loc.clone()),
                 Some(what.to_string()),
                 format!("exception '{}': {m}", ex.name),
@@ -456,15 +592,17 @@ fn is_offline(display: &str) -> bool {
     let name = display.split('[').next().unwrap_or("");
     fields::OFFLINE_FIELDS.iter().any(|(n, _)| *n == name)
         || name.starts_with("fd.") && name.ends_with(".name") && name != "fd.name"
-        // not recorded by the probe: executable inode data and writability
+        // not recorded by the probe: executable inode data, writability and
+        // the overlay layer (the driver's exe flags)
         || name.starts_with("proc.exe_ino")
         || name == "proc.is_exe_writable"
+        || name == "proc.is_exe_upper_layer"
 }
 
 #[allow(clippy::too_many_arguments)]
 fn cond_error(
     diags: &mut Diags,
-    code: &'static str,
+    code: Code,
     cond: &CondText,
     map: &[(usize, usize)],
     shift: usize,
@@ -482,8 +620,7 @@ fn compile_loaded(l: Loader) -> Ruleset {
         collected: c,
         mut diags,
     } = l;
-    let lists = expand_lists(&c);
-    let mut used_lists: HashSet<String> = HashSet::new();
+    let mut lists = Lists::new(&c, &mut diags);
     let macro_idx: HashMap<String, usize> = c
         .macros
         .iter()
@@ -507,14 +644,21 @@ fn compile_loaded(l: Loader) -> Ruleset {
     // Macros, in order; each sees only the macros before it.
     for (i, m) in c.macros.iter().enumerate() {
         let item = format!("macro '{}'", m.name);
-        let (text, map) = substitute(&m.condition.text, &lists, &mut used_lists);
+        let (text, map) = match substitute(&m.condition.text, &mut lists) {
+            Ok(x) => x,
+            Err((pos, msg)) => {
+                let e = Code::ErrCompileCondition;
+                cond_error(&mut diags, e, &m.condition, &[], 0, pos, item, msg);
+                continue;
+            }
+        };
         macros[i].map = map.clone();
         let ast = match parser::parse(&text) {
             Ok(a) => a,
             Err(e) => {
                 cond_error(
                     &mut diags,
-                    "LOAD_ERR_COMPILE_CONDITION",
+                    Code::ErrCompileCondition,
                     &m.condition,
                     &map,
                     0,
@@ -533,7 +677,7 @@ fn compile_loaded(l: Loader) -> Ruleset {
             }
             Err((pos, msg)) => cond_error(
                 &mut diags,
-                "LOAD_ERR_COMPILE_CONDITION",
+                Code::ErrCompileCondition,
                 &m.condition,
                 &map,
                 0,
@@ -546,14 +690,7 @@ fn compile_loaded(l: Loader) -> Ruleset {
 
     let mut rules = Vec::new();
     for r in &c.rules {
-        if let Some(cr) = compile_rule(
-            r,
-            &lists,
-            &mut used_lists,
-            &mut macros,
-            &macro_idx,
-            &mut diags,
-        ) {
+        if let Some(cr) = compile_rule(r, &mut lists, &mut macros, &macro_idx, &mut diags) {
             rules.push(cr);
         }
     }
@@ -561,17 +698,17 @@ fn compile_loaded(l: Loader) -> Ruleset {
     for (i, m) in c.macros.iter().enumerate() {
         if !macros[i].used {
             diags.warn(
-                "LOAD_UNUSED_MACRO",
+                Code::UnusedMacro,
                 Some(m.loc.clone()),
                 Some(format!("macro '{}'", m.name)),
                 "Macro not referred to by any other rule/macro",
             );
         }
     }
-    for l in &c.lists {
-        if !used_lists.contains(&l.name) && !c.lists.iter().any(|o| o.items.contains(&l.name)) {
+    for (l, used) in c.lists.iter().zip(&lists.used) {
+        if !used {
             diags.warn(
-                "LOAD_UNUSED_LIST",
+                Code::UnusedList,
                 Some(l.loc.clone()),
                 Some(format!("list '{}'", l.name)),
                 "List not referred to by any other rule/macro",
@@ -588,8 +725,7 @@ fn compile_loaded(l: Loader) -> Ruleset {
 
 fn compile_rule(
     r: &RuleDef,
-    lists: &HashMap<String, String>,
-    used_lists: &mut HashSet<String>,
+    lists: &mut Lists,
     macros: &mut [MacroState],
     macro_idx: &HashMap<String, usize>,
     diags: &mut Diags,
@@ -597,7 +733,7 @@ fn compile_rule(
     let item = format!("rule '{}'", r.name);
     if r.source != "syscall" {
         diags.warn(
-            "LOAD_UNKNOWN_SOURCE",
+            Code::UnknownSource,
             Some(r.loc.clone()),
             Some(item),
             format!("Unknown source {}, skipping", r.source),
@@ -637,7 +773,7 @@ fn compile_rule(
             || msg.contains("requires an argument");
         if r.skip_if_unknown_filter && unknown {
             diags.warn(
-                "LOAD_UNKNOWN_FILTER",
+                Code::UnknownFilter,
                 Some(r.loc.clone()),
                 Some(format!("rule '{}'", r.name)),
                 format!("Rule skipped: {msg}"),
@@ -647,13 +783,20 @@ fn compile_rule(
             false
         }
     };
-    let (text, map) = substitute(&text, lists, used_lists);
+    let (text, map) = match substitute(&text, lists) {
+        Ok(x) => x,
+        Err((pos, msg)) => {
+            let e = Code::ErrCompileCondition;
+            cond_error(diags, e, &r.condition, &[], shift, pos, item, msg);
+            return None;
+        }
+    };
     let ast = match parser::parse(&text) {
         Ok(a) => a,
         Err(e) => {
             cond_error(
                 diags,
-                "LOAD_ERR_COMPILE_CONDITION",
+                Code::ErrCompileCondition,
                 &r.condition,
                 &map,
                 shift,
@@ -669,7 +812,7 @@ fn compile_rule(
         Err((pos, msg)) => {
             cond_error(
                 diags,
-                "LOAD_ERR_COMPILE_CONDITION",
+                Code::ErrCompileCondition,
                 &r.condition,
                 &map,
                 shift,
@@ -693,7 +836,7 @@ fn compile_rule(
                     let msg = format!("{} (in macro '{}')", e.msg, m.name);
                     cond_error(
                         diags,
-                        "LOAD_ERR_COMPILE_CONDITION",
+                        Code::ErrCompileCondition,
                         &m.cond,
                         &m.map,
                         0,
@@ -704,7 +847,7 @@ fn compile_rule(
                 }
                 None => cond_error(
                     diags,
-                    "LOAD_ERR_COMPILE_CONDITION",
+                    Code::ErrCompileCondition,
                     &r.condition,
                     &map,
                     shift,
@@ -723,7 +866,7 @@ fn compile_rule(
                 return None;
             }
             diags.error(
-                "LOAD_ERR_COMPILE_CONDITION",
+                Code::ErrCompileCondition,
                 Some(
                     r.condition
                         .segs
@@ -739,7 +882,7 @@ fn compile_rule(
     };
     if r.warn_evttypes && types.slots.len() > 100 {
         diags.warn(
-            "LOAD_NO_EVTTYPE",
+            Code::NoEvttype,
             Some(r.loc.clone()),
             Some(item.clone()),
             "Rule matches too many evt.type values. This has a significant performance penalty.",
@@ -752,7 +895,7 @@ fn compile_rule(
                 return None;
             }
             diags.error(
-                "LOAD_ERR_COMPILE_OUTPUT",
+                Code::ErrCompileOutput,
                 Some(r.loc.clone()),
                 Some(item),
                 e.msg,
@@ -777,6 +920,7 @@ fn compile_rule(
         enabled_in_file: r.enabled,
         enabled: r.enabled,
         types,
+        parts: root_parts(&ast, &node),
         node,
         condition: ast,
         output,
@@ -787,7 +931,42 @@ fn compile_rule(
     })
 }
 
-/// Simple `*` / `?` wildcard match used by rule selection.
+/// The filter texts of the root operands of `node`, compiled from `ast`,
+/// when each operand of the root `and`/`or` of the AST compiles to exactly
+/// one operand of `node` (see [`CompiledRule::parts`]).
+fn root_parts(ast: &Ast, node: &Node) -> Vec<String> {
+    let (children, is_and) = match ast {
+        Ast::And(v) => (v, true),
+        Ast::Or(v) => (v, false),
+        _ => return Vec::new(),
+    };
+    let n = match (node, is_and) {
+        (Node::And(w), true) | (Node::Or(w), false) => w.len(),
+        _ => return Vec::new(),
+    };
+    let mut texts = Vec::with_capacity(n);
+    for c in children {
+        match compile::compile(c) {
+            // A neutral operand (`and true`, `or false`) is folded away.
+            Ok(Node::Const(b)) if b == is_and => {}
+            // Same-kind operands are flattened into the root.
+            Ok(Node::And(_)) if is_and => return Vec::new(),
+            Ok(Node::Or(_)) if !is_and => return Vec::new(),
+            Ok(_) => texts.push(crate::unparse::filter_text(c)),
+            Err(_) => return Vec::new(),
+        }
+    }
+    if texts.len() == n {
+        texts
+    } else {
+        Vec::new()
+    }
+}
+
+/// The match of rule selection by name or tag (`--disable`, `--enable`,
+/// `--disable-tag`, ...): fnmatch(3) without FNM_PATHNAME, as Falco's glob
+/// matching of its `rules:` selection: `*`, `?`, `[...]` classes and `\`
+/// escapes.
 pub fn wildcard(pat: &str, s: &str) -> bool {
     compile::glob_match(pat.as_bytes(), s.as_bytes(), false)
 }
@@ -1020,7 +1199,13 @@ impl Engine {
                     obs.rule_begin(ri);
                     let matched = if O::COUNT_WORK {
                         self.scratch.work = 0;
-                        let m = r.node.eval_counted::<true>(&cx, &mut self.scratch);
+                        let m = if O::PROFILE_PARTS && !r.parts.is_empty() {
+                            eval_parts(&r.node, &cx, &mut self.scratch, |k, w| {
+                                obs.part_done(ri, k, w)
+                            })
+                        } else {
+                            r.node.eval_counted::<true>(&cx, &mut self.scratch)
+                        };
                         obs.rule_done(ri, m, self.scratch.work);
                         m
                     } else {
@@ -1057,6 +1242,31 @@ impl Engine {
     }
 }
 
+/// Evaluate a root `and`/`or` operand by operand with counted work, as its
+/// own evaluation would (same order, same short-circuit), telling
+/// `part_done` each operand's work.
+fn eval_parts(
+    node: &Node,
+    cx: &Ctx,
+    sc: &mut Scratch,
+    mut part_done: impl FnMut(u32, u64),
+) -> bool {
+    let (ops, is_and) = match node {
+        Node::And(v) => (v, true),
+        Node::Or(v) => (v, false),
+        n => return n.eval_counted::<true>(cx, sc),
+    };
+    for (k, op) in ops.iter().enumerate() {
+        let before = sc.work;
+        let r = op.eval_counted::<true>(cx, sc);
+        part_done(k as u32, sc.work - before);
+        if r != is_and {
+            return r;
+        }
+    }
+    is_and
+}
+
 /// Hooks called by [`Engine::process_observed`], in this order per event:
 /// `event_begin`, `state_done` (after the state engine's pre-event update),
 /// `rule_begin`/`rule_done` for each rule evaluated, `rules_done`, then
@@ -1065,6 +1275,9 @@ pub trait Observer {
     /// Count evaluation work ([`crate::compile::work`]) and pass it to
     /// `rule_done`. With `false` the counter is compiled out.
     const COUNT_WORK: bool = false;
+    /// With `COUNT_WORK`: evaluate rules with [`CompiledRule::parts`]
+    /// operand by operand and report each operand's work to `part_done`.
+    const PROFILE_PARTS: bool = false;
     fn event_begin(&mut self, _ev: &Event) {}
     fn state_done(&mut self) {}
     fn rule_begin(&mut self, _rule: u32) {}
@@ -1072,6 +1285,8 @@ pub trait Observer {
     fn rule_done(&mut self, _rule: u32, _matched: bool, _work: u64) {}
     fn rules_done(&mut self) {}
     fn event_done(&mut self) {}
+    /// Operand `part` of rule `rule` took `work` (see `PROFILE_PARTS`).
+    fn part_done(&mut self, _rule: u32, _part: u32, _work: u64) {}
 }
 
 /// The observer of [`Engine::process`]: every hook is empty and inlined away.

@@ -10,7 +10,7 @@
 //! - [`output`]: Falco output formats and JSON alerts;
 //! - [`unparse`]: an expanded condition back to filter text (for sysdig);
 //! - [`sc`]: syscall and event-type tables (Falco's syscall selection for
-//!   the dry run is `sysreplay_format::syscall_sets`);
+//!   the dry run is `sysreplay_syscalls::sets`);
 //!
 //! Typical use:
 //!
@@ -35,9 +35,10 @@
 //! right. Offline limits: container image/k8s fields have no value
 //! (`container.id` is derived from the cgroup path, `host` otherwise); user
 //! and group names come from the trace's tables (root only without them);
-//! the local address of a `connect` is not recorded, so it reads as
-//! `0.0.0.0:0` and "either end" fields (`fd.ip`, `fd.net`, `fd.port`) use
-//! the known end; orphans are reparented to init; times print in UTC.
+//! `connect` and `accept` records carry the socket's own address, so their
+//! tuples have both ends, while sendto/recvfrom/recvmsg know only the
+//! address the syscall names (an fd whose own end was never seen reads it
+//! as the family's any-address, `0.0.0.0:0`); orphans are reparented to init; times print in UTC.
 
 pub mod compile;
 pub mod diag;
@@ -58,4 +59,4 @@ pub use engine::{
 pub use loader::Priority;
 pub use output::Alert;
 pub use state::State;
-pub use sysreplay_format::syscall_sets::Selection as SyscallSelection;
+pub use sysreplay_syscalls::sets::Selection as SyscallSelection;

@@ -1,7 +1,7 @@
 //! Rules files: YAML reading and the collector that applies definitions,
 //! `append` and `override` in file order, as Falco's rule loader does.
 
-use crate::diag::{Diags, Loc};
+use crate::diag::{Code, Diags, Loc};
 use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -284,9 +284,6 @@ impl Collected {
     pub fn list(&self, name: &str) -> Option<&ListDef> {
         self.list_idx.get(name).map(|&i| &self.lists[i])
     }
-    pub fn macro_index(&self, name: &str) -> Option<usize> {
-        self.macro_idx.get(name).copied()
-    }
     pub fn rule(&self, name: &str) -> Option<&RuleDef> {
         self.rule_idx.get(name).map(|&i| &self.rules[i])
     }
@@ -388,7 +385,7 @@ impl Loader {
             Ok(b) => match String::from_utf8(b) {
                 Ok(t) => self.load_str(&name, t),
                 Err(e) => self.diags.error(
-                    "LOAD_ERR_FILE_READ",
+                    Code::ErrFileRead,
                     Some(Loc {
                         file: name,
                         line: 1,
@@ -399,7 +396,7 @@ impl Loader {
                 ),
             },
             Err(e) => self.diags.error(
-                "LOAD_ERR_FILE_READ",
+                Code::ErrFileRead,
                 Some(Loc {
                     file: name,
                     line: 0,
@@ -421,7 +418,7 @@ impl Loader {
             Err(e) => {
                 let m = e.marker();
                 self.diags.error(
-                    "LOAD_ERR_YAML_PARSE",
+                    Code::ErrYamlParse,
                     Some(Loc {
                         file: src.name.clone(),
                         line: m.line(),
@@ -450,7 +447,7 @@ impl Loader {
                     _ => {
                         let loc = cx.loc(doc);
                         cx.diags.error(
-                            "LOAD_ERR_YAML_VALIDATE",
+                            Code::ErrYamlValidate,
                             Some(loc),
                             None,
                             format!(
@@ -469,7 +466,7 @@ impl Loader {
         let YamlData::Mapping(m) = &node.data else {
             let loc = cx.loc(node);
             cx.diags.error(
-                "LOAD_ERR_YAML_VALIDATE",
+                Code::ErrYamlValidate,
                 Some(loc),
                 None,
                 format!("unexpected element type: each element should be a yaml associative array (found a {})", kind_name(node)),
@@ -483,7 +480,7 @@ impl Loader {
                 None => {
                     let loc = cx.loc(k);
                     cx.diags.error(
-                        "LOAD_ERR_YAML_VALIDATE",
+                        Code::ErrYamlValidate,
                         Some(loc),
                         None,
                         "mapping keys must be scalars",
@@ -505,12 +502,8 @@ impl Loader {
             self.read_rule(cx, &item);
         } else {
             let loc = cx.loc(node);
-            cx.diags.warn(
-                "LOAD_UNKNOWN_ITEM",
-                Some(loc),
-                None,
-                "Unknown top level item",
-            );
+            cx.diags
+                .warn(Code::UnknownItem, Some(loc), None, "Unknown top level item");
         }
     }
 
@@ -519,7 +512,7 @@ impl Loader {
             if !allowed.contains(&k.as_str()) {
                 let loc = cx.loc(kn);
                 cx.diags.warn(
-                    "LOAD_UNKNOWN_KEY",
+                    Code::UnknownKey,
                     Some(loc),
                     Some(what.to_string()),
                     format!("Unexpected key '{k}'"),
@@ -533,7 +526,7 @@ impl Loader {
             None => {
                 let loc = cx.loc(item.node);
                 cx.diags.error(
-                    "LOAD_ERR_YAML_VALIDATE",
+                    Code::ErrYamlValidate,
                     Some(loc),
                     Some(what.to_string()),
                     format!("Item has no mapping for key '{key}'"),
@@ -550,7 +543,7 @@ impl Loader {
             None => {
                 let loc = cx.loc(n);
                 cx.diags.error(
-                    "LOAD_ERR_YAML_VALIDATE",
+                    Code::ErrYamlValidate,
                     Some(loc),
                     Some(what.to_string()),
                     format!(
@@ -572,7 +565,7 @@ impl Loader {
                 _ => {
                     let loc = cx.loc(n);
                     cx.diags.error(
-                        "LOAD_ERR_YAML_VALIDATE",
+                        Code::ErrYamlValidate,
                         Some(loc),
                         Some(what.to_string()),
                         format!("Value for key '{key}' must be a boolean"),
@@ -596,7 +589,7 @@ impl Loader {
             _ => {
                 let loc = cx.loc(n);
                 cx.diags.error(
-                    "LOAD_ERR_YAML_VALIDATE",
+                    Code::ErrYamlValidate,
                     Some(loc),
                     Some(what.to_string()),
                     format!(
@@ -621,7 +614,7 @@ impl Loader {
         let YamlData::Mapping(m) = &n.data else {
             let loc = cx.loc(n);
             cx.diags.error(
-                "LOAD_ERR_YAML_VALIDATE",
+                Code::ErrYamlValidate,
                 Some(loc),
                 Some(what.into()),
                 "'override' must be a mapping",
@@ -633,7 +626,7 @@ impl Loader {
             let (Some(k), Some(v_s)) = (scalar_string(k), scalar_string(v)) else {
                 let loc = cx.loc(k);
                 cx.diags.error(
-                    "LOAD_ERR_YAML_VALIDATE",
+                    Code::ErrYamlValidate,
                     Some(loc),
                     Some(what.into()),
                     "'override' entries must be scalars",
@@ -645,13 +638,13 @@ impl Loader {
                 "append" if appendable.contains(&k.as_str()) => out.push((k, true)),
                 "replace" if replaceable.contains(&k.as_str()) => out.push((k, false)),
                 "append" | "replace" => cx.diags.error(
-                    "LOAD_ERR_OVERRIDE",
+                    Code::ErrOverride,
                     Some(loc),
                     Some(what.into()),
                     format!("Key '{k}' cannot be overridden with '{v_s}'"),
                 ),
                 _ => cx.diags.error(
-                    "LOAD_ERR_OVERRIDE",
+                    Code::ErrOverride,
                     Some(loc),
                     Some(what.into()),
                     format!("Invalid override operation for key '{k}': '{v_s}' (expected append or replace)"),
@@ -663,7 +656,7 @@ impl Loader {
                 true
             } else {
                 cx.diags.error(
-                    "LOAD_ERR_OVERRIDE",
+                    Code::ErrOverride,
                     Some(cx.loc(item.node)),
                     Some(what.into()),
                     format!("An override is defined for '{k}' but the item has no key '{k}'"),
@@ -683,7 +676,7 @@ impl Loader {
         };
         let Some(v) = v else {
             cx.diags.error(
-                "LOAD_ERR_VALIDATE",
+                Code::ErrValidate,
                 Some(loc),
                 None,
                 "Value of required_engine_version must be a number or a semver string",
@@ -692,7 +685,7 @@ impl Loader {
         };
         if v.0 != ENGINE_VERSION.0 || v > ENGINE_VERSION {
             cx.diags.error(
-                "LOAD_ERR_VALIDATE",
+                Code::ErrValidate,
                 Some(loc),
                 None,
                 format!(
@@ -712,7 +705,7 @@ impl Loader {
         let YamlData::Sequence(seq) = &n.data else {
             let loc = cx.loc(n);
             cx.diags.error(
-                "LOAD_ERR_YAML_VALIDATE",
+                Code::ErrYamlValidate,
                 Some(loc),
                 None,
                 "required_plugin_versions must be a sequence",
@@ -723,7 +716,7 @@ impl Loader {
             let YamlData::Mapping(m) = &e.data else {
                 let loc = cx.loc(e);
                 cx.diags.error(
-                    "LOAD_ERR_YAML_VALIDATE",
+                    Code::ErrYamlValidate,
                     Some(loc),
                     None,
                     "plugin version entries must be mappings",
@@ -741,7 +734,7 @@ impl Loader {
                 get("version").and_then(scalar_string),
             ) else {
                 cx.diags.error(
-                    "LOAD_ERR_YAML_VALIDATE",
+                    Code::ErrYamlValidate,
                     Some(loc),
                     None,
                     "plugin version entry needs 'name' and 'version'",
@@ -760,7 +753,7 @@ impl Loader {
                         if let (Some(n2), Some(v2)) = (g("name"), g("version")) {
                             if candidates.iter().any(|c| c.0 == n2) {
                                 cx.diags.error(
-                                    "LOAD_ERR_VALIDATE",
+                                    Code::ErrValidate,
                                     Some(cx.loc(a)),
                                     None,
                                     format!("Multiple definitions of plugin '{n2}' in one entry"),
@@ -775,7 +768,7 @@ impl Loader {
             for (cn, cv) in &candidates {
                 let Some(req) = parse_semver(cv) else {
                     cx.diags.error(
-                        "LOAD_ERR_VALIDATE",
+                        Code::ErrValidate,
                         Some(loc.clone()),
                         None,
                         format!("Invalid version '{cv}' for plugin '{cn}'"),
@@ -790,7 +783,7 @@ impl Loader {
                     } else {
                         // We emulate the plugin offline: a newer requirement is a warning.
                         cx.diags.warn(
-                            "LOAD_PLUGIN_VERSION",
+                            Code::PluginVersion,
                             Some(loc.clone()),
                             None,
                             format!("Rules require plugin '{cn}' version {cv}; the offline emulation provides {}.{}.{}", have.0, have.1, have.2),
@@ -802,7 +795,7 @@ impl Loader {
             }
             if !satisfied {
                 cx.diags.error(
-                    "LOAD_ERR_VALIDATE",
+                    Code::ErrValidate,
                     Some(loc),
                     None,
                     format!("Plugin '{name}' required by this rules file is not loaded (sysreplay only provides: {})",
@@ -821,11 +814,11 @@ impl Loader {
         let loc = cx.loc(item.node);
         Self::warn_unknown_keys(cx, item, &["list", "items", "append", "override"], &what);
         if !valid_list_name(&name) {
-            cx.diags.warn("LOAD_INVALID_LIST_NAME", Some(loc.clone()), Some(what.clone()), "List has an invalid name. List names should match a regular expression: [^()\"'[:space:]=,]+");
+            cx.diags.warn(Code::InvalidListName, Some(loc.clone()), Some(what.clone()), "List has an invalid name. List names should match a regular expression: [^()\"'[:space:]=,]+");
         }
         let Some(items_n) = item.get("items") else {
             cx.diags.error(
-                "LOAD_ERR_YAML_VALIDATE",
+                Code::ErrYamlValidate,
                 Some(loc),
                 Some(what),
                 "Item has no mapping for key 'items'",
@@ -850,7 +843,7 @@ impl Loader {
             }
             (Some(_), None) => {
                 cx.diags.error(
-                    "LOAD_ERR_VALIDATE",
+                    Code::ErrValidate,
                     Some(loc),
                     Some(what),
                     "List has 'append' key or an override, but no list by that name already exists",
@@ -880,7 +873,7 @@ impl Loader {
             &what,
         );
         if !valid_macro_name(&name) {
-            cx.diags.warn("LOAD_INVALID_MACRO_NAME", Some(loc.clone()), Some(what.clone()), "Macro has an invalid name. Macro names should match a regular expression: [a-zA-Z]+[a-zA-Z0-9_]*");
+            cx.diags.warn(Code::InvalidMacroName, Some(loc.clone()), Some(what.clone()), "Macro has an invalid name. Macro names should match a regular expression: [a-zA-Z]+[a-zA-Z0-9_]*");
         }
         let Some(cond) = Self::req_string(cx, item, "condition", &what) else {
             return;
@@ -896,7 +889,7 @@ impl Loader {
             (Some(true), Some(i)) => c.macros[i].condition.append(cond),
             (Some(false), Some(i)) => c.macros[i].condition = cond,
             (Some(_), None) => cx.diags.error(
-                "LOAD_ERR_VALIDATE",
+                Code::ErrValidate,
                 Some(loc),
                 Some(what),
                 "Macro has 'append' key or an override, but no macro by that name already exists",
@@ -934,7 +927,7 @@ impl Loader {
         let ov = Self::read_override(cx, item, &[key], &[key], what).unwrap_or_default();
         if append_flag && item.has("override") {
             cx.diags.error(
-                "LOAD_ERR_OVERRIDE_APPEND",
+                Code::ErrOverrideAppend,
                 Some(loc.clone()),
                 Some(what.to_string()),
                 "Keys 'override' and 'append: true' cannot be used together",
@@ -943,7 +936,7 @@ impl Loader {
         }
         if append_flag {
             cx.diags.warn(
-                "LOAD_DEPRECATED_ITEM",
+                Code::DeprecatedItem,
                 Some(loc.clone()),
                 Some(what.to_string()),
                 "The 'append' key is deprecated; use 'override'",
@@ -960,7 +953,7 @@ impl Loader {
             }
             let loc = cx.loc(n);
             cx.diags.error(
-                "LOAD_ERR_YAML_VALIDATE",
+                Code::ErrYamlValidate,
                 Some(loc),
                 Some(what.into()),
                 "'exceptions' must be a sequence",
@@ -972,7 +965,7 @@ impl Loader {
             let loc = cx.loc(e);
             let YamlData::Mapping(m) = &e.data else {
                 cx.diags.error(
-                    "LOAD_ERR_YAML_VALIDATE",
+                    Code::ErrYamlValidate,
                     Some(loc),
                     Some(what.into()),
                     "each exception must be a mapping",
@@ -989,7 +982,7 @@ impl Loader {
                 if !["name", "fields", "comps", "values"].contains(&ks.as_str()) {
                     let l = cx.loc(k);
                     cx.diags.warn(
-                        "LOAD_UNKNOWN_KEY",
+                        Code::UnknownKey,
                         Some(l),
                         Some(what.into()),
                         format!("Unexpected key '{ks}' in exception"),
@@ -998,7 +991,7 @@ impl Loader {
             }
             let Some(name) = get("name").and_then(scalar_string) else {
                 cx.diags.error(
-                    "LOAD_ERR_YAML_VALIDATE",
+                    Code::ErrYamlValidate,
                     Some(loc),
                     Some(what.into()),
                     "Item has no mapping for key 'name' in exception",
@@ -1045,7 +1038,7 @@ impl Loader {
                     _ => {
                         let l = cx.loc(vn);
                         cx.diags.error(
-                            "LOAD_ERR_YAML_VALIDATE",
+                            Code::ErrYamlValidate,
                             Some(l),
                             Some(what.into()),
                             "exception 'values' must be a sequence",
@@ -1095,7 +1088,7 @@ impl Loader {
         };
         if append_flag && item.has("override") {
             cx.diags.error(
-                "LOAD_ERR_OVERRIDE_APPEND",
+                Code::ErrOverrideAppend,
                 Some(loc),
                 Some(what),
                 "Keys 'override' and 'append: true' cannot be used together",
@@ -1111,7 +1104,7 @@ impl Loader {
             let prev = &self.collected.rules[i];
             if prev.explicit_source && &prev.source != s {
                 cx.diags.error(
-                    "LOAD_ERR_VALIDATE",
+                    Code::ErrValidate,
                     Some(loc),
                     Some(what),
                     format!(
@@ -1131,14 +1124,14 @@ impl Loader {
 
         if append_flag {
             cx.diags.warn(
-                "LOAD_DEPRECATED_ITEM",
+                Code::DeprecatedItem,
                 Some(loc.clone()),
                 Some(what.clone()),
                 "The 'append' key is deprecated; use 'override'",
             );
             let Some(i) = existing else {
                 cx.diags.error(
-                    "LOAD_ERR_VALIDATE",
+                    Code::ErrValidate,
                     Some(loc),
                     Some(what),
                     "Rule has 'append' key but no rule by that name already exists",
@@ -1147,7 +1140,7 @@ impl Loader {
             };
             if !item.has("condition") && !item.has("exceptions") {
                 cx.diags.error(
-                    "LOAD_ERR_VALIDATE",
+                    Code::ErrValidate,
                     Some(loc),
                     Some(what),
                     "Appended rule must have exceptions or condition property",
@@ -1187,7 +1180,7 @@ impl Loader {
                 if k != "rule" && k != "override" && !ov.iter().any(|o| &o.0 == k) {
                     let l = cx.loc(kn);
                     cx.diags.error(
-                        "LOAD_ERR_OVERRIDE",
+                        Code::ErrOverride,
                         Some(l),
                         Some(what.clone()),
                         format!("Unexpected key '{k}': no corresponding entry under 'override' is defined."),
@@ -1197,7 +1190,7 @@ impl Loader {
             }
             let Some(i) = existing else {
                 cx.diags.error(
-                    "LOAD_ERR_VALIDATE",
+                    Code::ErrValidate,
                     Some(loc),
                     Some(what),
                     "Rule has an override but no rule by that name already exists",
@@ -1288,14 +1281,14 @@ impl Loader {
             .any(|k| item.has(k));
         if !defining && item.has("enabled") {
             cx.diags.warn(
-                "LOAD_DEPRECATED_ITEM",
+                Code::DeprecatedItem,
                 Some(loc.clone()),
                 Some(what.clone()),
                 "The rule only sets 'enabled'; use 'override: {enabled: replace}'",
             );
             let Some(i) = existing else {
                 cx.diags.error(
-                    "LOAD_ERR_VALIDATE",
+                    Code::ErrValidate,
                     Some(loc),
                     Some(what),
                     "Rule has 'enabled' key but no rule by that name already exists",
@@ -1313,7 +1306,7 @@ impl Loader {
         for k in ["condition", "output", "desc", "priority"] {
             if !item.has(k) {
                 cx.diags.error(
-                    "LOAD_ERR_YAML_VALIDATE",
+                    Code::ErrYamlValidate,
                     Some(loc.clone()),
                     Some(what.clone()),
                     format!("Item has no mapping for key '{k}'"),
@@ -1397,7 +1390,7 @@ impl Loader {
             None => {
                 let loc = cx.loc(n);
                 cx.diags.error(
-                    "LOAD_ERR_VALIDATE",
+                    Code::ErrValidate,
                     Some(loc),
                     Some(what.into()),
                     format!("Invalid priority '{s}'"),
@@ -1595,7 +1588,7 @@ mod tests {
         assert_eq!(r.condition.text, "evt.type=open and fd.num=1");
         assert_eq!(r.priority, Priority::Error);
         assert!(!r.enabled);
-        assert!(l.diags.warnings().any(|w| w.code == "LOAD_DEPRECATED_ITEM"));
+        assert!(l.diags.warnings().any(|w| w.code == Code::DeprecatedItem));
     }
 
     #[test]

@@ -134,9 +134,11 @@ impl OutputFormat {
                 Piece::Empty => {}
                 Piece::Field(f) => {
                     let v = extract_all(f, cx, sc);
+                    // a value holding a newline must not forge an alert
+                    // line (output_fields keep the real value)
                     match &v {
                         None => out.push_str("<NA>"),
-                        Some(s) => out.push_str(&s.0),
+                        Some(s) => out.push_str(&sysreplay_syscalls::decode::printable(&s.0)),
                     }
                     if let Some(m) = map.as_deref_mut() {
                         let jv = match v {

@@ -1,11 +1,11 @@
 //! Syscall and event-type tables: names, event-type slots and fd roles.
 //! Falco's syscall names and sets, and its syscall selection, are in
-//! [`sysreplay_format::syscall_sets`] (shared with the recorder).
+//! [`sysreplay_syscalls::sets`] (shared with the recorder).
 
 use crate::state::FdRole;
 use std::sync::OnceLock;
-use sysreplay_format::syscall_sets;
-use sysreplay_format::syscalls::{self as sys, MAX_SYSCALLS};
+use sysreplay_syscalls::sets as syscall_sets;
+use sysreplay_syscalls::{self as sys, MAX_SYSCALLS};
 
 /// Event-type slots: syscall numbers, then the pseudo events below.
 pub const SLOT_PROCEXIT: usize = MAX_SYSCALLS;
@@ -159,77 +159,167 @@ pub fn fd_role(nr: u16) -> FdRole {
     })[nr as usize % MAX_SYSCALLS]
 }
 
-/// Syscalls the state engine acts on.
-pub fn stateful(nr: u16) -> bool {
-    static T: OnceLock<Vec<bool>> = OnceLock::new();
-    table(&T, false, |n| {
-        matches!(
-            n,
-            "open"
-                | "openat"
-                | "openat2"
-                | "creat"
-                | "open_by_handle_at"
-                | "socket"
-                | "connect"
-                | "sendto"
-                | "sendmsg"
-                | "accept"
-                | "accept4"
-                | "bind"
-                | "listen"
-                | "dup"
-                | "dup2"
-                | "dup3"
-                | "fcntl"
-                | "pipe"
-                | "pipe2"
-                | "socketpair"
-                | "eventfd"
-                | "eventfd2"
-                | "signalfd"
-                | "signalfd4"
-                | "timerfd_create"
-                | "inotify_init"
-                | "inotify_init1"
-                | "memfd_create"
-                | "userfaultfd"
-                | "io_uring_setup"
-                | "epoll_create"
-                | "epoll_create1"
-                | "pidfd_open"
-                | "pidfd_getfd"
-                | "bpf"
-                | "perf_event_open"
-                | "fanotify_init"
-                | "chdir"
-                | "fchdir"
-                | "execve"
-                | "execveat"
-                | "clone"
-                | "clone3"
-                | "fork"
-                | "vfork"
-                | "setuid"
-                | "setreuid"
-                | "setresuid"
-                | "setgid"
-                | "setregid"
-                | "setresgid"
-                | "setsid"
-                | "prctl"
-                | "close"
-                | "close_range"
-        )
+/// How the state engine parses a syscall: one handler per family, looked
+/// up by number (libsinsp's parsers switch on the event code the same way).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Parser {
+    /// Not a state change (the fd lookup still happens).
+    None,
+    Open(OpenKind),
+    Socket,
+    Connect,
+    Send {
+        sendto: bool,
+    },
+    Accept,
+    Bind,
+    Listen,
+    Dup {
+        dup3: bool,
+    },
+    Fcntl,
+    Pipe {
+        socketpair: bool,
+    },
+    NewFd(NewFd),
+    Chdir,
+    Fchdir,
+    Execve {
+        at: bool,
+    },
+    Clone(CloneKind),
+    SetId(SetIdKind),
+    Setsid,
+    Prctl,
+    PidfdGetfd,
+    /// Applied after the rules saw the event.
+    Close,
+    CloseRange,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpenKind {
+    Open,
+    Creat,
+    OpenAt,
+    OpenAt2,
+    ByHandle,
+}
+
+/// Syscalls that return one new fd of a fixed kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NewFd {
+    Eventfd,
+    Signalfd,
+    Timerfd,
+    Inotify,
+    Memfd,
+    Userfaultfd,
+    IoUring,
+    Bpf,
+    Other,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CloneKind {
+    Clone,
+    Clone3,
+    /// fork, vfork: no flags.
+    Fork,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetIdKind {
+    Uid,
+    ReUid,
+    ResUid,
+    Gid,
+    /// setregid and setresgid (the saved id is not tracked).
+    ReGid,
+}
+
+/// The state engine's handler of syscall `nr`.
+pub fn parser(nr: u16) -> Parser {
+    static T: OnceLock<Vec<Parser>> = OnceLock::new();
+    table(&T, Parser::None, |n| match n {
+        "open" => Parser::Open(OpenKind::Open),
+        "creat" => Parser::Open(OpenKind::Creat),
+        "openat" => Parser::Open(OpenKind::OpenAt),
+        "openat2" => Parser::Open(OpenKind::OpenAt2),
+        "open_by_handle_at" => Parser::Open(OpenKind::ByHandle),
+        "socket" => Parser::Socket,
+        "connect" => Parser::Connect,
+        "sendto" => Parser::Send { sendto: true },
+        "sendmsg" => Parser::Send { sendto: false },
+        "accept" | "accept4" => Parser::Accept,
+        "bind" => Parser::Bind,
+        "listen" => Parser::Listen,
+        "dup" | "dup2" => Parser::Dup { dup3: false },
+        "dup3" => Parser::Dup { dup3: true },
+        "fcntl" => Parser::Fcntl,
+        "pipe" | "pipe2" => Parser::Pipe { socketpair: false },
+        "socketpair" => Parser::Pipe { socketpair: true },
+        "eventfd" | "eventfd2" => Parser::NewFd(NewFd::Eventfd),
+        "signalfd" | "signalfd4" => Parser::NewFd(NewFd::Signalfd),
+        "timerfd_create" => Parser::NewFd(NewFd::Timerfd),
+        "inotify_init" | "inotify_init1" => Parser::NewFd(NewFd::Inotify),
+        "memfd_create" => Parser::NewFd(NewFd::Memfd),
+        "userfaultfd" => Parser::NewFd(NewFd::Userfaultfd),
+        "io_uring_setup" => Parser::NewFd(NewFd::IoUring),
+        "bpf" => Parser::NewFd(NewFd::Bpf),
+        "epoll_create" | "epoll_create1" | "pidfd_open" | "perf_event_open" | "fanotify_init" => {
+            Parser::NewFd(NewFd::Other)
+        }
+        "pidfd_getfd" => Parser::PidfdGetfd,
+        "chdir" => Parser::Chdir,
+        "fchdir" => Parser::Fchdir,
+        "execve" => Parser::Execve { at: false },
+        "execveat" => Parser::Execve { at: true },
+        "clone" => Parser::Clone(CloneKind::Clone),
+        "clone3" => Parser::Clone(CloneKind::Clone3),
+        "fork" | "vfork" => Parser::Clone(CloneKind::Fork),
+        "setuid" => Parser::SetId(SetIdKind::Uid),
+        "setreuid" => Parser::SetId(SetIdKind::ReUid),
+        "setresuid" => Parser::SetId(SetIdKind::ResUid),
+        "setgid" => Parser::SetId(SetIdKind::Gid),
+        "setregid" | "setresgid" => Parser::SetId(SetIdKind::ReGid),
+        "setsid" => Parser::Setsid,
+        "prctl" => Parser::Prctl,
+        "close" => Parser::Close,
+        "close_range" => Parser::CloseRange,
+        _ => Parser::None,
     })[nr as usize % MAX_SYSCALLS]
 }
 
-/// Syscalls whose return value is not an error code (evt.res prints it).
-pub fn ret_is_value(nr: u16) -> bool {
-    !matches!(
-        name(nr),
-        "getpid" | "getppid" | "gettid" | "getuid" | "geteuid" | "getgid" | "getegid"
-    )
+/// Whether a successful call creates its fd(s) close-on-exec.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cloexec {
+    Never,
+    /// When `args[arg] & mask` is set.
+    Flag {
+        arg: u8,
+        mask: u64,
+    },
+    /// pidfds, io_uring and bpf objects always are.
+    Always,
+}
+
+/// The *_CLOEXEC flag of each fd-creating syscall: all equal to O_CLOEXEC
+/// but memfd's, fanotify's and perf's.
+pub fn cloexec(nr: u16) -> Cloexec {
+    const CLOEXEC: u64 = 0o2000000; // O_/SOCK_/EFD_/SFD_/TFD_/IN_/EPOLL_CLOEXEC
+    static T: OnceLock<Vec<Cloexec>> = OnceLock::new();
+    let flag = |arg, mask| Cloexec::Flag { arg, mask };
+    table(&T, Cloexec::Never, |n| match n {
+        "socket" | "socketpair" | "pipe2" | "eventfd2" | "timerfd_create" => flag(1, CLOEXEC),
+        "accept4" | "signalfd4" => flag(3, CLOEXEC),
+        "inotify_init1" | "epoll_create1" | "userfaultfd" => flag(0, CLOEXEC),
+        "memfd_create" => flag(1, 0x1),    // MFD_CLOEXEC
+        "fanotify_init" => flag(0, 0x1),   // FAN_CLOEXEC
+        "perf_event_open" => flag(4, 0x8), // PERF_FLAG_FD_CLOEXEC
+        "pidfd_open" | "pidfd_getfd" | "io_uring_setup" | "bpf" => Cloexec::Always,
+        _ => Cloexec::Never,
+    })[nr as usize % MAX_SYSCALLS]
 }
 
 #[cfg(test)]

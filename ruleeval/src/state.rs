@@ -16,8 +16,9 @@ use std::sync::Arc;
 use sysreplay_format::meta::{FdInfo, FdType, ProcessSnapshot, SocketTuple, ThreadInfo};
 use sysreplay_format::record::{tag, Kind};
 use sysreplay_format::Event;
+use sysreplay_syscalls::decode::{self, SockAddr};
 
-use crate::sc;
+use crate::sc::{self, Cloexec, CloneKind, NewFd, OpenKind, Parser, SetIdKind};
 
 /// A fast hasher for small integer keys (tids, fds).
 #[derive(Default, Clone, Copy)]
@@ -140,6 +141,9 @@ pub struct Thread {
     /// A PROC_EXEC record already installed the new image; the execve
     /// syscall record that follows must not overwrite it.
     pub exec_from_record: bool,
+    /// Event time of the thread's last event (0: not yet seen), to age out
+    /// threads whose exit was lost in a drop window.
+    pub last_ns: u64,
 }
 
 /// Counters of the state engine (Falco's names where they exist).
@@ -156,7 +160,19 @@ pub struct StateStats {
     pub n_dropped_events: u64,
     pub n_threads_created: u64,
     pub n_threads_removed: u64,
+    /// Threads aged out (also counted in `n_threads_removed`).
+    pub n_threads_purged: u64,
+    /// Scans of the thread table for inactive threads.
+    pub n_thread_scans: u64,
 }
+
+/// libsinsp's `DEFAULT_THREAD_TIMEOUT_S`: a thread with no event for this
+/// long may be removed.
+pub const THREAD_TIMEOUT_NS: u64 = 1800 * 1_000_000_000;
+/// libsinsp's `DEFAULT_INACTIVE_THREAD_SCAN_TIME_S`: how often (event time)
+/// the table is scanned; the first scan is 30 s in, as libsinsp does.
+pub const THREAD_SCAN_NS: u64 = 1200 * 1_000_000_000;
+const FIRST_THREAD_SCAN_NS: u64 = 30 * 1_000_000_000;
 
 /// How an event refers to an fd.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -260,45 +276,19 @@ fn set_local_addr(s: &mut Sock, ev: &Event) -> bool {
     }
 }
 
-/// Decode a sockaddr into (family, ip (v4-mapped), port, unix path).
+/// A sockaddr as (family, ip (v4-mapped), port, unix name), from the one
+/// parser (`sysreplay_syscalls::decode::parse_sockaddr`).
 pub fn parse_sockaddr(b: &[u8]) -> Option<(u16, [u8; 16], u16, String)> {
-    if b.len() < 2 {
-        return None;
-    }
-    let fam = u16::from_le_bytes([b[0], b[1]]);
-    match fam {
-        2 if b.len() >= 8 => {
-            let port = u16::from_be_bytes([b[2], b[3]]);
-            let mut ip = [0u8; 16];
-            ip[10] = 0xff;
-            ip[11] = 0xff;
-            ip[12..16].copy_from_slice(&b[4..8]);
-            Some((2, ip, port, String::new()))
-        }
-        10 if b.len() >= 24 => {
-            let port = u16::from_be_bytes([b[2], b[3]]);
-            let mut ip = [0u8; 16];
-            ip.copy_from_slice(&b[8..24]);
-            Some((10, ip, port, String::new()))
-        }
-        1 => {
-            let p = &b[2..];
-            let path = if !p.is_empty() && p[0] == 0 {
-                // abstract socket
-                let end = p[1..]
-                    .iter()
-                    .position(|&c| c == 0)
-                    .map(|e| e + 1)
-                    .unwrap_or(p.len());
-                format!("@{}", String::from_utf8_lossy(&p[1..end]))
-            } else {
-                let end = p.iter().position(|&c| c == 0).unwrap_or(p.len());
-                String::from_utf8_lossy(&p[..end]).into_owned()
-            };
-            Some((1, [0; 16], 0, path))
-        }
-        _ => Some((fam, [0; 16], 0, String::new())),
-    }
+    Some(match decode::parse_sockaddr(b)? {
+        SockAddr::Inet { family, ip, port } => (family, ip, port, String::new()),
+        SockAddr::Unix(p) => (
+            1,
+            [0; 16],
+            0,
+            String::from_utf8_lossy(&decode::unix_name(p)).into_owned(),
+        ),
+        SockAddr::Other(f) => (f, [0; 16], 0, String::new()),
+    })
 }
 
 /// Is an IPv4-mapped IPv6 address.
@@ -426,6 +416,12 @@ pub struct State {
     cur_fd_num: i64,
     empty: Arc<str>,
     host: Arc<str>,
+    /// The current event's time.
+    now_ns: u64,
+    /// When the next scan for inactive threads is due (0: not started).
+    next_scan_ns: u64,
+    /// End of the last drop window (0: none).
+    last_drop_ns: u64,
 }
 
 impl State {
@@ -484,6 +480,7 @@ impl State {
             container_id: cid,
             stub: false,
             exec_from_record: false,
+            last_ns: 0,
         };
         if self.threads.insert(t.tid, th).is_none() {
             self.fdtables.entry(t.pid).or_default().nthreads += 1;
@@ -582,7 +579,8 @@ impl State {
     }
 
     fn lookup_thread_or_stub(&mut self, ev: &Event) -> bool {
-        if self.threads.contains_key(&ev.tid) {
+        if let Some(t) = self.threads.get_mut(&ev.tid) {
+            t.last_ns = ev.ts_ns;
             return true;
         }
         self.stats.n_failed_thread_lookups += 1;
@@ -605,10 +603,18 @@ impl State {
             cwd: self.empty.clone(),
             container_id: self.host.clone(),
             stub: true,
+            // Unknown ids, as libsinsp reports a thread it knows nothing of
+            // (uid 4294967295, no user name), until a record says more.
+            uid: u32::MAX,
+            euid: u32::MAX,
+            gid: u32::MAX,
+            egid: u32::MAX,
+            loginuid: u32::MAX,
             ..Default::default()
         });
         t.tid = ev.tid;
         t.pid = ev.pid;
+        t.last_ns = ev.ts_ns;
         if let Some(c) = ev.item(tag::COMM) {
             let comm = str_of(c.c_str());
             t.comm = comm.as_str().into();
@@ -642,6 +648,10 @@ impl State {
     /// evaluate it (new fds, new process image, new threads). Returns the
     /// event's fd role. Call [`State::post_event`] after evaluation.
     pub fn pre_event(&mut self, ev: &Event) {
+        self.now_ns = ev.ts_ns;
+        if ev.ts_ns >= self.next_scan_ns {
+            self.scan_inactive_threads(ev.ts_ns);
+        }
         self.transient_fd = None;
         self.cur_open = None;
         self.cur_fd_in_table = false;
@@ -668,6 +678,7 @@ impl State {
             }
             Some(Kind::Drop) => {
                 self.after_drop = true;
+                self.last_drop_ns = ev.ts_ns;
                 self.stats.n_drop_markers += 1;
                 self.stats.n_dropped_events =
                     self.stats.n_dropped_events.saturating_add(ev.args[1]);
@@ -680,329 +691,400 @@ impl State {
         let ret = ev.ret;
         let role = sc::fd_role(nr);
         match role {
-            FdRole::Ret => self.cur_fd_num = ret,
+            // A failed call's fd is -1, as libsinsp sets it (libs master
+            // parse_open_failure test; upstream's open_file_failed macro
+            // tests fd.num=-1), not the -errno the syscall returned.
+            FdRole::Ret => self.cur_fd_num = if ret < 0 { -1 } else { ret },
             FdRole::Arg0 => self.cur_fd_num = ev.args[0] as i32 as i64,
             FdRole::Arg4 => self.cur_fd_num = ev.args[4] as i32 as i64,
             FdRole::None => {}
         }
-        if !sc::stateful(nr) {
+        let parser = sc::parser(nr);
+        if parser == Parser::None {
             self.finish_fd_lookup(ev, role);
             return;
         }
-        let name = sc::name(nr);
-        match name {
-            "open" | "openat" | "openat2" | "creat" | "open_by_handle_at" => self.on_open(ev, name),
-            "socket" => {
-                if ret >= 0 {
-                    let dom = ev.args[0] as u16;
-                    let ty = (ev.args[1] & 0xf) as u32;
-                    let proto = ev.args[2] as u32;
-                    let (fd_type, family) = match dom {
-                        2 => (FdType::Ipv4Socket, 2),
-                        10 => (FdType::Ipv6Socket, 10),
-                        1 => (FdType::UnixSocket, 1),
-                        16 => (FdType::Netlink, 16),
-                        _ => (FdType::Other, dom),
-                    };
-                    let sock = matches!(dom, 2 | 10).then(|| {
-                        Box::new(Sock {
-                            l4proto: match (ty, proto) {
-                                (_, 6) | (1, 0) => 6,
-                                (_, 17) | (2, 0) => 17,
-                                (3, _) => 255,
-                                _ => 0,
-                            },
-                            v6: dom == 10,
-                            ..Default::default()
-                        })
-                    });
-                    let fd = Fd {
-                        fd_type,
-                        family,
-                        sock,
-                        ..Default::default()
-                    };
-                    self.fd_table_mut(ev.pid).fds.insert(ret as i32, fd);
-                }
-            }
-            "connect" => {
-                if ret == 0 || ret == -EINPROGRESS {
-                    let fdn = ev.args[0] as i32;
-                    let addr = ev.arg_data(1).map(|i| i.bytes);
-                    self.update_sock(ev, fdn, addr, false, false);
-                    // the recorder also captures the address the kernel gave this side
-                    if let Some(f) = self
-                        .fdtables
-                        .get_mut(&ev.pid)
-                        .and_then(|t| t.fds.get_mut(&fdn))
-                    {
-                        if let Some(s) = f.sock.as_deref_mut() {
-                            if set_local_addr(s, ev) {
-                                f.name = sock_name(s);
-                            }
-                        }
-                    }
-                }
-            }
-            "sendto" | "sendmsg" => {
-                // unconnected UDP sends name their destination
-                if ret >= 0 {
-                    if let Some(d) = ev.arg_data(if name == "sendto" { 4 } else { 1 }) {
-                        if name == "sendto" {
-                            let fdn = ev.args[0] as i32;
-                            let unconnected = self
-                                .fdtables
-                                .get(&ev.pid)
-                                .and_then(|t| t.fds.get(&fdn))
-                                .and_then(|f| f.sock.as_ref())
-                                .is_some_and(|s| !s.connected);
-                            if unconnected {
-                                self.update_sock(ev, fdn, Some(d.bytes), false, false);
-                            }
-                        }
-                    }
-                }
-            }
-            "accept" | "accept4" => {
-                if ret >= 0 {
-                    let lfd = ev.args[0] as i32;
-                    let parent = self
-                        .fdtables
-                        .get(&ev.pid)
-                        .and_then(|t| t.fds.get(&lfd))
-                        .cloned();
-                    let mut fd = parent.unwrap_or_default();
-                    fd.open_flags = 0;
-                    fd.name_changed = false;
-                    let mut s = fd.sock.take().map(|b| *b).unwrap_or_default();
-                    s.listening = false;
-                    s.server = true;
-                    s.connected = true;
-                    s.remote_ip = [0; 16];
-                    s.remote_port = 0;
-                    // the listener may be bound to any address: the accepted
-                    // socket's own address, when recorded, is the real one
-                    set_local_addr(&mut s, ev);
-                    if let Some(a) = ev
-                        .item(tag::RESULT_ADDR)
-                        .and_then(|i| parse_sockaddr(i.bytes))
-                    {
-                        match a.0 {
-                            2 | 10 => {
-                                s.remote_ip = a.1;
-                                s.remote_port = a.2;
-                                fd.fd_type = if a.0 == 2 {
-                                    FdType::Ipv4Socket
-                                } else {
-                                    FdType::Ipv6Socket
-                                };
-                                fd.family = a.0;
-                            }
-                            1 => {
-                                fd.fd_type = FdType::UnixSocket;
-                                fd.family = 1;
-                            }
-                            _ => {}
-                        }
-                    }
-                    if matches!(fd.fd_type, FdType::Ipv4Socket | FdType::Ipv6Socket) {
-                        fd.name = sock_name(&s);
-                        fd.sock = Some(Box::new(s));
-                    } else if fd.fd_type == FdType::Other {
-                        fd.fd_type = FdType::Ipv4Socket;
-                        fd.name = sock_name(&s);
-                        fd.sock = Some(Box::new(s));
-                    }
-                    fd.name_changed = true;
-                    self.name_changed_at = Some((ev.pid, ret as i32));
-                    self.fd_table_mut(ev.pid).fds.insert(ret as i32, fd);
-                }
-            }
-            "bind" => {
+        // One handler per family, chosen by number (as libsinsp's parsers
+        // switch on the event code).
+        match parser {
+            Parser::None | Parser::Close | Parser::CloseRange => {}
+            Parser::Open(kind) => self.on_open(ev, kind),
+            Parser::Socket => self.parse_socket(ev),
+            Parser::Connect => self.parse_connect(ev),
+            Parser::Send { sendto } => self.parse_send(ev, sendto),
+            Parser::Accept => self.parse_accept(ev),
+            Parser::Bind => self.parse_bind(ev),
+            Parser::Listen => self.parse_listen(ev),
+            Parser::Dup { dup3 } => self.parse_dup(ev, dup3),
+            Parser::Fcntl => self.parse_fcntl(ev),
+            Parser::Pipe { socketpair } => self.parse_pipe(ev, socketpair),
+            Parser::NewFd(kind) => self.parse_new_fd(ev, kind),
+            Parser::Chdir => self.parse_chdir(ev),
+            Parser::Fchdir => self.parse_fchdir(ev),
+            Parser::Execve { at } => {
                 if ret == 0 {
-                    let addr = ev.arg_data(1).map(|i| i.bytes);
-                    self.update_sock(ev, ev.args[0] as i32, addr, true, false);
+                    self.on_execve(ev, at);
                 }
             }
-            "listen" => {
+            Parser::Clone(kind) => self.on_clone(ev, kind),
+            Parser::SetId(kind) => {
                 if ret == 0 {
-                    let fdn = ev.args[0] as i32;
-                    if let Some(f) = self.fd_table_mut(ev.pid).fds.get_mut(&fdn) {
-                        if let Some(s) = f.sock.as_mut() {
-                            s.listening = true;
-                            s.server = true;
-                            f.name = sock_name(s);
-                        }
-                    }
+                    self.on_setid(ev, kind);
                 }
             }
-            "dup" | "dup2" | "dup3" => {
-                if ret >= 0 {
-                    self.dup_fd(
-                        ev.pid,
-                        ev.args[0] as i32,
-                        ret as i32,
-                        name == "dup3" && ev.args[2] & O_CLOEXEC as u64 != 0,
-                    );
-                }
-            }
-            "fcntl" => {
-                // F_DUPFD = 0, F_DUPFD_CLOEXEC = 1030
-                if ret >= 0 && (ev.args[1] == 0 || ev.args[1] == 1030) {
-                    self.dup_fd(ev.pid, ev.args[0] as i32, ret as i32, ev.args[1] == 1030);
-                }
-                // F_SETFD = 2 with FD_CLOEXEC = 1
-                if ret >= 0 && ev.args[1] == 2 {
-                    if let Some(f) = self
-                        .fdtables
-                        .get_mut(&ev.pid)
-                        .and_then(|t| t.fds.get_mut(&(ev.args[0] as i32)))
-                    {
-                        if ev.args[2] & 1 != 0 {
-                            f.open_flags |= O_CLOEXEC;
-                        } else {
-                            f.open_flags &= !O_CLOEXEC;
-                        }
-                    }
-                }
-            }
-            "pipe" | "pipe2" | "socketpair" => {
-                if ret == 0 {
-                    if let Some(i) = ev.item(tag::FDS) {
-                        if i.bytes.len() >= 8 {
-                            let a = i32::from_le_bytes(i.bytes[0..4].try_into().unwrap());
-                            let b = i32::from_le_bytes(i.bytes[4..8].try_into().unwrap());
-                            let (ty, family, nm) = if name == "socketpair" {
-                                (FdType::UnixSocket, 1, String::new())
-                            } else {
-                                (FdType::Pipe, 0, "pipe:[0]".to_string())
-                            };
-                            let tbl = self.fd_table_mut(ev.pid);
-                            for f in [a, b] {
-                                tbl.fds.insert(
-                                    f,
-                                    Fd {
-                                        fd_type: ty,
-                                        family,
-                                        name: nm.clone(),
-                                        ..Default::default()
-                                    },
-                                );
-                            }
-                        }
-                    }
-                }
-            }
-            "eventfd" | "eventfd2" | "signalfd" | "signalfd4" | "timerfd_create"
-            | "inotify_init" | "inotify_init1" | "memfd_create" | "userfaultfd"
-            | "io_uring_setup" | "epoll_create" | "epoll_create1" | "pidfd_open" | "bpf"
-            | "perf_event_open" | "fanotify_init" => {
-                if ret >= 0 {
-                    let (ty, nm) = match name {
-                        "eventfd" | "eventfd2" => (FdType::Event, String::new()),
-                        "signalfd" | "signalfd4" => (FdType::Signalfd, String::new()),
-                        "timerfd_create" => (FdType::Timerfd, String::new()),
-                        "inotify_init" | "inotify_init1" => (FdType::Inotify, String::new()),
-                        "memfd_create" => (
-                            FdType::Memfd,
-                            format!(
-                                "memfd:{}",
-                                ev.arg_data(0)
-                                    .map(|i| str_of(i.c_str()))
-                                    .unwrap_or_default()
-                            ),
-                        ),
-                        "userfaultfd" => (FdType::Userfaultfd, String::new()),
-                        "io_uring_setup" => (FdType::IoUring, String::new()),
-                        "bpf" => (FdType::Bpf, String::new()),
-                        _ => (FdType::Other, String::new()),
-                    };
-                    let fd = Fd {
-                        fd_type: ty,
-                        name: nm,
-                        ..Default::default()
-                    };
-                    self.fd_table_mut(ev.pid).fds.insert(ret as i32, fd);
-                }
-            }
-            "chdir" => {
-                if ret == 0 {
-                    if let Some(p) = ev.arg_data(0) {
-                        let p = str_of(p.c_str());
-                        self.set_cwd(ev, &p);
-                    }
-                }
-            }
-            "fchdir" => {
-                if ret == 0 {
-                    let d = self
-                        .fdtables
-                        .get(&ev.pid)
-                        .and_then(|t| t.fds.get(&(ev.args[0] as i32)))
-                        .map(|f| f.name.clone());
-                    if let Some(d) = d {
-                        self.set_cwd(ev, &d);
-                    }
-                }
-            }
-            "execve" | "execveat" => {
-                if ret == 0 {
-                    self.on_execve(ev, name);
-                }
-            }
-            "clone" | "clone3" | "fork" | "vfork" => self.on_clone(ev, name),
-            "setuid" | "setreuid" | "setresuid" | "setgid" | "setregid" | "setresgid" => {
-                if ret == 0 {
-                    self.on_setid(ev, name);
-                }
-            }
-            "setsid" => {
-                if ret >= 0 {
-                    let pid = ev.pid;
-                    for t in self.threads.values_mut().filter(|t| t.pid == pid) {
-                        t.sid = ret as u32;
-                        t.pgid = ret as u32;
-                    }
-                }
-            }
-            "prctl" => {
-                // PR_SET_NAME = 15
-                if ret == 0 && ev.args[0] == 15 {
-                    if let Some(n) = ev.arg_data(1) {
-                        let c: Arc<str> = str_of(n.c_str()).into();
-                        if let Some(t) = self.threads.get_mut(&ev.tid) {
-                            t.comm = c;
-                        }
-                    }
-                }
-            }
-            "pidfd_getfd" => {
-                // A copy of another process's fd. Which process is behind the
-                // pidfd is not tracked, so the new fd is known to exist but
-                // not what it is: never a stale entry left at that number.
-                if ret >= 0 {
-                    self.fd_table_mut(ev.pid).fds.insert(
-                        ret as i32,
-                        Fd {
-                            fd_type: FdType::Other,
-                            ..Default::default()
-                        },
-                    );
-                }
-            }
-            _ => {}
+            Parser::Setsid => self.parse_setsid(ev),
+            Parser::Prctl => self.parse_prctl(ev),
+            Parser::PidfdGetfd => self.parse_pidfd_getfd(ev),
         }
-        if ret >= 0 && creates_cloexec_fd(name, &ev.args) {
-            self.mark_cloexec(ev, name);
+        if ret >= 0 {
+            match sc::cloexec(nr) {
+                Cloexec::Never => {}
+                Cloexec::Always => self.mark_cloexec(ev, parser),
+                Cloexec::Flag { arg, mask } => {
+                    if ev.args[arg as usize] & mask != 0 {
+                        self.mark_cloexec(ev, parser);
+                    }
+                }
+            }
         }
         self.finish_fd_lookup(ev, role);
     }
 
+    /// A new socket: its type, family and protocol.
+    fn parse_socket(&mut self, ev: &Event) {
+        let ret = ev.ret;
+        if ret >= 0 {
+            let dom = ev.args[0] as u16;
+            let ty = (ev.args[1] & 0xf) as u32;
+            let proto = ev.args[2] as u32;
+            let (fd_type, family) = match dom {
+                2 => (FdType::Ipv4Socket, 2),
+                10 => (FdType::Ipv6Socket, 10),
+                1 => (FdType::UnixSocket, 1),
+                16 => (FdType::Netlink, 16),
+                _ => (FdType::Other, dom),
+            };
+            let sock = matches!(dom, 2 | 10).then(|| {
+                Box::new(Sock {
+                    l4proto: match (ty, proto) {
+                        (_, 6) | (1, 0) => 6,
+                        (_, 17) | (2, 0) => 17,
+                        (3, _) => 255,
+                        _ => 0,
+                    },
+                    v6: dom == 10,
+                    ..Default::default()
+                })
+            });
+            let fd = Fd {
+                fd_type,
+                family,
+                sock,
+                ..Default::default()
+            };
+            self.fd_table_mut(ev.pid).fds.insert(ret as i32, fd);
+        }
+    }
+
+    /// connect: the peer, and the local address the recorder captured.
+    fn parse_connect(&mut self, ev: &Event) {
+        let ret = ev.ret;
+        if ret == 0 || ret == -EINPROGRESS {
+            let fdn = ev.args[0] as i32;
+            let addr = ev.arg_data(1).map(|i| i.bytes);
+            self.update_sock(ev, fdn, addr, false, false);
+            // the recorder also captures the address the kernel gave this side
+            if let Some(f) = self
+                .fdtables
+                .get_mut(&ev.pid)
+                .and_then(|t| t.fds.get_mut(&fdn))
+            {
+                if let Some(s) = f.sock.as_deref_mut() {
+                    if set_local_addr(s, ev) {
+                        f.name = sock_name(s);
+                    }
+                }
+            }
+        }
+    }
+
+    /// sendto/sendmsg: an unconnected UDP send names its destination.
+    fn parse_send(&mut self, ev: &Event, sendto: bool) {
+        let ret = ev.ret;
+        // unconnected UDP sends name their destination
+        if ret >= 0 {
+            if let Some(d) = ev.arg_data(if sendto { 4 } else { 1 }) {
+                if sendto {
+                    let fdn = ev.args[0] as i32;
+                    let unconnected = self
+                        .fdtables
+                        .get(&ev.pid)
+                        .and_then(|t| t.fds.get(&fdn))
+                        .and_then(|f| f.sock.as_ref())
+                        .is_some_and(|s| !s.connected);
+                    if unconnected {
+                        self.update_sock(ev, fdn, Some(d.bytes), false, false);
+                    }
+                }
+            }
+        }
+    }
+
+    /// accept/accept4: a connected socket from the listener.
+    fn parse_accept(&mut self, ev: &Event) {
+        let ret = ev.ret;
+        if ret >= 0 {
+            let lfd = ev.args[0] as i32;
+            let parent = self
+                .fdtables
+                .get(&ev.pid)
+                .and_then(|t| t.fds.get(&lfd))
+                .cloned();
+            let mut fd = parent.unwrap_or_default();
+            fd.open_flags = 0;
+            fd.name_changed = false;
+            let mut s = fd.sock.take().map(|b| *b).unwrap_or_default();
+            s.listening = false;
+            s.server = true;
+            s.connected = true;
+            s.remote_ip = [0; 16];
+            s.remote_port = 0;
+            // the listener may be bound to any address: the accepted
+            // socket's own address, when recorded, is the real one
+            set_local_addr(&mut s, ev);
+            if let Some(a) = ev
+                .item(tag::RESULT_ADDR)
+                .and_then(|i| parse_sockaddr(i.bytes))
+            {
+                match a.0 {
+                    2 | 10 => {
+                        s.remote_ip = a.1;
+                        s.remote_port = a.2;
+                        fd.fd_type = if a.0 == 2 {
+                            FdType::Ipv4Socket
+                        } else {
+                            FdType::Ipv6Socket
+                        };
+                        fd.family = a.0;
+                    }
+                    1 => {
+                        fd.fd_type = FdType::UnixSocket;
+                        fd.family = 1;
+                    }
+                    _ => {}
+                }
+            }
+            if matches!(fd.fd_type, FdType::Ipv4Socket | FdType::Ipv6Socket) {
+                fd.name = sock_name(&s);
+                fd.sock = Some(Box::new(s));
+            } else if fd.fd_type == FdType::Other {
+                fd.fd_type = FdType::Ipv4Socket;
+                fd.name = sock_name(&s);
+                fd.sock = Some(Box::new(s));
+            }
+            fd.name_changed = true;
+            self.name_changed_at = Some((ev.pid, ret as i32));
+            self.fd_table_mut(ev.pid).fds.insert(ret as i32, fd);
+        }
+    }
+
+    /// bind: the local address.
+    fn parse_bind(&mut self, ev: &Event) {
+        let ret = ev.ret;
+        if ret == 0 {
+            let addr = ev.arg_data(1).map(|i| i.bytes);
+            self.update_sock(ev, ev.args[0] as i32, addr, true, false);
+        }
+    }
+
+    /// listen: a server socket.
+    fn parse_listen(&mut self, ev: &Event) {
+        let ret = ev.ret;
+        if ret == 0 {
+            let fdn = ev.args[0] as i32;
+            if let Some(f) = self.fd_table_mut(ev.pid).fds.get_mut(&fdn) {
+                if let Some(s) = f.sock.as_mut() {
+                    s.listening = true;
+                    s.server = true;
+                    f.name = sock_name(s);
+                }
+            }
+        }
+    }
+
+    /// dup/dup2/dup3: a copy of the fd (dup3 may set close-on-exec).
+    fn parse_dup(&mut self, ev: &Event, dup3: bool) {
+        let ret = ev.ret;
+        if ret >= 0 {
+            self.dup_fd(
+                ev.pid,
+                ev.args[0] as i32,
+                ret as i32,
+                dup3 && ev.args[2] & O_CLOEXEC as u64 != 0,
+            );
+        }
+    }
+
+    /// fcntl: F_DUPFD(_CLOEXEC) copies, F_SETFD sets close-on-exec.
+    fn parse_fcntl(&mut self, ev: &Event) {
+        let ret = ev.ret;
+        // F_DUPFD = 0, F_DUPFD_CLOEXEC = 1030
+        if ret >= 0 && (ev.args[1] == 0 || ev.args[1] == 1030) {
+            self.dup_fd(ev.pid, ev.args[0] as i32, ret as i32, ev.args[1] == 1030);
+        }
+        // F_SETFD = 2 with FD_CLOEXEC = 1
+        if ret >= 0 && ev.args[1] == 2 {
+            if let Some(f) = self
+                .fdtables
+                .get_mut(&ev.pid)
+                .and_then(|t| t.fds.get_mut(&(ev.args[0] as i32)))
+            {
+                if ev.args[2] & 1 != 0 {
+                    f.open_flags |= O_CLOEXEC;
+                } else {
+                    f.open_flags &= !O_CLOEXEC;
+                }
+            }
+        }
+    }
+
+    /// pipe/pipe2/socketpair: two new fds.
+    fn parse_pipe(&mut self, ev: &Event, socketpair: bool) {
+        let ret = ev.ret;
+        if ret == 0 {
+            if let Some(i) = ev.item(tag::FDS) {
+                if i.bytes.len() >= 8 {
+                    let a = i32::from_le_bytes(i.bytes[0..4].try_into().unwrap());
+                    let b = i32::from_le_bytes(i.bytes[4..8].try_into().unwrap());
+                    let (ty, family, nm) = if socketpair {
+                        (FdType::UnixSocket, 1, String::new())
+                    } else {
+                        // libsinsp leaves a new pipe's name empty
+                        (FdType::Pipe, 0, String::new())
+                    };
+                    let tbl = self.fd_table_mut(ev.pid);
+                    for f in [a, b] {
+                        tbl.fds.insert(
+                            f,
+                            Fd {
+                                fd_type: ty,
+                                family,
+                                name: nm.clone(),
+                                ..Default::default()
+                            },
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// Syscalls that return one new fd of a fixed kind.
+    fn parse_new_fd(&mut self, ev: &Event, kind: NewFd) {
+        let ret = ev.ret;
+        if ret >= 0 {
+            let (ty, nm) = match kind {
+                NewFd::Eventfd => (FdType::Event, String::new()),
+                NewFd::Signalfd => (FdType::Signalfd, String::new()),
+                NewFd::Timerfd => (FdType::Timerfd, String::new()),
+                NewFd::Inotify => (FdType::Inotify, String::new()),
+                NewFd::Memfd => (
+                    FdType::Memfd,
+                    format!(
+                        "memfd:{}",
+                        ev.arg_data(0)
+                            .map(|i| str_of(i.c_str()))
+                            .unwrap_or_default()
+                    ),
+                ),
+                NewFd::Userfaultfd => (FdType::Userfaultfd, String::new()),
+                NewFd::IoUring => (FdType::IoUring, String::new()),
+                NewFd::Bpf => (FdType::Bpf, String::new()),
+                NewFd::Other => (FdType::Other, String::new()),
+            };
+            let fd = Fd {
+                fd_type: ty,
+                name: nm,
+                ..Default::default()
+            };
+            self.fd_table_mut(ev.pid).fds.insert(ret as i32, fd);
+        }
+    }
+
+    /// chdir: the new cwd.
+    fn parse_chdir(&mut self, ev: &Event) {
+        let ret = ev.ret;
+        if ret == 0 {
+            if let Some(p) = ev.arg_data(0) {
+                let p = str_of(p.c_str());
+                self.set_cwd(ev, &p);
+            }
+        }
+    }
+
+    /// fchdir: the cwd from the fd's name.
+    fn parse_fchdir(&mut self, ev: &Event) {
+        let ret = ev.ret;
+        if ret == 0 {
+            let d = self
+                .fdtables
+                .get(&ev.pid)
+                .and_then(|t| t.fds.get(&(ev.args[0] as i32)))
+                .map(|f| f.name.clone());
+            if let Some(d) = d {
+                self.set_cwd(ev, &d);
+            }
+        }
+    }
+
+    /// setsid: a new session and process group.
+    fn parse_setsid(&mut self, ev: &Event) {
+        let ret = ev.ret;
+        if ret >= 0 {
+            let pid = ev.pid;
+            for t in self.threads.values_mut().filter(|t| t.pid == pid) {
+                t.sid = ret as u32;
+                t.pgid = ret as u32;
+            }
+        }
+    }
+
+    /// prctl(PR_SET_NAME): the thread's comm.
+    fn parse_prctl(&mut self, ev: &Event) {
+        let ret = ev.ret;
+        // PR_SET_NAME = 15
+        if ret == 0 && ev.args[0] == 15 {
+            if let Some(n) = ev.arg_data(1) {
+                let c: Arc<str> = str_of(n.c_str()).into();
+                if let Some(t) = self.threads.get_mut(&ev.tid) {
+                    t.comm = c;
+                }
+            }
+        }
+    }
+
+    /// pidfd_getfd: an fd copied from another process.
+    fn parse_pidfd_getfd(&mut self, ev: &Event) {
+        let ret = ev.ret;
+        // A copy of another process's fd. Which process is behind the
+        // pidfd is not tracked, so the new fd is known to exist but
+        // not what it is: never a stale entry left at that number.
+        if ret >= 0 {
+            self.fd_table_mut(ev.pid).fds.insert(
+                ret as i32,
+                Fd {
+                    fd_type: FdType::Other,
+                    ..Default::default()
+                },
+            );
+        }
+    }
+
     /// Set close-on-exec on the fd(s) a syscall just created with a
     /// *_CLOEXEC flag, so `execve` drops them as the kernel does.
-    fn mark_cloexec(&mut self, ev: &Event, name: &str) {
-        let fds: [i32; 2] = match name {
-            "pipe2" | "socketpair" => match ev.item(tag::FDS) {
+    fn mark_cloexec(&mut self, ev: &Event, parser: Parser) {
+        let fds: [i32; 2] = match parser {
+            Parser::Pipe { .. } => match ev.item(tag::FDS) {
                 Some(i) if i.bytes.len() >= 8 => [
                     i32::from_le_bytes(i.bytes[0..4].try_into().unwrap()),
                     i32::from_le_bytes(i.bytes[4..8].try_into().unwrap()),
@@ -1056,18 +1138,15 @@ impl State {
                 f.name_changed = false;
             }
         }
-        if !sc::stateful(ev.nr) {
-            return;
-        }
-        match sc::name(ev.nr) {
-            "close" => {
+        match sc::parser(ev.nr) {
+            Parser::Close => {
                 if ev.ret == 0 {
                     if let Some(t) = self.fdtables.get_mut(&ev.pid) {
                         t.fds.remove(&(ev.args[0] as i32));
                     }
                 }
             }
-            "close_range" => {
+            Parser::CloseRange => {
                 if ev.ret == 0 {
                     let (lo, hi) = (ev.args[0] as u32, ev.args[1] as u32);
                     // CLOSE_RANGE_CLOEXEC = 4: only marks
@@ -1079,7 +1158,6 @@ impl State {
                     }
                 }
             }
-            "exit_group" => {}
             _ => {}
         }
         self.stats.n_fds = 0;
@@ -1088,6 +1166,36 @@ impl State {
     /// Total fds in all tables (counts walk the tables: call rarely).
     pub fn fd_count(&self) -> usize {
         self.fdtables.values().map(|t| t.fds.len()).sum()
+    }
+
+    /// libsinsp's `remove_inactive_threads`, on the event clock: every
+    /// THREAD_SCAN_NS, remove the threads with no event for THREAD_TIMEOUT_NS
+    /// that libsinsp would find dead in /proc. Offline, the recording is our
+    /// /proc: a thread whose exit would have been recorded is alive, so only
+    /// threads silent since before a drop window (their exit may be among
+    /// the lost events) are removed, with their fd table when the process
+    /// has no thread left. One pass over the table per scan, none per event.
+    fn scan_inactive_threads(&mut self, now: u64) {
+        if self.next_scan_ns == 0 {
+            self.next_scan_ns = now.saturating_add(FIRST_THREAD_SCAN_NS);
+            return;
+        }
+        self.next_scan_ns = now.saturating_add(THREAD_SCAN_NS);
+        self.stats.n_thread_scans += 1;
+        let last_drop = self.last_drop_ns;
+        let mut stale = Vec::new();
+        for t in self.threads.values_mut() {
+            if t.last_ns == 0 {
+                // from the snapshot, no event yet: its clock starts now
+                t.last_ns = now;
+            } else if now > t.last_ns.saturating_add(THREAD_TIMEOUT_NS) && last_drop > t.last_ns {
+                stale.push(t.tid);
+            }
+        }
+        for tid in stale {
+            self.remove_thread(tid);
+            self.stats.n_threads_purged += 1;
+        }
     }
 
     fn remove_thread(&mut self, tid: u32) {
@@ -1199,12 +1307,12 @@ impl State {
         self.cur_fd_num = fdn as i64;
     }
 
-    fn on_open(&mut self, ev: &Event, name: &str) {
-        let (path_arg, dirfd, flags) = match name {
-            "open" => (0, AT_FDCWD, ev.args[1] as u32),
-            "creat" => (0, AT_FDCWD, O_CREAT | O_WRONLY | O_TRUNC),
-            "openat" => (1, ev.args[0] as i32, ev.args[2] as u32),
-            "openat2" => {
+    fn on_open(&mut self, ev: &Event, kind: OpenKind) {
+        let (path_arg, dirfd, flags) = match kind {
+            OpenKind::Open => (0, AT_FDCWD, ev.args[1] as u32),
+            OpenKind::Creat => (0, AT_FDCWD, O_CREAT | O_WRONLY | O_TRUNC),
+            OpenKind::OpenAt => (1, ev.args[0] as i32, ev.args[2] as u32),
+            OpenKind::OpenAt2 => {
                 let f = ev
                     .arg_data(2)
                     .filter(|i| i.bytes.len() >= 8)
@@ -1212,12 +1320,12 @@ impl State {
                     .unwrap_or(0);
                 (1, ev.args[0] as i32, f)
             }
-            _ => (usize::MAX, ev.args[0] as i32, ev.args[2] as u32), // open_by_handle_at
+            OpenKind::ByHandle => (usize::MAX, ev.args[0] as i32, ev.args[2] as u32),
         };
-        let mode = match name {
-            "open" => ev.args[2] as u32,
-            "creat" => ev.args[1] as u32,
-            "openat2" => ev
+        let mode = match kind {
+            OpenKind::Open => ev.args[2] as u32,
+            OpenKind::Creat => ev.args[1] as u32,
+            OpenKind::OpenAt2 => ev
                 .arg_data(2)
                 .filter(|i| i.bytes.len() >= 16)
                 .map(|i| u64::from_le_bytes(i.bytes[8..16].try_into().unwrap()) as u32)
@@ -1342,6 +1450,7 @@ impl State {
         c.tid = child_tid;
         c.pid = child_pid;
         c.ptid = if is_thread { parent.ptid } else { parent_tid };
+        c.last_ns = self.now_ns;
         if is_thread {
             c.ptid = parent.ptid;
         }
@@ -1359,15 +1468,15 @@ impl State {
         self.fdtables.entry(child_pid).or_default().nthreads += 1;
     }
 
-    fn on_clone(&mut self, ev: &Event, name: &str) {
-        let flags = match name {
-            "clone" => ev.args[0],
-            "clone3" => ev
+    fn on_clone(&mut self, ev: &Event, kind: CloneKind) {
+        let flags = match kind {
+            CloneKind::Clone => ev.args[0],
+            CloneKind::Clone3 => ev
                 .arg_data(0)
                 .filter(|i| i.bytes.len() >= 8)
                 .map(|i| u64::from_le_bytes(i.bytes[0..8].try_into().unwrap()))
                 .unwrap_or(0),
-            _ => 0,
+            CloneKind::Fork => 0,
         };
         let is_thread = flags & CLONE_THREAD != 0;
         if ev.ret > 0 {
@@ -1413,7 +1522,7 @@ impl State {
         self.exec_cleanup(ev.tid);
     }
 
-    fn on_execve(&mut self, ev: &Event, name: &str) {
+    fn on_execve(&mut self, ev: &Event, at: bool) {
         // With a PROC_EXEC record the image is already current; otherwise
         // take what the syscall record carries.
         let cwd = self
@@ -1428,11 +1537,7 @@ impl State {
             t.exec_from_record = false;
             return;
         }
-        let path_item = if name == "execve" {
-            ev.arg_data(0)
-        } else {
-            ev.arg_data(1)
-        };
+        let path_item = if at { ev.arg_data(1) } else { ev.arg_data(0) };
         if let Some(e) = ev.item(tag::EXE) {
             t.exepath = str_of(e.c_str()).into();
         } else if let Some(p) = path_item {
@@ -1499,18 +1604,18 @@ impl State {
         self.stats.n_threads = self.threads.len();
     }
 
-    fn on_setid(&mut self, ev: &Event, name: &str) {
+    fn on_setid(&mut self, ev: &Event, kind: SetIdKind) {
         let Some(t) = self.threads.get_mut(&ev.tid) else {
             return;
         };
         let a = |i: usize| ev.args[i] as u32;
         let keep = u32::MAX;
-        match name {
-            "setuid" => {
+        match kind {
+            SetIdKind::Uid => {
                 t.uid = a(0);
                 t.euid = a(0);
             }
-            "setreuid" => {
+            SetIdKind::ReUid => {
                 if a(0) != keep {
                     t.uid = a(0)
                 }
@@ -1518,7 +1623,7 @@ impl State {
                     t.euid = a(1)
                 }
             }
-            "setresuid" => {
+            SetIdKind::ResUid => {
                 if a(0) != keep {
                     t.uid = a(0)
                 }
@@ -1526,11 +1631,11 @@ impl State {
                     t.euid = a(1)
                 }
             }
-            "setgid" => {
+            SetIdKind::Gid => {
                 t.gid = a(0);
                 t.egid = a(0);
             }
-            "setregid" | "setresgid" => {
+            SetIdKind::ReGid => {
                 if a(0) != keep {
                     t.gid = a(0)
                 }
@@ -1538,7 +1643,6 @@ impl State {
                     t.egid = a(1)
                 }
             }
-            _ => {}
         }
     }
 
@@ -1614,23 +1718,6 @@ fn apply_creds(t: &mut Thread, c: &sysreplay_format::record::Creds) {
     t.cap_effective = c.cap_effective;
     t.cap_permitted = c.cap_permitted;
     t.cap_inheritable = c.cap_inheritable;
-}
-
-/// Whether a successful call of `name` created its fd(s) close-on-exec: the
-/// *_CLOEXEC flag of each call (all equal to O_CLOEXEC but memfd's,
-/// fanotify's and perf's), or always for pidfds, io_uring and bpf objects.
-fn creates_cloexec_fd(name: &str, a: &[u64; 6]) -> bool {
-    const CLOEXEC: u64 = 0o2000000; // O_/SOCK_/EFD_/SFD_/TFD_/IN_/EPOLL_CLOEXEC
-    match name {
-        "socket" | "socketpair" | "pipe2" | "eventfd2" | "timerfd_create" => a[1] & CLOEXEC != 0,
-        "accept4" | "signalfd4" => a[3] & CLOEXEC != 0,
-        "inotify_init1" | "epoll_create1" | "userfaultfd" => a[0] & CLOEXEC != 0,
-        "memfd_create" => a[1] & 0x1 != 0,    // MFD_CLOEXEC
-        "fanotify_init" => a[0] & 0x1 != 0,   // FAN_CLOEXEC
-        "perf_event_open" => a[4] & 0x8 != 0, // PERF_FLAG_FD_CLOEXEC
-        "pidfd_open" | "pidfd_getfd" | "io_uring_setup" | "bpf" => true,
-        _ => false,
-    }
 }
 
 #[cfg(test)]

@@ -7,8 +7,9 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use sysreplay_format::record::{push_item, tag, Kind, RecordHeader};
-use sysreplay_format::{syscalls, OwnedEvent};
+use sysreplay_format::OwnedEvent;
 use sysreplay_ruleeval::{load_rules_str, Engine, RuleMatching};
+use sysreplay_syscalls as syscalls;
 
 struct Counting;
 static ALLOCS: AtomicU64 = AtomicU64::new(0);
@@ -83,9 +84,9 @@ fn evaluation_does_not_allocate() {
     let rs = load_rules_str(&[("t.yaml", RULES)]);
     assert!(!rs.diags.has_errors(), "{:?}", rs.diags);
     let mut e = Engine::new(rs, RuleMatching::All);
-    let cfg = sysreplay_format::synth::SynthConfig::new(1, 0);
-    let snap = sysreplay_format::synth::snapshot(&cfg);
-    e.start_trace(&sysreplay_format::synth::header(&cfg), &snap);
+    let cfg = sysreplay_synth::SynthConfig::new(1, 0);
+    let snap = sysreplay_synth::snapshot(&cfg);
+    e.start_trace(&sysreplay_synth::header(&cfg), &snap);
     // Threads that exist in the snapshot: lookups take the common path.
     let t = |i: usize| snap.threads[i * snap.threads.len() / 5].tid;
     let events = [

@@ -1,27 +1,25 @@
-//! End to end over the team's synthetic workload (`sysreplay_format::synth`):
+//! End to end over the team's synthetic workload (`sysreplay_synth`):
 //! the upstream stable rules, the state engine from the snapshot, and the
 //! rule that the workload is built to trigger ("Read sensitive file
 //! untrusted": `cat /etc/shadow` from a shell) fires once per such read.
-//! Skipped (one printed line) without ../shared/upstream.
+//! Each test skips (a SKIP line on stderr; a failure under
+//! SYSREPLAY_REQUIRE=all) without ../shared/upstream.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use sysreplay_format::synth::{self, SynthConfig};
 use sysreplay_format::{Event, OwnedEvent};
 use sysreplay_ruleeval::{load_rules, Engine, RuleMatching};
+use sysreplay_synth::{self as synth, SynthConfig};
 
-fn stable_rules() -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/upstream/rules/falco_rules.yaml");
-    if p.is_file() {
-        Some(p)
-    } else {
-        skip_once(format!(
-            "skipped: {} not found (needs ../shared/upstream)",
-            p.display()
-        ));
-        None
+/// The upstream stable rules, or None after reporting `test` skipped.
+fn stable_rules(test: &str) -> Option<PathBuf> {
+    match sysreplay_testkit::upstream_rules("falco_rules.yaml") {
+        Ok(p) => Some(p),
+        Err(why) => {
+            sysreplay_testkit::skip(test, &why);
+            None
+        }
     }
 }
 
@@ -63,7 +61,10 @@ fn run(
 
 #[test]
 fn read_sensitive_file_untrusted_fires_for_each_shadow_read() {
-    let Some(rules) = stable_rules() else { return };
+    let Some(rules) = stable_rules("read_sensitive_file_untrusted_fires_for_each_shadow_read")
+    else {
+        return;
+    };
     let cfg = SynthConfig::new(11, 300_000);
     let (by_rule, engine, summary, outputs) = run(&cfg, &rules);
     eprintln!("alerts by rule: {by_rule:?}; synth: {summary:?}");
@@ -95,17 +96,13 @@ fn read_sensitive_file_untrusted_fires_for_each_shadow_read() {
 
 #[test]
 fn drops_are_counted_and_lookups_after_them_reported() {
-    let Some(rules) = stable_rules() else { return };
+    let Some(rules) = stable_rules("drops_are_counted_and_lookups_after_them_reported") else {
+        return;
+    };
     let cfg = SynthConfig::new(5, 200_000).with_drop_windows(3);
     let (_, engine, summary, _) = run(&cfg, &rules);
     let st = &engine.state.stats;
     assert_eq!(st.n_drop_markers, summary.drop_markers);
     assert_eq!(st.n_dropped_events, summary.lost);
     assert!(st.n_failed_thread_lookups_after_drop <= st.n_failed_thread_lookups);
-}
-
-/// Print the skip notice once per test binary.
-fn skip_once(msg: String) {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| println!("{msg}"));
 }

@@ -1,25 +1,24 @@
 //! The three upstream Falco rules files load and compile with no error.
-//! Skipped (with one printed line) when `<repo>/../shared/upstream` is absent.
+//! Each test skips (a SKIP line on stderr; a failure under
+//! SYSREPLAY_REQUIRE=all) when `<repo>/../shared/upstream` is absent.
 
 use std::path::PathBuf;
 
 use sysreplay_ruleeval::{load_rules, Ruleset};
 
-fn upstream_rules_dir() -> Option<PathBuf> {
-    let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/upstream/rules");
-    if d.join("falco_rules.yaml").is_file() {
-        Some(d)
-    } else {
-        skip_once(format!(
-            "skipped: upstream rules not found at {} (needs ../shared/upstream)",
-            d.display()
-        ));
-        None
+/// The upstream rules directory, or None after reporting `test` skipped.
+fn upstream_rules_dir(test: &str) -> Option<PathBuf> {
+    match sysreplay_testkit::upstream_rules("falco_rules.yaml") {
+        Ok(p) => p.parent().map(|d| d.to_path_buf()),
+        Err(why) => {
+            sysreplay_testkit::skip(test, &why);
+            None
+        }
     }
 }
 
-fn load(files: &[&str]) -> Option<Ruleset> {
-    let d = upstream_rules_dir()?;
+fn load(test: &str, files: &[&str]) -> Option<Ruleset> {
+    let d = upstream_rules_dir(test)?;
     let paths: Vec<PathBuf> = files.iter().map(|f| d.join(f)).collect();
     let rs = load_rules(&paths);
     for e in rs.diags.errors() {
@@ -30,14 +29,14 @@ fn load(files: &[&str]) -> Option<Ruleset> {
 
 #[test]
 fn stable_rules_compile_without_errors() {
-    let Some(rs) = load(&["falco_rules.yaml"]) else {
+    let Some(rs) = load("stable_rules_compile_without_errors", &["falco_rules.yaml"]) else {
         return;
     };
     assert!(!rs.diags.has_errors());
     assert_eq!(rs.rules.len(), 25);
     assert_eq!(rs.enabled_rules().count(), 25);
     assert_eq!(rs.required_engine_version, Some((0, 57, 0)));
-    // the syscall sets of Falco's dry run (falco-facts.md section e)
+    // the syscall sets of Falco's dry run (`falco --dry-run` with these rules)
     let rules_sc = rs.rule_syscalls();
     assert_eq!(rules_sc.len(), 19, "{rules_sc:?}");
     assert_eq!(rs.syscall_selection(false).final_set.len(), 72);
@@ -52,7 +51,10 @@ fn stable_rules_compile_without_errors() {
 
 #[test]
 fn incubating_rules_compile_without_errors() {
-    let Some(rs) = load(&["falco-incubating_rules.yaml"]) else {
+    let Some(rs) = load(
+        "incubating_rules_compile_without_errors",
+        &["falco-incubating_rules.yaml"],
+    ) else {
         return;
     };
     assert!(!rs.diags.has_errors());
@@ -62,7 +64,10 @@ fn incubating_rules_compile_without_errors() {
 
 #[test]
 fn sandbox_rules_compile_without_errors() {
-    let Some(rs) = load(&["falco-sandbox_rules.yaml"]) else {
+    let Some(rs) = load(
+        "sandbox_rules_compile_without_errors",
+        &["falco-sandbox_rules.yaml"],
+    ) else {
         return;
     };
     assert!(!rs.diags.has_errors());
@@ -92,11 +97,14 @@ fn sandbox_rules_compile_without_errors() {
 
 #[test]
 fn all_three_together_compile_without_errors() {
-    let Some(rs) = load(&[
-        "falco_rules.yaml",
-        "falco-incubating_rules.yaml",
-        "falco-sandbox_rules.yaml",
-    ]) else {
+    let Some(rs) = load(
+        "all_three_together_compile_without_errors",
+        &[
+            "falco_rules.yaml",
+            "falco-incubating_rules.yaml",
+            "falco-sandbox_rules.yaml",
+        ],
+    ) else {
         return;
     };
     assert!(!rs.diags.has_errors());
@@ -108,19 +116,13 @@ fn all_three_together_compile_without_errors() {
     );
 }
 
-/// Print the skip notice once per test binary.
-fn skip_once(msg: String) {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| println!("{msg}"));
-}
-
 #[test]
 fn damaged_rules_files_give_errors_not_panics() {
-    let Some(d) = upstream_rules_dir() else {
+    let Some(d) = upstream_rules_dir("damaged_rules_files_give_errors_not_panics") else {
         return;
     };
     let text = std::fs::read_to_string(d.join("falco_rules.yaml")).unwrap();
-    let mut rng = sysreplay_format::synth::Rng::new(99);
+    let mut rng = sysreplay_synth::Rng::new(99);
     for i in 0..60 {
         // cut the file short at a random character boundary
         let mut cut = rng.below(text.len() as u64) as usize;
@@ -155,7 +157,10 @@ fn terminal_shell_in_container_fires_offline() {
     use sysreplay_format::OwnedEvent;
     use sysreplay_ruleeval::{Engine, RuleMatching};
 
-    let Some(rs) = load(&["falco_rules.yaml"]) else {
+    let Some(rs) = load(
+        "terminal_shell_in_container_fires_offline",
+        &["falco_rules.yaml"],
+    ) else {
         return;
     };
     let cg = format!(
@@ -216,7 +221,7 @@ fn terminal_shell_in_container_fires_offline() {
                 tid,
                 pid: tid,
                 kind: Kind::Syscall as u16,
-                nr: sysreplay_format::syscalls::number("execve").unwrap(),
+                nr: sysreplay_syscalls::number("execve").unwrap(),
                 data_len: d2.len() as u16,
                 ..Default::default()
             },
@@ -252,7 +257,7 @@ fn argument_and_network_rules_fire() {
     use sysreplay_format::OwnedEvent;
     use sysreplay_ruleeval::{Engine, RuleMatching};
 
-    let Some(rs) = load(&["falco_rules.yaml"]) else {
+    let Some(rs) = load("argument_and_network_rules_fire", &["falco_rules.yaml"]) else {
         return;
     };
     let snap = ProcessSnapshot {
@@ -300,7 +305,7 @@ fn argument_and_network_rules_fire() {
                 tid,
                 pid: tid,
                 kind: Kind::Syscall as u16,
-                nr: sysreplay_format::syscalls::number(name).unwrap(),
+                nr: sysreplay_syscalls::number(name).unwrap(),
                 data_len: data.len() as u16,
                 ret,
                 args,

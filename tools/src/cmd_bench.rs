@@ -7,12 +7,12 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use sysreplay_format::record::RECORD_HEADER_SIZE;
-use sysreplay_format::synth::{self, SynthConfig};
 use sysreplay_format::{
     OwnedEvent, ProcessSnapshot, RecordHeader, TraceHeader, TraceReader, TraceWriter, WriterOptions,
 };
 use sysreplay_replay::drive_events;
 use sysreplay_ruleeval::{Engine, NoObserver, RuleMatching};
+use sysreplay_synth::{self as synth, SynthConfig};
 
 use crate::Failure;
 
@@ -199,7 +199,7 @@ fn format(a: FormatArgs) -> Result<(), Failure> {
     let best_read = |d: Option<usize>| -> Result<f64, Failure> {
         (0..runs).try_fold(f64::INFINITY, |b, _| Ok(b.min(read(d)?)))
     };
-    let pin = PinnedToOneCpu::new();
+    let pin = sysreplay_capture::affinity::Pinned::to_first_allowed();
     let pinned = pin.pinned();
     let (_, write1_secs, _) = best_write()?;
     let read1_secs = best_read(Some(1))?;
@@ -326,18 +326,9 @@ fn rules(a: RulesArgs) -> Result<(), Failure> {
             )
         }
         None => {
-            let cfg = SynthConfig::new(a.seed, a.events);
-            let mut v = Vec::new();
-            synth::generate::<(), _>(&cfg, |h, d| {
-                v.push(OwnedEvent {
-                    header: *h,
-                    data: d.to_vec(),
-                });
-                Ok(())
-            })
-            .unwrap();
+            let (h, snap, v) = synth::in_memory(&SynthConfig::new(a.seed, a.events));
             let src = format!("synthetic trace ({} events, seed {})", a.events, a.seed);
-            (synth::header(&cfg), synth::snapshot(&cfg), v, src)
+            (h, snap, v, src)
         }
     };
     let n_rules = ruleset.enabled_rules().count();
@@ -390,47 +381,4 @@ fn rules(a: RulesArgs) -> Result<(), Failure> {
         fd_bytes / fds.max(1)
     );
     Ok(())
-}
-
-/// Pins this thread (and threads it starts from then on) to one CPU, and
-/// restores the original set of CPUs when dropped.
-struct PinnedToOneCpu {
-    saved: Option<libc::cpu_set_t>,
-}
-
-impl PinnedToOneCpu {
-    fn new() -> Self {
-        // SAFETY: cpu_set_t is plain data; the calls only read and write it.
-        unsafe {
-            let size = std::mem::size_of::<libc::cpu_set_t>();
-            let mut saved: libc::cpu_set_t = std::mem::zeroed();
-            if libc::sched_getaffinity(0, size, &mut saved) != 0 {
-                return PinnedToOneCpu { saved: None };
-            }
-            let Some(first) = (0..libc::CPU_SETSIZE as usize).find(|&c| libc::CPU_ISSET(c, &saved))
-            else {
-                return PinnedToOneCpu { saved: None };
-            };
-            let mut one: libc::cpu_set_t = std::mem::zeroed();
-            libc::CPU_SET(first, &mut one);
-            let ok = libc::sched_setaffinity(0, size, &one) == 0;
-            PinnedToOneCpu {
-                saved: ok.then_some(saved),
-            }
-        }
-    }
-    fn pinned(&self) -> bool {
-        self.saved.is_some()
-    }
-}
-
-impl Drop for PinnedToOneCpu {
-    fn drop(&mut self) {
-        if let Some(saved) = &self.saved {
-            // SAFETY: as above.
-            unsafe {
-                libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), saved);
-            }
-        }
-    }
 }

@@ -7,7 +7,9 @@ use std::path::PathBuf;
 
 use sysreplay_format::record::{tag, Kind, DROP_CATEGORY_NAMES};
 use sysreplay_format::timefmt::{clock_ns, iso8601_ns, parse_offset_ns};
-use sysreplay_format::{decode, syscalls, Event, ProcessSnapshot};
+use sysreplay_format::{Event, ProcessSnapshot};
+use sysreplay_syscalls as syscalls;
+use sysreplay_syscalls::decode;
 
 use crate::Failure;
 
@@ -251,15 +253,17 @@ pub fn run(a: Args) -> Result<(), Failure> {
                 });
                 writeln!(o, "{v}")
             } else {
+                // one event, one line: no control character of a path,
+                // argv or comm reaches the terminal
                 writeln!(
                     o,
                     "{num} {} {} {} ({}) {} {}",
                     clock_ns(wall),
                     e.cpu,
-                    names.get(e.tid),
+                    decode::printable(names.get(e.tid)),
                     e.tid,
                     event_type(e),
-                    info
+                    decode::printable(&info)
                 )
             };
             if let Err(err) = res {

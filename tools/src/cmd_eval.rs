@@ -93,6 +93,23 @@ pub fn load_checked(paths: &[PathBuf], verbose: bool, sel: &Selection) -> Result
     Ok(rs)
 }
 
+/// Say which syscalls the rules need that the trace did not record, and
+/// which rules that silences (shared by `eval` and `replay`).
+pub fn warn_missing_syscalls(rs: &Ruleset, reader: &sysreplay_format::TraceReader) {
+    let missing = sysreplay_replay::coverage::missing_syscalls(rs, reader.header());
+    if missing.is_empty() {
+        return;
+    }
+    eprintln!(
+        "sysreplay: WARNING: {} did not record {} syscall(s) these rules need; the rules below cannot fire on it (record with `--rules` for these rules, or `--syscalls all`):",
+        reader.path().display(),
+        missing.len()
+    );
+    for (sc, rules) in &missing {
+        eprintln!("  {sc}: {}", rules.join(", "));
+    }
+}
+
 pub fn apply_selection(rs: &mut Ruleset, sel: &Selection) -> Result<(), Failure> {
     if let Some(p) = &sel.min_priority {
         let p =
@@ -121,6 +138,7 @@ pub fn apply_selection(rs: &mut Ruleset, sel: &Selection) -> Result<(), Failure>
 pub fn run(a: Args) -> Result<(), Failure> {
     let rs = load_checked(&a.rules, a.verbose, &a.selection)?;
     let reader = crate::open_trace(&a.trace)?;
+    warn_missing_syscalls(&rs, &reader);
     let matching = match a.rule_matching {
         Matching::First => RuleMatching::First,
         Matching::All => RuleMatching::All,

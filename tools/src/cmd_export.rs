@@ -5,8 +5,10 @@ use std::io::BufWriter;
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 
-use sysreplay_format::scap::Exporter;
 use sysreplay_format::TraceReader;
+use sysreplay_scap::Exporter;
+
+use std::io::Write as _;
 
 use crate::Failure;
 
@@ -30,14 +32,10 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<(), Failure> {
     let r = crate::open_trace(&a.file)?;
-    if !a.force && a.output.exists() {
-        return Err(Failure::input(format!(
-            "{} exists (use --force to overwrite)",
-            a.output.display()
-        )));
-    }
-    let f = std::fs::File::create(&a.output)
-        .map_err(|e| Failure::runtime(format!("{}: {e}", a.output.display())))?;
+    // never through a symlink; exclusive, or beside-and-rename with --force; 0600
+    let out = sysreplay_format::outfile::create_private(&a.output, a.force)?;
+    let identity = out.identity();
+    let f = out.file;
     let w = BufWriter::with_capacity(1 << 20, f);
     let report = if a.no_gzip {
         let mut x = Exporter::new(w, r.header(), r.snapshot())?;
@@ -51,11 +49,14 @@ pub fn run(a: Args) -> Result<(), Failure> {
         enc.finish()?;
         rep
     };
+    sysreplay_format::outfile::check_identity(&a.output, identity)?;
     if a.json {
-        println!(
+        // a closed stdout ends quietly (Failure from BrokenPipe), never a panic
+        writeln!(
+            std::io::stdout(),
             "{}",
             serde_json::to_string_pretty(&report).map_err(|e| Failure::runtime(e.to_string()))?
-        );
+        )?;
     }
     let skipped: u64 = report.skipped.values().sum();
     let generic: u64 = report.generic.values().sum();

@@ -2,8 +2,10 @@
 
 use std::path::PathBuf;
 
-use sysreplay_format::scap;
-use sysreplay_format::{TraceWriter, WriterOptions};
+use sysreplay_format::{ProcessSnapshot, RecordHeader, TraceHeader, TraceWriter, WriterOptions};
+use sysreplay_scap as scap;
+
+use std::io::Write as _;
 
 use crate::Failure;
 
@@ -23,28 +25,52 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<(), Failure> {
-    let raw = std::fs::read(&a.file)
+    let file = std::fs::File::open(&a.file)
         .map_err(|e| Failure::runtime(format!("{}: {e}", a.file.display())))?;
-    let mut imp = scap::import(raw).map_err(|e| {
+    let bad = |e: scap::ScapError| {
         Failure::input(format!(
             "{}: not a readable scap file: {e}",
             a.file.display()
         ))
-    })?;
-    imp.header.tool_version = format!("sysreplay {}", env!("CARGO_PKG_VERSION"));
+    };
+    let blocks = scap::blocks::BlockReader::open(file).map_err(bad)?;
     let opts = WriterOptions {
         overwrite: a.force,
         ..WriterOptions::default()
     };
-    let mut w = TraceWriter::create(&a.output, &imp.header, &imp.snapshot, opts)?;
-    imp.for_each_record(|h, d| w.write_record(h, d))?;
+    // The capture is streamed: the trace is created once the metadata blocks
+    // are read, and each record is written as it is converted.
+    let mut created = false;
+    let start = |mut header: TraceHeader, snapshot: ProcessSnapshot| {
+        header.tool_version = format!("sysreplay {}", env!("CARGO_PKG_VERSION"));
+        let w = TraceWriter::create(&a.output, &header, &snapshot, opts)?;
+        created = true;
+        Ok::<_, Failure>(w)
+    };
+    let write = |w: &mut TraceWriter, h: &RecordHeader, d: &[u8]| Ok(w.write_record(h, d)?);
+    let (w, report) = match scap::import_from(blocks, start, write) {
+        Ok(x) => x,
+        Err(e) => {
+            // A capture that turns out damaged halfway leaves no half trace.
+            // (The writer was dropped with the error; it completed the file.)
+            if created {
+                let _ = std::fs::remove_file(&a.output);
+            }
+            return Err(match e {
+                scap::ImportError::Scap(e) => bad(e),
+                scap::ImportError::Sink(f) => f,
+            });
+        }
+    };
     w.finish()?;
-    let r = &imp.report;
+    let r = &report;
     if a.json {
-        println!(
+        // a closed stdout ends quietly (Failure from BrokenPipe), never a panic
+        writeln!(
+            std::io::stdout(),
             "{}",
             serde_json::to_string_pretty(r).map_err(|e| Failure::runtime(e.to_string()))?
-        );
+        )?;
     }
     let unconv: u64 = r.unconverted.values().sum();
     let internal: u64 = r.internal.values().sum();

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use sysreplay_format::summary::TraceSummary;
 use sysreplay_format::timefmt::{duration, iso8601_ns};
-use sysreplay_format::{syscalls, TraceReader};
+use sysreplay_format::TraceReader;
+use sysreplay_syscalls as syscalls;
 
 use crate::Failure;
 
@@ -23,7 +24,7 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<(), Failure> {
     let r = TraceReader::open(&a.file)?;
-    let s = TraceSummary::compute(&r)?;
+    let s = TraceSummary::compute(&r, |nr| sysreplay_syscalls::display_name(nr).into_owned())?;
     let h = r.header();
     let out = std::io::stdout();
     let mut o = out.lock();

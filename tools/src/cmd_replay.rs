@@ -6,13 +6,14 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use sysreplay_format::{syscalls, TraceReader};
+use sysreplay_format::TraceReader;
 use sysreplay_replay::cost::{read_falco_metrics, CostModel};
 use sysreplay_replay::report::Report;
 use sysreplay_replay::sim::{mean_counted_ns, scan, simulate};
 use sysreplay_replay::whatif::{self, ladder, ramp, sweep};
 use sysreplay_replay::{Driver, Layout, Pacing, SimConfig, BUF_SIZE_PRESETS};
 use sysreplay_ruleeval::{RuleMatching, Ruleset};
+use sysreplay_syscalls as syscalls;
 
 use crate::cmd_eval::{load_checked, Matching, Selection};
 use crate::Failure;
@@ -120,7 +121,7 @@ pub struct Args {
     #[arg(long)]
     pub ramp: bool,
     /// Falco metrics snapshots every this long of simulated time (e.g. 1s)
-    #[arg(long, value_parser = sysreplay_capture::cli::parse_duration)]
+    #[arg(long, value_parser = sysreplay_format::timefmt::parse_duration)]
     pub metrics_interval: Option<Duration>,
     /// Write the metrics snapshots as JSON lines here (mode 0600)
     #[arg(long, requires = "metrics_interval")]
@@ -314,6 +315,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
         return Err(Failure::input("--sweep-presets: presets are 1..10"));
     }
     let reader = crate::open_trace(&a.trace)?;
+    crate::cmd_eval::warn_missing_syscalls(&rs, &reader);
     let (sel, missing) = selected(&rs, &a.base_syscalls, a.repair, a.all, &reader)?;
     let mut cfg = base_config(&a, sel)?;
     // Relative windows are given from the first event.
@@ -533,7 +535,15 @@ fn write_metrics(path: &std::path::Path, r: &Report) -> Result<(), Failure> {
     Ok(())
 }
 
-fn human(n: f64) -> String {
+/// `s` cut to about `max` characters, with an ellipsis.
+fn shorten(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}...", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+pub(crate) fn human(n: f64) -> String {
     if n >= 1e6 {
         format!("{:.2}M", n / 1e6)
     } else if n >= 1e4 {
@@ -709,6 +719,16 @@ fn print_report(
             x.cost_ns / 1e6,
             x.name
         )?;
+        // Its costliest sub-conditions (root operands, counted work).
+        for part in x.parts.iter().take(2) {
+            writeln!(
+                o,
+                "  {:>46}  {:>4.0}% of it: {}",
+                "",
+                100.0 * part.share_of_rule,
+                shorten(&part.condition, 90)
+            )?;
+        }
     }
     writeln!(o, "top event types by cost:")?;
     for x in p.event_types.iter().take(top) {

@@ -100,7 +100,7 @@ fn check(a: CheckArgs) -> Result<(), Failure> {
         writeln!(o)?;
         writeln!(
             o,
-            "Fields with no value offline (container/k8s metadata, DNS names and executable inode data are not recorded; container.id is derived from the cgroup):"
+            "Fields with no value offline (container/k8s metadata, DNS names, and the executable's inode data, writability and overlay layer are not recorded; container.id is derived from the cgroup):"
         )?;
         writeln!(
             o,

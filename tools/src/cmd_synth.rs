@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
-use sysreplay_format::synth::{self, SynthConfig};
 use sysreplay_format::{TraceWriter, WriterOptions};
+use sysreplay_synth::{self as synth, SynthConfig};
 
 use crate::Failure;
 

@@ -5,6 +5,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+// Diagnostics never panic: a closed stderr (`2>&-`, a dead pipe reader)
+// must not kill a recording or a replay, so `eprintln!` in this crate is
+// `sysreplay_format::diag!`, which drops the line on a write error.
+macro_rules! eprintln {
+    ($($arg:tt)*) => { sysreplay_format::diag!($($arg)*) };
+}
+
 mod cmd_bench;
 mod cmd_cat;
 mod cmd_eval;
@@ -47,7 +54,7 @@ enum Command {
     Replay(Box<cmd_replay::Args>),
     /// Rules files: validate, list event types, show the syscall set (`rules check`)
     Rules(cmd_rules::Args),
-    /// Record syscalls with the eBPF probe into a trace (root or CAP_BPF+CAP_PERFMON)
+    /// Record syscalls with the eBPF probe into a trace (root, or CAP_BPF+CAP_PERFMON+CAP_DAC_READ_SEARCH)
     // Boxed: its many options would make every other command as large.
     Record(Box<cmd_record::Args>),
 }

@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
-use sysreplay_format::synth::{self, SynthConfig};
 use sysreplay_format::writer::TraceWriter;
-use sysreplay_format::{syscalls, TraceReader};
+use sysreplay_format::TraceReader;
+use sysreplay_synth::{self as synth, SynthConfig};
+use sysreplay_syscalls as syscalls;
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_sysreplay"))
@@ -160,6 +161,19 @@ fn the_counted_model_gives_identical_output_twice() {
     let sum = p["rules_cost_ns"].as_f64().unwrap() + p["fixed_cost_ns"].as_f64().unwrap();
     let total = p["total_cost_ns"].as_f64().unwrap();
     assert!((sum - total).abs() <= total * 1e-9, "{sum} vs {total}");
+    // Inside a rule: its sub-conditions' work adds up to the rule's.
+    let mut with_parts = 0;
+    for r in p["rules"].as_array().unwrap() {
+        let parts = r["parts"].as_array().unwrap();
+        if parts.is_empty() {
+            continue;
+        }
+        with_parts += 1;
+        let w: u64 = parts.iter().map(|x| u(&x["work"])).sum();
+        assert_eq!(w, u(&r["work"]), "{}", r["name"]);
+        assert!(parts[0]["condition"].as_str().unwrap().len() > 3);
+    }
+    assert!(with_parts > 0, "{}", p["rules"]);
 }
 
 /// A rules file with one deliberately costly rule (many string checks on
@@ -253,6 +267,23 @@ fn a_trace_lacking_selected_syscalls_is_said_loudly() {
     assert!(
         err.contains("under-states the load"),
         "says the bias: {err}"
+    );
+    // eval names the syscalls and the rules they silence.
+    let o = bin()
+        .args([
+            "eval",
+            t.to_str().unwrap(),
+            "-r",
+            sample_rules().to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("did not record"), "{err}");
+    assert!(
+        err.contains("connect: Outbound connection by a download tool"),
+        "{err}"
     );
     let j = json(&[t.to_str().unwrap(), "-r", sample_rules().to_str().unwrap()]);
     assert!(j["missing_syscalls"]

@@ -1,7 +1,8 @@
 //! `sysreplay record --rules` then `sysreplay eval` on the live trace: the
 //! recorder selects what the rules need and the alerts come out of a real
 //! recording. Needs root (or CAP_BPF+CAP_PERFMON) and kernel BTF; otherwise
-//! it prints one SKIP line.
+//! it skips by the testkit policy. The recorder follows this test's own
+//! processes (`--pid`, `--follow-children`).
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -17,12 +18,16 @@ fn rules() -> PathBuf {
 
 #[test]
 fn record_with_rules_then_eval_finds_the_alerts() {
+    let name = "record_with_rules_then_eval_finds_the_alerts";
     if let Some(m) = sysreplay_capture::privileges::missing() {
-        println!("SKIP record_with_rules_then_eval_finds_the_alerts: needs root or CAP_BPF+CAP_PERFMON (missing {m})");
+        sysreplay_testkit::skip(
+            name,
+            &format!("needs root or CAP_BPF+CAP_PERFMON (missing {m})"),
+        );
         return;
     }
     if !Path::new("/sys/kernel/btf/vmlinux").exists() {
-        println!("SKIP record_with_rules_then_eval_finds_the_alerts: no kernel BTF");
+        sysreplay_testkit::skip(name, "no kernel BTF");
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -36,19 +41,31 @@ fn record_with_rules_then_eval_finds_the_alerts() {
         .output()
         .unwrap();
     assert!(dry.status.success());
-    let lines = String::from_utf8_lossy(&dry.stderr).to_string();
+    // on stdout, as `rules check` prints it
+    let lines = String::from_utf8_lossy(&dry.stdout).to_string();
     assert!(lines.starts_with("("), "{lines}");
     assert!(
         lines.contains("syscalls in rules: ") && lines.contains("(final set)"),
         "{lines}"
     );
     assert!(lines.contains("openat"), "{lines}");
+    let recorded = lines
+        .lines()
+        .find(|l| l.contains("x86_64 syscalls recorded: "))
+        .unwrap_or_else(|| panic!("{lines}"));
+    let n_recorded = &recorded[1..recorded.find(')').unwrap()];
 
     let mut rec = bin()
         .args(["record", "-w"])
         .arg(&trace)
         .arg("--rules")
         .arg(rules())
+        // this test's processes only: the host's other activity stays out
+        .args([
+            "--pid",
+            &std::process::id().to_string(),
+            "--follow-children",
+        ])
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -61,6 +78,11 @@ fn record_with_rules_then_eval_finds_the_alerts() {
             "recorder exited early"
         );
     }
+    // the dry run's count is what record says it records
+    assert!(
+        line.contains(&format!("({n_recorded} syscalls,")),
+        "{line} vs {recorded}"
+    );
     // what the sample rules look for
     let shadow = Path::new("/etc/shadow").exists();
     if shadow {

@@ -1,37 +1,33 @@
 //! `sysreplay export`: sysdig 0.29.3 reads every exported event, sysdig
 //! filters select the same events as our rule engine on the original trace,
 //! and import(export(t)) gives back t for the syscalls with a scap form.
-//! Tests that need sysdig skip with one line when it is not installed.
+//! Tests that need sysdig skip when it is not installed (a SKIP line on
+//! stderr; a failure under SYSREPLAY_REQUIRE=all).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Once;
 
-use sysreplay_format::decode;
 use sysreplay_format::record::{tag, Kind};
-use sysreplay_format::scap;
-use sysreplay_format::synth::{self, SynthConfig};
-use sysreplay_format::{syscalls, OwnedEvent, TraceReader, TraceWriter};
+use sysreplay_format::{OwnedEvent, TraceReader, TraceWriter};
+use sysreplay_scap as scap;
+use sysreplay_synth::{self as synth, SynthConfig};
+use sysreplay_syscalls as syscalls;
+use sysreplay_syscalls::decode;
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_sysreplay"))
 }
 
-fn sysdig() -> bool {
-    let ok = Command::new("sysdig")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        static ONCE: Once = Once::new();
-        ONCE.call_once(|| {
-            println!(
-                "skipped: sysdig not installed (apt-get install -y --no-install-recommends sysdig)"
-            )
-        });
+/// Whether sysdig is here; if not, `test` is reported skipped.
+fn sysdig(test: &str) -> bool {
+    match sysreplay_testkit::sysdig() {
+        Ok(_) => true,
+        Err(why) => {
+            sysreplay_testkit::skip(test, &why);
+            false
+        }
     }
-    ok
 }
 
 fn synth_trace(dir: &Path, events: u64, drops: usize) -> PathBuf {
@@ -71,7 +67,7 @@ fn names(v: &serde_json::Value) -> BTreeSet<String> {
 
 #[test]
 fn sysdig_reads_every_exported_event() {
-    if !sysdig() {
+    if !sysdig("sysdig_reads_every_exported_event") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -139,7 +135,7 @@ fn sysdig_reads_every_exported_event() {
 
 #[test]
 fn sysdig_filters_select_what_our_engine_selects() {
-    if !sysdig() {
+    if !sysdig("sysdig_filters_select_what_our_engine_selects") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -270,7 +266,7 @@ fn view(e: &OwnedEvent) -> String {
             ));
         }
         Some(Kind::ProcExit) => s.push_str(&format!("procexit status={}", h.args[0])),
-        // scap keeps the window, not the counts (format/SCAP.md).
+        // scap keeps the window, not the counts (format/scap/SCAP.md).
         Some(Kind::Drop) => s.push_str(&format!("drop start={}", h.args[0])),
         _ => s.push_str("other"),
     }
@@ -332,7 +328,7 @@ fn round_trip_gives_back_the_supported_events() {
     let a: Vec<String> = orig.iter().filter(|e| keep(e)).map(view).collect();
     let b: Vec<String> = back.iter().filter(|e| keep(e)).map(view).collect();
     assert!(a.len() > 5_000, "{}", a.len());
-    // Known, documented losses (format/SCAP.md): accept's listening fd and
+    // Known, documented losses (format/scap/SCAP.md): accept's listening fd and
     // the send/recv MSG_* flags have no place in the scap events.
     let lost: &[(&str, &str)] = &[
         ("accept", "sockfd"),

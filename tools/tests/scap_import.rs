@@ -26,25 +26,30 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Once;
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_sysreplay"))
 }
 
-fn upstream() -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/upstream");
-    if p.join("scap").is_dir() {
-        Some(p)
-    } else {
-        static ONCE: Once = Once::new();
-        ONCE.call_once(|| {
-            println!(
-                "skipped: {} not found (the scap import tests need ../shared/upstream)",
-                p.display()
-            )
-        });
-        None
+/// `../shared/upstream` with its captures, or None after reporting `test`
+/// skipped.
+fn upstream(test: &str) -> Option<PathBuf> {
+    let found = sysreplay_testkit::upstream().and_then(|p| {
+        if p.join("scap").is_dir() {
+            Ok(p)
+        } else {
+            Err(format!(
+                "needs {} (the upstream captures)",
+                p.join("scap").display()
+            ))
+        }
+    });
+    match found {
+        Ok(p) => Some(p),
+        Err(why) => {
+            sysreplay_testkit::skip(test, &why);
+            None
+        }
     }
 }
 
@@ -376,7 +381,9 @@ fn compare(scap: &Path, golden: &Path, dir: &Path) -> usize {
 
 #[test]
 fn import_agrees_with_sysdig_on_every_upstream_capture() {
-    let Some(up) = upstream() else { return };
+    let Some(up) = upstream("import_agrees_with_sysdig_on_every_upstream_capture") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let mut total = 0;
     let mut files = 0;
@@ -401,7 +408,9 @@ fn import_agrees_with_sysdig_on_every_upstream_capture() {
 fn shb_with_options_imports_like_the_same_capture_without() {
     // curl_google_comments.scap = curl_google.scap + 88 bytes of SHB options
     // (sysdig 0.29.3 cannot read it; we skip the options).
-    let Some(up) = upstream() else { return };
+    let Some(up) = upstream("shb_with_options_imports_like_the_same_capture_without") else {
+        return;
+    };
     let d = up.join("scap/libs/test/libsinsp_e2e/resources/captures");
     let dir = tempfile::tempdir().unwrap();
     let a = dir.path().join("a.srt");
@@ -415,7 +424,9 @@ fn shb_with_options_imports_like_the_same_capture_without() {
 
 #[test]
 fn eval_runs_the_upstream_rules_on_every_imported_capture() {
-    let Some(up) = upstream() else { return };
+    let Some(up) = upstream("eval_runs_the_upstream_rules_on_every_imported_capture") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let rules = [
         "falco_rules.yaml",
@@ -443,7 +454,9 @@ fn eval_runs_the_upstream_rules_on_every_imported_capture() {
 
 #[test]
 fn damaged_captures_are_clean_errors_with_offsets() {
-    let Some(up) = upstream() else { return };
+    let Some(up) = upstream("damaged_captures_are_clean_errors_with_offsets") else {
+        return;
+    };
     let src = up.join("scap/libs/userspace/libsinsp/test/resources/sample.scap");
     let good = std::fs::read(&src).unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -473,23 +486,20 @@ fn damaged_captures_are_clean_errors_with_offsets() {
             "{what}: {err}"
         );
         assert!(!err.contains("panicked"), "{what}: {err}");
+        // the import streams: a capture found damaged halfway leaves no trace
+        assert!(!dir.path().join("bad.srt").exists(), "{what}");
     }
 }
 
-fn have_sysdig() -> bool {
-    let ok = Command::new("sysdig")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        static ONCE: Once = Once::new();
-        ONCE.call_once(|| {
-            println!(
-                "skipped: sysdig not installed (apt-get install -y --no-install-recommends sysdig)"
-            )
-        });
+/// Whether sysdig is here; if not, `test` is reported skipped.
+fn have_sysdig(test: &str) -> bool {
+    match sysreplay_testkit::sysdig() {
+        Ok(_) => true,
+        Err(why) => {
+            sysreplay_testkit::skip(test, &why);
+            false
+        }
     }
-    ok
 }
 
 /// Our rule engine on the imported capture selects the same syscall events
@@ -498,8 +508,10 @@ fn have_sysdig() -> bool {
 /// as its parent; Falco today, and we, take the process's parent).
 #[test]
 fn our_engine_on_imported_captures_selects_what_sysdig_selects() {
-    let Some(up) = upstream() else { return };
-    if !have_sysdig() {
+    let Some(up) = upstream("our_engine_on_imported_captures_selects_what_sysdig_selects") else {
+        return;
+    };
+    if !have_sysdig("our_engine_on_imported_captures_selects_what_sysdig_selects") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

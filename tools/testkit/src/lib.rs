@@ -81,34 +81,33 @@ pub fn upstream_rules(name: &str) -> Result<PathBuf, String> {
     }
 }
 
-/// sysdig (0.29.3 in CI), the reference reader of .scap files.
-pub fn sysdig() -> Result<PathBuf, String> {
-    let ok = Command::new("sysdig")
+/// `program`, when `program --version` runs and succeeds; otherwise why not
+/// (`needs`).
+fn program(program: &str, needs: &str) -> Result<PathBuf, String> {
+    let ok = Command::new(program)
         .arg("--version")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success());
     if ok {
-        Ok(PathBuf::from("sysdig"))
+        Ok(PathBuf::from(program))
     } else {
-        Err("needs sysdig (apt-get install --no-install-recommends sysdig)".into())
+        Err(format!("needs {needs}"))
     }
+}
+
+/// sysdig (0.29.3 in CI), the reference reader of .scap files.
+pub fn sysdig() -> Result<PathBuf, String> {
+    program(
+        "sysdig",
+        "sysdig (apt-get install --no-install-recommends sysdig)",
+    )
 }
 
 /// A C compiler (`cc`), for the record-layout test.
 pub fn cc() -> Result<PathBuf, String> {
-    let ok = Command::new("cc")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if ok {
-        Ok(PathBuf::from("cc"))
-    } else {
-        Err("needs a C compiler (cc)".into())
-    }
+    program("cc", "a C compiler (cc)")
 }
 
 /// Whether this process runs as root (uid 0).

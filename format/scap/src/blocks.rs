@@ -7,7 +7,7 @@
 use std::io::Read;
 
 use super::ScapError;
-use crate::meta::{FdInfo, FdType, GroupInfo, SocketTuple, ThreadInfo, UserInfo};
+use sysreplay_format::meta::{FdInfo, FdType, GroupInfo, SocketTuple, ThreadInfo, UserInfo};
 
 pub const SHB: u32 = 0x0A0D_0D0A;
 pub const SHB_MAGIC: u32 = 0x1A2B_3C4D;
@@ -83,23 +83,130 @@ pub fn event_block(t: u32) -> Option<(bool, bool)> {
     }
 }
 
-/// The whole (decompressed) file. Gzip is detected by its magic.
-pub fn load(raw: Vec<u8>) -> Result<(Vec<u8>, bool), ScapError> {
-    if raw.len() >= 2 && raw[0] == 0x1f && raw[1] == 0x8b {
-        let mut out = Vec::with_capacity(raw.len() * 6);
-        let mut d = flate2::read::MultiGzDecoder::new(&raw[..]);
-        if let Err(e) = d.read_to_end(&mut out) {
+/// Largest block read from a stream. libscap writes one process list and one
+/// fd list per thread group, so even a host with 100,000 threads stays far
+/// below this; a corrupt length must not make the importer allocate 4 GiB.
+pub const MAX_BLOCK: usize = 256 << 20;
+
+/// Blocks read one at a time from a (gzip or plain) stream, into one buffer
+/// that grows only to the largest block: memory does not depend on the
+/// capture's length.
+pub struct BlockReader<R: Read> {
+    r: R,
+    gzip: bool,
+    /// Offset of the next block in the decompressed stream.
+    pos: u64,
+    buf: Vec<u8>,
+}
+
+impl BlockReader<Box<dyn Read>> {
+    /// Detect gzip by its magic and read through it if present.
+    pub fn open<R: Read + 'static>(r: R) -> Result<Self, ScapError> {
+        let mut r = std::io::BufReader::with_capacity(1 << 16, r);
+        let head = std::io::BufRead::fill_buf(&mut r)
+            .map_err(|e| ScapError::at(0, format!("cannot read the capture: {e}")))?;
+        let gzip = head.len() >= 2 && head[0] == 0x1f && head[1] == 0x8b;
+        let r: Box<dyn Read> = if gzip {
+            Box::new(flate2::read::MultiGzDecoder::new(r))
+        } else {
+            Box::new(r)
+        };
+        Ok(BlockReader::new(r, gzip))
+    }
+}
+
+impl<R: Read> BlockReader<R> {
+    pub fn new(r: R, gzip: bool) -> Self {
+        BlockReader {
+            r,
+            gzip,
+            pos: 0,
+            buf: Vec::new(),
+        }
+    }
+    pub fn gzip(&self) -> bool {
+        self.gzip
+    }
+    /// Bytes held for blocks (the largest block's size, about).
+    pub fn buffered(&self) -> usize {
+        self.buf.capacity()
+    }
+
+    fn io_error(&self, e: std::io::Error, at: u64) -> ScapError {
+        if self.gzip {
+            ScapError::at(
+                at,
+                format!("gzip stream is damaged ({e}) after {at} decompressed bytes"),
+            )
+        } else {
+            ScapError::at(at, format!("cannot read the capture: {e}"))
+        }
+    }
+
+    /// The next block, or None where the stream ends between blocks.
+    pub fn next_block(&mut self) -> Result<Option<Block<'_>>, ScapError> {
+        let o = self.pos;
+        let mut hdr = [0u8; 8];
+        let mut n = 0;
+        while n < 8 {
+            match self.r.read(&mut hdr[n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(self.io_error(e, o + n as u64)),
+            }
+        }
+        if n == 0 {
+            return Ok(None);
+        }
+        if n < 8 {
             return Err(ScapError::at(
-                out.len() as u64,
+                o,
+                format!("{n} trailing bytes where a 12-byte block header+trailer was expected (truncated file?)"),
+            ));
+        }
+        let btype = u32::from_le_bytes(hdr[0..4].try_into().unwrap());
+        let len = u32::from_le_bytes(hdr[4..8].try_into().unwrap()) as usize;
+        if len < 12 || !len.is_multiple_of(4) || len > MAX_BLOCK {
+            return Err(ScapError::at(
+                o,
                 format!(
-                    "gzip stream is damaged ({e}) after {} decompressed bytes",
-                    out.len()
+                    "block of type 0x{btype:x} has total length {len}; expected a multiple of 4 between 12 and {MAX_BLOCK}"
                 ),
             ));
         }
-        Ok((out, true))
-    } else {
-        Ok((raw, false))
+        self.buf.clear();
+        // grows with the bytes that arrive, not with what the length claims
+        self.buf.reserve((len - 8).min(1 << 20));
+        let got = (&mut self.r)
+            .take(len as u64 - 8)
+            .read_to_end(&mut self.buf);
+        if let Err(e) = got {
+            let at = o + 8 + self.buf.len() as u64;
+            return Err(self.io_error(e, at));
+        }
+        if self.buf.len() < len - 8 {
+            return Err(ScapError::at(
+                o,
+                format!(
+                    "the file ends inside a block of type 0x{btype:x} ({} of its {len} bytes present; truncated file?)",
+                    self.buf.len() + 8
+                ),
+            ));
+        }
+        let trailer = u32::from_le_bytes(self.buf[len - 12..].try_into().unwrap());
+        if trailer as usize != len {
+            return Err(ScapError::at(
+                o + len as u64 - 4,
+                format!("block trailer says {trailer} but the header said {len}"),
+            ));
+        }
+        self.pos = o + len as u64;
+        Ok(Some(Block {
+            btype,
+            offset: o,
+            body: &self.buf[..len - 12],
+        }))
     }
 }
 
@@ -783,11 +890,6 @@ pub fn linux_clone_flags_to_ppm(f: u64) -> u32 {
 pub fn ppm_mode_to_linux(m: u32) -> u32 {
     // PPM_S_* use the same bit positions as S_I* for the low 12 bits.
     m & 0o7777
-}
-
-/// PPM_AT_* (unlinkat/linkat flags) to Linux AT_*: same values.
-pub fn ppm_at_to_linux(f: u32) -> u64 {
-    f as u64
 }
 
 /// PPM ptrace request codes to Linux request numbers.

@@ -1,6 +1,6 @@
 // Event names by PPM event code (even = enter, odd = exit), codes 0..=335 as
 // known to libscap 2022 (sysdig 0.29.3). Generated from the public event table's
-// names only; see format/SCAP.md.
+// names only; see format/scap/SCAP.md.
 pub(crate) static EVENT_NAMES: [&str; 336] = [
     "syscall",
     "syscall",

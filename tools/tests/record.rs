@@ -1,6 +1,11 @@
 //! Recording tests: they load the real probe, so they need root (or
-//! CAP_BPF+CAP_PERFMON) and a kernel with BTF. Without them each test prints
-//! one SKIP line and returns.
+//! CAP_BPF+CAP_PERFMON) and a kernel with BTF. Without them each test skips
+//! by the testkit policy (a SKIP line; a failure under SYSREPLAY_REQUIRE=all).
+//!
+//! The recorder follows this test process and its descendants
+//! (`--pid <me> --follow-children`): assertions concern the tests' own
+//! processes, not what the rest of the host does meanwhile. Drops still come
+//! from everyone (the rings are shared): tests assert on the drop markers.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -11,9 +16,17 @@ use std::process::{Child, ChildStderr, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use sysreplay_format::record::{tag, Kind};
-use sysreplay_format::{syscalls, OwnedEvent, TraceReader};
+use sysreplay_format::{OwnedEvent, TraceReader};
+use sysreplay_syscalls as syscalls;
 
-const BIN: &str = env!("CARGO_BIN_EXE_sysreplay-record");
+const BIN: &str = env!("CARGO_BIN_EXE_sysreplay");
+
+/// `sysreplay record`, to which each test adds its options.
+fn recorder() -> Command {
+    let mut c = Command::new(BIN);
+    c.arg("record");
+    c
+}
 
 /// None when BPF can be used here; otherwise the reason (printed as SKIP).
 fn skip_reason() -> Option<String> {
@@ -36,7 +49,7 @@ static ONE_RECORDER: std::sync::Mutex<()> = std::sync::Mutex::new(());
 macro_rules! require_bpf {
     ($name:expr) => {
         if let Some(why) = skip_reason() {
-            println!("SKIP {}: {}", $name, why);
+            sysreplay_testkit::skip($name, &why);
             return;
         }
         let _one_recorder = ONE_RECORDER.lock().unwrap_or_else(|e| e.into_inner());
@@ -55,15 +68,22 @@ fn start(path: &Path, extra: &[&str]) -> Rec {
 }
 
 fn start_with_env(path: &Path, extra: &[&str], env: &[(&str, &str)]) -> Rec {
-    let mut child = Command::new(BIN)
+    let me = std::process::id().to_string();
+    let follow: &[&str] = if extra.contains(&"--pid") {
+        &[]
+    } else {
+        &["--pid", &me, "--follow-children"]
+    };
+    let mut child = recorder()
         .arg("-w")
         .arg(path)
+        .args(follow)
         .args(extra)
         .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("spawn sysreplay-record");
+        .expect("spawn sysreplay record");
     let mut err = BufReader::new(child.stderr.take().unwrap());
     let mut seen = String::new();
     loop {
@@ -154,6 +174,26 @@ fn sockaddr_in(b: &[u8]) -> Option<(std::net::Ipv4Addr, u16)> {
     ))
 }
 
+/// File `i` of a rotated recording into `base`: `base` itself, then
+/// `base1`, `base2`, ... (no number on the first, as tcpdump and sysdig).
+fn rotated(base: &Path, i: u32) -> PathBuf {
+    if i == 0 {
+        return base.to_path_buf();
+    }
+    PathBuf::from(format!("{}{}", base.display(), i))
+}
+
+/// The files the final message says the recording went into.
+fn files_in_summary(err: &str) -> Vec<String> {
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("recorded "))
+        .unwrap_or_else(|| panic!("no summary line: {err}"));
+    let after = line.split(" into ").nth(1).unwrap();
+    let list = &after[..after.rfind(" (").unwrap()];
+    list.split(", ").map(String::from).collect()
+}
+
 fn is(e: &OwnedEvent, k: Kind) -> bool {
     e.header.kind == k as u16
 }
@@ -235,11 +275,7 @@ fn records_known_commands_with_pids_paths_argv_addresses_and_tree() {
     // Every check below wants its event, so a lost one must say why: this
     // records every syscall on the host, and another process flooding
     // syscalls meanwhile makes the kernel drop (not a recorder fault).
-    let lost: u64 = evs
-        .iter()
-        .filter(|e| is(e, Kind::Drop))
-        .map(|e| e.header.args[1])
-        .sum();
+    let lost = lost_in_drop_markers(&evs);
     assert_eq!(
         lost, 0,
         "the kernel dropped {lost} events while recording all syscalls: \
@@ -495,7 +531,6 @@ fn tiny_buffer_storm_drop_markers_equal_kernel_counters() {
                 .total()
         })
         .sum();
-    let recorded = evs.iter().filter(|e| !is(e, Kind::Drop)).count() as u64;
     // the final stats sample is the last kernel counter read
     let js = std::fs::read_to_string(&stats).unwrap();
     let last: serde_json::Value = serde_json::from_str(js.lines().last().unwrap()).unwrap();
@@ -504,11 +539,13 @@ fn tiny_buffer_storm_drop_markers_equal_kernel_counters() {
     assert!(lost > 0);
     assert_eq!(lost, k_drops, "sum of drop markers == kernel n_drops");
     assert_eq!(cat_total, lost, "per-category counts add up");
+    // every event seen is in the trace, counted lost, or of a process not followed
     assert_eq!(
-        recorded + lost,
+        number_after(&err, "in the kernel of ", " seen"),
         k_evts,
-        "every event seen is either in the trace or counted lost"
+        "{err}"
     );
+    assert_every_event_accounted(&evs, &err);
     for m in &markers {
         assert!(
             m.header.args[0] <= m.header.ts_ns,
@@ -558,14 +595,14 @@ fn refuses_to_overwrite_without_force() {
     let dir = tempfile::tempdir().unwrap();
     let trace = dir.path().join("exists.srt");
     std::fs::write(&trace, b"keep me").unwrap();
-    let o = Command::new(BIN)
+    let o = recorder()
         .args(["-w", trace.to_str().unwrap(), "--duration", "1ms"])
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--force"));
     assert_eq!(std::fs::read(&trace).unwrap(), b"keep me");
-    let o = Command::new(BIN)
+    let o = recorder()
         .args([
             "-w",
             trace.to_str().unwrap(),
@@ -582,10 +619,393 @@ fn refuses_to_overwrite_without_force() {
     assert!(evs.iter().filter(|e| !is(e, Kind::Drop)).count() <= 5);
 }
 
+/// A symlink planted at `-w` or `--stats-json` (to a file, or dangling) is
+/// refused with or without --force, before anything is recorded; its target
+/// is untouched and nothing is created where a dangling link points.
+#[test]
+fn symlinked_output_paths_are_refused() {
+    // refused before the probe loads: no BPF needed
+    use std::os::unix::fs::{symlink, PermissionsExt};
+    let dir = tempfile::tempdir().unwrap();
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, b"precious").unwrap();
+    std::fs::set_permissions(&victim, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let nowhere = dir.path().join("nowhere");
+    let to_victim = dir.path().join("to-victim.srt");
+    let dangling = dir.path().join("dangling.srt");
+    symlink(&victim, &to_victim).unwrap();
+    symlink(&nowhere, &dangling).unwrap();
+    let fresh = dir.path().join("fresh.srt");
+    for force in [false, true] {
+        for (w, stats) in [
+            (&to_victim, None),
+            (&dangling, None),
+            (&fresh, Some(&to_victim)),
+            (&fresh, Some(&dangling)),
+        ] {
+            let mut c = recorder();
+            c.args(["-w", w.to_str().unwrap(), "--duration", "100ms"]);
+            if let Some(s) = stats {
+                c.args(["--stats-json", s.to_str().unwrap()]);
+            }
+            if force {
+                c.arg("--force");
+            }
+            let o = c.output().unwrap();
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(
+                o.status.code(),
+                Some(1),
+                "force={force} {w:?} {stats:?}: {err}"
+            );
+            assert!(err.contains("symbolic link"), "{err}");
+            assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+            assert_eq!(
+                std::fs::metadata(&victim).unwrap().permissions().mode() & 0o777,
+                0o644
+            );
+            assert!(!nowhere.exists(), "created where a dangling link points");
+            assert!(
+                !fresh.exists(),
+                "a trace was written despite a refused --stats-json"
+            );
+        }
+    }
+}
+
+/// The trace and the stats file are 0600 whatever the umask, also when
+/// --force replaces existing files (a new file renamed into place).
+#[test]
+fn trace_and_stats_files_are_private_with_force() {
+    require_bpf!("trace_and_stats_files_are_private_with_force");
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.srt");
+    let stats = dir.path().join("stats.json");
+    for p in [&trace, &stats] {
+        std::fs::write(p, b"old").unwrap();
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let mut c = recorder();
+    c.args([
+        "-w",
+        trace.to_str().unwrap(),
+        "--force",
+        "--duration",
+        "300ms",
+    ])
+    .args([
+        "--syscalls",
+        "getppid",
+        "--stats-json",
+        stats.to_str().unwrap(),
+    ]);
+    // SAFETY: umask is async-signal-safe.
+    unsafe {
+        c.pre_exec(|| {
+            libc::umask(0o022);
+            Ok(())
+        });
+    }
+    let o = c.output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for p in [&trace, &stats] {
+        assert_eq!(
+            std::fs::metadata(p).unwrap().permissions().mode() & 0o777,
+            0o600,
+            "{p:?}"
+        );
+    }
+    let (r, _) = read_all(&trace);
+    assert!(r.index().is_some());
+    let js = std::fs::read_to_string(&stats).unwrap();
+    assert!(!js.starts_with("old"), "the stats file was replaced: {js}");
+    assert!(js.lines().count() >= 1);
+}
+
+/// A closed stderr (the reader of its pipe gone) neither kills nor cuts a
+/// recording: the stats and summary lines are dropped, the file is complete.
+#[test]
+fn a_closed_stderr_does_not_stop_a_recording() {
+    require_bpf!("a_closed_stderr_does_not_stop_a_recording");
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.srt");
+    let mut fds = [0; 2];
+    // SAFETY: pipe2 fills two descriptors we then own; the read end is closed.
+    assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+    unsafe { libc::close(fds[0]) };
+    let t0 = Instant::now();
+    let st = recorder()
+        .args(["-w", trace.to_str().unwrap(), "--syscalls", "getppid"])
+        .args(["--duration", "1500ms", "--stats-interval", "100ms"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(unsafe { OwnedFd::from_raw_fd(fds[1]) }))
+        .status()
+        .unwrap();
+    assert!(st.success(), "{st}");
+    assert!(t0.elapsed() >= Duration::from_millis(1500), "stopped early");
+    let (r, _) = read_all(&trace);
+    assert!(r.index().is_some(), "complete file");
+}
+
+/// SIGHUP (a closed terminal or ssh session) ends a recording like SIGTERM:
+/// a complete file with its index.
+#[test]
+fn sighup_stops_with_a_complete_file() {
+    require_bpf!("sighup_stops_with_a_complete_file");
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("hup.srt");
+    let mut rec = start(&trace, &["--syscalls", "getppid"]);
+    storm_until({
+        let t = Instant::now();
+        move || t.elapsed() > Duration::from_millis(200)
+    });
+    let (st, err) = rec.signal(libc::SIGHUP);
+    assert!(st.success(), "{st}: {err}");
+    assert!(err.contains("recorded "), "{err}");
+    let (r, evs) = read_all(&trace);
+    assert!(r.index().is_some(), "complete file");
+    assert!(!evs.is_empty());
+}
+
+/// A --min-free-mb too large for bytes in 64 bits is an input error (it
+/// wrapped to a small floor and silently disabled the disk guard), and the
+/// largest valid value stops the recording at once: no disk has that much.
+#[test]
+fn huge_min_free_mb_is_an_error_or_stops_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.srt");
+    for mb in ["17592186044417", "18446744073709551615"] {
+        let o = recorder()
+            .args(["-w", trace.to_str().unwrap(), "--duration", "300ms"])
+            .args(["--min-free-mb", mb])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{mb}: {err}");
+        assert!(
+            err.contains("--min-free-mb") && err.contains("too large"),
+            "{err}"
+        );
+        assert!(!trace.exists());
+    }
+    let o = recorder()
+        .args([
+            "-w",
+            trace.to_str().unwrap(),
+            "--duration",
+            "300ms",
+            "-C",
+            "17592186044417",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+
+    require_bpf!("huge_min_free_mb_is_an_error_or_stops_at_once");
+    let t0 = Instant::now();
+    let o = recorder()
+        .args(["-w", trace.to_str().unwrap(), "--duration", "20s"])
+        .args(["--syscalls", "getppid", "--min-free-mb", "17592186044415"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("disk full"), "{err}");
+    assert!(
+        t0.elapsed() < Duration::from_secs(10),
+        "the guard stopped it"
+    );
+    let (r, _) = read_all(&trace);
+    assert!(r.index().is_some());
+}
+
+/// Thread-group ids of `root` and every process forked below it, from the
+/// trace's fork records.
+fn tree_of(evs: &[OwnedEvent], root: u32) -> std::collections::HashSet<u32> {
+    let mut set = std::collections::HashSet::from([root]);
+    for e in evs {
+        if is(e, Kind::ProcFork) && set.contains(&e.header.pid) {
+            set.insert(e.header.args[1] as u32);
+        }
+    }
+    set
+}
+
+/// `record -- COMMAND`: only the command and its descendants are recorded
+/// (a grandchild included, this test's own storm left out), and the
+/// recording stops when the command exits, saying so.
+#[test]
+fn a_command_is_recorded_with_its_descendants_only() {
+    require_bpf!("a_command_is_recorded_with_its_descendants_only");
+    let dir = tempfile::tempdir().unwrap();
+    let known = dir.path().join("grandchild.txt");
+    std::fs::write(&known, b"x").unwrap();
+    let trace = dir.path().join("cmd.srt");
+    let script = format!(
+        "sleep 0.3; sh -c 'cat {} > /dev/null'; exit 3",
+        known.display()
+    );
+    let child = recorder()
+        .args([
+            "-w",
+            trace.to_str().unwrap(),
+            "--syscalls",
+            "openat,getppid",
+        ])
+        .args(["--", "sh", "-c", &script])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let recorder = child.id();
+    let t0 = Instant::now();
+    let mut child = child;
+    // calls of this process meanwhile (not a storm: drops could take the
+    // command's own fork records), which must be left out
+    while child.try_wait().unwrap().is_none() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "the recording did not stop"
+        );
+        for _ in 0..100 {
+            unsafe { libc::syscall(libc::SYS_getppid) };
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("the command exited (exit status: 3)"), "{err}");
+    let (_r, evs) = read_all(&trace);
+    let recorded: Vec<&OwnedEvent> = evs.iter().filter(|e| !is(e, Kind::Drop)).collect();
+    let root = recorded.first().expect("events of the command").header.pid;
+    let tree = tree_of(&evs, root);
+    assert!(tree.len() >= 3, "sh, sleep, sh, cat: {tree:?}");
+    for e in &recorded {
+        assert!(
+            tree.contains(&e.header.pid),
+            "pid {} is not in the tree",
+            e.header.pid
+        );
+        assert_ne!(
+            e.header.pid,
+            std::process::id(),
+            "the test's storm is left out"
+        );
+        assert_ne!(e.header.pid, recorder);
+    }
+    let opened = recorded.iter().any(|e| {
+        e.header.nr == nr("openat")
+            && item(e, 1).map(c_str) == Some(known.to_str().unwrap().as_bytes())
+    });
+    assert!(opened, "the grandchild's open is recorded");
+    assert!(
+        err.contains("records of processes not followed left out"),
+        "{err}"
+    );
+}
+
+/// `--pid PID`: only that process; with --follow-children its descendants
+/// too. The recording stops when the followed processes have exited.
+#[test]
+fn pid_follows_a_process_and_its_children_only_when_asked() {
+    require_bpf!("pid_follows_a_process_and_its_children_only_when_asked");
+    let dir = tempfile::tempdir().unwrap();
+    let known = dir.path().join("child.txt");
+    std::fs::write(&known, b"x").unwrap();
+    for children in [false, true] {
+        let trace = dir.path().join(format!("pid{children}.srt"));
+        // the process waits until the recorder runs, then reads the file
+        // itself and in a child
+        let go = dir.path().join(format!("go{children}"));
+        let script = format!(
+            "while [ ! -e {go} ]; do sleep 0.05; done; read x < {k}; cat {k} > /dev/null",
+            go = go.display(),
+            k = known.display()
+        );
+        let mut target = Command::new("sh").args(["-c", &script]).spawn().unwrap();
+        let pid = target.id().to_string();
+        let mut extra = vec!["--syscalls", "openat", "--pid", &pid];
+        if children {
+            extra.push("--follow-children");
+        }
+        let mut rec = start(&trace, &extra);
+        std::fs::write(&go, b"").unwrap();
+        assert!(target.wait().unwrap().success());
+        let t0 = Instant::now();
+        while rec.child.try_wait().unwrap().is_none() {
+            assert!(
+                t0.elapsed() < Duration::from_secs(20),
+                "did not stop by itself"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let (st, err) = rec.wait();
+        assert!(st.success(), "{err}");
+        assert!(err.contains("the followed processes exited"), "{err}");
+        let (_r, evs) = read_all(&trace);
+        let opens: Vec<u32> = evs
+            .iter()
+            .filter(|e| {
+                e.header.nr == nr("openat")
+                    && item(e, 1).map(c_str) == Some(known.to_str().unwrap().as_bytes())
+            })
+            .map(|e| e.header.pid)
+            .collect();
+        let me: u32 = pid.parse().unwrap();
+        assert!(opens.contains(&me), "the shell's own open: {opens:?}");
+        assert_eq!(
+            opens.iter().any(|&p| p != me),
+            children,
+            "the child's open only with --follow-children: {opens:?}"
+        );
+        for e in evs.iter().filter(|e| !is(e, Kind::Drop)) {
+            if !children {
+                assert_eq!(e.header.pid, me);
+            }
+        }
+    }
+}
+
+/// `--nice N`: every thread of the recorder (drain loop, snapshot,
+/// compression) runs at nice N.
+#[test]
+fn nice_applies_to_every_recorder_thread() {
+    require_bpf!("nice_applies_to_every_recorder_thread");
+    let dir = tempfile::tempdir().unwrap();
+    for n in ["-5", "7"] {
+        let trace = dir.path().join(format!("nice{n}.srt"));
+        let mut rec = start(&trace, &["--syscalls", "getppid", "--nice", n]);
+        let pid = rec.child.id();
+        let t0 = Instant::now();
+        storm_until(|| t0.elapsed() > Duration::from_millis(1200)); // a block is sealed
+        let mut threads = 0;
+        for t in std::fs::read_dir(format!("/proc/{pid}/task")).unwrap() {
+            let stat = std::fs::read_to_string(t.unwrap().path().join("stat")).unwrap();
+            // after "(comm)": state is field 3; nice is field 19
+            let rest = &stat[stat.rfind(')').unwrap() + 2..];
+            let nice = rest.split_whitespace().nth(16).unwrap();
+            assert_eq!(nice, n, "a recorder thread at nice {nice}: {stat}");
+            threads += 1;
+        }
+        assert!(threads >= 2, "the drain loop and the compression thread");
+        let (st, err) = rec.signal(libc::SIGINT);
+        assert!(st.success(), "{err}");
+    }
+}
+
 #[test]
 fn dry_run_prints_falcos_three_lines() {
     // no BPF needed
-    let o = Command::new(BIN)
+    let o = recorder()
         .args([
             "--dry-run",
             "--syscalls",
@@ -595,16 +1015,125 @@ fn dry_run_prints_falcos_three_lines() {
         .output()
         .unwrap();
     assert!(o.status.success());
-    let e = String::from_utf8_lossy(&o.stderr);
+    // on stdout, to be piped (`rules check` prints there too)
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let e = String::from_utf8_lossy(&o.stdout);
     let lines: Vec<&str> = e.lines().collect();
     assert_eq!(lines[0], "(0) syscalls in rules: ");
     assert!(lines[1].starts_with("+(2) syscalls added (base_syscalls override): openat, ptrace"));
     assert!(lines
         .iter()
         .any(|l| l.starts_with("+(") && l.contains("repaired syscalls: ")));
-    let last = lines.last().unwrap();
-    assert!(last.contains("syscalls selected in total (final set): "));
+    let last = lines
+        .iter()
+        .find(|l| l.contains("syscalls selected in total (final set): "))
+        .unwrap();
     assert!(last.contains("execve") && last.contains("ptrace") && !last.contains(" close,"));
+}
+
+/// `--dry-run` prints what `record` records: Falco's final set counts
+/// names that record nothing of their own (sched_process_exit is not a
+/// syscall, umount is x86_64's umount2), and the recorded line counts
+/// what `record` says it records.
+#[test]
+fn dry_run_lists_what_record_records_and_explains_the_difference() {
+    let o = recorder().arg("--dry-run").output().unwrap();
+    assert!(o.status.success());
+    let out = String::from_utf8_lossy(&o.stdout);
+    let count = |l: &str| -> usize {
+        l[l.find('(').unwrap() + 1..l.find(')').unwrap()]
+            .parse()
+            .unwrap()
+    };
+    let names = |l: &str| -> Vec<String> {
+        l.split(": ")
+            .nth(1)
+            .unwrap()
+            .split(", ")
+            .map(String::from)
+            .collect()
+    };
+    let final_line = out
+        .lines()
+        .find(|l| l.contains("(final set)"))
+        .unwrap_or_else(|| panic!("{out}"));
+    let recorded = out
+        .lines()
+        .find(|l| l.contains("x86_64 syscalls recorded: "))
+        .unwrap_or_else(|| panic!("{out}"));
+    let not_syscalls = out
+        .lines()
+        .find(|l| l.contains("record nothing of their own"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert_eq!(count(recorded), names(recorded).len());
+    assert!(count(recorded) < count(final_line), "{out}");
+    assert_eq!(
+        count(recorded) + count(not_syscalls),
+        count(final_line),
+        "{out}"
+    );
+    assert!(
+        not_syscalls.contains("sched_process_exit (a scheduler event, not a syscall")
+            && not_syscalls.contains("umount (the same x86_64 syscall as umount2)"),
+        "{out}"
+    );
+    for n in names(recorded) {
+        assert!(
+            names(final_line).contains(&n),
+            "{n} is in Falco's final set"
+        );
+    }
+}
+
+/// `--all` without rules or --syscalls keeps nothing more, though it reads
+/// as "record everything": a notice says so and names `--syscalls all`;
+/// where it does change the selection, no notice.
+#[test]
+fn all_that_changes_nothing_says_so_and_names_syscalls_all() {
+    let o = recorder().args(["--dry-run", "--all"]).output().unwrap();
+    assert!(o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("--all changes nothing here") && err.contains("--syscalls all"),
+        "{err}"
+    );
+    // named in --syscalls, read is kept anyway
+    let o = recorder()
+        .args(["--dry-run", "--all", "--syscalls", "read,openat"])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--all changes nothing"));
+    // a rule on read: --all keeps it
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("r.yaml");
+    std::fs::write(
+        &rules,
+        "- rule: reads\n  desc: d\n  condition: evt.type = read\n  output: o\n  priority: WARNING\n",
+    )
+    .unwrap();
+    let o = recorder()
+        .args(["--dry-run", "--all", "--rules"])
+        .arg(&rules)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains(" read,"));
+    let h = recorder().arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&h.stdout);
+    assert!(
+        help.contains("NOT \"record every syscall\" (that is `--syscalls all`)"),
+        "{help}"
+    );
 }
 
 #[test]
@@ -670,6 +1199,79 @@ fn storm_syscall_until(nr: libc::c_long, mut done: impl FnMut() -> bool) {
     }
 }
 
+/// The number after `key` in `text` ("... of 123 seen" with key "of ").
+fn number_after(text: &str, key: &str, until: &str) -> u64 {
+    let i = text
+        .find(key)
+        .unwrap_or_else(|| panic!("no {key:?} in {text}"))
+        + key.len();
+    let j = text[i..].find(until).unwrap() + i;
+    text[i..j].trim().parse().unwrap()
+}
+
+/// The events the drop markers of `evs` say were lost.
+fn lost_in_drop_markers(evs: &[OwnedEvent]) -> u64 {
+    evs.iter()
+        .filter(|e| is(e, Kind::Drop))
+        .map(|e| e.header.args[1])
+        .sum()
+}
+
+/// Every event the kernel counted is in the file, or in a drop marker's
+/// `lost`: nothing is lost without a word.
+fn assert_every_event_accounted(evs: &[OwnedEvent], err: &str) {
+    // records of processes not followed are counted too
+    let skipped = err
+        .find(" records of processes not followed left out")
+        .map(|j| {
+            let i = err[..j].rfind(' ').unwrap() + 1;
+            err[i..j].parse::<u64>().unwrap()
+        })
+        .unwrap_or(0);
+    let seen = number_after(err, "in the kernel of ", " seen") - skipped;
+    let written = evs.iter().filter(|e| !is(e, Kind::Drop)).count() as u64;
+    let lost = lost_in_drop_markers(evs);
+    assert_eq!(
+        written + lost,
+        seen,
+        "{written} written + {lost} in drop markers vs {seen} seen by the kernel: {err}"
+    );
+}
+
+/// A recorder far behind when it is told to stop (here: stopped with
+/// SIGSTOP while a storm fills a 512 MiB ring) drains the rings fully
+/// before closing (a drain pass takes at most 64 MiB of a ring: one pass
+/// left the rest unread while the summary said nothing was lost).
+#[test]
+fn a_backlog_at_stop_is_drained_fully() {
+    require_bpf!("a_backlog_at_stop_is_drained_fully");
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("backlog.srt");
+    let mut rec = start(
+        &trace,
+        &["--syscalls", "getppid", "--buf-size", "536870912"],
+    );
+    let pid = rec.child.id() as i32;
+    // SAFETY: our own child.
+    unsafe { libc::kill(pid, libc::SIGSTOP) };
+    let t0 = Instant::now();
+    storm_until(|| t0.elapsed() > Duration::from_millis(3000));
+    unsafe {
+        libc::kill(pid, libc::SIGINT);
+        libc::kill(pid, libc::SIGCONT);
+    }
+    let (st, err) = rec.wait();
+    assert!(st.success(), "{err}");
+    let (r, evs) = read_all(&trace);
+    assert!(r.index().is_some());
+    // all read, none given up as "could not be read" (the stop path made
+    // four 64 MiB passes: a larger backlog was left in the ring)
+    assert!(!err.contains("could not be read"), "{err}");
+    let written = evs.iter().filter(|e| !is(e, Kind::Drop)).count();
+    assert!(written > 1_000_000, "a backlog built up: {written} events");
+    assert_every_event_accounted(&evs, &err);
+}
+
 #[test]
 fn rotation_by_size_keeps_the_last_n_files() {
     require_bpf!("rotation_by_size_keeps_the_last_n_files");
@@ -688,7 +1290,7 @@ fn rotation_by_size_keeps_the_last_n_files() {
             "1",
         ],
     );
-    let name = |i: u32| PathBuf::from(format!("{}{}", base.display(), i));
+    let name = |i: u32| rotated(&base, i);
     storm_until(|| name(3).exists());
     let (st, err) = rec.signal(libc::SIGINT);
     assert!(st.success(), "{err}");
@@ -734,7 +1336,189 @@ fn rotation_by_size_keeps_the_last_n_files() {
         );
     }
     assert_eq!(idx_seen, vec![Some("2".to_string()), Some("3".to_string())]);
+    // the final message names only the files that are left
+    let listed = files_in_summary(&err);
+    assert!(!listed.is_empty());
+    for f in &listed {
+        assert!(
+            Path::new(f).exists(),
+            "{f} is listed but -W deleted it: {err}"
+        );
+    }
+    assert!(listed.contains(&name(3).display().to_string()), "{err}");
     assert!(std::fs::metadata(name(2)).unwrap().len() >= 1 << 20);
+}
+
+/// `-C 100 -W 5` with a recording that never reaches 100 MB writes FILE as
+/// asked (no `FILE0`), and the final message names that file.
+#[test]
+fn rotation_that_never_happens_writes_file_as_named() {
+    require_bpf!("rotation_that_never_happens_writes_file_as_named");
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("rot.srt");
+    let mut rec = start(
+        &base,
+        &[
+            "--syscalls",
+            "getppid",
+            "-C",
+            "100",
+            "-W",
+            "5",
+            "--duration",
+            "300ms",
+        ],
+    );
+    let (st, err) = rec.storm_until_exit();
+    assert!(st.success(), "{err}");
+    let mut names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, vec!["rot.srt".to_string()], "{err}");
+    assert_eq!(files_in_summary(&err), vec![base.display().to_string()]);
+    let (r, _) = read_all(&base);
+    assert!(r.index().is_some());
+}
+
+/// On a terminal, `record` says how to stop it and keeps one status line
+/// (events/s, drops, file size) rewritten in place; piped, only the
+/// how-to-stop line.
+#[test]
+fn says_how_to_stop_and_shows_a_live_status_on_a_terminal() {
+    require_bpf!("says_how_to_stop_and_shows_a_live_status_on_a_terminal");
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("live.srt");
+    let me = std::process::id().to_string();
+    let cmd = format!(
+        "{BIN} record -w {} --syscalls getppid --pid {me} --duration 2500ms",
+        trace.display()
+    );
+    // `script` runs it on a pseudo-terminal and copies what it printed
+    let o = match Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .stdin(Stdio::null())
+        .output()
+    {
+        Ok(o) => o,
+        Err(e) => {
+            sysreplay_testkit::skip(
+                "says_how_to_stop_and_shows_a_live_status_on_a_terminal",
+                &format!("no `script` ({e})"),
+            );
+            return;
+        }
+    };
+    let tty = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{tty}");
+    assert!(tty.contains("stop with Ctrl-C"), "{tty}");
+    assert!(tty.contains("stops by itself after 2.500s"), "{tty}");
+    let status: Vec<&str> = tty
+        .split("\r\x1b[K")
+        .filter(|l| l.starts_with("recording ") && l.contains("events/s"))
+        .collect();
+    assert!(status.len() >= 2, "a status line each second: {tty}");
+    assert!(
+        status
+            .iter()
+            .all(|l| l.contains(" drops, ") && l.ends_with('B') && !l.contains('\n')),
+        "{tty}"
+    );
+    // piped: no status line, no escape sequences
+    let o = recorder()
+        .args(["-w", dir.path().join("piped.srt").to_str().unwrap()])
+        .args([
+            "--syscalls",
+            "getppid",
+            "--pid",
+            &me,
+            "--duration",
+            "1500ms",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("stop with Ctrl-C"), "{err}");
+    assert!(!err.contains('\x1b') && !err.contains("events/s"), "{err}");
+}
+
+/// Names the rotation will want, created first by someone else (a symlink
+/// to a victim file, a regular file, a dangling symlink), neither stop the
+/// recording nor get written: it goes on with the next free name.
+#[test]
+fn rotation_skips_names_someone_else_created_first() {
+    require_bpf!("rotation_skips_names_someone_else_created_first");
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("rot.srt");
+    let name = |i: u32| rotated(&base, i);
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, b"precious").unwrap();
+    symlink(&victim, name(1)).unwrap();
+    std::fs::write(name(2), b"planted").unwrap();
+    symlink(dir.path().join("nowhere"), name(3)).unwrap();
+    let mut rec = start(&base, &["--syscalls", "getppid", "-C", "1"]);
+    storm_until(|| name(5).exists());
+    let (st, err) = rec.signal(libc::SIGINT);
+    assert!(st.success(), "{err}");
+    assert!(err.contains("taken by another file"), "{err}");
+    assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+    assert_eq!(std::fs::read(name(2)).unwrap(), b"planted");
+    assert!(!dir.path().join("nowhere").exists());
+    for i in [0, 4, 5] {
+        let (r, evs) = read_all(&name(i));
+        assert!(r.index().is_some(), "file {i} is complete");
+        assert!(!evs.is_empty());
+    }
+}
+
+/// A rotation whose new file cannot be created at all (here: a tmpfs with
+/// no inode left) does not stop the recording: it goes on into the current
+/// file, says so, and ends cleanly with that file complete.
+#[test]
+fn a_rotation_that_cannot_create_its_file_keeps_recording() {
+    require_bpf!("a_rotation_that_cannot_create_its_file_keeps_recording");
+    let dir = tempfile::tempdir().unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=64m,nr_inodes=2", "tmpfs"])
+        .arg(dir.path())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        sysreplay_testkit::skip(
+            "a_rotation_that_cannot_create_its_file_keeps_recording",
+            "cannot mount a tmpfs",
+        );
+        return;
+    }
+    let _m = Tmpfs(dir.path().to_path_buf());
+    let base = dir.path().join("r.srt");
+    let name = |i: u32| rotated(&base, i);
+    // the root directory and the first file take the two inodes
+    let mut rec = start(
+        &base,
+        &["--syscalls", "getppid", "-G", "1", "--min-free-mb", "1"],
+    );
+    let t0 = Instant::now();
+    storm_until(|| t0.elapsed() > Duration::from_millis(2500));
+    let (st, err) = rec.signal(libc::SIGINT);
+    assert!(st.success(), "{err}");
+    assert!(
+        err.contains("cannot rotate") && err.contains("recording goes on"),
+        "{err}"
+    );
+    assert!(!name(1).exists());
+    let (r, evs) = read_all(&name(0));
+    assert!(r.index().is_some(), "the current file is complete");
+    // it holds the whole recording, not just the first second
+    let ours: Vec<_> = evs.iter().filter(|e| !is(e, Kind::Drop)).collect();
+    let span = ours.last().unwrap().header.ts_ns - ours.first().unwrap().header.ts_ns;
+    assert!(
+        span > 2_000_000_000,
+        "recorded on past the failed rotation: {span} ns"
+    );
 }
 
 #[test]
@@ -754,7 +1538,7 @@ fn a_slow_snapshot_on_rotation_loses_nothing() {
         &["--syscalls", "getpgrp", "-G", "1"],
         &[("SYSREPLAY_TEST_SNAPSHOT_DELAY_MS", "1000")],
     );
-    let name = |i: u32| PathBuf::from(format!("{}{}", base.display(), i));
+    let name = |i: u32| rotated(&base, i);
     storm_syscall_until(libc::SYS_getpgrp, || name(2).exists());
     let (st, err) = rec.signal(libc::SIGINT);
     assert!(st.success(), "{err}");
@@ -785,7 +1569,7 @@ fn rotation_by_time() {
     let dir = tempfile::tempdir().unwrap();
     let base = dir.path().join("g.srt");
     let mut rec = start(&base, &["--syscalls", "getppid", "-G", "1"]);
-    let name = |i: u32| PathBuf::from(format!("{}{}", base.display(), i));
+    let name = |i: u32| rotated(&base, i);
     storm_until(|| name(2).exists());
     let (st, err) = rec.signal(libc::SIGINT);
     assert!(st.success(), "{err}");
@@ -817,8 +1601,9 @@ fn full_disk_floor_stops_with_a_complete_file_and_a_clear_message() {
     require_bpf!("full_disk_floor_stops_with_a_complete_file_and_a_clear_message");
     let dir = tempfile::tempdir().unwrap();
     let Some(_m) = small_tmpfs(dir.path(), "3m") else {
-        println!(
-            "SKIP full_disk_floor_stops_with_a_complete_file_and_a_clear_message: cannot mount a tmpfs"
+        sysreplay_testkit::skip(
+            "full_disk_floor_stops_with_a_complete_file_and_a_clear_message",
+            "cannot mount a tmpfs",
         );
         return;
     };
@@ -841,7 +1626,10 @@ fn enospc_mid_block_leaves_a_readable_file() {
     require_bpf!("enospc_mid_block_leaves_a_readable_file");
     let dir = tempfile::tempdir().unwrap();
     let Some(_m) = small_tmpfs(dir.path(), "3m") else {
-        println!("SKIP enospc_mid_block_leaves_a_readable_file: cannot mount a tmpfs");
+        sysreplay_testkit::skip(
+            "enospc_mid_block_leaves_a_readable_file",
+            "cannot mount a tmpfs",
+        );
         return;
     };
     // no free-space floor: the write fails with ENOSPC; the writer cuts the
@@ -866,11 +1654,29 @@ fn enospc_mid_block_leaves_a_readable_file() {
         err.contains("disk full") && err.contains("No space left"),
         "{err}"
     );
-    let (_r, evs) = read_all(&trace);
+    let (r, evs) = read_all(&trace);
     assert!(
         !evs.is_empty(),
         "the blocks written before the disk filled are readable"
     );
+    // what could not be written is counted: a drop marker ends the file
+    // (when it and the index fit, as on this tmpfs), and the summary says so
+    assert!(r.index().is_some(), "the index fits: {err}");
+    assert!(
+        err.contains(
+            "records could not be written (a drop marker at the end of the file counts them)"
+        ),
+        "{err}"
+    );
+    assert!(
+        !err.contains("compression"),
+        "no ratio for an incomplete file: {err}"
+    );
+    assert!(
+        is(evs.last().unwrap(), Kind::Drop),
+        "ends with a drop marker"
+    );
+    assert_every_event_accounted(&evs, &err);
 }
 
 #[test]
@@ -880,11 +1686,11 @@ fn missing_privileges_give_one_clear_line() {
     // unprivileged already: run as is; as root: drop every capability with
     // setpriv (staying uid 0), so the check has something to name
     let mut cmd = if sysreplay_capture::privileges::missing().is_some() {
-        Command::new(BIN)
+        recorder()
     } else {
         let mut c = Command::new("setpriv");
         c.args(["--inh-caps=-all", "--bounding-set=-all", "--"])
-            .arg(BIN);
+            .args([BIN, "record"]);
         c
     };
     let o = match cmd
@@ -893,7 +1699,10 @@ fn missing_privileges_give_one_clear_line() {
     {
         Ok(o) => o,
         Err(e) => {
-            println!("SKIP missing_privileges_give_one_clear_line: no setpriv ({e})");
+            sysreplay_testkit::skip(
+                "missing_privileges_give_one_clear_line",
+                &format!("no setpriv ({e})"),
+            );
             return;
         }
     };
@@ -905,6 +1714,62 @@ fn missing_privileges_give_one_clear_line() {
         "{err}"
     );
     assert!(!trace.exists(), "nothing is created without privileges");
+}
+
+/// With CAP_BPF+CAP_PERFMON only, as a user other than root, tracefs (mode
+/// 0700) is out of reach: the error names CAP_DAC_READ_SEARCH (it said
+/// "tracefs not found"), and with it added the recording works.
+#[test]
+fn bpf_and_perfmon_alone_name_the_missing_dac_read_search() {
+    sysreplay_testkit::require!(
+        sysreplay_testkit::root(),
+        "bpf_and_perfmon_alone_name_the_missing_dac_read_search"
+    );
+    require_bpf!("bpf_and_perfmon_alone_name_the_missing_dac_read_search");
+    use std::os::unix::fs::PermissionsExt;
+    if !Path::new("/sys/kernel/tracing/events").exists() {
+        let _ = Command::new("mount")
+            .args(["-t", "tracefs", "nodev", "/sys/kernel/tracing"])
+            .status();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // the unprivileged user writes here
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let run = |caps: &str, name: &str| {
+        let trace = dir.path().join(name);
+        let o = Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(format!("--inh-caps=-all,{caps}"))
+            .arg(format!("--ambient-caps=-all,{caps}"))
+            .arg("--")
+            .args([BIN, "record"])
+            .args(["-w", trace.to_str().unwrap(), "--syscalls", "getppid"])
+            .args(["--duration", "300ms"])
+            .output();
+        (o, trace)
+    };
+    let (o, trace) = run("+bpf,+perfmon", "a.srt");
+    let o = match o {
+        Ok(o) => o,
+        Err(e) => {
+            sysreplay_testkit::skip(
+                "bpf_and_perfmon_alone_name_the_missing_dac_read_search",
+                &format!("no setpriv ({e})"),
+            );
+            return;
+        }
+    };
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("CAP_DAC_READ_SEARCH"), "{err}");
+    assert!(!err.contains("not found"), "{err}");
+    assert!(!trace.exists());
+    let (o, trace) = run("+bpf,+perfmon,+dac_read_search", "b.srt");
+    let o = o.unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (r, _) = read_all(&trace);
+    assert!(r.index().is_some());
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {

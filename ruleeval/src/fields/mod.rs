@@ -2,11 +2,17 @@
 //! the state engine. Extraction borrows from the event, the state, or a
 //! caller-provided scratch buffer, so the common case allocates nothing.
 
+mod container;
+mod evt;
+mod fd;
+mod proc;
+mod user;
+
 use std::fmt::Write as _;
 
-use sysreplay_format::decode;
 use sysreplay_format::record::Kind;
 use sysreplay_format::Event;
+use sysreplay_syscalls::decode;
 
 use crate::sc;
 use crate::state::{fmt_ip, is_v4_mapped, Fd, State, Thread};
@@ -176,6 +182,130 @@ pub enum F {
     ContainerId,
     /// A container/k8s field with no value offline.
     Offline,
+}
+
+/// Field classes, one module each (as libsinsp's filter checks).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Class {
+    Evt,
+    Proc,
+    User,
+    Fd,
+    Container,
+}
+
+impl F {
+    /// The class whose module extracts this field.
+    pub fn class(self) -> Class {
+        match self {
+            F::EvtArg
+            | F::EvtArgs
+            | F::EvtBuffer
+            | F::EvtBuflen
+            | F::EvtCategory
+            | F::EvtCpu
+            | F::EvtDatetime
+            | F::EvtDir
+            | F::EvtFailed
+            | F::EvtHostname
+            | F::EvtIsIo
+            | F::EvtIsOpenExec
+            | F::EvtIsOpenRead
+            | F::EvtIsOpenWrite
+            | F::EvtNum
+            | F::EvtRawarg
+            | F::EvtRawres
+            | F::EvtRawtime
+            | F::EvtRawtimeNs
+            | F::EvtRawtimeS
+            | F::EvtRes
+            | F::EvtSource
+            | F::EvtTime
+            | F::EvtTimeIso
+            | F::EvtTimeS
+            | F::EvtType => Class::Evt,
+            F::ProcAcmdline
+            | F::ProcAexe
+            | F::ProcAexepath
+            | F::ProcAname
+            | F::ProcApid
+            | F::ProcArgs
+            | F::ProcCmdline
+            | F::ProcCwd
+            | F::ProcDuration
+            | F::ProcEnv
+            | F::ProcExe
+            | F::ProcExeIno
+            | F::ProcExeInoCtime
+            | F::ProcExeInoCtimeDurationProcStart
+            | F::ProcExeInoMtime
+            | F::ProcExepath
+            | F::ProcIsExeFromMemfd
+            | F::ProcIsExeUpperLayer
+            | F::ProcIsExeWritable
+            | F::ProcIsSidLeader
+            | F::ProcIsVpgidLeader
+            | F::ProcName
+            | F::ProcNthreads
+            | F::ProcPcmdline
+            | F::ProcPexe
+            | F::ProcPexepath
+            | F::ProcPid
+            | F::ProcPname
+            | F::ProcPpid
+            | F::ProcPvpid
+            | F::ProcSid
+            | F::ProcSname
+            | F::ProcStartTs
+            | F::ProcTty
+            | F::ProcVpgid
+            | F::ProcVpid
+            | F::ThreadCapEffective
+            | F::ThreadCapInheritable
+            | F::ThreadCapPermitted
+            | F::ThreadIsmain
+            | F::ThreadTid
+            | F::ThreadVtid => Class::Proc,
+            F::GroupGid
+            | F::GroupName
+            | F::UserHomedir
+            | F::UserLoginname
+            | F::UserLoginuid
+            | F::UserName
+            | F::UserShell
+            | F::UserUid => Class::User,
+            F::FdCip
+            | F::FdCnet
+            | F::FdConnected
+            | F::FdCport
+            | F::FdDirectory
+            | F::FdDnsName
+            | F::FdFilename
+            | F::FdIno
+            | F::FdIp
+            | F::FdIsServer
+            | F::FdL4proto
+            | F::FdLip
+            | F::FdLnet
+            | F::FdLport
+            | F::FdName
+            | F::FdNameChanged
+            | F::FdNameraw
+            | F::FdNet
+            | F::FdNum
+            | F::FdPort
+            | F::FdRip
+            | F::FdRnet
+            | F::FdRport
+            | F::FdSip
+            | F::FdSnet
+            | F::FdSockfamily
+            | F::FdSport
+            | F::FdType
+            | F::FdTypechar => Class::Fd,
+            F::ContainerId | F::Offline => Class::Container,
+        }
+    }
 }
 
 /// A field argument.
@@ -546,7 +676,7 @@ fn rawarg_is_numeric(name: &str) -> bool {
     use decode::ParamKind as K;
     let mut numeric = false;
     for sc in decode::known_syscalls() {
-        let Some(nr) = sysreplay_format::syscalls::number(sc) else {
+        let Some(nr) = sysreplay_syscalls::number(sc) else {
             continue;
         };
         if let Some(p) = decode::find_param(nr, name) {
@@ -738,411 +868,15 @@ impl Field {
     /// Extract value number `n` (0 for single-valued fields; multi-valued
     /// fields yield values for n = 0, 1, ... until None).
     pub fn extract<'a>(&'a self, cx: &Ctx<'a>, n: usize, buf: &'a mut String) -> Option<Val<'a>> {
-        let ev = cx.ev;
-        let t = cx.thread;
-        let s = |x: &'a str| Some(Val::Str(x.as_bytes()));
         if n > 0 && !self.multi {
             return None;
         }
-        match self.f {
-            F::EvtType => {
-                let nm = event_type_name(ev);
-                if nm.is_empty() {
-                    None
-                } else {
-                    s(nm)
-                }
-            }
-            F::EvtNum => Some(Val::Int(cx.evt_num as i64)),
-            F::EvtTime | F::EvtTimeS | F::EvtTimeIso | F::EvtDatetime => {
-                buf.clear();
-                let ns = cx.wall_ns();
-                match self.f {
-                    F::EvtTime => time_clock(ns, buf, true),
-                    F::EvtTimeS => time_clock(ns, buf, false),
-                    F::EvtTimeIso => buf.push_str(&iso8601(ns)),
-                    _ => {
-                        let iso = iso8601(ns);
-                        buf.push_str(&iso[..10]);
-                        buf.push(' ');
-                        buf.push_str(&iso[11..iso.len() - 1]);
-                    }
-                }
-                Some(Val::Str(buf.as_bytes()))
-            }
-            F::EvtRawtime | F::EvtRawtimeNs => Some(Val::Int(cx.wall_ns())),
-            F::EvtRawtimeS => Some(Val::Int(cx.wall_ns().div_euclid(1_000_000_000))),
-            F::EvtDir => s("<"),
-            F::EvtCpu => Some(Val::Int(ev.cpu as i64)),
-            F::EvtRes | F::EvtRawres | F::EvtFailed => {
-                if !ev.is_syscall() {
-                    return None;
-                }
-                match self.f {
-                    F::EvtRawres => Some(Val::Int(ev.ret)),
-                    F::EvtFailed => Some(Val::Bool(ev.ret < 0 && ev.ret > -4096)),
-                    _ => {
-                        if ev.ret < 0 && ev.ret > -4096 {
-                            match decode::errno_name(ev.ret) {
-                                Some(e) => s(e),
-                                None => {
-                                    buf.clear();
-                                    let _ = write!(buf, "{}", ev.ret);
-                                    Some(Val::Str(buf.as_bytes()))
-                                }
-                            }
-                        } else {
-                            s("SUCCESS")
-                        }
-                    }
-                }
-            }
-            F::EvtArgs => {
-                if !ev.is_syscall() {
-                    return None;
-                }
-                buf.clear();
-                decode::render_all(ev, buf);
-                Some(Val::Str(buf.as_bytes()))
-            }
-            F::EvtArg | F::EvtRawarg => {
-                if !ev.is_syscall() {
-                    return None;
-                }
-                let ps = decode::params(ev.nr)?;
-                let p = match &self.arg {
-                    FArg::Index(i) => ps.get(*i)?,
-                    FArg::Name(nm) => ps.iter().find(|p| p.name == nm)?,
-                    FArg::None => return None,
-                };
-                let v = decode::arg_value(ev, p);
-                if v.is_missing() {
-                    return None;
-                }
-                if self.f == F::EvtRawarg && self.ty == FType::Int {
-                    return v.as_i64().map(Val::Int);
-                }
-                buf.clear();
-                let chmod = matches!(
-                    sc::name(ev.nr),
-                    "chmod" | "fchmod" | "fchmodat" | "fchmodat2"
-                );
-                if chmod && p.name == "mode" {
-                    chmod_mode_str(v.as_u64().unwrap_or(0), buf);
-                } else if matches!(p.kind, decode::ParamKind::Fd)
-                    && v.as_i64().is_some_and(|f| f >= 0)
-                {
-                    // sysdig shows fds with their name: 3(<f>/etc/passwd)
-                    decode::render_value(p, &v, buf);
-                } else {
-                    decode::render_value(p, &v, buf);
-                }
-                Some(Val::Str(buf.as_bytes()))
-            }
-            F::EvtIsOpenRead | F::EvtIsOpenWrite | F::EvtIsOpenExec => {
-                if !ev.is_syscall() {
-                    return None;
-                }
-                let (flags, mode) = cx.state.cur_open?;
-                let flags = flags as u64;
-                Some(Val::Bool(match self.f {
-                    F::EvtIsOpenRead => decode::is_open_read(flags),
-                    F::EvtIsOpenWrite => decode::is_open_write(flags),
-                    _ => decode::is_open_exec(flags, mode),
-                }))
-            }
-            F::EvtBuffer | F::EvtBuflen => {
-                if !ev.is_syscall() {
-                    return None;
-                }
-                let ps = decode::params(ev.nr)?;
-                let p = ps
-                    .iter()
-                    .find(|p| matches!(p.kind, decode::ParamKind::Buffer))?;
-                match decode::arg_value(ev, p) {
-                    decode::ArgValue::Bytes(b) => Some(if self.f == F::EvtBuffer {
-                        Val::Str(b)
-                    } else {
-                        Val::Int(b.len() as i64)
-                    }),
-                    _ => None,
-                }
-            }
-            F::EvtHostname => s(&cx.info.hostname),
-            F::EvtSource => s("syscall"),
-            F::EvtIsIo => {
-                let nm = sc::slot_name(ev.nr as usize);
-                Some(Val::Bool(
-                    ev.is_syscall() && sysreplay_format::syscall_sets::IGNORED_IO.contains(&nm),
-                ))
-            }
-            F::EvtCategory => None,
-
-            F::ProcName | F::ProcExe | F::ProcExepath | F::ProcCmdline => s(thread_str(t?, self.f)),
-            F::ProcArgs => s(&t?.args),
-            F::ProcPid => Some(Val::Int(t?.pid as i64)),
-            F::ProcVpid => Some(Val::Int(t?.pid as i64)),
-            F::ProcPpid | F::ProcPvpid => {
-                let p = cx.state.parent(t?)?;
-                Some(Val::Int(p.pid as i64))
-            }
-            F::ProcTty => Some(Val::Int(t?.tty as i64)),
-            F::ProcCwd => {
-                let c: &str = &t?.cwd;
-                if c.is_empty() {
-                    return None;
-                }
-                buf.clear();
-                buf.push_str(c);
-                if !c.ends_with('/') {
-                    buf.push('/');
-                }
-                Some(Val::Str(buf.as_bytes()))
-            }
-            F::ProcEnv => {
-                let env = t?.env.as_ref()?;
-                match &self.arg {
-                    FArg::Name(k) => {
-                        for e in env.iter() {
-                            if let Some(v) =
-                                e.strip_prefix(k.as_str()).and_then(|r| r.strip_prefix('='))
-                            {
-                                return s(v);
-                            }
-                        }
-                        None
-                    }
-                    _ => {
-                        buf.clear();
-                        for (i, e) in env.iter().enumerate() {
-                            if i > 0 {
-                                buf.push(' ');
-                            }
-                            buf.push_str(e);
-                        }
-                        Some(Val::Str(buf.as_bytes()))
-                    }
-                }
-            }
-            F::ProcPname | F::ProcPcmdline | F::ProcPexe | F::ProcPexepath => {
-                let p = cx.state.parent(t?)?;
-                s(thread_str(p, self.f))
-            }
-            F::ProcAname | F::ProcAexe | F::ProcAexepath | F::ProcApid | F::ProcAcmdline => {
-                let idx = match self.arg {
-                    FArg::Index(i) => i,
-                    _ => n + 1,
-                };
-                let a = cx.state.ancestor(t?, idx)?;
-                if self.f == F::ProcApid {
-                    Some(Val::Int(a.pid as i64))
-                } else {
-                    s(thread_str(a, self.f))
-                }
-            }
-            F::ProcSname => {
-                let t = t?;
-                // walk up to the session leader
-                let mut cur = t;
-                for _ in 0..64 {
-                    if cur.pid == t.sid {
-                        return s(&cur.comm);
-                    }
-                    match cx.state.parent(cur) {
-                        Some(p) => cur = p,
-                        None => break,
-                    }
-                }
-                cx.state.thread(t.sid).map(|l| Val::Str(l.comm.as_bytes()))
-            }
-            F::ProcSid => Some(Val::Int(t?.sid as i64)),
-            F::ProcVpgid => Some(Val::Int(t?.pgid as i64)),
-            F::ProcIsVpgidLeader => {
-                let t = t?;
-                Some(Val::Bool(t.pgid != 0 && t.pid == t.pgid))
-            }
-            F::ProcIsSidLeader => {
-                let t = t?;
-                Some(Val::Bool(t.sid != 0 && t.pid == t.sid))
-            }
-            F::ProcDuration => {
-                let t = t?;
-                if t.start_ns == 0 {
-                    return None;
-                }
-                Some(Val::Int(ev.ts_ns.saturating_sub(t.start_ns) as i64))
-            }
-            F::ProcStartTs => {
-                let t = t?;
-                if t.start_ns == 0 {
-                    return None;
-                }
-                Some(Val::Int(
-                    (t.start_ns as i64).wrapping_add(cx.info.boot_to_wall_ns),
-                ))
-            }
-            F::ProcIsExeUpperLayer => Some(Val::Bool(false)),
-            F::ProcIsExeFromMemfd => Some(Val::Bool(t?.exepath.starts_with("memfd:"))),
-            F::ProcIsExeWritable
-            | F::ProcExeIno
-            | F::ProcExeInoCtime
-            | F::ProcExeInoMtime
-            | F::ProcExeInoCtimeDurationProcStart => None,
-            F::ProcNthreads => {
-                let pid = t?.pid;
-                cx.state
-                    .fdtables
-                    .get(&pid)
-                    .map(|tb| Val::Int(tb.nthreads as i64))
-            }
-            F::ThreadTid | F::ThreadVtid => Some(Val::Int(t?.tid as i64)),
-            F::ThreadCapEffective | F::ThreadCapPermitted | F::ThreadCapInheritable => {
-                let t = t?;
-                let m = match self.f {
-                    F::ThreadCapEffective => t.cap_effective,
-                    F::ThreadCapPermitted => t.cap_permitted,
-                    _ => t.cap_inheritable,
-                };
-                buf.clear();
-                caps_str(m, buf);
-                Some(Val::Str(buf.as_bytes()))
-            }
-            F::ThreadIsmain => {
-                let t = t?;
-                Some(Val::Bool(t.tid == t.pid))
-            }
-            F::UserUid => Some(Val::Int(t?.euid as i64)),
-            F::UserLoginuid => Some(Val::Int(t?.loginuid as i32 as i64)),
-            F::UserName => cx.state.user_name(t?.euid).and_then(s),
-            F::UserLoginname => {
-                let l = t?.loginuid;
-                if l == u32::MAX {
-                    return None;
-                }
-                cx.state.user_name(l).and_then(s)
-            }
-            F::UserHomedir => cx
-                .state
-                .users
-                .get(&t?.euid)
-                .map(|u| Val::Str(u.home.as_bytes())),
-            F::UserShell => cx
-                .state
-                .users
-                .get(&t?.euid)
-                .map(|u| Val::Str(u.shell.as_bytes())),
-            F::GroupGid => Some(Val::Int(t?.egid as i64)),
-            F::GroupName => cx.state.group_name(t?.egid).and_then(s),
-            F::FdNum => {
-                if !ev.is_syscall() {
-                    return None;
-                }
-                cx.state.event_fd_num().map(Val::Int)
-            }
-            F::FdName => s(&cx.fd?.name),
-            F::FdNameraw => {
-                let fd = cx.fd?;
-                s(if fd.nameraw.is_empty() {
-                    &fd.name
-                } else {
-                    &fd.nameraw
-                })
-            }
-            F::FdType => s(cx.fd?.fd_type.name()),
-            F::FdTypechar => {
-                let c = cx.fd?.fd_type.typechar();
-                buf.clear();
-                buf.push(c);
-                Some(Val::Str(buf.as_bytes()))
-            }
-            F::FdDirectory => {
-                let fd = cx.fd?;
-                if !is_file_like(fd) {
-                    return None;
-                }
-                if fd.fd_type == sysreplay_format::FdType::Directory {
-                    return s(&fd.name);
-                }
-                s(dirname(&fd.name))
-            }
-            F::FdFilename => {
-                let fd = cx.fd?;
-                if !is_file_like(fd) || fd.fd_type == sysreplay_format::FdType::Directory {
-                    return None;
-                }
-                s(fd.name.rsplit('/').next().unwrap_or(""))
-            }
-            F::FdIp
-            | F::FdCip
-            | F::FdSip
-            | F::FdLip
-            | F::FdRip
-            | F::FdNet
-            | F::FdCnet
-            | F::FdSnet
-            | F::FdLnet
-            | F::FdRnet => {
-                let so = sock_parts(cx.fd?)?;
-                let (cip, cport, sip, sport) = so.client_server();
-                let ip = match self.f {
-                    F::FdIp | F::FdNet => either_end(n, (cip, cport), (sip, sport))?.0,
-                    F::FdCip | F::FdCnet => cip,
-                    F::FdSip | F::FdSnet => sip,
-                    F::FdLip | F::FdLnet => so.local_ip,
-                    _ => so.remote_ip,
-                };
-                Some(Val::Ip(ip))
-            }
-            F::FdPort | F::FdCport | F::FdSport | F::FdLport | F::FdRport => {
-                let so = sock_parts(cx.fd?)?;
-                let (cip, cport, sip, sport) = so.client_server();
-                let p = match self.f {
-                    F::FdPort => either_end(n, (cip, cport), (sip, sport))?.1,
-                    F::FdCport => cport,
-                    F::FdSport => sport,
-                    F::FdLport => so.local_port,
-                    _ => so.remote_port,
-                };
-                Some(Val::Int(p as i64))
-            }
-            F::FdL4proto => {
-                let fd = cx.fd?;
-                match fd.sock.as_deref().map(|s| s.l4proto) {
-                    Some(6) => s("tcp"),
-                    Some(17) => s("udp"),
-                    Some(255) => s("raw"),
-                    Some(_) => s("<unknown>"),
-                    None => None,
-                }
-            }
-            F::FdSockfamily => match cx.fd?.family {
-                2 | 10 => s("ip"),
-                1 => s("unix"),
-                _ => None,
-            },
-            F::FdIsServer => {
-                let fd = cx.fd?;
-                fd.sock.as_deref().map(|s| Val::Bool(s.server))
-            }
-            F::FdConnected => {
-                let fd = cx.fd?;
-                match fd.sock.as_deref() {
-                    Some(s) => Some(Val::Bool(s.connected)),
-                    None => Some(Val::Bool(false)),
-                }
-            }
-            F::FdNameChanged => Some(Val::Bool(cx.fd?.name_changed)),
-            F::FdIno => {
-                let fd = cx.fd?;
-                if fd.ino == 0 {
-                    None
-                } else {
-                    Some(Val::Int(fd.ino as i64))
-                }
-            }
-            F::FdDnsName => None,
-            F::ContainerId => s(&t?.container_id),
-            F::Offline => None,
+        match self.f.class() {
+            Class::Evt => evt::extract(self, cx, n, buf),
+            Class::Proc => proc::extract(self, cx, n, buf),
+            Class::User => user::extract(self, cx, n, buf),
+            Class::Fd => fd::extract(self, cx, n, buf),
+            Class::Container => container::extract(self, cx, n, buf),
         }
     }
 }

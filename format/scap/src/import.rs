@@ -9,17 +9,20 @@
 //! converter does. Everything that is not converted is counted by type.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::convert::Infallible;
 
 use serde::Serialize;
 
-use super::blocks::{self, Block, Blocks, MachineInfo};
+use super::blocks::{self, BlockReader, MachineInfo};
 use super::events::{
-    code, event_name, int_of, is_enter, is_internal, param_index, str_of, RawEvent,
+    code, event_name, int_of, is_enter, is_internal, param_index, str_of, OwnedRawEvent, RawEvent,
 };
 use super::ScapError;
-use crate::meta::{ProcessSnapshot, RecordingConfig, ThreadInfo, TraceHeader};
-use crate::record::{parse_record, push_item, tag, Creds, Kind, RecordHeader, RECORD_HEADER_SIZE};
-use crate::syscalls;
+use sysreplay_format::meta::{ProcessSnapshot, RecordingConfig, ThreadInfo, TraceHeader};
+use sysreplay_format::record::{
+    parse_record, push_item, tag, Creds, Kind, RecordHeader, RECORD_HEADER_SIZE,
+};
+use sysreplay_syscalls as syscalls;
 
 /// What the import did, for the stderr summary and `--json`.
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
@@ -477,9 +480,12 @@ struct Counts {
     other: BTreeMap<String, u64>,
 }
 
-struct State<'a> {
+struct State {
     threads: TidMap<Th>,
-    pending: TidMap<RawEvent<'a>>,
+    /// Enter events waiting for their exit (copied: the block buffer is reused).
+    pending: TidMap<OwnedRawEvent>,
+    /// Buffers of pending events that were consumed, for reuse.
+    spare: Vec<Vec<u8>>,
     forked: HashSet<u64, std::hash::BuildHasherDefault<TidHasher>>,
     n: Counts,
     drop_start: HashMap<u16, u64>,
@@ -523,7 +529,7 @@ impl Th {
     }
 }
 
-impl<'a> State<'a> {
+impl State {
     fn pid_of(&self, tid: u64) -> u32 {
         self.threads.get(&tid).map_or(tid as u32, |t| t.pid)
     }
@@ -616,7 +622,7 @@ impl<'a> State<'a> {
         }
     }
 
-    fn event(&mut self, ev: RawEvent<'a>) {
+    fn event(&mut self, ev: RawEvent<'_>) {
         let c = ev.code;
         if is_internal(c) {
             if let Some(v) = self.n.internal.get_mut(c as usize) {
@@ -650,12 +656,15 @@ impl<'a> State<'a> {
                 self.unconverted(c);
                 return;
             }
-            if let Some(old) = self.pending.insert(ev.tid, ev) {
-                self.orphan(&old);
+            let buf = self.spare.pop().unwrap_or_default();
+            if let Some(old) = self.pending.insert(ev.tid, ev.to_owned_in(buf)) {
+                self.orphan(&old.get());
+                self.spare.push(old.into_buf());
             }
             return;
         }
-        let enter = match self.pending.remove(&ev.tid) {
+        let held = self.pending.remove(&ev.tid);
+        let enter = match held.as_ref().map(|e| e.get()) {
             Some(e) if e.code + 1 == c => Some(e),
             Some(e) => {
                 self.orphan(&e);
@@ -663,26 +672,35 @@ impl<'a> State<'a> {
             }
             None => None,
         };
+        self.exit(&ev, enter.as_ref());
+        if let Some(h) = held {
+            self.spare.push(h.into_buf());
+        }
+    }
+
+    /// An exit event, with its enter event if it came.
+    fn exit(&mut self, ev: &RawEvent<'_>, enter: Option<&RawEvent<'_>>) {
+        let c = ev.code;
         let converted = if is_clone_exit(c) {
-            self.clone_exit(&ev);
+            self.clone_exit(ev);
             true
         } else if is_execve_exit(c) {
-            self.execve_exit(&ev, enter.as_ref());
+            self.execve_exit(ev, enter);
             true
         } else if let Some(p) = plan(c) {
-            self.simple(&ev, enter.as_ref(), p);
+            self.simple(ev, enter, p);
             true
         } else {
             false
         };
         if !converted {
-            if let Some(e) = &enter {
+            if let Some(e) = enter {
                 self.orphan(e);
             }
             self.unconverted(c);
             return;
         }
-        match &enter {
+        match enter {
             Some(e) => {
                 if let Some(v) = self.n.merged.get_mut(e.code as usize) {
                     *v += 1;
@@ -697,7 +715,7 @@ impl<'a> State<'a> {
         }
     }
 
-    fn simple(&mut self, x: &RawEvent<'a>, e: Option<&RawEvent<'a>>, plan: &Plan) {
+    fn simple(&mut self, x: &RawEvent<'_>, e: Option<&RawEvent<'_>>, plan: &Plan) {
         let nr = plan.nr;
         let mut h = self.header(x, Kind::Syscall, nr);
         let mut fds = [None::<i32>; 2];
@@ -831,7 +849,7 @@ impl<'a> State<'a> {
         push_item(&mut self.data, tag::CREDS, 0, &c.encode());
     }
 
-    fn clone_exit(&mut self, x: &RawEvent<'a>) {
+    fn clone_exit(&mut self, x: &RawEvent<'_>) {
         let name = event_name(x.code);
         let sys = match &*name {
             "clone" | "fork" | "vfork" | "clone3" => name.to_string(),
@@ -904,7 +922,7 @@ impl<'a> State<'a> {
         self.converted(nr);
     }
 
-    fn execve_exit(&mut self, x: &RawEvent<'a>, e: Option<&RawEvent<'a>>) {
+    fn execve_exit(&mut self, x: &RawEvent<'_>, e: Option<&RawEvent<'_>>) {
         let at = x.code == code::EXECVEAT_X;
         let sys = if at { "execveat" } else { "execve" };
         let nr = syscalls::number(sys).unwrap_or(59);
@@ -1012,7 +1030,7 @@ impl<'a> State<'a> {
         self.converted(nr);
     }
 
-    fn procexit(&mut self, ev: &RawEvent<'a>) {
+    fn procexit(&mut self, ev: &RawEvent<'_>) {
         let status = ev
             .by_name("status")
             .and_then(|b| int_of(b, true))
@@ -1025,7 +1043,8 @@ impl<'a> State<'a> {
         self.threads.remove(&ev.tid);
         self.forked.remove(&ev.tid);
         if let Some(old) = self.pending.remove(&ev.tid) {
-            self.orphan(&old);
+            self.orphan(&old.get());
+            self.spare.push(old.into_buf());
         }
         Self::count(&mut self.report.process_records, "procexit");
     }
@@ -1043,7 +1062,7 @@ fn fit_items(data: &mut Vec<u8>) {
             if keep == 0 {
                 data.truncate(o);
             } else {
-                data[o + 1] |= crate::record::ITEM_TRUNCATED;
+                data[o + 1] |= sysreplay_format::record::ITEM_TRUNCATED;
                 data[o + 2..o + 4].copy_from_slice(&(keep as u16).to_le_bytes());
                 data.truncate(o + 4 + keep);
             }
@@ -1059,34 +1078,76 @@ fn param_enter_count(x: u16) -> usize {
     super::events::param_names(x - 1).map_or(0, |p| p.len())
 }
 
-/// Import a whole scap file (gzip or plain).
+/// Why a streaming import stopped: the capture, or the record sink.
+#[derive(Debug)]
+pub enum ImportError<E> {
+    Scap(ScapError),
+    Sink(E),
+}
+
+impl<E> From<ScapError> for ImportError<E> {
+    fn from(e: ScapError) -> Self {
+        ImportError::Scap(e)
+    }
+}
+
+/// Import a whole scap file (gzip or plain) held in memory; the records are
+/// collected. For files, [`import_from`] streams.
 pub fn import(raw: Vec<u8>) -> Result<Imported, ScapError> {
-    let (data, gzip) = blocks::load(raw)?;
+    let start = |header, snapshot| Ok::<_, Infallible>((header, snapshot, Vec::new()));
+    let collect =
+        |(_, _, out): &mut (TraceHeader, ProcessSnapshot, Vec<u8>), h: &RecordHeader, d: &[u8]| {
+            h.encode(out);
+            out.extend_from_slice(d);
+            Ok(())
+        };
+    let r = BlockReader::open(std::io::Cursor::new(raw))?;
+    match import_from(r, start, collect) {
+        Ok(((header, snapshot, records), report)) => Ok(Imported {
+            header,
+            snapshot,
+            records,
+            report,
+        }),
+        Err(ImportError::Scap(e)) => Err(e),
+        Err(ImportError::Sink(never)) => match never {},
+    }
+}
+
+/// Import a scap capture block by block: the metadata blocks make the header
+/// and snapshot, handed to `start` before the first record; each record then
+/// goes to `record` as soon as it is converted. Memory does not grow with the
+/// capture's length (one block buffer, the thread table, enter events
+/// waiting for their exit).
+pub fn import_from<R: std::io::Read, S, E>(
+    mut blocks: BlockReader<R>,
+    start: impl FnOnce(TraceHeader, ProcessSnapshot) -> Result<S, E>,
+    mut record: impl FnMut(&mut S, &RecordHeader, &[u8]) -> Result<(), E>,
+) -> Result<(S, ImportReport), ImportError<E>> {
     let mut report = ImportReport {
-        gzip,
+        gzip: blocks.gzip(),
         ..ImportReport::default()
     };
-    let mut it = Blocks::new(&data).peekable();
-    let first = match it.next() {
-        Some(b) => b?,
-        None => {
+    {
+        let first = match blocks.next_block()? {
+            Some(b) => b,
+            None => {
+                return Err(ScapError::at(0, "empty file: expected a section header block").into())
+            }
+        };
+        if first.btype != blocks::SHB {
             return Err(ScapError::at(
                 0,
-                "empty file: expected a section header block",
-            ))
+                format!(
+                    "first block has type 0x{:08x}; expected a scap section header (0x0a0d0d0a)",
+                    first.btype
+                ),
+            )
+            .into());
         }
-    };
-    if first.btype != blocks::SHB {
-        return Err(ScapError::at(
-            0,
-            format!(
-                "first block has type 0x{:08x}; expected a scap section header (0x0a0d0d0a)",
-                first.btype
-            ),
-        ));
+        let (major, minor) = blocks::parse_shb(&first)?;
+        report.scap_version = format!("{major}.{minor}");
     }
-    let (major, minor) = blocks::parse_shb(&first)?;
-    report.scap_version = format!("{major}.{minor}");
     State::count(&mut report.blocks, "SHB");
 
     // Metadata blocks come first.
@@ -1095,9 +1156,9 @@ pub fn import(raw: Vec<u8>) -> Result<Imported, ScapError> {
     let mut fdls = Vec::new();
     let mut users = Vec::new();
     let mut groups = Vec::new();
-    let mut first_ev: Option<Block<'_>> = None;
-    for b in it.by_ref() {
-        let b = b?;
+    // The first event block (copied: the buffer is reused) and its type.
+    let mut first_ev: Option<(u32, OwnedRawEvent)> = None;
+    while let Some(b) = blocks.next_block()? {
         if blocks::event_block(b.btype).is_none() {
             State::count(&mut report.blocks, &blocks::block_name(b.btype));
         }
@@ -1120,21 +1181,16 @@ pub fn import(raw: Vec<u8>) -> Result<Imported, ScapError> {
                 blocks::parse_ul(&b, &mut users, &mut groups)?
             }
             t if blocks::event_block(t).is_some() => {
-                first_ev = Some(b);
+                let (flags, v2) = blocks::event_block(t).unwrap();
+                let ev = RawEvent::parse(b.body, b.offset + 8, flags, v2)?;
+                first_ev = Some((t, ev.to_owned_in(Vec::new())));
                 break;
             }
             _ => {} // IL and unknown blocks: nothing we keep.
         }
     }
     // The first event gives the time base.
-    let first_parsed = match &first_ev {
-        Some(b) => {
-            let (flags, v2) = blocks::event_block(b.btype).unwrap();
-            Some(RawEvent::parse(b.body, b.offset + 8, flags, v2)?)
-        }
-        None => None,
-    };
-    let first_ts = first_parsed.as_ref().map_or(0, |e| e.ts);
+    let first_ts = first_ev.as_ref().map_or(0, |(_, e)| e.get().ts);
     let offset = if mi.boot_ts_epoch != 0 && mi.boot_ts_epoch <= first_ts {
         mi.boot_ts_epoch
     } else {
@@ -1175,6 +1231,7 @@ pub fn import(raw: Vec<u8>) -> Result<Imported, ScapError> {
             })
             .collect(),
         pending: TidMap::default(),
+        spare: Vec::new(),
         forked: Default::default(),
         n: Counts {
             converted: vec![0; syscalls::MAX_SYSCALLS],
@@ -1186,46 +1243,11 @@ pub fn import(raw: Vec<u8>) -> Result<Imported, ScapError> {
         },
         drop_start: HashMap::new(),
         offset,
-        out: Vec::with_capacity(data.len() / 2),
+        out: Vec::with_capacity(1 << 16),
         data: Vec::with_capacity(4096),
         scratch: Vec::with_capacity(256),
         report,
     };
-    // The event blocks, converted as they are read.
-    let mut ev_blocks: BTreeMap<u32, u64> = BTreeMap::new();
-    let mut n_events = 0u64;
-    if let Some(ev) = first_parsed {
-        *ev_blocks
-            .entry(first_ev.as_ref().unwrap().btype)
-            .or_default() += 1;
-        n_events += 1;
-        st.event(ev);
-    }
-    for b in it {
-        let b = b?;
-        match blocks::event_block(b.btype) {
-            Some((flags, v2)) => {
-                match ev_blocks.get_mut(&b.btype) {
-                    Some(v) => *v += 1,
-                    None => {
-                        ev_blocks.insert(b.btype, 1);
-                    }
-                }
-                n_events += 1;
-                st.event(RawEvent::parse(b.body, b.offset + 8, flags, v2)?);
-            }
-            None => State::count(&mut st.report.blocks, &blocks::block_name(b.btype)),
-        }
-    }
-    for (t, n) in ev_blocks {
-        *st.report.blocks.entry(blocks::block_name(t)).or_default() += n;
-    }
-    st.report.events_read = n_events;
-    let left: Vec<_> = st.pending.drain().map(|(_, e)| e).collect();
-    for e in left {
-        st.orphan(&e);
-    }
-    st.finish_counts();
     let header = TraceHeader {
         tool_version: String::new(),
         created_unix_ns: first_ts as i64,
@@ -1246,20 +1268,67 @@ pub fn import(raw: Vec<u8>) -> Result<Imported, ScapError> {
         users,
         groups,
     };
-    Ok(Imported {
-        header,
-        snapshot,
-        records: st.out,
-        report: st.report,
-    })
+    let mut sink = start(header, snapshot).map_err(ImportError::Sink)?;
+
+    // The records of the events converted so far go to the sink.
+    let mut flush = |st: &mut State, sink: &mut S| -> Result<(), ImportError<E>> {
+        let mut o = 0;
+        while o < st.out.len() {
+            // Built by this module: always well-formed.
+            let (h, d) = parse_record(&st.out[o..]).expect("importer wrote a bad record");
+            record(sink, &h, d).map_err(ImportError::Sink)?;
+            o += RECORD_HEADER_SIZE + h.data_len as usize;
+        }
+        st.out.clear();
+        Ok(())
+    };
+
+    // The event blocks, converted as they are read.
+    let mut ev_blocks: BTreeMap<u32, u64> = BTreeMap::new();
+    let mut n_events = 0u64;
+    if let Some((t, ev)) = first_ev {
+        *ev_blocks.entry(t).or_default() += 1;
+        n_events += 1;
+        st.event(ev.get());
+        flush(&mut st, &mut sink)?;
+    }
+    while let Some(b) = blocks.next_block()? {
+        match blocks::event_block(b.btype) {
+            Some((flags, v2)) => {
+                match ev_blocks.get_mut(&b.btype) {
+                    Some(v) => *v += 1,
+                    None => {
+                        ev_blocks.insert(b.btype, 1);
+                    }
+                }
+                n_events += 1;
+                st.event(RawEvent::parse(b.body, b.offset + 8, flags, v2)?);
+                if st.out.len() >= 1 << 16 {
+                    flush(&mut st, &mut sink)?;
+                }
+            }
+            None => State::count(&mut st.report.blocks, &blocks::block_name(b.btype)),
+        }
+    }
+    flush(&mut st, &mut sink)?;
+    for (t, n) in ev_blocks {
+        *st.report.blocks.entry(blocks::block_name(t)).or_default() += n;
+    }
+    st.report.events_read = n_events;
+    let left: Vec<_> = st.pending.drain().map(|(_, e)| e).collect();
+    for e in left {
+        st.orphan(&e.get());
+    }
+    st.finish_counts();
+    Ok((sink, st.report))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode;
-    use crate::event::OwnedEvent;
-    use crate::scap::events::EventBuilder;
+    use crate::events::EventBuilder;
+    use sysreplay_format::event::OwnedEvent;
+    use sysreplay_syscalls::decode;
 
     fn file(events: &[(u16, u64, u64, Vec<u8>)]) -> Vec<u8> {
         // SHB 1.2 + EV_V2 events built by the caller (bodies without cpu).
@@ -1384,23 +1453,9 @@ mod tests {
     /// Damaged files give errors or partial imports, never panics.
     #[test]
     fn random_damage_never_panics() {
-        let cfg = crate::synth::SynthConfig::new(5, 400);
-        let mut recs = Vec::new();
-        crate::synth::generate::<(), _>(&cfg, |h, d| {
-            recs.push(OwnedEvent {
-                header: *h,
-                data: d.to_vec(),
-            });
-            Ok(())
-        })
-        .unwrap();
-        let (good, _) = crate::scap::export(
-            &crate::synth::header(&cfg),
-            &crate::synth::snapshot(&cfg),
-            recs.iter().map(|e| e.as_event()),
-            false,
-        )
-        .unwrap();
+        let (h, snap, recs) =
+            sysreplay_synth::in_memory(&sysreplay_synth::SynthConfig::new(5, 400));
+        let (good, _) = crate::export(&h, &snap, recs.iter().map(|e| e.as_event()), false).unwrap();
         assert!(import(good.clone()).is_ok());
         let mut x = 0x9E37_79B9_7F4A_7C15u64;
         let mut next = || {
@@ -1424,7 +1479,7 @@ mod tests {
                 Ok(imp) => {
                     ok += 1;
                     // Whatever came out is well-formed.
-                    imp.for_each_record(|_, d| crate::record::validate_items(d))
+                    imp.for_each_record(|_, d| sysreplay_format::record::validate_items(d))
                         .unwrap();
                 }
                 Err(e) => {
@@ -1444,8 +1499,8 @@ mod tests {
         push_item(&mut d, tag::CWD, 0, b"/\0");
         fit_items(&mut d);
         assert_eq!(d.len(), u16::MAX as usize);
-        crate::record::validate_items(&d).unwrap();
-        let items: Vec<_> = crate::record::Items::new(&d).collect();
+        sysreplay_format::record::validate_items(&d).unwrap();
+        let items: Vec<_> = sysreplay_format::record::Items::new(&d).collect();
         assert_eq!(items.len(), 2);
         assert!(items[1].truncated());
     }

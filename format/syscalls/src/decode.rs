@@ -22,21 +22,22 @@
 //! [`ArgValue::Missing`] (rendered `<NA>`), a string without its NUL is taken
 //! whole, invalid UTF-8 is rendered lossily.
 //!
-//! Socket tuples: a record holds only the address the syscall names (the
-//! connect/sendto destination, the accept/recvfrom peer), not the socket's
-//! own address, so [`render`] writes the unknown local end as the family's
-//! any-address with port 0 (`0.0.0.0:0->10.0.0.9:80`), as Falco does for an
-//! unbound socket. An engine that tracks fds completes the tuple with
-//! [`render_tuple`]. Tuples follow Falco's direction: client `->` server
+//! Socket tuples: a record holds the address the syscall names (the
+//! connect/sendto destination, the accept/recvfrom peer); connect and
+//! accept records also carry the socket's own address (a `LOCAL_ADDR`
+//! item), and [`render`] then writes both ends. Without it the unknown
+//! local end is the family's any-address with port 0
+//! (`0.0.0.0:0->10.0.0.9:80`), as Falco writes it for an unbound socket; an
+//! engine that tracks fds completes the tuple with [`render_tuple`]. Tuples follow Falco's direction: client `->` server
 //! (connect/sendto: local->remote; accept/recvfrom: peer->local).
 
 use std::fmt::Write as _;
 use std::net::Ipv6Addr;
 use std::sync::OnceLock;
 
-use crate::event::Event;
-use crate::record::{tag, Item};
-use crate::syscalls;
+use crate as syscalls;
+use sysreplay_format::event::Event;
+use sysreplay_format::record::{tag, Item};
 
 /// Where a parameter's value lives in a SYSCALL record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -1048,6 +1049,22 @@ pub fn parse_sockaddr(b: &[u8]) -> Option<SockAddr<'_>> {
     }
 }
 
+/// A unix socket's name as the drivers write it (libs `unix_socket_path`):
+/// the path up to its NUL, or for an abstract socket (first byte NUL) `@`
+/// and the name up to the next NUL. `fd.name`, `cat` and exported captures
+/// all use this one rule.
+pub fn unix_name(path: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    match path.split_first() {
+        Some((0, rest)) => {
+            let mut v = Vec::with_capacity(rest.len() + 1);
+            v.push(b'@');
+            v.extend_from_slice(c_str(rest));
+            v.into()
+        }
+        _ => c_str(path).into(),
+    }
+}
+
 impl<'a> SockAddr<'a> {
     /// The IPv4 address, for AF_INET.
     pub fn ipv4(&self) -> Option<[u8; 4]> {
@@ -1079,13 +1096,7 @@ impl<'a> SockAddr<'a> {
                 render_ip(self.family(), ip, out);
                 let _ = write!(out, ":{port}");
             }
-            SockAddr::Unix(path) => match path.split_first() {
-                Some((0, rest)) => {
-                    out.push('@');
-                    push_lossy(rest, out);
-                }
-                _ => push_lossy(path, out),
-            },
+            SockAddr::Unix(path) => push_lossy(&unix_name(path), out),
             SockAddr::Other(f) => {
                 let _ = write!(out, "family={f}");
             }
@@ -1200,6 +1211,22 @@ pub fn open_info(ev: &Event<'_>) -> Option<OpenInfo> {
 // ---------------------------------------------------------------------------
 
 /// Write `s` into `out`, replacing invalid UTF-8 (allocation-free when valid).
+/// A string for one-line text output: control characters (C0, DEL, C1:
+/// newlines, carriage returns, terminal escapes) become '.', as sysdig
+/// shows non-printable bytes of buffers, so a file name or an argv holding
+/// a newline cannot forge a line of `cat` or an alert of `eval`. Used for
+/// text output only: conditions see the real values, and JSON escapes them.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(
+        s.chars()
+            .map(|c| if c.is_control() { '.' } else { c })
+            .collect(),
+    )
+}
+
 fn push_lossy(b: &[u8], out: &mut String) {
     for chunk in b.utf8_chunks() {
         out.push_str(chunk.valid());
@@ -2031,8 +2058,8 @@ pub fn flags_str(set: FlagSet, v: u64, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::OwnedEvent;
-    use crate::record::{push_item, Kind, RecordHeader, ITEM_FAULT, ITEM_TRUNCATED};
+    use sysreplay_format::event::OwnedEvent;
+    use sysreplay_format::record::{push_item, Kind, RecordHeader, ITEM_FAULT, ITEM_TRUNCATED};
 
     fn ev(name: &str, ret: i64, args: [u64; 6], items: &[(u8, u8, &[u8])]) -> OwnedEvent {
         let mut data = Vec::new();
@@ -2362,6 +2389,15 @@ mod tests {
         let mut c = AF_UNIX.to_le_bytes().to_vec();
         c.extend_from_slice(b"/tmp/s");
         assert_eq!(parse_sockaddr(&c), Some(SockAddr::Unix(b"/tmp/s")));
+        // An abstract name stops at its next NUL, '@' first, as the drivers
+        // write it (and as fd.name shows it).
+        let mut abs = AF_UNIX.to_le_bytes().to_vec();
+        abs.extend_from_slice(b"\0foo\0bar");
+        let a = parse_sockaddr(&abs).unwrap();
+        let mut out = String::new();
+        a.render(&mut out);
+        assert_eq!(out, "@foo");
+        assert_eq!(&*unix_name(b"/run/x.sock\0junk"), b"/run/x.sock");
         let nl = 16u16.to_le_bytes();
         assert_eq!(parse_sockaddr(&nl), Some(SockAddr::Other(16)));
     }
@@ -2578,6 +2614,18 @@ mod tests {
         let e = ev("openat2", 9, [CWD, 0, 0, 24, 0, 0], &[(2, 0, &how[..10])]);
         assert_eq!(one(&e, "mode"), "<NA>");
         assert!(open_info(&e.as_event()).is_some());
+    }
+
+    #[test]
+    fn printable_replaces_control_characters_only() {
+        assert!(matches!(
+            printable("plain é ü"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(
+            printable("a\nb\rc\td\u{1b}[31me\u{7f}f\u{85}g é"),
+            "a.b.c.d.[31me.f.g é"
+        );
     }
 
     #[test]

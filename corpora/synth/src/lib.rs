@@ -28,15 +28,15 @@
 
 use std::fmt::Write as _;
 
-use crate::decode::{O_APPEND, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_NONBLOCK, O_RDWR};
-use crate::decode::{O_RDONLY, O_WRONLY};
-use crate::meta::{
+use sysreplay_format::meta::{
     FdInfo, FdType, ProcessSnapshot, RecordingConfig, SocketTuple, ThreadInfo, TraceHeader,
 };
-use crate::record::{
+use sysreplay_format::record::{
     tag, Creds, DropCounts, Kind, RecordHeader, DROP_CATEGORIES, ITEM_HEADER_SIZE, ITEM_TRUNCATED,
 };
-use crate::syscalls;
+use sysreplay_syscalls as syscalls;
+use sysreplay_syscalls::decode::{O_APPEND, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_NONBLOCK, O_RDWR};
+use sysreplay_syscalls::decode::{O_RDONLY, O_WRONLY};
 
 // ---------------------------------------------------------------------------
 // PRNG
@@ -228,56 +228,8 @@ pub struct SynthSummary {
     pub data_bytes: u64,
 }
 
-// ---------------------------------------------------------------------------
-// Syscall numbers (x86_64; checked against the table in tests)
-// ---------------------------------------------------------------------------
-
-mod nr {
-    pub const READ: u16 = 0;
-    pub const WRITE: u16 = 1;
-    pub const CLOSE: u16 = 3;
-    pub const FSTAT: u16 = 5;
-    pub const POLL: u16 = 7;
-    pub const LSEEK: u16 = 8;
-    pub const MMAP: u16 = 9;
-    pub const MPROTECT: u16 = 10;
-    pub const MUNMAP: u16 = 11;
-    pub const BRK: u16 = 12;
-    pub const RT_SIGPROCMASK: u16 = 14;
-    pub const IOCTL: u16 = 16;
-    pub const PREAD64: u16 = 17;
-    pub const PWRITE64: u16 = 18;
-    pub const WRITEV: u16 = 20;
-    pub const ACCESS: u16 = 21;
-    pub const DUP2: u16 = 33;
-    pub const NANOSLEEP: u16 = 35;
-    pub const GETPID: u16 = 39;
-    pub const SOCKET: u16 = 41;
-    pub const CONNECT: u16 = 42;
-    pub const SENDTO: u16 = 44;
-    pub const RECVFROM: u16 = 45;
-    pub const RECVMSG: u16 = 47;
-    pub const CLONE: u16 = 56;
-    pub const EXECVE: u16 = 59;
-    pub const WAIT4: u16 = 61;
-    pub const CHDIR: u16 = 80;
-    pub const GETUID: u16 = 102;
-    pub const SETUID: u16 = 105;
-    pub const SETGID: u16 = 106;
-    pub const GETEUID: u16 = 107;
-    pub const SETGROUPS: u16 = 116;
-    pub const FUTEX: u16 = 202;
-    pub const GETDENTS64: u16 = 217;
-    pub const CLOCK_NANOSLEEP: u16 = 230;
-    pub const EPOLL_WAIT: u16 = 232;
-    pub const OPENAT: u16 = 257;
-    pub const NEWFSTATAT: u16 = 262;
-    pub const UNLINKAT: u16 = 263;
-    pub const ACCEPT4: u16 = 288;
-    pub const PIPE2: u16 = 293;
-    pub const MKDIR: u16 = 83;
-    pub const GETRANDOM: u16 = 318;
-}
+// Syscall numbers: the one table, `sysreplay_syscalls::nr`.
+use sysreplay_syscalls::nr;
 
 const AT_FDCWD: u64 = (-100i64) as u64;
 const ENOENT: i64 = -2;
@@ -1462,8 +1414,10 @@ pub fn snapshot(cfg: &SynthConfig) -> ProcessSnapshot {
     ProcessSnapshot {
         taken_at_ns: cfg.start_boot_ns,
         threads,
-        users: crate::meta::parse_passwd(std::str::from_utf8(PASSWD).unwrap_or_default()),
-        groups: crate::meta::parse_group(std::str::from_utf8(GROUP).unwrap_or_default()),
+        users: sysreplay_format::meta::parse_passwd(
+            std::str::from_utf8(PASSWD).unwrap_or_default(),
+        ),
+        groups: sysreplay_format::meta::parse_group(std::str::from_utf8(GROUP).unwrap_or_default()),
     }
 }
 
@@ -1536,6 +1490,29 @@ struct Gen<'c, F> {
 enum Out {
     Kept,
     Lost,
+}
+
+/// A whole synthetic trace in memory: header, snapshot and records (with
+/// DROP markers), in timestamp order.
+pub fn in_memory(
+    cfg: &SynthConfig,
+) -> (
+    TraceHeader,
+    ProcessSnapshot,
+    Vec<sysreplay_format::OwnedEvent>,
+) {
+    let mut v = Vec::new();
+    let pushed = generate::<std::convert::Infallible, _>(cfg, |h, d| {
+        v.push(sysreplay_format::OwnedEvent {
+            header: *h,
+            data: d.to_vec(),
+        });
+        Ok(())
+    });
+    if let Err(never) = pushed {
+        match never {}
+    }
+    (header(cfg), snapshot(cfg), v)
 }
 
 /// Generate `cfg.events` records (plus DROP markers) into `sink`, in
@@ -1639,13 +1616,15 @@ where
                 kind: Kind::Drop as u16,
                 cpu: w.cpu,
                 nr: 0,
-                data_len: (ITEM_HEADER_SIZE + crate::record::DROP_COUNTS_SIZE) as u16,
+                data_len: (ITEM_HEADER_SIZE + sysreplay_format::record::DROP_COUNTS_SIZE) as u16,
                 ret: 0,
                 args: [w.start, w.lost, w.seen, 0, 0, 0],
             };
-            let mut d = [0u8; ITEM_HEADER_SIZE + crate::record::DROP_COUNTS_SIZE];
+            let mut d = [0u8; ITEM_HEADER_SIZE + sysreplay_format::record::DROP_COUNTS_SIZE];
             d[0] = tag::DROP_COUNTS;
-            d[2..4].copy_from_slice(&(crate::record::DROP_COUNTS_SIZE as u16).to_le_bytes());
+            d[2..4].copy_from_slice(
+                &(sysreplay_format::record::DROP_COUNTS_SIZE as u16).to_le_bytes(),
+            );
             d[4..].copy_from_slice(&w.counts.encode());
             (self.sink)(&h, &d)?;
             self.sum.drop_markers += 1;
@@ -1748,7 +1727,7 @@ where
     // ---- item builders (into self.data) ----
 
     fn item(&mut self, t: u8, bytes: &[u8]) {
-        crate::record::push_item(&mut self.data, t, 0, bytes);
+        sysreplay_format::record::push_item(&mut self.data, t, 0, bytes);
     }
 
     /// A C string item (with its NUL).
@@ -1793,7 +1772,7 @@ where
 
     fn item_sockaddr(&mut self, t: u8, a: Addr) {
         let mut b = [0u8; 16];
-        b[0..2].copy_from_slice(&crate::decode::AF_INET.to_le_bytes());
+        b[0..2].copy_from_slice(&sysreplay_syscalls::decode::AF_INET.to_le_bytes());
         b[2..4].copy_from_slice(&a.1.to_be_bytes());
         b[4..8].copy_from_slice(&a.0);
         self.item(t, &b);
@@ -3256,7 +3235,7 @@ where
                     0o666,
                     None,
                 )?;
-                self.sys(i, 280, 0, [fd as u64, 0, 0, 0, 0, 0])?; // utimensat
+                self.sys(i, nr::UTIMENSAT, 0, [fd as u64, 0, 0, 0, 0, 0])?;
                 self.close(i, fd)
             }
             (Cmd::Rm, 0) => {
@@ -3336,7 +3315,7 @@ where
                     let lfd = self.add_fd(i, FdKind::Unix("/dev/log"), true);
                     self.sys(i, nr::SOCKET, lfd as i64, [1, 0x80002, 0, 0, 0, 0])?;
                     let mut sun = [0u8; 11];
-                    sun[..2].copy_from_slice(&crate::decode::AF_UNIX.to_le_bytes());
+                    sun[..2].copy_from_slice(&sysreplay_syscalls::decode::AF_UNIX.to_le_bytes());
                     sun[2..10].copy_from_slice(b"/dev/log");
                     self.item(1, &sun);
                     self.sys(i, nr::CONNECT, 0, [lfd as u64, buf + 0x100, 110, 0, 0, 0])?;
@@ -3404,9 +3383,9 @@ fn size_of(n: Name) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode;
-    use crate::event::Event;
     use std::collections::{HashMap, HashSet};
+    use sysreplay_format::event::Event;
+    use sysreplay_syscalls::decode;
 
     fn collect(cfg: &SynthConfig) -> (Vec<(RecordHeader, Vec<u8>)>, SynthSummary) {
         let mut v = Vec::new();
@@ -3438,59 +3417,6 @@ mod tests {
         })
         .unwrap();
         h
-    }
-
-    #[test]
-    fn syscall_numbers_match_the_table() {
-        for (n, name) in [
-            (nr::READ, "read"),
-            (nr::WRITE, "write"),
-            (nr::CLOSE, "close"),
-            (nr::FSTAT, "fstat"),
-            (nr::POLL, "poll"),
-            (nr::LSEEK, "lseek"),
-            (nr::MMAP, "mmap"),
-            (nr::MPROTECT, "mprotect"),
-            (nr::MUNMAP, "munmap"),
-            (nr::BRK, "brk"),
-            (nr::RT_SIGPROCMASK, "rt_sigprocmask"),
-            (nr::IOCTL, "ioctl"),
-            (nr::PREAD64, "pread64"),
-            (nr::PWRITE64, "pwrite64"),
-            (nr::WRITEV, "writev"),
-            (nr::ACCESS, "access"),
-            (nr::DUP2, "dup2"),
-            (nr::NANOSLEEP, "nanosleep"),
-            (nr::GETPID, "getpid"),
-            (nr::SOCKET, "socket"),
-            (nr::CONNECT, "connect"),
-            (nr::SENDTO, "sendto"),
-            (nr::RECVFROM, "recvfrom"),
-            (nr::RECVMSG, "recvmsg"),
-            (nr::CLONE, "clone"),
-            (nr::EXECVE, "execve"),
-            (nr::WAIT4, "wait4"),
-            (nr::CHDIR, "chdir"),
-            (nr::GETUID, "getuid"),
-            (nr::SETUID, "setuid"),
-            (nr::SETGID, "setgid"),
-            (nr::GETEUID, "geteuid"),
-            (nr::SETGROUPS, "setgroups"),
-            (nr::FUTEX, "futex"),
-            (nr::GETDENTS64, "getdents64"),
-            (nr::CLOCK_NANOSLEEP, "clock_nanosleep"),
-            (nr::EPOLL_WAIT, "epoll_wait"),
-            (nr::OPENAT, "openat"),
-            (nr::NEWFSTATAT, "newfstatat"),
-            (nr::UNLINKAT, "unlinkat"),
-            (nr::ACCEPT4, "accept4"),
-            (nr::PIPE2, "pipe2"),
-            (nr::MKDIR, "mkdir"),
-            (nr::GETRANDOM, "getrandom"),
-            (280, "utimensat"),
-        ] {
-            assert_eq!(syscalls::number(name), Some(n), "{name}");
-        }
     }
 
     #[test]
@@ -3528,7 +3454,7 @@ mod tests {
         assert!(recs[0].0.ts_ns >= cfg.start_boot_ns);
         // Every record is well-formed.
         for (h, d) in &recs {
-            crate::record::validate_items(d).unwrap();
+            sysreplay_format::record::validate_items(d).unwrap();
             assert!(Kind::from_u16(h.kind).is_some());
         }
         assert_eq!(collect(&SynthConfig::new(3, 0)).0.len(), 0);
@@ -3880,11 +3806,11 @@ mod tests {
         );
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("synth.srt");
-        let mut w = crate::writer::TraceWriter::create(
+        let mut w = sysreplay_format::writer::TraceWriter::create(
             &path,
             &header(&cfg),
             &snapshot(&cfg),
-            crate::writer::WriterOptions::default(),
+            sysreplay_format::writer::WriterOptions::default(),
         )
         .unwrap();
         let t = std::time::Instant::now();

@@ -7,7 +7,7 @@
 //! - [`import`]: scap -> records + process snapshot (enter/exit merging);
 //! - [`export`]: records + snapshot -> scap that sysdig 0.29.3 reads.
 //!
-//! See `format/SCAP.md` for what converts and what is lost.
+//! See `format/scap/SCAP.md` for what converts and what is lost.
 
 pub mod blocks;
 pub mod events;
@@ -44,4 +44,4 @@ impl fmt::Display for ScapError {
 impl std::error::Error for ScapError {}
 
 pub use export::{export, ExportReport, Exporter};
-pub use import::{import, ImportReport, Imported};
+pub use import::{import, import_from, ImportError, ImportReport, Imported};

@@ -1,6 +1,6 @@
 //! Falco's syscall sets and its `base_syscalls` / `repair` selection
-//! (falco `configure_interesting_sets.cpp`, libs `sinsp_events_ppm_sc.cpp`;
-//! falco-facts.md §e), shared by the recorder (`sysreplay record`) and the
+//! (falco `userspace/falco/app/actions/configure_interesting_sets.cpp`,
+//! libs `sinsp_events_ppm_sc.cpp`), shared by the recorder (`sysreplay record`) and the
 //! rule engine (`sysreplay rules check`).
 //!
 //! Every set here is in Falco's spelling, which is what Falco prints: `pread`,
@@ -35,7 +35,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::syscalls::{self as sys, X86_64_SYSCALLS};
+use crate::{self as sys, X86_64_SYSCALLS};
 
 /// Falco's state-engine set at libs HEAD (`sinsp_state_sc_set`: events
 /// flagged EF_MODIFIES_STATE plus UF_NEVER_DROP syscalls), 65 names.
@@ -422,8 +422,8 @@ fn to_set(names: &[&str]) -> BTreeSet<String> {
     names.iter().map(|n| n.to_string()).collect()
 }
 
-/// Falco's selection (`configure_interesting_sets.cpp`, falco-facts.md §e
-/// steps 1–9).
+/// Falco's selection (`configure_interesting_sets.cpp`; the comments below
+/// number its steps 1–9).
 pub fn compute(req: &SelectionRequest) -> Selection {
     let mut invalid = Vec::new();
     let mut invalid_pos = BTreeSet::new();

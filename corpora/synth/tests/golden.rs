@@ -6,12 +6,12 @@ use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 use sysreplay_format::record::{push_item, tag, Items};
-use sysreplay_format::synth::{self, SynthConfig};
 use sysreplay_format::{OwnedEvent, TraceReader};
+use sysreplay_synth::{self as synth, SynthConfig};
 
 fn sample(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../corpora/samples")
+        .join("../samples")
         .join(name)
 }
 
@@ -21,16 +21,7 @@ fn config() -> SynthConfig {
 }
 
 fn generated(cfg: &SynthConfig) -> Vec<OwnedEvent> {
-    let mut want = Vec::new();
-    synth::generate::<(), _>(cfg, |h, d| {
-        want.push(OwnedEvent {
-            header: *h,
-            data: d.to_vec(),
-        });
-        Ok(())
-    })
-    .unwrap();
-    want
+    synth::in_memory(cfg).2
 }
 
 /// Open a sample, check its header and snapshot against the generator's, and

@@ -16,11 +16,11 @@ use serde::Serialize;
 
 use super::blocks::{self, put_str16, write_block};
 use super::events::{code, EventBuilder};
-use crate::decode::{parse_sockaddr, SockAddr};
-use crate::event::Event;
-use crate::meta::{FdType, ProcessSnapshot, ThreadInfo, TraceHeader};
-use crate::record::{tag, Creds, Kind};
-use crate::syscalls;
+use sysreplay_format::event::Event;
+use sysreplay_format::meta::{FdType, ProcessSnapshot, ThreadInfo, TraceHeader};
+use sysreplay_format::record::{tag, Creds, Kind};
+use sysreplay_syscalls::decode::{parse_sockaddr, unix_name, SockAddr};
+use sysreplay_syscalls::{self as syscalls, nr};
 
 /// What the export did.
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
@@ -89,13 +89,6 @@ pub struct Exporter<W: Write> {
     pub report: ExportReport,
 }
 
-fn cstr(b: &[u8]) -> &[u8] {
-    match b.iter().position(|&c| c == 0) {
-        Some(p) => &b[..p],
-        None => b,
-    }
-}
-
 fn join_args(args: &[String]) -> Vec<u8> {
     let mut v = Vec::new();
     for a in args {
@@ -153,7 +146,7 @@ fn ppm_sockaddr(raw: &[u8], out: &mut Vec<u8>) -> bool {
     out.clear();
     match parse_sockaddr(raw) {
         Some(SockAddr::Inet { family, ip, port }) => {
-            if family == crate::decode::AF_INET {
+            if family == sysreplay_syscalls::decode::AF_INET {
                 out.push(2);
                 out.extend_from_slice(&ip[12..]);
             } else {
@@ -165,7 +158,7 @@ fn ppm_sockaddr(raw: &[u8], out: &mut Vec<u8>) -> bool {
         }
         Some(SockAddr::Unix(p)) => {
             out.push(1);
-            out.extend_from_slice(cstr(p));
+            out.extend_from_slice(&unix_name(p));
             out.push(0);
             true
         }
@@ -178,7 +171,7 @@ fn ppm_tuple(raw: &[u8], local: Option<&[u8]>, known_is_dst: bool, out: &mut Vec
     out.clear();
     match parse_sockaddr(raw) {
         Some(SockAddr::Inet { family, ip, port }) => {
-            let v4 = family == crate::decode::AF_INET;
+            let v4 = family == sysreplay_syscalls::decode::AF_INET;
             out.push(if v4 { 2 } else { 10 });
             let n = if v4 { 4 } else { 16 };
             let known: &[u8] = if v4 { &ip[12..] } else { &ip };
@@ -211,7 +204,7 @@ fn ppm_tuple(raw: &[u8], local: Option<&[u8]>, known_is_dst: bool, out: &mut Vec
             out.push(1);
             out.extend_from_slice(&0u64.to_le_bytes());
             out.extend_from_slice(&0u64.to_le_bytes());
-            out.extend_from_slice(cstr(p));
+            out.extend_from_slice(&unix_name(p));
             out.push(0);
             true
         }
@@ -511,8 +504,8 @@ impl<W: Write> Exporter<W> {
                 self.put(e, ts, $xcode);
             }};
         }
-        match name {
-            "open" => {
+        match e.nr {
+            nr::OPEN => {
                 let fl = blocks::linux_open_flags_to_ppm(a[1] as u32);
                 let p = path(0);
                 pair!(
@@ -533,7 +526,7 @@ impl<W: Write> Exporter<W> {
                     }
                 )
             }
-            "openat" => {
+            nr::OPENAT => {
                 let fl = blocks::linux_open_flags_to_ppm(a[2] as u32);
                 let p = path(1);
                 pair!(
@@ -556,7 +549,7 @@ impl<W: Write> Exporter<W> {
                     }
                 )
             }
-            "openat2" => {
+            nr::OPENAT2 => {
                 let how = item(2).unwrap_or(&[]);
                 let f = |o: usize| {
                     how.get(o..o + 8)
@@ -586,7 +579,7 @@ impl<W: Write> Exporter<W> {
                     }
                 )
             }
-            "creat" => {
+            nr::CREAT => {
                 let p = path(0);
                 pair!(
                     code::CREAT_E,
@@ -604,7 +597,7 @@ impl<W: Write> Exporter<W> {
                     }
                 )
             }
-            "close" => pair!(
+            nr::CLOSE => pair!(
                 code::CLOSE_E,
                 {
                     b.u64(fd(0));
@@ -614,8 +607,8 @@ impl<W: Write> Exporter<W> {
                     self.ev.u64(ret);
                 }
             ),
-            "read" | "write" => {
-                let (ec, xc) = if name == "read" {
+            nr::READ | nr::WRITE => {
+                let (ec, xc) = if e.nr == nr::READ {
                     (code::READ_E, code::READ_X)
                 } else {
                     (code::WRITE_E, code::WRITE_X)
@@ -635,7 +628,7 @@ impl<W: Write> Exporter<W> {
                     }
                 )
             }
-            "socket" => pair!(
+            nr::SOCKET => pair!(
                 code::SOCKET_E,
                 {
                     b.u32(a[0] as u32);
@@ -647,7 +640,7 @@ impl<W: Write> Exporter<W> {
                     self.ev.u64(ret);
                 }
             ),
-            "bind" => {
+            nr::BIND => {
                 let ok = item(1).is_some_and(|r| ppm_sockaddr(r, &mut scratch));
                 pair!(
                     code::BIND_E,
@@ -666,7 +659,7 @@ impl<W: Write> Exporter<W> {
                     }
                 )
             }
-            "connect" => {
+            nr::CONNECT => {
                 let raw = item(1);
                 let mut addr = Vec::new();
                 let ok_a = raw.is_some_and(|r| ppm_sockaddr(r, &mut addr));
@@ -694,7 +687,7 @@ impl<W: Write> Exporter<W> {
                     }
                 )
             }
-            "listen" => pair!(
+            nr::LISTEN => pair!(
                 code::LISTEN_E,
                 {
                     b.u64(fd(0));
@@ -705,7 +698,7 @@ impl<W: Write> Exporter<W> {
                     self.ev.u64(ret);
                 }
             ),
-            "accept" | "accept4" => {
+            nr::ACCEPT | nr::ACCEPT4 => {
                 let local = e.item(tag::LOCAL_ADDR).map(|i| i.bytes);
                 let ok = e
                     .item(tag::RESULT_ADDR)
@@ -721,7 +714,7 @@ impl<W: Write> Exporter<W> {
                     b.u32(0);
                     b.u32(0);
                 };
-                if name == "accept" {
+                if e.nr == nr::ACCEPT {
                     pair!(code::ACCEPT_5_E, {}, code::ACCEPT_5_X, {
                         x(&mut self.ev);
                     })
@@ -738,20 +731,20 @@ impl<W: Write> Exporter<W> {
                     )
                 }
             }
-            "sendto" | "sendmsg" => {
+            nr::SENDTO | nr::SENDMSG => {
                 let ok = item(4).is_some_and(|r| ppm_tuple(r, None, true, &mut scratch))
-                    && name == "sendto";
-                let data = if name == "sendto" {
+                    && e.nr == nr::SENDTO;
+                let data = if e.nr == nr::SENDTO {
                     item(1).unwrap_or(&[])
                 } else {
                     &[][..]
                 };
-                let (ec, xc) = if name == "sendto" {
+                let (ec, xc) = if e.nr == nr::SENDTO {
                     (code::SENDTO_E, code::SENDTO_X)
                 } else {
                     (code::SENDMSG_E, code::SENDMSG_X)
                 };
-                let size = if name == "sendto" { a[2] as u32 } else { 0 };
+                let size = if e.nr == nr::SENDTO { a[2] as u32 } else { 0 };
                 pair!(
                     ec,
                     {
@@ -771,7 +764,7 @@ impl<W: Write> Exporter<W> {
                     }
                 )
             }
-            "recvfrom" => {
+            nr::RECVFROM => {
                 let ok = e
                     .item(tag::RESULT_ADDR)
                     .is_some_and(|i| ppm_tuple(i.bytes, None, false, &mut scratch));
@@ -795,7 +788,7 @@ impl<W: Write> Exporter<W> {
                     }
                 )
             }
-            "recvmsg" => {
+            nr::RECVMSG => {
                 let ok = e
                     .item(tag::RESULT_ADDR)
                     .is_some_and(|i| ppm_tuple(i.bytes, None, false, &mut scratch));
@@ -818,9 +811,9 @@ impl<W: Write> Exporter<W> {
                     }
                 )
             }
-            "chdir" | "rmdir" => {
+            nr::CHDIR | nr::RMDIR => {
                 let p = path(0);
-                let (ec, xc) = if name == "chdir" {
+                let (ec, xc) = if e.nr == nr::CHDIR {
                     (code::CHDIR_E, code::CHDIR_X)
                 } else {
                     (code::RMDIR_2_E, code::RMDIR_2_X)
@@ -831,7 +824,7 @@ impl<W: Write> Exporter<W> {
                     b.cstr(p);
                 })
             }
-            "fchdir" => pair!(
+            nr::FCHDIR => pair!(
                 code::FCHDIR_E,
                 {
                     b.u64(fd(0));
@@ -841,7 +834,7 @@ impl<W: Write> Exporter<W> {
                     self.ev.u64(ret);
                 }
             ),
-            "setns" => pair!(
+            nr::SETNS => pair!(
                 code::SETNS_E,
                 {
                     b.u64(fd(0));
@@ -852,7 +845,7 @@ impl<W: Write> Exporter<W> {
                     self.ev.u64(ret);
                 }
             ),
-            "unshare" => pair!(
+            nr::UNSHARE => pair!(
                 code::UNSHARE_E,
                 {
                     b.u32(blocks::linux_clone_flags_to_ppm(a[0]));
@@ -862,10 +855,10 @@ impl<W: Write> Exporter<W> {
                     self.ev.u64(ret);
                 }
             ),
-            "setsid" => pair!(code::SETSID_E, {}, code::SETSID_X, {
+            nr::SETSID => pair!(code::SETSID_E, {}, code::SETSID_X, {
                 self.ev.u64(ret);
             }),
-            "setpgid" => pair!(
+            nr::SETPGID => pair!(
                 code::SETPGID_E,
                 {
                     b.u64(a[0] as i32 as i64 as u64);
@@ -876,7 +869,7 @@ impl<W: Write> Exporter<W> {
                     self.ev.u64(ret);
                 }
             ),
-            "userfaultfd" => {
+            nr::USERFAULTFD => {
                 let fl = blocks::linux_open_flags_to_ppm(a[0] as u32) & !3;
                 pair!(code::USERFAULTFD_E, {}, code::USERFAULTFD_X, {
                     let b = &mut self.ev;
@@ -884,7 +877,7 @@ impl<W: Write> Exporter<W> {
                     b.u32(fl);
                 })
             }
-            "pipe" => {
+            nr::PIPE => {
                 let fds = item(tag::FDS).unwrap_or(&[]);
                 let f = |o: usize| {
                     fds.get(o..o + 4)
@@ -899,7 +892,7 @@ impl<W: Write> Exporter<W> {
                     b.u64(0);
                 })
             }
-            "dup" => pair!(
+            nr::DUP => pair!(
                 code::DUP_E,
                 {
                     b.u64(fd(0));
@@ -909,7 +902,7 @@ impl<W: Write> Exporter<W> {
                     self.ev.u64(ret);
                 }
             ),
-            "chmod" => {
+            nr::CHMOD => {
                 let p = path(0);
                 pair!(code::CHMOD_E, {}, code::CHMOD_X, {
                     let b = &mut self.ev;
@@ -918,13 +911,13 @@ impl<W: Write> Exporter<W> {
                     b.u32(a[1] as u32 & 0o7777);
                 })
             }
-            "fchmod" => pair!(code::FCHMOD_E, {}, code::FCHMOD_X, {
+            nr::FCHMOD => pair!(code::FCHMOD_E, {}, code::FCHMOD_X, {
                 let b = &mut self.ev;
                 b.u64(ret);
                 b.u64(fd(0));
                 b.u32(a[1] as u32 & 0o7777);
             }),
-            "fchmodat" => {
+            nr::FCHMODAT => {
                 let p = path(1);
                 pair!(code::FCHMODAT_E, {}, code::FCHMODAT_X, {
                     let b = &mut self.ev;
@@ -934,7 +927,7 @@ impl<W: Write> Exporter<W> {
                     b.u32(a[2] as u32 & 0o7777);
                 })
             }
-            "mkdir" => {
+            nr::MKDIR => {
                 let p = path(0);
                 pair!(
                     code::MKDIR_2_E,
@@ -949,7 +942,7 @@ impl<W: Write> Exporter<W> {
                     }
                 )
             }
-            "mkdirat" => {
+            nr::MKDIRAT => {
                 let p = path(1);
                 pair!(code::MKDIRAT_E, {}, code::MKDIRAT_X, {
                     let b = &mut self.ev;
@@ -959,7 +952,7 @@ impl<W: Write> Exporter<W> {
                     b.u32(a[2] as u32);
                 })
             }
-            "unlink" => {
+            nr::UNLINK => {
                 let p = path(0);
                 pair!(code::UNLINK_2_E, {}, code::UNLINK_2_X, {
                     let b = &mut self.ev;
@@ -967,7 +960,7 @@ impl<W: Write> Exporter<W> {
                     b.cstr(p);
                 })
             }
-            "unlinkat" => {
+            nr::UNLINKAT => {
                 let p = path(1);
                 pair!(code::UNLINKAT_2_E, {}, code::UNLINKAT_2_X, {
                     let b = &mut self.ev;
@@ -977,11 +970,11 @@ impl<W: Write> Exporter<W> {
                     b.u32(a[2] as u32);
                 })
             }
-            "rename" | "link" | "symlink" => {
+            nr::RENAME | nr::LINK | nr::SYMLINK => {
                 let (p0, p1) = (path(0), path(1));
-                let (ec, xc) = match name {
-                    "rename" => (code::RENAME_E, code::RENAME_X),
-                    "link" => (code::LINK_2_E, code::LINK_2_X),
+                let (ec, xc) = match e.nr {
+                    nr::RENAME => (code::RENAME_E, code::RENAME_X),
+                    nr::LINK => (code::LINK_2_E, code::LINK_2_X),
                     _ => (code::SYMLINK_E, code::SYMLINK_X),
                 };
                 pair!(ec, {}, xc, {
@@ -991,11 +984,11 @@ impl<W: Write> Exporter<W> {
                     b.cstr(p1);
                 })
             }
-            "renameat" | "renameat2" | "linkat" => {
+            nr::RENAMEAT | nr::RENAMEAT2 | nr::LINKAT => {
                 let (p1, p3) = (path(1), path(3));
-                let (ec, xc, flags) = match name {
-                    "renameat" => (code::RENAMEAT_E, code::RENAMEAT_X, false),
-                    "renameat2" => (code::RENAMEAT2_E, code::RENAMEAT2_X, true),
+                let (ec, xc, flags) = match e.nr {
+                    nr::RENAMEAT => (code::RENAMEAT_E, code::RENAMEAT_X, false),
+                    nr::RENAMEAT2 => (code::RENAMEAT2_E, code::RENAMEAT2_X, true),
                     _ => (code::LINKAT_2_E, code::LINKAT_2_X, true),
                 };
                 pair!(ec, {}, xc, {
@@ -1010,7 +1003,7 @@ impl<W: Write> Exporter<W> {
                     }
                 })
             }
-            "symlinkat" => {
+            nr::SYMLINKAT => {
                 let (p0, p2) = (path(0), path(2));
                 pair!(code::SYMLINKAT_E, {}, code::SYMLINKAT_X, {
                     let b = &mut self.ev;
@@ -1020,7 +1013,7 @@ impl<W: Write> Exporter<W> {
                     b.cstr(p2);
                 })
             }
-            "ptrace" => {
+            nr::PTRACE => {
                 let req = blocks::linux_ptrace_to_ppm(a[0]);
                 pair!(
                     code::PTRACE_E,
@@ -1037,8 +1030,8 @@ impl<W: Write> Exporter<W> {
                     }
                 )
             }
-            "setuid" | "setgid" => {
-                let (ec, xc) = if name == "setuid" {
+            nr::SETUID | nr::SETGID => {
+                let (ec, xc) = if e.nr == nr::SETUID {
                     (code::SETUID_E, code::SETUID_X)
                 } else {
                     (code::SETGID_E, code::SETGID_X)
@@ -1054,8 +1047,8 @@ impl<W: Write> Exporter<W> {
                     }
                 )
             }
-            "setresuid" | "setresgid" => {
-                let (ec, xc) = if name == "setresuid" {
+            nr::SETRESUID | nr::SETRESGID => {
+                let (ec, xc) = if e.nr == nr::SETRESUID {
                     (code::SETRESUID_E, code::SETRESUID_X)
                 } else {
                     (code::SETRESGID_E, code::SETRESGID_X)
@@ -1073,14 +1066,14 @@ impl<W: Write> Exporter<W> {
                     }
                 )
             }
-            "clone" | "fork" | "vfork" | "clone3" => {
-                self.clone_pair(e, ts, name);
+            nr::CLONE | nr::FORK | nr::VFORK | nr::CLONE3 => {
+                self.clone_pair(e, ts);
             }
-            "execve" | "execveat" => {
-                self.exec_pair(e, ts, name);
+            nr::EXECVE | nr::EXECVEAT => {
+                self.exec_pair(e, ts);
             }
-            other => {
-                match ppm_sc(other) {
+            _ => {
+                match ppm_sc(name) {
                     Some(id) => {
                         let nr = e.nr;
                         pair!(
@@ -1094,9 +1087,9 @@ impl<W: Write> Exporter<W> {
                                 self.ev.u16(id);
                             }
                         );
-                        *self.report.generic.entry(other.to_string()).or_default() += 1;
+                        *self.report.generic.entry(name.to_string()).or_default() += 1;
                     }
-                    None => self.skip(other),
+                    None => self.skip(name),
                 }
                 return;
             }
@@ -1104,14 +1097,14 @@ impl<W: Write> Exporter<W> {
         *self.report.converted.entry(name.to_string()).or_default() += 1;
     }
 
-    fn clone_pair(&mut self, e: &Event<'_>, ts: u64, name: &str) {
-        let (ec, xc) = match name {
-            "fork" => (code::FORK_20_E, code::FORK_20_X),
-            "vfork" => (code::VFORK_20_E, code::VFORK_20_X),
-            "clone3" => (code::CLONE3_E, code::CLONE3_X),
+    fn clone_pair(&mut self, e: &Event<'_>, ts: u64) {
+        let (ec, xc) = match e.nr {
+            nr::FORK => (code::FORK_20_E, code::FORK_20_X),
+            nr::VFORK => (code::VFORK_20_E, code::VFORK_20_X),
+            nr::CLONE3 => (code::CLONE3_E, code::CLONE3_X),
             _ => (code::CLONE_20_E, code::CLONE_20_X),
         };
-        let flags = if name == "clone3" {
+        let flags = if e.nr == nr::CLONE3 {
             e.item(0)
                 .and_then(|i| i.bytes.get(..8))
                 .map_or(0, |s| u64::from_le_bytes(s.try_into().unwrap()))
@@ -1194,8 +1187,8 @@ impl<W: Write> Exporter<W> {
         self.put(e, ts, xc);
     }
 
-    fn exec_pair(&mut self, e: &Event<'_>, ts: u64, name: &str) {
-        let at = name == "execveat";
+    fn exec_pair(&mut self, e: &Event<'_>, ts: u64) {
+        let at = e.nr == nr::EXECVEAT;
         let fname = e
             .item(if at { 1 } else { 0 })
             .map(|i| i.c_str().to_vec())
@@ -1364,22 +1357,11 @@ pub fn export<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::RecordHeader;
-    use crate::synth::{self, SynthConfig};
-    use crate::OwnedEvent;
+    use sysreplay_format::OwnedEvent;
+    use sysreplay_synth::{self as synth, SynthConfig};
 
     fn synth_records(n: u64) -> (TraceHeader, ProcessSnapshot, Vec<OwnedEvent>) {
-        let cfg = SynthConfig::new(3, n).with_drop_windows(1);
-        let mut v = Vec::new();
-        synth::generate::<(), _>(&cfg, |h: &RecordHeader, d: &[u8]| {
-            v.push(OwnedEvent {
-                header: *h,
-                data: d.to_vec(),
-            });
-            Ok(())
-        })
-        .unwrap();
-        (synth::header(&cfg), synth::snapshot(&cfg), v)
+        synth::in_memory(&SynthConfig::new(3, n).with_drop_windows(1))
     }
 
     #[test]
@@ -1435,7 +1417,7 @@ mod tests {
             (6, FdType::IoUring),
             (7, FdType::File),
         ] {
-            t.fds.push(crate::meta::FdInfo {
+            t.fds.push(sysreplay_format::meta::FdInfo {
                 fd,
                 fd_type: ty,
                 name: format!("/{}", "n".repeat(2000)),

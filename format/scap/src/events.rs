@@ -383,6 +383,48 @@ pub struct RawEvent<'a> {
     values: &'a [u8],
 }
 
+/// A [`RawEvent`] that owns its parameter values: an enter event waiting for
+/// its exit while later blocks are read into the same buffer.
+#[derive(Clone, Debug)]
+pub struct OwnedRawEvent {
+    head: RawEvent<'static>,
+    values: Vec<u8>,
+}
+
+impl RawEvent<'_> {
+    /// Copy the values into `buf` (reused: its old contents are dropped).
+    pub fn to_owned_in(&self, mut buf: Vec<u8>) -> OwnedRawEvent {
+        buf.clear();
+        buf.extend_from_slice(self.values);
+        OwnedRawEvent {
+            head: RawEvent {
+                ts: self.ts,
+                tid: self.tid,
+                code: self.code,
+                cpu: self.cpu,
+                flags: self.flags,
+                offs: self.offs,
+                nparams: self.nparams,
+                values: &[],
+            },
+            values: buf,
+        }
+    }
+}
+
+impl OwnedRawEvent {
+    pub fn get(&self) -> RawEvent<'_> {
+        RawEvent {
+            values: &self.values,
+            ..self.head.clone()
+        }
+    }
+    /// The values' buffer, for reuse.
+    pub fn into_buf(self) -> Vec<u8> {
+        self.values
+    }
+}
+
 /// More parameters than any event has.
 pub const MAX_PARAMS: usize = 40;
 

@@ -1,0 +1,149 @@
+//! Event fields (`evt.*`): type, times, result, arguments, buffers.
+
+use super::*;
+
+/// Value `n` of `fld`, an `evt` field (see [`Field::extract`]).
+pub(super) fn extract<'a>(
+    fld: &'a Field,
+    cx: &Ctx<'a>,
+    _n: usize,
+    buf: &'a mut String,
+) -> Option<Val<'a>> {
+    let ev = cx.ev;
+    let s = |x: &'a str| Some(Val::Str(x.as_bytes()));
+    match fld.f {
+        F::EvtType => {
+            let nm = event_type_name(ev);
+            if nm.is_empty() {
+                None
+            } else {
+                s(nm)
+            }
+        }
+        F::EvtNum => Some(Val::Int(cx.evt_num as i64)),
+        F::EvtTime | F::EvtTimeS | F::EvtTimeIso | F::EvtDatetime => {
+            buf.clear();
+            let ns = cx.wall_ns();
+            match fld.f {
+                F::EvtTime => time_clock(ns, buf, true),
+                F::EvtTimeS => time_clock(ns, buf, false),
+                F::EvtTimeIso => buf.push_str(&iso8601(ns)),
+                _ => {
+                    let iso = iso8601(ns);
+                    buf.push_str(&iso[..10]);
+                    buf.push(' ');
+                    buf.push_str(&iso[11..iso.len() - 1]);
+                }
+            }
+            Some(Val::Str(buf.as_bytes()))
+        }
+        F::EvtRawtime | F::EvtRawtimeNs => Some(Val::Int(cx.wall_ns())),
+        F::EvtRawtimeS => Some(Val::Int(cx.wall_ns().div_euclid(1_000_000_000))),
+        F::EvtDir => s("<"),
+        F::EvtCpu => Some(Val::Int(ev.cpu as i64)),
+        F::EvtRes | F::EvtRawres | F::EvtFailed => {
+            if !ev.is_syscall() {
+                return None;
+            }
+            match fld.f {
+                F::EvtRawres => Some(Val::Int(ev.ret)),
+                F::EvtFailed => Some(Val::Bool(ev.ret < 0 && ev.ret > -4096)),
+                _ => {
+                    if ev.ret < 0 && ev.ret > -4096 {
+                        match decode::errno_name(ev.ret) {
+                            Some(e) => s(e),
+                            None => {
+                                buf.clear();
+                                let _ = write!(buf, "{}", ev.ret);
+                                Some(Val::Str(buf.as_bytes()))
+                            }
+                        }
+                    } else {
+                        s("SUCCESS")
+                    }
+                }
+            }
+        }
+        F::EvtArgs => {
+            if !ev.is_syscall() {
+                return None;
+            }
+            buf.clear();
+            decode::render_all(ev, buf);
+            Some(Val::Str(buf.as_bytes()))
+        }
+        F::EvtArg | F::EvtRawarg => {
+            if !ev.is_syscall() {
+                return None;
+            }
+            let ps = decode::params(ev.nr)?;
+            let p = match &fld.arg {
+                FArg::Index(i) => ps.get(*i)?,
+                FArg::Name(nm) => ps.iter().find(|p| p.name == nm)?,
+                FArg::None => return None,
+            };
+            let v = decode::arg_value(ev, p);
+            if v.is_missing() {
+                return None;
+            }
+            if fld.f == F::EvtRawarg && fld.ty == FType::Int {
+                return v.as_i64().map(Val::Int);
+            }
+            buf.clear();
+            let chmod = matches!(
+                sc::name(ev.nr),
+                "chmod" | "fchmod" | "fchmodat" | "fchmodat2"
+            );
+            if chmod && p.name == "mode" {
+                chmod_mode_str(v.as_u64().unwrap_or(0), buf);
+            } else if matches!(p.kind, decode::ParamKind::Fd) && v.as_i64().is_some_and(|f| f >= 0)
+            {
+                // sysdig shows fds with their name: 3(<f>/etc/passwd)
+                decode::render_value(p, &v, buf);
+            } else {
+                decode::render_value(p, &v, buf);
+            }
+            Some(Val::Str(buf.as_bytes()))
+        }
+        F::EvtIsOpenRead | F::EvtIsOpenWrite | F::EvtIsOpenExec => {
+            // false on every event that is not an open, as libsinsp
+            let Some((flags, mode)) = cx.state.cur_open else {
+                return Some(Val::Bool(false));
+            };
+            let flags = flags as u64;
+            Some(Val::Bool(match fld.f {
+                F::EvtIsOpenRead => decode::is_open_read(flags),
+                F::EvtIsOpenWrite => decode::is_open_write(flags),
+                _ => decode::is_open_exec(flags, mode),
+            }))
+        }
+        F::EvtBuffer | F::EvtBuflen => {
+            if !ev.is_syscall() {
+                return None;
+            }
+            let ps = decode::params(ev.nr)?;
+            let p = ps
+                .iter()
+                .find(|p| matches!(p.kind, decode::ParamKind::Buffer))?;
+            match decode::arg_value(ev, p) {
+                decode::ArgValue::Bytes(b) => Some(if fld.f == F::EvtBuffer {
+                    Val::Str(b)
+                } else {
+                    Val::Int(b.len() as i64)
+                }),
+                _ => None,
+            }
+        }
+        F::EvtHostname => s(&cx.info.hostname),
+        F::EvtSource => s("syscall"),
+        F::EvtIsIo => {
+            let nm = sc::slot_name(ev.nr as usize);
+            Some(Val::Bool(
+                ev.is_syscall() && sysreplay_syscalls::sets::IGNORED_IO.contains(&nm),
+            ))
+        }
+        F::EvtCategory => None,
+
+        _ => None,
+    }
+}

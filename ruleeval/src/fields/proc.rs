@@ -1,0 +1,162 @@
+//! Process and thread fields (`proc.*`, `thread.*`), ancestors included.
+
+use super::*;
+
+/// Value `n` of `fld`, a `proc` field (see [`Field::extract`]).
+pub(super) fn extract<'a>(
+    fld: &'a Field,
+    cx: &Ctx<'a>,
+    n: usize,
+    buf: &'a mut String,
+) -> Option<Val<'a>> {
+    let ev = cx.ev;
+    let t = cx.thread;
+    let s = |x: &'a str| Some(Val::Str(x.as_bytes()));
+    match fld.f {
+        F::ProcName | F::ProcExe | F::ProcExepath | F::ProcCmdline => {
+            let t = t?;
+            let v = thread_str(t, fld.f);
+            // A thread first seen mid-trace, with no name yet: <NA>, as
+            // libsinsp shows it, not an empty string.
+            if t.stub && v.is_empty() {
+                return None;
+            }
+            s(v)
+        }
+        F::ProcArgs => s(&t?.args),
+        F::ProcPid => Some(Val::Int(t?.pid as i64)),
+        F::ProcVpid => Some(Val::Int(t?.pid as i64)),
+        F::ProcPpid | F::ProcPvpid => {
+            let p = cx.state.parent(t?)?;
+            Some(Val::Int(p.pid as i64))
+        }
+        F::ProcTty => Some(Val::Int(t?.tty as i64)),
+        F::ProcCwd => {
+            let c: &str = &t?.cwd;
+            if c.is_empty() {
+                return None;
+            }
+            buf.clear();
+            buf.push_str(c);
+            if !c.ends_with('/') {
+                buf.push('/');
+            }
+            Some(Val::Str(buf.as_bytes()))
+        }
+        F::ProcEnv => {
+            let env = t?.env.as_ref()?;
+            match &fld.arg {
+                FArg::Name(k) => {
+                    for e in env.iter() {
+                        if let Some(v) =
+                            e.strip_prefix(k.as_str()).and_then(|r| r.strip_prefix('='))
+                        {
+                            return s(v);
+                        }
+                    }
+                    None
+                }
+                _ => {
+                    buf.clear();
+                    for (i, e) in env.iter().enumerate() {
+                        if i > 0 {
+                            buf.push(' ');
+                        }
+                        buf.push_str(e);
+                    }
+                    Some(Val::Str(buf.as_bytes()))
+                }
+            }
+        }
+        F::ProcPname | F::ProcPcmdline | F::ProcPexe | F::ProcPexepath => {
+            let p = cx.state.parent(t?)?;
+            s(thread_str(p, fld.f))
+        }
+        F::ProcAname | F::ProcAexe | F::ProcAexepath | F::ProcApid | F::ProcAcmdline => {
+            let idx = match fld.arg {
+                FArg::Index(i) => i,
+                _ => n + 1,
+            };
+            let a = cx.state.ancestor(t?, idx)?;
+            if fld.f == F::ProcApid {
+                Some(Val::Int(a.pid as i64))
+            } else {
+                s(thread_str(a, fld.f))
+            }
+        }
+        F::ProcSname => {
+            let t = t?;
+            // walk up to the session leader
+            let mut cur = t;
+            for _ in 0..64 {
+                if cur.pid == t.sid {
+                    return s(&cur.comm);
+                }
+                match cx.state.parent(cur) {
+                    Some(p) => cur = p,
+                    None => break,
+                }
+            }
+            cx.state.thread(t.sid).map(|l| Val::Str(l.comm.as_bytes()))
+        }
+        F::ProcSid => Some(Val::Int(t?.sid as i64)),
+        F::ProcVpgid => Some(Val::Int(t?.pgid as i64)),
+        F::ProcIsVpgidLeader => {
+            let t = t?;
+            Some(Val::Bool(t.pgid != 0 && t.pid == t.pgid))
+        }
+        F::ProcIsSidLeader => {
+            let t = t?;
+            Some(Val::Bool(t.sid != 0 && t.pid == t.sid))
+        }
+        F::ProcDuration => {
+            let t = t?;
+            if t.start_ns == 0 {
+                return None;
+            }
+            Some(Val::Int(ev.ts_ns.saturating_sub(t.start_ns) as i64))
+        }
+        F::ProcStartTs => {
+            let t = t?;
+            if t.start_ns == 0 {
+                return None;
+            }
+            Some(Val::Int(
+                (t.start_ns as i64).wrapping_add(cx.info.boot_to_wall_ns),
+            ))
+        }
+        F::ProcIsExeFromMemfd => Some(Val::Bool(t?.exepath.starts_with("memfd:"))),
+        // Not recorded by the probe (the driver's exe flags): no value, and
+        // `rules check` lists the rules that use them.
+        F::ProcIsExeUpperLayer
+        | F::ProcIsExeWritable
+        | F::ProcExeIno
+        | F::ProcExeInoCtime
+        | F::ProcExeInoMtime
+        | F::ProcExeInoCtimeDurationProcStart => None,
+        F::ProcNthreads => {
+            let pid = t?.pid;
+            cx.state
+                .fdtables
+                .get(&pid)
+                .map(|tb| Val::Int(tb.nthreads as i64))
+        }
+        F::ThreadTid | F::ThreadVtid => Some(Val::Int(t?.tid as i64)),
+        F::ThreadCapEffective | F::ThreadCapPermitted | F::ThreadCapInheritable => {
+            let t = t?;
+            let m = match fld.f {
+                F::ThreadCapEffective => t.cap_effective,
+                F::ThreadCapPermitted => t.cap_permitted,
+                _ => t.cap_inheritable,
+            };
+            buf.clear();
+            caps_str(m, buf);
+            Some(Val::Str(buf.as_bytes()))
+        }
+        F::ThreadIsmain => {
+            let t = t?;
+            Some(Val::Bool(t.tid == t.pid))
+        }
+        _ => None,
+    }
+}

@@ -1,0 +1,39 @@
+//! User and group fields (`user.*`, `group.*`), from the trace's tables.
+
+use super::*;
+
+/// Value `n` of `fld`, a `user` field (see [`Field::extract`]).
+pub(super) fn extract<'a>(
+    fld: &'a Field,
+    cx: &Ctx<'a>,
+    _n: usize,
+    _buf: &'a mut String,
+) -> Option<Val<'a>> {
+    let t = cx.thread;
+    let s = |x: &'a str| Some(Val::Str(x.as_bytes()));
+    match fld.f {
+        F::UserUid => Some(Val::Int(t?.euid as i64)),
+        F::UserLoginuid => Some(Val::Int(t?.loginuid as i32 as i64)),
+        F::UserName => cx.state.user_name(t?.euid).and_then(s),
+        F::UserLoginname => {
+            let l = t?.loginuid;
+            if l == u32::MAX {
+                return None;
+            }
+            cx.state.user_name(l).and_then(s)
+        }
+        F::UserHomedir => cx
+            .state
+            .users
+            .get(&t?.euid)
+            .map(|u| Val::Str(u.home.as_bytes())),
+        F::UserShell => cx
+            .state
+            .users
+            .get(&t?.euid)
+            .map(|u| Val::Str(u.shell.as_bytes())),
+        F::GroupGid => Some(Val::Int(t?.egid as i64)),
+        F::GroupName => cx.state.group_name(t?.egid).and_then(s),
+        _ => None,
+    }
+}
