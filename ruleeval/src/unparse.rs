@@ -1,7 +1,7 @@
 //! A condition AST back to filter text, in the form libsinsp's parser
 //! (sysdig 0.29.3 included) accepts: every `and`/`or` group in parentheses
 //! (libsinsp refuses unbracketed mixes), macros expanded inline, lists
-//! written out, and every value double-quoted with `\\` and `\"` escaped.
+//! written out, and every value double-quoted with `\\`, `\"` and `\'` escaped.
 //! Used to time a rule's expanded condition in sysdig
 //! (`sysreplay rules check --expanded`, replay/validate/).
 
@@ -116,10 +116,12 @@ fn write_operand(o: &Operand, out: &mut String) {
     }
 }
 
+/// Double quotes, with `\\`, `\"` and `\'` escaped: sysdig 0.29.3's parser
+/// refuses a single quote inside a double-quoted string unless escaped.
 fn quote(v: &str, out: &mut String) {
     out.push('"');
     for c in v.chars() {
-        if c == '"' || c == '\\' {
+        if c == '"' || c == '\\' || c == '\'' {
             out.push('\\');
         }
         out.push(c);
@@ -189,6 +191,7 @@ mod tests {
             "proc.env[\"MY VAR\"] = x and fd.name in ()",
             "fd.name startswith oneof (/a, /b)",
             "not not not proc.name = x",
+            r#"proc.cmdline contains "python -c 'import socket" or proc.cmdline contains 'say "hi"'"#,
         ] {
             let a = parse(c).unwrap();
             let text = filter_text(&a);
@@ -206,5 +209,7 @@ mod tests {
         );
         let a = parse("not a.b = 1").unwrap();
         assert_eq!(filter_text(&a), r#"not (a.b = "1")"#);
+        let a = parse(r#"a.b = "it's" or a.b = 'say "hi"'"#).unwrap();
+        assert_eq!(filter_text(&a), r#"(a.b = "it\'s" or a.b = "say \"hi\"")"#);
     }
 }

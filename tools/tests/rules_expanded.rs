@@ -148,7 +148,16 @@ fn sysdig_accepts_the_expanded_bundled_rules() {
             .arg("-o")
             .arg(&scap),
     );
-    for (name, _, _, cond) in expanded(&[root.join("corpora/rules/sample_rules.yaml")]) {
+    // sysdig 0.29.3 reads neither kind of quote inside the other unescaped.
+    let quotes = tmp.path().join("quotes.yaml");
+    std::fs::write(
+        &quotes,
+        "- rule: quotes\n  desc: d\n  condition: evt.type = execve and (proc.cmdline contains \"python -c 'import socket\" or proc.cmdline contains 'say \"hi\"')\n  output: o\n  priority: INFO\n",
+    )
+    .unwrap();
+    let mut rules = expanded(&[root.join("corpora/rules/sample_rules.yaml")]);
+    rules.extend(expanded(&[quotes]));
+    for (name, _, _, cond) in rules {
         let o = Command::new(&sysdig)
             .arg("-r")
             .arg(&scap)
