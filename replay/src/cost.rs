@@ -281,15 +281,20 @@ pub struct Clock {
 }
 
 impl Clock {
+    /// The process's clock, calibrated once (a sweep or a ramp runs many
+    /// replays; each would otherwise spin for 20 ms).
     pub fn new() -> Clock {
-        let (t0, c0) = (Instant::now(), Clock::ticks());
-        while t0.elapsed() < Duration::from_millis(20) {
-            std::hint::spin_loop();
-        }
-        let (dt, dc) = (t0.elapsed().as_nanos() as f64, Clock::ticks() - c0);
-        Clock {
-            ns_per_tick: if dc > 0 { dt / dc as f64 } else { 1.0 },
-        }
+        static CLOCK: std::sync::OnceLock<Clock> = std::sync::OnceLock::new();
+        *CLOCK.get_or_init(|| {
+            let (t0, c0) = (Instant::now(), Clock::ticks());
+            while t0.elapsed() < Duration::from_millis(20) {
+                std::hint::spin_loop();
+            }
+            let (dt, dc) = (t0.elapsed().as_nanos() as f64, Clock::ticks() - c0);
+            Clock {
+                ns_per_tick: if dc > 0 { dt / dc as f64 } else { 1.0 },
+            }
+        })
     }
     #[inline(always)]
     pub fn ticks() -> u64 {
