@@ -191,8 +191,12 @@ pub struct Counting {
     /// Flat model: every event costs this instead.
     pub flat_ns: Option<f64>,
     pub profile: Profile,
-    /// The event's cost so far, in reference ns.
-    event_ns: f64,
+    /// The event so far: base and state weight, rules evaluated, their
+    /// counted work, alerts.
+    ev_base: u64,
+    ev_evals: u64,
+    ev_work: u64,
+    ev_alerts: u64,
     event_type: usize,
     /// The last event's cost in model ns.
     pub last_cost: f64,
@@ -208,7 +212,10 @@ impl Counting {
             ns_per_unit,
             flat_ns,
             profile,
-            event_ns: 0.0,
+            ev_base: 0,
+            ev_evals: 0,
+            ev_work: 0,
+            ev_alerts: 0,
             event_type: 0,
             last_cost: 0.0,
         }
@@ -231,31 +238,36 @@ impl Observer for Counting {
     }
     #[inline]
     fn event_begin(&mut self, ev: &Event) {
-        self.event_ns = if ev.kind == Kind::Syscall as u16 || ev.kind == Kind::ProcExit as u16 {
-            (weights::EVENT_BASE + self.state.of(ev)) as f64
+        self.ev_base = if ev.kind == Kind::Syscall as u16 || ev.kind == Kind::ProcExit as u16 {
+            weights::EVENT_BASE + self.state.of(ev)
         } else {
-            0.0
+            0
         };
+        self.ev_evals = 0;
+        self.ev_work = 0;
+        self.ev_alerts = 0;
         self.event_type = Profile::type_of(ev);
     }
     #[inline]
     fn rule_done(&mut self, rule: u32, matched: bool, work: u64) {
-        let mut ns = weights::RULE_EVAL as f64 + work as f64 * weights::RULE_WORK_NS;
+        // Integers only here: the cost follows from them (see `finish`).
         let p = &mut self.profile;
         let r = rule as usize;
         p.rule_evals[r] += 1;
         p.rule_work[r] += work;
-        if matched {
-            p.rule_matches[r] += 1;
-            // Formatting is the rule's cost too: Falco does it inline.
-            ns += weights::ALERT as f64;
-        }
-        p.rule_cost[r] += ns * self.ns_per_unit;
-        self.event_ns += ns;
+        p.rule_matches[r] += matched as u64;
+        self.ev_evals += 1;
+        self.ev_work += work;
+        self.ev_alerts += matched as u64;
     }
     #[inline]
     fn event_done(&mut self) {
-        let cost = self.event_ns * self.ns_per_unit;
+        let ns = self.ev_base as f64
+            + self.ev_evals as f64 * weights::RULE_EVAL as f64
+            + self.ev_work as f64 * weights::RULE_WORK_NS
+            // Formatting is the matching rule's cost too: Falco does it inline.
+            + self.ev_alerts as f64 * weights::ALERT as f64;
+        let cost = ns * self.ns_per_unit;
         let p = &mut self.profile;
         p.type_events[self.event_type] += 1;
         p.type_cost[self.event_type] += cost;
@@ -265,10 +277,18 @@ impl Observer for Counting {
 }
 
 impl Counting {
-    /// Fixed cost = total minus what the rules took.
+    /// Each rule's cost from its counts (the model is linear in them), and
+    /// the fixed cost as the total minus what the rules took.
     pub fn finish(&mut self) {
-        let rules: f64 = self.profile.rule_cost.iter().sum();
-        self.profile.fixed_cost = self.profile.total_cost - rules;
+        let p = &mut self.profile;
+        for r in 0..p.rule_cost.len() {
+            p.rule_cost[r] = (p.rule_evals[r] as f64 * weights::RULE_EVAL as f64
+                + p.rule_work[r] as f64 * weights::RULE_WORK_NS
+                + p.rule_matches[r] as f64 * weights::ALERT as f64)
+                * self.ns_per_unit;
+        }
+        let rules: f64 = p.rule_cost.iter().sum();
+        p.fixed_cost = p.total_cost - rules;
     }
 }
 
