@@ -221,6 +221,96 @@ pub struct MacroDef {
     pub loc: Loc,
 }
 
+/// A list or a macro: a named definition that a later one of the same name
+/// appends to (`append: true` / `override: append`), replaces (`override:
+/// replace`) or redefines (no key).
+trait Definition {
+    type Value;
+    /// "List" or "Macro", for messages.
+    const KIND: &'static str;
+    fn new(name: String, value: Self::Value, loc: Loc) -> Self;
+    fn append(&mut self, value: Self::Value);
+    fn set(&mut self, value: Self::Value);
+    fn set_loc(&mut self, loc: Loc);
+}
+
+impl Definition for ListDef {
+    type Value = Vec<String>;
+    const KIND: &'static str = "List";
+    fn new(name: String, items: Vec<String>, loc: Loc) -> Self {
+        ListDef { name, items, loc }
+    }
+    fn append(&mut self, items: Vec<String>) {
+        self.items.extend(items);
+    }
+    fn set(&mut self, items: Vec<String>) {
+        self.items = items;
+    }
+    fn set_loc(&mut self, loc: Loc) {
+        self.loc = loc;
+    }
+}
+
+impl Definition for MacroDef {
+    type Value = CondText;
+    const KIND: &'static str = "Macro";
+    fn new(name: String, condition: CondText, loc: Loc) -> Self {
+        MacroDef {
+            name,
+            condition,
+            loc,
+        }
+    }
+    fn append(&mut self, cond: CondText) {
+        self.condition.append(cond);
+    }
+    fn set(&mut self, cond: CondText) {
+        self.condition = cond;
+    }
+    fn set_loc(&mut self, loc: Loc) {
+        self.loc = loc;
+    }
+}
+
+/// Add a definition, combining it with an earlier one of its name by
+/// `mode` (`Some(true)` append, `Some(false)` replace, `None` redefine).
+#[allow(clippy::too_many_arguments)]
+fn merge_def<T: Definition>(
+    defs: &mut Vec<T>,
+    idx: &mut HashMap<String, usize>,
+    name: String,
+    value: T::Value,
+    mode: Option<bool>,
+    loc: Loc,
+    cx: &mut Ctx,
+    what: String,
+) {
+    match (mode, idx.get(&name).copied()) {
+        (Some(true), Some(i)) => defs[i].append(value),
+        (Some(false), Some(i)) => defs[i].set(value),
+        (Some(_), None) => {
+            let kind = T::KIND;
+            let lower = kind.to_lowercase();
+            cx.diags.error(
+                Code::ErrValidate,
+                Some(loc),
+                Some(what),
+                format!(
+                    "{kind} has 'append' key or an override, but no {lower} by that name already exists"
+                ),
+            );
+        }
+        (None, Some(i)) => {
+            defs[i].set(value);
+            defs[i].set_loc(loc);
+        }
+        (None, None) => {
+            idx.insert(name.clone(), defs.len());
+            defs.push(T::new(name, value, loc));
+        }
+    }
+}
+
 /// Exception `fields`: one field, or a tuple of fields.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExFields {
@@ -836,32 +926,16 @@ impl Loader {
             return;
         };
         let c = &mut self.collected;
-        let existing = c.list_idx.get(&name).copied();
-        match (mode, existing) {
-            (Some(app), Some(i)) => {
-                if app {
-                    c.lists[i].items.extend(items);
-                } else {
-                    c.lists[i].items = items;
-                }
-            }
-            (Some(_), None) => {
-                cx.diags.error(
-                    Code::ErrValidate,
-                    Some(loc),
-                    Some(what),
-                    "List has 'append' key or an override, but no list by that name already exists",
-                );
-            }
-            (None, Some(i)) => {
-                c.lists[i].items = items;
-                c.lists[i].loc = loc;
-            }
-            (None, None) => {
-                c.list_idx.insert(name.clone(), c.lists.len());
-                c.lists.push(ListDef { name, items, loc });
-            }
-        }
+        merge_def(
+            &mut c.lists,
+            &mut c.list_idx,
+            name,
+            items,
+            mode,
+            loc,
+            cx,
+            what,
+        );
     }
 
     fn read_macro(&mut self, cx: &mut Ctx, item: &Item) {
@@ -888,29 +962,16 @@ impl Loader {
             return;
         };
         let c = &mut self.collected;
-        let existing = c.macro_idx.get(&name).copied();
-        match (mode, existing) {
-            (Some(true), Some(i)) => c.macros[i].condition.append(cond),
-            (Some(false), Some(i)) => c.macros[i].condition = cond,
-            (Some(_), None) => cx.diags.error(
-                Code::ErrValidate,
-                Some(loc),
-                Some(what),
-                "Macro has 'append' key or an override, but no macro by that name already exists",
-            ),
-            (None, Some(i)) => {
-                c.macros[i].condition = cond;
-                c.macros[i].loc = loc;
-            }
-            (None, None) => {
-                c.macro_idx.insert(name.clone(), c.macros.len());
-                c.macros.push(MacroDef {
-                    name,
-                    condition: cond,
-                    loc,
-                });
-            }
-        }
+        merge_def(
+            &mut c.macros,
+            &mut c.macro_idx,
+            name,
+            cond,
+            mode,
+            loc,
+            cx,
+            what,
+        );
     }
 
     /// How a list or macro item combines with an earlier one of the same
