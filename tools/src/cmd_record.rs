@@ -218,7 +218,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
             cpus_for_each_buffer: a.cpus_for_each_buffer,
             output: a.write.clone(),
         })
-        .map_err(|e| Failure::runtime(e.what))?;
+        .map_err(record_failure)?;
         print_bench(&report, buf_size, a.cpus_for_each_buffer);
         return Ok(());
     }
@@ -295,7 +295,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
     if live && status.shown {
         eprint_status("");
     }
-    let s = r.map_err(|e| Failure::runtime(e.what))?;
+    let s = r.map_err(record_failure)?;
     print_summary(&s)
 }
 
@@ -353,7 +353,7 @@ fn bytes(b: u64) -> String {
 fn print_summary(s: &RecordSummary) -> Result<(), Failure> {
     let files: Vec<String> = s.files.iter().map(|p| p.display().to_string()).collect();
     // the compression ratio only means something for a complete recording
-    let ratio = if s.file_bytes > 0 && s.not_written == 0 {
+    let ratio = if s.file_bytes > 0 && s.record_bytes > 0 && s.not_written == 0 {
         format!(
             ", {:.1}x compression",
             s.record_bytes as f64 / s.file_bytes as f64
@@ -464,4 +464,13 @@ fn print_bench(b: &BenchReport, buf_size: u32, cpus_for_each_buffer: u32) {
             0.0
         }
     );
+}
+
+/// A recorder error with the exit code of its I/O kind (an existing output
+/// without --force, a missing directory: bad input), else a runtime failure.
+fn record_failure(e: sysreplay_capture::RecordError) -> Failure {
+    Failure {
+        code: e.kind.map_or(1, crate::io_exit_code),
+        msg: e.what,
+    }
 }

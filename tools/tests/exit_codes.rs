@@ -94,6 +94,10 @@ fn every_subcommand_follows_the_table() {
     let scap = d("s.scap");
     expect(0, &["export", &sample, "-o", &scap]);
     expect(2, &["import", &scap, "-o", &existing]);
+    if sysreplay_testkit::is_root() {
+        // Refused before the probe is loaded.
+        expect(2, &["record", "-w", &existing, "--duration", "1s"]);
+    }
     assert_eq!(std::fs::read(&existing).unwrap(), b"keep me");
 
     // Success.
