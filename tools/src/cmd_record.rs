@@ -80,6 +80,8 @@ pub struct Args {
     /// Rule selection for --rules
     #[command(flatten)]
     pub selection: Selection,
+    #[command(flatten)]
+    pub config: crate::falco_config::ConfigArgs,
     /// Trace file to write (mode 0600)
     #[arg(short = 'w', long = "write", value_name = "FILE", required_unless_present_any = ["dry_run", "bench"])]
     pub write: Option<PathBuf>,
@@ -110,9 +112,9 @@ pub struct Args {
     /// Ring buffer size in bytes (a power of two number of pages); overrides the preset
     #[arg(long, value_name = "BYTES")]
     pub buf_size: Option<u64>,
-    /// CPUs sharing one ring buffer (Falco's cpus_for_each_buffer)
-    #[arg(long, default_value_t = DEFAULT_CPUS_FOR_EACH_BUFFER)]
-    pub cpus_for_each_buffer: u32,
+    /// CPUs sharing one ring buffer (Falco's cpus_for_each_buffer; default 2)
+    #[arg(long)]
+    pub cpus_for_each_buffer: Option<u32>,
     /// Bytes of read/write buffers captured (max 4096)
     #[arg(long, default_value_t = 80)]
     pub snaplen: u32,
@@ -171,7 +173,45 @@ fn mb_to_bytes(option: &str, mb: u64) -> Result<u64, Failure> {
     })
 }
 
-pub fn run(a: Args) -> Result<(), Failure> {
+/// Fill what the command line left open from `-c falco.yaml` / `-o`: the
+/// rules whose syscalls to record, `base_syscalls` and the ring settings.
+fn apply_config(a: &mut Args) -> Result<(), Failure> {
+    let Some(c) = crate::falco_config::FalcoConfig::load(&a.config)? else {
+        return Ok(());
+    };
+    c.report_ignored(
+        "record",
+        &[
+            "rules_files",
+            "rules_file",
+            "priority",
+            "base_syscalls",
+            "engine",
+            "syscall_buf_size_preset",
+            "modern_bpf",
+        ],
+    );
+    a.rules = c.rules_or(&a.rules);
+    a.selection.min_priority = a.selection.min_priority.take().or(c.priority.clone());
+    if a.syscalls.is_empty() {
+        a.syscalls = c.base_custom_set.clone();
+    }
+    a.repair |= c.base_repair.unwrap_or(false);
+    a.all |= c.base_all.unwrap_or(false);
+    if a.buf_size.is_none() {
+        a.buf_size_preset = a.buf_size_preset.or(c.buf_size_preset.map(|p| p as u8));
+    }
+    a.cpus_for_each_buffer = a
+        .cpus_for_each_buffer
+        .or(c.cpus_for_each_buffer.map(|n| n as u32));
+    Ok(())
+}
+
+pub fn run(mut a: Args) -> Result<(), Failure> {
+    apply_config(&mut a)?;
+    let cpus_for_each_buffer = a
+        .cpus_for_each_buffer
+        .unwrap_or(DEFAULT_CPUS_FOR_EACH_BUFFER);
     let mut rule_syscalls = BTreeSet::new();
     if !a.rules.is_empty() {
         let rs = load_checked(&a.rules, false, &a.selection)?;
@@ -198,7 +238,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
         (None, Some(p)) => BUF_SIZE_PRESETS[p as usize - 1] as u32,
         (None, None) => BUF_SIZE_PRESETS[DEFAULT_BUF_SIZE_PRESET - 1] as u32,
     };
-    if a.cpus_for_each_buffer == 0 {
+    if cpus_for_each_buffer == 0 {
         return Err(Failure::input("--cpus-for-each-buffer must be at least 1"));
     }
     if a.snaplen > 4096 {
@@ -215,11 +255,11 @@ pub fn run(a: Args) -> Result<(), Failure> {
         let report = sysreplay_capture::bench::run(&BenchOptions {
             seconds: secs.max(1),
             buf_size,
-            cpus_for_each_buffer: a.cpus_for_each_buffer,
+            cpus_for_each_buffer,
             output: a.write.clone(),
         })
         .map_err(record_failure)?;
-        print_bench(&report, buf_size, a.cpus_for_each_buffer);
+        print_bench(&report, buf_size, cpus_for_each_buffer);
         return Ok(());
     }
     let output = a.write.clone().expect("clap requires -w");
@@ -235,7 +275,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
         force: a.force,
         syscalls: sel.numbers.clone(),
         buf_size,
-        cpus_for_each_buffer: a.cpus_for_each_buffer,
+        cpus_for_each_buffer,
         snaplen: a.snaplen,
         capture_env: a.capture_env,
         duration: a.duration,

@@ -207,3 +207,59 @@ fn bad_configs_are_input_errors() {
     assert_eq!(c, Some(2));
     assert!(e.contains("no rules"), "{e}");
 }
+
+/// `record -c falco.yaml` takes the rules whose syscalls to record and
+/// `base_syscalls` from the config (a dry run: no root needed).
+#[test]
+fn record_reads_rules_and_base_syscalls_from_falco_yaml() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../corpora/rules/sample_rules.yaml");
+    let cfg = dir.path().join("falco.yaml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "rules_files:\n  - {}\nbase_syscalls:\n  custom_set: [openat, execve, chmod]\n  repair: false\nwebserver:\n  enabled: true\n",
+            rules.display()
+        ),
+    )
+    .unwrap();
+    let (code, out, err) = sysreplay(
+        dir.path(),
+        &["record", "-c", cfg.to_str().unwrap(), "--dry-run"],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    // The sample rules need connect; the custom set adds chmod.
+    let last = out
+        .lines()
+        .find(|l| l.contains("x86_64 syscalls recorded"))
+        .unwrap();
+    for sc in ["connect", "openat", "execve", "chmod"] {
+        assert!(last.contains(sc), "{sc} in {last}");
+    }
+    assert!(
+        err.contains("ignoring keys") && err.contains("webserver"),
+        "{err}"
+    );
+    // The command line wins over the config.
+    let (code, out, _) = sysreplay(
+        dir.path(),
+        &[
+            "record",
+            "-c",
+            cfg.to_str().unwrap(),
+            "--syscalls",
+            "close",
+            "--dry-run",
+        ],
+    );
+    assert_eq!(code, Some(0));
+    let last = out
+        .lines()
+        .find(|l| l.contains("x86_64 syscalls recorded"))
+        .unwrap();
+    assert!(
+        last.contains("close") && !last.contains("chmod"),
+        "{last}"
+    );
+}
