@@ -231,8 +231,8 @@ pub enum CloneKind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SetIdKind {
     Uid,
+    /// setreuid and setresuid (the saved id is not tracked).
     ReUid,
-    ResUid,
     Gid,
     /// setregid and setresgid (the saved id is not tracked).
     ReGid,
@@ -279,8 +279,7 @@ pub fn parser(nr: u16) -> Parser {
         "clone3" => Parser::Clone(CloneKind::Clone3),
         "fork" | "vfork" => Parser::Clone(CloneKind::Fork),
         "setuid" => Parser::SetId(SetIdKind::Uid),
-        "setreuid" => Parser::SetId(SetIdKind::ReUid),
-        "setresuid" => Parser::SetId(SetIdKind::ResUid),
+        "setreuid" | "setresuid" => Parser::SetId(SetIdKind::ReUid),
         "setgid" => Parser::SetId(SetIdKind::Gid),
         "setregid" | "setresgid" => Parser::SetId(SetIdKind::ReGid),
         "setsid" => Parser::Setsid,

@@ -1644,14 +1644,6 @@ impl State {
                     t.euid = a(1)
                 }
             }
-            SetIdKind::ResUid => {
-                if a(0) != keep {
-                    t.uid = a(0)
-                }
-                if a(1) != keep {
-                    t.euid = a(1)
-                }
-            }
             SetIdKind::Gid => {
                 t.gid = a(0);
                 t.egid = a(0);

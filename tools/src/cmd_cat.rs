@@ -109,17 +109,19 @@ fn event_type(e: &Event<'_>) -> std::borrow::Cow<'static, str> {
     }
 }
 
+/// The non-empty strings of a NUL-separated item (argv, cgroups).
+fn nul_list(b: &[u8]) -> Vec<std::borrow::Cow<'_, str>> {
+    b.split(|&c| c == 0)
+        .filter(|a| !a.is_empty())
+        .map(String::from_utf8_lossy)
+        .collect()
+}
+
 /// ` cgroups=a,b` from a CGROUPS item (NUL-separated `subsys=path` entries).
 fn write_cgroups(e: &Event<'_>, out: &mut String) {
     if let Some(i) = e.item(tag::CGROUPS) {
-        let all: Vec<_> = i
-            .bytes
-            .split(|&b| b == 0)
-            .filter(|a| !a.is_empty())
-            .map(String::from_utf8_lossy)
-            .collect();
         out.push_str(" cgroups=");
-        out.push_str(&all.join(","));
+        out.push_str(&nul_list(i.bytes).join(","));
     }
 }
 
@@ -143,13 +145,7 @@ fn event_info(e: &Event<'_>, out: &mut String) {
                 let _ = write!(out, "exe={}", String::from_utf8_lossy(i.c_str()));
             }
             if let Some(i) = e.item(tag::ARGV) {
-                let args: Vec<_> = i
-                    .bytes
-                    .split(|&b| b == 0)
-                    .filter(|a| !a.is_empty())
-                    .map(String::from_utf8_lossy)
-                    .collect();
-                let _ = write!(out, " args={}", args.join(" "));
+                let _ = write!(out, " args={}", nul_list(i.bytes).join(" "));
             }
             if let Some(c) = e.creds() {
                 let _ = write!(

@@ -258,8 +258,5 @@ fn record_reads_rules_and_base_syscalls_from_falco_yaml() {
         .lines()
         .find(|l| l.contains("x86_64 syscalls recorded"))
         .unwrap();
-    assert!(
-        last.contains("close") && !last.contains("chmod"),
-        "{last}"
-    );
+    assert!(last.contains("close") && !last.contains("chmod"), "{last}");
 }
