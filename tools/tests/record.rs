@@ -599,7 +599,8 @@ fn refuses_to_overwrite_without_force() {
         .args(["-w", trace.to_str().unwrap(), "--duration", "1ms"])
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(1));
+    // Bad input, as for every command (README: exit codes).
+    assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--force"));
     assert_eq!(std::fs::read(&trace).unwrap(), b"keep me");
     let o = recorder()
@@ -653,9 +654,10 @@ fn symlinked_output_paths_are_refused() {
             }
             let o = c.output().unwrap();
             let err = String::from_utf8_lossy(&o.stderr);
+            // A path that is not a regular file is bad input (exit 2).
             assert_eq!(
                 o.status.code(),
-                Some(1),
+                Some(2),
                 "force={force} {w:?} {stats:?}: {err}"
             );
             assert!(err.contains("symbolic link"), "{err}");
