@@ -898,35 +898,31 @@ fn compile_rule(
             return None;
         }
     };
+    // An error at `pos` of the substituted text, reported in the rule's
+    // own condition text.
+    let at_rule = |diags: &mut Diags, pos: usize, item: String, msg: String| {
+        cond_error(
+            diags,
+            Code::ErrCompileCondition,
+            &r.condition,
+            &map,
+            shift,
+            pos,
+            item,
+            msg,
+        )
+    };
     let ast = match parser::parse(&text) {
         Ok(a) => a,
         Err(e) => {
-            cond_error(
-                diags,
-                Code::ErrCompileCondition,
-                &r.condition,
-                &map,
-                shift,
-                e.pos,
-                item,
-                e.msg,
-            );
+            at_rule(diags, e.pos, item, e.msg);
             return None;
         }
     };
     let ast = match resolve_macros(&ast, usize::MAX, macros, macro_idx) {
         Ok((a, _)) => a,
         Err((pos, msg)) => {
-            cond_error(
-                diags,
-                Code::ErrCompileCondition,
-                &r.condition,
-                &map,
-                shift,
-                pos,
-                item,
-                msg,
-            );
+            at_rule(diags, pos, item, msg);
             return None;
         }
     };
@@ -952,16 +948,7 @@ fn compile_rule(
                         msg,
                     );
                 }
-                None => cond_error(
-                    diags,
-                    Code::ErrCompileCondition,
-                    &r.condition,
-                    &map,
-                    shift,
-                    e.pos,
-                    item,
-                    e.msg,
-                ),
+                None => at_rule(diags, e.pos, item, e.msg),
             }
             return None;
         }
