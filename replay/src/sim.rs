@@ -346,7 +346,9 @@ pub fn simulate(
                 return std::ops::ControlFlow::Continue(());
             }
             Some(Kind::ProcFork) | Some(Kind::ProcExec) => {
-                sizer.size(ev, &mut ring_events);
+                if !max_pace {
+                    sizer.size(ev, &mut ring_events);
+                }
                 // Decided with the clone/execve record that follows.
                 pending.entry(ev.tid).or_default().push(ev.to_owned_event());
                 return std::ops::ControlFlow::Continue(());
@@ -369,20 +371,26 @@ pub fn simulate(
         };
         let ring = cfg.ring_of(cpu, cpus);
         ring_events.clear();
-        sizer.size(ev, &mut ring_events);
-        if !max_pace {
-            rings.advance(arrival);
-        }
         let mut admitted_bytes = 0u32;
         let mut admitted = 0u32;
         let mut exit_admitted = false;
+        if max_pace {
+            // Each event arrives when the consumer is free: no ring fills,
+            // so only how many events the driver writes matters.
+            let n = sizer.count(ev);
+            c.n_evts += n as u64;
+            c.cpus[cpu as usize].evts += n as u64;
+            admitted = n;
+            exit_admitted = n > 0;
+        } else {
+            sizer.size(ev, &mut ring_events);
+            rings.advance(arrival);
+        }
         for re in &ring_events {
             c.n_evts += 1;
             c.cpus[cpu as usize].evts += 1;
-            if max_pace || rings.fits(ring, re.bytes) {
-                if !max_pace {
-                    rings.reserve(ring, re.bytes);
-                }
+            if rings.fits(ring, re.bytes) {
+                rings.reserve(ring, re.bytes);
                 admitted_bytes += re.bytes;
                 admitted += 1;
                 if !re.is_enter {
@@ -406,7 +414,7 @@ pub fn simulate(
             None
         };
         let mut cost = 0.0;
-        if exit_admitted || ring_events.is_empty() {
+        if exit_admitted || (admitted == 0 && ring_events.is_empty()) {
             if let Some(held) = held {
                 for p in &held {
                     cost += obs.process(&mut engine, &p.as_event(), &mut alerts);

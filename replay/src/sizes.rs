@@ -186,6 +186,44 @@ impl Sizer {
         out.extend_from_slice(self.exporter.last_events());
     }
 
+    /// How many ring events `ev` makes, without their sizes (for
+    /// `--speed max`, where no ring can fill): learned once per syscall and
+    /// result sign; PROC_FORK/PROC_EXEC make none of their own.
+    pub fn count(&mut self, ev: &Event) -> u32 {
+        match ev.kind() {
+            Some(Kind::Syscall) => {
+                let key = ev.nr as usize * 2 + (ev.ret < 0) as usize;
+                if let Some(Some(l)) = self.learned.get(key) {
+                    return l.tmpl.len() as u32;
+                }
+                let info = self
+                    .nr_info
+                    .get(ev.nr as usize)
+                    .copied()
+                    .unwrap_or_default();
+                let events = self.export(ev);
+                let mut tmpl = Vec::new();
+                templates(&events, self.layout, info, &mut tmpl);
+                let n = tmpl.len() as u32;
+                if self.learned.len() <= key {
+                    self.learned.resize_with(key + 1, || None);
+                }
+                self.learned[key] = Some(Learned {
+                    tmpl,
+                    data_len: ev.data.len() as i64,
+                });
+                n
+            }
+            Some(Kind::ProcExit) => {
+                if self.procexit.is_none() {
+                    self.procexit = Some(self.export(ev));
+                }
+                self.procexit.as_ref().map_or(0, |v| v.len() as u32)
+            }
+            _ => 0,
+        }
+    }
+
     /// The ring events of `ev`, appended to `out` (none for records that
     /// only feed a later event, such as PROC_FORK/PROC_EXEC, and for drop
     /// markers).

@@ -339,6 +339,15 @@ fn layouts_drivers_sweep_ramp_and_metrics() {
     let old = json(&[t, "-r", r, "--events", "enter-exit"]);
     assert!(u(&old["drops"]["n_evts"]) > u(&new["drops"]["n_evts"]));
     assert_eq!(new["config"]["event_layout"], "exit-only");
+    // At the consumer's own pace only the count of ring events is taken
+    // (no ring can fill): the same count, the same records processed.
+    let max = json(&[t, "-r", r, "--speed", "max"]);
+    assert_eq!(max["drops"]["n_evts"], new["drops"]["n_evts"]);
+    assert_eq!(
+        max["consumer"]["engine_events"],
+        new["consumer"]["engine_events"]
+    );
+    assert_eq!(u(&max["drops"]["n_drops"]), 0);
     // kmod: one ring per CPU; modern_ebpf: one per 2 CPUs by default.
     let k = json(&[t, "-r", r, "--driver", "kmod"]);
     assert_eq!(k["config"]["rings"], 4);
