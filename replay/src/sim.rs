@@ -109,6 +109,15 @@ pub struct TraceScan {
     pub selected_events: u64,
 }
 
+impl TraceScan {
+    /// The recorded mean rate of the selected events per second (needs a
+    /// scan made for `Pacing::Rate`).
+    pub fn selected_rate(&self) -> f64 {
+        let span_s = self.last_ts.saturating_sub(self.first_ts).max(1) as f64 / 1e9;
+        self.selected_events as f64 / span_s
+    }
+}
+
 /// The time span (from the block index) and, when `--rate` pacing needs
 /// it, the selected events (one pass over the trace, no engine).
 pub fn scan(reader: &TraceReader, cfg: &SimConfig) -> Result<TraceScan, TraceError> {
@@ -193,39 +202,32 @@ enum Obs {
     TimingRules(Timing<true>),
 }
 
+/// Run `$body` with `$o` bound to whichever observer `$obs` holds (each
+/// arm is its own monomorphized engine loop).
+macro_rules! with_observer {
+    ($obs:expr, $o:ident => $body:expr) => {
+        match $obs {
+            Obs::Counting($o) => $body,
+            Obs::Timing($o) => $body,
+            Obs::TimingRules($o) => $body,
+        }
+    };
+}
+
 impl Obs {
     fn process(&mut self, engine: &mut Engine, ev: &Event, alerts: &mut u64) -> f64 {
         let mut hit = |_: &mut sysreplay_ruleeval::Hit| *alerts += 1;
-        match self {
-            Obs::Counting(o) => {
-                engine.process_observed(ev, o, &mut hit);
-                o.last_cost
-            }
-            Obs::Timing(o) => {
-                engine.process_observed(ev, o, &mut hit);
-                o.last_cost
-            }
-            Obs::TimingRules(o) => {
-                engine.process_observed(ev, o, &mut hit);
-                o.last_cost
-            }
-        }
+        with_observer!(self, o => {
+            engine.process_observed(ev, o, &mut hit);
+            o.last_cost
+        })
     }
     fn finish(self) -> Profile {
-        match self {
-            Obs::Counting(mut o) => {
-                o.finish();
-                o.profile
-            }
-            Obs::Timing(mut o) => {
-                o.finish();
-                o.profile
-            }
-            Obs::TimingRules(mut o) => {
-                o.finish();
-                o.profile
-            }
-        }
+        with_observer!(self, o => {
+            let mut o = o;
+            o.finish();
+            o.profile
+        })
     }
 }
 
@@ -287,10 +289,7 @@ pub fn simulate(
     let span = scan.last_ts.saturating_sub(scan.first_ts).max(1);
     let factor = match cfg.pacing {
         Pacing::Speed(x) => 1.0 / x,
-        Pacing::Rate(r) => {
-            let recorded_rate = scan.selected_events as f64 / (span as f64 / 1e9);
-            recorded_rate / r
-        }
+        Pacing::Rate(r) => scan.selected_rate() / r,
         Pacing::Max => 0.0,
     };
     let origin = scan.first_ts;

@@ -192,27 +192,8 @@ impl Sizer {
     pub fn count(&mut self, ev: &Event) -> u32 {
         match ev.kind() {
             Some(Kind::Syscall) => {
-                let key = ev.nr as usize * 2 + (ev.ret < 0) as usize;
-                if let Some(Some(l)) = self.learned.get(key) {
-                    return l.tmpl.len() as u32;
-                }
-                let info = self
-                    .nr_info
-                    .get(ev.nr as usize)
-                    .copied()
-                    .unwrap_or_default();
-                let events = self.export(ev);
-                let mut tmpl = Vec::new();
-                templates(&events, self.layout, info, &mut tmpl);
-                let n = tmpl.len() as u32;
-                if self.learned.len() <= key {
-                    self.learned.resize_with(key + 1, || None);
-                }
-                self.learned[key] = Some(Learned {
-                    tmpl,
-                    data_len: ev.data.len() as i64,
-                });
-                n
+                let info = self.info(ev.nr);
+                self.learned(ev, info).tmpl.len() as u32
             }
             Some(Kind::ProcExit) => {
                 if self.procexit.is_none() {
@@ -252,11 +233,7 @@ impl Sizer {
     }
 
     fn size_syscall(&mut self, ev: &Event, out: &mut Vec<RingEvent>) {
-        let info = self
-            .nr_info
-            .get(ev.nr as usize)
-            .copied()
-            .unwrap_or_default();
+        let info = self.info(ev.nr);
         if info.exact {
             let mut events = std::mem::take(&mut self.scratch);
             self.export_into(ev, &mut events);
@@ -268,27 +245,37 @@ impl Sizer {
             self.scratch_tmpl = t;
             return;
         }
+        let driver = self.driver;
+        let l = self.learned(ev, info);
+        // What varies between calls is the record's variable data (paths,
+        // buffers, addresses); its item headers are the same for a syscall.
+        let delta = ev.data.len() as i64 - l.data_len;
+        for t in &l.tmpl {
+            out.push(t.event(delta, driver));
+        }
+    }
+
+    fn info(&self, nr: u16) -> NrInfo {
+        self.nr_info.get(nr as usize).copied().unwrap_or_default()
+    }
+
+    /// The ring events of `ev`'s syscall and result sign, learned from the
+    /// exporter at their first record.
+    fn learned(&mut self, ev: &Event, info: NrInfo) -> &Learned {
         let key = ev.nr as usize * 2 + (ev.ret < 0) as usize;
         if self.learned.len() <= key {
             self.learned.resize_with(key + 1, || None);
         }
-        let var = ev.data.len() as i64;
         if self.learned[key].is_none() {
             let events = self.export(ev);
             let mut tmpl = Vec::new();
             templates(&events, self.layout, info, &mut tmpl);
             self.learned[key] = Some(Learned {
                 tmpl,
-                data_len: var,
+                data_len: ev.data.len() as i64,
             });
         }
-        let l = self.learned[key].as_ref().unwrap();
-        // What varies between calls is the record's variable data (paths,
-        // buffers, addresses); its item headers are the same for a syscall.
-        let delta = var - l.data_len;
-        for t in &l.tmpl {
-            out.push(t.event(delta, self.driver));
-        }
+        self.learned[key].as_ref().unwrap()
     }
 
     fn materialize(&self, t: &[Tmpl], delta: i64, out: &mut Vec<RingEvent>) {

@@ -95,8 +95,7 @@ pub fn sweep(
     let mut base = base.clone();
     if let Pacing::Rate(r) = base.pacing {
         let sc = scan(reader, &base)?;
-        let span_s = sc.last_ts.saturating_sub(sc.first_ts).max(1) as f64 / 1e9;
-        let recorded = (sc.selected_events as f64 / span_s).max(1e-9);
+        let recorded = sc.selected_rate().max(1e-9);
         base.pacing = Pacing::Speed(r / recorded);
     }
     for st in steps {
@@ -149,8 +148,7 @@ pub fn ramp(
     // Any rate: makes the scan count the selected events.
     cfg.pacing = Pacing::Rate(1.0);
     let sc = scan(reader, &cfg)?;
-    let span_s = (sc.last_ts.saturating_sub(sc.first_ts)).max(1) as f64 / 1e9;
-    let recorded = (sc.selected_events as f64 / span_s).max(1.0);
+    let recorded = sc.selected_rate().max(1.0);
     let mut probes = Vec::new();
     // A rate is sustained when nothing drops and the consumer's busy time
     // fits in the offered time: a short trace can hide in the rings at any
