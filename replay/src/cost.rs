@@ -184,47 +184,85 @@ impl Profile {
 
 /// Counts work (the counted, flat and calibrated models). `ns_per_unit`
 /// scales the reference nanoseconds; the per-rule profile is always kept
-/// (counting is what evaluation does anyway).
-pub struct Counting {
+/// (counting is what evaluation does anyway). With `PARTS` (`--profile`)
+/// each rule is also evaluated operand by operand of its root and/or, to
+/// profile inside it; that costs the evaluator a call and a counter read
+/// per operand, so it is off unless asked for.
+pub struct Counting<const PARTS: bool> {
     state: StateWeights,
     pub ns_per_unit: f64,
     /// Flat model: every event costs this instead.
     pub flat_ns: Option<f64>,
     pub profile: Profile,
-    /// The event so far: base and state weight, rules evaluated, their
-    /// counted work, alerts.
-    ev_base: u64,
-    ev_evals: u64,
-    ev_work: u64,
-    ev_alerts: u64,
+    /// Integer sums per rule and per event type: the model is linear in
+    /// them, so costs follow in `finish` (and no float work per rule).
+    rules: Vec<RuleCounts>,
+    types: Vec<EventCounts>,
+    /// The event so far.
+    ev: EventCounts,
     event_type: usize,
     /// The last event's cost in model ns.
     pub last_cost: f64,
 }
 
-impl Counting {
+#[derive(Clone, Copy, Default)]
+struct RuleCounts {
+    evals: u64,
+    work: u64,
+    matches: u64,
+}
+
+/// One event's (or a sum of events') counted parts.
+#[derive(Clone, Copy, Default)]
+struct EventCounts {
+    events: u64,
+    /// Base and state-update weight, reference ns.
+    base: u64,
+    evals: u64,
+    work: u64,
+    alerts: u64,
+}
+
+/// `weights::RULE_WORK_NS` in tenths of a ns, so an event's cost is one
+/// integer sum (checked equal in the tests).
+const RULE_WORK_TENTHS: u64 = (weights::RULE_WORK_NS * 10.0) as u64;
+
+impl EventCounts {
+    /// Reference cost in tenths of a ns.
+    #[inline]
+    fn tenths(&self) -> u64 {
+        self.base * 10
+            + self.evals * weights::RULE_EVAL * 10
+            + self.work * RULE_WORK_TENTHS
+            // Formatting is the matching rule's cost too: Falco does it inline.
+            + self.alerts * weights::ALERT * 10
+    }
+}
+
+impl<const PARTS: bool> Counting<PARTS> {
     /// `parts[r]`: how many root operands rule `r` profiles (0 for none).
-    pub fn new(parts: &[usize], ns_per_unit: f64, flat_ns: Option<f64>) -> Counting {
+    pub fn new(parts: &[usize], ns_per_unit: f64, flat_ns: Option<f64>) -> Self {
         let mut profile = Profile::new(parts.len());
-        profile.part_work = parts.iter().map(|&n| vec![0; n]).collect();
+        if PARTS {
+            profile.part_work = parts.iter().map(|&n| vec![0; n]).collect();
+        }
         Counting {
             state: StateWeights::default(),
             ns_per_unit,
             flat_ns,
             profile,
-            ev_base: 0,
-            ev_evals: 0,
-            ev_work: 0,
-            ev_alerts: 0,
+            rules: vec![RuleCounts::default(); parts.len()],
+            types: vec![EventCounts::default(); TYPE_OTHER + 1],
+            ev: EventCounts::default(),
             event_type: 0,
             last_cost: 0.0,
         }
     }
 }
 
-impl Observer for Counting {
+impl<const PARTS: bool> Observer for Counting<PARTS> {
     const COUNT_WORK: bool = true;
-    const PROFILE_PARTS: bool = true;
+    const PROFILE_PARTS: bool = PARTS;
     #[inline]
     fn part_done(&mut self, rule: u32, part: u32, work: u64) {
         if let Some(w) = self
@@ -238,54 +276,68 @@ impl Observer for Counting {
     }
     #[inline]
     fn event_begin(&mut self, ev: &Event) {
-        self.ev_base = if ev.kind == Kind::Syscall as u16 || ev.kind == Kind::ProcExit as u16 {
+        let base = if ev.kind == Kind::Syscall as u16 || ev.kind == Kind::ProcExit as u16 {
             weights::EVENT_BASE + self.state.of(ev)
         } else {
             0
         };
-        self.ev_evals = 0;
-        self.ev_work = 0;
-        self.ev_alerts = 0;
+        self.ev = EventCounts {
+            events: 1,
+            base,
+            ..EventCounts::default()
+        };
         self.event_type = Profile::type_of(ev);
     }
     #[inline]
     fn rule_done(&mut self, rule: u32, matched: bool, work: u64) {
-        // Integers only here: the cost follows from them (see `finish`).
-        let p = &mut self.profile;
-        let r = rule as usize;
-        p.rule_evals[r] += 1;
-        p.rule_work[r] += work;
-        p.rule_matches[r] += matched as u64;
-        self.ev_evals += 1;
-        self.ev_work += work;
-        self.ev_alerts += matched as u64;
+        if let Some(r) = self.rules.get_mut(rule as usize) {
+            r.evals += 1;
+            r.work += work;
+            r.matches += matched as u64;
+        }
+        self.ev.evals += 1;
+        self.ev.work += work;
+        self.ev.alerts += matched as u64;
     }
     #[inline]
     fn event_done(&mut self) {
-        let ns = self.ev_base as f64
-            + self.ev_evals as f64 * weights::RULE_EVAL as f64
-            + self.ev_work as f64 * weights::RULE_WORK_NS
-            // Formatting is the matching rule's cost too: Falco does it inline.
-            + self.ev_alerts as f64 * weights::ALERT as f64;
-        let cost = ns * self.ns_per_unit;
-        let p = &mut self.profile;
-        p.type_events[self.event_type] += 1;
-        p.type_cost[self.event_type] += cost;
-        p.total_cost += cost;
-        self.last_cost = self.flat_ns.unwrap_or(cost);
+        let e = self.ev;
+        if let Some(t) = self.types.get_mut(self.event_type) {
+            t.events += 1;
+            t.base += e.base;
+            t.evals += e.evals;
+            t.work += e.work;
+            t.alerts += e.alerts;
+        }
+        self.last_cost = self
+            .flat_ns
+            .unwrap_or(e.tenths() as f64 * 0.1 * self.ns_per_unit);
     }
 }
 
-impl Counting {
-    /// Each rule's cost from its counts (the model is linear in them), and
-    /// the fixed cost as the total minus what the rules took.
+impl<const PARTS: bool> Counting<PARTS> {
+    /// Each rule's and event type's cost from its counts (the model is
+    /// linear in them), and the fixed cost as the total minus the rules'.
     pub fn finish(&mut self) {
+        let scale = 0.1 * self.ns_per_unit;
         let p = &mut self.profile;
-        for r in 0..p.rule_cost.len() {
-            p.rule_cost[r] = (p.rule_evals[r] as f64 * weights::RULE_EVAL as f64
-                + p.rule_work[r] as f64 * weights::RULE_WORK_NS
-                + p.rule_matches[r] as f64 * weights::ALERT as f64)
-                * self.ns_per_unit;
+        for (i, r) in self.rules.iter().enumerate() {
+            let c = EventCounts {
+                evals: r.evals,
+                work: r.work,
+                alerts: r.matches,
+                ..EventCounts::default()
+            };
+            p.rule_evals[i] = r.evals;
+            p.rule_work[i] = r.work;
+            p.rule_matches[i] = r.matches;
+            p.rule_cost[i] = c.tenths() as f64 * scale;
+        }
+        p.total_cost = 0.0;
+        for (i, t) in self.types.iter().enumerate() {
+            p.type_events[i] = t.events;
+            p.type_cost[i] = t.tenths() as f64 * scale;
+            p.total_cost += p.type_cost[i];
         }
         let rules: f64 = p.rule_cost.iter().sum();
         p.fixed_cost = p.total_cost - rules;
@@ -506,6 +558,24 @@ mod tests {
         let e = read_falco_metrics(r#"{"falco.cpu_usage_perc": 3}"#).unwrap_err();
         assert!(e.contains("falco.evts_rate_sec"), "{e}");
         assert!(read_falco_metrics("nope").is_err());
+    }
+
+    #[test]
+    fn the_integer_cost_is_the_weights_sum() {
+        // The tenths-of-ns integer loses nothing of the weights.
+        assert_eq!(RULE_WORK_TENTHS as f64 / 10.0, weights::RULE_WORK_NS);
+        let e = EventCounts {
+            events: 1,
+            base: 550,
+            evals: 3,
+            work: 100,
+            alerts: 1,
+        };
+        let ns = 550.0
+            + 3.0 * weights::RULE_EVAL as f64
+            + 100.0 * weights::RULE_WORK_NS
+            + weights::ALERT as f64;
+        assert!((e.tenths() as f64 / 10.0 - ns).abs() < 1e-9, "{ns}");
     }
 
     #[test]

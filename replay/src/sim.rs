@@ -55,7 +55,8 @@ pub struct SimConfig {
     pub cpus: Option<u32>,
     pub pacing: Pacing,
     pub cost: CostModel,
-    /// Time every rule (measured model; counted always profiles).
+    /// Profile inside rules: per-rule timing under the measured model,
+    /// the work of each root operand under the counted ones.
     pub profile: bool,
     /// Syscall numbers Falco selects.
     pub selected: Vec<u16>,
@@ -163,6 +164,22 @@ fn in_window(cfg: &SimConfig, idx: u64, ev: &Event) -> bool {
         && cfg.keep.as_ref().is_none_or(|k| k.contains(idx))
 }
 
+/// The simulated CPU of a record: fold the recorded CPUs onto fewer, or
+/// spread their threads over more.
+#[inline(always)]
+fn sim_cpu(ev: &Event, trace_cpus: u32, cpus: u32, spread: u32) -> usize {
+    if cpus == trace_cpus && (ev.cpu as u32) < cpus {
+        // The default: the recorded CPUs as they are (no division).
+        return ev.cpu as usize;
+    }
+    let tcpu = ev.cpu as u32 % trace_cpus;
+    (if cpus <= trace_cpus {
+        tcpu % cpus
+    } else {
+        (tcpu + trace_cpus * (ev.tid % spread)) % cpus
+    }) as usize
+}
+
 fn selected_table(nrs: &[u16]) -> Vec<bool> {
     let mut t = vec![false; syscalls::MAX_SYSCALLS];
     for &n in nrs {
@@ -197,7 +214,8 @@ fn lifecycle_table() -> Vec<bool> {
 
 /// The observer a run uses, by model.
 enum Obs {
-    Counting(Counting),
+    Counting(Counting<false>),
+    CountingParts(Counting<true>),
     Timing(Timing<false>),
     TimingRules(Timing<true>),
 }
@@ -208,6 +226,7 @@ macro_rules! with_observer {
     ($obs:expr, $o:ident => $body:expr) => {
         match $obs {
             Obs::Counting($o) => $body,
+            Obs::CountingParts($o) => $body,
             Obs::Timing($o) => $body,
             Obs::TimingRules($o) => $body,
         }
@@ -235,7 +254,13 @@ fn observer(cfg: &SimConfig, ruleset: &Ruleset) -> Obs {
     let nrules = ruleset.rules.len();
     let parts: Vec<usize> = ruleset.rules.iter().map(|r| r.parts.len()).collect();
     match cfg.cost {
+        CostModel::Counted { scale } if cfg.profile => {
+            Obs::CountingParts(Counting::new(&parts, scale, None))
+        }
         CostModel::Counted { scale } => Obs::Counting(Counting::new(&parts, scale, None)),
+        CostModel::Flat { ns } if cfg.profile => {
+            Obs::CountingParts(Counting::new(&parts, 1.0, Some(ns)))
+        }
         CostModel::Flat { ns } => Obs::Counting(Counting::new(&parts, 1.0, Some(ns))),
         CostModel::Measured { scale } if cfg.profile => {
             Obs::TimingRules(Timing::new(nrules, scale))
@@ -284,6 +309,11 @@ pub fn simulate(
     let sel = selected_table(&cfg.selected);
     let lifecycle_nr = lifecycle_table();
     let folds_lifecycle = |nr: u16| lifecycle_nr.get(nr as usize).copied().unwrap_or(false);
+    let lifecycle_selected = lifecycle_nr
+        .iter()
+        .enumerate()
+        .all(|(nr, &l)| !l || sel.get(nr).copied().unwrap_or(false));
+    let mut carried_cost = 0.0;
 
     // Pacing: arrival = origin + (ts - first) * factor.
     let span = scan.last_ts.saturating_sub(scan.first_ts).max(1);
@@ -316,6 +346,7 @@ pub fn simulate(
     let mut records = 0u64;
     let mut metrics = MetricsWriter::new(cfg.metrics_interval_ns, header.num_cpus);
     let spread = cpus.div_ceil(trace_cpus);
+    let sim_cpu = |ev: &Event| sim_cpu(ev, trace_cpus, cpus, spread);
 
     reader.for_each_event(|ev| {
         records += 1;
@@ -323,6 +354,38 @@ pub fn simulate(
             progress(records);
         }
         if !in_window(cfg, records - 1, ev) {
+            return std::ops::ControlFlow::Continue(());
+        }
+        if max_pace && lifecycle_selected && metrics.interval.is_none() {
+            // The consumer's own pace, the common case: each event arrives
+            // when the consumer is free, so no ring ever holds one, nothing
+            // drops and nothing waits; Falco sees every clone/exec, so the
+            // engine takes their process records in trace order (as `eval`
+            // does). Only the events the driver writes and the consumer's
+            // clock are kept: the general path below, minus its rings.
+            match ev.kind() {
+                Some(Kind::Drop) => {
+                    recorder.add(ev, origin);
+                    obs.process(&mut engine, ev, &mut alerts);
+                }
+                Some(Kind::ProcFork) | Some(Kind::ProcExec) => {
+                    carried_cost += obs.process(&mut engine, ev, &mut alerts);
+                    engine_events += 1;
+                }
+                _ if is_selected(&sel, ev) => {
+                    let n = sizer.count(ev);
+                    let cpu = sim_cpu(ev);
+                    c.n_evts += n as u64;
+                    c.cpus[cpu].evts += n as u64;
+                    let cost = std::mem::take(&mut carried_cost)
+                        + obs.process(&mut engine, ev, &mut alerts);
+                    engine_events += 1;
+                    if n > 0 {
+                        rings.consume_now(cost.max(1.0) as u64);
+                    }
+                }
+                _ => {}
+            }
             return std::ops::ControlFlow::Continue(());
         }
         let arrival = match cfg.pacing {
@@ -344,6 +407,14 @@ pub fn simulate(
                 obs.process(&mut engine, ev, &mut alerts);
                 return std::ops::ControlFlow::Continue(());
             }
+            Some(Kind::ProcFork) | Some(Kind::ProcExec) if max_pace && lifecycle_selected => {
+                // Nothing drops at the consumer's own pace and Falco sees
+                // every clone/exec: the engine takes it now, in trace order
+                // (as `eval` does), and its cost goes with the syscall's.
+                carried_cost += obs.process(&mut engine, ev, &mut alerts);
+                engine_events += 1;
+                return std::ops::ControlFlow::Continue(());
+            }
             Some(Kind::ProcFork) | Some(Kind::ProcExec) => {
                 if !max_pace {
                     sizer.size(ev, &mut ring_events);
@@ -361,13 +432,7 @@ pub fn simulate(
             }
             return std::ops::ControlFlow::Continue(());
         }
-        // Simulated CPU: fold onto fewer, or spread threads over more.
-        let tcpu = ev.cpu as u32 % trace_cpus;
-        let cpu = if cpus <= trace_cpus {
-            tcpu % cpus
-        } else {
-            (tcpu + trace_cpus * (ev.tid % spread)) % cpus
-        };
+        let cpu = sim_cpu(ev) as u32;
         let ring = cfg.ring_of(cpu, cpus);
         ring_events.clear();
         let mut admitted_bytes = 0u32;
@@ -412,7 +477,7 @@ pub fn simulate(
         } else {
             None
         };
-        let mut cost = 0.0;
+        let mut cost = std::mem::take(&mut carried_cost);
         if exit_admitted || (admitted == 0 && ring_events.is_empty()) {
             if let Some(held) = held {
                 for p in &held {

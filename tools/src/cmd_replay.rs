@@ -102,7 +102,7 @@ pub struct Args {
     /// A Falco metrics snapshot (JSON) from the production host: scale the counted model so its mean cost per event equals that Falco's CPU time per event
     #[arg(long, value_name = "METRICS.json")]
     pub calibrate_falco: Option<PathBuf>,
-    /// Measured model: time every rule (costs two clock reads per rule)
+    /// Profile inside rules: the work of each operand of a rule's root and/or (counted models), or time every rule (measured model: two clock reads per rule)
     #[arg(long)]
     pub profile: bool,
     /// Stop at the first matching rule per event (Falco's default) or run all
@@ -779,7 +779,7 @@ fn print_report(
             x.cost_ns / 1e6,
             x.name
         )?;
-        // Its costliest sub-conditions (root operands, counted work).
+        // Its costliest sub-conditions (root operands, counted work; --profile).
         for part in x.parts.iter().take(2) {
             writeln!(
                 o,

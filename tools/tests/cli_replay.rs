@@ -161,6 +161,21 @@ fn the_counted_model_gives_identical_output_twice() {
     let sum = p["rules_cost_ns"].as_f64().unwrap() + p["fixed_cost_ns"].as_f64().unwrap();
     let total = p["total_cost_ns"].as_f64().unwrap();
     assert!((sum - total).abs() <= total * 1e-9, "{sum} vs {total}");
+    // Without --profile no rule is split into its sub-conditions.
+    assert!(p["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["parts"].as_array().unwrap().is_empty()));
+    // --profile adds the sub-conditions and changes no other number.
+    let mut profiled_args = args.to_vec();
+    profiled_args.push("--profile");
+    let mut jp = json(&profiled_args);
+    let p = jp["profile"].clone();
+    for r in jp["profile"]["rules"].as_array_mut().unwrap() {
+        r["parts"] = serde_json::json!([]);
+    }
+    assert_eq!(jp, ja, "--profile changed a result");
     // Inside a rule: its sub-conditions' work adds up to the rule's.
     let mut with_parts = 0;
     for r in p["rules"].as_array().unwrap() {
@@ -487,6 +502,21 @@ fn real_recordings_replay() {
         assert_eq!(u(&j["trace"]["records"]), recs);
         assert_eq!(u(&j["drops"]["n_drops"]), 0);
         assert!(u(&j["consumer"]["engine_events"]) > 0);
+        // `--speed max` takes a lean path unless metrics snapshots are
+        // asked for; both paths give the same report.
+        let mut general = json(&[
+            t.to_str().unwrap(),
+            "-r",
+            sample_rules().to_str().unwrap(),
+            "--speed",
+            "max",
+            "--metrics-interval",
+            "100ms",
+        ]);
+        assert!(!general["metrics"].as_array().unwrap().is_empty());
+        general.as_object_mut().unwrap().remove("metrics");
+        general["config"] = j["config"].clone();
+        assert_eq!(general, j, "{}", t.display());
         n += 1;
     }
     assert!(n > 0, "corpora/real has no trace.srt");
