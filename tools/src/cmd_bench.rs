@@ -30,6 +30,24 @@ pub enum What {
     /// Evaluate rules over a trace held in memory, single-threaded: events/s
     /// with the rules vs the state engine alone, and state memory
     Rules(RulesArgs),
+    /// `replay --speed max` against `eval`'s engine loop on one trace and
+    /// rules, interleaved round by round: what a replay adds
+    Replay(ReplayArgs),
+}
+
+#[derive(clap::Args)]
+pub struct ReplayArgs {
+    /// Trace to replay
+    pub trace: PathBuf,
+    /// Rules file(s), loaded in order
+    #[arg(short = 'r', long = "rules", required = true, num_args = 1..)]
+    pub rules: Vec<PathBuf>,
+    /// Rounds; each runs every variant once, in turn (medians reported)
+    #[arg(long, default_value_t = 5)]
+    pub rounds: u32,
+    /// Print one JSON object
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(clap::Args)]
@@ -87,6 +105,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
     match a.what {
         What::Format(f) => format(f),
         What::Rules(r) => rules(r),
+        What::Replay(r) => replay(r),
     }
 }
 
@@ -396,5 +415,151 @@ fn rules(a: RulesArgs) -> Result<(), Failure> {
         thread_bytes / threads.max(1),
         fd_bytes / fds.max(1)
     );
+    Ok(())
+}
+
+/// The CPU model as the kernel reports it (benchmarks quote it).
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into())
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn replay(a: ReplayArgs) -> Result<(), Failure> {
+    use sysreplay_replay::cost::CostModel;
+    use sysreplay_replay::sim::{scan, simulate};
+    use sysreplay_replay::whatif::selection;
+    use sysreplay_replay::{drive_trace, Driver, Layout, Pacing, SimConfig, BUF_SIZE_PRESETS};
+
+    let ruleset =
+        crate::cmd_eval::load_checked(&a.rules, false, &crate::cmd_eval::Selection::default())?;
+    let reader = crate::open_trace(&a.trace)?;
+    // `sysreplay replay`'s defaults: Falco's default ring (preset 4) on
+    // modern_ebpf, exit-only events, Falco's selection for these rules.
+    let config = |cost: CostModel, profile: bool| SimConfig {
+        driver: Driver::ModernEbpf,
+        layout: Layout::ExitOnly,
+        buf_bytes: BUF_SIZE_PRESETS[sysreplay_syscalls::DEFAULT_BUF_SIZE_PRESET],
+        cpus_for_each_buffer: 2,
+        cpus: None,
+        pacing: Pacing::Max,
+        cost,
+        profile,
+        selected: selection(&ruleset, &[], false, false).numbers,
+        matching: RuleMatching::First,
+        metrics_interval_ns: None,
+        window_ns: 100_000_000,
+        from_ns: None,
+        to_ns: None,
+        keep: None,
+    };
+    let variants = [
+        (
+            "replay (counted model, the default)",
+            CostModel::Counted { scale: 1.0 },
+            false,
+        ),
+        ("replay --profile", CostModel::Counted { scale: 1.0 }, true),
+        (
+            "replay --cost measured",
+            CostModel::Measured { scale: 1.0 },
+            false,
+        ),
+        (
+            "replay --cost measured --profile",
+            CostModel::Measured { scale: 1.0 },
+            true,
+        ),
+    ];
+    let configs: Vec<SimConfig> = variants
+        .iter()
+        .map(|(_, c, p)| config(c.clone(), *p))
+        .collect();
+    let scans = configs
+        .iter()
+        .map(|c| scan(&reader, c))
+        .collect::<Result<Vec<_>, _>>()?;
+    let rounds = a.rounds.max(1) as usize;
+    let mut times = vec![Vec::with_capacity(rounds); variants.len() + 1];
+    let mut alerts = (0u64, 0u64);
+    let total = (rounds * (variants.len() + 1)) as u64;
+    let mut progress = Progress::new();
+    let mut done = 0u64;
+    for _ in 0..rounds {
+        // eval's loop: the engine over every record, alerts counted.
+        let t = Instant::now();
+        let mut engine = Engine::new(ruleset.clone(), RuleMatching::First);
+        let mut n = 0u64;
+        drive_trace(&reader, &mut engine, &mut NoObserver, |_| {
+            n += 1;
+            ControlFlow::Continue(())
+        })?;
+        times[0].push(t.elapsed().as_secs_f64());
+        alerts.0 = n;
+        done += 1;
+        progress.show("bench replay (runs)", done, total);
+        for (i, (c, s)) in configs.iter().zip(&scans).enumerate() {
+            let t = Instant::now();
+            let r = simulate(&reader, &ruleset, c, s, |_| {})?;
+            times[i + 1].push(t.elapsed().as_secs_f64());
+            alerts.1 = r.consumer.alerts;
+            done += 1;
+            progress.show("bench replay (runs)", done, total);
+        }
+    }
+    progress.done();
+    let medians: Vec<f64> = times.iter_mut().map(|v| median(v)).collect();
+    let eval = medians[0];
+    let cpu = cpu_model();
+    let records = reader.event_count();
+    if a.json {
+        let v = serde_json::json!({
+            "trace": a.trace.display().to_string(),
+            "records": records,
+            "cpu_model": cpu,
+            "rounds": rounds,
+            "eval_s": eval,
+            "eval_alerts": alerts.0,
+            "replay_alerts": alerts.1,
+            "variants": variants.iter().zip(&medians[1..]).map(|((name, _, _), m)| serde_json::json!({
+                "name": name,
+                "seconds": m,
+                "overhead_perc": 100.0 * (m / eval - 1.0),
+            })).collect::<Vec<_>>(),
+        });
+        println!("{v}");
+        return Ok(());
+    }
+    println!(
+        "sysreplay bench replay: {} ({records} records), {} enabled rules, {cpu}",
+        a.trace.display(),
+        ruleset.enabled_rules().count()
+    );
+    println!("  medians of {rounds} rounds, each running every line once, in turn:");
+    println!(
+        "  {:<38} {:>9.1} ms  ({} alerts)",
+        "eval's engine loop",
+        eval * 1e3,
+        alerts.0
+    );
+    for ((name, _, _), m) in variants.iter().zip(&medians[1..]) {
+        println!(
+            "  {:<38} {:>9.1} ms  {:>+6.1}% over eval",
+            name,
+            m * 1e3,
+            100.0 * (m / eval - 1.0)
+        );
+    }
     Ok(())
 }

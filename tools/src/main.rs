@@ -41,7 +41,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Measure sysreplay itself (`bench format`, `bench rules`)
+    /// Measure sysreplay itself (`bench format`, `bench rules`, `bench replay`)
     Bench(cmd_bench::Args),
     /// Summarize a trace: header, duration, rates, per-syscall counts, drops, sizes
     Info(cmd_info::Args),

@@ -57,3 +57,31 @@ fn bench_rules_over_the_bundled_sample() {
     assert!(v["events_per_sec"].as_f64().unwrap() > 0.0);
     assert!(v["threads"].as_u64().unwrap() > 0 && v["bytes_per_fd"].as_u64().unwrap() > 0);
 }
+
+#[test]
+fn bench_replay_compares_with_eval_on_the_bundled_sample() {
+    let v = run_json(&[
+        "bench",
+        "replay",
+        "corpora/samples/synth-100k.srt",
+        "-r",
+        "corpora/rules/sample_rules.yaml",
+        "--rounds",
+        "1",
+        "--json",
+    ]);
+    // Both sides see the same alerts: the replay's selection keeps every
+    // event these rules can fire on.
+    assert_eq!(v["eval_alerts"], 34, "{v}");
+    assert_eq!(v["replay_alerts"], 34, "{v}");
+    assert!(v["eval_s"].as_f64().unwrap() > 0.0);
+    let variants = v["variants"].as_array().unwrap();
+    assert_eq!(variants.len(), 4, "{v}");
+    for x in variants {
+        let s = x["seconds"].as_f64().unwrap();
+        let o = x["overhead_perc"].as_f64().unwrap();
+        let want = 100.0 * (s / v["eval_s"].as_f64().unwrap() - 1.0);
+        assert!((o - want).abs() < 1e-6, "{x}");
+    }
+    assert!(!v["cpu_model"].as_str().unwrap().is_empty());
+}
