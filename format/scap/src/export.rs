@@ -60,6 +60,8 @@ struct Th {
     tty: u32,
     pgid: u32,
     cgroups: Vec<u8>,
+    /// The image's exe flags (PPM_EXE_*), 0 when not recorded.
+    exe_flags: u32,
 }
 
 /// A pending PROC_EXEC, completed by the execve syscall record after it.
@@ -72,6 +74,7 @@ struct Exec {
     env: Vec<u8>,
     creds: Option<Creds>,
     cgroups: Option<Vec<u8>>,
+    exe_flags: Option<u32>,
 }
 
 /// The scap writer: call [`Exporter::record`] for every record in order,
@@ -452,6 +455,7 @@ impl<W: Write> Exporter<W> {
                         .unwrap_or_default(),
                     creds: e.creds(),
                     cgroups: e.item(tag::CGROUPS).map(|i| i.bytes.to_vec()),
+                    exe_flags: e.exe_flags(),
                 };
                 self.execs.insert(e.tid, x);
             }
@@ -1222,6 +1226,8 @@ impl<W: Write> Exporter<W> {
             if let Some(c) = &x.cgroups {
                 th.cgroups = c.clone();
             }
+            // a new image: its flags, 0 (none) when the trace has none
+            th.exe_flags = x.exe_flags.unwrap_or(0);
             if let Some(c) = x.creds {
                 th.uid = c.uid;
                 th.gid = c.gid;
@@ -1273,7 +1279,7 @@ impl<W: Write> Exporter<W> {
         b.u32(th.tty);
         b.u64(th.pgid as u64);
         b.u32(th.loginuid);
-        b.u32(0);
+        b.u32(th.exe_flags);
         self.put(
             e,
             ts,
@@ -1332,6 +1338,7 @@ fn th_of(t: &ThreadInfo) -> Th {
             v.push(0);
             v
         },
+        exe_flags: 0, // not in the snapshot
     }
 }
 
@@ -1395,6 +1402,75 @@ mod tests {
             );
             assert_eq!(imp.report.enter_orphaned, BTreeMap::new());
         }
+    }
+
+    /// A procexec record's exe flags become the execve exit's `flags`
+    /// (param 20), which import turns back into the item (format 1.3).
+    #[test]
+    fn exe_flags_go_out_in_the_execve_exit_and_come_back() {
+        use sysreplay_format::record::{exe_flags, push_item, Kind, RecordHeader};
+        let (h, s, _) = synth_records(10);
+        let (tid, pid) = (s.threads[0].tid, s.threads[0].pid);
+        let ts = s.taken_at_ns + 1000;
+        let rec = |kind: Kind, nr: u16, ts_ns: u64, items: &[(u8, &[u8])]| {
+            let mut data = Vec::new();
+            for &(t, b) in items {
+                push_item(&mut data, t, 0, b);
+            }
+            let mut args = [0u64; 6];
+            if kind == Kind::ProcExec {
+                args[0] = tid as u64;
+            }
+            OwnedEvent {
+                header: RecordHeader {
+                    ts_ns,
+                    tid,
+                    pid,
+                    kind: kind as u16,
+                    cpu: 0,
+                    nr,
+                    data_len: data.len() as u16,
+                    ret: 0,
+                    args,
+                },
+                data,
+            }
+        };
+        let flags = exe_flags::WRITABLE | exe_flags::FROM_MEMFD;
+        let evs = [
+            rec(
+                Kind::ProcExec,
+                0,
+                ts,
+                &[
+                    (tag::EXE, b"memfd:x\0"),
+                    (tag::COMM, b"3\0"),
+                    (tag::ARGV, b"x\0"),
+                    (tag::EXE_FLAGS, &flags.to_le_bytes()),
+                ],
+            ),
+            rec(
+                Kind::Syscall,
+                59,
+                ts + 10,
+                &[(0, b"/proc/self/fd/3\0"), (tag::ARGV, b"x\0")],
+            ),
+        ];
+        let (bytes, _) = export(&h, &s, evs.iter().map(|e| e.as_event()), false).unwrap();
+        let imp = super::super::import(bytes).unwrap();
+        let mut got = Vec::new();
+        imp.for_each_record(|hd, d| {
+            let e = OwnedEvent {
+                header: *hd,
+                data: d.to_vec(),
+            };
+            if e.as_event().kind() == Some(Kind::ProcExec) {
+                got.push(e.as_event().exe_flags());
+            }
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        assert_eq!(got, [Some(flags)]);
     }
 
     /// Real hosts have command lines over libscap's 4096 bytes and bpf /

@@ -77,6 +77,18 @@ pub(super) fn extract<'a>(
             if !ev.is_syscall() {
                 return None;
             }
+            // execve's exit `flags`: the new image's exe flags, which the
+            // PROC_EXEC record before it gave the thread (execveat's `flags`
+            // stay the AT_* flags of its enter event).
+            if sc::name(ev.nr) == "execve" && matches!(&fld.arg, FArg::Name(n) if n == "flags") {
+                let f = cx.thread?.exe_flags?;
+                if fld.f == F::EvtRawarg && fld.ty == FType::Int {
+                    return Some(Val::Int(f as i64));
+                }
+                buf.clear();
+                decode::flags_str(decode::FlagSet::Exe, f as u64, buf);
+                return Some(Val::Str(buf.as_bytes()));
+            }
             let ps = decode::params(ev.nr)?;
             let p = match &fld.arg {
                 FArg::Index(i) => ps.get(*i)?,
