@@ -1,0 +1,262 @@
+//! Live detections that need what the probe records at exec and fork: the
+//! exe flags (a fileless exec from a memfd fires the upstream stable rule
+//! "Fileless execution via memfd_create") and the task's cgroups (a process
+//! that joins a container's cgroup during the recording gets its
+//! container.id). Each test records its own process tree (`--pid`,
+//! `--follow-children`); they need root (eBPF, cgroupfs) and kernel BTF and
+//! skip visibly otherwise. Run under `flock /tmp/sysreplay-record.lock`
+//! where other recorders may run; within this file one recorder runs at a
+//! time.
+
+use std::io::{BufRead, BufReader, Read};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+
+/// One recorder at a time in this test binary.
+static RECORDER: Mutex<()> = Mutex::new(());
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_sysreplay"))
+}
+
+/// Why recording cannot run here, if it cannot.
+fn cannot_record() -> Option<String> {
+    if !sysreplay_testkit::is_root() {
+        return Some("needs root (eBPF and cgroupfs)".into());
+    }
+    if let Some(m) = sysreplay_capture::privileges::missing() {
+        return Some(format!("needs root or CAP_BPF+CAP_PERFMON (missing {m})"));
+    }
+    if !Path::new("/sys/kernel/btf/vmlinux").exists() {
+        return Some("no kernel BTF".into());
+    }
+    None
+}
+
+struct Rec {
+    child: Child,
+    err: BufReader<std::process::ChildStderr>,
+}
+
+/// Start recording this test process and its children into `trace`.
+fn start(trace: &Path, extra: &[&str]) -> Rec {
+    let mut child = bin()
+        .args(["record", "-w"])
+        .arg(trace)
+        .args(extra)
+        .args([
+            "--pid",
+            &std::process::id().to_string(),
+            "--follow-children",
+        ])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.starts_with("recording to ") {
+        line.clear();
+        assert!(
+            err.read_line(&mut line).unwrap() > 0,
+            "recorder exited early"
+        );
+    }
+    Rec { child, err }
+}
+
+impl Rec {
+    fn stop(mut self) {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let k = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(k.success());
+        let mut rest = String::new();
+        self.err.read_to_string(&mut rest).unwrap();
+        assert!(self.child.wait().unwrap().success(), "{rest}");
+    }
+}
+
+fn eval(trace: &Path, rules: &Path) -> String {
+    let ev = bin()
+        .arg("eval")
+        .arg("--rules")
+        .arg(rules)
+        .arg("--")
+        .arg(trace)
+        .output()
+        .unwrap();
+    assert!(
+        ev.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ev.stderr)
+    );
+    String::from_utf8_lossy(&ev.stdout).into_owned()
+}
+
+/// memfd_create + exec of /proc/self/fd/N: the executable exists only in
+/// memory. The probe flags the image (PPM_EXE_FROM_MEMFD, from the exe
+/// file's dentry) and names it `memfd:NAME`, so the stable rule fires, with
+/// the flags in its output as Falco prints them.
+#[test]
+fn memfd_exec_fires_the_fileless_execution_rule() {
+    let name = "memfd_exec_fires_the_fileless_execution_rule";
+    if let Some(why) = cannot_record() {
+        sysreplay_testkit::skip(name, &why);
+        return;
+    }
+    let rules =
+        sysreplay_testkit::require!(sysreplay_testkit::upstream_rules("falco_rules.yaml"), name);
+    let _one = RECORDER.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("memfd.srt");
+
+    // the payload: a copy of `true`, in a memfd the child inherits
+    let image = std::fs::read(std::fs::canonicalize("/bin/true").unwrap()).unwrap();
+    // SAFETY: memfd_create with a NUL-terminated name and no flags; the fd
+    // it returns is owned here.
+    let fd = unsafe { libc::memfd_create(c"sr_fileless".as_ptr(), 0) };
+    assert!(fd >= 0, "memfd_create: {}", std::io::Error::last_os_error());
+    // SAFETY: fd was just returned by memfd_create and nothing else owns it.
+    let memfd = unsafe { OwnedFd::from_raw_fd(fd) };
+    std::fs::write(format!("/proc/self/fd/{fd}"), &image).unwrap();
+
+    let rec = start(&trace, &["--rules", rules.to_str().unwrap()]);
+    let st = Command::new(format!("/proc/self/fd/{}", memfd.as_raw_fd()))
+        .status()
+        .unwrap();
+    assert!(st.success());
+    rec.stop();
+    drop(memfd);
+
+    let out = eval(&trace, &rules);
+    let alert = out
+        .lines()
+        .find(|l| l.contains("Fileless execution via memfd_create"))
+        .unwrap_or_else(|| panic!("no fileless-execution alert:\n{out}"));
+    assert!(alert.contains("proc_exepath=memfd:sr_fileless"), "{alert}");
+    assert!(alert.contains("EXE_FROM_MEMFD"), "{alert}");
+    // the image is not on disk: nothing else of this recording fires it
+    assert_eq!(
+        out.lines()
+            .filter(|l| l.contains("Fileless execution via memfd_create"))
+            .count(),
+        1,
+        "{out}"
+    );
+}
+
+/// A cgroup hierarchy whose membership the probe records: a v1 hierarchy
+/// with the pids, memory or cpu controller, or the v2 root when it hands
+/// controllers to its children.
+fn cgroup_root() -> Result<PathBuf, String> {
+    let mounts = std::fs::read_to_string("/proc/self/mounts").map_err(|e| e.to_string())?;
+    let mut v2 = None;
+    for l in mounts.lines() {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        if f.len() < 4 {
+            continue;
+        }
+        let opts: Vec<&str> = f[3].split(',').collect();
+        if f[2] == "cgroup" && ["pids", "memory", "cpu"].iter().any(|c| opts.contains(c)) {
+            return Ok(PathBuf::from(f[1]));
+        }
+        if f[2] == "cgroup2" {
+            let ctl = std::fs::read_to_string(Path::new(f[1]).join("cgroup.subtree_control"))
+                .unwrap_or_default();
+            if !ctl.trim().is_empty() {
+                v2 = Some(PathBuf::from(f[1]));
+            }
+        }
+    }
+    v2.ok_or_else(|| "no cgroup hierarchy with a controller to join".into())
+}
+
+/// Removes the test's cgroups when done (their processes have exited).
+struct CgroupDirs(Vec<PathBuf>);
+
+impl Drop for CgroupDirs {
+    fn drop(&mut self) {
+        for d in self.0.iter().rev() {
+            let _ = std::fs::remove_dir(d);
+        }
+    }
+}
+
+/// A shell started on the host joins a container-like cgroup (a 64-hex
+/// id, as docker/containerd name theirs) during the recording, then forks
+/// and execs: both get the container's id from the cgroups recorded at
+/// fork and exec, as libsinsp re-resolves it; before the join they do not.
+#[test]
+fn a_process_joining_a_container_cgroup_gets_its_container_id() {
+    let name = "a_process_joining_a_container_cgroup_gets_its_container_id";
+    if let Some(why) = cannot_record() {
+        sysreplay_testkit::skip(name, &why);
+        return;
+    }
+    let root = sysreplay_testkit::require!(cgroup_root(), name);
+    let _one = RECORDER.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("cgroup.srt");
+
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    let id = format!(
+        "{:016x}{:016x}{:016x}{:016x}",
+        now,
+        std::process::id() as u64 * 0x9e37_79b9,
+        now.rotate_left(17),
+        0x5eed_5eed_5eed_5eedu64
+    );
+    let parent = root.join(format!("sysreplay-test-{}", std::process::id()));
+    let cg = parent.join(format!("docker-{id}.scope"));
+    std::fs::create_dir(&parent).unwrap();
+    let _cleanup = CgroupDirs(vec![parent.clone(), cg.clone()]);
+    std::fs::create_dir(&cg).unwrap();
+
+    let rules = dir.path().join("container.yaml");
+    std::fs::write(
+        &rules,
+        "- rule: Spawned\n  desc: every new program\n  condition: evt.type = execve and evt.dir = < and proc.name in (sr_before, sr_after, sr_child)\n  output: spawned %proc.name container=%container.id\n  priority: INFO\n",
+    )
+    .unwrap();
+    // links give the programs names the rule can tell apart
+    let true_bin = std::fs::canonicalize("/bin/true").unwrap();
+    for n in ["sr_before", "sr_after", "sr_child"] {
+        std::fs::copy(&true_bin, dir.path().join(n)).unwrap();
+    }
+    let script = format!(
+        "{d}/sr_before && echo $$ > {procs} && {d}/sr_child && exec {d}/sr_after",
+        d = dir.path().display(),
+        procs = cg.join("cgroup.procs").display()
+    );
+
+    let rec = start(&trace, &[]);
+    let st = Command::new("/bin/sh")
+        .arg("-c")
+        .arg(&script)
+        .status()
+        .unwrap();
+    rec.stop();
+    assert!(st.success(), "{script}");
+
+    let out = eval(&trace, &rules);
+    let container = |prog: &str| {
+        out.lines()
+            .find(|l| l.contains(&format!("spawned {prog} ")))
+            .and_then(|l| l.split("container=").nth(1))
+            .map(str::to_string)
+            .unwrap_or_else(|| panic!("no alert for {prog}:\n{out}"))
+    };
+    // before the join: where the test runs (`host`, or its own container)
+    assert_ne!(container("sr_before"), &id[..12], "{out}");
+    // forked after the join: the fork record's cgroups
+    assert_eq!(container("sr_child"), &id[..12], "{out}");
+    // the shell itself exec'd after the join: the exec record's cgroups
+    assert_eq!(container("sr_after"), &id[..12], "{out}");
+}
