@@ -260,3 +260,111 @@ fn a_process_joining_a_container_cgroup_gets_its_container_id() {
     // the shell itself exec'd after the join: the exec record's cgroups
     assert_eq!(container("sr_after"), &id[..12], "{out}");
 }
+
+/// The procexec record of `./t` run from its directory: the exe item is
+/// the kernel's path of the executable (what /proc/PID/exe shows, as the
+/// drivers' trusted_exepath), not the name exec'd; the exe flags say the
+/// file is writable by its owner (root made it) and on no memfd; the fork
+/// and exec records carry the task's cgroups as /proc/PID/cgroup lists them.
+/// proc.exepath follows the exe item.
+#[test]
+fn exec_records_carry_the_kernel_exe_path_flags_and_cgroups() {
+    use sysreplay_format::record::{exe_flags, tag, Kind};
+    let name = "exec_records_carry_the_kernel_exe_path_flags_and_cgroups";
+    if let Some(why) = cannot_record() {
+        sysreplay_testkit::skip(name, &why);
+        return;
+    }
+    let _one = RECORDER.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("exe.srt");
+    let real_dir = std::fs::canonicalize(dir.path()).unwrap();
+    std::fs::copy(
+        std::fs::canonicalize("/bin/true").unwrap(),
+        dir.path().join("sr_t"),
+    )
+    .unwrap();
+    let script = format!("cd {} && ./sr_t", dir.path().display());
+
+    let rec = start(&trace, &[]);
+    let st = Command::new("/bin/sh")
+        .arg("-c")
+        .arg(&script)
+        .status()
+        .unwrap();
+    rec.stop();
+    assert!(st.success());
+
+    let r = sysreplay_format::TraceReader::open(&trace).unwrap();
+    let mut evs = Vec::new();
+    r.for_each_event(|e| {
+        evs.push(e.to_owned_event());
+        std::ops::ControlFlow::Continue(())
+    })
+    .unwrap();
+    let item =
+        |e: &sysreplay_format::OwnedEvent, t: u8| e.as_event().item(t).map(|i| i.bytes.to_vec());
+    let exec = evs
+        .iter()
+        .find(|e| {
+            e.as_event().kind() == Some(Kind::ProcExec)
+                && e.as_event().item(tag::COMM).map(|i| i.c_str()) == Some(b"sr_t".as_slice())
+        })
+        .expect("procexec of ./sr_t");
+    let exe = item(exec, tag::EXE).unwrap();
+    let want = format!("{}/sr_t\0", real_dir.display());
+    assert_eq!(String::from_utf8_lossy(&exe), want);
+    let flags = exec.as_event().exe_flags().expect("exe flags item");
+    assert_eq!(
+        flags & exe_flags::WRITABLE,
+        exe_flags::WRITABLE,
+        "{flags:#x}"
+    );
+    assert_eq!(flags & exe_flags::FROM_MEMFD, 0, "{flags:#x}");
+
+    // "controller=path" entries, as /proc/self/cgroup ("N:a,b:path") has them
+    let mine = std::fs::read_to_string("/proc/self/cgroup").unwrap();
+    let listed: Vec<(String, String)> = mine
+        .lines()
+        .filter_map(|l| {
+            let mut f = l.splitn(3, ':');
+            let (_, ctl, path) = (f.next()?, f.next()?, f.next()?);
+            Some((ctl.to_string(), path.to_string()))
+        })
+        .collect();
+    let pid = exec.header.pid;
+    let fork = evs
+        .iter()
+        .find(|e| e.as_event().kind() == Some(Kind::ProcFork) && e.header.args[1] == pid as u64)
+        .expect("procfork of ./sr_t");
+    for rec in [exec, fork] {
+        let cg = item(rec, tag::CGROUPS).expect("cgroups item");
+        let entries: Vec<&[u8]> = cg.split(|&c| c == 0).filter(|s| !s.is_empty()).collect();
+        assert!(!entries.is_empty());
+        for e in entries {
+            let e = String::from_utf8_lossy(e);
+            let (ctl, path) = e.split_once('=').unwrap();
+            // a controller of an unmounted v1 hierarchy is in the root
+            let expect = listed
+                .iter()
+                .find(|(c, _)| c.split(',').any(|c| c == ctl))
+                .map_or("/", |(_, p)| p.as_str());
+            assert_eq!(path, expect, "{e} vs /proc/self/cgroup:\n{mine}");
+        }
+    }
+
+    let rules = dir.path().join("exe.yaml");
+    std::fs::write(
+        &rules,
+        "- rule: Exe\n  desc: d\n  condition: evt.type = execve and evt.dir = < and proc.name = sr_t\n  output: exepath=%proc.exepath flags=%evt.arg.flags\n  priority: INFO\n",
+    )
+    .unwrap();
+    let out = eval(&trace, &rules);
+    assert!(
+        out.contains(&format!(
+            "exepath={}/sr_t flags=EXE_WRITABLE",
+            real_dir.display()
+        )),
+        "{out}"
+    );
+}
