@@ -84,7 +84,8 @@ pub struct Exporter<W: Write> {
     buf: Vec<u8>,
     ev: EventBuilder,
     threads: HashMap<u32, Th>,
-    forks: HashMap<u32, (Vec<u8>, Creds)>,
+    /// Fork records by child tid: comm, creds and cgroups (format 1.2).
+    forks: HashMap<u32, (Vec<u8>, Creds, Option<Vec<u8>>)>,
     execs: HashMap<u32, Exec>,
     offset: i64,
     /// `(event code, event length)` of each scap event the last
@@ -432,7 +433,8 @@ impl<W: Write> Exporter<W> {
                     .map(|i| i.c_str().to_vec())
                     .unwrap_or_default();
                 let creds = e.creds().unwrap_or_default();
-                self.forks.insert(e.args[0] as u32, (comm, creds));
+                let cgroups = e.item(tag::CGROUPS).map(|i| i.bytes.to_vec());
+                self.forks.insert(e.args[0] as u32, (comm, creds, cgroups));
             }
             Some(Kind::ProcExec) => {
                 let x = Exec {
@@ -1120,7 +1122,17 @@ impl<W: Write> Exporter<W> {
         let res = e.ret;
         // The thread this event describes: the parent (res > 0) or the child.
         let me = if res > 0 {
-            self.th(e.tid, e.pid).clone()
+            // at a fork the child's cgroups are the parent's (a process
+            // that joined a cgroup without exec'ing shows it here first)
+            let cg = self
+                .forks
+                .get(&(res as u32))
+                .and_then(|(_, _, cg)| cg.clone());
+            let th = self.th(e.tid, e.pid);
+            if let Some(cg) = cg {
+                th.cgroups = cg;
+            }
+            th.clone()
         } else if res == 0 {
             let fork = self.forks.remove(&e.tid);
             let mut child = self.threads.get(&e.tid).cloned().unwrap_or(Th {
@@ -1128,9 +1140,12 @@ impl<W: Write> Exporter<W> {
                 ..Th::default()
             });
             child.pid = e.pid;
-            if let Some((comm, c)) = fork {
+            if let Some((comm, c, cg)) = fork {
                 if !comm.is_empty() {
                     child.comm = comm;
+                }
+                if let Some(cg) = cg {
+                    child.cgroups = cg;
                 }
                 child.uid = c.uid;
                 child.gid = c.gid;
@@ -1154,7 +1169,7 @@ impl<W: Write> Exporter<W> {
                 res as u32
             };
             child.ptid = e.tid;
-            if let Some((comm, c)) = self.forks.get(&(res as u32)) {
+            if let Some((comm, c, _)) = self.forks.get(&(res as u32)) {
                 if !comm.is_empty() {
                     child.comm = comm.clone();
                 }
@@ -1404,44 +1419,71 @@ mod tests {
         }
     }
 
+    /// A record of thread `tid` (process `pid`) with these items.
+    fn rec(
+        kind: Kind,
+        (tid, pid): (u32, u32),
+        nr: u16,
+        ts_ns: u64,
+        ret: i64,
+        args: [u64; 6],
+        items: &[(u8, &[u8])],
+    ) -> OwnedEvent {
+        let mut data = Vec::new();
+        for &(t, b) in items {
+            sysreplay_format::record::push_item(&mut data, t, 0, b);
+        }
+        OwnedEvent {
+            header: sysreplay_format::record::RecordHeader {
+                ts_ns,
+                tid,
+                pid,
+                kind: kind as u16,
+                cpu: 0,
+                nr,
+                data_len: data.len() as u16,
+                ret,
+                args,
+            },
+            data,
+        }
+    }
+
+    /// The records of kind `k` an import of `bytes` gives, with their `tag` item.
+    fn imported_items(bytes: Vec<u8>, k: Kind, tag: u8) -> Vec<Option<Vec<u8>>> {
+        let imp = super::super::import(bytes).unwrap();
+        let mut got = Vec::new();
+        imp.for_each_record(|hd, d| {
+            let e = OwnedEvent {
+                header: *hd,
+                data: d.to_vec(),
+            };
+            if e.as_event().kind() == Some(k) {
+                got.push(e.as_event().item(tag).map(|i| i.bytes.to_vec()));
+            }
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        got
+    }
+
     /// A procexec record's exe flags become the execve exit's `flags`
     /// (param 20), which import turns back into the item (format 1.3).
     #[test]
     fn exe_flags_go_out_in_the_execve_exit_and_come_back() {
-        use sysreplay_format::record::{exe_flags, push_item, Kind, RecordHeader};
+        use sysreplay_format::record::exe_flags;
         let (h, s, _) = synth_records(10);
-        let (tid, pid) = (s.threads[0].tid, s.threads[0].pid);
+        let me = (s.threads[0].tid, s.threads[0].pid);
         let ts = s.taken_at_ns + 1000;
-        let rec = |kind: Kind, nr: u16, ts_ns: u64, items: &[(u8, &[u8])]| {
-            let mut data = Vec::new();
-            for &(t, b) in items {
-                push_item(&mut data, t, 0, b);
-            }
-            let mut args = [0u64; 6];
-            if kind == Kind::ProcExec {
-                args[0] = tid as u64;
-            }
-            OwnedEvent {
-                header: RecordHeader {
-                    ts_ns,
-                    tid,
-                    pid,
-                    kind: kind as u16,
-                    cpu: 0,
-                    nr,
-                    data_len: data.len() as u16,
-                    ret: 0,
-                    args,
-                },
-                data,
-            }
-        };
         let flags = exe_flags::WRITABLE | exe_flags::FROM_MEMFD;
         let evs = [
             rec(
                 Kind::ProcExec,
+                me,
                 0,
                 ts,
+                0,
+                [me.0 as u64, 0, 0, 0, 0, 0],
                 &[
                     (tag::EXE, b"memfd:x\0"),
                     (tag::COMM, b"3\0"),
@@ -1451,26 +1493,48 @@ mod tests {
             ),
             rec(
                 Kind::Syscall,
+                me,
                 59,
                 ts + 10,
+                0,
+                [0; 6],
                 &[(0, b"/proc/self/fd/3\0"), (tag::ARGV, b"x\0")],
             ),
         ];
         let (bytes, _) = export(&h, &s, evs.iter().map(|e| e.as_event()), false).unwrap();
-        let imp = super::super::import(bytes).unwrap();
-        let mut got = Vec::new();
-        imp.for_each_record(|hd, d| {
-            let e = OwnedEvent {
-                header: *hd,
-                data: d.to_vec(),
-            };
-            if e.as_event().kind() == Some(Kind::ProcExec) {
-                got.push(e.as_event().exe_flags());
-            }
-            Ok::<(), ()>(())
-        })
-        .unwrap();
-        assert_eq!(got, [Some(flags)]);
+        let got = imported_items(bytes, Kind::ProcExec, tag::EXE_FLAGS);
+        assert_eq!(got, [Some(flags.to_le_bytes().to_vec())]);
+    }
+
+    /// A fork record's cgroups (the recorder writes them, format 1.2) go
+    /// into both clone exits: a process that joined a container's cgroup
+    /// without exec'ing forks into it (was: the snapshot's cgroup).
+    #[test]
+    fn fork_cgroups_go_out_in_the_clone_exits() {
+        let (h, s, _) = synth_records(10);
+        let t = &s.threads[0];
+        let me = (t.tid, t.pid);
+        let child = 4_000_000u32;
+        let ts = s.taken_at_ns + 1000;
+        let cg: &[u8] =
+            b"cpu=/docker/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\0";
+        let evs = [
+            rec(
+                Kind::ProcFork,
+                me,
+                0,
+                ts,
+                0,
+                [child as u64, child as u64, 0, 0, 0, 0],
+                &[(tag::COMM, b"x\0"), (tag::CGROUPS, cg)],
+            ),
+            rec(Kind::Syscall, me, 57, ts + 10, child as i64, [0; 6], &[]),
+            rec(Kind::Syscall, (child, child), 57, ts + 20, 0, [0; 6], &[]),
+        ];
+        assert_ne!(format!("{}\0", t.cgroup).as_bytes(), cg);
+        let (bytes, _) = export(&h, &s, evs.iter().map(|e| e.as_event()), false).unwrap();
+        let got = imported_items(bytes, Kind::ProcFork, tag::CGROUPS);
+        assert_eq!(got, [Some(cg.to_vec())]);
     }
 
     /// Real hosts have command lines over libscap's 4096 bytes and bpf /
