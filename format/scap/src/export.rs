@@ -64,6 +64,10 @@ struct Th {
     exe_flags: u32,
 }
 
+/// A PROC_FORK record's comm, creds and cgroups (format 1.2), for the
+/// clone exits after it.
+type Fork = (Vec<u8>, Creds, Option<Vec<u8>>);
+
 /// A pending PROC_EXEC, completed by the execve syscall record after it.
 #[derive(Default)]
 struct Exec {
@@ -84,8 +88,8 @@ pub struct Exporter<W: Write> {
     buf: Vec<u8>,
     ev: EventBuilder,
     threads: HashMap<u32, Th>,
-    /// Fork records by child tid: comm, creds and cgroups (format 1.2).
-    forks: HashMap<u32, (Vec<u8>, Creds, Option<Vec<u8>>)>,
+    /// Fork records by child tid.
+    forks: HashMap<u32, Fork>,
     execs: HashMap<u32, Exec>,
     offset: i64,
     /// `(event code, event length)` of each scap event the last
