@@ -1286,6 +1286,11 @@ fn exe_flags_give_the_is_exe_fields_and_execve_flags() {
     }
     assert!(at_execve("proc.is_exe_from_memfd = true", "memfd:x", None));
     assert!(at_execve(
+        "proc.is_exe_from_memfd = true",
+        "/memfd:x (deleted)",
+        None
+    ));
+    assert!(at_execve(
         "proc.is_exe_from_memfd = false",
         "/usr/bin/x",
         None

@@ -126,14 +126,16 @@ pub(super) fn extract<'a>(
             ))
         }
         // libsinsp takes these from the execve exit's flags (PPM_EXE_*).
-        // From memfd also holds for a process known only from the snapshot
-        // whose /proc/PID/exe is a memfd (libscap's /proc scan); the other
-        // two have no value where the trace did not record the flags.
+        // From memfd also holds for a process whose exe path names a memfd
+        // (`memfd:NAME` as the drivers write it, `/memfd:NAME (deleted)` as
+        // the snapshot reads /proc/PID/exe); the other two have no value
+        // where the trace did not record the flags.
         F::ProcIsExeFromMemfd => {
             let t = t?;
             Some(Val::Bool(
                 t.exe_flags.is_some_and(|f| f & exe_flags::FROM_MEMFD != 0)
-                    || t.exepath.starts_with("memfd:"),
+                    || t.exepath.starts_with("memfd:")
+                    || t.exepath.starts_with("/memfd:"),
             ))
         }
         F::ProcIsExeUpperLayer => Some(Val::Bool(t?.exe_flags? & exe_flags::UPPER_LAYER != 0)),
