@@ -368,3 +368,100 @@ fn exec_records_carry_the_kernel_exe_path_flags_and_cgroups() {
         "{out}"
     );
 }
+
+/// Unmounts the test's overlay when done.
+struct Mounted(PathBuf);
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+/// On an overlayfs, an executable copied in through the mount lives in the
+/// upper layer and one only in the lower directory comes from a lower
+/// layer: the probe tells them apart as the drivers do (the overlay inode's
+/// upper dentry), which proc.is_exe_upper_layer and evt.arg.flags show.
+#[test]
+fn overlay_executables_are_flagged_by_layer() {
+    use sysreplay_format::record::{exe_flags, tag, Kind};
+    let name = "overlay_executables_are_flagged_by_layer";
+    if let Some(why) = cannot_record() {
+        sysreplay_testkit::skip(name, &why);
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = |n: &str| dir.path().join(n);
+    for n in ["lower", "upper", "work", "merged"] {
+        std::fs::create_dir(d(n)).unwrap();
+    }
+    let true_bin = std::fs::canonicalize("/bin/true").unwrap();
+    std::fs::copy(&true_bin, d("lower").join("sr_lower")).unwrap();
+    let opts = format!(
+        "lowerdir={},upperdir={},workdir={}",
+        d("lower").display(),
+        d("upper").display(),
+        d("work").display()
+    );
+    let mounted = Command::new("mount")
+        .args(["-t", "overlay", "overlay", "-o", &opts])
+        .arg(d("merged"))
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        sysreplay_testkit::skip(name, "cannot mount an overlayfs here");
+        return;
+    }
+    let _umount = Mounted(d("merged"));
+    // written through the mount: a copy-up into the upper layer
+    std::fs::copy(&true_bin, d("merged").join("sr_upper")).unwrap();
+    let _one = RECORDER.lock().unwrap_or_else(|e| e.into_inner());
+    let trace = d("ov.srt");
+    let rec = start(&trace, &[]);
+    for n in ["sr_lower", "sr_upper"] {
+        assert!(Command::new(d("merged").join(n))
+            .status()
+            .unwrap()
+            .success());
+    }
+    rec.stop();
+
+    let r = sysreplay_format::TraceReader::open(&trace).unwrap();
+    let mut flags = std::collections::HashMap::new();
+    r.for_each_event(|e| {
+        if e.kind() == Some(Kind::ProcExec) {
+            if let Some(c) = e.item(tag::COMM) {
+                flags.insert(
+                    String::from_utf8_lossy(c.c_str()).into_owned(),
+                    e.exe_flags(),
+                );
+            }
+        }
+        std::ops::ControlFlow::Continue(())
+    })
+    .unwrap();
+    let layer = |n: &str| {
+        flags
+            .get(n)
+            .unwrap_or_else(|| panic!("no exec of {n}: {flags:?}"))
+            .expect("exe flags item")
+            & (exe_flags::UPPER_LAYER | exe_flags::LOWER_LAYER)
+    };
+    assert_eq!(layer("sr_lower"), exe_flags::LOWER_LAYER);
+    assert_eq!(layer("sr_upper"), exe_flags::UPPER_LAYER);
+
+    let rules = d("ov.yaml");
+    std::fs::write(
+        &rules,
+        "- rule: Upper\n  desc: d\n  condition: evt.type = execve and evt.dir = < and proc.is_exe_upper_layer = true\n  output: upper %proc.name flags=%evt.arg.flags\n  priority: INFO\n",
+    )
+    .unwrap();
+    let out = eval(&trace, &rules);
+    let hits: Vec<&str> = out.lines().filter(|l| l.contains(" upper ")).collect();
+    assert_eq!(hits.len(), 1, "{out}");
+    assert!(
+        hits[0].contains("upper sr_upper flags=EXE_WRITABLE|EXE_UPPER_LAYER"),
+        "{out}"
+    );
+}
