@@ -1295,6 +1295,25 @@ fn exe_flags_give_the_is_exe_fields_and_execve_flags() {
         "/usr/bin/x",
         None
     ));
+    // execveat's exit flags are the exe flags too; its AT_* flags (enter)
+    // remain without them
+    let execveat = |flags: Option<u32>| {
+        let [rec, _] = exec_with_flags("/tmp/x", flags);
+        [
+            rec,
+            Ev::sys("execveat", 200, 200, 0, [3, 0, 0, 0, 0x1000, 0]).path(1, ""),
+        ]
+    };
+    let c = "evt.type = execveat and evt.arg.flags = \"EXE_WRITABLE|EXE_FROM_MEMFD\"";
+    assert_eq!(run(c, &execveat(memfd)), [false, true]);
+    let c = "evt.type = execveat and evt.arg.flags = AT_EMPTY_PATH";
+    assert_eq!(run(c, &execveat(None)), [false, true]);
+    // other execve arguments are untouched
+    assert!(at_execve(
+        "evt.arg.filename = /proc/self/fd/3",
+        "/tmp/x",
+        memfd
+    ));
     // a child inherits its parent's image and flags
     let mut ev = Vec::from(exec_with_flags("/tmp/x", memfd));
     ev.push(Ev::sys("fork", 200, 200, 250, [0; 6]));
