@@ -776,6 +776,407 @@ int sr_sys_exit(unsigned long long *ctx)
 	return 0;
 }
 
+/* ---- exe path, exe flags and cgroups of a task (procexec/procfork) ---- */
+
+/*
+ * Scratch space to build a path right to left (the walks go from the leaf
+ * up): buf holds the path in its last bytes, tmp one name being read.
+ */
+#define NAME_CAP 256 /* NAME_MAX + NUL */
+struct walk {
+	char buf[PATH_MAX_CAP];
+	char tmp[NAME_CAP];
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct walk);
+} walkmap SEC(".maps");
+
+#define OVERLAYFS_SUPER_MAGIC 0x794c7630
+#define SB_RDONLY 1
+#define S_IMMUTABLE 8
+#define S_IFMT 0170000
+#define S_IFREG 0100000
+#define S_IFDIR 0040000
+#define S_IFLNK 0120000
+#define MAY_WRITE 2
+#define CAP_DAC_OVERRIDE 1
+#define CAP_FOWNER 3
+
+/* Copy a kernel string (at most `NAME_CAP` bytes, NUL included) to a->b[idx]. */
+static __always_inline long read_name_at(struct aux *a, __u32 idx, const void *src)
+{
+	barrier_var(idx);
+	if (idx > AUX_SIZE - NAME_CAP)
+		return -1;
+	barrier_var(idx);
+	return bpf_probe_read_kernel_str(&a->b[idx], NAME_CAP, src);
+}
+
+/*
+ * Prepend "/NAME" (NAME a kernel string) to the path built right to left
+ * in w->buf, which starts at *pos; false when it does not fit or the name
+ * cannot be read.
+ */
+static __always_inline bool prepend_name(struct walk *w, __u32 *pos, const void *name)
+{
+	long k = bpf_probe_read_kernel_str(w->tmp, NAME_CAP, name);
+	__u32 p = *pos;
+
+	if (k <= 1 || k > p) /* k counts the NUL: the room for '/' + NAME */
+		return false;
+	p -= k;
+	p &= PATH_MAX_CAP - 1;
+	w->buf[p] = '/';
+	if (bpf_probe_read_kernel(&w->buf[(p + 1) & (PATH_MAX_CAP - 1)], (k - 1) & (NAME_CAP - 1),
+				  w->tmp))
+		return false;
+	*pos = p;
+	return true;
+}
+
+/* Start an empty path in w->buf: its NUL is the last byte. */
+static __always_inline __u32 path_start(struct walk *w)
+{
+	w->buf[PATH_MAX_CAP - 1] = 0;
+	return PATH_MAX_CAP - 1;
+}
+
+/*
+ * Copy the path built in w->buf from `pos` (NUL included) to a->b[base];
+ * returns its length.
+ */
+static __always_inline __u32 path_copy(struct aux *a, __u32 base, struct walk *w, __u32 pos)
+{
+	__u32 len = PATH_MAX_CAP - pos;
+
+	barrier_var(base);
+	if (base > HALF + 4 || len == 0 || len > PATH_MAX_CAP)
+		return 0;
+	barrier_var(len);
+	if (bpf_probe_read_kernel(&a->b[base], len & (2 * PATH_MAX_CAP - 1),
+				  &w->buf[pos & (PATH_MAX_CAP - 1)]))
+		return 0;
+	return len;
+}
+
+/*
+ * Item EXE at `off` in `a`: the path of the kernel file at `file` as d_path()
+ * gives it, walking dentries up to each mount's root and mounts up to the
+ * root of the mount tree (bpf_d_path is not allowed in tracepoints); the
+ * libs drivers do the same. A file with no path (a memfd, whose dentry is
+ * its own parent) gives its dentry name alone ("memfd:NAME"), as they do.
+ * Returns the offset after the item, or `off` when nothing could be read.
+ * A global function: the verifier checks it once, not at every call site.
+ */
+__noinline int sr_put_file_path(struct aux *a, __u32 off, __u64 file)
+{
+	__u32 zero = 0, mnt_off = sr_field_offset(((struct mount *)0)->mnt);
+	struct walk *w = bpf_map_lookup_elem(&walkmap, &zero);
+	struct file *f = (struct file *)file;
+	struct dentry *d = NULL, *parent = NULL, *root = NULL;
+	const unsigned char *name = NULL;
+	struct vfsmount *vm = NULL;
+	struct mount *m, *mp = NULL;
+	struct sr_item_hdr *h;
+	__u32 base, pos, len;
+	bool cut = false;
+	int i;
+
+	if (!a || !w || !f || off >= HALF)
+		return off;
+	off &= HALF - 1;
+	if (bpf_probe_read_kernel(&d, sizeof(d), &f->f_path.dentry) || !d ||
+	    bpf_probe_read_kernel(&vm, sizeof(vm), &f->f_path.mnt) || !vm)
+		return off;
+	m = (void *)vm - mnt_off;
+	pos = path_start(w);
+#pragma clang loop unroll(disable)
+	for (i = 0; i < 64; i++) {
+		if (bpf_probe_read_kernel(&parent, sizeof(parent), &d->d_parent) ||
+		    bpf_probe_read_kernel(&root, sizeof(root), &vm->mnt_root))
+			break;
+		if (d == root || d == parent) {
+			if (d != root)
+				break; /* not under its mount's root: no path */
+			if (bpf_probe_read_kernel(&mp, sizeof(mp), &m->mnt_parent) || mp == m)
+				break; /* the root of the mount tree */
+			/* continue from where this mount is mounted */
+			if (bpf_probe_read_kernel(&d, sizeof(d), &m->mnt_mountpoint))
+				break;
+			m = mp;
+			vm = (void *)m + mnt_off;
+			continue;
+		}
+		if (bpf_probe_read_kernel(&name, sizeof(name), &d->d_name.name) ||
+		    !prepend_name(w, &pos, name)) {
+			cut = true;
+			break;
+		}
+		d = parent;
+	}
+	if (i == 64)
+		cut = true;
+	h = (void *)&a->b[off];
+	base = off + 4;
+	if (pos == PATH_MAX_CAP - 1) {
+		long k;
+
+		if (bpf_probe_read_kernel(&name, sizeof(name), &d->d_name.name) || !name)
+			return off;
+		k = read_name_at(a, base, name);
+		if (k <= 1)
+			return off;
+		h->tag = SR_TAG_EXE;
+		h->flags = 0;
+		h->len = k;
+		return base + (__u32)k;
+	}
+	len = path_copy(a, base, w, pos);
+	if (!len)
+		return off;
+	h->tag = SR_TAG_EXE;
+	h->flags = cut ? SR_ITEM_TRUNCATED : 0;
+	h->len = len;
+	return base + len;
+}
+
+/* Whether the task's credentials have group `gid` (binary search of the sorted groups). */
+static __always_inline bool in_groups(const struct cred *c, __u32 gid)
+{
+	struct group_info *gi = NULL;
+	__u32 lo = 0, hi = 0, mid, g;
+	int i;
+
+	if (bpf_probe_read_kernel(&gi, sizeof(gi), &c->group_info) || !gi ||
+	    bpf_probe_read_kernel(&hi, sizeof(hi), &gi->ngroups))
+		return false;
+#pragma clang loop unroll(disable)
+	for (i = 0; i < 17 && lo < hi; i++) { /* NGROUPS_MAX = 65536 */
+		mid = (lo + hi) / 2;
+		/* gi->gid + mid: the flexible array's offset (aya cannot relocate gid[i]) */
+		if (bpf_probe_read_kernel(&g, sizeof(g),
+					  (void *)gi + sr_field_offset(gi->gid) + (__u64)mid * 4))
+			return false;
+		if (gid > g)
+			lo = mid + 1;
+		else if (gid < g)
+			hi = mid;
+		else
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Whether the task may write its executable, as the libs drivers estimate
+ * it (the kernel's inode_permission() without ACLs or LSMs): not on a
+ * read-only superblock nor immutable; the owner; the mode's user/group/
+ * other write bit; or CAP_DAC_OVERRIDE / CAP_FOWNER. The drivers also check
+ * that the file's ids map into the task's user namespace: here they count
+ * as mapped in the initial namespace only.
+ */
+static __always_inline bool exe_writable(struct task_struct *t, struct inode *ino)
+{
+	const struct cred *c = t->cred;
+	struct user_namespace *ns;
+	__u32 fsuid, fsgid, uid, gid, iflags;
+	unsigned long sflags;
+	unsigned short mode;
+	__u64 caps;
+	bool mapped;
+
+	if (!ino || !c)
+		return false;
+	mode = ino->i_mode;
+	iflags = ino->i_flags;
+	sflags = ino->i_sb->s_flags;
+	if ((sflags & SB_RDONLY) && ((mode & S_IFMT) == S_IFREG || (mode & S_IFMT) == S_IFDIR ||
+				     (mode & S_IFMT) == S_IFLNK))
+		return false;
+	if (iflags & S_IMMUTABLE)
+		return false;
+	uid = ino->i_uid.val;
+	gid = ino->i_gid.val;
+	if (uid == (__u32)-1 || gid == (__u32)-1)
+		return false;
+	fsuid = c->fsuid.val;
+	fsgid = c->fsgid.val;
+	if (fsuid == uid)
+		return true;
+	if (gid == fsgid || in_groups(c, gid))
+		mode >>= 3;
+	if (mode & MAY_WRITE)
+		return true;
+	ns = c->user_ns;
+	mapped = ns && ns->level == 0;
+	caps = c->cap_effective.val;
+	if (mapped && (caps & (1ULL << CAP_DAC_OVERRIDE)))
+		return true;
+	if (mapped && (caps & (1ULL << CAP_FOWNER)))
+		return true;
+	return false;
+}
+
+/* Item EXE_FLAGS: the SR_EXE_* flags of task `t`'s executable `f`. */
+static __always_inline __u32 put_exe_flags(struct aux *a, __u32 off, struct task_struct *t,
+					   struct file *f)
+{
+	struct sr_item_hdr *h;
+	struct dentry *d, *parent, *upper = NULL;
+	struct inode *di, *ui;
+	__u32 flags = 0;
+	char name[8] = {};
+
+	if (!f || off >= HALF)
+		return off;
+	off &= HALF - 1;
+	if (exe_writable(t, f->f_inode))
+		flags |= SR_EXE_WRITABLE;
+	d = f->f_path.dentry;
+	if (d && d->d_sb && d->d_sb->s_magic == OVERLAYFS_SUPER_MAGIC) {
+		/* struct ovl_inode: the VFS inode, then the upper dentry */
+		di = d->d_inode;
+		flags |= SR_EXE_LOWER_LAYER;
+		if (di && !bpf_probe_read_kernel(&upper, sizeof(upper),
+						 (void *)di + sr_type_size(struct inode)) && upper) {
+			unsigned long ino = 0;
+
+			ui = NULL;
+			if (!bpf_probe_read_kernel(&ui, sizeof(ui), &upper->d_inode) && ui &&
+			    !bpf_probe_read_kernel(&ino, sizeof(ino), &ui->i_ino) && ino)
+				flags = (flags & ~SR_EXE_LOWER_LAYER) | SR_EXE_UPPER_LAYER;
+		}
+	}
+	/* a memfd's dentry is its own parent and is named "memfd:NAME" */
+	parent = d ? d->d_parent : NULL;
+	if (d && parent == d && bpf_probe_read_kernel_str(name, 7, d->d_name.name) == 7 &&
+	    name[0] == 'm' && name[1] == 'e' && name[2] == 'm' && name[3] == 'f' && name[4] == 'd' &&
+	    name[5] == ':')
+		flags |= SR_EXE_FROM_MEMFD;
+	h = (void *)&a->b[off];
+	h->tag = SR_TAG_EXE_FLAGS;
+	h->flags = 0;
+	h->len = 4;
+	*(__u32 *)&a->b[off + 4] = flags;
+	return off + 8;
+}
+
+/*
+ * Item CGROUPS: "controller=/path" for each controller of the task's
+ * css_set, NUL-separated, as the drivers' `cgroups` parameter (the path of
+ * the cgroup in its hierarchy, from its kernfs node up to the root).
+ */
+#define CGROUPS_CAP 2048
+#define CGROUP_DEPTH 32
+#define SUBSYS_MAX 16
+
+/*
+ * One "controller=/path" entry and its NUL for the css at `css_addr`,
+ * written at a->b[base + p]; returns the new p, p when the css cannot be
+ * read, or -1 when the entry does not fit in CGROUPS_CAP. A global
+ * function, checked once by the verifier (inlined, the loop over the
+ * controllers times the path walk is too much for it).
+ */
+__noinline int sr_put_cgroup(struct aux *a, __u32 base, __u32 p, __u64 css_addr)
+{
+	struct cgroup_subsys_state *css = (struct cgroup_subsys_state *)css_addr;
+	struct cgroup_subsys *ss = NULL;
+	struct cgroup *cg = NULL;
+	struct kernfs_node *kn = NULL, *up;
+	const char *ssname = NULL, *name = NULL;
+	__u32 zero = 0, pos, len;
+	struct walk *w = bpf_map_lookup_elem(&walkmap, &zero);
+	long k;
+	int j;
+
+	if (!a || !w || !css || base > HALF + 4 || p >= CGROUPS_CAP)
+		return p;
+	if (bpf_probe_read_kernel(&ss, sizeof(ss), &css->ss) || !ss ||
+	    bpf_probe_read_kernel(&ssname, sizeof(ssname), &ss->name) || !ssname ||
+	    bpf_probe_read_kernel(&cg, sizeof(cg), &css->cgroup) || !cg ||
+	    bpf_probe_read_kernel(&kn, sizeof(kn), &cg->kn) || !kn)
+		return p;
+	pos = path_start(w);
+#pragma clang loop unroll(disable)
+	for (j = 0; j < CGROUP_DEPTH; j++) {
+		up = NULL;
+		if (sr_field_exists(kn->__parent))
+			bpf_probe_read_kernel(&up, sizeof(up), &kn->__parent);
+		else
+			bpf_probe_read_kernel(&up, sizeof(up), &((struct kernfs_node___old *)kn)->parent);
+		if (!up)
+			break; /* the hierarchy's root: not part of the path */
+		if (bpf_probe_read_kernel(&name, sizeof(name), &kn->name) ||
+		    !prepend_name(w, &pos, name))
+			return -1;
+		kn = up;
+	}
+	if (j == CGROUP_DEPTH)
+		return -1;
+	if (pos == PATH_MAX_CAP - 1) { /* the root cgroup */
+		pos--;
+		w->buf[pos & (PATH_MAX_CAP - 1)] = '/';
+	}
+	if (p + NAME_CAP + (PATH_MAX_CAP - pos) > CGROUPS_CAP)
+		return -1;
+	k = read_name_at(a, base + p, ssname);
+	if (k <= 1)
+		return p;
+	p += k - 1;
+	p &= CGROUPS_CAP - 1;
+	a->b[(base + p) & (AUX_SIZE - 1)] = '=';
+	p++;
+	len = path_copy(a, base + p, w, pos);
+	if (!len)
+		return -1;
+	return p + len;
+}
+
+static __always_inline __u32 put_cgroups(struct aux *a, __u32 off, struct task_struct *t)
+{
+	__u32 nsub = sr_field_size(((struct css_set *)0)->subsys) / sizeof(void *);
+	struct css_set *cs = NULL;
+	struct sr_item_hdr *h;
+	__u32 base, p = 0;
+	bool cut = false;
+	int i;
+
+	if (off >= HALF)
+		return off;
+	off &= HALF - 1;
+	if (bpf_probe_read_kernel(&cs, sizeof(cs), &t->cgroups) || !cs)
+		return off;
+	h = (void *)&a->b[off];
+	base = off + 4;
+#pragma clang loop unroll(disable)
+	for (i = 0; i < SUBSYS_MAX; i++) {
+		struct cgroup_subsys_state *css = NULL;
+		int q;
+
+		if (i >= nsub)
+			break;
+		if (bpf_probe_read_kernel(&css, sizeof(css), (void *)cs + sr_field_offset(cs->subsys) +
+								   i * sizeof(void *)) ||
+		    !css)
+			continue;
+		q = sr_put_cgroup(a, base, p, (__u64)css);
+		if (q < 0) {
+			cut = true;
+			break;
+		}
+		p = q & (CGROUPS_CAP - 1);
+	}
+	if (p == 0)
+		return off;
+	h->tag = SR_TAG_CGROUPS;
+	h->flags = cut ? SR_ITEM_TRUNCATED : 0;
+	h->len = p;
+	return base + p;
+}
+
 /* ---- process lifecycle ---- */
 
 SEC("tp_btf/sched_process_fork")
@@ -802,6 +1203,7 @@ int sr_proc_fork(unsigned long long *ctx)
 	r->args[5] = 0;
 	off = put_comm(a, sizeof(*r), child);
 	off = put_creds(a, off, child);
+	off = put_cgroups(a, off, child);
 	submit_aux(c, a, off, SR_DROP_CLONE_FORK_EXIT);
 	return 0;
 }
@@ -814,6 +1216,8 @@ int sr_proc_exec(unsigned long long *ctx)
 	struct linux_binprm *bprm = (struct linux_binprm *)ctx[2];
 	struct sr_cpu_counters *c = get_counters();
 	struct mm_struct *mm;
+	struct file *exe;
+	__u64 exe_addr;
 	struct sr_record *r;
 	struct aux *a;
 	__u32 off, tid;
@@ -841,15 +1245,25 @@ int sr_proc_exec(unsigned long long *ctx)
 	r->args[3] = 0;
 	r->args[4] = 0;
 	r->args[5] = 0;
-	off = put_kstr(a, sizeof(*r), SR_TAG_EXE, bprm->filename);
+	mm = p->mm;
+	exe = mm ? mm->exe_file : NULL;
+	/* the kernel's exe path (what /proc/PID/exe shows), else the name exec'd */
+	/* a global function takes scalars: the pointer's value, read as one */
+	exe_addr = 0;
+	if (mm)
+		bpf_probe_read_kernel(&exe_addr, sizeof(exe_addr), &mm->exe_file);
+	off = sr_put_file_path(a, sizeof(*r), exe_addr);
+	if (off == sizeof(*r))
+		off = put_kstr(a, off, SR_TAG_EXE, bprm->filename);
 	off = put_comm(a, off, p);
 	off = put_creds(a, off, p);
-	mm = p->mm;
 	if (mm) {
 		off = put_mm_block(a, off, SR_TAG_ARGV, mm->arg_start, mm->arg_end);
 		if (capture_env)
 			off = put_mm_block(a, off, SR_TAG_ENV, mm->env_start, mm->env_end);
 	}
+	off = put_exe_flags(a, off, p, exe);
+	off = put_cgroups(a, off, p);
 	submit_aux(c, a, off, SR_DROP_EXECVE_EXIT);
 	return 0;
 }

@@ -55,11 +55,24 @@ typedef struct {
 	__u64 val;
 } kernel_cap_t;
 
+struct user_namespace {
+	int level; /* 0: the initial user namespace */
+};
+
+struct group_info {
+	int ngroups;
+	kgid_t gid[];
+};
+
 struct cred {
 	kuid_t uid;
 	kgid_t gid;
 	kuid_t euid;
 	kgid_t egid;
+	kuid_t fsuid;
+	kgid_t fsgid;
+	struct user_namespace *user_ns;
+	struct group_info *group_info;
 	kernel_cap_t cap_inheritable;
 	kernel_cap_t cap_permitted;
 	kernel_cap_t cap_effective;
@@ -81,15 +94,86 @@ struct signal_struct {
 
 struct mm_struct {
 	unsigned long arg_start, arg_end, env_start, env_end;
+	struct file *exe_file;
 };
 
 struct thread_info {
 	__u32 status;
 };
 
-/* The path from a task's fd to its socket's local address. */
+/* Paths of files (the exe's path, its flags): the d_path walk. */
+struct super_block {
+	unsigned long s_magic;
+	unsigned long s_flags;
+};
+
+struct inode {
+	unsigned short i_mode;
+	unsigned int i_flags;
+	kuid_t i_uid;
+	kgid_t i_gid;
+	unsigned long i_ino;
+	struct super_block *i_sb;
+};
+
+struct qstr {
+	const unsigned char *name;
+};
+
+struct dentry {
+	struct dentry *d_parent;
+	struct qstr d_name;
+	struct inode *d_inode;
+	struct super_block *d_sb;
+};
+
+struct vfsmount {
+	struct dentry *mnt_root;
+};
+
+struct mount {
+	struct mount *mnt_parent;
+	struct dentry *mnt_mountpoint;
+	struct vfsmount mnt;
+};
+
+struct path {
+	struct vfsmount *mnt;
+	struct dentry *dentry;
+};
+
+/* The path from a task's fd to its socket's local address; the exe file. */
 struct file {
 	void *private_data; /* struct socket * for a socket file */
+	struct path f_path;
+	struct inode *f_inode;
+};
+
+/* A task's cgroups: css_set -> per-controller css -> cgroup -> kernfs node. */
+struct kernfs_node {
+	const char *name;
+	struct kernfs_node *__parent; /* 6.15+ */
+};
+
+struct kernfs_node___old {
+	struct kernfs_node___old *parent; /* before 6.15 */
+};
+
+struct cgroup {
+	struct kernfs_node *kn;
+};
+
+struct cgroup_subsys {
+	const char *name;
+};
+
+struct cgroup_subsys_state {
+	struct cgroup *cgroup;
+	struct cgroup_subsys *ss;
+};
+
+struct css_set {
+	struct cgroup_subsys_state *subsys[1]; /* CGROUP_SUBSYS_COUNT: its size relocates */
 };
 
 struct fdtable {
@@ -135,6 +219,8 @@ struct task_struct {
 	struct task_struct *real_parent;
 	struct task_struct *group_leader;
 	const struct cred *real_cred;
+	const struct cred *cred;
+	struct css_set *cgroups;
 	struct mm_struct *mm;
 	struct signal_struct *signal;
 	kuid_t loginuid;
@@ -186,5 +272,10 @@ static struct task_struct *(*bpf_get_current_task_btf)(void) = (void *)158;
 #define unlikely(x) __builtin_expect(!!(x), 0)
 /* 2 = BPF_FIELD_EXISTS */
 #define sr_field_exists(field) __builtin_preserve_field_info(field, 2)
+/* 0 = BPF_FIELD_BYTE_OFFSET, 1 = BPF_FIELD_BYTE_SIZE */
+#define sr_field_offset(field) __builtin_preserve_field_info(field, 0)
+#define sr_field_size(field) __builtin_preserve_field_info(field, 1)
+/* 1 = BPF_TYPE_SIZE: the running kernel's size of a type */
+#define sr_type_size(type) __builtin_preserve_type_info(*(type *)0, 1)
 
 #endif /* SR_KERNEL_H */

@@ -42,7 +42,7 @@ pub struct ProbeConfig {
     pub exclude_tgid: u32,
 }
 
-/// The program names in the object, in attach order.
+/// The attached program names in the object (`attach` has the order).
 pub const PROGRAMS: &[&str] = &[
     "sr_sys_exit",
     "sr_proc_fork",
@@ -396,10 +396,13 @@ impl Probe {
     }
 
     fn attach(&mut self, btf: &Btf) -> Result<(), RecordError> {
+        // Exit first, fork last: a fork recorded while a later program was
+        // still loading (sr_proc_exec takes the verifier a while) would have
+        // no exit record, and `--pid` would wait for that child forever.
         for (prog, tp) in [
-            ("sr_proc_fork", "sched_process_fork"),
-            ("sr_proc_exec", "sched_process_exec"),
             ("sr_proc_exit", "sched_process_exit"),
+            ("sr_proc_exec", "sched_process_exec"),
+            ("sr_proc_fork", "sched_process_fork"),
         ] {
             self.attach_btf(prog, tp, btf)?;
         }

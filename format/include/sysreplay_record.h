@@ -58,6 +58,13 @@ typedef int64_t __s64;
 #define SR_TAG_FDS 24         /* two __s32 fds written by the kernel (pipe, socketpair) */
 #define SR_TAG_LOCAL_ADDR 25  /* the socket's own address after connect/accept (sockaddr_in/_in6) */
 #define SR_TAG_CGROUPS 26     /* NUL-separated "subsys=path" cgroups (procexec/procfork; format 1.2) */
+#define SR_TAG_EXE_FLAGS 27   /* __u32 SR_EXE_* flags of the new image (procexec; format 1.3) */
+
+/* Exe flags: the bits of the drivers' execve exit `flags` (libs PPM_EXE_*). */
+#define SR_EXE_WRITABLE 0x1    /* the process may write its executable */
+#define SR_EXE_UPPER_LAYER 0x2 /* overlayfs executable from the upper layer */
+#define SR_EXE_FROM_MEMFD 0x4  /* executable is a memfd (fileless) */
+#define SR_EXE_LOWER_LAYER 0x8 /* overlayfs executable from a lower layer */
 
 /* Item flags. */
 #define SR_ITEM_TRUNCATED 0x01 /* cut at the snap length */

@@ -67,6 +67,12 @@ impl<'a> Event<'a> {
     pub fn creds(&self) -> Option<Creds> {
         self.item(tag::CREDS).and_then(|i| Creds::decode(i.bytes))
     }
+    /// The EXE_FLAGS item's bits (`record::exe_flags`), when it is whole.
+    pub fn exe_flags(&self) -> Option<u32> {
+        self.item(tag::EXE_FLAGS)
+            .and_then(|i| i.bytes.get(..4))
+            .map(|b| u32::from_le_bytes(b.try_into().unwrap()))
+    }
     pub fn drop_counts(&self) -> Option<DropCounts> {
         self.item(tag::DROP_COUNTS)
             .and_then(|i| DropCounts::decode(i.bytes))

@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 
 /// Format version written by this crate.
 pub const FORMAT_MAJOR: u16 = 1;
-/// 1.1: item tag 25 (LOCAL_ADDR).
-pub const FORMAT_MINOR: u16 = 2;
+/// 1.1: item tag 25 (LOCAL_ADDR); 1.2: tag 26 (CGROUPS); 1.3: tag 27 (EXE_FLAGS).
+pub const FORMAT_MINOR: u16 = 3;
 
 /// The file header.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

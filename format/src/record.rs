@@ -133,6 +133,9 @@ pub mod tag {
     /// NUL-separated `subsys=path` entries, as Falco's drivers write the
     /// `cgroups` parameter. Format 1.2.
     pub const CGROUPS: u8 = 26;
+    /// The new image's exe flags (procexec records): a little-endian u32 of
+    /// [`exe_flags`] bits, the drivers' execve exit `flags`. Format 1.3.
+    pub const EXE_FLAGS: u8 = 27;
 
     /// A short name for display.
     pub fn name(tag: u8) -> &'static str {
@@ -154,9 +157,22 @@ pub mod tag {
             FDS => "fds",
             LOCAL_ADDR => "local_addr",
             CGROUPS => "cgroups",
+            EXE_FLAGS => "exe_flags",
             _ => "unknown",
         }
     }
+}
+
+/// Bits of an EXE_FLAGS item (`SR_EXE_*`, libs' `PPM_EXE_*`).
+pub mod exe_flags {
+    /// The process may write its executable.
+    pub const WRITABLE: u32 = 0x1;
+    /// An overlayfs executable from the upper layer.
+    pub const UPPER_LAYER: u32 = 0x2;
+    /// The executable is a memfd.
+    pub const FROM_MEMFD: u32 = 0x4;
+    /// An overlayfs executable from a lower layer.
+    pub const LOWER_LAYER: u32 = 0x8;
 }
 
 /// Item flags (`SR_ITEM_*`).

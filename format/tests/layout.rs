@@ -27,6 +27,11 @@ int main(void) {
   printf("SR_TAG_FDS %d\n", SR_TAG_FDS);
   printf("SR_TAG_LOCAL_ADDR %d\n", SR_TAG_LOCAL_ADDR);
   printf("SR_TAG_CGROUPS %d\n", SR_TAG_CGROUPS);
+  printf("SR_TAG_EXE_FLAGS %d\n", SR_TAG_EXE_FLAGS);
+  printf("SR_EXE_WRITABLE %d\n", SR_EXE_WRITABLE);
+  printf("SR_EXE_UPPER_LAYER %d\n", SR_EXE_UPPER_LAYER);
+  printf("SR_EXE_FROM_MEMFD %d\n", SR_EXE_FROM_MEMFD);
+  printf("SR_EXE_LOWER_LAYER %d\n", SR_EXE_LOWER_LAYER);
   printf("SR_PLAN_NONE %d\n", SR_PLAN_NONE);
   printf("SR_PLAN_S0 %d\n", SR_PLAN_S0);
   printf("SR_PLAN_S1 %d\n", SR_PLAN_S1);
@@ -140,6 +145,11 @@ fn rust_layout_matches_the_c_header() {
         ("SR_TAG_FDS", tag::FDS as usize),
         ("SR_TAG_LOCAL_ADDR", tag::LOCAL_ADDR as usize),
         ("SR_TAG_CGROUPS", tag::CGROUPS as usize),
+        ("SR_TAG_EXE_FLAGS", tag::EXE_FLAGS as usize),
+        ("SR_EXE_WRITABLE", exe_flags::WRITABLE as usize),
+        ("SR_EXE_UPPER_LAYER", exe_flags::UPPER_LAYER as usize),
+        ("SR_EXE_FROM_MEMFD", exe_flags::FROM_MEMFD as usize),
+        ("SR_EXE_LOWER_LAYER", exe_flags::LOWER_LAYER as usize),
         ("SR_PLAN_NONE", plan::NONE as usize),
         ("SR_PLAN_S0", plan::S0 as usize),
         ("SR_PLAN_S1", plan::S1 as usize),

@@ -699,11 +699,8 @@ fn is_offline(display: &str) -> bool {
     let name = display.split('[').next().unwrap_or("");
     fields::OFFLINE_FIELDS.iter().any(|(n, _)| *n == name)
         || name.starts_with("fd.") && name.ends_with(".name") && name != "fd.name"
-        // not recorded by the probe: executable inode data, writability and
-        // the overlay layer (the driver's exe flags)
+        // not recorded by the probe: the executable's inode data
         || name.starts_with("proc.exe_ino")
-        || name == "proc.is_exe_writable"
-        || name == "proc.is_exe_upper_layer"
 }
 
 #[allow(clippy::too_many_arguments)]

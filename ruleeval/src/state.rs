@@ -136,6 +136,10 @@ pub struct Thread {
     pub cap_inheritable: u64,
     pub start_ns: u64,
     pub container_id: Arc<str>,
+    /// The exe flags of the current image (`record::exe_flags` bits, the
+    /// driver's execve exit `flags`), inherited across fork; None when the
+    /// trace did not record them (snapshot processes, older traces).
+    pub exe_flags: Option<u32>,
     /// Created from an event because the thread was unknown (no snapshot entry).
     pub stub: bool,
     /// A PROC_EXEC record already installed the new image; the execve
@@ -461,6 +465,8 @@ impl State {
             comm: t.comm.as_str().into(),
             exe: exe.into(),
             exepath: t.exe.as_str().into(),
+            // not in the snapshot (libscap's /proc scan estimates them)
+            exe_flags: None,
             cmdline: cmdline_of(&t.comm, &args_s).into(),
             args: args_s.into(),
             cwd: t.cwd.as_str().into(),
@@ -1538,6 +1544,8 @@ impl State {
         if let Some(cid) = cid {
             t.container_id = cid;
         }
+        // a new image: its flags, or unknown when the record has none
+        t.exe_flags = ev.exe_flags();
         t.stub = false;
         t.exec_from_record = true;
         self.exec_cleanup(ev.tid);
@@ -1558,6 +1566,7 @@ impl State {
             t.exec_from_record = false;
             return;
         }
+        t.exe_flags = None;
         let path_item = if at { ev.arg_data(1) } else { ev.arg_data(0) };
         if let Some(e) = ev.item(tag::EXE) {
             t.exepath = str_of(e.c_str()).into();

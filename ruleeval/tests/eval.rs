@@ -1205,3 +1205,119 @@ fn edge_values_follow_libsinsp() {
         vec![false, true]
     );
 }
+
+/// An exec of `exe` by bash (200): the PROC_EXEC record, with the exe flags
+/// item when `flags` is given, then the execve syscall record.
+fn exec_with_flags(exe: &str, flags: Option<u32>) -> [Ev; 2] {
+    let mut rec = Ev::kind(Kind::ProcExec, 200, 200, [200, 0, 0, 0, 0, 0])
+        .path(tag::EXE, exe)
+        .path(tag::COMM, "x")
+        .item(tag::ARGV, b"x\0");
+    if let Some(f) = flags {
+        rec = rec.item(tag::EXE_FLAGS, &f.to_le_bytes());
+    }
+    [
+        rec,
+        Ev::sys("execve", 200, 200, 0, [0; 6]).path(0, "/proc/self/fd/3"),
+    ]
+}
+
+/// libsinsp takes proc.is_exe_* and execve's evt.arg.flags from the execve
+/// exit's flags (PPM_EXE_*): a memfd exec'd through /proc/self/fd/N is seen
+/// by its flag, whatever its path; without the flags (older traces) the
+/// writable/upper-layer fields have no value and from-memfd falls back on a
+/// `memfd:` exe path.
+#[test]
+fn exe_flags_give_the_is_exe_fields_and_execve_flags() {
+    use sysreplay_format::record::exe_flags::*;
+    let at_execve = |cond: &str, exe: &str, flags: Option<u32>| {
+        let c = format!("evt.type = execve and {cond}");
+        run(&c, &exec_with_flags(exe, flags))[1]
+    };
+    let memfd = Some(WRITABLE | FROM_MEMFD);
+    assert!(at_execve("proc.is_exe_from_memfd = true", "/tmp/x", memfd));
+    assert!(at_execve("proc.is_exe_writable = true", "/tmp/x", memfd));
+    assert!(at_execve(
+        "proc.is_exe_upper_layer = false",
+        "/tmp/x",
+        memfd
+    ));
+    assert!(at_execve(
+        "evt.arg.flags = \"EXE_WRITABLE|EXE_FROM_MEMFD\"",
+        "/tmp/x",
+        memfd
+    ));
+    assert!(at_execve("evt.rawarg.flags = 5", "/tmp/x", memfd));
+    let upper = Some(UPPER_LAYER);
+    assert!(at_execve(
+        "proc.is_exe_upper_layer = true",
+        "/usr/bin/x",
+        upper
+    ));
+    assert!(at_execve(
+        "proc.is_exe_writable = false",
+        "/usr/bin/x",
+        upper
+    ));
+    assert!(at_execve(
+        "proc.is_exe_from_memfd = false",
+        "/usr/bin/x",
+        upper
+    ));
+    assert!(at_execve(
+        "evt.arg.flags = EXE_UPPER_LAYER",
+        "/usr/bin/x",
+        upper
+    ));
+    assert!(at_execve(
+        "evt.arg.flags = EXE_LOWER_LAYER",
+        "/usr/bin/x",
+        Some(LOWER_LAYER)
+    ));
+    assert!(at_execve("evt.arg.flags = 0", "/usr/bin/x", Some(0)));
+    // no flags recorded: no value (every check false), memfd from the path
+    for cond in [
+        "proc.is_exe_writable = false",
+        "proc.is_exe_writable = true",
+        "proc.is_exe_upper_layer = false",
+        "evt.arg.flags = 0",
+    ] {
+        assert!(!at_execve(cond, "/usr/bin/x", None), "{cond}");
+    }
+    assert!(at_execve("proc.is_exe_from_memfd = true", "memfd:x", None));
+    assert!(at_execve(
+        "proc.is_exe_from_memfd = true",
+        "/memfd:x (deleted)",
+        None
+    ));
+    assert!(at_execve(
+        "proc.is_exe_from_memfd = false",
+        "/usr/bin/x",
+        None
+    ));
+    // execveat's exit flags are the exe flags too; its AT_* flags (enter)
+    // remain without them
+    let execveat = |flags: Option<u32>| {
+        let [rec, _] = exec_with_flags("/tmp/x", flags);
+        [
+            rec,
+            Ev::sys("execveat", 200, 200, 0, [3, 0, 0, 0, 0x1000, 0]).path(1, ""),
+        ]
+    };
+    let c = "evt.type = execveat and evt.arg.flags = \"EXE_WRITABLE|EXE_FROM_MEMFD\"";
+    assert_eq!(run(c, &execveat(memfd)), [false, true]);
+    let c = "evt.type = execveat and evt.arg.flags = AT_EMPTY_PATH";
+    assert_eq!(run(c, &execveat(None)), [false, true]);
+    // other execve arguments are untouched
+    assert!(at_execve(
+        "evt.arg.filename = /proc/self/fd/3",
+        "/tmp/x",
+        memfd
+    ));
+    // a child inherits its parent's image and flags
+    let mut ev = Vec::from(exec_with_flags("/tmp/x", memfd));
+    ev.push(Ev::sys("fork", 200, 200, 250, [0; 6]));
+    ev.push(openat(250, 250, "/etc/passwd", 0, 3));
+    let got = run("evt.type = openat and proc.is_exe_from_memfd = true", &ev);
+    assert_eq!(got, [false, false, false, true]);
+}

@@ -154,6 +154,10 @@ fn event_info(e: &Event<'_>, out: &mut String) {
                     c.uid, c.gid, c.loginuid as i32, c.ppid
                 );
             }
+            if let Some(f) = e.exe_flags() {
+                out.push_str(" exe_flags=");
+                decode::flags_str(decode::FlagSet::Exe, f as u64, out);
+            }
             write_cgroups(e, out);
         }
         Some(Kind::Drop) => {

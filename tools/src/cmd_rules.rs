@@ -126,7 +126,7 @@ fn check(mut a: CheckArgs) -> Result<(), Failure> {
         writeln!(o)?;
         writeln!(
             o,
-            "Fields with no value offline (container/k8s metadata, DNS names, and the executable's inode data, writability and overlay layer are not recorded; container.id is derived from the cgroup):"
+            "Fields with no value offline (container/k8s metadata, DNS names and the executable's inode data are not recorded; container.id is derived from the cgroups):"
         )?;
         writeln!(
             o,

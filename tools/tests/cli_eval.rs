@@ -229,3 +229,50 @@ fn bad_rules_exit_2_with_positions() {
     assert_eq!(out.status.code(), Some(2));
     assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
 }
+
+/// The exe flags are recorded (format 1.3): `rules check` no longer lists
+/// proc.is_exe_writable/upper_layer among the fields with no value; the
+/// executable's inode data still is.
+#[test]
+fn rules_check_lists_only_fields_the_trace_cannot_give() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("exe.yaml");
+    let mut y = String::new();
+    for (i, c) in [
+        "proc.is_exe_writable = true",
+        "proc.is_exe_upper_layer = true",
+        "proc.is_exe_from_memfd = true",
+        "proc.exe_ino.ctime > 0",
+    ]
+    .iter()
+    .enumerate()
+    {
+        y.push_str(&format!(
+            "- rule: R{i}\n  desc: d\n  condition: spawned_process and {c}\n  output: o\n  priority: INFO\n"
+        ));
+    }
+    std::fs::write(
+        &f,
+        format!("- macro: spawned_process\n  condition: evt.type = execve and evt.dir = <\n{y}"),
+    )
+    .unwrap();
+    let out = bin()
+        .args(["rules", "check", "-r"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let (_, offline) = text
+        .split_once("Fields with no value offline")
+        .unwrap_or_else(|| panic!("{text}"));
+    let offline = offline.split("\n\n").next().unwrap();
+    assert!(offline.contains("proc.exe_ino.ctime: 1 rule"), "{offline}");
+    for f in [
+        "proc.is_exe_writable",
+        "proc.is_exe_upper_layer",
+        "proc.is_exe_from_memfd",
+    ] {
+        assert!(!offline.contains(f), "{f} in {offline}");
+    }
+}

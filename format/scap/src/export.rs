@@ -60,7 +60,13 @@ struct Th {
     tty: u32,
     pgid: u32,
     cgroups: Vec<u8>,
+    /// The image's exe flags (PPM_EXE_*), 0 when not recorded.
+    exe_flags: u32,
 }
+
+/// A PROC_FORK record's comm, creds and cgroups (format 1.2), for the
+/// clone exits after it.
+type Fork = (Vec<u8>, Creds, Option<Vec<u8>>);
 
 /// A pending PROC_EXEC, completed by the execve syscall record after it.
 #[derive(Default)]
@@ -72,6 +78,7 @@ struct Exec {
     env: Vec<u8>,
     creds: Option<Creds>,
     cgroups: Option<Vec<u8>>,
+    exe_flags: Option<u32>,
 }
 
 /// The scap writer: call [`Exporter::record`] for every record in order,
@@ -81,7 +88,8 @@ pub struct Exporter<W: Write> {
     buf: Vec<u8>,
     ev: EventBuilder,
     threads: HashMap<u32, Th>,
-    forks: HashMap<u32, (Vec<u8>, Creds)>,
+    /// Fork records by child tid.
+    forks: HashMap<u32, Fork>,
     execs: HashMap<u32, Exec>,
     offset: i64,
     /// `(event code, event length)` of each scap event the last
@@ -429,7 +437,8 @@ impl<W: Write> Exporter<W> {
                     .map(|i| i.c_str().to_vec())
                     .unwrap_or_default();
                 let creds = e.creds().unwrap_or_default();
-                self.forks.insert(e.args[0] as u32, (comm, creds));
+                let cgroups = e.item(tag::CGROUPS).map(|i| i.bytes.to_vec());
+                self.forks.insert(e.args[0] as u32, (comm, creds, cgroups));
             }
             Some(Kind::ProcExec) => {
                 let x = Exec {
@@ -452,6 +461,7 @@ impl<W: Write> Exporter<W> {
                         .unwrap_or_default(),
                     creds: e.creds(),
                     cgroups: e.item(tag::CGROUPS).map(|i| i.bytes.to_vec()),
+                    exe_flags: e.exe_flags(),
                 };
                 self.execs.insert(e.tid, x);
             }
@@ -1116,7 +1126,17 @@ impl<W: Write> Exporter<W> {
         let res = e.ret;
         // The thread this event describes: the parent (res > 0) or the child.
         let me = if res > 0 {
-            self.th(e.tid, e.pid).clone()
+            // at a fork the child's cgroups are the parent's (a process
+            // that joined a cgroup without exec'ing shows it here first)
+            let cg = self
+                .forks
+                .get(&(res as u32))
+                .and_then(|(_, _, cg)| cg.clone());
+            let th = self.th(e.tid, e.pid);
+            if let Some(cg) = cg {
+                th.cgroups = cg;
+            }
+            th.clone()
         } else if res == 0 {
             let fork = self.forks.remove(&e.tid);
             let mut child = self.threads.get(&e.tid).cloned().unwrap_or(Th {
@@ -1124,9 +1144,12 @@ impl<W: Write> Exporter<W> {
                 ..Th::default()
             });
             child.pid = e.pid;
-            if let Some((comm, c)) = fork {
+            if let Some((comm, c, cg)) = fork {
                 if !comm.is_empty() {
                     child.comm = comm;
+                }
+                if let Some(cg) = cg {
+                    child.cgroups = cg;
                 }
                 child.uid = c.uid;
                 child.gid = c.gid;
@@ -1150,7 +1173,7 @@ impl<W: Write> Exporter<W> {
                 res as u32
             };
             child.ptid = e.tid;
-            if let Some((comm, c)) = self.forks.get(&(res as u32)) {
+            if let Some((comm, c, _)) = self.forks.get(&(res as u32)) {
                 if !comm.is_empty() {
                     child.comm = comm.clone();
                 }
@@ -1222,6 +1245,8 @@ impl<W: Write> Exporter<W> {
             if let Some(c) = &x.cgroups {
                 th.cgroups = c.clone();
             }
+            // a new image: its flags, 0 (none) when the trace has none
+            th.exe_flags = x.exe_flags.unwrap_or(0);
             if let Some(c) = x.creds {
                 th.uid = c.uid;
                 th.gid = c.gid;
@@ -1273,7 +1298,7 @@ impl<W: Write> Exporter<W> {
         b.u32(th.tty);
         b.u64(th.pgid as u64);
         b.u32(th.loginuid);
-        b.u32(0);
+        b.u32(th.exe_flags);
         self.put(
             e,
             ts,
@@ -1332,6 +1357,7 @@ fn th_of(t: &ThreadInfo) -> Th {
             v.push(0);
             v
         },
+        exe_flags: 0, // not in the snapshot
     }
 }
 
@@ -1395,6 +1421,124 @@ mod tests {
             );
             assert_eq!(imp.report.enter_orphaned, BTreeMap::new());
         }
+    }
+
+    /// A record of thread `tid` (process `pid`) with these items.
+    fn rec(
+        kind: Kind,
+        (tid, pid): (u32, u32),
+        nr: u16,
+        ts_ns: u64,
+        ret: i64,
+        args: [u64; 6],
+        items: &[(u8, &[u8])],
+    ) -> OwnedEvent {
+        let mut data = Vec::new();
+        for &(t, b) in items {
+            sysreplay_format::record::push_item(&mut data, t, 0, b);
+        }
+        OwnedEvent {
+            header: sysreplay_format::record::RecordHeader {
+                ts_ns,
+                tid,
+                pid,
+                kind: kind as u16,
+                cpu: 0,
+                nr,
+                data_len: data.len() as u16,
+                ret,
+                args,
+            },
+            data,
+        }
+    }
+
+    /// The records of kind `k` an import of `bytes` gives, with their `tag` item.
+    fn imported_items(bytes: Vec<u8>, k: Kind, tag: u8) -> Vec<Option<Vec<u8>>> {
+        let imp = super::super::import(bytes).unwrap();
+        let mut got = Vec::new();
+        imp.for_each_record(|hd, d| {
+            let e = OwnedEvent {
+                header: *hd,
+                data: d.to_vec(),
+            };
+            if e.as_event().kind() == Some(k) {
+                got.push(e.as_event().item(tag).map(|i| i.bytes.to_vec()));
+            }
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        got
+    }
+
+    /// A procexec record's exe flags become the execve exit's `flags`
+    /// (param 20), which import turns back into the item (format 1.3).
+    #[test]
+    fn exe_flags_go_out_in_the_execve_exit_and_come_back() {
+        use sysreplay_format::record::exe_flags;
+        let (h, s, _) = synth_records(10);
+        let me = (s.threads[0].tid, s.threads[0].pid);
+        let ts = s.taken_at_ns + 1000;
+        let flags = exe_flags::WRITABLE | exe_flags::FROM_MEMFD;
+        let evs = [
+            rec(
+                Kind::ProcExec,
+                me,
+                0,
+                ts,
+                0,
+                [me.0 as u64, 0, 0, 0, 0, 0],
+                &[
+                    (tag::EXE, b"memfd:x\0"),
+                    (tag::COMM, b"3\0"),
+                    (tag::ARGV, b"x\0"),
+                    (tag::EXE_FLAGS, &flags.to_le_bytes()),
+                ],
+            ),
+            rec(
+                Kind::Syscall,
+                me,
+                59,
+                ts + 10,
+                0,
+                [0; 6],
+                &[(0, b"/proc/self/fd/3\0"), (tag::ARGV, b"x\0")],
+            ),
+        ];
+        let (bytes, _) = export(&h, &s, evs.iter().map(|e| e.as_event()), false).unwrap();
+        let got = imported_items(bytes, Kind::ProcExec, tag::EXE_FLAGS);
+        assert_eq!(got, [Some(flags.to_le_bytes().to_vec())]);
+    }
+
+    /// A fork record's cgroups (the recorder writes them, format 1.2) go
+    /// into both clone exits: a process that joined a container's cgroup
+    /// without exec'ing forks into it (was: the snapshot's cgroup).
+    #[test]
+    fn fork_cgroups_go_out_in_the_clone_exits() {
+        let (h, s, _) = synth_records(10);
+        let t = &s.threads[0];
+        let me = (t.tid, t.pid);
+        let child = 4_000_000u32;
+        let ts = s.taken_at_ns + 1000;
+        let cg: &[u8] =
+            b"cpu=/docker/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\0";
+        let evs = [
+            rec(
+                Kind::ProcFork,
+                me,
+                0,
+                ts,
+                0,
+                [child as u64, child as u64, 0, 0, 0, 0],
+                &[(tag::COMM, b"x\0"), (tag::CGROUPS, cg)],
+            ),
+            rec(Kind::Syscall, me, 57, ts + 10, child as i64, [0; 6], &[]),
+            rec(Kind::Syscall, (child, child), 57, ts + 20, 0, [0; 6], &[]),
+        ];
+        assert_ne!(format!("{}\0", t.cgroup).as_bytes(), cg);
+        let (bytes, _) = export(&h, &s, evs.iter().map(|e| e.as_event()), false).unwrap();
+        let got = imported_items(bytes, Kind::ProcFork, tag::CGROUPS);
+        assert_eq!(got, [Some(cg.to_vec())]);
     }
 
     /// Real hosts have command lines over libscap's 4096 bytes and bpf /

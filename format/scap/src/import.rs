@@ -1330,6 +1330,11 @@ impl State {
             if let Some(cg) = param(x, e, "cgroups") {
                 push_item(&mut self.data, tag::CGROUPS, 0, cg);
             }
+            // The exit's exe flags (format 1.3); execveat's enter `flags`
+            // are AT_* flags, so the exit's own only.
+            if let Some(f) = int(x, None, "flags") {
+                push_item(&mut self.data, tag::EXE_FLAGS, 0, &(f as u32).to_le_bytes());
+            }
             self.threads.insert(tid, th);
             let mut h = self.header(x, Kind::ProcExec, 0);
             h.args[0] = tid;
@@ -1735,7 +1740,7 @@ mod tests {
         b.u32(0); // tty
         b.u64(100); // vpgid
         b.u32(1000); // loginuid
-        b.u32(0); // flags
+        b.u32(0x5); // flags: PPM_EXE_WRITABLE|PPM_EXE_FROM_MEMFD
         for _ in 0..3 {
             b.u64(0); // caps
         }
@@ -1773,6 +1778,8 @@ mod tests {
         assert_eq!(ev.item(tag::EXE).unwrap().c_str(), b"/usr/bin/cat");
         assert_eq!(ev.item(tag::ARGV).unwrap().bytes, b"cat\0/etc/shadow\0");
         assert_eq!(ev.item(tag::CGROUPS).unwrap().bytes, CG);
+        // the exit's exe flags ride on the procexec record (format 1.3)
+        assert_eq!(ev.exe_flags(), Some(0x5));
         let c = ev.creds().unwrap();
         assert_eq!((c.uid, c.gid, c.loginuid, c.ppid), (1000, 1000, 1000, 1));
         let ev = r[3].as_event();

@@ -90,6 +90,8 @@ pub enum FlagSet {
     Resolve,
     /// futex(2) op: the command plus FUTEX_PRIVATE_FLAG/FUTEX_CLOCK_REALTIME.
     Futex,
+    /// execve/execveat exit `flags`: the exe flags (libs' PPM_EXE_*).
+    Exe,
 }
 
 /// Enumerations rendered as a single name (unknown values as the number).
@@ -1731,6 +1733,13 @@ const MSG_FLAGS: Names = &[
     (0x20000000, "MSG_FASTOPEN"),
     (0x40000000, "MSG_CMSG_CLOEXEC"),
 ];
+/// libs' execve_flags names, in its order.
+const EXE_FLAGS: Names = &[
+    (1, "EXE_WRITABLE"),
+    (2, "EXE_UPPER_LAYER"),
+    (4, "EXE_FROM_MEMFD"),
+    (8, "EXE_LOWER_LAYER"),
+];
 const MEMFD_FLAGS: Names = &[
     (1, "MFD_CLOEXEC"),
     (2, "MFD_ALLOW_SEALING"),
@@ -2045,6 +2054,7 @@ pub fn flags_str(set: FlagSet, v: u64, out: &mut String) {
         FlagSet::SockFlags => (SOCK_FLAGS, v),
         FlagSet::Msg => (MSG_FLAGS, v),
         FlagSet::Memfd => (MEMFD_FLAGS, v),
+        FlagSet::Exe => (EXE_FLAGS, v),
         FlagSet::Resolve => (RESOLVE_FLAGS, v),
         FlagSet::Open | FlagSet::SockType | FlagSet::Futex => unreachable!("handled above"),
     };

@@ -77,6 +77,23 @@ pub(super) fn extract<'a>(
             if !ev.is_syscall() {
                 return None;
             }
+            // The execve/execveat exit's `flags` (what rules on the exit
+            // see): the image's exe flags, which the PROC_EXEC record before
+            // it gave the thread. execveat's enter `flags` (AT_*) remain
+            // where the trace has no exe flags.
+            let name = sc::name(ev.nr);
+            let exec_flags = matches!(name, "execve" | "execveat")
+                && matches!(&fld.arg, FArg::Name(n) if n == "flags");
+            let exe_flags = cx.thread.and_then(|t| t.exe_flags).filter(|_| exec_flags);
+            if exec_flags && (name == "execve" || exe_flags.is_some()) {
+                let f = exe_flags?;
+                if fld.f == F::EvtRawarg && fld.ty == FType::Int {
+                    return Some(Val::Int(f as i64));
+                }
+                buf.clear();
+                decode::flags_str(decode::FlagSet::Exe, f as u64, buf);
+                return Some(Val::Str(buf.as_bytes()));
+            }
             let ps = decode::params(ev.nr)?;
             let p = match &fld.arg {
                 FArg::Index(i) => ps.get(*i)?,

@@ -10,7 +10,7 @@ mod user;
 
 use std::fmt::Write as _;
 
-use sysreplay_format::record::Kind;
+use sysreplay_format::record::{exe_flags, Kind};
 use sysreplay_format::Event;
 use sysreplay_syscalls::decode;
 
@@ -401,7 +401,7 @@ const FIELDS: &[(&str, F, FType, ArgSpec, &str)] = &[
     ("proc.start_ts", F::ProcStartTs, FType::Int, ArgSpec::No, "Process start time, nanoseconds since the epoch"),
     ("proc.is_exe_upper_layer", F::ProcIsExeUpperLayer, FType::Bool, ArgSpec::No, "Executable on an overlayfs upper layer"),
     ("proc.is_exe_from_memfd", F::ProcIsExeFromMemfd, FType::Bool, ArgSpec::No, "Executable is a memfd"),
-    ("proc.is_exe_writable", F::ProcIsExeWritable, FType::Bool, ArgSpec::No, "Executable writable by the process (not recorded)"),
+    ("proc.is_exe_writable", F::ProcIsExeWritable, FType::Bool, ArgSpec::No, "Executable writable by the process"),
     ("proc.exe_ino", F::ProcExeIno, FType::Int, ArgSpec::No, "Inode of the executable (not recorded)"),
     ("proc.exe_ino.ctime", F::ProcExeInoCtime, FType::Int, ArgSpec::No, "ctime of the executable's inode (not recorded)"),
     ("proc.exe_ino.mtime", F::ProcExeInoMtime, FType::Int, ArgSpec::No, "mtime of the executable's inode (not recorded)"),

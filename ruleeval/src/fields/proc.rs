@@ -125,12 +125,24 @@ pub(super) fn extract<'a>(
                 (t.start_ns as i64).wrapping_add(cx.info.boot_to_wall_ns),
             ))
         }
-        F::ProcIsExeFromMemfd => Some(Val::Bool(t?.exepath.starts_with("memfd:"))),
-        // Not recorded by the probe (the driver's exe flags): no value, and
-        // `rules check` lists the rules that use them.
-        F::ProcIsExeUpperLayer
-        | F::ProcIsExeWritable
-        | F::ProcExeIno
+        // libsinsp takes these from the execve exit's flags (PPM_EXE_*).
+        // From memfd also holds for a process whose exe path names a memfd
+        // (`memfd:NAME` as the drivers write it, `/memfd:NAME (deleted)` as
+        // the snapshot reads /proc/PID/exe); the other two have no value
+        // where the trace did not record the flags.
+        F::ProcIsExeFromMemfd => {
+            let t = t?;
+            Some(Val::Bool(
+                t.exe_flags.is_some_and(|f| f & exe_flags::FROM_MEMFD != 0)
+                    || t.exepath.starts_with("memfd:")
+                    || t.exepath.starts_with("/memfd:"),
+            ))
+        }
+        F::ProcIsExeUpperLayer => Some(Val::Bool(t?.exe_flags? & exe_flags::UPPER_LAYER != 0)),
+        F::ProcIsExeWritable => Some(Val::Bool(t?.exe_flags? & exe_flags::WRITABLE != 0)),
+        // Not recorded by the probe: no value, and `rules check` lists the
+        // rules that use them.
+        F::ProcExeIno
         | F::ProcExeInoCtime
         | F::ProcExeInoMtime
         | F::ProcExeInoCtimeDurationProcStart => None,
