@@ -122,7 +122,7 @@ fn parse_prefix(
     let p = &b[FRAME_HEADER..end];
     let major = u16::from_le_bytes([p[8], p[9]]);
     let minor = u16::from_le_bytes([p[10], p[11]]);
-    if major != FORMAT_MAJOR {
+    if !(1..=FORMAT_MAJOR).contains(&major) {
         return Err(TraceError::at(
             path,
             16,
@@ -546,6 +546,7 @@ thread_local! {
 
 /// Decompress and decode one block, checking every checksum.
 fn decode_block_at(
+    major: u16,
     path: &Path,
     src: &Src,
     i: usize,
@@ -556,7 +557,7 @@ fn decode_block_at(
         let raw = &mut raw.borrow_mut();
         let h = read_block(path, src, i, e, raw)?;
         let bufs = pool.map(|p| p.take()).unwrap_or_default();
-        decode_frame(&raw[FRAME_HEADER + BLOCK_HEADER_LEN..], &h, bufs)
+        decode_frame(major, &raw[FRAME_HEADER + BLOCK_HEADER_LEN..], &h, bufs)
             .map(|(payload, rows)| DecodedBlock {
                 index: i,
                 payload,
@@ -597,12 +598,13 @@ fn decompress_frame(frame: &[u8], h: &BlockHeader, payload: &mut Vec<u8>) -> Res
 }
 
 fn decode_frame(
+    major: u16,
     frame: &[u8],
     h: &BlockHeader,
     (mut payload, mut rows): (Vec<u8>, Vec<Row>),
 ) -> Result<(Vec<u8>, Vec<Row>), String> {
     decompress_frame(frame, h, &mut payload)?;
-    block::decode(&payload, &mut rows)?;
+    block::decode_major(major, &payload, &mut rows)?;
     if rows.len() != h.n_events as usize {
         return Err(format!(
             "block holds {} events, header says {}",
@@ -722,7 +724,14 @@ impl TraceReader {
     }
 
     pub fn decode_block(&self, i: usize) -> Result<DecodedBlock, TraceError> {
-        decode_block_at(&self.path, &self.src, i, &self.blocks[i], Some(&self.pool))
+        decode_block_at(
+            self.version.0,
+            &self.path,
+            &self.src,
+            i,
+            &self.blocks[i],
+            Some(&self.pool),
+        )
     }
 
     /// The first block that may hold events at or after `ts_ns`.
@@ -805,7 +814,7 @@ impl TraceReader {
         &self,
         mut f: impl FnMut(&Event<'_>) -> ControlFlow<()>,
     ) -> Result<(), TraceError> {
-        let mut decoder = block::Decoder::new();
+        let mut decoder = block::Decoder::for_major(self.version.0);
         let decompress = |i: usize| -> Result<(usize, Vec<u8>), TraceError> {
             let e = &self.blocks[i];
             RAW.with(|raw| {
@@ -1015,14 +1024,15 @@ impl<R: Read> StreamReader<R> {
                             ),
                         ));
                     }
-                    let (payload, rows) =
-                        decode_frame(&frame, &h, Default::default()).map_err(|x| {
-                            TraceError::at(
-                                &self.name,
-                                fo,
-                                format!("block {}: {x}", self.blocks_read),
-                            )
-                        })?;
+                    let (payload, rows) = decode_frame(
+                        self.version.0,
+                        &frame,
+                        &h,
+                        Default::default(),
+                    )
+                    .map_err(|x| {
+                        TraceError::at(&self.name, fo, format!("block {}: {x}", self.blocks_read))
+                    })?;
                     self.offset = fo + frame.len() as u64;
                     self.walked.push(BlockEntry {
                         offset: at,

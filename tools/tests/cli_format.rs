@@ -227,7 +227,7 @@ fn bad_and_truncated_input() {
 
 #[test]
 fn info_reports_the_files_own_format_version() {
-    // the compat sample was written by format 1.0; new files are 1.2
+    // the compat sample was written by format 1.0; new files are 2.0
     let sample = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../corpora/samples/compat/synth-100k-format-1.0.srt");
     let v: serde_json::Value =
@@ -237,6 +237,6 @@ fn info_reports_the_files_own_format_version() {
     let p = synth(dir.path(), "v.srt", &[]);
     let v: serde_json::Value =
         serde_json::from_str(&ok(&["info", "--json", p.to_str().unwrap()])).unwrap();
-    assert_eq!(v["header"]["format_version"], "1.2");
-    assert!(ok(&["info", p.to_str().unwrap()]).contains("sysreplay trace 1.2"));
+    assert_eq!(v["header"]["format_version"], "2.0");
+    assert!(ok(&["info", p.to_str().unwrap()]).contains("sysreplay trace 2.0"));
 }
