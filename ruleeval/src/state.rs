@@ -493,6 +493,15 @@ fn fd_from_info(f: &FdInfo) -> Fd {
     }
 }
 
+/// `b` as text: borrowed when it is valid UTF-8 (std's validator is
+/// faster than `from_utf8_lossy`'s chunking), else with U+FFFD for bad bytes.
+fn as_str_lossy(b: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(b) {
+        Ok(s) => s.into(),
+        Err(_) => String::from_utf8_lossy(b),
+    }
+}
+
 fn str_of(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -1150,7 +1159,7 @@ impl State {
         let ret = ev.ret;
         if ret == 0 {
             if let Some(p) = ev.arg_data(0) {
-                let p = String::from_utf8_lossy(p.c_str());
+                let p = as_str_lossy(p.c_str());
                 self.set_cwd(ev, &p);
             }
         }
@@ -1428,7 +1437,7 @@ impl State {
             _ => (false, unix),
         };
         let unix = &unix[..unix.iter().position(|&b| b == 0).unwrap_or(unix.len())];
-        let unix = String::from_utf8_lossy(unix);
+        let unix = as_str_lossy(unix);
         let unix: &str = &unix;
         let cwd = self
             .threads
@@ -1526,7 +1535,7 @@ impl State {
         };
         // fd.name goes into a recycled buffer; a path that is valid UTF-8
         // (nearly all) is borrowed, not copied, on the way.
-        let raw = String::from_utf8_lossy(raw_b);
+        let raw = as_str_lossy(raw_b);
         let mut name = self.spares.string();
         let mut failed_dirfd = false;
         if raw.is_empty() {
