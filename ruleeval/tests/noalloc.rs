@@ -199,6 +199,7 @@ fn builds_state(key: &str) -> bool {
 fn assert_no_allocation_per_event(name: &str, rs: Ruleset, rules: &str) {
     let (per, hits) = real_allocations(name, rs);
     let (mut events, mut allocs) = (0u64, 0u64);
+    let (mut building, mut building_allocs) = (0u64, 0u64);
     let mut report = String::new();
     for (k, &(n, a)) in &per {
         if !builds_state(k) {
@@ -207,9 +208,15 @@ fn assert_no_allocation_per_event(name: &str, rs: Ruleset, rules: &str) {
             if a > 0 {
                 report += &format!(" {k}: {a} in {n} events;");
             }
+        } else {
+            building += n;
+            building_allocs += a;
         }
     }
-    eprintln!("{name} with {rules}: {allocs} allocations in {events} events, {hits} hits:{report}");
+    eprintln!(
+        "{name} with {rules}: {allocs} allocations in {events} events, {hits} hits:{report} \
+         ({building_allocs} in {building} events that build state)"
+    );
     assert!(events > 100_000, "{name}: only {events} events counted");
     assert!(
         allocs * 1000 <= events,
