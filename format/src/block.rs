@@ -536,7 +536,8 @@ impl<'a> Col<'a> {
     }
 }
 
-const COLUMN_NAMES: [&str; NCOLUMNS] = [
+/// The columns' names, in column order (SPEC §5).
+pub const COLUMN_NAMES: [&str; NCOLUMNS] = [
     "kind", "ts_low", "cpu", "tid", "pid", "nr", "ret", "argmask", "args", "data", "ts_high",
     "argsel", "argdelta",
 ];

@@ -88,6 +88,16 @@ impl DecodedBlock {
     }
 }
 
+/// One column's share of a file (see [`TraceReader::column_sizes`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ColumnSize {
+    pub name: &'static str,
+    /// Bytes of its zstd frames on disk.
+    pub stored_bytes: u64,
+    /// Bytes they decompress to.
+    pub payload_bytes: u64,
+}
+
 /// A file's format version, (major, minor).
 pub type FormatVersion = (u16, u16);
 
@@ -732,6 +742,59 @@ impl TraceReader {
             &self.blocks[i],
             Some(&self.pool),
         )
+    }
+
+    /// Where the file's bytes go: for each column of the block payloads
+    /// (SPEC §5), its zstd frames' bytes on disk and their content, summed
+    /// over the blocks. Reads every block (checking its CRC) but
+    /// decompresses nothing: the frames say their own sizes. Column 0's
+    /// frame also holds the block's payload prefix.
+    pub fn column_sizes(&self) -> Result<Vec<ColumnSize>, TraceError> {
+        let ncols = if self.version.0 == 1 {
+            block::NCOLUMNS_V1
+        } else {
+            block::NCOLUMNS
+        };
+        let mut out: Vec<ColumnSize> = block::COLUMN_NAMES[..ncols]
+            .iter()
+            .map(|&name| ColumnSize {
+                name,
+                stored_bytes: 0,
+                payload_bytes: 0,
+            })
+            .collect();
+        let mut raw = Vec::new();
+        for (i, e) in self.blocks.iter().enumerate() {
+            read_block(&self.path, &self.src, i, e, &mut raw)?;
+            let mut pos = FRAME_HEADER + BLOCK_HEADER_LEN;
+            for (c, col) in out.iter_mut().enumerate() {
+                let at = e.offset + pos as u64;
+                let err = |what: String| {
+                    TraceError::at(
+                        &self.path,
+                        at,
+                        format!("block {i}: column {} frame: {what}", col.name),
+                    )
+                };
+                let f = &raw[pos..];
+                let len = zstd::zstd_safe::find_frame_compressed_size(f)
+                    .map_err(|_| err("not a whole zstd frame".into()))?;
+                let content = match zstd::zstd_safe::get_frame_content_size(f) {
+                    Ok(Some(n)) => n,
+                    _ => return Err(err("its content size is not stated".into())),
+                };
+                col.stored_bytes += len as u64;
+                col.payload_bytes += content;
+                pos += len;
+                if c + 1 == ncols && pos != raw.len() {
+                    return Err(err(format!(
+                        "{} bytes after the last column's frame",
+                        raw.len() - pos
+                    )));
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// The first block that may hold events at or after `ts_ns`.

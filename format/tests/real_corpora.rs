@@ -54,6 +54,16 @@ fn rewrite(name: &str) -> (f64, f64) {
             got[i], want[i]
         );
     }
+    // the columns' frames are exactly the blocks' frames, 11 or 13 of them
+    for (r, n) in [(&old, 11), (&new, 13)] {
+        let cols = r.column_sizes().unwrap();
+        assert_eq!(cols.len(), n);
+        let stored: u64 = cols.iter().map(|c| c.stored_bytes).sum();
+        let payload: u64 = cols.iter().map(|c| c.payload_bytes).sum();
+        let frames: u64 = r.blocks().iter().map(|b| b.header.frame_len as u64).sum();
+        let payloads: u64 = r.blocks().iter().map(|b| b.header.payload_len as u64).sum();
+        assert_eq!((stored, payload), (frames, payloads), "{name}");
+    }
     let per = |r: &TraceReader| r.file_len() as f64 / r.event_count() as f64;
     (per(&old), per(&new))
 }
