@@ -1,11 +1,14 @@
 //! Trace format throughput on a synthetic mixed workload (default 10M events;
-//! set SYSREPLAY_BENCH_EVENTS to change it). Bytes per event are printed once.
-//! `sysreplay bench format` prints the same measurements as a table.
+//! set SYSREPLAY_BENCH_EVENTS to change it), and on the real recordings of
+//! corpora/real (written again with today's writer; read both as committed,
+//! format 1.x, and as rewritten). Bytes per event are printed once.
+//! `sysreplay bench format` prints the synthetic measurements as a table.
 
 use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use sysreplay_benches::{real_trace, RealTrace, REAL_TRACES};
 use sysreplay_format::{RecordHeader, TraceReader, TraceWriter, WriterOptions};
 use sysreplay_synth::{self as synth, SynthConfig};
 
@@ -101,5 +104,45 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+fn write_real(t: &RealTrace, path: &std::path::Path) -> u64 {
+    let opts = WriterOptions {
+        overwrite: true,
+        ..WriterOptions::default()
+    };
+    let mut w = TraceWriter::create(path, &t.header, &t.snapshot, opts).unwrap();
+    for e in &t.events {
+        w.write_event(&e.as_event()).unwrap();
+    }
+    w.finish().unwrap().file_bytes
+}
+
+fn bench_real(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    for name in REAL_TRACES {
+        let t = real_trace(name);
+        let n = t.events.len() as u64;
+        let path = dir.path().join(format!("{name}.srt"));
+        let bytes = write_real(&t, &path);
+        let committed = std::fs::metadata(&t.path).unwrap().len();
+        eprintln!(
+            "format/real/{name}: {n} events, {:.2} bytes/event rewritten ({:.2} as committed)",
+            bytes as f64 / n as f64,
+            committed as f64 / n as f64
+        );
+        let mut g = c.benchmark_group(format!("format/real/{name}"));
+        g.sample_size(10)
+            .warm_up_time(Duration::from_secs(1))
+            .measurement_time(Duration::from_secs(10))
+            .throughput(Throughput::Elements(n));
+        g.bench_function("write", |b| b.iter(|| write_real(&t, &path)));
+        g.bench_function("read_all_threads", |b| b.iter(|| read(&path, None)));
+        g.bench_function("read_1_thread", |b| b.iter(|| read(&path, Some(1))));
+        g.bench_function("read_committed_1_thread", |b| {
+            b.iter(|| read(&t.path, Some(1)))
+        });
+        g.finish();
+    }
+}
+
+criterion_group!(benches, bench, bench_real);
 criterion_main!(benches);

@@ -1,5 +1,6 @@
 //! Events/s evaluating the upstream Falco rules (state engine included) over
-//! a realistic synthetic event mix, single-threaded.
+//! a realistic synthetic event mix and over the real recordings of
+//! corpora/real, single-threaded, and the state engine alone on each.
 //! Skips (a SKIP line on stderr; a failure under SYSREPLAY_REQUIRE=all) when
 //! `<repo>/../shared/upstream/rules` is absent.
 
@@ -7,6 +8,7 @@ use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use sysreplay_benches::{real_trace, REAL_TRACES};
 use sysreplay_format::meta::{ProcessSnapshot, TraceHeader};
 use sysreplay_format::OwnedEvent;
 use sysreplay_replay::drive_events;
@@ -94,6 +96,30 @@ fn bench(c: &mut Criterion) {
         b.iter(|| run(&mut engine, &events))
     });
     g.finish();
+
+    // The real recordings: Falco's stable rules, and the state engine alone.
+    let stable = || {
+        let rs = load_rules(&[dir.join("falco_rules.yaml")]);
+        assert!(!rs.diags.has_errors());
+        rs
+    };
+    for name in REAL_TRACES {
+        let t = real_trace(name);
+        let run = |engine: &mut Engine| run_with(engine, &t.events, &t.header, &t.snapshot);
+        let mut g = c.benchmark_group(format!("ruleeval/real/{name}"));
+        g.throughput(Throughput::Elements(t.events.len() as u64));
+        g.sample_size(20);
+        let mut engine = Engine::new(stable(), RuleMatching::First);
+        eprintln!(
+            "[real/{name}] {} events, {} alerts with the stable rules",
+            t.events.len(),
+            run(&mut engine)
+        );
+        g.bench_function("stable/events", |b| b.iter(|| run(&mut engine)));
+        let mut engine = Engine::new(sysreplay_ruleeval::load_rules_str(&[]), RuleMatching::First);
+        g.bench_function("state-only/events", |b| b.iter(|| run(&mut engine)));
+        g.finish();
+    }
 }
 
 criterion_group!(benches, bench);

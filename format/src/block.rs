@@ -6,11 +6,25 @@ use crate::event::Event;
 use crate::record::{RecordHeader, RECORD_HEADER_SIZE};
 
 /// Number of columns in a block payload.
-pub const NCOLUMNS: usize = 11;
+pub const NCOLUMNS: usize = 13;
+/// Number of columns in a format 1.x block payload.
+pub const NCOLUMNS_V1: usize = 11;
+/// Selectors of column 11 (argsel), one per argument that missed its prediction.
+const SEL_RAW: u8 = 0;
+const SEL_THREAD: u8 = 1;
+const SEL_DELTA: u8 = 2;
+/// An argument is coded as a delta from its prediction when the zigzagged
+/// delta fits four varint bytes (pointers that moved within a buffer or
+/// heap); larger ones (junk in unused registers) compress better raw.
+const DELTA_LIMIT: u64 = 1 << 28;
 /// The column of variable data (most of a block's bytes).
 pub const DATA_COLUMN: usize = 9;
 /// Fixed part of a payload: n_events, base_ts, column lengths.
-pub const PAYLOAD_PREFIX: usize = 4 + 8 + 4 * NCOLUMNS;
+pub const PAYLOAD_PREFIX: usize = payload_prefix(NCOLUMNS);
+
+const fn payload_prefix(ncols: usize) -> usize {
+    4 + 8 + 4 * ncols
+}
 /// Bit 7 of the kind byte: the event has variable data.
 const KIND_HAS_DATA: u8 = 0x80;
 
@@ -107,6 +121,7 @@ pub struct Encoder {
     head: Vec<u8>,
     order: Vec<u32>,
     pred: Predictor,
+    thr: ThreadArgs,
     tids: RecentTids,
 }
 
@@ -123,6 +138,7 @@ impl Encoder {
             head: Vec::new(),
             order: Vec::new(),
             pred: Predictor::new(),
+            thr: ThreadArgs::new(),
             tids: RecentTids::new(),
         }
     }
@@ -142,6 +158,12 @@ impl Encoder {
     /// compresses as separate zstd frames (they concatenate to the payload).
     pub fn frames(&self) -> impl Iterator<Item = &[u8]> + '_ {
         std::iter::once(&self.head[..]).chain(self.cols[1..].iter().map(|c| &c[..]))
+    }
+
+    /// The columns of the last `encode_frames` in column order (for tools
+    /// that study where the bytes go).
+    pub fn columns(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        self.cols.iter().map(|c| &c[..])
     }
 
     /// Bytes of the payload of the last `encode_frames`.
@@ -171,6 +193,7 @@ impl Encoder {
         cols[1].reserve(n);
         cols[7].reserve(n);
         self.pred.reset();
+        self.thr.reset();
         self.tids.reset();
         let base_ts = if n > 0 {
             staged.headers[idx(0)].ts_ns
@@ -211,13 +234,24 @@ impl Encoder {
             // fds and sizes repeat, so most cost one mask bit.
             let mut mask = 0u8;
             let last = self.pred.slot(h.tid, h.kind, h.nr);
+            let thr = self.thr.slot(h.tid);
             for (a, &v) in h.args.iter().enumerate() {
                 if v != last[a] {
                     mask |= 1 << a;
-                    put_varint(&mut cols[8], v);
+                    let d = zigzag(v.wrapping_sub(last[a]) as i64);
+                    if v == thr[a] {
+                        cols[11].push(SEL_THREAD);
+                    } else if d < DELTA_LIMIT {
+                        cols[11].push(SEL_DELTA);
+                        put_varint(&mut cols[12], d);
+                    } else {
+                        cols[11].push(SEL_RAW);
+                        put_varint(&mut cols[8], v);
+                    }
                     last[a] = v;
                 }
             }
+            *thr = h.args;
             if h.ret as u64 != last[6] {
                 mask |= 1 << 6;
                 put_varint(&mut cols[6], zigzag(h.ret));
@@ -325,6 +359,41 @@ impl Predictor {
             s.vals = [0; 7];
         }
         &mut s.vals
+    }
+}
+
+/// The arguments of each thread's previous event (any syscall): registers
+/// a syscall does not use keep the values of the thread's last one.
+struct ThreadArgs {
+    slots: Vec<(u64, [u64; 6])>,
+    generation: u64,
+}
+
+impl ThreadArgs {
+    const BITS: u32 = 10;
+    fn new() -> Self {
+        ThreadArgs {
+            slots: vec![(u64::MAX, [0; 6]); 1 << Self::BITS],
+            generation: 0,
+        }
+    }
+    fn reset(&mut self) {
+        self.generation = (self.generation + 1) & 0xffff_ffff;
+        if self.generation == 0 {
+            for s in &mut self.slots {
+                *s = (u64::MAX, [0; 6]);
+            }
+        }
+    }
+    #[inline(always)]
+    fn slot(&mut self, tid: u32) -> &mut [u64; 6] {
+        let key = tid as u64 | self.generation << 32;
+        let i = ((tid as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - Self::BITS)) as usize;
+        let s = &mut self.slots[i];
+        if s.0 != key {
+            *s = (key, [0; 6]);
+        }
+        &mut s.1
     }
 }
 
@@ -467,8 +536,10 @@ impl<'a> Col<'a> {
     }
 }
 
-const COLUMN_NAMES: [&str; NCOLUMNS] = [
+/// The columns' names, in column order (SPEC §5).
+pub const COLUMN_NAMES: [&str; NCOLUMNS] = [
     "kind", "ts_low", "cpu", "tid", "pid", "nr", "ret", "argmask", "args", "data", "ts_high",
+    "argsel", "argdelta",
 ];
 
 /// Decode a block payload into rows. `data_off` of each row indexes `payload`.
@@ -480,10 +551,22 @@ pub fn decode(payload: &[u8], rows: &mut Vec<Row>) -> Result<(), String> {
     DECODER.with(|d| d.borrow_mut().decode(payload, rows))
 }
 
+/// Decode a block payload of a file of format major `major` (see [`decode`]).
+pub fn decode_major(major: u16, payload: &[u8], rows: &mut Vec<Row>) -> Result<(), String> {
+    thread_local! {
+        static DECODERS: std::cell::RefCell<[Decoder; 2]> =
+            std::cell::RefCell::new([Decoder::for_major(1), Decoder::for_major(2)]);
+    }
+    DECODERS.with(|d| d.borrow_mut()[(major >= 2) as usize].decode(payload, rows))
+}
+
 /// Block decoder; keeps its tables between blocks.
 pub struct Decoder {
     pred: Predictor,
+    thr: ThreadArgs,
     tids: RecentTids,
+    /// Format major version of the payloads (SPEC §5: 1 has 11 columns).
+    major: u16,
 }
 
 impl Default for Decoder {
@@ -493,10 +576,18 @@ impl Default for Decoder {
 }
 
 impl Decoder {
+    /// A decoder of the payloads this build writes.
     pub fn new() -> Self {
+        Self::for_major(crate::meta::FORMAT_MAJOR)
+    }
+
+    /// A decoder of the payloads of a file of format major `major` (1 or 2).
+    pub fn for_major(major: u16) -> Self {
         Decoder {
             pred: Predictor::new(),
+            thr: ThreadArgs::new(),
             tids: RecentTids::new(),
+            major,
         }
     }
 
@@ -518,18 +609,24 @@ impl Decoder {
         payload: &[u8],
         mut f: impl FnMut(Row) -> std::ops::ControlFlow<()>,
     ) -> Result<usize, String> {
-        if payload.len() < PAYLOAD_PREFIX {
+        let ncols = if self.major == 1 {
+            NCOLUMNS_V1
+        } else {
+            NCOLUMNS
+        };
+        let prefix = payload_prefix(ncols);
+        if payload.len() < prefix {
             return Err(format!(
                 "block payload of {} bytes is shorter than its {}-byte prefix",
                 payload.len(),
-                PAYLOAD_PREFIX
+                prefix
             ));
         }
         let n = u32::from_le_bytes(payload[0..4].try_into().unwrap()) as usize;
         let base_ts = u64::from_le_bytes(payload[4..12].try_into().unwrap());
         let mut starts = [0usize; NCOLUMNS + 1];
-        starts[0] = PAYLOAD_PREFIX;
-        for c in 0..NCOLUMNS {
+        starts[0] = prefix;
+        for c in 0..ncols {
             let o = 12 + 4 * c;
             let len = u32::from_le_bytes(payload[o..o + 4].try_into().unwrap()) as usize;
             starts[c + 1] = starts[c]
@@ -537,11 +634,15 @@ impl Decoder {
                 .filter(|&e| e <= payload.len())
                 .ok_or_else(|| format!("column {} overruns the block payload", COLUMN_NAMES[c]))?;
         }
-        if starts[NCOLUMNS] != payload.len() {
+        if starts[ncols] != payload.len() {
             return Err(format!(
                 "{} stray bytes after the last column",
-                payload.len() - starts[NCOLUMNS]
+                payload.len() - starts[ncols]
             ));
+        }
+        // Version 1 payloads have no argsel/argdelta columns: empty ones.
+        for c in ncols..NCOLUMNS {
+            starts[c + 1] = starts[ncols];
         }
         // Fixed-width columns bound n before we allocate for it.
         if starts[1] - starts[0] != n || starts[2] - starts[1] != n || starts[8] - starts[7] != n {
@@ -564,13 +665,18 @@ impl Decoder {
         let (mut cpu, mut tid, mut pid) = (col(2), col(3), col(4));
         let mut ts_high = col(10);
         let (mut nr, mut ret, mut args, mut data) = (col(5), col(6), col(8), col(9));
+        let (argsel, mut argdelta) = (&payload[starts[11]..starts[12]], col(12));
+        let mut sel_p = 0usize;
+        let v1 = self.major == 1;
         let data_base = starts[9];
         let mut handed = 0usize;
         let mut prev_ts = base_ts;
         let tids = &mut self.tids;
         let pred = &mut self.pred;
+        let thr = &mut self.thr;
         tids.reset();
         pred.reset();
+        thr.reset();
         for ((&k, &lo), &m) in kinds.iter().zip(ts_lows).zip(masks) {
             let lo = lo as u64;
             let hi = ts_high.varint()?;
@@ -600,14 +706,34 @@ impl Decoder {
                 ..Row::default()
             };
             let last = pred.slot(row.tid, row.kind, row.nr);
-            if m & 0x3f != 0 {
-                for (a, v) in last.iter_mut().take(6).enumerate() {
-                    if m & (1 << a) != 0 {
-                        *v = args.varint()?;
+            if v1 {
+                if m & 0x3f != 0 {
+                    for (a, v) in last.iter_mut().take(6).enumerate() {
+                        if m & (1 << a) != 0 {
+                            *v = args.varint()?;
+                        }
                     }
                 }
+                row.args.copy_from_slice(&last[..6]);
+            } else {
+                let t = thr.slot(row.tid);
+                if m & 0x3f != 0 {
+                    for (a, v) in last.iter_mut().take(6).enumerate() {
+                        if m & (1 << a) != 0 {
+                            let &sel = argsel.get(sel_p).ok_or(BadColumn("argsel"))?;
+                            sel_p += 1;
+                            *v = match sel {
+                                SEL_RAW => args.varint()?,
+                                SEL_THREAD => t[a],
+                                SEL_DELTA => v.wrapping_add(unzigzag(argdelta.varint()?) as u64),
+                                _ => return Err("column argsel holds an unknown selector".into()),
+                            };
+                        }
+                    }
+                }
+                row.args.copy_from_slice(&last[..6]);
+                *t = row.args;
             }
-            row.args.copy_from_slice(&last[..6]);
             if m & (1 << 6) != 0 {
                 last[6] = unzigzag(ret.varint()?) as u64;
             }
@@ -630,7 +756,15 @@ impl Decoder {
                 return Ok(handed);
             }
         }
-        for c in [&ts_high, &cpu, &tid, &pid, &nr, &ret, &args, &data] {
+        if sel_p != argsel.len() {
+            return Err(format!(
+                "column argsel has {} bytes left over",
+                argsel.len() - sel_p
+            ));
+        }
+        for c in [
+            &ts_high, &cpu, &tid, &pid, &nr, &ret, &args, &data, &argdelta,
+        ] {
             if c.p != c.b.len() {
                 return Err(format!(
                     "column {} has {} bytes left over",
@@ -764,6 +898,78 @@ mod tests {
         let bad = with_column(&out, 4, &huge); // pid column: delta i64::MIN
         let err = decode(&bad, &mut rows).unwrap_err();
         assert!(err.contains("process id out of range"), "{err}");
+    }
+
+    /// Events of one thread whose args exercise every selector: repeated
+    /// (mask bit clear), the thread's previous event's value (selector 1), a
+    /// small move (2) and a far one (0).
+    fn selector_sample() -> StagedBlock {
+        let mut s = StagedBlock::default();
+        for i in 0..40u64 {
+            let nr = if i % 2 == 0 { 262 } else { 3 };
+            let junk = 0x327a_9e02_3507_8e22u64.wrapping_mul(i / 4 + 1);
+            s.push(
+                RecordHeader {
+                    ts_ns: 1_000 + i,
+                    tid: 7,
+                    pid: 7,
+                    kind: 1,
+                    nr,
+                    ret: 0,
+                    args: [
+                        i % 3,
+                        0x7f00_0000_0000 + i * 24,
+                        0x7ffd_0000_0000,
+                        junk,
+                        0,
+                        0,
+                    ],
+                    ..Default::default()
+                },
+                &[],
+            );
+        }
+        s
+    }
+
+    #[test]
+    fn argument_selectors_round_trip() {
+        let s = selector_sample();
+        let mut enc = Encoder::new();
+        enc.encode_frames(&s);
+        let sel = enc.columns().nth(11).unwrap().to_vec();
+        for k in [SEL_RAW, SEL_THREAD, SEL_DELTA] {
+            assert!(sel.contains(&k), "selector {k} unused: {sel:?}");
+        }
+        let mut out = Vec::new();
+        enc.encode(&s, &mut out);
+        let mut rows = Vec::new();
+        Decoder::new().decode(&out, &mut rows).unwrap();
+        let got: Vec<_> = rows.iter().map(|r| r.event(&out).header()).collect();
+        assert_eq!(got, s.headers);
+    }
+
+    #[test]
+    fn an_unknown_selector_is_an_error() {
+        let s = selector_sample();
+        let mut out = Vec::new();
+        encode(&s, &mut out);
+        let mut enc = Encoder::new();
+        enc.encode_frames(&s);
+        let mut sel = enc.columns().nth(11).unwrap().to_vec();
+        sel[0] = 3;
+        let bad = with_column(&out, 11, &sel);
+        let err = Decoder::new().decode(&bad, &mut Vec::new()).unwrap_err();
+        assert!(err.contains("unknown selector"), "{err}");
+    }
+
+    #[test]
+    fn a_format_1_payload_has_no_selector_columns() {
+        // A 2.0 payload is not a 1.x one: the 1.x decoder finds stray bytes
+        // (two more column lengths) rather than misreading it.
+        let mut out = Vec::new();
+        encode(&selector_sample(), &mut out);
+        assert!(Decoder::for_major(1).decode(&out, &mut Vec::new()).is_err());
     }
 
     #[test]

@@ -43,6 +43,6 @@ pub use event::{Event, OwnedEvent};
 pub use meta::{
     FdInfo, FdType, ProcessSnapshot, RecordingConfig, SocketTuple, ThreadInfo, TraceHeader,
 };
-pub use reader::{DecodedBlock, FormatVersion, StreamReader, TraceReader, Truncation};
+pub use reader::{ColumnSize, DecodedBlock, FormatVersion, StreamReader, TraceReader, Truncation};
 pub use record::{Kind, RecordHeader};
 pub use writer::{TraceWriter, WriterOptions, WriterStats};

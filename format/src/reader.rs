@@ -88,6 +88,16 @@ impl DecodedBlock {
     }
 }
 
+/// One column's share of a file (see [`TraceReader::column_sizes`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ColumnSize {
+    pub name: &'static str,
+    /// Bytes of its zstd frames on disk.
+    pub stored_bytes: u64,
+    /// Bytes they decompress to.
+    pub payload_bytes: u64,
+}
+
 /// A file's format version, (major, minor).
 pub type FormatVersion = (u16, u16);
 
@@ -122,7 +132,7 @@ fn parse_prefix(
     let p = &b[FRAME_HEADER..end];
     let major = u16::from_le_bytes([p[8], p[9]]);
     let minor = u16::from_le_bytes([p[10], p[11]]);
-    if major != FORMAT_MAJOR {
+    if !(1..=FORMAT_MAJOR).contains(&major) {
         return Err(TraceError::at(
             path,
             16,
@@ -546,6 +556,7 @@ thread_local! {
 
 /// Decompress and decode one block, checking every checksum.
 fn decode_block_at(
+    major: u16,
     path: &Path,
     src: &Src,
     i: usize,
@@ -556,7 +567,7 @@ fn decode_block_at(
         let raw = &mut raw.borrow_mut();
         let h = read_block(path, src, i, e, raw)?;
         let bufs = pool.map(|p| p.take()).unwrap_or_default();
-        decode_frame(&raw[FRAME_HEADER + BLOCK_HEADER_LEN..], &h, bufs)
+        decode_frame(major, &raw[FRAME_HEADER + BLOCK_HEADER_LEN..], &h, bufs)
             .map(|(payload, rows)| DecodedBlock {
                 index: i,
                 payload,
@@ -597,12 +608,13 @@ fn decompress_frame(frame: &[u8], h: &BlockHeader, payload: &mut Vec<u8>) -> Res
 }
 
 fn decode_frame(
+    major: u16,
     frame: &[u8],
     h: &BlockHeader,
     (mut payload, mut rows): (Vec<u8>, Vec<Row>),
 ) -> Result<(Vec<u8>, Vec<Row>), String> {
     decompress_frame(frame, h, &mut payload)?;
-    block::decode(&payload, &mut rows)?;
+    block::decode_major(major, &payload, &mut rows)?;
     if rows.len() != h.n_events as usize {
         return Err(format!(
             "block holds {} events, header says {}",
@@ -722,7 +734,67 @@ impl TraceReader {
     }
 
     pub fn decode_block(&self, i: usize) -> Result<DecodedBlock, TraceError> {
-        decode_block_at(&self.path, &self.src, i, &self.blocks[i], Some(&self.pool))
+        decode_block_at(
+            self.version.0,
+            &self.path,
+            &self.src,
+            i,
+            &self.blocks[i],
+            Some(&self.pool),
+        )
+    }
+
+    /// Where the file's bytes go: for each column of the block payloads
+    /// (SPEC §5), its zstd frames' bytes on disk and their content, summed
+    /// over the blocks. Reads every block (checking its CRC) but
+    /// decompresses nothing: the frames say their own sizes. Column 0's
+    /// frame also holds the block's payload prefix.
+    pub fn column_sizes(&self) -> Result<Vec<ColumnSize>, TraceError> {
+        let ncols = if self.version.0 == 1 {
+            block::NCOLUMNS_V1
+        } else {
+            block::NCOLUMNS
+        };
+        let mut out: Vec<ColumnSize> = block::COLUMN_NAMES[..ncols]
+            .iter()
+            .map(|&name| ColumnSize {
+                name,
+                stored_bytes: 0,
+                payload_bytes: 0,
+            })
+            .collect();
+        let mut raw = Vec::new();
+        for (i, e) in self.blocks.iter().enumerate() {
+            read_block(&self.path, &self.src, i, e, &mut raw)?;
+            let mut pos = FRAME_HEADER + BLOCK_HEADER_LEN;
+            for (c, col) in out.iter_mut().enumerate() {
+                let at = e.offset + pos as u64;
+                let err = |what: String| {
+                    TraceError::at(
+                        &self.path,
+                        at,
+                        format!("block {i}: column {} frame: {what}", col.name),
+                    )
+                };
+                let f = &raw[pos..];
+                let len = zstd::zstd_safe::find_frame_compressed_size(f)
+                    .map_err(|_| err("not a whole zstd frame".into()))?;
+                let content = match zstd::zstd_safe::get_frame_content_size(f) {
+                    Ok(Some(n)) => n,
+                    _ => return Err(err("its content size is not stated".into())),
+                };
+                col.stored_bytes += len as u64;
+                col.payload_bytes += content;
+                pos += len;
+                if c + 1 == ncols && pos != raw.len() {
+                    return Err(err(format!(
+                        "{} bytes after the last column's frame",
+                        raw.len() - pos
+                    )));
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// The first block that may hold events at or after `ts_ns`.
@@ -805,7 +877,7 @@ impl TraceReader {
         &self,
         mut f: impl FnMut(&Event<'_>) -> ControlFlow<()>,
     ) -> Result<(), TraceError> {
-        let mut decoder = block::Decoder::new();
+        let mut decoder = block::Decoder::for_major(self.version.0);
         let decompress = |i: usize| -> Result<(usize, Vec<u8>), TraceError> {
             let e = &self.blocks[i];
             RAW.with(|raw| {
@@ -1015,14 +1087,15 @@ impl<R: Read> StreamReader<R> {
                             ),
                         ));
                     }
-                    let (payload, rows) =
-                        decode_frame(&frame, &h, Default::default()).map_err(|x| {
-                            TraceError::at(
-                                &self.name,
-                                fo,
-                                format!("block {}: {x}", self.blocks_read),
-                            )
-                        })?;
+                    let (payload, rows) = decode_frame(
+                        self.version.0,
+                        &frame,
+                        &h,
+                        Default::default(),
+                    )
+                    .map_err(|x| {
+                        TraceError::at(&self.name, fo, format!("block {}: {x}", self.blocks_read))
+                    })?;
                     self.offset = fo + frame.len() as u64;
                     self.walked.push(BlockEntry {
                         offset: at,

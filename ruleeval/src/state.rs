@@ -235,33 +235,146 @@ fn cmdline_of(comm: &str, args: &str) -> String {
 
 /// Resolve `path` against `base` (a directory), normalising `.` and `..`.
 pub fn resolve_path(base: &str, path: &str) -> String {
-    let mut out: Vec<&str> = Vec::new();
-    let full_iter: Box<dyn Iterator<Item = &str>> = if path.starts_with('/') {
-        Box::new(path.split('/'))
-    } else {
-        Box::new(base.split('/').chain(path.split('/')))
-    };
-    for c in full_iter {
-        match c {
-            "" | "." => {}
-            ".." => {
-                out.pop();
+    let mut s = String::with_capacity(path.len() + base.len() + 1);
+    resolve_path_into(base, path, &mut s);
+    s
+}
+
+/// [`resolve_path`] into `out` (cleared first): no intermediate strings, and
+/// no allocation once `out` is large enough. A trailing slash is dropped, as
+/// Falco does for directories.
+pub fn resolve_path_into(base: &str, path: &str, out: &mut String) {
+    out.clear();
+    if !path.starts_with('/') {
+        // Bases (cwds, directory fd names) are nearly always normal
+        // already: copied as they are, only the path's components are walked.
+        if is_normal_abs(base.as_bytes()) {
+            if base.len() > 1 {
+                out.push_str(base);
             }
-            c => out.push(c),
+        } else {
+            push_components(out, base);
         }
     }
-    let mut s = String::with_capacity(path.len() + base.len() + 1);
-    for c in &out {
-        s.push('/');
-        s.push_str(c);
+    push_components(out, path);
+    if out.is_empty() {
+        out.push('/');
     }
-    if s.is_empty() {
-        s.push('/');
+}
+
+/// Append the components of `s` to the normal path in `out`, applying `.`
+/// and `..` (which never climbs above the root).
+fn push_components(out: &mut String, s: &str) {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i <= b.len() {
+        let end = memchr::memchr(b'/', &b[i..]).map_or(b.len(), |k| i + k);
+        // `end` is at a '/' or the end: both are char boundaries
+        match &s[i..end] {
+            "" | "." => {}
+            ".." => {
+                let cut = out.rfind('/').unwrap_or(0);
+                out.truncate(cut);
+            }
+            c => {
+                out.push('/');
+                out.push_str(c);
+            }
+        }
+        i = end + 1;
     }
-    if path.ends_with('/') && s.len() > 1 {
-        // keep a trailing slash off, as Falco does for directories
+}
+
+/// Name buffers and socket boxes of fds that went away (closed, replaced,
+/// transient), handed to the next fds: steady-state opens, dups and closes
+/// allocate nothing. At most `KEEP` of each are kept.
+#[derive(Default)]
+struct Spares {
+    names: Vec<String>,
+    // the boxes themselves are what is reused (an fd holds a Box<Sock>)
+    #[allow(clippy::vec_box)]
+    socks: Vec<Box<Sock>>,
+}
+
+impl Spares {
+    const KEEP: usize = 1024;
+    /// Room of a new name buffer: most paths fit, so a recycled buffer
+    /// rarely grows.
+    const NAME_CAP: usize = 128;
+    /// An empty string, with the capacity of a recycled name when there is one.
+    fn string(&mut self) -> String {
+        self.names
+            .pop()
+            .unwrap_or_else(|| String::with_capacity(Self::NAME_CAP))
     }
-    s
+    fn string_from(&mut self, s: &str) -> String {
+        if s.is_empty() {
+            return String::new();
+        }
+        let mut o = self.string();
+        o.push_str(s);
+        o
+    }
+    fn sock(&mut self, s: Sock) -> Box<Sock> {
+        match self.socks.pop() {
+            Some(mut b) => {
+                *b = s;
+                b
+            }
+            None => Box::new(s),
+        }
+    }
+    fn recycle(&mut self, f: Fd) {
+        for mut n in [f.name, f.nameraw] {
+            // small buffers (snapshot names, copies) would only grow again
+            if n.capacity() >= Self::NAME_CAP && self.names.len() < Self::KEEP {
+                n.clear();
+                self.names.push(n);
+            }
+        }
+        if let Some(b) = f.sock {
+            if self.socks.len() < Self::KEEP {
+                self.socks.push(b);
+            }
+        }
+    }
+    /// A copy of `f` in recycled buffers (dup, fcntl F_DUPFD, accept).
+    fn copy(&mut self, f: &Fd) -> Fd {
+        Fd {
+            fd_type: f.fd_type,
+            name: self.string_from(&f.name),
+            nameraw: self.string_from(&f.nameraw),
+            open_flags: f.open_flags,
+            ino: f.ino,
+            sock: f.sock.as_deref().map(|s| self.sock(s.clone())),
+            name_changed: f.name_changed,
+            family: f.family,
+        }
+    }
+}
+
+/// Interned working directories: threads that chdir to a directory seen
+/// before share its string instead of allocating one. Entries no thread
+/// uses any more are dropped when the set doubles.
+#[derive(Default)]
+struct Cwds {
+    set: std::collections::HashSet<Arc<str>>,
+    purge_at: usize,
+}
+
+impl Cwds {
+    fn intern(&mut self, s: &str) -> Arc<str> {
+        if let Some(a) = self.set.get(s) {
+            return a.clone();
+        }
+        if self.set.len() >= self.purge_at.max(1024) {
+            self.set.retain(|a| Arc::strong_count(a) > 1);
+            self.purge_at = self.set.len() * 2;
+        }
+        let a: Arc<str> = Arc::from(s);
+        self.set.insert(a.clone());
+        a
+    }
 }
 
 /// Take the socket's own address from the event's LOCAL_ADDR item (the
@@ -332,23 +445,23 @@ fn push_u64(out: &mut String, mut v: u64) {
     }
 }
 
-fn sock_name(s: &Sock) -> String {
+/// A socket's fd.name, written over `o` (its buffer reused).
+fn sock_name_into(s: &Sock, o: &mut String) {
+    o.clear();
     let (cip, cport, sip, sport) = s.client_server();
-    let mut o = String::with_capacity(48);
     if s.listening && s.remote_port == 0 {
-        fmt_ip(&s.local_ip, &mut o);
+        fmt_ip(&s.local_ip, o);
         o.push(':');
-        push_u64(&mut o, s.local_port as u64);
-        return o;
+        push_u64(o, s.local_port as u64);
+        return;
     }
-    fmt_ip(&cip, &mut o);
+    fmt_ip(&cip, o);
     o.push(':');
-    push_u64(&mut o, cport as u64);
+    push_u64(o, cport as u64);
     o.push_str("->");
-    fmt_ip(&sip, &mut o);
+    fmt_ip(&sip, o);
     o.push(':');
-    push_u64(&mut o, sport as u64);
-    o
+    push_u64(o, sport as u64);
 }
 
 fn fd_from_info(f: &FdInfo) -> Fd {
@@ -381,6 +494,15 @@ fn fd_from_info(f: &FdInfo) -> Fd {
         sock,
         name_changed: false,
         family,
+    }
+}
+
+/// `b` as text: borrowed when it is valid UTF-8 (std's validator is
+/// faster than `from_utf8_lossy`'s chunking), else with U+FFFD for bad bytes.
+fn as_str_lossy(b: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(b) {
+        Ok(s) => s.into(),
+        Err(_) => String::from_utf8_lossy(b),
     }
 }
 
@@ -426,6 +548,11 @@ pub struct State {
     next_scan_ns: u64,
     /// End of the last drop window (0: none).
     last_drop_ns: u64,
+    /// Buffers of fds that went away, for the next ones.
+    spares: Spares,
+    cwds: Cwds,
+    /// Scratch for resolving a path before it is interned.
+    path_buf: String,
 }
 
 impl State {
@@ -643,6 +770,14 @@ impl State {
         self.fdtables.entry(pid).or_default()
     }
 
+    /// Install `fd` as `fdn` of process `pid`; the fd it replaces (if any)
+    /// gives its buffers back.
+    fn put_fd(&mut self, pid: u32, fdn: i32, fd: Fd) {
+        if let Some(old) = self.fdtables.entry(pid).or_default().fds.insert(fdn, fd) {
+            self.spares.recycle(old);
+        }
+    }
+
     fn note_failed_fd(&mut self) {
         self.stats.n_failed_fd_lookups += 1;
         if self.after_drop {
@@ -658,7 +793,9 @@ impl State {
         if ev.ts_ns >= self.next_scan_ns {
             self.scan_inactive_threads(ev.ts_ns);
         }
-        self.transient_fd = None;
+        if let Some(f) = self.transient_fd.take() {
+            self.spares.recycle(f);
+        }
         self.cur_open = None;
         self.cur_fd_in_table = false;
         self.cur_fd_num = i64::MIN;
@@ -770,8 +907,9 @@ impl State {
                 16 => (FdType::Netlink, 16),
                 _ => (FdType::Other, dom),
             };
+            let spares = &mut self.spares;
             let sock = matches!(dom, 2 | 10).then(|| {
-                Box::new(Sock {
+                spares.sock(Sock {
                     l4proto: match (ty, proto) {
                         (_, 6) | (1, 0) => 6,
                         (_, 17) | (2, 0) => 17,
@@ -782,13 +920,15 @@ impl State {
                     ..Default::default()
                 })
             });
+            // connect, bind or listen names it: room for that name
             let fd = Fd {
                 fd_type,
                 family,
                 sock,
+                name: self.spares.string(),
                 ..Default::default()
             };
-            self.fd_table_mut(ev.pid).fds.insert(ret as i32, fd);
+            self.put_fd(ev.pid, ret as i32, fd);
         }
     }
 
@@ -807,7 +947,7 @@ impl State {
             {
                 if let Some(s) = f.sock.as_deref_mut() {
                     if set_local_addr(s, ev) {
-                        f.name = sock_name(s);
+                        sock_name_into(s, &mut f.name);
                     }
                 }
             }
@@ -841,15 +981,19 @@ impl State {
         let ret = ev.ret;
         if ret >= 0 {
             let lfd = ev.args[0] as i32;
+            let spares = &mut self.spares;
             let parent = self
                 .fdtables
                 .get(&ev.pid)
                 .and_then(|t| t.fds.get(&lfd))
-                .cloned();
+                .map(|f| spares.copy(f));
             let mut fd = parent.unwrap_or_default();
             fd.open_flags = 0;
             fd.name_changed = false;
-            let mut s = fd.sock.take().map(|b| *b).unwrap_or_default();
+            let mut s = fd
+                .sock
+                .take()
+                .unwrap_or_else(|| self.spares.sock(Sock::default()));
             s.listening = false;
             s.server = true;
             s.connected = true;
@@ -881,16 +1025,18 @@ impl State {
                 }
             }
             if matches!(fd.fd_type, FdType::Ipv4Socket | FdType::Ipv6Socket) {
-                fd.name = sock_name(&s);
-                fd.sock = Some(Box::new(s));
+                sock_name_into(&s, &mut fd.name);
+                fd.sock = Some(s);
             } else if fd.fd_type == FdType::Other {
                 fd.fd_type = FdType::Ipv4Socket;
-                fd.name = sock_name(&s);
-                fd.sock = Some(Box::new(s));
+                sock_name_into(&s, &mut fd.name);
+                fd.sock = Some(s);
+            } else if self.spares.socks.len() < Spares::KEEP {
+                self.spares.socks.push(s);
             }
             fd.name_changed = true;
             self.name_changed_at = Some((ev.pid, ret as i32));
-            self.fd_table_mut(ev.pid).fds.insert(ret as i32, fd);
+            self.put_fd(ev.pid, ret as i32, fd);
         }
     }
 
@@ -912,7 +1058,7 @@ impl State {
                 if let Some(s) = f.sock.as_mut() {
                     s.listening = true;
                     s.server = true;
-                    f.name = sock_name(s);
+                    sock_name_into(s, &mut f.name);
                 }
             }
         }
@@ -968,17 +1114,14 @@ impl State {
                         // libsinsp leaves a new pipe's name empty
                         (FdType::Pipe, 0, String::new())
                     };
-                    let tbl = self.fd_table_mut(ev.pid);
                     for f in [a, b] {
-                        tbl.fds.insert(
-                            f,
-                            Fd {
-                                fd_type: ty,
-                                family,
-                                name: nm.clone(),
-                                ..Default::default()
-                            },
-                        );
+                        let fd = Fd {
+                            fd_type: ty,
+                            family,
+                            name: nm.clone(),
+                            ..Default::default()
+                        };
+                        self.put_fd(ev.pid, f, fd);
                     }
                 }
             }
@@ -1013,7 +1156,7 @@ impl State {
                 name: nm,
                 ..Default::default()
             };
-            self.fd_table_mut(ev.pid).fds.insert(ret as i32, fd);
+            self.put_fd(ev.pid, ret as i32, fd);
         }
     }
 
@@ -1022,7 +1165,7 @@ impl State {
         let ret = ev.ret;
         if ret == 0 {
             if let Some(p) = ev.arg_data(0) {
-                let p = str_of(p.c_str());
+                let p = as_str_lossy(p.c_str());
                 self.set_cwd(ev, &p);
             }
         }
@@ -1032,14 +1175,26 @@ impl State {
     fn parse_fchdir(&mut self, ev: &Event) {
         let ret = ev.ret;
         if ret == 0 {
-            let d = self
+            // the fd's name goes through the scratch buffer (no copy of it)
+            let mut d = std::mem::take(&mut self.path_buf);
+            let found = match self
                 .fdtables
                 .get(&ev.pid)
                 .and_then(|t| t.fds.get(&(ev.args[0] as i32)))
-                .map(|f| f.name.clone());
-            if let Some(d) = d {
-                self.set_cwd(ev, &d);
+            {
+                Some(f) => {
+                    d.clear();
+                    d.push_str(&f.name);
+                    true
+                }
+                None => false,
+            };
+            if found {
+                let p = std::mem::take(&mut d);
+                self.set_cwd(ev, &p);
+                d = p;
             }
+            self.path_buf = d;
         }
     }
 
@@ -1076,13 +1231,11 @@ impl State {
         // pidfd is not tracked, so the new fd is known to exist but
         // not what it is: never a stale entry left at that number.
         if ret >= 0 {
-            self.fd_table_mut(ev.pid).fds.insert(
-                ret as i32,
-                Fd {
-                    fd_type: FdType::Other,
-                    ..Default::default()
-                },
-            );
+            let fd = Fd {
+                fd_type: FdType::Other,
+                ..Default::default()
+            };
+            self.put_fd(ev.pid, ret as i32, fd);
         }
     }
 
@@ -1128,7 +1281,7 @@ impl State {
     /// Apply removals after the rules saw the event (close, exit).
     pub fn post_event(&mut self, ev: &Event) {
         if let Some(f) = self.transient_fd.take() {
-            drop(f);
+            self.spares.recycle(f);
         }
         match Kind::from_u16(ev.kind) {
             Some(Kind::ProcExit) => {
@@ -1147,8 +1300,12 @@ impl State {
         match sc::parser(ev.nr) {
             Parser::Close => {
                 if ev.ret == 0 {
-                    if let Some(t) = self.fdtables.get_mut(&ev.pid) {
-                        t.fds.remove(&(ev.args[0] as i32));
+                    let gone = self
+                        .fdtables
+                        .get_mut(&ev.pid)
+                        .and_then(|t| t.fds.remove(&(ev.args[0] as i32)));
+                    if let Some(f) = gone {
+                        self.spares.recycle(f);
                     }
                 }
             }
@@ -1212,7 +1369,11 @@ impl State {
             if let Some(tbl) = self.fdtables.get_mut(&pid) {
                 tbl.nthreads = tbl.nthreads.saturating_sub(1);
                 if tbl.nthreads == 0 {
-                    self.fdtables.remove(&pid);
+                    if let Some(tbl) = self.fdtables.remove(&pid) {
+                        for (_, f) in tbl.fds {
+                            self.spares.recycle(f);
+                        }
+                    }
                 }
             }
         }
@@ -1226,25 +1387,33 @@ impl State {
             .get(&ev.tid)
             .map(|t| t.cwd.clone())
             .unwrap_or_default();
-        let newcwd: Arc<str> = resolve_path(&base, p).into();
+        let mut buf = std::mem::take(&mut self.path_buf);
+        resolve_path_into(&base, p, &mut buf);
+        let newcwd = self.cwds.intern(&buf);
+        self.path_buf = buf;
         for t in self.threads.values_mut().filter(|t| t.pid == pid) {
             t.cwd = newcwd.clone();
         }
     }
 
     fn dup_fd(&mut self, pid: u32, old: i32, new: i32, cloexec: bool) {
-        let tbl = self.fd_table_mut(pid);
-        match tbl.fds.get(&old).cloned() {
+        let tbl = self.fdtables.entry(pid).or_default();
+        let copy = tbl.fds.get(&old).map(|f| self.spares.copy(f));
+        match copy {
             Some(mut f) => {
                 if cloexec {
                     f.open_flags |= O_CLOEXEC;
                 } else {
                     f.open_flags &= !O_CLOEXEC;
                 }
-                tbl.fds.insert(new, f);
+                if let Some(gone) = tbl.fds.insert(new, f) {
+                    self.spares.recycle(gone);
+                }
             }
             None => {
-                tbl.fds.remove(&new);
+                if let Some(gone) = tbl.fds.remove(&new) {
+                    self.spares.recycle(gone);
+                }
                 self.note_failed_fd();
             }
         }
@@ -1258,51 +1427,72 @@ impl State {
         bind: bool,
         _server: bool,
     ) {
-        let Some(a) = addr.and_then(parse_sockaddr) else {
+        // decoded in place: a unix path is borrowed from the event
+        let Some(sa) = addr.and_then(decode::parse_sockaddr) else {
             return;
         };
+        let (family, ip, port, unix) = match sa {
+            SockAddr::Inet { family, ip, port } => (family, ip, port, &b""[..]),
+            SockAddr::Unix(p) => (1, [0; 16], 0, p),
+            SockAddr::Other(f) => (f, [0; 16], 0, &b""[..]),
+        };
+        // decode::unix_name's rule, without its buffer for abstract names:
+        // `@` and the name up to the next NUL, else the path up to its NUL
+        let (abstract_name, unix) = match unix.split_first() {
+            Some((0, rest)) => (true, rest),
+            _ => (false, unix),
+        };
+        let unix = &unix[..unix.iter().position(|&b| b == 0).unwrap_or(unix.len())];
+        let unix = as_str_lossy(unix);
+        let unix: &str = &unix;
         let cwd = self
             .threads
             .get(&ev.tid)
             .map(|t| t.cwd.clone())
             .unwrap_or_default();
-        let tbl = self.fd_table_mut(ev.pid);
+        let spares = &mut self.spares;
+        let tbl = self.fdtables.entry(ev.pid).or_default();
         let f = tbl.fds.entry(fdn).or_insert_with(|| Fd {
-            fd_type: match a.0 {
+            fd_type: match family {
                 2 => FdType::Ipv4Socket,
                 10 => FdType::Ipv6Socket,
                 1 => FdType::UnixSocket,
                 _ => FdType::Other,
             },
-            family: a.0,
+            family,
             ..Default::default()
         });
-        match a.0 {
+        match family {
             2 | 10 => {
                 let s = f.sock.get_or_insert_with(|| {
-                    Box::new(Sock {
-                        v6: a.0 == 10,
+                    spares.sock(Sock {
+                        v6: family == 10,
                         ..Default::default()
                     })
                 });
                 if bind {
-                    s.local_ip = a.1;
-                    s.local_port = a.2;
+                    s.local_ip = ip;
+                    s.local_port = port;
                 } else {
-                    s.remote_ip = a.1;
-                    s.remote_port = a.2;
+                    s.remote_ip = ip;
+                    s.remote_port = port;
                     s.connected = true;
                     s.server = false;
                 }
-                f.name = sock_name(s);
+                sock_name_into(s, &mut f.name);
                 f.nameraw.clear();
             }
             1 => {
-                f.name = if a.3.starts_with('@') || a.3.starts_with('/') || a.3.is_empty() {
-                    a.3
+                if abstract_name {
+                    f.name.clear();
+                    f.name.push('@');
+                    f.name.push_str(unix);
+                } else if unix.starts_with('@') || unix.starts_with('/') || unix.is_empty() {
+                    f.name.clear();
+                    f.name.push_str(unix);
                 } else {
-                    resolve_path(&cwd, &a.3)
-                };
+                    resolve_path_into(&cwd, unix, &mut f.name);
+                }
                 f.nameraw.clear();
             }
             _ => {}
@@ -1349,47 +1539,43 @@ impl State {
         } else {
             FdType::File
         };
-        // Fast path: an absolute, already normal path is its own fd.name.
-        if is_normal_abs(raw_b) {
-            if let Ok(p) = std::str::from_utf8(raw_b) {
-                let fd = Fd {
-                    fd_type,
-                    name: p.to_string(),
-                    open_flags: flags,
-                    ..Default::default()
-                };
-                self.install_open(ev, fd);
-                return;
-            }
+        // fd.name goes into a recycled buffer; a path that is valid UTF-8
+        // (nearly all) is borrowed, not copied, on the way.
+        let raw = as_str_lossy(raw_b);
+        let mut name = self.spares.string();
+        let mut failed_dirfd = false;
+        if raw.is_empty() {
+            // no path: an empty name
+        } else if raw.starts_with('/') && is_normal_abs(raw_b) {
+            // an absolute, already normal path is its own fd.name
+            name.push_str(&raw);
+        } else {
+            let base: &str = if raw.starts_with('/') {
+                "/"
+            } else if dirfd == AT_FDCWD {
+                self.threads.get(&ev.tid).map_or("", |t| &t.cwd)
+            } else {
+                match self.fdtables.get(&ev.pid).and_then(|t| t.fds.get(&dirfd)) {
+                    Some(f) => &f.name,
+                    None => {
+                        failed_dirfd = true;
+                        ""
+                    }
+                }
+            };
+            resolve_path_into(if base.is_empty() { "/" } else { base }, &raw, &mut name);
         }
-        let raw = str_of(raw_b);
-        let base: String = if raw.starts_with('/') {
+        if failed_dirfd {
+            self.note_failed_fd();
+        }
+        let nameraw = if *raw == *name {
             String::new()
-        } else if dirfd == AT_FDCWD {
-            self.threads
-                .get(&ev.tid)
-                .map(|t| t.cwd.to_string())
-                .unwrap_or_default()
         } else {
-            let n = self
-                .fdtables
-                .get(&ev.pid)
-                .and_then(|t| t.fds.get(&dirfd))
-                .map(|f| f.name.clone());
-            if n.is_none() {
-                self.note_failed_fd();
-            }
-            n.unwrap_or_default()
+            self.spares.string_from(&raw)
         };
-        let full = if raw.is_empty() {
-            raw.clone()
-        } else {
-            resolve_path(if base.is_empty() { "/" } else { &base }, &raw)
-        };
-        let nameraw = if raw == full { String::new() } else { raw };
         let fd = Fd {
             fd_type,
-            name: full,
+            name,
             nameraw,
             open_flags: flags,
             ..Default::default()
@@ -1399,7 +1585,7 @@ impl State {
 
     fn install_open(&mut self, ev: &Event, fd: Fd) {
         if ev.ret >= 0 {
-            self.fd_table_mut(ev.pid).fds.insert(ev.ret as i32, fd);
+            self.put_fd(ev.pid, ev.ret as i32, fd);
             self.cur_fd_in_table = true;
         } else {
             self.transient_fd = Some(fd);
@@ -1629,7 +1815,9 @@ impl State {
         }
         if let Some(tbl) = self.fdtables.get_mut(&pid) {
             tbl.nthreads = 1;
-            tbl.fds.retain(|_, f| f.open_flags & O_CLOEXEC == 0);
+            for (_, f) in tbl.fds.extract_if(|_, f| f.open_flags & O_CLOEXEC != 0) {
+                self.spares.recycle(f);
+            }
         }
         self.stats.n_threads = self.threads.len();
     }
@@ -1707,10 +1895,16 @@ fn is_normal_abs(p: &[u8]) -> bool {
     if p.first() != Some(&b'/') || (p.len() > 1 && p.ends_with(b"/")) {
         return false;
     }
-    p.len() == 1
-        || p[1..]
-            .split(|&c| c == b'/')
-            .all(|c| !c.is_empty() && c != b"." && c != b"..")
+    // every component after a '/' is non-empty and neither "." nor ".."
+    let mut i = 1;
+    while i < p.len() {
+        let end = memchr::memchr(b'/', &p[i..]).map_or(p.len(), |k| i + k);
+        if matches!(&p[i..end], b"" | b"." | b"..") {
+            return false;
+        }
+        i = end + 1;
+    }
+    true
 }
 
 fn split_nul(b: &[u8]) -> Vec<String> {
@@ -1752,6 +1946,150 @@ mod tests {
         assert_eq!(resolve_path("/home/u", "/etc//passwd"), "/etc/passwd");
         assert_eq!(resolve_path("/", ".."), "/");
         assert_eq!(resolve_path("/a", "./b/"), "/a/b");
+    }
+
+    #[test]
+    fn resolve_into_reuses_and_overwrites_the_buffer() {
+        let mut b = String::from("/a/much/longer/leftover/path");
+        for (base, p, want) in [
+            ("/home/u", "x/../y", "/home/u/y"),
+            ("/home/u", "../../..", "/"),
+            ("/", "a/./b//c/..", "/a/b"),
+            ("/x", "/etc/../etc/passwd", "/etc/passwd"),
+            // a base that is not normal is normalised too
+            ("/a//b/../c/.", "d", "/a/c/d"),
+            ("a/b", "..", "/a"),
+            ("/", "", "/"),
+            ("/usr/include", "x.h", "/usr/include/x.h"),
+        ] {
+            resolve_path_into(base, p, &mut b);
+            assert_eq!(b, want);
+            assert_eq!(b, resolve_path(base, p));
+        }
+    }
+
+    fn sys(
+        name: &str,
+        ret: i64,
+        args: [u64; 6],
+        items: &[(u8, &[u8])],
+    ) -> sysreplay_format::OwnedEvent {
+        let mut data = Vec::new();
+        for (t, b) in items {
+            sysreplay_format::record::push_item(&mut data, *t, 0, b);
+        }
+        sysreplay_format::OwnedEvent {
+            header: sysreplay_format::RecordHeader {
+                ts_ns: 1,
+                tid: 42,
+                pid: 42,
+                kind: Kind::Syscall as u16,
+                nr: sysreplay_syscalls::number(name).unwrap(),
+                data_len: data.len() as u16,
+                ret,
+                args,
+                ..Default::default()
+            },
+            data,
+        }
+    }
+
+    fn feed(st: &mut State, e: &sysreplay_format::OwnedEvent) {
+        let ev = e.as_event();
+        st.pre_event(&ev);
+        st.post_event(&ev);
+    }
+
+    fn name_of(st: &State, fd: i32) -> Option<(String, String)> {
+        st.fdtables
+            .get(&42)?
+            .fds
+            .get(&fd)
+            .map(|f| (f.name.clone(), f.nameraw.clone()))
+    }
+
+    /// Recycled name buffers (close, replaced fds) never leak a previous
+    /// name into the next fd; relative, dirfd and unix-socket names resolve
+    /// as before.
+    #[test]
+    fn recycled_fd_names_are_exact() {
+        let mut st = State::new();
+        feed(&mut st, &sys("chdir", 0, [0; 6], &[(0, b"/home/u/src\0")]));
+        let long = b"/usr/include/x86_64-linux-gnu/bits/a-rather-long-header-name.h\0";
+        feed(
+            &mut st,
+            &sys(
+                "openat",
+                3,
+                [AT_FDCWD as u32 as u64, 0, 0, 0, 0, 0],
+                &[(1, long)],
+            ),
+        );
+        assert_eq!(
+            name_of(&st, 3).unwrap().0,
+            std::str::from_utf8(&long[..long.len() - 1]).unwrap()
+        );
+        feed(&mut st, &sys("close", 0, [3, 0, 0, 0, 0, 0], &[]));
+        assert!(name_of(&st, 3).is_none());
+        // the long name's buffer comes back for a short relative name
+        feed(
+            &mut st,
+            &sys(
+                "openat",
+                3,
+                [AT_FDCWD as u32 as u64, 0, 0, 0, 0, 0],
+                &[(1, b"../a.c\0")],
+            ),
+        );
+        assert_eq!(
+            name_of(&st, 3).unwrap(),
+            ("/home/u/a.c".into(), "../a.c".into())
+        );
+        // relative to a directory fd; fd 3 is replaced by dup2, its buffers recycled
+        feed(
+            &mut st,
+            &sys(
+                "openat",
+                4,
+                [AT_FDCWD as u32 as u64, 0, 0o200000, 0, 0, 0],
+                &[(1, b"/etc\0")],
+            ),
+        );
+        feed(
+            &mut st,
+            &sys("openat", 5, [4, 0, 0, 0, 0, 0], &[(1, b"./ssh/../hosts\0")]),
+        );
+        assert_eq!(
+            name_of(&st, 5).unwrap(),
+            ("/etc/hosts".into(), "./ssh/../hosts".into())
+        );
+        feed(&mut st, &sys("dup2", 3, [5, 3, 0, 0, 0, 0], &[]));
+        assert_eq!(
+            name_of(&st, 3).unwrap(),
+            ("/etc/hosts".into(), "./ssh/../hosts".into())
+        );
+        // unix sockets: abstract, relative to the cwd, absolute
+        for (i, (addr, want)) in [
+            (&b"\0abstract\0junk"[..], "@abstract"),
+            (&b"run/x.sock\0"[..], "/home/u/src/run/x.sock"),
+            (&b"/run/y.sock\0"[..], "/run/y.sock"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let fd = 10 + i as u64;
+            feed(&mut st, &sys("socket", fd as i64, [1, 1, 0, 0, 0, 0], &[]));
+            let mut sa = vec![1u8, 0];
+            sa.extend_from_slice(addr);
+            feed(
+                &mut st,
+                &sys("connect", 0, [fd, 0, sa.len() as u64, 0, 0, 0], &[(1, &sa)]),
+            );
+            assert_eq!(name_of(&st, fd as i32).unwrap().0, want);
+        }
+        // fchdir takes the directory fd's name as the cwd
+        feed(&mut st, &sys("fchdir", 0, [4, 0, 0, 0, 0, 0], &[]));
+        assert_eq!(&*st.threads[&42].cwd, "/etc");
     }
 
     #[test]

@@ -1,28 +1,44 @@
 //! Evaluating rules on an event allocates nothing in the common case: a
 //! counting global allocator watches `Engine::process` over events that are
 //! evaluated by many rules but change no state (reads, failed execs, failed
-//! connects, opens that fail on an fd-less path).
+//! connects, opens that fail on an fd-less path), and over the real
+//! recordings of corpora/real (opens, closes, dups, sockets: every event
+//! but those that create or replace a process image).
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::cell::Cell;
+use std::collections::BTreeMap;
+use std::ops::ControlFlow;
+use std::path::PathBuf;
 
 use sysreplay_format::record::{push_item, tag, Kind, RecordHeader};
 use sysreplay_format::OwnedEvent;
-use sysreplay_ruleeval::{load_rules_str, Engine, RuleMatching};
+use sysreplay_format::TraceReader;
+use sysreplay_ruleeval::{load_rules, load_rules_str, Engine, RuleMatching, Ruleset};
 use sysreplay_syscalls as syscalls;
 
+/// Counts allocations per thread: tests run in parallel, and each counts
+/// only its own.
 struct Counting;
-static ALLOCS: AtomicU64 = AtomicU64::new(0);
+thread_local! {
+    static ALLOCS: Cell<u64> = const { Cell::new(0) };
+}
+fn count() {
+    let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+}
+fn allocs() -> u64 {
+    ALLOCS.with(|c| c.get())
+}
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        count();
         unsafe { System.alloc(l) }
     }
     unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
         unsafe { System.dealloc(p, l) }
     }
     unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
-        ALLOCS.fetch_add(1, Ordering::Relaxed);
+        count();
         unsafe { System.realloc(p, l, n) }
     }
 }
@@ -112,15 +128,119 @@ fn evaluation_does_not_allocate() {
     for o in &events {
         e.process(&o.as_event(), |_| {});
     }
-    let before = ALLOCS.load(Ordering::Relaxed);
+    let before = allocs();
     let mut hits = 0;
     for _ in 0..2_000 {
         for o in &events {
             e.process(&o.as_event(), |_| hits += 1);
         }
     }
-    let allocs = ALLOCS.load(Ordering::Relaxed) - before;
+    let allocs = allocs() - before;
     assert_eq!(hits, 0);
     assert!(e.stats.rule_evaluations > 0);
     assert_eq!(allocs, 0, "allocations during evaluation");
+}
+
+fn real_events(name: &str) -> (TraceReader, Vec<OwnedEvent>) {
+    let p =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../corpora/real/{name}/trace.srt"));
+    let r = TraceReader::open(&p).unwrap();
+    let mut v = Vec::new();
+    r.for_each_event(|e| {
+        v.push(e.to_owned_event());
+        ControlFlow::Continue(())
+    })
+    .unwrap();
+    (r, v)
+}
+
+/// Allocations per (kind, syscall) while `rules` evaluate the second half
+/// of a real recording, after the first half warmed the engine up.
+fn real_allocations(name: &str, rs: Ruleset) -> (BTreeMap<String, (u64, u64)>, u64) {
+    let (r, evs) = real_events(name);
+    let mut e = Engine::new(rs, RuleMatching::All);
+    e.start_trace(r.header(), r.snapshot());
+    let half = evs.len() / 2;
+    for o in &evs[..half] {
+        e.process(&o.as_event(), |_| {});
+    }
+    let mut per: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    let mut hits = 0u64;
+    for o in &evs[half..] {
+        let ev = o.as_event();
+        let before = allocs();
+        e.process(&ev, |_| hits += 1);
+        let n = allocs() - before;
+        let key = match ev.kind {
+            1 => syscalls::name(ev.nr).unwrap_or("?").to_string(),
+            k => format!("kind {k}"),
+        };
+        let x = per.entry(key).or_default();
+        x.0 += 1;
+        x.1 += n;
+    }
+    (per, hits)
+}
+
+/// Events that create or replace a process image or change its working
+/// directory build new state (a thread, an fd table, argv and cwd strings):
+/// they may allocate. Every other event must not.
+fn builds_state(key: &str) -> bool {
+    key.starts_with("kind ")
+        || matches!(
+            key,
+            "clone" | "clone3" | "fork" | "vfork" | "execve" | "execveat" | "chdir" | "fchdir"
+        )
+}
+
+/// Allocations of the second half of `name` outside state-building events:
+/// none per event; only the amortized growth of a new process's fd table
+/// is left (under one per 1000 events).
+fn assert_no_allocation_per_event(name: &str, rs: Ruleset, rules: &str) {
+    let (per, hits) = real_allocations(name, rs);
+    let (mut events, mut allocs) = (0u64, 0u64);
+    let (mut building, mut building_allocs) = (0u64, 0u64);
+    let mut report = String::new();
+    for (k, &(n, a)) in &per {
+        if !builds_state(k) {
+            events += n;
+            allocs += a;
+            if a > 0 {
+                report += &format!(" {k}: {a} in {n} events;");
+            }
+        } else {
+            building += n;
+            building_allocs += a;
+        }
+    }
+    eprintln!(
+        "{name} with {rules}: {allocs} allocations in {events} events, {hits} hits:{report} \
+         ({building_allocs} in {building} events that build state)"
+    );
+    assert!(events > 100_000, "{name}: only {events} events counted");
+    assert!(
+        allocs * 1000 <= events,
+        "{name} with {rules}: {allocs} allocations in {events} events:{report}"
+    );
+}
+
+#[test]
+fn real_recordings_do_not_allocate_per_event() {
+    for name in ["mixed", "mixed-all"] {
+        let rs = load_rules_str(&[("t.yaml", RULES)]);
+        assert_no_allocation_per_event(name, rs, "the test rules");
+    }
+}
+
+#[test]
+fn real_recordings_do_not_allocate_per_event_with_falcos_rules() {
+    let p = sysreplay_testkit::require!(
+        sysreplay_testkit::upstream_rules("falco_rules.yaml"),
+        "real_recordings_do_not_allocate_per_event_with_falcos_rules"
+    );
+    for name in ["mixed", "mixed-all"] {
+        let rs = load_rules(&[&p]);
+        assert!(!rs.diags.has_errors());
+        assert_no_allocation_per_event(name, rs, "falco_rules.yaml");
+    }
 }

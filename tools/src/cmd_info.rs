@@ -25,6 +25,9 @@ pub fn run(a: Args) -> Result<(), Failure> {
     let r = crate::open_reader(&a.file)?;
     let s = TraceSummary::compute(&r, |nr| sysreplay_syscalls::display_name(nr).into_owned())?;
     let h = r.header();
+    // where the bytes go, per column of the blocks (SPEC §5)
+    let cols = r.column_sizes()?;
+    let per_event = |b: u64| b as f64 / s.events.max(1) as f64;
     let out = std::io::stdout();
     let mut o = out.lock();
     if a.json {
@@ -51,6 +54,12 @@ pub fn run(a: Args) -> Result<(), Failure> {
             },
             "snapshot_threads": r.snapshot().threads.len(),
             "summary": s,
+            "columns": cols.iter().map(|c| serde_json::json!({
+                "column": c.name,
+                "bytes": c.stored_bytes,
+                "bytes_per_event": per_event(c.stored_bytes),
+                "uncompressed_bytes": c.payload_bytes,
+            })).collect::<Vec<_>>(),
         });
         writeln!(o, "{}", serde_json::to_string_pretty(&v).unwrap())?;
         return Ok(());
@@ -116,6 +125,11 @@ pub fn run(a: Args) -> Result<(), Failure> {
         writeln!(o, "  {k:<14} {n}")?;
     }
     writeln!(o, "size:            {} bytes in {} blocks; {:.2} bytes/event on disk, {:.1} bytes/event as raw records (compression {:.1}x)", s.file_bytes, s.blocks, s.bytes_per_event, s.record_bytes_per_event, s.compression_ratio)?;
+    let col_list: Vec<String> = cols
+        .iter()
+        .map(|c| format!("{} {:.2}", c.name, per_event(c.stored_bytes)))
+        .collect();
+    writeln!(o, "bytes/event by column: {}", col_list.join(", "))?;
     writeln!(o, "per CPU:")?;
     for cpu in &s.per_cpu {
         writeln!(

@@ -1,5 +1,6 @@
 //! replay/validate: spearman.py's statistics and sysdig_rule_cost.sh end to
-//! end on the bundled sample (needs python3; the second test also sysdig).
+//! end on the bundled sample (needs python3; the second test also sysdig);
+//! benches/sysdig_side_by_side.sh end to end on the same sample.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -219,4 +220,51 @@ fn sysdig_rule_cost_times_every_enabled_rule() {
         (r["cost_ns"]["rho"].as_f64().unwrap() - 1.0).abs() < 1e-12,
         "{r}"
     );
+}
+
+#[test]
+fn sysdig_side_by_side_prints_both_cpu_times_and_their_ratio() {
+    let name = "sysdig_side_by_side_prints_both_cpu_times_and_their_ratio";
+    testkit::require!(python3(), name);
+    testkit::require!(testkit::sysdig(), name);
+    let root = testkit::repo_root();
+    let run = |json: bool| {
+        let mut c = Command::new(root.join("benches/sysdig_side_by_side.sh"));
+        c.args(["-n", "1", "-b", env!("CARGO_BIN_EXE_sysreplay")]);
+        if json {
+            c.arg("-j");
+        }
+        c.arg(root.join("corpora/samples/synth-100k.srt"))
+            .arg(root.join("corpora/rules/sample_rules.yaml"))
+            .output()
+            .unwrap()
+    };
+    let o = run(true);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["events"], 100_002);
+    assert_eq!(v["rules"], 4, "{v}");
+    assert_eq!(v["left_out"], serde_json::json!({}));
+    let (s, e) = (
+        v["sysdig_cpu_s"].as_f64().unwrap(),
+        v["eval_cpu_s"].as_f64().unwrap(),
+    );
+    assert!(s > 0.0 && e > 0.0, "{v}");
+    assert!((v["eval_over_sysdig"].as_f64().unwrap() - e / s).abs() < 1e-9);
+    // the sample's shadow reads, cron shells and /tmp writes alert on both sides
+    assert!(v["eval_alerts"].as_u64().unwrap() > 0, "{v}");
+    assert!(v["sysdig_matches"].as_u64().unwrap() > 0, "{v}");
+    assert!(v["cpu"].as_str().is_some_and(|c| !c.is_empty()), "{v}");
+    let o = run(false);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("eval / sysdig CPU time: "), "{text}");
+
+    // A trace that is not there: a clear message, exit 2.
+    let o = Command::new(root.join("benches/sysdig_side_by_side.sh"))
+        .arg("/nonexistent.srt")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("/nonexistent.srt: not readable"));
 }

@@ -97,3 +97,18 @@ fn a_format_1_0_file_still_reads() {
         "the format 1.0 sample no longer decodes to its events"
     );
 }
+
+/// The first format 2.0 file (argument selectors and deltas, SPEC §5): a
+/// codec change that would misread it fails here.
+/// `sysreplay synth --events 10000 --seed 1 --drop-windows 2`
+#[test]
+fn a_format_2_0_file_still_reads() {
+    let cfg = SynthConfig::new(1, 10_000).with_drop_windows(2);
+    let (version, got) = read_sample("compat/synth-10k-format-2.0.srt", &cfg);
+    assert_eq!(version, (2, 0));
+    assert_eq!(
+        first_difference(&got, &generated(&cfg)),
+        None,
+        "the format 2.0 sample no longer decodes to its events"
+    );
+}
