@@ -5,6 +5,8 @@ use super::ScapError;
 
 /// Event codes used by name in the importer and exporter.
 pub mod code {
+    pub const GENERIC_E: u16 = 0;
+    pub const GENERIC_X: u16 = 1;
     pub const OPEN_E: u16 = 2;
     pub const OPEN_X: u16 = 3;
     pub const CLOSE_E: u16 = 4;
@@ -121,7 +123,7 @@ pub mod code {
 
 /// The name of an event code (`evt.type`), e.g. "openat", from the generated
 /// event table; unknown codes and codes the table marks "NA" are named
-/// `event_<code>`, except those sysdig 0.29.3 named ([`SYSDIG_0_29_NAMES`]).
+/// `event_<code>`, except those sysdig 0.29.3 named (`SYSDIG_0_29_NAMES`).
 pub fn event_name(code: u16) -> std::borrow::Cow<'static, str> {
     if let Ok(i) = SYSDIG_0_29_NAMES.binary_search_by_key(&code, |&(c, _)| c) {
         return std::borrow::Cow::Borrowed(SYSDIG_0_29_NAMES[i].1);
