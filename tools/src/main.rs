@@ -6,10 +6,13 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser, Subcommand};
 
 // Diagnostics never panic: a closed stderr (`2>&-`, a dead pipe reader)
-// must not kill a recording or a replay, so `eprintln!` in this crate is
-// `sysreplay_format::diag!`, which drops the line on a write error.
+// must not kill a recording or a replay, so `eprintln!` in this crate
+// drops the line on a write error.
 macro_rules! eprintln {
-    ($($arg:tt)*) => { sysreplay_format::diag!($($arg)*) };
+    ($($arg:tt)*) => {{
+        use ::std::io::Write as _;
+        let _ = ::std::writeln!(::std::io::stderr(), $($arg)*);
+    }};
 }
 
 mod cmd_bench;
