@@ -320,7 +320,8 @@ pub fn run(mut a: Args) -> Result<(), Failure> {
         (None, None, false) => ", or it stops when the command exits".to_string(),
         (None, None, true) => String::new(),
     };
-    let r = record_with(&opts, stop, &mut |n| match n {
+    let r = record_with(&opts, stop, &mut |n| {
+        match n {
         Notice::Recording {
             path,
             syscalls,
@@ -352,6 +353,7 @@ pub fn run(mut a: Args) -> Result<(), Failure> {
             status.clear(live);
             eprintln!("rotation resumed: recording into {}", path.display());
         }
+    }
     });
     if live && status.shown {
         eprint_status("");

@@ -3,25 +3,13 @@
 //! 1-per-30-s rate limit, Falco's text and JSON shapes.
 
 use std::path::Path;
-use std::process::Command;
 
 fn sysreplay(args: &[&str]) -> (Option<i32>, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_sysreplay"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
+    sysreplay_testkit::cli!().run(args)
 }
 
 fn rules() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../corpora/rules/sample_rules.yaml")
-        .display()
-        .to_string()
+    sysreplay_testkit::arg(sysreplay_testkit::sample_rules())
 }
 
 /// A synthetic trace with drop windows (lost counts from the generator).

@@ -11,8 +11,10 @@ use std::process::Command;
 use sysreplay_format::writer::TraceWriter;
 use sysreplay_synth::{self as synth, SynthConfig};
 
+use sysreplay_testkit::run_ok;
+
 fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_sysreplay"))
+    sysreplay_testkit::cli!().command()
 }
 
 /// The upstream stable rules, or None after reporting `test` skipped.
@@ -49,19 +51,7 @@ fn eval_prints_falco_alerts_for_the_stable_rules() {
     let dir = tempfile::tempdir().unwrap();
     let (trace, summary) = synth_trace(&dir, 200_000);
     assert!(summary.sensitive_reads > 0);
-    let out = bin()
-        .arg("eval")
-        .arg(&trace)
-        .arg("-r")
-        .arg(&rules)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
+    let (text, _) = run_ok(bin().arg("eval").arg(&trace).arg("-r").arg(&rules));
     let lines: Vec<&str> = text
         .lines()
         .filter(|l| l.contains("Sensitive file opened for reading by non-trusted program"))
@@ -113,17 +103,7 @@ fn rules_check_lists_rules_and_the_syscall_sets() {
     let Some(rules) = stable_rules("rules_check_lists_rules_and_the_syscall_sets") else {
         return;
     };
-    let out = bin()
-        .args(["rules", "check", "-r"])
-        .arg(&rules)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
+    let (text, _) = run_ok(bin().args(["rules", "check", "-r"]).arg(&rules));
     assert!(
         text.contains("Read sensitive file untrusted [Warning] open,openat,openat2"),
         "{text}"

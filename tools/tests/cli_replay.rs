@@ -15,20 +15,10 @@ use sysreplay_synth::{self as synth, SynthConfig};
 use sysreplay_syscalls as syscalls;
 
 fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_sysreplay"))
+    sysreplay_testkit::cli!().command()
 }
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn sample_rules() -> PathBuf {
-    repo().join("corpora/rules/sample_rules.yaml")
-}
-
-fn sample_trace() -> PathBuf {
-    repo().join("corpora/samples/synth-100k.srt")
-}
+use sysreplay_testkit::{sample_rules, sample_trace};
 
 fn synth_trace(dir: &Path, events: u64, syscalls_recorded: &[&str]) -> PathBuf {
     let path = dir.join(format!("t-{events}-{}.srt", syscalls_recorded.len()));
@@ -462,7 +452,7 @@ fn a_falco_metrics_snapshot_calibrates_the_cost() {
 /// The committed real recordings replay without error (when present).
 #[test]
 fn real_recordings_replay() {
-    let real = repo().join("corpora/real");
+    let real = sysreplay_testkit::repo_root().join("corpora/real");
     let Ok(rd) = std::fs::read_dir(&real) else {
         sysreplay_testkit::skip(
             "real_recordings_replay",

@@ -59,5 +59,9 @@ fn library_crates_print_nothing() {
             }
         }
     }
-    assert!(found.is_empty(), "printing outside tools/:\n{}", found.join("\n"));
+    assert!(
+        found.is_empty(),
+        "printing outside tools/:\n{}",
+        found.join("\n")
+    );
 }

@@ -15,8 +15,10 @@ use sysreplay_synth::{self as synth, SynthConfig};
 use sysreplay_syscalls as syscalls;
 use sysreplay_syscalls::decode;
 
+use sysreplay_testkit as testkit;
+
 fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_sysreplay"))
+    sysreplay_testkit::cli!().command()
 }
 
 /// Whether sysdig is here; if not, `test` is reported skipped.
@@ -46,17 +48,10 @@ fn synth_trace(dir: &Path, events: u64, drops: usize) -> PathBuf {
 }
 
 fn export(trace: &Path, out: &Path) -> serde_json::Value {
-    let o = bin()
-        .arg("export")
-        .arg(trace)
-        .arg("-o")
-        .arg(out)
-        .arg("--force")
-        .arg("--json")
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    serde_json::from_slice(&o.stdout).unwrap()
+    let mut c = bin();
+    c.arg("export").arg(trace).arg("-o").arg(out);
+    let (json, _) = sysreplay_testkit::run_ok(c.args(["--force", "--json"]));
+    serde_json::from_str(&json).unwrap()
 }
 
 fn names(v: &serde_json::Value) -> BTreeSet<String> {
@@ -164,53 +159,18 @@ fn sysdig_filters_select_what_our_engine_selects() {
     ];
     let mut nonempty = 0;
     for (cond, need_args) in conds {
-        let rules = dir.path().join("r.yaml");
-        std::fs::write(
-            &rules,
-            format!(
-                "- rule: r\n  desc: t\n  condition: {cond}\n  output: \"X %evt.rawtime %thread.tid %evt.type %proc.name\"\n  priority: WARNING\n"
-            ),
-        )
-        .unwrap();
-        let o = bin()
-            .arg("eval")
-            .arg(&trace)
-            .arg("-r")
-            .arg(&rules)
-            .output()
-            .unwrap();
-        assert!(
-            o.status.success(),
-            "{cond}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        let ours: BTreeSet<String> = String::from_utf8(o.stdout)
-            .unwrap()
-            .lines()
-            .filter_map(|l| l.split_once(" X ").map(|(_, r)| r.to_string()))
+        let fmt = "%evt.rawtime %thread.tid %evt.type %proc.name";
+        let ours: BTreeSet<String> = testkit::rule_matches(&testkit::cli!(), &trace, cond, fmt)
+            .into_iter()
             .filter(|l| {
                 let ty = l.split(' ').nth(2).unwrap();
                 let argless = need_args && generic.contains(ty);
                 !(skipped.contains(ty) || argless)
             })
             .collect();
-        let o = Command::new("sysdig")
-            .arg("-r")
-            .arg(&scap_path)
-            .arg("-p")
-            .arg("%evt.rawtime %thread.tid %evt.type %proc.name")
-            .arg(format!("({cond}) and (evt.dir=< or evt.type=procexit)"))
-            .output()
-            .unwrap();
-        assert!(
-            o.status.success(),
-            "{cond}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        let theirs: BTreeSet<String> = String::from_utf8(o.stdout)
-            .unwrap()
-            .lines()
-            .map(str::to_string)
+        let filter = format!("({cond}) and (evt.dir=< or evt.type=procexit)");
+        let theirs: BTreeSet<String> = testkit::sysdig_lines(&scap_path, fmt, Some(&filter))
+            .into_iter()
             .filter(|l| {
                 let ty = l.split(' ').nth(2).unwrap();
                 let argless = need_args && generic.contains(ty);
