@@ -1630,32 +1630,18 @@ impl State {
             return;
         };
         let a = |i: usize| ev.args[i] as u32;
-        let keep = u32::MAX;
-        match kind {
-            SetIdKind::Uid => {
-                t.uid = a(0);
-                t.euid = a(0);
-            }
-            SetIdKind::ReUid => {
-                if a(0) != keep {
-                    t.uid = a(0)
-                }
-                if a(1) != keep {
-                    t.euid = a(1)
-                }
-            }
-            SetIdKind::Gid => {
-                t.gid = a(0);
-                t.egid = a(0);
-            }
-            SetIdKind::ReGid => {
-                if a(0) != keep {
-                    t.gid = a(0)
-                }
-                if a(1) != keep {
-                    t.egid = a(1)
-                }
-            }
+        let (real, effective) = match kind {
+            SetIdKind::Uid | SetIdKind::ReUid => (&mut t.uid, &mut t.euid),
+            SetIdKind::Gid | SetIdKind::ReGid => (&mut t.gid, &mut t.egid),
+        };
+        // setuid/setgid set both; setre*id leave an id of -1 unchanged.
+        let both = matches!(kind, SetIdKind::Uid | SetIdKind::Gid);
+        let (r, e) = if both { (a(0), a(0)) } else { (a(0), a(1)) };
+        if both || r != u32::MAX {
+            *real = r;
+        }
+        if both || e != u32::MAX {
+            *effective = e;
         }
     }
 

@@ -550,6 +550,37 @@ fn missing_values_make_every_check_false() {
     assert!(!one("k8s.ns.name exists", ex()));
 }
 
+/// setuid/setgid set the effective id; setre*id/setres*id leave an id
+/// given as -1 unchanged (the thread starts as uid/gid 1000).
+#[test]
+fn set_id_calls_change_the_effective_ids() {
+    let keep = u32::MAX as u64;
+    let set = |name: &str, a: [u64; 3]| Ev::sys(name, 200, 200, 0, [a[0], a[1], a[2], 0, 0, 0]);
+    let events = [
+        set("setresuid", [keep, 0, keep]),
+        passwd_open(),
+        set("setreuid", [keep, keep, 0]),
+        passwd_open(),
+        set("setuid", [1000, 0, 0]),
+        passwd_open(),
+        set("setresgid", [keep, 50, keep]),
+        passwd_open(),
+        set("setgid", [7, 0, 0]),
+        passwd_open(),
+    ];
+    let opens = |cond: &str| -> Vec<bool> {
+        run(&format!("evt.type=openat and {cond}"), &events)
+            .into_iter()
+            .skip(1)
+            .step_by(2)
+            .collect()
+    };
+    assert_eq!(opens("user.uid=0"), [true, true, false, false, false]);
+    assert_eq!(opens("user.uid=1000"), [false, false, true, true, true]);
+    assert_eq!(opens("group.gid=50"), [false, false, false, true, false]);
+    assert_eq!(opens("group.gid=7"), [false, false, false, false, true]);
+}
+
 #[test]
 fn process_fields_and_ancestors() {
     let ex = || {
