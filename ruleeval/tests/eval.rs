@@ -1130,6 +1130,30 @@ fn later_files_override_earlier_ones() {
     assert_eq!(&*err.loc.as_ref().unwrap().file, "local.yaml");
 }
 
+/// An item that changes a rule (append, override, enabled only) before any
+/// rule of that name exists is an error saying which kind of item it is.
+#[test]
+fn changing_a_rule_that_does_not_exist_says_how() {
+    for (item, how) in [
+        ("  condition: and x\n  append: true\n", "'append' key"),
+        (
+            "  priority: ERROR\n  override:\n    priority: replace\n",
+            "an override",
+        ),
+        ("  enabled: false\n", "'enabled' key"),
+    ] {
+        let rs = load_rules_str(&[("r.yaml", &format!("- rule: Nope\n{item}"))]);
+        let msgs: Vec<&str> = rs.diags.errors().map(|d| d.msg.as_str()).collect();
+        assert_eq!(
+            msgs,
+            [format!(
+                "Rule has {how} but no rule by that name already exists"
+            )],
+            "{item}"
+        );
+    }
+}
+
 #[test]
 fn engine_can_move_to_another_thread() {
     fn assert_send<T: Send>() {}
