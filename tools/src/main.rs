@@ -118,6 +118,15 @@ pub const EXIT_INPUT: u8 = 2;
 
 /// The exit code of an I/O error when opening what the user named: the
 /// kinds a user fixes by changing the command are input errors.
+/// A report serialized as JSON, on stdout: `print_json(to_string_pretty(&r))`
+/// (a closed stdout ends quietly: a Failure from BrokenPipe, never a panic).
+pub fn print_json(json: serde_json::Result<String>) -> Result<(), Failure> {
+    use std::io::Write as _;
+    let text = json.map_err(|e| Failure::runtime(e.to_string()))?;
+    writeln!(std::io::stdout(), "{text}")?;
+    Ok(())
+}
+
 pub fn io_exit_code(kind: std::io::ErrorKind) -> u8 {
     use std::io::ErrorKind as K;
     match kind {
