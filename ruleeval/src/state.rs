@@ -595,14 +595,6 @@ impl State {
         };
         let mut t = base.unwrap_or_else(|| Thread {
             pid: ev.pid,
-            comm: self.empty.clone(),
-            exe: self.empty.clone(),
-            exepath: self.empty.clone(),
-            args: self.empty.clone(),
-            cmdline: self.empty.clone(),
-            cwd: self.empty.clone(),
-            container_id: self.host.clone(),
-            stub: true,
             // Unknown ids, as libsinsp reports a thread it knows nothing of
             // (uid 4294967295, no user name), until a record says more.
             uid: u32::MAX,
@@ -610,7 +602,7 @@ impl State {
             gid: u32::MAX,
             egid: u32::MAX,
             loginuid: u32::MAX,
-            ..Default::default()
+            ..self.stub_thread()
         });
         t.tid = ev.tid;
         t.pid = ev.pid;
@@ -1450,17 +1442,7 @@ impl State {
                 if self.after_drop {
                     self.stats.n_failed_thread_lookups_after_drop += 1;
                 }
-                Thread {
-                    comm: self.empty.clone(),
-                    exe: self.empty.clone(),
-                    exepath: self.empty.clone(),
-                    args: self.empty.clone(),
-                    cmdline: self.empty.clone(),
-                    cwd: self.empty.clone(),
-                    container_id: self.host.clone(),
-                    stub: true,
-                    ..Default::default()
-                }
+                self.stub_thread()
             }
         };
         let mut c = parent.clone();
@@ -1623,6 +1605,22 @@ impl State {
             tbl.fds.retain(|_, f| f.open_flags & O_CLOEXEC == 0);
         }
         self.stats.n_threads = self.threads.len();
+    }
+
+    /// A thread known only by its events: empty strings (shared), the
+    /// host's container, everything else default.
+    fn stub_thread(&self) -> Thread {
+        Thread {
+            comm: self.empty.clone(),
+            exe: self.empty.clone(),
+            exepath: self.empty.clone(),
+            args: self.empty.clone(),
+            cmdline: self.empty.clone(),
+            cwd: self.empty.clone(),
+            container_id: self.host.clone(),
+            stub: true,
+            ..Default::default()
+        }
     }
 
     fn on_setid(&mut self, ev: &Event, kind: SetIdKind) {
