@@ -8,7 +8,6 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use sysreplay_format::writer::TraceWriter;
 use sysreplay_synth::{self as synth, SynthConfig};
 
 use sysreplay_testkit::run_ok;
@@ -31,15 +30,7 @@ fn stable_rules(test: &str) -> Option<PathBuf> {
 fn synth_trace(dir: &tempfile::TempDir, events: u64) -> (PathBuf, synth::SynthSummary) {
     let path = dir.path().join("t.srt");
     let cfg = SynthConfig::new(21, events);
-    let mut w = TraceWriter::create(
-        &path,
-        &synth::header(&cfg),
-        &synth::snapshot(&cfg),
-        Default::default(),
-    )
-    .unwrap();
-    let s = synth::generate(&cfg, |h, d| w.write_record(h, d)).unwrap();
-    w.finish().unwrap();
+    let s = synth::write_file(&cfg, &synth::header(&cfg), &path).unwrap();
     (path, s)
 }
 

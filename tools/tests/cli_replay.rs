@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
-use sysreplay_format::writer::TraceWriter;
 use sysreplay_format::TraceReader;
 use sysreplay_synth::{self as synth, SynthConfig};
 use sysreplay_syscalls as syscalls;
@@ -28,10 +27,7 @@ fn synth_trace(dir: &Path, events: u64, syscalls_recorded: &[&str]) -> PathBuf {
         .iter()
         .map(|n| syscalls::number(n).unwrap())
         .collect();
-    let mut w =
-        TraceWriter::create(&path, &header, &synth::snapshot(&cfg), Default::default()).unwrap();
-    synth::generate(&cfg, |h, d| w.write_record(h, d)).unwrap();
-    w.finish().unwrap();
+    synth::write_file(&cfg, &header, &path).unwrap();
     path
 }
 

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use sysreplay_format::record::{tag, Kind};
-use sysreplay_format::{OwnedEvent, TraceReader, TraceWriter};
+use sysreplay_format::{OwnedEvent, TraceReader};
 use sysreplay_scap as scap;
 use sysreplay_synth::{self as synth, SynthConfig};
 use sysreplay_syscalls as syscalls;
@@ -35,15 +35,7 @@ fn sysdig(test: &str) -> bool {
 fn synth_trace(dir: &Path, events: u64, drops: usize) -> PathBuf {
     let path = dir.join("t.srt");
     let cfg = SynthConfig::new(7, events).with_drop_windows(drops);
-    let mut w = TraceWriter::create(
-        &path,
-        &synth::header(&cfg),
-        &synth::snapshot(&cfg),
-        Default::default(),
-    )
-    .unwrap();
-    synth::generate(&cfg, |h, d| w.write_record(h, d)).unwrap();
-    w.finish().unwrap();
+    synth::write_file(&cfg, &synth::header(&cfg), &path).unwrap();
     path
 }
 
