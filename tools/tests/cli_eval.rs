@@ -173,30 +173,17 @@ fn bad_rules_exit_2_with_positions() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.yaml");
     std::fs::write(&bad, "- rule: X\n  desc: d\n  condition: evt.type=open and\n    proc.name fooo bar\n  output: o\n  priority: INFO\n").unwrap();
-    let out = bin()
-        .args(["rules", "check", "-r"])
-        .arg(&bad)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8(out.stderr).unwrap();
+    let bad_s = sysreplay_testkit::arg(&bad);
+    let kit = sysreplay_testkit::cli!();
+    let (code, _, err) = kit.run(&["rules", "check", "-r", &bad_s]);
+    assert_eq!(code, Some(2));
     assert!(err.contains("bad.yaml:4:15: error"), "{err}");
     assert!(err.contains("rule 'X'"), "{err}");
     std::fs::write(&bad, "- list: [unclosed\n").unwrap();
-    let out = bin()
-        .args(["rules", "check", "-r"])
-        .arg(&bad)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(kit.run(&["rules", "check", "-r", &bad_s]).0, Some(2));
     let (trace, _) = synth_trace(&dir, 1000);
-    let out = bin()
-        .arg("eval")
-        .arg(&trace)
-        .arg("-r")
-        .arg(&bad)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+    let trace = sysreplay_testkit::arg(&trace);
+    let (code, _, err) = kit.run(&["eval", &trace, "-r", &bad_s]);
+    assert_eq!(code, Some(2));
+    assert!(!err.contains("panicked"));
 }

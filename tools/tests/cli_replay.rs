@@ -89,24 +89,13 @@ fn a_burst_overflows_a_small_preset_and_not_a_large_one() {
         // Dropped events never reach the engine.
         assert!(u(&small["consumer"]["engine_events"]) < u(&large["consumer"]["engine_events"]));
         // Drops per category and per CPU add up to the total.
-        let cats: u64 = small["drops"]["per_category"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| u(&c["drops"]))
-            .sum();
-        let cpus: u64 = small["drops"]["per_cpu"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| u(&c["n_drops"]))
-            .sum();
-        let windows: u64 = small["drops"]["windows"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| u(&c["drops"]))
-            .sum();
+        let sum = |list: &str, key: &str| -> u64 {
+            let rows = small["drops"][list].as_array().unwrap();
+            rows.iter().map(|c| u(&c[key])).sum()
+        };
+        let cats = sum("per_category", "drops");
+        let cpus = sum("per_cpu", "n_drops");
+        let windows = sum("windows", "drops");
         let total = u(&small["drops"]["n_drops"]);
         assert_eq!((cats, cpus, windows), (total, total, total), "{driver}");
         // Falco's categories are there by their metric names.

@@ -64,25 +64,17 @@ fn sysdig_reads_every_exported_event() {
     let events = rep["events"].as_u64().unwrap();
     assert!(events > 30_000, "{rep}");
     assert!(rep["drop_markers"].as_u64().unwrap() > 0, "{rep}");
-    let o = Command::new("sysdig")
-        .arg("-r")
-        .arg(&scap_path)
-        .arg("-p")
-        .arg("%evt.num %evt.type")
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let text = String::from_utf8(o.stdout).unwrap();
+    let text = testkit::sysdig_lines(&scap_path, "%evt.num %evt.type", None);
     // sysdig hides drop events (EC_INTERNAL in libscap 2022): one enter and
     // one exit per drop marker.
     let drops = rep["drop_markers"].as_u64().unwrap();
     assert_eq!(
-        text.lines().count() as u64,
+        text.len() as u64,
         events - 2 * drops,
         "sysdig shows every exported event"
     );
     // Every exported (non-generic) syscall type shows up under its name.
-    let types: BTreeSet<&str> = text.lines().filter_map(|l| l.split(' ').nth(1)).collect();
+    let types: BTreeSet<&str> = text.iter().filter_map(|l| l.split(' ').nth(1)).collect();
     for t in names(&rep["converted"]) {
         let t = if t == "accept4" {
             "accept".to_string()
