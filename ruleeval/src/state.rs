@@ -1608,7 +1608,9 @@ impl State {
     }
 
     /// A thread known only by its events: empty strings (shared), the
-    /// host's container, everything else default.
+    /// host's container, everything else default. Inlined: built in place
+    /// by its callers' struct updates.
+    #[inline(always)]
     fn stub_thread(&self) -> Thread {
         Thread {
             comm: self.empty.clone(),
