@@ -16,16 +16,7 @@ fn bin() -> Command {
     sysreplay_testkit::cli!().command()
 }
 
-/// The upstream stable rules, or None after reporting `test` skipped.
-fn stable_rules(test: &str) -> Option<PathBuf> {
-    match sysreplay_testkit::upstream_rules("falco_rules.yaml") {
-        Ok(p) => Some(p),
-        Err(why) => {
-            sysreplay_testkit::skip(test, &why);
-            None
-        }
-    }
-}
+use sysreplay_testkit::stable_rules;
 
 fn synth_trace(dir: &tempfile::TempDir, events: u64) -> (PathBuf, synth::SynthSummary) {
     let path = dir.path().join("t.srt");

@@ -23,13 +23,7 @@ fn bin() -> Command {
 
 /// Whether sysdig is here; if not, `test` is reported skipped.
 fn sysdig(test: &str) -> bool {
-    match sysreplay_testkit::sysdig() {
-        Ok(_) => true,
-        Err(why) => {
-            sysreplay_testkit::skip(test, &why);
-            false
-        }
-    }
+    testkit::or_skip(testkit::sysdig(), test).is_some()
 }
 
 fn synth_trace(dir: &Path, events: u64, drops: usize) -> PathBuf {

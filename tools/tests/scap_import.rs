@@ -50,13 +50,7 @@ fn upstream(test: &str) -> Option<PathBuf> {
             ))
         }
     });
-    match found {
-        Ok(p) => Some(p),
-        Err(why) => {
-            sysreplay_testkit::skip(test, &why);
-            None
-        }
-    }
+    testkit::or_skip(found, test)
 }
 
 fn captures(up: &Path) -> Vec<PathBuf> {
@@ -528,13 +522,7 @@ fn damaged_captures_are_clean_errors_with_offsets() {
 
 /// Whether sysdig is here; if not, `test` is reported skipped.
 fn have_sysdig(test: &str) -> bool {
-    match sysreplay_testkit::sysdig() {
-        Ok(_) => true,
-        Err(why) => {
-            sysreplay_testkit::skip(test, &why);
-            false
-        }
-    }
+    testkit::or_skip(testkit::sysdig(), test).is_some()
 }
 
 /// Our rule engine on the imported capture selects the same syscall events

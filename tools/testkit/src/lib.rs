@@ -81,6 +81,23 @@ pub fn upstream_rules(name: &str) -> Result<PathBuf, String> {
     }
 }
 
+/// `Ok` as Some; an `Err` reports `test` skipped ([`skip`]) and is None.
+pub fn or_skip<T>(r: Result<T, String>, test: &str) -> Option<T> {
+    match r {
+        Ok(v) => Some(v),
+        Err(why) => {
+            skip(test, &why);
+            None
+        }
+    }
+}
+
+/// Falco's stable rules (upstream `falco_rules.yaml`), or None after
+/// reporting `test` skipped.
+pub fn stable_rules(test: &str) -> Option<PathBuf> {
+    or_skip(upstream_rules("falco_rules.yaml"), test)
+}
+
 /// `program`, when `program --version` runs and succeeds; otherwise why not
 /// (`needs`).
 fn program(program: &str, needs: &str) -> Result<PathBuf, String> {
