@@ -9,14 +9,9 @@
 //! - [`affinity`]: pinning a thread to CPUs for measurements.
 //!
 //! A plain-Rust API: the command line (`sysreplay record`, its options,
-//! messages and exit codes) is `tools/src/cmd_record.rs`.
-
-// Diagnostics never panic: a closed stderr (`2>&-`, a dead pipe reader)
-// must not kill a recording or a replay, so `eprintln!` in this crate is
-// `sysreplay_format::diag!`, which drops the line on a write error.
-macro_rules! eprintln {
-    ($($arg:tt)*) => { sysreplay_format::diag!($($arg)*) };
-}
+//! messages and exit codes) is `tools/src/cmd_record.rs`. This crate prints
+//! nothing: what happens while recording reaches the caller as
+//! [`recorder::Notice`]s.
 
 pub mod affinity;
 pub mod bench;

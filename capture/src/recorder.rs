@@ -47,8 +47,31 @@ pub fn rotation_path(output: &Path, index: u64) -> PathBuf {
     PathBuf::from(s)
 }
 
-/// What a running recording has done so far, handed to
-/// [`record_with_progress`]'s callback about once a second.
+/// What the recorder tells its caller while it runs ([`record_with`]'s
+/// callback, on the drain thread: it must return quickly). The caller
+/// decides what to print: this crate prints nothing.
+#[derive(Debug)]
+pub enum Notice<'a> {
+    /// The probe is recording into its first file.
+    Recording {
+        path: &'a Path,
+        syscalls: usize,
+        rings: usize,
+        buf_size: u32,
+        cpus: usize,
+    },
+    /// About once a second, from the first file on.
+    Progress(Progress),
+    /// A `--stats-interval` sample: Falco's metric names (`scap.*`) and
+    /// ours (`sysreplay.*`), with their values.
+    Stats(&'a [(String, serde_json::Value)]),
+    /// A problem that does not stop the recording (one line).
+    Warning(String),
+    /// Rotation works again after `Warning`s that it could not.
+    RotationResumed(&'a Path),
+}
+
+/// What a running recording has done so far ([`Notice::Progress`]).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Progress {
     /// Since the first file opened.
@@ -389,6 +412,7 @@ struct Finishing {
 }
 
 struct Recorder<'a> {
+    notify: &'a mut dyn FnMut(Notice<'_>),
     opts: &'a RecordOptions,
     probe: Probe,
     header: TraceHeader,
@@ -502,10 +526,10 @@ impl<'a> Recorder<'a> {
             Ok(x) => x,
             Err(e) if self.out.is_some() => {
                 if self.rotate_after.is_none() {
-                    eprintln!(
-                        "warning: cannot rotate: {e}; recording goes on into {} (retrying every second)",
+                    (self.notify)(Notice::Warning(format!(
+                        "cannot rotate: {e}; recording goes on into {} (retrying every second)",
                         self.out.as_ref().unwrap().writer.path().display()
-                    );
+                    )));
                 }
                 self.rotate_after = Some(Instant::now() + Duration::from_secs(1));
                 return Ok(false);
@@ -513,7 +537,7 @@ impl<'a> Recorder<'a> {
             Err(e) => return Err(e.into()),
         };
         if self.rotate_after.take().is_some() {
-            eprintln!("rotation resumed: recording into {}", path.display());
+            (self.notify)(Notice::RotationResumed(&path));
         }
         self.close_current();
         self.install_file(path, w);
@@ -565,11 +589,12 @@ impl<'a> Recorder<'a> {
             match r {
                 Ok(w) => {
                     if self.file_index != first {
-                        eprintln!(
-                            "warning: {} taken by another file: recording into {} instead",
+                        let msg = format!(
+                            "{} taken by another file: recording into {} instead",
                             self.path_for(first).display(),
                             path.display()
                         );
+                        (self.notify)(Notice::Warning(msg));
                     }
                     self.file_index += 1;
                     return Ok((path, w));
@@ -626,7 +651,7 @@ impl<'a> Recorder<'a> {
                     self.add_closed(&st);
                     if let Err(e) = r {
                         // a rotated-out file that could not be completed
-                        eprintln!("warning: {e}");
+                        (self.notify)(Notice::Warning(e.to_string()));
                     }
                 }
             } else {
@@ -740,7 +765,7 @@ impl<'a> Recorder<'a> {
                     Ok(()) => flushed = true,
                     Err(e) => {
                         if !self.flush_failed.contains(&cpu) {
-                            eprintln!("warning: {e}");
+                            (self.notify)(Notice::Warning(e.to_string()));
                             self.flush_failed.push(cpu);
                         }
                     }
@@ -758,7 +783,9 @@ impl<'a> Recorder<'a> {
             let got = self.delivered.get(cpu).copied().unwrap_or(0);
             let owed = c.n_evts.saturating_sub(c.n_drops).saturating_sub(got);
             if owed > 0 {
-                eprintln!("warning: {owed} records staged on CPU {cpu} could not be read; a drop marker says so");
+                (self.notify)(Notice::Warning(format!(
+                    "{owed} records staged on CPU {cpu} could not be read; a drop marker says so"
+                )));
                 self.unread += owed;
                 let dc = DropCounts {
                     n_other: owed,
@@ -979,27 +1006,7 @@ impl<'a> Recorder<'a> {
             "sysreplay.recorder_cpu_perc".into(),
             round1(100.0 * (cpu_t - self.stats.prev_cpu_time) / dt).into(),
         ));
-        // one stderr line: the main Falco metrics, non-zero drop categories, per-CPU rates
-        let mut line = String::from("stats:");
-        for (k, v) in &m {
-            let show = matches!(
-                k.as_str(),
-                "scap.evts_rate_sec"
-                    | "scap.n_evts"
-                    | "scap.n_drops"
-                    | "scap.n_drops_perc"
-                    | "sysreplay.bytes_written"
-                    | "sysreplay.compression_ratio"
-                    | "sysreplay.recorder_cpu_perc"
-            ) || k.starts_with("scap.evts_rate_sec_cpu_")
-                || (k.starts_with("scap.n_drops_buffer_")
-                    && k != "scap.n_drops_buffer_total"
-                    && v.as_u64() != Some(0));
-            if show {
-                line.push_str(&format!(" {k}={v}"));
-            }
-        }
-        eprintln!("{line}");
+        (self.notify)(Notice::Stats(&m));
         if let Some(f) = &mut self.stats.json {
             let mut obj = serde_json::Map::new();
             obj.insert("sample".into(), self.stats.samples.into());
@@ -1017,21 +1024,21 @@ impl<'a> Recorder<'a> {
     }
 }
 
-/// Record until `stop` is set, the duration elapses or max events are written.
+/// Record until `stop` is set, the duration elapses or max events are
+/// written, telling nobody (see [`record_with`]).
 pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, RecordError> {
-    record_with_progress(opts, stop, &mut |_| {})
+    record_with(opts, stop, &mut |_| {})
 }
 
-/// How often [`record_with_progress`] reports.
+/// How often [`record_with`] sends [`Notice::Progress`].
 const PROGRESS_EVERY: Duration = Duration::from_secs(1);
 
-/// [`record`], calling `progress` once the probe is recording into its
-/// first file and then about once a second (from the drain thread: it
-/// must return quickly).
-pub fn record_with_progress(
+/// [`record`], handing `notify` what happens while it runs: the first
+/// file, progress about once a second, stats samples, warnings.
+pub fn record_with(
     opts: &RecordOptions,
     stop: &AtomicBool,
-    progress: &mut dyn FnMut(&Progress),
+    notify: &mut dyn FnMut(Notice<'_>),
 ) -> Result<RecordSummary, RecordError> {
     let t0 = Instant::now();
     let cpu0 = cpu_seconds();
@@ -1127,6 +1134,7 @@ pub fn record_with_progress(
         None => None,
     };
     let mut r = Recorder {
+        notify,
         opts,
         probe,
         header,
@@ -1184,14 +1192,14 @@ pub fn record_with_progress(
         }
         std::thread::sleep(opts.drain_interval);
     }
-    eprintln!(
-        "recording to {} ({} syscalls, {} ring buffers of {} bytes for {} CPUs)",
-        r.all_files[0].display(),
-        opts.syscalls.len(),
-        r.probe.rings.len(),
-        opts.buf_size,
-        possible
-    );
+    let rings = r.probe.rings.len();
+    (r.notify)(Notice::Recording {
+        path: &r.all_files[0],
+        syscalls: opts.syscalls.len(),
+        rings,
+        buf_size: opts.buf_size,
+        cpus: possible,
+    });
     let mut last_flush = Instant::now();
     let reorder_ns = (opts.drain_interval.as_nanos() as u64).max(5_000_000);
     let mut budget = opts.max_events;
@@ -1216,13 +1224,14 @@ pub fn record_with_progress(
             if Instant::now() >= next_progress {
                 next_progress += PROGRESS_EVERY;
                 let k = sum_counters(&cur);
-                progress(&Progress {
+                let file_bytes = r.writer_stats().file_bytes;
+                (r.notify)(Notice::Progress(Progress {
                     elapsed: started.elapsed(),
                     events_written: r.events_written,
                     kernel_events: k.n_evts,
                     kernel_drops: k.n_drops,
-                    file_bytes: r.writer_stats().file_bytes,
-                });
+                    file_bytes,
+                }));
             }
             ticks += 1;
             if last_flush.elapsed() >= FLUSH_EVERY {

@@ -15,17 +15,6 @@
 //! means lives in `sysreplay-syscalls` (`format/syscalls/`), which depends
 //! on this crate, never the other way round.
 
-/// `eprintln!` that never panics: a diagnostic line to stderr, dropped when
-/// stderr is closed (a closed pipe must not kill a recording or a replay).
-/// The recorder's and the CLI's crate roots make `eprintln!` mean this.
-#[macro_export]
-macro_rules! diag {
-    ($($arg:tt)*) => {{
-        use ::std::io::Write as _;
-        let _ = ::std::writeln!(::std::io::stderr(), $($arg)*);
-    }};
-}
-
 pub mod block;
 pub mod container;
 pub mod error;

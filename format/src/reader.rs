@@ -625,6 +625,27 @@ fn decode_frame(
     Ok((payload, rows))
 }
 
+/// What both readers tell of a file: its prefix (header, format version,
+/// snapshot) and whether it was cut short.
+macro_rules! prefix_accessors {
+    () => {
+        pub fn header(&self) -> &TraceHeader {
+            &self.header
+        }
+        /// The format version the file was written with.
+        pub fn format_version(&self) -> FormatVersion {
+            self.version
+        }
+        pub fn snapshot(&self) -> &ProcessSnapshot {
+            &self.snapshot
+        }
+        /// Set when the file was cut short: read up to its last complete block.
+        pub fn truncation(&self) -> Option<&Truncation> {
+            self.truncation.as_ref()
+        }
+    };
+}
+
 /// A trace file, read with `pread` (blocks decoded in parallel).
 pub struct TraceReader {
     path: PathBuf,
@@ -705,26 +726,13 @@ impl TraceReader {
     pub fn path(&self) -> &Path {
         &self.path
     }
-    pub fn header(&self) -> &TraceHeader {
-        &self.header
-    }
-    /// The format version the file was written with.
-    pub fn format_version(&self) -> FormatVersion {
-        self.version
-    }
-    pub fn snapshot(&self) -> &ProcessSnapshot {
-        &self.snapshot
-    }
+    prefix_accessors!();
     pub fn blocks(&self) -> &[BlockEntry] {
         &self.blocks
     }
     /// The index, when the writer finished cleanly.
     pub fn index(&self) -> Option<&Index> {
         self.index.as_ref()
-    }
-    /// Set when the file was cut short: read up to its last complete block.
-    pub fn truncation(&self) -> Option<&Truncation> {
-        self.truncation.as_ref()
     }
     pub fn file_len(&self) -> u64 {
         self.src.len
@@ -1009,19 +1017,7 @@ impl<R: Read> StreamReader<R> {
             truncation: None,
         })
     }
-    pub fn header(&self) -> &TraceHeader {
-        &self.header
-    }
-    /// The format version the file was written with.
-    pub fn format_version(&self) -> FormatVersion {
-        self.version
-    }
-    pub fn snapshot(&self) -> &ProcessSnapshot {
-        &self.snapshot
-    }
-    pub fn truncation(&self) -> Option<&Truncation> {
-        self.truncation.as_ref()
-    }
+    prefix_accessors!();
 
     fn truncated(&mut self, reason: String) -> Result<Option<DecodedBlock>, TraceError> {
         self.done = true;

@@ -1187,6 +1187,20 @@ impl Loader {
             Some(CondText::from_node(s, &cx.src, n, l))
         };
 
+        // The rule an append, override or enabled-only item changes; an
+        // error when no rule of that name exists yet.
+        let target = |cx: &mut Ctx, how: &str| {
+            if existing.is_none() {
+                cx.diags.error(
+                    Code::ErrValidate,
+                    Some(loc.clone()),
+                    Some(what.clone()),
+                    format!("Rule has {how} but no rule by that name already exists"),
+                );
+            }
+            existing
+        };
+
         if append_flag {
             cx.diags.warn(
                 Code::DeprecatedItem,
@@ -1194,13 +1208,7 @@ impl Loader {
                 Some(what.clone()),
                 "The 'append' key is deprecated; use 'override'",
             );
-            let Some(i) = existing else {
-                cx.diags.error(
-                    Code::ErrValidate,
-                    Some(loc),
-                    Some(what),
-                    "Rule has 'append' key but no rule by that name already exists",
-                );
+            let Some(i) = target(cx, "'append' key") else {
                 return;
             };
             if !item.has("condition") && !item.has("exceptions") {
@@ -1253,13 +1261,7 @@ impl Loader {
                     return;
                 }
             }
-            let Some(i) = existing else {
-                cx.diags.error(
-                    Code::ErrValidate,
-                    Some(loc),
-                    Some(what),
-                    "Rule has an override but no rule by that name already exists",
-                );
+            let Some(i) = target(cx, "an override") else {
                 return;
             };
             for (k, app) in ov {
@@ -1361,13 +1363,7 @@ impl Loader {
                 Some(what.clone()),
                 "The rule only sets 'enabled'; use 'override: {enabled: replace}'",
             );
-            let Some(i) = existing else {
-                cx.diags.error(
-                    Code::ErrValidate,
-                    Some(loc),
-                    Some(what),
-                    "Rule has 'enabled' key but no rule by that name already exists",
-                );
+            let Some(i) = target(cx, "'enabled' key") else {
                 return;
             };
             if let Some(b) = Self::bool_of(cx, item.get("enabled").unwrap(), "enabled", &what) {

@@ -728,6 +728,48 @@ impl<'a> Parser<'a> {
     }
 }
 
+/// `a` with every position 0 and, when `inline_macros`, each macro
+/// replaced by its body: trees that differ only there compare equal (the
+/// tests of the parser and of `unparse`).
+#[cfg(test)]
+pub(crate) fn strip_positions(a: Ast, inline_macros: bool) -> Ast {
+    fn so(o: Operand) -> Operand {
+        match o {
+            Operand::Field(mut f) => {
+                f.pos = 0;
+                Operand::Field(f)
+            }
+            Operand::Transform(t, i, _) => Operand::Transform(t, Box::new(so(*i)), 0),
+        }
+    }
+    let strip = |b: Ast| strip_positions(b, inline_macros);
+    match a {
+        Ast::And(v) => Ast::And(v.into_iter().map(strip).collect()),
+        Ast::Or(v) => Ast::Or(v.into_iter().map(strip).collect()),
+        Ast::Not(b) => Ast::Not(Box::new(strip(*b))),
+        Ast::Ident(n, _) => Ast::Ident(n, 0),
+        Ast::Macro(_, b) if inline_macros => strip(*b),
+        Ast::Macro(i, b) => Ast::Macro(i, Box::new(strip(*b))),
+        Ast::Unary(o, op, _) => Ast::Unary(so(o), op, 0),
+        Ast::Binary {
+            lhs,
+            op,
+            modifier,
+            rhs,
+            ..
+        } => Ast::Binary {
+            lhs: so(lhs),
+            op,
+            modifier,
+            rhs: match rhs {
+                Rhs::Operand(o) => Rhs::Operand(so(o)),
+                r => r,
+            },
+            pos: 0,
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -741,39 +783,7 @@ mod tests {
     }
 
     fn strip(a: Ast) -> Ast {
-        fn so(o: Operand) -> Operand {
-            match o {
-                Operand::Field(mut f) => {
-                    f.pos = 0;
-                    Operand::Field(f)
-                }
-                Operand::Transform(t, i, _) => Operand::Transform(t, Box::new(so(*i)), 0),
-            }
-        }
-        match a {
-            Ast::And(v) => Ast::And(v.into_iter().map(strip).collect()),
-            Ast::Or(v) => Ast::Or(v.into_iter().map(strip).collect()),
-            Ast::Not(b) => Ast::Not(Box::new(strip(*b))),
-            Ast::Ident(n, _) => Ast::Ident(n, 0),
-            Ast::Macro(i, b) => Ast::Macro(i, Box::new(strip(*b))),
-            Ast::Unary(o, op, _) => Ast::Unary(so(o), op, 0),
-            Ast::Binary {
-                lhs,
-                op,
-                modifier,
-                rhs,
-                ..
-            } => Ast::Binary {
-                lhs: so(lhs),
-                op,
-                modifier,
-                rhs: match rhs {
-                    Rhs::Operand(o) => Rhs::Operand(so(o)),
-                    r => r,
-                },
-                pos: 0,
-            },
-        }
+        strip_positions(a, false)
     }
 
     fn p(s: &str) -> Ast {

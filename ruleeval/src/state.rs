@@ -728,14 +728,6 @@ impl State {
         };
         let mut t = base.unwrap_or_else(|| Thread {
             pid: ev.pid,
-            comm: self.empty.clone(),
-            exe: self.empty.clone(),
-            exepath: self.empty.clone(),
-            args: self.empty.clone(),
-            cmdline: self.empty.clone(),
-            cwd: self.empty.clone(),
-            container_id: self.host.clone(),
-            stub: true,
             // Unknown ids, as libsinsp reports a thread it knows nothing of
             // (uid 4294967295, no user name), until a record says more.
             uid: u32::MAX,
@@ -743,7 +735,7 @@ impl State {
             gid: u32::MAX,
             egid: u32::MAX,
             loginuid: u32::MAX,
-            ..Default::default()
+            ..self.stub_thread()
         });
         t.tid = ev.tid;
         t.pid = ev.pid;
@@ -1642,17 +1634,7 @@ impl State {
                 if self.after_drop {
                     self.stats.n_failed_thread_lookups_after_drop += 1;
                 }
-                Thread {
-                    comm: self.empty.clone(),
-                    exe: self.empty.clone(),
-                    exepath: self.empty.clone(),
-                    args: self.empty.clone(),
-                    cmdline: self.empty.clone(),
-                    cwd: self.empty.clone(),
-                    container_id: self.host.clone(),
-                    stub: true,
-                    ..Default::default()
-                }
+                self.stub_thread()
             }
         };
         let mut c = parent.clone();
@@ -1822,37 +1804,41 @@ impl State {
         self.stats.n_threads = self.threads.len();
     }
 
+    /// A thread known only by its events: empty strings (shared), the
+    /// host's container, everything else default. Inlined: built in place
+    /// by its callers' struct updates.
+    #[inline(always)]
+    fn stub_thread(&self) -> Thread {
+        Thread {
+            comm: self.empty.clone(),
+            exe: self.empty.clone(),
+            exepath: self.empty.clone(),
+            args: self.empty.clone(),
+            cmdline: self.empty.clone(),
+            cwd: self.empty.clone(),
+            container_id: self.host.clone(),
+            stub: true,
+            ..Default::default()
+        }
+    }
+
     fn on_setid(&mut self, ev: &Event, kind: SetIdKind) {
         let Some(t) = self.threads.get_mut(&ev.tid) else {
             return;
         };
         let a = |i: usize| ev.args[i] as u32;
-        let keep = u32::MAX;
-        match kind {
-            SetIdKind::Uid => {
-                t.uid = a(0);
-                t.euid = a(0);
-            }
-            SetIdKind::ReUid => {
-                if a(0) != keep {
-                    t.uid = a(0)
-                }
-                if a(1) != keep {
-                    t.euid = a(1)
-                }
-            }
-            SetIdKind::Gid => {
-                t.gid = a(0);
-                t.egid = a(0);
-            }
-            SetIdKind::ReGid => {
-                if a(0) != keep {
-                    t.gid = a(0)
-                }
-                if a(1) != keep {
-                    t.egid = a(1)
-                }
-            }
+        let (real, effective) = match kind {
+            SetIdKind::Uid | SetIdKind::ReUid => (&mut t.uid, &mut t.euid),
+            SetIdKind::Gid | SetIdKind::ReGid => (&mut t.gid, &mut t.egid),
+        };
+        // setuid/setgid set both; setre*id leave an id of -1 unchanged.
+        let both = matches!(kind, SetIdKind::Uid | SetIdKind::Gid);
+        let (r, e) = if both { (a(0), a(0)) } else { (a(0), a(1)) };
+        if both || r != u32::MAX {
+            *real = r;
+        }
+        if both || e != u32::MAX {
+            *effective = e;
         }
     }
 

@@ -144,39 +144,7 @@ mod tests {
             .join("pos: ")
     }
     fn strip(a: Ast) -> Ast {
-        fn so(o: Operand) -> Operand {
-            match o {
-                Operand::Field(mut f) => {
-                    f.pos = 0;
-                    Operand::Field(f)
-                }
-                Operand::Transform(t, i, _) => Operand::Transform(t, Box::new(so(*i)), 0),
-            }
-        }
-        match a {
-            Ast::And(v) => Ast::And(v.into_iter().map(strip).collect()),
-            Ast::Or(v) => Ast::Or(v.into_iter().map(strip).collect()),
-            Ast::Not(b) => Ast::Not(Box::new(strip(*b))),
-            Ast::Ident(n, _) => Ast::Ident(n, 0),
-            Ast::Macro(_, b) => strip(*b),
-            Ast::Unary(o, op, _) => Ast::Unary(so(o), op, 0),
-            Ast::Binary {
-                lhs,
-                op,
-                modifier,
-                rhs,
-                ..
-            } => Ast::Binary {
-                lhs: so(lhs),
-                op,
-                modifier,
-                rhs: match rhs {
-                    Rhs::Operand(o) => Rhs::Operand(so(o)),
-                    r => r,
-                },
-                pos: 0,
-            },
-        }
+        crate::parser::strip_positions(a, true)
     }
 
     #[test]

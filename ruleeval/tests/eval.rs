@@ -550,6 +550,37 @@ fn missing_values_make_every_check_false() {
     assert!(!one("k8s.ns.name exists", ex()));
 }
 
+/// setuid/setgid set the effective id; setre*id/setres*id leave an id
+/// given as -1 unchanged (the thread starts as uid/gid 1000).
+#[test]
+fn set_id_calls_change_the_effective_ids() {
+    let keep = u32::MAX as u64;
+    let set = |name: &str, a: [u64; 3]| Ev::sys(name, 200, 200, 0, [a[0], a[1], a[2], 0, 0, 0]);
+    let events = [
+        set("setresuid", [keep, 0, keep]),
+        passwd_open(),
+        set("setreuid", [keep, keep, 0]),
+        passwd_open(),
+        set("setuid", [1000, 0, 0]),
+        passwd_open(),
+        set("setresgid", [keep, 50, keep]),
+        passwd_open(),
+        set("setgid", [7, 0, 0]),
+        passwd_open(),
+    ];
+    let opens = |cond: &str| -> Vec<bool> {
+        run(&format!("evt.type=openat and {cond}"), &events)
+            .into_iter()
+            .skip(1)
+            .step_by(2)
+            .collect()
+    };
+    assert_eq!(opens("user.uid=0"), [true, true, false, false, false]);
+    assert_eq!(opens("user.uid=1000"), [false, false, true, true, true]);
+    assert_eq!(opens("group.gid=50"), [false, false, false, true, false]);
+    assert_eq!(opens("group.gid=7"), [false, false, false, false, true]);
+}
+
 #[test]
 fn process_fields_and_ancestors() {
     let ex = || {
@@ -1097,6 +1128,30 @@ fn later_files_override_earlier_ones() {
     ]);
     let err = rs.diags.errors().next().unwrap();
     assert_eq!(&*err.loc.as_ref().unwrap().file, "local.yaml");
+}
+
+/// An item that changes a rule (append, override, enabled only) before any
+/// rule of that name exists is an error saying which kind of item it is.
+#[test]
+fn changing_a_rule_that_does_not_exist_says_how() {
+    for (item, how) in [
+        ("  condition: and x\n  append: true\n", "'append' key"),
+        (
+            "  priority: ERROR\n  override:\n    priority: replace\n",
+            "an override",
+        ),
+        ("  enabled: false\n", "'enabled' key"),
+    ] {
+        let rs = load_rules_str(&[("r.yaml", &format!("- rule: Nope\n{item}"))]);
+        let msgs: Vec<&str> = rs.diags.errors().map(|d| d.msg.as_str()).collect();
+        assert_eq!(
+            msgs,
+            [format!(
+                "Rule has {how} but no rule by that name already exists"
+            )],
+            "{item}"
+        );
+    }
 }
 
 #[test]

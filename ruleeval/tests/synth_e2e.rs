@@ -12,16 +12,7 @@ use sysreplay_format::{Event, OwnedEvent};
 use sysreplay_ruleeval::{load_rules, Engine, RuleMatching};
 use sysreplay_synth::{self as synth, SynthConfig};
 
-/// The upstream stable rules, or None after reporting `test` skipped.
-fn stable_rules(test: &str) -> Option<PathBuf> {
-    match sysreplay_testkit::upstream_rules("falco_rules.yaml") {
-        Ok(p) => Some(p),
-        Err(why) => {
-            sysreplay_testkit::skip(test, &why);
-            None
-        }
-    }
-}
+use sysreplay_testkit::stable_rules;
 
 fn run(
     cfg: &SynthConfig,

@@ -8,13 +8,8 @@ use sysreplay_ruleeval::{load_rules, Ruleset};
 
 /// The upstream rules directory, or None after reporting `test` skipped.
 fn upstream_rules_dir(test: &str) -> Option<PathBuf> {
-    match sysreplay_testkit::upstream_rules("falco_rules.yaml") {
-        Ok(p) => p.parent().map(|d| d.to_path_buf()),
-        Err(why) => {
-            sysreplay_testkit::skip(test, &why);
-            None
-        }
-    }
+    let rules = sysreplay_testkit::stable_rules(test)?;
+    rules.parent().map(|d| d.to_path_buf())
 }
 
 fn load(test: &str, files: &[&str]) -> Option<Ruleset> {

@@ -22,6 +22,34 @@ pub enum Matching {
     All,
 }
 
+impl Matching {
+    /// Falco's `rule_matching:` setting ("all", otherwise first).
+    pub fn of_config(c: &FalcoConfig) -> Option<Matching> {
+        c.rule_matching.as_deref().map(|m| match m {
+            "all" => Matching::All,
+            _ => Matching::First,
+        })
+    }
+
+    pub fn engine(self) -> RuleMatching {
+        match self {
+            Matching::First => RuleMatching::First,
+            Matching::All => RuleMatching::All,
+        }
+    }
+}
+
+/// Rules to load from `-r` or the config's `rules_files`, or the error
+/// saying where they come from.
+pub fn require_rules(rules: &[PathBuf]) -> Result<(), Failure> {
+    if rules.is_empty() {
+        return Err(Failure::input(
+            "no rules: give -r FILE|DIR, or -c falco.yaml with rules_files",
+        ));
+    }
+    Ok(())
+}
+
 /// Rule selection shared by `eval` and `rules check`.
 #[derive(clap::Args, Clone, Default)]
 pub struct Selection {
@@ -322,32 +350,20 @@ pub fn run(mut a: Args) -> Result<(), Failure> {
             drops.alert = acts.iter().any(|x| x == "alert");
         }
         a.selection.min_priority = a.selection.min_priority.take().or(c.priority.clone());
-        if a.rule_matching.is_none() {
-            a.rule_matching = c.rule_matching.as_deref().map(|m| match m {
-                "all" => Matching::All,
-                _ => Matching::First,
-            });
-        }
+        a.rule_matching = a.rule_matching.or(Matching::of_config(&c));
         style.json |= c.json_output.unwrap_or(false);
         style.include_output = c.json_include_output_property.unwrap_or(true);
         style.iso_time = c.time_format_iso_8601.unwrap_or(false);
         append = c.append_output;
     }
-    if a.rules.is_empty() {
-        return Err(Failure::input(
-            "no rules: give -r FILE|DIR, or -c falco.yaml with rules_files",
-        ));
-    }
+    require_rules(&a.rules)?;
     let (mut rs, filter) =
         load_with_filter(&a.rules, a.filter.as_deref(), a.verbose, &a.selection)?;
     apply_append_output(&mut rs, &append)?;
     let reader = crate::open_trace(&a.trace)?;
     warn_missing_syscalls(&rs, &reader);
     let window = window(&reader, a.from.as_deref(), a.to.as_deref())?;
-    let matching = match a.rule_matching.unwrap_or(Matching::First) {
-        Matching::First => RuleMatching::First,
-        Matching::All => RuleMatching::All,
-    };
+    let matching = a.rule_matching.unwrap_or(Matching::First).engine();
     no_rule_enabled(&rs, &a.selection)?;
     let mut engine = Engine::new(rs, matching);
     engine.filter = filter;

@@ -8,8 +8,6 @@ use std::path::PathBuf;
 use sysreplay_format::TraceReader;
 use sysreplay_scap::Exporter;
 
-use std::io::Write as _;
-
 use crate::progress::Progress;
 use crate::Failure;
 
@@ -52,12 +50,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
     };
     sysreplay_format::outfile::check_identity(&a.output, identity)?;
     if a.json {
-        // a closed stdout ends quietly (Failure from BrokenPipe), never a panic
-        writeln!(
-            std::io::stdout(),
-            "{}",
-            serde_json::to_string_pretty(&report).map_err(|e| Failure::runtime(e.to_string()))?
-        )?;
+        crate::print_json(serde_json::to_string_pretty(&report))?;
     }
     let skipped: u64 = report.skipped.values().sum();
     let generic: u64 = report.generic.values().sum();

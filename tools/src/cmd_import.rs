@@ -5,8 +5,6 @@ use std::path::PathBuf;
 use sysreplay_format::{ProcessSnapshot, RecordHeader, TraceHeader, TraceWriter, WriterOptions};
 use sysreplay_scap as scap;
 
-use std::io::Write as _;
-
 use crate::progress::Progress;
 use crate::Failure;
 
@@ -80,12 +78,7 @@ pub fn run(a: Args) -> Result<(), Failure> {
     w.finish()?;
     let r = &report;
     if a.json {
-        // a closed stdout ends quietly (Failure from BrokenPipe), never a panic
-        writeln!(
-            std::io::stdout(),
-            "{}",
-            serde_json::to_string_pretty(r).map_err(|e| Failure::runtime(e.to_string()))?
-        )?;
+        crate::print_json(serde_json::to_string_pretty(r))?;
     }
     let unconv: u64 = r.unconverted.values().sum();
     let internal: u64 = r.internal.values().sum();

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use sysreplay_capture::bench::{BenchOptions, BenchReport};
 use sysreplay_capture::recorder::{
-    check_buf_size, record_with_progress, FollowSpec, RecordOptions, RecordSummary, Rotation,
+    check_buf_size, record_with, FollowSpec, Notice, RecordOptions, RecordSummary, Rotation,
     StopReason, BUF_SIZE_PRESETS, DEFAULT_BUF_SIZE_PRESET, DEFAULT_CPUS_FOR_EACH_BUFFER,
 };
 use sysreplay_capture::selection::for_record;
@@ -320,17 +320,40 @@ pub fn run(mut a: Args) -> Result<(), Failure> {
         (None, None, false) => ", or it stops when the command exits".to_string(),
         (None, None, true) => String::new(),
     };
-    let r = record_with_progress(&opts, stop, &mut |p| {
-        if !status.told_how_to_stop {
-            status.told_how_to_stop = true;
-            eprintln!(
-                "stop with Ctrl-C (or SIGTERM/SIGHUP to pid {}){until}; the file is then completed",
-                std::process::id()
-            );
+    let r = record_with(&opts, stop, &mut |n| {
+        match n {
+        Notice::Recording {
+            path,
+            syscalls,
+            rings,
+            buf_size,
+            cpus,
+        } => eprintln!(
+            "recording to {} ({syscalls} syscalls, {rings} ring buffers of {buf_size} bytes for {cpus} CPUs)",
+            path.display()
+        ),
+        Notice::Progress(p) => {
+            if !status.told_how_to_stop {
+                status.told_how_to_stop = true;
+                eprintln!(
+                    "stop with Ctrl-C (or SIGTERM/SIGHUP to pid {}){until}; the file is then completed",
+                    std::process::id()
+                );
+            }
+            if live {
+                eprint_status(&status.line(&p));
+            }
         }
-        if live {
-            eprint_status(&status.line(p));
+        Notice::Stats(m) => eprintln!("{}", stats_line(m)),
+        Notice::Warning(w) => {
+            status.clear(live);
+            eprintln!("warning: {w}");
         }
+        Notice::RotationResumed(path) => {
+            status.clear(live);
+            eprintln!("rotation resumed: recording into {}", path.display());
+        }
+    }
     });
     if live && status.shown {
         eprint_status("");
@@ -348,6 +371,14 @@ struct LiveStatus {
 }
 
 impl LiveStatus {
+    /// Clear the status line before a line of its own (the next report
+    /// shows it again).
+    fn clear(&mut self, live: bool) {
+        if live && self.shown {
+            eprint_status("");
+        }
+    }
+
     /// `recording 12.0s: 250.3k events/s, 1.2M events, 0 drops, 3.4 MB`.
     fn line(&mut self, p: &sysreplay_capture::recorder::Progress) -> String {
         let rate = match self.prev {
@@ -368,6 +399,31 @@ impl LiveStatus {
             bytes(p.file_bytes)
         )
     }
+}
+
+/// A `--stats-interval` sample as one stderr line: the main Falco metrics,
+/// the non-zero drop categories, the per-CPU rates.
+fn stats_line(m: &[(String, serde_json::Value)]) -> String {
+    let mut line = String::from("stats:");
+    for (k, v) in m {
+        let show = matches!(
+            k.as_str(),
+            "scap.evts_rate_sec"
+                | "scap.n_evts"
+                | "scap.n_drops"
+                | "scap.n_drops_perc"
+                | "sysreplay.bytes_written"
+                | "sysreplay.compression_ratio"
+                | "sysreplay.recorder_cpu_perc"
+        ) || k.starts_with("scap.evts_rate_sec_cpu_")
+            || (k.starts_with("scap.n_drops_buffer_")
+                && k != "scap.n_drops_buffer_total"
+                && v.as_u64() != Some(0));
+        if show {
+            line.push_str(&format!(" {k}={v}"));
+        }
+    }
+    line
 }
 
 /// Rewrite the terminal's current line with `line` (empty: clear it).
@@ -512,5 +568,32 @@ fn record_failure(e: sysreplay_capture::RecordError) -> Failure {
     Failure {
         code: e.kind.map_or(1, crate::io_exit_code),
         msg: e.what,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stats_line;
+
+    #[test]
+    fn stats_line_shows_the_main_metrics_and_nonzero_drop_categories() {
+        let m: Vec<(String, serde_json::Value)> = [
+            ("scap.n_evts", 1200u64),
+            ("scap.n_drops", 3),
+            ("scap.n_drops_buffer_total", 3),
+            ("scap.n_drops_buffer_clone_fork_exit", 0),
+            ("scap.n_drops_buffer_open_exit", 3),
+            ("scap.evts_rate_sec_cpu_1", 40),
+            ("scap.n_retrieved_evts", 1197),
+            ("sysreplay.bytes_written", 4096),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.into()))
+        .collect();
+        assert_eq!(
+            stats_line(&m),
+            "stats: scap.n_evts=1200 scap.n_drops=3 scap.n_drops_buffer_open_exit=3 \
+             scap.evts_rate_sec_cpu_1=40 sysreplay.bytes_written=4096"
+        );
     }
 }

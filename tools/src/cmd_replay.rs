@@ -280,10 +280,7 @@ fn base_config(a: &Args, selected: Vec<u16>) -> Result<SimConfig, Failure> {
         cost,
         profile: a.profile,
         selected,
-        matching: match a.rule_matching.unwrap_or(Matching::First) {
-            Matching::First => RuleMatching::First,
-            Matching::All => RuleMatching::All,
-        },
+        matching: a.rule_matching.unwrap_or(Matching::First).engine(),
         metrics_interval_ns: a.metrics_interval.map(|d| d.as_nanos().max(1) as u64),
         window_ns: 100_000_000,
         from_ns: a.from.map(|s| secs(s, "from")).transpose()?,
@@ -311,11 +308,7 @@ fn apply_config(a: &mut Args) -> Result<(), Failure> {
         );
         a.rules = c.rules_or(&a.rules);
         a.selection.min_priority = a.selection.min_priority.take().or(c.priority.clone());
-        a.rule_matching = a.rule_matching.or(match c.rule_matching.as_deref() {
-            Some("all") => Some(Matching::All),
-            Some(_) => Some(Matching::First),
-            None => None,
-        });
+        a.rule_matching = a.rule_matching.or(Matching::of_config(&c));
         if a.driver.is_none() {
             a.driver = match c.engine_kind.as_deref() {
                 None | Some("modern_ebpf") => None,
@@ -339,12 +332,7 @@ fn apply_config(a: &mut Args) -> Result<(), Failure> {
         a.all |= c.base_all.unwrap_or(false);
         a.append_output = c.append_output;
     }
-    if a.rules.is_empty() {
-        return Err(Failure::input(
-            "no rules: give -r FILE|DIR, or -c falco.yaml with rules_files",
-        ));
-    }
-    Ok(())
+    crate::cmd_eval::require_rules(&a.rules)
 }
 
 pub fn run(mut a: Args) -> Result<(), Failure> {

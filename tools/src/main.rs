@@ -6,10 +6,13 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser, Subcommand};
 
 // Diagnostics never panic: a closed stderr (`2>&-`, a dead pipe reader)
-// must not kill a recording or a replay, so `eprintln!` in this crate is
-// `sysreplay_format::diag!`, which drops the line on a write error.
+// must not kill a recording or a replay, so `eprintln!` in this crate
+// drops the line on a write error.
 macro_rules! eprintln {
-    ($($arg:tt)*) => { sysreplay_format::diag!($($arg)*) };
+    ($($arg:tt)*) => {{
+        use ::std::io::Write as _;
+        let _ = ::std::writeln!(::std::io::stderr(), $($arg)*);
+    }};
 }
 
 mod cmd_bench;
@@ -115,6 +118,15 @@ pub const EXIT_INPUT: u8 = 2;
 
 /// The exit code of an I/O error when opening what the user named: the
 /// kinds a user fixes by changing the command are input errors.
+/// A report serialized as JSON, on stdout: `print_json(to_string_pretty(&r))`
+/// (a closed stdout ends quietly: a Failure from BrokenPipe, never a panic).
+pub fn print_json(json: serde_json::Result<String>) -> Result<(), Failure> {
+    use std::io::Write as _;
+    let text = json.map_err(|e| Failure::runtime(e.to_string()))?;
+    writeln!(std::io::stdout(), "{text}")?;
+    Ok(())
+}
+
 pub fn io_exit_code(kind: std::io::ErrorKind) -> u8 {
     use std::io::ErrorKind as K;
     match kind {

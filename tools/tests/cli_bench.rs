@@ -2,10 +2,10 @@
 //! timing assertions: machines are shared and noisy).
 
 use std::path::PathBuf;
-use std::process::Command;
 
 fn run_json(args: &[&str]) -> serde_json::Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_sysreplay"))
+    let out = sysreplay_testkit::cli!()
+        .command()
         .current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".."))
         .args(args)
         .output()

@@ -1,27 +1,14 @@
 //! Rules directories, `-c falco.yaml` and `-o key=value`, as a Falco user
 //! writes them.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 fn sample() -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../corpora/samples/synth-100k.srt")
-        .display()
-        .to_string()
+    sysreplay_testkit::arg(sysreplay_testkit::sample_trace())
 }
 
 fn sysreplay(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_sysreplay"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    (
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
+    sysreplay_testkit::cli!().run_in(dir, args)
 }
 
 /// rules.d/ with the sample rules, then a file that disables one of them
@@ -29,11 +16,7 @@ fn sysreplay(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
 fn rules_dir(dir: &Path) {
     let d = dir.join("rules.d");
     std::fs::create_dir(&d).unwrap();
-    std::fs::copy(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../corpora/rules/sample_rules.yaml"),
-        d.join("10-sample.yaml"),
-    )
-    .unwrap();
+    std::fs::copy(sysreplay_testkit::sample_rules(), d.join("10-sample.yaml")).unwrap();
     std::fs::write(
         d.join("20-tune.yaml"),
         "- rule: Shell started by cron\n  enabled: false\n  override:\n    enabled: replace\n",
@@ -116,7 +99,8 @@ fn falco_yaml_and_overrides() {
         "rules_files: [rules.d]\njson_output: true\nappend_output:\n  - match:\n      tags: [network]\n    extra_fields:\n      - evt.hostname\n      - team: \"${SR_TEST_TEAM}-sec\"\n",
     )
     .unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_sysreplay"))
+    let o = sysreplay_testkit::cli!()
+        .command()
         .args(["eval", &s, "-c", "extra.yaml"])
         .env("SR_TEST_TEAM", "blue")
         .current_dir(t.path())
@@ -213,8 +197,7 @@ fn bad_configs_are_input_errors() {
 #[test]
 fn record_reads_rules_and_base_syscalls_from_falco_yaml() {
     let dir = tempfile::tempdir().unwrap();
-    let rules =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../corpora/rules/sample_rules.yaml");
+    let rules = sysreplay_testkit::sample_rules();
     let cfg = dir.path().join("falco.yaml");
     std::fs::write(
         &cfg,

@@ -3,25 +3,13 @@
 //! 1-per-30-s rate limit, Falco's text and JSON shapes.
 
 use std::path::Path;
-use std::process::Command;
 
 fn sysreplay(args: &[&str]) -> (Option<i32>, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_sysreplay"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
+    sysreplay_testkit::cli!().run(args)
 }
 
 fn rules() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../corpora/rules/sample_rules.yaml")
-        .display()
-        .to_string()
+    sysreplay_testkit::arg(sysreplay_testkit::sample_rules())
 }
 
 /// A synthetic trace with drop windows (lost counts from the generator).
@@ -97,61 +85,25 @@ fn drop_alert_text_json_threshold_and_rate_limit() {
         d[0]["output"],
         "Falco internal: syscall event drop. 15 system calls dropped in last second."
     );
+    // The drop alerts of `eval` over the trace with options `extra`.
+    let alerts = |extra: &[&str]| -> usize {
+        let args: Vec<&str> = ["eval", &t, "-r", &r]
+            .into_iter()
+            .chain(extra.iter().copied())
+            .collect();
+        let (_, out, _) = sysreplay(&args);
+        drop_lines(&out).len()
+    };
     // Falco's config can turn the alert action off; so can the option.
-    let (_, out, _) = sysreplay(&[
-        "eval",
-        &t,
-        "-r",
-        &r,
-        "-o",
-        "syscall_event_drops.threshold=0",
-        "-o",
-        "syscall_event_drops.actions=[log]",
-    ]);
-    assert!(drop_lines(&out).is_empty());
-    let (_, out, _) = sysreplay(&[
-        "eval",
-        &t,
-        "-r",
-        &r,
-        "-o",
-        "syscall_event_drops.threshold=0",
-    ]);
-    assert_eq!(drop_lines(&out).len(), 1);
-    let (_, out, _) = sysreplay(&[
-        "eval",
-        &t,
-        "-r",
-        &r,
-        "--drop-threshold",
-        "0",
-        "--no-drop-alerts",
-    ]);
-    assert!(drop_lines(&out).is_empty());
+    let threshold_0 = "syscall_event_drops.threshold=0";
+    let log_only = "syscall_event_drops.actions=[log]";
+    assert_eq!(alerts(&["-o", threshold_0, "-o", log_only]), 0);
+    assert_eq!(alerts(&["-o", threshold_0]), 1);
+    assert_eq!(alerts(&["--drop-threshold", "0", "--no-drop-alerts"]), 0);
     // --from/--to: only the checks inside the window (the first drop, at
     // 1.7 s, is checked at 2.0 s after the first event)
-    let (_, out, _) = sysreplay(&[
-        "eval",
-        &t,
-        "-r",
-        &r,
-        "--drop-threshold",
-        "0",
-        "--to",
-        "1.9s",
-    ]);
-    assert!(drop_lines(&out).is_empty(), "{out}");
-    let (_, out, _) = sysreplay(&[
-        "eval",
-        &t,
-        "-r",
-        &r,
-        "--drop-threshold",
-        "0",
-        "--from",
-        "1.9s",
-    ]);
-    assert_eq!(drop_lines(&out).len(), 1, "{out}");
+    assert_eq!(alerts(&["--drop-threshold", "0", "--to", "1.9s"]), 0);
+    assert_eq!(alerts(&["--drop-threshold", "0", "--from", "1.9s"]), 1);
 }
 
 #[test]

@@ -8,36 +8,20 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use sysreplay_format::writer::TraceWriter;
 use sysreplay_synth::{self as synth, SynthConfig};
 
+use sysreplay_testkit::run_ok;
+
 fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_sysreplay"))
+    sysreplay_testkit::cli!().command()
 }
 
-/// The upstream stable rules, or None after reporting `test` skipped.
-fn stable_rules(test: &str) -> Option<PathBuf> {
-    match sysreplay_testkit::upstream_rules("falco_rules.yaml") {
-        Ok(p) => Some(p),
-        Err(why) => {
-            sysreplay_testkit::skip(test, &why);
-            None
-        }
-    }
-}
+use sysreplay_testkit::stable_rules;
 
 fn synth_trace(dir: &tempfile::TempDir, events: u64) -> (PathBuf, synth::SynthSummary) {
     let path = dir.path().join("t.srt");
     let cfg = SynthConfig::new(21, events);
-    let mut w = TraceWriter::create(
-        &path,
-        &synth::header(&cfg),
-        &synth::snapshot(&cfg),
-        Default::default(),
-    )
-    .unwrap();
-    let s = synth::generate(&cfg, |h, d| w.write_record(h, d)).unwrap();
-    w.finish().unwrap();
+    let s = synth::write_file(&cfg, &synth::header(&cfg), &path).unwrap();
     (path, s)
 }
 
@@ -49,19 +33,7 @@ fn eval_prints_falco_alerts_for_the_stable_rules() {
     let dir = tempfile::tempdir().unwrap();
     let (trace, summary) = synth_trace(&dir, 200_000);
     assert!(summary.sensitive_reads > 0);
-    let out = bin()
-        .arg("eval")
-        .arg(&trace)
-        .arg("-r")
-        .arg(&rules)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
+    let (text, _) = run_ok(bin().arg("eval").arg(&trace).arg("-r").arg(&rules));
     let lines: Vec<&str> = text
         .lines()
         .filter(|l| l.contains("Sensitive file opened for reading by non-trusted program"))
@@ -113,17 +85,7 @@ fn rules_check_lists_rules_and_the_syscall_sets() {
     let Some(rules) = stable_rules("rules_check_lists_rules_and_the_syscall_sets") else {
         return;
     };
-    let out = bin()
-        .args(["rules", "check", "-r"])
-        .arg(&rules)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
+    let (text, _) = run_ok(bin().args(["rules", "check", "-r"]).arg(&rules));
     assert!(
         text.contains("Read sensitive file untrusted [Warning] open,openat,openat2"),
         "{text}"
@@ -202,32 +164,19 @@ fn bad_rules_exit_2_with_positions() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.yaml");
     std::fs::write(&bad, "- rule: X\n  desc: d\n  condition: evt.type=open and\n    proc.name fooo bar\n  output: o\n  priority: INFO\n").unwrap();
-    let out = bin()
-        .args(["rules", "check", "-r"])
-        .arg(&bad)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8(out.stderr).unwrap();
+    let bad_s = sysreplay_testkit::arg(&bad);
+    let kit = sysreplay_testkit::cli!();
+    let (code, _, err) = kit.run(&["rules", "check", "-r", &bad_s]);
+    assert_eq!(code, Some(2));
     assert!(err.contains("bad.yaml:4:15: error"), "{err}");
     assert!(err.contains("rule 'X'"), "{err}");
     std::fs::write(&bad, "- list: [unclosed\n").unwrap();
-    let out = bin()
-        .args(["rules", "check", "-r"])
-        .arg(&bad)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(kit.run(&["rules", "check", "-r", &bad_s]).0, Some(2));
     let (trace, _) = synth_trace(&dir, 1000);
-    let out = bin()
-        .arg("eval")
-        .arg(&trace)
-        .arg("-r")
-        .arg(&bad)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+    let trace = sysreplay_testkit::arg(&trace);
+    let (code, _, err) = kit.run(&["eval", &trace, "-r", &bad_s]);
+    assert_eq!(code, Some(2));
+    assert!(!err.contains("panicked"));
 }
 
 /// The exe flags are recorded (format 1.3): `rules check` no longer lists

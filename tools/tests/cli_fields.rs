@@ -1,18 +1,7 @@
 //! `sysreplay fields`: the list is what filters and outputs accept.
 
-use std::path::PathBuf;
-use std::process::Command;
-
 fn sysreplay(args: &[&str]) -> (Option<i32>, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_sysreplay"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
+    sysreplay_testkit::cli!().run(args)
 }
 
 #[test]
@@ -30,10 +19,7 @@ fn every_field_with_a_value_works_in_a_p_format() {
         .collect();
     assert!(names.len() > 90, "{}", names.len());
     let fmt: String = names.iter().map(|n| format!("%{n} ")).collect();
-    let sample = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../corpora/samples/synth-100k.srt")
-        .display()
-        .to_string();
+    let sample = sysreplay_testkit::arg(sysreplay_testkit::sample_trace());
     let (c, out, e) = sysreplay(&["cat", &sample, "-n", "50", "-p", &fmt]);
     assert_eq!(c, Some(0), "{e}");
     assert_eq!(out.lines().count(), 50);

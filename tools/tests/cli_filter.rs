@@ -2,40 +2,21 @@
 //! per-field JSON, `eval --filter/--from/--to`, `replay --filter`) on the
 //! bundled sample trace and rules.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 fn sample() -> String {
-    root()
-        .join("corpora/samples/synth-100k.srt")
-        .display()
-        .to_string()
+    sysreplay_testkit::arg(sysreplay_testkit::sample_trace())
 }
 fn rules() -> String {
-    root()
-        .join("corpora/rules/sample_rules.yaml")
-        .display()
-        .to_string()
+    sysreplay_testkit::arg(sysreplay_testkit::sample_rules())
 }
 
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sysreplay"))
-        .args(args)
-        .output()
-        .expect("run sysreplay")
+    sysreplay_testkit::cli!().output(args)
 }
 
 fn ok(args: &[&str]) -> String {
-    let o = run(args);
-    assert!(
-        o.status.success(),
-        "sysreplay {args:?} failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout).unwrap()
+    sysreplay_testkit::cli!().ok(args)
 }
 
 fn json_lines(s: &str) -> Vec<serde_json::Value> {

@@ -1,27 +1,14 @@
 //! End-to-end tests of `sysreplay synth`, `info` and `cat` (no root needed).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_sysreplay"))
-}
+use std::process::Output;
 
 fn run(args: &[&str]) -> Output {
-    Command::new(bin())
-        .args(args)
-        .output()
-        .expect("run sysreplay")
+    sysreplay_testkit::cli!().output(args)
 }
 
 fn ok(args: &[&str]) -> String {
-    let o = run(args);
-    assert!(
-        o.status.success(),
-        "sysreplay {args:?} failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout).unwrap()
+    sysreplay_testkit::cli!().ok(args)
 }
 
 fn synth(dir: &Path, name: &str, extra: &[&str]) -> PathBuf {
@@ -195,8 +182,7 @@ fn bad_and_truncated_input() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("truncated"));
 
     // Every command that reads events says when the file was cut short.
-    let rules =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../corpora/rules/sample_rules.yaml");
+    let rules = sysreplay_testkit::sample_rules();
     let scap = dir.path().join("cut.scap");
     for args in [
         vec!["eval", cut.to_str().unwrap(), "-r", rules.to_str().unwrap()],

@@ -1,36 +1,16 @@
 //! Messages that used to send users the wrong way: each names what the
 //! file or option is and what to do instead.
 
-use std::path::PathBuf;
-use std::process::Command;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 fn sample() -> String {
-    root()
-        .join("corpora/samples/synth-100k.srt")
-        .display()
-        .to_string()
+    sysreplay_testkit::arg(sysreplay_testkit::sample_trace())
 }
 fn rules() -> String {
-    root()
-        .join("corpora/rules/sample_rules.yaml")
-        .display()
-        .to_string()
+    sysreplay_testkit::arg(sysreplay_testkit::sample_rules())
 }
 
 /// (exit code, stdout, stderr)
 fn run(args: &[&str]) -> (Option<i32>, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_sysreplay"))
-        .args(args)
-        .output()
-        .expect("run sysreplay");
-    (
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
+    sysreplay_testkit::cli!().run(args)
 }
 
 #[test]

@@ -9,26 +9,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
-use sysreplay_format::writer::TraceWriter;
 use sysreplay_format::TraceReader;
 use sysreplay_synth::{self as synth, SynthConfig};
 use sysreplay_syscalls as syscalls;
 
 fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_sysreplay"))
+    sysreplay_testkit::cli!().command()
 }
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn sample_rules() -> PathBuf {
-    repo().join("corpora/rules/sample_rules.yaml")
-}
-
-fn sample_trace() -> PathBuf {
-    repo().join("corpora/samples/synth-100k.srt")
-}
+use sysreplay_testkit::{sample_rules, sample_trace};
 
 fn synth_trace(dir: &Path, events: u64, syscalls_recorded: &[&str]) -> PathBuf {
     let path = dir.join(format!("t-{events}-{}.srt", syscalls_recorded.len()));
@@ -38,10 +27,7 @@ fn synth_trace(dir: &Path, events: u64, syscalls_recorded: &[&str]) -> PathBuf {
         .iter()
         .map(|n| syscalls::number(n).unwrap())
         .collect();
-    let mut w =
-        TraceWriter::create(&path, &header, &synth::snapshot(&cfg), Default::default()).unwrap();
-    synth::generate(&cfg, |h, d| w.write_record(h, d)).unwrap();
-    w.finish().unwrap();
+    synth::write_file(&cfg, &header, &path).unwrap();
     path
 }
 
@@ -103,24 +89,13 @@ fn a_burst_overflows_a_small_preset_and_not_a_large_one() {
         // Dropped events never reach the engine.
         assert!(u(&small["consumer"]["engine_events"]) < u(&large["consumer"]["engine_events"]));
         // Drops per category and per CPU add up to the total.
-        let cats: u64 = small["drops"]["per_category"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| u(&c["drops"]))
-            .sum();
-        let cpus: u64 = small["drops"]["per_cpu"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| u(&c["n_drops"]))
-            .sum();
-        let windows: u64 = small["drops"]["windows"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| u(&c["drops"]))
-            .sum();
+        let sum = |list: &str, key: &str| -> u64 {
+            let rows = small["drops"][list].as_array().unwrap();
+            rows.iter().map(|c| u(&c[key])).sum()
+        };
+        let cats = sum("per_category", "drops");
+        let cpus = sum("per_cpu", "n_drops");
+        let windows = sum("windows", "drops");
         let total = u(&small["drops"]["n_drops"]);
         assert_eq!((cats, cpus, windows), (total, total, total), "{driver}");
         // Falco's categories are there by their metric names.
@@ -477,7 +452,7 @@ fn a_falco_metrics_snapshot_calibrates_the_cost() {
 /// The committed real recordings replay without error (when present).
 #[test]
 fn real_recordings_replay() {
-    let real = repo().join("corpora/real");
+    let real = sysreplay_testkit::repo_root().join("corpora/real");
     let Ok(rd) = std::fs::read_dir(&real) else {
         sysreplay_testkit::skip(
             "real_recordings_replay",

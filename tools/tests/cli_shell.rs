@@ -3,15 +3,7 @@
 use std::process::Command;
 
 fn sysreplay(args: &[&str]) -> (Option<i32>, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_sysreplay"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
+    sysreplay_testkit::cli!().run(args)
 }
 
 const SUBCOMMANDS: &[&str] = &[

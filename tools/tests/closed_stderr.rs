@@ -4,7 +4,7 @@
 
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 /// The write end of a pipe whose read end is closed: every write is EPIPE.
 pub fn closed_pipe() -> Stdio {
@@ -16,7 +16,8 @@ pub fn closed_pipe() -> Stdio {
 }
 
 fn run_closed_stderr(args: &[&str]) -> std::process::ExitStatus {
-    Command::new(env!("CARGO_BIN_EXE_sysreplay"))
+    sysreplay_testkit::cli!()
+        .command()
         .args(args)
         .stdout(Stdio::null())
         .stderr(closed_pipe())

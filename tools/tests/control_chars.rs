@@ -3,7 +3,6 @@
 //! event and `eval` one line per alert, so a process cannot forge lines.
 
 use std::path::Path;
-use std::process::Command;
 
 use sysreplay_format::record::{push_item, tag, Creds, Kind};
 use sysreplay_format::*;
@@ -76,7 +75,8 @@ fn write_trace(path: &Path) {
 }
 
 fn sysreplay(args: &[&str]) -> String {
-    let o = Command::new(env!("CARGO_BIN_EXE_sysreplay"))
+    let o = sysreplay_testkit::cli!()
+        .command()
         .args(args)
         .output()
         .unwrap();

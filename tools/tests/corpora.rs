@@ -15,7 +15,6 @@
 //! expected files from what `eval` prints now (review the diff).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn corpora() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../corpora")
@@ -112,7 +111,7 @@ fn read_case(dir: &Path) -> Result<Option<Case>, String> {
 
 /// The alerts `sysreplay eval` prints for a case.
 fn run(case: &Case) -> Result<String, String> {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sysreplay"));
+    let mut cmd = sysreplay_testkit::cli!().command();
     cmd.current_dir(&case.dir).arg("eval").arg(&case.trace);
     for r in &case.rules {
         cmd.arg("-r").arg(r);

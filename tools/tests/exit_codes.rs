@@ -3,14 +3,15 @@
 //! output without --force, a bad option).
 
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
 fn code(args: &[&str]) -> (Option<i32>, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_sysreplay"))
+    let o = sysreplay_testkit::cli!()
+        .command()
         .args(args)
         .stdin(Stdio::null())
         .output()
@@ -121,7 +122,8 @@ fn a_failure_while_running_is_1() {
         return;
     };
     let sample = root().join("corpora/samples/synth-100k.srt");
-    let st = Command::new(env!("CARGO_BIN_EXE_sysreplay"))
+    let st = sysreplay_testkit::cli!()
+        .command()
         .arg("cat")
         .arg(&sample)
         .stdout(full)

@@ -6,10 +6,10 @@
 use std::os::unix::fs::{symlink, PermissionsExt};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn run_with_umask(args: &[&str], umask: u32) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_sysreplay"));
+    let mut c = sysreplay_testkit::cli!().command();
     c.args(args);
     // SAFETY: umask is async-signal-safe.
     unsafe {

@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use sysreplay_testkit as testkit;
 
 fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_sysreplay"))
+    sysreplay_testkit::cli!().command()
 }
 
 /// Every `corpora/real/<name>/` with a trace.
@@ -40,15 +40,7 @@ fn readme_events(dir: &Path) -> u64 {
         .unwrap_or_else(|e| panic!("{}: {row}: {e}", p.display()))
 }
 
-fn run_ok(c: &mut Command) -> (String, String) {
-    let o = c.output().unwrap();
-    let (out, err) = (
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    );
-    assert!(o.status.success(), "{c:?}: {}\n{err}", o.status);
-    (out, err)
-}
+use sysreplay_testkit::run_ok;
 
 /// `eval --stats`: the events it processed (the whole file, or it fails).
 fn eval_events(trace: &Path, rules: &Path) -> u64 {

@@ -9,11 +9,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_sysreplay"))
+    sysreplay_testkit::cli!().command()
 }
 
 fn rules() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../corpora/rules/sample_rules.yaml")
+    sysreplay_testkit::sample_rules()
 }
 
 #[test]

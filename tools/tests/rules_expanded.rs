@@ -10,18 +10,11 @@ use std::process::Command;
 use sysreplay_testkit as testkit;
 
 fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_sysreplay"))
+    sysreplay_testkit::cli!().command()
 }
 
 fn run_ok(c: &mut Command) -> String {
-    let o = c.output().unwrap();
-    assert!(
-        o.status.success(),
-        "{c:?}: {}\n{}",
-        o.status,
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout).unwrap()
+    testkit::run_ok(c).0
 }
 
 /// (name, priority, enabled, expanded condition) of every rule.

@@ -9,54 +9,35 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use sysreplay_format::record::{tag, Kind};
-use sysreplay_format::{OwnedEvent, TraceReader, TraceWriter};
+use sysreplay_format::{OwnedEvent, TraceReader};
 use sysreplay_scap as scap;
 use sysreplay_synth::{self as synth, SynthConfig};
 use sysreplay_syscalls as syscalls;
 use sysreplay_syscalls::decode;
 
+use sysreplay_testkit as testkit;
+
 fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_sysreplay"))
+    sysreplay_testkit::cli!().command()
 }
 
 /// Whether sysdig is here; if not, `test` is reported skipped.
 fn sysdig(test: &str) -> bool {
-    match sysreplay_testkit::sysdig() {
-        Ok(_) => true,
-        Err(why) => {
-            sysreplay_testkit::skip(test, &why);
-            false
-        }
-    }
+    testkit::or_skip(testkit::sysdig(), test).is_some()
 }
 
 fn synth_trace(dir: &Path, events: u64, drops: usize) -> PathBuf {
     let path = dir.join("t.srt");
     let cfg = SynthConfig::new(7, events).with_drop_windows(drops);
-    let mut w = TraceWriter::create(
-        &path,
-        &synth::header(&cfg),
-        &synth::snapshot(&cfg),
-        Default::default(),
-    )
-    .unwrap();
-    synth::generate(&cfg, |h, d| w.write_record(h, d)).unwrap();
-    w.finish().unwrap();
+    synth::write_file(&cfg, &synth::header(&cfg), &path).unwrap();
     path
 }
 
 fn export(trace: &Path, out: &Path) -> serde_json::Value {
-    let o = bin()
-        .arg("export")
-        .arg(trace)
-        .arg("-o")
-        .arg(out)
-        .arg("--force")
-        .arg("--json")
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    serde_json::from_slice(&o.stdout).unwrap()
+    let mut c = bin();
+    c.arg("export").arg(trace).arg("-o").arg(out);
+    let (json, _) = sysreplay_testkit::run_ok(c.args(["--force", "--json"]));
+    serde_json::from_str(&json).unwrap()
 }
 
 fn names(v: &serde_json::Value) -> BTreeSet<String> {
@@ -77,25 +58,17 @@ fn sysdig_reads_every_exported_event() {
     let events = rep["events"].as_u64().unwrap();
     assert!(events > 30_000, "{rep}");
     assert!(rep["drop_markers"].as_u64().unwrap() > 0, "{rep}");
-    let o = Command::new("sysdig")
-        .arg("-r")
-        .arg(&scap_path)
-        .arg("-p")
-        .arg("%evt.num %evt.type")
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let text = String::from_utf8(o.stdout).unwrap();
+    let text = testkit::sysdig_lines(&scap_path, "%evt.num %evt.type", None);
     // sysdig hides drop events (EC_INTERNAL in libscap 2022): one enter and
     // one exit per drop marker.
     let drops = rep["drop_markers"].as_u64().unwrap();
     assert_eq!(
-        text.lines().count() as u64,
+        text.len() as u64,
         events - 2 * drops,
         "sysdig shows every exported event"
     );
     // Every exported (non-generic) syscall type shows up under its name.
-    let types: BTreeSet<&str> = text.lines().filter_map(|l| l.split(' ').nth(1)).collect();
+    let types: BTreeSet<&str> = text.iter().filter_map(|l| l.split(' ').nth(1)).collect();
     for t in names(&rep["converted"]) {
         let t = if t == "accept4" {
             "accept".to_string()
@@ -164,53 +137,18 @@ fn sysdig_filters_select_what_our_engine_selects() {
     ];
     let mut nonempty = 0;
     for (cond, need_args) in conds {
-        let rules = dir.path().join("r.yaml");
-        std::fs::write(
-            &rules,
-            format!(
-                "- rule: r\n  desc: t\n  condition: {cond}\n  output: \"X %evt.rawtime %thread.tid %evt.type %proc.name\"\n  priority: WARNING\n"
-            ),
-        )
-        .unwrap();
-        let o = bin()
-            .arg("eval")
-            .arg(&trace)
-            .arg("-r")
-            .arg(&rules)
-            .output()
-            .unwrap();
-        assert!(
-            o.status.success(),
-            "{cond}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        let ours: BTreeSet<String> = String::from_utf8(o.stdout)
-            .unwrap()
-            .lines()
-            .filter_map(|l| l.split_once(" X ").map(|(_, r)| r.to_string()))
+        let fmt = "%evt.rawtime %thread.tid %evt.type %proc.name";
+        let ours: BTreeSet<String> = testkit::rule_matches(&testkit::cli!(), &trace, cond, fmt)
+            .into_iter()
             .filter(|l| {
                 let ty = l.split(' ').nth(2).unwrap();
                 let argless = need_args && generic.contains(ty);
                 !(skipped.contains(ty) || argless)
             })
             .collect();
-        let o = Command::new("sysdig")
-            .arg("-r")
-            .arg(&scap_path)
-            .arg("-p")
-            .arg("%evt.rawtime %thread.tid %evt.type %proc.name")
-            .arg(format!("({cond}) and (evt.dir=< or evt.type=procexit)"))
-            .output()
-            .unwrap();
-        assert!(
-            o.status.success(),
-            "{cond}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        let theirs: BTreeSet<String> = String::from_utf8(o.stdout)
-            .unwrap()
-            .lines()
-            .map(str::to_string)
+        let filter = format!("({cond}) and (evt.dir=< or evt.type=procexit)");
+        let theirs: BTreeSet<String> = testkit::sysdig_lines(&scap_path, fmt, Some(&filter))
+            .into_iter()
             .filter(|l| {
                 let ty = l.split(' ').nth(2).unwrap();
                 let argless = need_args && generic.contains(ty);

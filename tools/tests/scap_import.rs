@@ -31,8 +31,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use sysreplay_testkit as testkit;
+
 fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_sysreplay"))
+    sysreplay_testkit::cli!().command()
 }
 
 /// `../shared/upstream` with its captures, or None after reporting `test`
@@ -48,13 +50,7 @@ fn upstream(test: &str) -> Option<PathBuf> {
             ))
         }
     });
-    match found {
-        Ok(p) => Some(p),
-        Err(why) => {
-            sysreplay_testkit::skip(test, &why);
-            None
-        }
-    }
+    testkit::or_skip(found, test)
 }
 
 fn captures(up: &Path) -> Vec<PathBuf> {
@@ -196,28 +192,14 @@ fn tuple_side(v: &str, dst: bool) -> Option<&str> {
 }
 
 fn import(scap: &Path, out: &Path) -> serde_json::Value {
-    let o = bin()
-        .arg("import")
-        .arg(scap)
-        .arg("-o")
-        .arg(out)
-        .arg("--force")
-        .arg("--json")
-        .output()
-        .unwrap();
-    assert!(
-        o.status.success(),
-        "import {} failed: {}",
-        scap.display(),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    serde_json::from_slice(&o.stdout).unwrap()
+    let mut c = bin();
+    c.arg("import").arg(scap).arg("-o").arg(out);
+    let (json, _) = testkit::run_ok(c.args(["--force", "--json"]));
+    serde_json::from_str(&json).unwrap()
 }
 
 fn cat_json(trace: &Path) -> String {
-    let o = bin().arg("cat").arg("--json").arg(trace).output().unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    String::from_utf8(o.stdout).unwrap()
+    testkit::run_ok(bin().arg("cat").arg("--json").arg(trace)).0
 }
 
 fn map_of(v: &serde_json::Value) -> BTreeMap<String, u64> {
@@ -540,13 +522,7 @@ fn damaged_captures_are_clean_errors_with_offsets() {
 
 /// Whether sysdig is here; if not, `test` is reported skipped.
 fn have_sysdig(test: &str) -> bool {
-    match sysreplay_testkit::sysdig() {
-        Ok(_) => true,
-        Err(why) => {
-            sysreplay_testkit::skip(test, &why);
-            false
-        }
-    }
+    testkit::or_skip(testkit::sysdig(), test).is_some()
 }
 
 /// Our rule engine on the imported capture selects the same syscall events
@@ -586,28 +562,14 @@ fn our_engine_on_imported_captures_selects_what_sysdig_selects() {
         let trace = dir.path().join("t.srt");
         import(&scap, &trace);
         for cond in conds {
-            let rules = dir.path().join("r.yaml");
-            std::fs::write(
-                &rules,
-                format!("- rule: r\n  desc: t\n  condition: {cond}\n  output: \"X %evt.rawtime %thread.tid %proc.pid %evt.type %proc.name\"\n  priority: WARNING\n"),
-            )
-            .unwrap();
-            let o = bin()
-                .arg("eval")
-                .arg(&trace)
-                .arg("-r")
-                .arg(&rules)
-                .output()
-                .unwrap();
-            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            let fmt = "%evt.rawtime %thread.tid %proc.pid %evt.type %proc.name";
+            let ours = testkit::rule_matches(&testkit::cli!(), &trace, cond, fmt);
             let main_thread = |l: &String| {
                 let f: Vec<&str> = l.split(' ').collect();
                 f.len() > 3 && f[1] == f[2] && types.split(',').any(|t| t == f[3])
             };
-            let ours: BTreeMap<String, ()> = String::from_utf8(o.stdout)
-                .unwrap()
-                .lines()
-                .filter_map(|l| l.split_once(" X ").map(|(_, r)| r.to_string()))
+            let ours: BTreeMap<String, ()> = ours
+                .into_iter()
                 // An unknown process name: empty for us, <NA> for sysdig.
                 .map(|l| {
                     if l.ends_with(' ') {
@@ -619,19 +581,9 @@ fn our_engine_on_imported_captures_selects_what_sysdig_selects() {
                 .filter(main_thread)
                 .map(|l| (l, ()))
                 .collect();
-            let o = Command::new("sysdig")
-                .arg("-r")
-                .arg(&scap)
-                .arg("-p")
-                .arg("%evt.rawtime %thread.tid %proc.pid %evt.type %proc.name")
-                .arg(format!("({cond}) and (evt.dir=< or evt.type=procexit)"))
-                .output()
-                .unwrap();
-            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-            let theirs: BTreeMap<String, ()> = String::from_utf8(o.stdout)
-                .unwrap()
-                .lines()
-                .map(str::to_string)
+            let filter = format!("({cond}) and (evt.dir=< or evt.type=procexit)");
+            let theirs: BTreeMap<String, ()> = testkit::sysdig_lines(&scap, fmt, Some(&filter))
+                .into_iter()
                 .filter(main_thread)
                 .map(|l| (l, ()))
                 .collect();
@@ -669,43 +621,11 @@ fn selections(
     fmt: &str,
     keep: impl Fn(&str) -> bool,
 ) -> (Vec<String>, Vec<String>) {
-    let rules = trace.with_extension("rules.yaml");
-    std::fs::write(
-        &rules,
-        format!(
-            "- rule: r\n  desc: t\n  condition: {cond}\n  output: \"X {fmt}\"\n  priority: WARNING\n"
-        ),
-    )
-    .unwrap();
-    let o = bin()
-        .arg("eval")
-        .arg(trace)
-        .arg("-r")
-        .arg(&rules)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let mut ours: Vec<String> = String::from_utf8(o.stdout)
-        .unwrap()
-        .lines()
-        .filter_map(|l| l.split_once(" X ").map(|(_, r)| r.to_string()))
-        .filter(|l| keep(l))
-        .collect();
-    let o = Command::new("sysdig")
-        .arg("-r")
-        .arg(scap)
-        .arg("-p")
-        .arg(fmt)
-        .arg(format!("({cond}) and (evt.dir=< or evt.type=procexit)"))
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let mut theirs: Vec<String> = String::from_utf8(o.stdout)
-        .unwrap()
-        .lines()
-        .map(str::to_string)
-        .filter(|l| keep(l))
-        .collect();
+    let mut ours = testkit::rule_matches(&testkit::cli!(), trace, cond, fmt);
+    ours.retain(|l| keep(l));
+    let filter = format!("({cond}) and (evt.dir=< or evt.type=procexit)");
+    let mut theirs = testkit::sysdig_lines(scap, fmt, Some(&filter));
+    theirs.retain(|l| keep(l));
     ours.sort();
     theirs.sort();
     (ours, theirs)
@@ -933,35 +853,10 @@ fn other_syscall_records_keep_their_fds() {
         let trace = dir.path().join("t.srt");
         import(&scap, &trace);
         let cond = format!("evt.type in ({})", types.join(","));
-        let rules = dir.path().join("r.yaml");
-        std::fs::write(
-            &rules,
-            format!("- rule: r\n  desc: t\n  condition: {cond}\n  output: \"X {fields}\"\n  priority: WARNING\n"),
-        )
-        .unwrap();
-        let o = bin()
-            .arg("eval")
-            .arg(&trace)
-            .arg("-r")
-            .arg(&rules)
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         // An unknown fd: <NA> for us, "" for sysdig 0.29.3.
-        let mut ours: Vec<String> = String::from_utf8(o.stdout)
-            .unwrap()
-            .lines()
-            .filter_map(|l| l.split_once(" X ").map(|(_, r)| r.to_string()))
-            .collect();
-        let o = Command::new("sysdig")
-            .arg("-r")
-            .arg(&scap)
-            .arg("-p")
-            // `*`: print lines with fields that have no value too
-            .arg(format!("*{fields} %evt.dir"))
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let mut ours = testkit::rule_matches(&testkit::cli!(), &trace, &cond, fields);
+        // `*`: print lines with fields that have no value too
+        let sysdig = testkit::sysdig_lines(&scap, &format!("*{fields} %evt.dir"), None);
         // libs master marks mmap EF_USES_FD (fd.num is its fd argument, -1
         // for an anonymous map); sysdig 0.29.3 does not (<NA>): its mmap
         // exit gets the fd of the thread's mmap enter line in the golden
@@ -985,7 +880,7 @@ fn other_syscall_records_keep_their_fds() {
             }
         }
         let mut theirs: Vec<String> = Vec::new();
-        for l in String::from_utf8(o.stdout).unwrap().lines() {
+        for l in &sysdig {
             let f: Vec<&str> = l.split(' ').collect();
             if f.len() < 6 || !types.contains(&f[2]) || f[5] != "<" {
                 continue;

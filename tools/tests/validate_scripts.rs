@@ -172,7 +172,8 @@ fn sysdig_rule_cost_times_every_enabled_rule() {
     let root = testkit::repo_root();
     let tmp = tempfile::tempdir().unwrap();
     let scap = tmp.path().join("s.scap");
-    let o = Command::new(env!("CARGO_BIN_EXE_sysreplay"))
+    let o = sysreplay_testkit::cli!()
+        .command()
         .arg("export")
         .arg(root.join("corpora/samples/synth-100k.srt"))
         .arg("-o")

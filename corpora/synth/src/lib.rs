@@ -1515,6 +1515,24 @@ pub fn in_memory(
     (header(cfg), snapshot(cfg), v)
 }
 
+/// Write the workload of `cfg` as a trace file at `path` with `header`
+/// (usually [`header`]`(cfg)`), for tests and benchmarks.
+pub fn write_file(
+    cfg: &SynthConfig,
+    header: &TraceHeader,
+    path: &std::path::Path,
+) -> Result<SynthSummary, sysreplay_format::TraceError> {
+    let mut w = sysreplay_format::writer::TraceWriter::create(
+        path,
+        header,
+        &snapshot(cfg),
+        Default::default(),
+    )?;
+    let s = generate(cfg, |h: &RecordHeader, d: &[u8]| w.write_record(h, d))?;
+    w.finish()?;
+    Ok(s)
+}
+
 /// Generate `cfg.events` records (plus DROP markers) into `sink`, in
 /// timestamp order. The sink gets each record's header (with `data_len` set)
 /// and its variable data.

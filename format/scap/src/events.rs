@@ -1,11 +1,12 @@
 //! PPM events: the header, parameter lengths and values, and the parameter
 //! layouts (per event code, per version) of the subset sysreplay converts.
 
-use super::names::EVENT_NAMES;
 use super::ScapError;
 
 /// Event codes used by name in the importer and exporter.
 pub mod code {
+    pub const GENERIC_E: u16 = 0;
+    pub const GENERIC_X: u16 = 1;
     pub const OPEN_E: u16 = 2;
     pub const OPEN_X: u16 = 3;
     pub const CLOSE_E: u16 = 4;
@@ -120,52 +121,46 @@ pub mod code {
     pub const CLONE3_X: u16 = 335;
 }
 
-/// The name of an event code (`evt.type`), e.g. "openat"; unknown codes
-/// (newer than the table) are named `event_<code>`.
+/// The name of an event code (`evt.type`), e.g. "openat", from the generated
+/// event table; unknown codes and codes the table marks "NA" are named
+/// `event_<code>`, except those sysdig 0.29.3 named (`SYSDIG_0_29_NAMES`).
 pub fn event_name(code: u16) -> std::borrow::Cow<'static, str> {
-    if let Some(n) = EVENT_NAMES.get(code as usize) {
-        return std::borrow::Cow::Borrowed(n);
+    if let Ok(i) = SYSDIG_0_29_NAMES.binary_search_by_key(&code, |&(c, _)| c) {
+        return std::borrow::Cow::Borrowed(SYSDIG_0_29_NAMES[i].1);
     }
-    match NEWER_NAMES.get((code as usize).wrapping_sub(EVENT_NAMES.len()) / 2) {
-        Some(n) => std::borrow::Cow::Borrowed(n),
-        None => match super::event_params::EVENT_TABLE_NAMES.get(code as usize) {
-            Some(n) if *n != "NA" => std::borrow::Cow::Borrowed(n),
-            _ => std::borrow::Cow::Owned(format!("event_{code}")),
-        },
+    match super::event_params::EVENT_TABLE_NAMES.get(code as usize) {
+        Some(n) if *n != "NA" => std::borrow::Cow::Borrowed(n),
+        _ => std::borrow::Cow::Owned(format!("event_{code}")),
     }
 }
 
-/// Names of the enter/exit pairs from code 336 on (newer libscap than
-/// sysdig 0.29.3 knows; used only to name what is not converted).
-const NEWER_NAMES: [&str; 28] = [
-    "open_by_handle_at",
-    "io_uring_setup",
-    "io_uring_enter",
-    "io_uring_register",
-    "mlock",
-    "munlock",
-    "mlockall",
-    "munlockall",
-    "capset",
-    "useradded",
-    "userdeleted",
-    "groupadded",
-    "groupdeleted",
-    "dup2",
-    "dup3",
-    "dup",
-    "bpf",
-    "mlock2",
-    "fsconfig",
-    "epoll_create",
-    "epoll_create1",
-    "chown",
-    "lchown",
-    "fchown",
-    "fchownat",
-    "umount",
-    "accept4",
-    "umount2",
+/// Names libscap 2022 (sysdig 0.29.3) gave to codes the newest table calls
+/// "NA" (retired or unused codes), and the exits of the user/group meta
+/// events, named like their enter; sorted by code.
+const SYSDIG_0_29_NAMES: [(u16, &str); 23] = [
+    (17, "NA1"),
+    (147, "NA2"),
+    (153, "NA2"),
+    (187, "NA1"),
+    (196, "sysdigevent"),
+    (197, "sysdigevent"),
+    (229, "container"),
+    (233, "signaldeliver"),
+    (235, "NA2"),
+    (245, "NA2"),
+    (261, "NA3"),
+    (269, "tracer"),
+    (271, "NA4"),
+    (273, "container"),
+    (281, "NA4"),
+    (287, "NA4"),
+    (291, "NA5"),
+    (323, "pluginevent"),
+    (325, "container"),
+    (355, "useradded"),
+    (357, "userdeleted"),
+    (359, "groupadded"),
+    (361, "groupdeleted"),
 ];
 
 /// Enter events have even codes.
@@ -365,9 +360,84 @@ pub fn param_names(code: u16) -> Option<&'static [&'static str]> {
     })
 }
 
-/// Every event code's parameters as (name, class) pairs, for the events the
-/// importer keeps without a specific conversion (see `event_params.rs`).
-pub fn all_params(code: u16) -> &'static [(&'static str, u8)] {
+/// A parameter's type in the event table (libs' `PT_*`, same names).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pt {
+    Abstime,
+    Bytebuf,
+    Charbuf,
+    CharbufPairArray,
+    Charbufarray,
+    Dyn,
+    Enumflags16,
+    Enumflags32,
+    Enumflags8,
+    Errno,
+    Fd,
+    Fd32,
+    Fdlist,
+    Flags16,
+    Flags32,
+    Flags8,
+    Fspath,
+    Fsrelpath,
+    Gid,
+    Int16,
+    Int32,
+    Int64,
+    Ipv4addr,
+    Ipv6addr,
+    Mode,
+    Pid,
+    Pid32,
+    Port,
+    Reltime,
+    Sigset,
+    Sigtype,
+    Sockaddr,
+    Socktuple,
+    Syscallid,
+    Uid,
+    Uint16,
+    Uint32,
+    Uint64,
+    Uint8,
+}
+
+impl Pt {
+    /// The class the importer reads a parameter by: `F` fd, `E` errno, `I`
+    /// signed and `U` unsigned raw integer, `S` string, `-` other
+    /// (PPM-encoded flags and enums, buffers, addresses, ...).
+    pub fn class(self) -> u8 {
+        use Pt::*;
+        match self {
+            Fd => b'F',
+            Errno => b'E',
+            Int16 | Int32 | Int64 | Pid => b'I',
+            Uint8 | Uint16 | Uint32 | Uint64 | Uid | Gid | Sigtype => b'U',
+            Charbuf | Fspath | Fsrelpath => b'S',
+            _ => b'-',
+        }
+    }
+
+    /// Bytes of a fixed-size integer parameter; None for strings, buffers
+    /// and other variable-length values.
+    pub fn int_width(self) -> Option<usize> {
+        use Pt::*;
+        Some(match self {
+            Int64 | Uint64 | Errno | Fd | Pid | Reltime | Abstime => 8,
+            Int32 | Uint32 | Flags32 | Enumflags32 | Mode | Uid | Gid | Fd32 | Pid32 | Ipv4addr
+            | Sigset => 4,
+            Int16 | Uint16 | Flags16 | Enumflags16 | Port | Syscallid => 2,
+            Uint8 | Flags8 | Enumflags8 | Sigtype => 1,
+            _ => return None,
+        })
+    }
+}
+
+/// Every event code's parameters as (name, type) pairs, from the generated
+/// table (`event_params.rs`).
+pub fn all_params(code: u16) -> &'static [(&'static str, Pt)] {
     super::event_params::EVENT_PARAMS
         .get(code as usize)
         .copied()
@@ -784,6 +854,14 @@ mod tests {
         assert_eq!(event_name(354), "useradded");
         assert_eq!(event_name(389), "accept4");
         assert_eq!(event_name(500), "event_500");
+        // Codes the newest table calls NA: sysdig 0.29.3's name, or event_N.
+        assert_eq!(event_name(17), "NA1");
+        assert_eq!(event_name(196), "sysdigevent");
+        assert_eq!(event_name(355), "useradded");
+        assert_eq!(event_name(403), "event_403");
+        assert!(SYSDIG_0_29_NAMES.windows(2).all(|w| w[0].0 < w[1].0));
+        // Every other code below 336 has a table name (no event_N there).
+        assert!((0..336).all(|c| !event_name(c).starts_with("event_")));
         assert!(is_internal(358));
         assert!(is_enter(code::OPEN_E) && !is_enter(code::OPEN_X));
     }

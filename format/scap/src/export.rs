@@ -8,6 +8,12 @@
 //! read's fd, from the enter event); PROC_FORK/PROC_EXEC records feed the
 //! clone/execve exit parameters; PROC_EXIT becomes procexit; DROP becomes a
 //! drop enter/exit pair. Records without a scap form are counted, by name.
+//!
+//! Table-driven like the importer: `layout` says, per syscall, which enter
+//! and exit events it becomes and where each parameter's value comes from
+//! (`Src`); every parameter's type, hence its width, comes from the
+//! generated event table (`event_params.rs`). Only clone and execve, whose
+//! exits describe the thread, have handlers that compute their values.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
@@ -15,7 +21,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::blocks::{self, put_str16, write_block};
-use super::events::{code, EventBuilder};
+use super::events::{all_params, code, EventBuilder, Pt};
 use sysreplay_format::event::Event;
 use sysreplay_format::meta::{FdType, ProcessSnapshot, ThreadInfo, TraceHeader};
 use sysreplay_format::record::{tag, Creds, Kind};
@@ -87,6 +93,8 @@ pub struct Exporter<W: Write> {
     out: W,
     buf: Vec<u8>,
     ev: EventBuilder,
+    /// An address converted for the event being built.
+    scratch: Vec<u8>,
     threads: HashMap<u32, Th>,
     /// Fork records by child tid.
     forks: HashMap<u32, Fork>,
@@ -218,6 +226,328 @@ fn ppm_tuple(raw: &[u8], local: Option<&[u8]>, known_is_dst: bool, out: &mut Vec
             true
         }
         _ => false,
+    }
+}
+
+/// A parameter value, written by the event table's type of its parameter:
+/// an integer at the type's width, a C string, or raw bytes.
+#[derive(Clone, Copy)]
+enum Val<'a> {
+    Int(u64),
+    Str(&'a [u8]),
+    Buf(&'a [u8]),
+}
+use Val::{Buf, Int, Str};
+
+fn put_param(b: &mut EventBuilder, pt: Pt, v: Val<'_>) {
+    match v {
+        // `layouts_match_the_event_table` checks that integers go only to
+        // integer parameters.
+        Int(x) => match pt.int_width() {
+            Some(1) => b.u8(x as u8),
+            Some(2) => b.u16(x as u16),
+            Some(4) => b.u32(x as u32),
+            _ => b.u64(x),
+        },
+        Str(s) => b.cstr(s),
+        Buf(s) => b.bytes(s),
+    }
+}
+
+/// Where an exported parameter's value comes from in a syscall record (its
+/// type, hence its width, comes from the event table).
+#[derive(Clone, Copy, Debug)]
+enum Src {
+    /// The return value.
+    Ret,
+    /// The return value capped at `u32::MAX` (recvmsg's size).
+    RetU32,
+    /// Register n, cut to the parameter's width.
+    Arg(u8),
+    /// Register n as a C int (an fd, a pid), sign-extended.
+    CInt(u8),
+    /// Item n as a C string ("" when absent).
+    Path(u8),
+    /// Item n's bytes (empty when absent).
+    Data(u8),
+    /// What the record does not hold: 0, an empty value, a PT_DYN 0.
+    Zero,
+    Empty,
+    Dyn0,
+    /// Linux `O_*` flags in register n, as PPM open flags.
+    OpenFlags(u8),
+    /// userfaultfd's flags in register n (PPM open flags without the access mode).
+    UffdFlags(u8),
+    /// Linux `CLONE_*` flags in register n, as PPM clone flags.
+    CloneFlags(u8),
+    /// A mode in register n, permission bits only.
+    Mode(u8),
+    /// A ptrace request in register n, as PPM's.
+    Ptrace(u8),
+    /// openat2's `struct open_how` (item 2) field n: 0 flags (as PPM's),
+    /// 1 mode, 2 resolve.
+    How(u8),
+    /// A sockaddr item as a PT_SOCKADDR.
+    Addr(u8),
+    /// A sockaddr item as one end of a PT_SOCKTUPLE: (item, the known end
+    /// is the destination, the other end is this socket's LOCAL_ADDR).
+    Tuple(u8, bool, bool),
+    /// pipe's fds item, entry n.
+    PipeFd(u8),
+}
+use Src::*;
+
+/// A syscall's scap enter and exit events and where each parameter comes
+/// from: the 2022 layouts, a prefix of the event table's.
+struct Layout {
+    enter: u16,
+    e: &'static [Src],
+    exit: u16,
+    x: &'static [Src],
+}
+
+const fn lay(enter: u16, e: &'static [Src], exit: u16, x: &'static [Src]) -> Layout {
+    Layout { enter, e, exit, x }
+}
+
+/// The layout of syscall `nr`; None for clone and execve (their exits come
+/// from the thread table, `clone_pair` / `exec_pair`) and for the syscalls
+/// written as generic events.
+fn layout(nr: u16) -> Option<Layout> {
+    const RET: &[Src] = &[Ret];
+    const FD0: &[Src] = &[CInt(0)];
+    const PEER: Src = Tuple(tag::RESULT_ADDR, false, false);
+    const ACCEPT_X: &[Src] = &[Ret, Tuple(tag::RESULT_ADDR, false, true), Zero, Zero, Zero];
+    const AT2_X: &[Src] = &[Ret, CInt(0), Path(1), CInt(2), Path(3), Arg(4)];
+    Some(match nr {
+        nr::OPEN => lay(
+            code::OPEN_E,
+            &[Path(0), OpenFlags(1), Arg(2)],
+            code::OPEN_X,
+            &[Ret, Path(0), OpenFlags(1), Arg(2), Zero],
+        ),
+        nr::OPENAT => lay(
+            code::OPENAT_2_E,
+            &[CInt(0), Path(1), OpenFlags(2), Arg(3)],
+            code::OPENAT_2_X,
+            &[Ret, CInt(0), Path(1), OpenFlags(2), Arg(3), Zero],
+        ),
+        nr::OPENAT2 => lay(
+            code::OPENAT2_E,
+            &[CInt(0), Path(1), How(0), How(1), How(2)],
+            code::OPENAT2_X,
+            &[Ret, CInt(0), Path(1), How(0), How(1), How(2)],
+        ),
+        nr::CREAT => lay(
+            code::CREAT_E,
+            &[Path(0), Arg(1)],
+            code::CREAT_X,
+            &[Ret, Path(0), Arg(1), Zero],
+        ),
+        nr::CLOSE => lay(code::CLOSE_E, FD0, code::CLOSE_X, RET),
+        nr::READ => lay(
+            code::READ_E,
+            &[CInt(0), Arg(2)],
+            code::READ_X,
+            &[Ret, Data(1)],
+        ),
+        nr::WRITE => lay(
+            code::WRITE_E,
+            &[CInt(0), Arg(2)],
+            code::WRITE_X,
+            &[Ret, Data(1)],
+        ),
+        nr::SOCKET => lay(
+            code::SOCKET_E,
+            &[Arg(0), Arg(1), Arg(2)],
+            code::SOCKET_X,
+            RET,
+        ),
+        nr::BIND => lay(code::BIND_E, FD0, code::BIND_X, &[Ret, Addr(1)]),
+        nr::CONNECT => lay(
+            code::CONNECT_E,
+            &[CInt(0), Addr(1)],
+            code::CONNECT_X,
+            &[Ret, Tuple(1, true, true)],
+        ),
+        nr::LISTEN => lay(code::LISTEN_E, &[CInt(0), Arg(1)], code::LISTEN_X, RET),
+        nr::ACCEPT => lay(code::ACCEPT_5_E, &[], code::ACCEPT_5_X, ACCEPT_X),
+        nr::ACCEPT4 => lay(code::ACCEPT4_5_E, &[Arg(3)], code::ACCEPT4_5_X, ACCEPT_X),
+        nr::SENDTO => lay(
+            code::SENDTO_E,
+            &[CInt(0), Arg(2), Tuple(4, true, false)],
+            code::SENDTO_X,
+            &[Ret, Data(1)],
+        ),
+        // The record keeps no msghdr: size 0, no data, no address.
+        nr::SENDMSG => lay(
+            code::SENDMSG_E,
+            &[CInt(0), Zero, Empty],
+            code::SENDMSG_X,
+            &[Ret, Empty],
+        ),
+        nr::RECVFROM => lay(
+            code::RECVFROM_E,
+            &[CInt(0), Arg(2)],
+            code::RECVFROM_X,
+            &[Ret, Data(1), PEER],
+        ),
+        nr::RECVMSG => lay(
+            code::RECVMSG_E,
+            FD0,
+            code::RECVMSG_X,
+            &[Ret, RetU32, Empty, PEER],
+        ),
+        nr::CHDIR => lay(code::CHDIR_E, &[], code::CHDIR_X, &[Ret, Path(0)]),
+        nr::RMDIR => lay(code::RMDIR_2_E, &[], code::RMDIR_2_X, &[Ret, Path(0)]),
+        nr::FCHDIR => lay(code::FCHDIR_E, FD0, code::FCHDIR_X, RET),
+        nr::SETNS => lay(code::SETNS_E, &[CInt(0), CloneFlags(1)], code::SETNS_X, RET),
+        nr::UNSHARE => lay(code::UNSHARE_E, &[CloneFlags(0)], code::UNSHARE_X, RET),
+        nr::SETSID => lay(code::SETSID_E, &[], code::SETSID_X, RET),
+        nr::SETPGID => lay(code::SETPGID_E, &[CInt(0), CInt(1)], code::SETPGID_X, RET),
+        nr::USERFAULTFD => lay(
+            code::USERFAULTFD_E,
+            &[],
+            code::USERFAULTFD_X,
+            &[Ret, UffdFlags(0)],
+        ),
+        nr::PIPE => lay(
+            code::PIPE_E,
+            &[],
+            code::PIPE_X,
+            &[Ret, PipeFd(0), PipeFd(1), Zero],
+        ),
+        nr::DUP => lay(code::DUP_E, FD0, code::DUP_X, RET),
+        nr::CHMOD => lay(code::CHMOD_E, &[], code::CHMOD_X, &[Ret, Path(0), Mode(1)]),
+        nr::FCHMOD => lay(
+            code::FCHMOD_E,
+            &[],
+            code::FCHMOD_X,
+            &[Ret, CInt(0), Mode(1)],
+        ),
+        nr::FCHMODAT => lay(
+            code::FCHMODAT_E,
+            &[],
+            code::FCHMODAT_X,
+            &[Ret, CInt(0), Path(1), Mode(2)],
+        ),
+        nr::MKDIR => lay(code::MKDIR_2_E, &[Arg(1)], code::MKDIR_2_X, &[Ret, Path(0)]),
+        nr::MKDIRAT => lay(
+            code::MKDIRAT_E,
+            &[],
+            code::MKDIRAT_X,
+            &[Ret, CInt(0), Path(1), Arg(2)],
+        ),
+        nr::UNLINK => lay(code::UNLINK_2_E, &[], code::UNLINK_2_X, &[Ret, Path(0)]),
+        nr::UNLINKAT => lay(
+            code::UNLINKAT_2_E,
+            &[],
+            code::UNLINKAT_2_X,
+            &[Ret, CInt(0), Path(1), Arg(2)],
+        ),
+        nr::RENAME => lay(
+            code::RENAME_E,
+            &[],
+            code::RENAME_X,
+            &[Ret, Path(0), Path(1)],
+        ),
+        nr::LINK => lay(
+            code::LINK_2_E,
+            &[],
+            code::LINK_2_X,
+            &[Ret, Path(0), Path(1)],
+        ),
+        nr::SYMLINK => lay(
+            code::SYMLINK_E,
+            &[],
+            code::SYMLINK_X,
+            &[Ret, Path(0), Path(1)],
+        ),
+        nr::RENAMEAT => lay(code::RENAMEAT_E, &[], code::RENAMEAT_X, &AT2_X[..5]),
+        nr::RENAMEAT2 => lay(code::RENAMEAT2_E, &[], code::RENAMEAT2_X, AT2_X),
+        nr::LINKAT => lay(code::LINKAT_2_E, &[], code::LINKAT_2_X, AT2_X),
+        nr::SYMLINKAT => lay(
+            code::SYMLINKAT_E,
+            &[],
+            code::SYMLINKAT_X,
+            &[Ret, Path(0), CInt(1), Path(2)],
+        ),
+        nr::PTRACE => lay(
+            code::PTRACE_E,
+            &[Ptrace(0), CInt(1)],
+            code::PTRACE_X,
+            &[Ret, Dyn0, Dyn0],
+        ),
+        nr::SETUID => lay(code::SETUID_E, &[Arg(0)], code::SETUID_X, RET),
+        nr::SETGID => lay(code::SETGID_E, &[Arg(0)], code::SETGID_X, RET),
+        nr::SETRESUID => lay(
+            code::SETRESUID_E,
+            &[Arg(0), Arg(1), Arg(2)],
+            code::SETRESUID_X,
+            RET,
+        ),
+        nr::SETRESGID => lay(
+            code::SETRESGID_E,
+            &[Arg(0), Arg(1), Arg(2)],
+            code::SETRESGID_X,
+            RET,
+        ),
+        _ => return None,
+    })
+}
+
+/// The value of source `s` in syscall record `e` (`scratch` holds a
+/// converted address).
+fn value_of<'a>(s: Src, e: &Event<'a>, scratch: &'a mut Vec<u8>) -> Val<'a> {
+    let a = |n: u8| e.args[n as usize];
+    let item = |n: u8| e.item(n).map_or(&[][..], |i| i.bytes);
+    match s {
+        Ret => Int(e.ret as u64),
+        RetU32 => Int((e.ret as u64).min(u32::MAX as u64)),
+        Arg(n) => Int(a(n)),
+        CInt(n) => Int(a(n) as i32 as i64 as u64),
+        Path(n) => Str(e.item(n).map_or(&[][..], |i| i.c_str())),
+        Data(n) => Buf(item(n)),
+        Zero => Int(0),
+        Empty => Buf(&[]),
+        Dyn0 => Buf(&[0; 9]),
+        OpenFlags(n) => Int(blocks::linux_open_flags_to_ppm(a(n) as u32) as u64),
+        UffdFlags(n) => Int((blocks::linux_open_flags_to_ppm(a(n) as u32) & !3) as u64),
+        CloneFlags(n) => Int(blocks::linux_clone_flags_to_ppm(a(n)) as u64),
+        Mode(n) => Int(a(n) & 0o7777),
+        Ptrace(n) => Int(blocks::linux_ptrace_to_ppm(a(n)) as u64),
+        How(n) => {
+            let how = item(2);
+            let o = 8 * n as usize;
+            let v = how
+                .get(o..o + 8)
+                .map_or(0, |s| u64::from_le_bytes(s.try_into().unwrap()));
+            Int(if n == 0 {
+                blocks::linux_open_flags_to_ppm(v as u32) as u64
+            } else {
+                v
+            })
+        }
+        Addr(n) => {
+            let ok = e.item(n).is_some_and(|r| ppm_sockaddr(r.bytes, scratch));
+            Buf(if ok { &scratch[..] } else { &[] })
+        }
+        Tuple(n, dst, with_local) => {
+            let local = with_local
+                .then(|| e.item(tag::LOCAL_ADDR).map(|i| i.bytes))
+                .flatten();
+            let ok = e
+                .item(n)
+                .is_some_and(|r| ppm_tuple(r.bytes, local, dst, scratch));
+            Buf(if ok { &scratch[..] } else { &[] })
+        }
+        PipeFd(n) => {
+            let o = 4 * n as usize;
+            let fd = item(tag::FDS)
+                .get(o..o + 4)
+                .map_or(-1, |s| i32::from_le_bytes(s.try_into().unwrap()));
+            Int(fd as i64 as u64)
+        }
     }
 }
 
@@ -379,6 +709,7 @@ impl<W: Write> Exporter<W> {
             out,
             buf,
             ev: EventBuilder::new(),
+            scratch: Vec::new(),
             threads,
             forks: HashMap::new(),
             execs: HashMap::new(),
@@ -466,23 +797,22 @@ impl<W: Write> Exporter<W> {
                 self.execs.insert(e.tid, x);
             }
             Some(Kind::ProcExit) => {
-                self.ev.start();
-                self.ev.u64(e.args[0]);
-                self.ev.u64(0);
-                self.ev.u8((e.args[0] & 0x7f) as u8);
-                self.ev.u8(((e.args[0] >> 7) & 1) as u8);
-                self.put(e, ts, code::PROCEXIT_1_E);
+                let status = e.args[0];
+                let vals = [
+                    Int(status),
+                    Int(0),
+                    Int(status & 0x7f),
+                    Int((status >> 7) & 1),
+                ];
+                self.event(e, ts, code::PROCEXIT_1_E, &vals);
                 self.threads.remove(&e.tid);
                 self.execs.remove(&e.tid);
             }
             Some(Kind::Drop) => {
                 let start = (e.args[0] as i64 + self.offset).max(0) as u64;
-                self.ev.start();
-                self.ev.u32(1);
-                self.put(e, start.min(ts), code::DROP_E);
-                self.ev.start();
-                self.ev.u32(1);
-                self.put(e, ts, code::DROP_X);
+                // ratio 1: scap has no place for the lost count.
+                self.event(e, start.min(ts), code::DROP_E, &[Int(1)]);
+                self.event(e, ts, code::DROP_X, &[Int(1)]);
                 self.report.drop_markers += 1;
                 self.report.lost_events_not_representable += e.args[1];
             }
@@ -496,617 +826,44 @@ impl<W: Write> Exporter<W> {
             self.skip(&format!("syscall_{}", e.nr));
             return;
         };
-        let a = e.args;
-        let fd = |n: usize| a[n] as i32 as i64 as u64;
-        let item = |n: u8| e.item(n).map(|i| i.bytes);
-        let path = |n: u8| e.item(n).map(|i| i.c_str()).unwrap_or(b"");
-        let mut scratch = Vec::new();
-        let ret = e.ret as u64;
-        let b = &mut self.ev;
-        // (enter code, exit code) after building the enter into a copy.
-        macro_rules! pair {
-            ($ecode:expr, $enter:block, $xcode:expr, $exit:block) => {{
-                b.start();
-                $enter;
-                self.put(e, ts, $ecode);
-                let b = &mut self.ev;
-                b.start();
-                let _ = &b;
-                $exit;
-                self.put(e, ts, $xcode);
-            }};
-        }
-        match e.nr {
-            nr::OPEN => {
-                let fl = blocks::linux_open_flags_to_ppm(a[1] as u32);
-                let p = path(0);
-                pair!(
-                    code::OPEN_E,
-                    {
-                        b.cstr(p);
-                        b.u32(fl);
-                        b.u32(a[2] as u32);
-                    },
-                    code::OPEN_X,
-                    {
-                        let b = &mut self.ev;
-                        b.u64(ret);
-                        b.cstr(p);
-                        b.u32(fl);
-                        b.u32(a[2] as u32);
-                        b.u32(0);
-                    }
-                )
-            }
-            nr::OPENAT => {
-                let fl = blocks::linux_open_flags_to_ppm(a[2] as u32);
-                let p = path(1);
-                pair!(
-                    code::OPENAT_2_E,
-                    {
-                        b.u64(fd(0));
-                        b.cstr(p);
-                        b.u32(fl);
-                        b.u32(a[3] as u32);
-                    },
-                    code::OPENAT_2_X,
-                    {
-                        let b = &mut self.ev;
-                        b.u64(ret);
-                        b.u64(fd(0));
-                        b.cstr(p);
-                        b.u32(fl);
-                        b.u32(a[3] as u32);
-                        b.u32(0);
-                    }
-                )
-            }
-            nr::OPENAT2 => {
-                let how = item(2).unwrap_or(&[]);
-                let f = |o: usize| {
-                    how.get(o..o + 8)
-                        .map_or(0, |s| u64::from_le_bytes(s.try_into().unwrap()))
-                };
-                let fl = blocks::linux_open_flags_to_ppm(f(0) as u32);
-                let (mode, res) = (f(8) as u32, f(16) as u32);
-                let p = path(1);
-                pair!(
-                    code::OPENAT2_E,
-                    {
-                        b.u64(fd(0));
-                        b.cstr(p);
-                        b.u32(fl);
-                        b.u32(mode);
-                        b.u32(res);
-                    },
-                    code::OPENAT2_X,
-                    {
-                        let b = &mut self.ev;
-                        b.u64(ret);
-                        b.u64(fd(0));
-                        b.cstr(p);
-                        b.u32(fl);
-                        b.u32(mode);
-                        b.u32(res);
-                    }
-                )
-            }
-            nr::CREAT => {
-                let p = path(0);
-                pair!(
-                    code::CREAT_E,
-                    {
-                        b.cstr(p);
-                        b.u32(a[1] as u32);
-                    },
-                    code::CREAT_X,
-                    {
-                        let b = &mut self.ev;
-                        b.u64(ret);
-                        b.cstr(p);
-                        b.u32(a[1] as u32);
-                        b.u32(0);
-                    }
-                )
-            }
-            nr::CLOSE => pair!(
-                code::CLOSE_E,
-                {
-                    b.u64(fd(0));
-                },
-                code::CLOSE_X,
-                {
-                    self.ev.u64(ret);
+        if let Some(l) = layout(e.nr) {
+            self.event_from(e, ts, l.enter, l.e);
+            self.event_from(e, ts, l.exit, l.x);
+        } else if matches!(e.nr, nr::CLONE | nr::FORK | nr::VFORK | nr::CLONE3) {
+            self.clone_pair(e, ts);
+        } else if matches!(e.nr, nr::EXECVE | nr::EXECVEAT) {
+            self.exec_pair(e, ts);
+        } else {
+            match ppm_sc(name) {
+                Some(id) => {
+                    self.event(e, ts, code::GENERIC_E, &[Int(id as u64), Int(e.nr as u64)]);
+                    self.event(e, ts, code::GENERIC_X, &[Int(id as u64)]);
+                    *self.report.generic.entry(name.to_string()).or_default() += 1;
                 }
-            ),
-            nr::READ | nr::WRITE => {
-                let (ec, xc) = if e.nr == nr::READ {
-                    (code::READ_E, code::READ_X)
-                } else {
-                    (code::WRITE_E, code::WRITE_X)
-                };
-                let data = item(1).unwrap_or(&[]);
-                pair!(
-                    ec,
-                    {
-                        b.u64(fd(0));
-                        b.u32(a[2] as u32);
-                    },
-                    xc,
-                    {
-                        let b = &mut self.ev;
-                        b.u64(ret);
-                        b.bytes(data);
-                    }
-                )
+                None => self.skip(name),
             }
-            nr::SOCKET => pair!(
-                code::SOCKET_E,
-                {
-                    b.u32(a[0] as u32);
-                    b.u32(a[1] as u32);
-                    b.u32(a[2] as u32);
-                },
-                code::SOCKET_X,
-                {
-                    self.ev.u64(ret);
-                }
-            ),
-            nr::BIND => {
-                let ok = item(1).is_some_and(|r| ppm_sockaddr(r, &mut scratch));
-                pair!(
-                    code::BIND_E,
-                    {
-                        b.u64(fd(0));
-                    },
-                    code::BIND_X,
-                    {
-                        let b = &mut self.ev;
-                        b.u64(ret);
-                        if ok {
-                            b.bytes(&scratch)
-                        } else {
-                            b.empty()
-                        }
-                    }
-                )
-            }
-            nr::CONNECT => {
-                let raw = item(1);
-                let mut addr = Vec::new();
-                let ok_a = raw.is_some_and(|r| ppm_sockaddr(r, &mut addr));
-                let local = e.item(tag::LOCAL_ADDR).map(|i| i.bytes);
-                let ok_t = raw.is_some_and(|r| ppm_tuple(r, local, true, &mut scratch));
-                pair!(
-                    code::CONNECT_E,
-                    {
-                        b.u64(fd(0));
-                        if ok_a {
-                            b.bytes(&addr)
-                        } else {
-                            b.empty()
-                        }
-                    },
-                    code::CONNECT_X,
-                    {
-                        let b = &mut self.ev;
-                        b.u64(ret);
-                        if ok_t {
-                            b.bytes(&scratch)
-                        } else {
-                            b.empty()
-                        }
-                    }
-                )
-            }
-            nr::LISTEN => pair!(
-                code::LISTEN_E,
-                {
-                    b.u64(fd(0));
-                    b.u32(a[1] as u32);
-                },
-                code::LISTEN_X,
-                {
-                    self.ev.u64(ret);
-                }
-            ),
-            nr::ACCEPT | nr::ACCEPT4 => {
-                let local = e.item(tag::LOCAL_ADDR).map(|i| i.bytes);
-                let ok = e
-                    .item(tag::RESULT_ADDR)
-                    .is_some_and(|i| ppm_tuple(i.bytes, local, false, &mut scratch));
-                let x = |b: &mut EventBuilder| {
-                    b.u64(ret);
-                    if ok {
-                        b.bytes(&scratch)
-                    } else {
-                        b.empty()
-                    }
-                    b.u8(0);
-                    b.u32(0);
-                    b.u32(0);
-                };
-                if e.nr == nr::ACCEPT {
-                    pair!(code::ACCEPT_5_E, {}, code::ACCEPT_5_X, {
-                        x(&mut self.ev);
-                    })
-                } else {
-                    pair!(
-                        code::ACCEPT4_5_E,
-                        {
-                            b.u32(a[3] as u32);
-                        },
-                        code::ACCEPT4_5_X,
-                        {
-                            x(&mut self.ev);
-                        }
-                    )
-                }
-            }
-            nr::SENDTO | nr::SENDMSG => {
-                let ok = item(4).is_some_and(|r| ppm_tuple(r, None, true, &mut scratch))
-                    && e.nr == nr::SENDTO;
-                let data = if e.nr == nr::SENDTO {
-                    item(1).unwrap_or(&[])
-                } else {
-                    &[][..]
-                };
-                let (ec, xc) = if e.nr == nr::SENDTO {
-                    (code::SENDTO_E, code::SENDTO_X)
-                } else {
-                    (code::SENDMSG_E, code::SENDMSG_X)
-                };
-                let size = if e.nr == nr::SENDTO { a[2] as u32 } else { 0 };
-                pair!(
-                    ec,
-                    {
-                        b.u64(fd(0));
-                        b.u32(size);
-                        if ok {
-                            b.bytes(&scratch)
-                        } else {
-                            b.empty()
-                        }
-                    },
-                    xc,
-                    {
-                        let b = &mut self.ev;
-                        b.u64(ret);
-                        b.bytes(data);
-                    }
-                )
-            }
-            nr::RECVFROM => {
-                let ok = e
-                    .item(tag::RESULT_ADDR)
-                    .is_some_and(|i| ppm_tuple(i.bytes, None, false, &mut scratch));
-                let data = item(1).unwrap_or(&[]);
-                pair!(
-                    code::RECVFROM_E,
-                    {
-                        b.u64(fd(0));
-                        b.u32(a[2] as u32);
-                    },
-                    code::RECVFROM_X,
-                    {
-                        let b = &mut self.ev;
-                        b.u64(ret);
-                        b.bytes(data);
-                        if ok {
-                            b.bytes(&scratch)
-                        } else {
-                            b.empty()
-                        }
-                    }
-                )
-            }
-            nr::RECVMSG => {
-                let ok = e
-                    .item(tag::RESULT_ADDR)
-                    .is_some_and(|i| ppm_tuple(i.bytes, None, false, &mut scratch));
-                pair!(
-                    code::RECVMSG_E,
-                    {
-                        b.u64(fd(0));
-                    },
-                    code::RECVMSG_X,
-                    {
-                        let b = &mut self.ev;
-                        b.u64(ret);
-                        b.u32(ret.min(u32::MAX as u64) as u32);
-                        b.empty();
-                        if ok {
-                            b.bytes(&scratch)
-                        } else {
-                            b.empty()
-                        }
-                    }
-                )
-            }
-            nr::CHDIR | nr::RMDIR => {
-                let p = path(0);
-                let (ec, xc) = if e.nr == nr::CHDIR {
-                    (code::CHDIR_E, code::CHDIR_X)
-                } else {
-                    (code::RMDIR_2_E, code::RMDIR_2_X)
-                };
-                pair!(ec, {}, xc, {
-                    let b = &mut self.ev;
-                    b.u64(ret);
-                    b.cstr(p);
-                })
-            }
-            nr::FCHDIR => pair!(
-                code::FCHDIR_E,
-                {
-                    b.u64(fd(0));
-                },
-                code::FCHDIR_X,
-                {
-                    self.ev.u64(ret);
-                }
-            ),
-            nr::SETNS => pair!(
-                code::SETNS_E,
-                {
-                    b.u64(fd(0));
-                    b.u32(blocks::linux_clone_flags_to_ppm(a[1]));
-                },
-                code::SETNS_X,
-                {
-                    self.ev.u64(ret);
-                }
-            ),
-            nr::UNSHARE => pair!(
-                code::UNSHARE_E,
-                {
-                    b.u32(blocks::linux_clone_flags_to_ppm(a[0]));
-                },
-                code::UNSHARE_X,
-                {
-                    self.ev.u64(ret);
-                }
-            ),
-            nr::SETSID => pair!(code::SETSID_E, {}, code::SETSID_X, {
-                self.ev.u64(ret);
-            }),
-            nr::SETPGID => pair!(
-                code::SETPGID_E,
-                {
-                    b.u64(a[0] as i32 as i64 as u64);
-                    b.u64(a[1] as i32 as i64 as u64);
-                },
-                code::SETPGID_X,
-                {
-                    self.ev.u64(ret);
-                }
-            ),
-            nr::USERFAULTFD => {
-                let fl = blocks::linux_open_flags_to_ppm(a[0] as u32) & !3;
-                pair!(code::USERFAULTFD_E, {}, code::USERFAULTFD_X, {
-                    let b = &mut self.ev;
-                    b.u64(ret);
-                    b.u32(fl);
-                })
-            }
-            nr::PIPE => {
-                let fds = item(tag::FDS).unwrap_or(&[]);
-                let f = |o: usize| {
-                    fds.get(o..o + 4)
-                        .map_or(-1, |s| i32::from_le_bytes(s.try_into().unwrap()))
-                        as i64 as u64
-                };
-                pair!(code::PIPE_E, {}, code::PIPE_X, {
-                    let b = &mut self.ev;
-                    b.u64(ret);
-                    b.u64(f(0));
-                    b.u64(f(4));
-                    b.u64(0);
-                })
-            }
-            nr::DUP => pair!(
-                code::DUP_E,
-                {
-                    b.u64(fd(0));
-                },
-                code::DUP_X,
-                {
-                    self.ev.u64(ret);
-                }
-            ),
-            nr::CHMOD => {
-                let p = path(0);
-                pair!(code::CHMOD_E, {}, code::CHMOD_X, {
-                    let b = &mut self.ev;
-                    b.u64(ret);
-                    b.cstr(p);
-                    b.u32(a[1] as u32 & 0o7777);
-                })
-            }
-            nr::FCHMOD => pair!(code::FCHMOD_E, {}, code::FCHMOD_X, {
-                let b = &mut self.ev;
-                b.u64(ret);
-                b.u64(fd(0));
-                b.u32(a[1] as u32 & 0o7777);
-            }),
-            nr::FCHMODAT => {
-                let p = path(1);
-                pair!(code::FCHMODAT_E, {}, code::FCHMODAT_X, {
-                    let b = &mut self.ev;
-                    b.u64(ret);
-                    b.u64(fd(0));
-                    b.cstr(p);
-                    b.u32(a[2] as u32 & 0o7777);
-                })
-            }
-            nr::MKDIR => {
-                let p = path(0);
-                pair!(
-                    code::MKDIR_2_E,
-                    {
-                        b.u32(a[1] as u32);
-                    },
-                    code::MKDIR_2_X,
-                    {
-                        let b = &mut self.ev;
-                        b.u64(ret);
-                        b.cstr(p);
-                    }
-                )
-            }
-            nr::MKDIRAT => {
-                let p = path(1);
-                pair!(code::MKDIRAT_E, {}, code::MKDIRAT_X, {
-                    let b = &mut self.ev;
-                    b.u64(ret);
-                    b.u64(fd(0));
-                    b.cstr(p);
-                    b.u32(a[2] as u32);
-                })
-            }
-            nr::UNLINK => {
-                let p = path(0);
-                pair!(code::UNLINK_2_E, {}, code::UNLINK_2_X, {
-                    let b = &mut self.ev;
-                    b.u64(ret);
-                    b.cstr(p);
-                })
-            }
-            nr::UNLINKAT => {
-                let p = path(1);
-                pair!(code::UNLINKAT_2_E, {}, code::UNLINKAT_2_X, {
-                    let b = &mut self.ev;
-                    b.u64(ret);
-                    b.u64(fd(0));
-                    b.cstr(p);
-                    b.u32(a[2] as u32);
-                })
-            }
-            nr::RENAME | nr::LINK | nr::SYMLINK => {
-                let (p0, p1) = (path(0), path(1));
-                let (ec, xc) = match e.nr {
-                    nr::RENAME => (code::RENAME_E, code::RENAME_X),
-                    nr::LINK => (code::LINK_2_E, code::LINK_2_X),
-                    _ => (code::SYMLINK_E, code::SYMLINK_X),
-                };
-                pair!(ec, {}, xc, {
-                    let b = &mut self.ev;
-                    b.u64(ret);
-                    b.cstr(p0);
-                    b.cstr(p1);
-                })
-            }
-            nr::RENAMEAT | nr::RENAMEAT2 | nr::LINKAT => {
-                let (p1, p3) = (path(1), path(3));
-                let (ec, xc, flags) = match e.nr {
-                    nr::RENAMEAT => (code::RENAMEAT_E, code::RENAMEAT_X, false),
-                    nr::RENAMEAT2 => (code::RENAMEAT2_E, code::RENAMEAT2_X, true),
-                    _ => (code::LINKAT_2_E, code::LINKAT_2_X, true),
-                };
-                pair!(ec, {}, xc, {
-                    let b = &mut self.ev;
-                    b.u64(ret);
-                    b.u64(fd(0));
-                    b.cstr(p1);
-                    b.u64(fd(2));
-                    b.cstr(p3);
-                    if flags {
-                        b.u32(a[4] as u32);
-                    }
-                })
-            }
-            nr::SYMLINKAT => {
-                let (p0, p2) = (path(0), path(2));
-                pair!(code::SYMLINKAT_E, {}, code::SYMLINKAT_X, {
-                    let b = &mut self.ev;
-                    b.u64(ret);
-                    b.cstr(p0);
-                    b.u64(fd(1));
-                    b.cstr(p2);
-                })
-            }
-            nr::PTRACE => {
-                let req = blocks::linux_ptrace_to_ppm(a[0]);
-                pair!(
-                    code::PTRACE_E,
-                    {
-                        b.u16(req);
-                        b.u64(a[1] as i32 as i64 as u64);
-                    },
-                    code::PTRACE_X,
-                    {
-                        let b = &mut self.ev;
-                        b.u64(ret);
-                        b.bytes(&[0, 0, 0, 0, 0, 0, 0, 0, 0]);
-                        b.bytes(&[0, 0, 0, 0, 0, 0, 0, 0, 0]);
-                    }
-                )
-            }
-            nr::SETUID | nr::SETGID => {
-                let (ec, xc) = if e.nr == nr::SETUID {
-                    (code::SETUID_E, code::SETUID_X)
-                } else {
-                    (code::SETGID_E, code::SETGID_X)
-                };
-                pair!(
-                    ec,
-                    {
-                        b.u32(a[0] as u32);
-                    },
-                    xc,
-                    {
-                        self.ev.u64(ret);
-                    }
-                )
-            }
-            nr::SETRESUID | nr::SETRESGID => {
-                let (ec, xc) = if e.nr == nr::SETRESUID {
-                    (code::SETRESUID_E, code::SETRESUID_X)
-                } else {
-                    (code::SETRESGID_E, code::SETRESGID_X)
-                };
-                pair!(
-                    ec,
-                    {
-                        b.u32(a[0] as u32);
-                        b.u32(a[1] as u32);
-                        b.u32(a[2] as u32);
-                    },
-                    xc,
-                    {
-                        self.ev.u64(ret);
-                    }
-                )
-            }
-            nr::CLONE | nr::FORK | nr::VFORK | nr::CLONE3 => {
-                self.clone_pair(e, ts);
-            }
-            nr::EXECVE | nr::EXECVEAT => {
-                self.exec_pair(e, ts);
-            }
-            _ => {
-                match ppm_sc(name) {
-                    Some(id) => {
-                        let nr = e.nr;
-                        pair!(
-                            0,
-                            {
-                                b.u16(id);
-                                b.u16(nr);
-                            },
-                            1,
-                            {
-                                self.ev.u16(id);
-                            }
-                        );
-                        *self.report.generic.entry(name.to_string()).or_default() += 1;
-                    }
-                    None => self.skip(name),
-                }
-                return;
-            }
+            return;
         }
         *self.report.converted.entry(name.to_string()).or_default() += 1;
+    }
+
+    /// One event whose values come from `srcs` (types from the event table).
+    fn event_from(&mut self, e: &Event<'_>, ts: u64, code: u16, srcs: &[Src]) {
+        self.ev.start();
+        for (&s, &(_, pt)) in srcs.iter().zip(all_params(code)) {
+            let v = value_of(s, e, &mut self.scratch);
+            put_param(&mut self.ev, pt, v);
+        }
+        self.put(e, ts, code);
+    }
+
+    /// One event of computed values, written by the event table's types.
+    fn event(&mut self, e: &Event<'_>, ts: u64, code: u16, vals: &[Val<'_>]) {
+        self.ev.start();
+        for (&v, &(_, pt)) in vals.iter().zip(all_params(code)) {
+            put_param(&mut self.ev, pt, v);
+        }
+        self.put(e, ts, code);
     }
 
     fn clone_pair(&mut self, e: &Event<'_>, ts: u64) {
@@ -1183,33 +940,18 @@ impl<W: Write> Exporter<W> {
             }
             self.threads.insert(res as u32, child);
         }
-        let tid = e.tid as u64;
-        let ptid = me.ptid;
-        self.ev.start();
-        self.put(e, ts, ec);
-        let b = &mut self.ev;
-        b.start();
-        b.u64(res as u64);
-        b.cstr(&me.exe);
-        b.bytes(&me.args);
-        b.u64(tid);
-        b.u64(e.pid as u64);
-        b.u64(ptid as u64);
-        b.cstr(&me.cwd);
-        b.u64(1024);
-        b.u64(0);
-        b.u64(0);
-        b.u32(0);
-        b.u32(0);
-        b.u32(0);
-        b.cstr(&me.comm);
-        b.bytes(&me.cgroups);
-        b.u32(blocks::linux_clone_flags_to_ppm(flags));
-        b.u32(me.uid);
-        b.u32(me.gid);
-        b.u64(tid);
-        b.u64(e.pid as u64);
-        self.put(e, ts, xc);
+        let (tid, pid) = (e.tid as u64, e.pid as u64);
+        let ppm_flags = blocks::linux_clone_flags_to_ppm(flags) as u64;
+        // fdlimit 1024; page faults and memory sizes are not recorded.
+        #[rustfmt::skip]
+        let vals = [
+            Int(res as u64), Str(&me.exe), Buf(&me.args), Int(tid), Int(pid),
+            Int(me.ptid as u64), Str(&me.cwd), Int(1024), Int(0), Int(0), Int(0), Int(0),
+            Int(0), Str(&me.comm), Buf(&me.cgroups), Int(ppm_flags), Int(me.uid as u64),
+            Int(me.gid as u64), Int(tid), Int(pid),
+        ];
+        self.event(e, ts, ec, &[]);
+        self.event(e, ts, xc, &vals);
     }
 
     fn exec_pair(&mut self, e: &Event<'_>, ts: u64) {
@@ -1259,55 +1001,28 @@ impl<W: Write> Exporter<W> {
             env = x.env.clone();
             self.threads.insert(e.tid, th.clone());
         }
-        let b = &mut self.ev;
-        b.start();
-        if at {
-            b.u64(e.args[0] as i32 as i64 as u64);
-            b.cstr(&fname);
-            b.u32(e.args[4] as u32);
+        let (ec, xc) = if at {
+            (code::EXECVEAT_E, code::EXECVEAT_X)
         } else {
-            b.cstr(&fname);
+            (code::EXECVE_19_E, code::EXECVE_19_X)
+        };
+        if at {
+            let dirfd = e.args[0] as i32 as i64 as u64;
+            self.event(e, ts, ec, &[Int(dirfd), Str(&fname), Int(e.args[4])]);
+        } else {
+            self.event(e, ts, ec, &[Str(&fname)]);
         }
-        self.put(
-            e,
-            ts,
-            if at {
-                code::EXECVEAT_E
-            } else {
-                code::EXECVE_19_E
-            },
-        );
-        let b = &mut self.ev;
-        b.start();
-        b.u64(e.ret as u64);
-        b.cstr(&exe);
-        b.bytes(&args);
-        b.u64(e.tid as u64);
-        b.u64(e.pid as u64);
-        b.u64(th.ptid as u64);
-        b.cstr(&th.cwd);
-        b.u64(1024);
-        b.u64(0);
-        b.u64(0);
-        b.u32(0);
-        b.u32(0);
-        b.u32(0);
-        b.cstr(&th.comm);
-        b.bytes(&th.cgroups);
-        b.bytes(&env);
-        b.u32(th.tty);
-        b.u64(th.pgid as u64);
-        b.u32(th.loginuid);
-        b.u32(th.exe_flags);
-        self.put(
-            e,
-            ts,
-            if at {
-                code::EXECVEAT_X
-            } else {
-                code::EXECVE_19_X
-            },
-        );
+        let (tid, pid) = (e.tid as u64, e.pid as u64);
+        // fdlimit 1024; page faults and memory sizes are not recorded; flags:
+        // the exe flags (PPM_EXE_*), which import turns back into the item.
+        #[rustfmt::skip]
+        let vals = [
+            Int(e.ret as u64), Str(&exe), Buf(&args), Int(tid), Int(pid), Int(th.ptid as u64),
+            Str(&th.cwd), Int(1024), Int(0), Int(0), Int(0), Int(0), Int(0), Str(&th.comm),
+            Buf(&th.cgroups), Buf(&env), Int(th.tty as u64), Int(th.pgid as u64),
+            Int(th.loginuid as u64), Int(th.exe_flags as u64),
+        ];
+        self.event(e, ts, xc, &vals);
     }
 
     /// The scap events (code, length in bytes, header included) written for
@@ -1604,6 +1319,36 @@ mod tests {
             ]
         );
         assert!(fds.iter().all(|f| f.name.len() == PL_PATH_MAX));
+    }
+
+    /// Every layout is a prefix of its events' parameters in the event
+    /// table, with each value of a kind its parameter's type takes.
+    #[test]
+    fn layouts_match_the_event_table() {
+        let mut n = 0;
+        for nr in 0..1024u16 {
+            let Some(l) = layout(nr) else { continue };
+            n += 1;
+            for (code, srcs) in [(l.enter, l.e), (l.exit, l.x)] {
+                let params = all_params(code);
+                let at = format!("{} event {code}", syscalls::name(nr).unwrap_or("?"));
+                assert!(
+                    srcs.len() <= params.len(),
+                    "{at}: more values than parameters"
+                );
+                for (s, &(name, pt)) in srcs.iter().zip(params) {
+                    let int = pt.int_width().is_some();
+                    let string = pt.class() == b'S';
+                    let ok = match s {
+                        Path(_) => string,
+                        Data(_) | Empty | Dyn0 | Addr(_) | Tuple(..) => !int && !string,
+                        _ => int,
+                    };
+                    assert!(ok, "{at}: {s:?} cannot fill {name} ({pt:?})");
+                }
+            }
+        }
+        assert_eq!(n, 46, "syscalls with a layout");
     }
 
     #[test]

@@ -1049,7 +1049,8 @@ impl State {
             if generic {
                 break;
             }
-            for (i, &(name, class)) in all_params(ev.code).iter().enumerate() {
+            for (i, &(name, pt)) in all_params(ev.code).iter().enumerate() {
+                let class = pt.class();
                 // Older files carry a prefix of the newest layout.
                 let Some(v) = ev.param(i) else { break };
                 if v.is_empty() {

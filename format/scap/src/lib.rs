@@ -14,7 +14,6 @@ mod event_params;
 pub mod events;
 pub mod export;
 pub mod import;
-mod names;
 mod ppm_sc;
 
 use std::fmt;

@@ -276,6 +276,9 @@ pub const O_TMPFILE: u64 = 0o20200000;
 // ---------------------------------------------------------------------------
 // Schemas
 // ---------------------------------------------------------------------------
+// The schemas here and the flag-name tables further down are data, one
+// entry per syscall or flag: many share a shape by design (a `duplicates`
+// run lists them; they are not logic written twice).
 
 const fn p(name: &'static str, kind: ParamKind, source: ArgSource) -> Param {
     Param { name, kind, source }

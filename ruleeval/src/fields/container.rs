@@ -10,7 +10,6 @@ pub(super) fn extract<'a>(
     _buf: &'a mut String,
 ) -> Option<Val<'a>> {
     let t = cx.thread;
-    let s = |x: &'a str| Some(Val::Str(x.as_bytes()));
     match fld.f {
         F::ContainerId => s(&t?.container_id),
         F::Offline => None,

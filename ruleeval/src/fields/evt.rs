@@ -11,7 +11,6 @@ pub(super) fn extract<'a>(
     buf: &'a mut String,
 ) -> Option<Val<'a>> {
     let ev = cx.ev;
-    let s = |x: &'a str| Some(Val::Str(x.as_bytes()));
     match fld.f {
         F::EvtType => {
             let nm = event_type_name(ev);

@@ -833,9 +833,15 @@ fn sock_parts(fd: &Fd) -> Option<&crate::state::Sock> {
     fd.sock.as_deref()
 }
 
+/// A string value (every class's extractor uses it).
+fn s(x: &str) -> Option<Val<'_>> {
+    Some(Val::Str(x.as_bytes()))
+}
+
 impl Field {
     /// Extract value number `n` (0 for single-valued fields; multi-valued
-    /// fields yield values for n = 0, 1, ... until None).
+    /// fields yield values for n = 0, 1, ... until None). One extractor per
+    /// class, all of the same signature (like libsinsp's filter checks).
     pub fn extract<'a>(&'a self, cx: &Ctx<'a>, n: usize, buf: &'a mut String) -> Option<Val<'a>> {
         if n > 0 && !self.multi {
             return None;

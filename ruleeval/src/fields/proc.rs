@@ -11,7 +11,6 @@ pub(super) fn extract<'a>(
 ) -> Option<Val<'a>> {
     let ev = cx.ev;
     let t = cx.thread;
-    let s = |x: &'a str| Some(Val::Str(x.as_bytes()));
     match fld.f {
         F::ProcName | F::ProcExe | F::ProcExepath | F::ProcCmdline => {
             let t = t?;

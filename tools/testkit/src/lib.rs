@@ -81,6 +81,23 @@ pub fn upstream_rules(name: &str) -> Result<PathBuf, String> {
     }
 }
 
+/// `Ok` as Some; an `Err` reports `test` skipped ([`skip`]) and is None.
+pub fn or_skip<T>(r: Result<T, String>, test: &str) -> Option<T> {
+    match r {
+        Ok(v) => Some(v),
+        Err(why) => {
+            skip(test, &why);
+            None
+        }
+    }
+}
+
+/// Falco's stable rules (upstream `falco_rules.yaml`), or None after
+/// reporting `test` skipped.
+pub fn stable_rules(test: &str) -> Option<PathBuf> {
+    or_skip(upstream_rules("falco_rules.yaml"), test)
+}
+
 /// `program`, when `program --version` runs and succeeds; otherwise why not
 /// (`needs`).
 fn program(program: &str, needs: &str) -> Result<PathBuf, String> {
@@ -129,4 +146,101 @@ pub fn root() -> Result<(), String> {
     } else {
         Err("needs root".into())
     }
+}
+
+/// The bundled sample trace (`corpora/samples/synth-100k.srt`).
+pub fn sample_trace() -> PathBuf {
+    repo_root().join("corpora/samples/synth-100k.srt")
+}
+
+/// The bundled sample rules (`corpora/rules/sample_rules.yaml`).
+pub fn sample_rules() -> PathBuf {
+    repo_root().join("corpora/rules/sample_rules.yaml")
+}
+
+/// A path as a command-line argument.
+pub fn arg(p: impl AsRef<Path>) -> String {
+    p.as_ref().display().to_string()
+}
+
+/// The `sysreplay` binary of the calling test crate (tools' integration
+/// tests): `sysreplay_testkit::cli!().run(&["info", "t.srt"])`.
+#[macro_export]
+macro_rules! cli {
+    () => {
+        $crate::Cli(::std::path::PathBuf::from(env!("CARGO_BIN_EXE_sysreplay")))
+    };
+}
+
+/// Runs a command-line binary (see [`cli!`]).
+pub struct Cli(pub PathBuf);
+
+impl Cli {
+    /// A command for the binary, to add arguments, a directory, stdin...
+    pub fn command(&self) -> Command {
+        Command::new(&self.0)
+    }
+
+    /// Run with `args`; the whole output.
+    pub fn output(&self, args: &[&str]) -> std::process::Output {
+        self.command().args(args).output().expect("run sysreplay")
+    }
+
+    /// Run with `args` in directory `dir`: (exit code, stdout, stderr).
+    pub fn run_in(&self, dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
+        let o = self.command().args(args).current_dir(dir).output();
+        split(o.expect("run sysreplay"))
+    }
+
+    /// Run with `args`: (exit code, stdout, stderr), as lossy UTF-8.
+    pub fn run(&self, args: &[&str]) -> (Option<i32>, String, String) {
+        split(self.output(args))
+    }
+
+    /// Run with `args`, which must succeed; its stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let (code, out, err) = self.run(args);
+        assert_eq!(code, Some(0), "sysreplay {args:?} failed: {err}");
+        out
+    }
+}
+
+/// Run `c`, which must succeed (else a panic naming it, its status and its
+/// stderr); (stdout, stderr) as lossy UTF-8.
+pub fn run_ok(c: &mut Command) -> (String, String) {
+    let o = c.output().unwrap_or_else(|e| panic!("{c:?}: {e}"));
+    let (_, out, err) = split(o.clone());
+    assert!(o.status.success(), "{c:?}: {}\n{err}", o.status);
+    (out, err)
+}
+
+/// What a one-rule file (condition `cond`, output `X <fmt>`, written beside
+/// `trace`) matches when `cli` evaluates `trace`: each alert's text after
+/// "X ", in order.
+pub fn rule_matches(cli: &Cli, trace: &Path, cond: &str, fmt: &str) -> Vec<String> {
+    let rules = trace.with_extension("rules.yaml");
+    let rule = format!(
+        "- rule: r\n  desc: t\n  condition: {cond}\n  output: \"X {fmt}\"\n  priority: WARNING\n"
+    );
+    std::fs::write(&rules, rule).unwrap();
+    let (out, _) = run_ok(cli.command().arg("eval").arg(trace).arg("-r").arg(&rules));
+    out.lines()
+        .filter_map(|l| l.split_once(" X ").map(|(_, r)| r.to_string()))
+        .collect()
+}
+
+/// The lines sysdig prints for `scap` with `-p fmt` and, if given, the
+/// filter `filter`.
+pub fn sysdig_lines(scap: &Path, fmt: &str, filter: Option<&str>) -> Vec<String> {
+    let mut c = Command::new("sysdig");
+    c.arg("-r").arg(scap).arg("-p").arg(fmt).args(filter);
+    run_ok(&mut c).0.lines().map(str::to_string).collect()
+}
+
+fn split(o: std::process::Output) -> (Option<i32>, String, String) {
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
 }
