@@ -17,7 +17,7 @@ use sysreplay_format::{
     ProcessSnapshot, RecordingConfig, TraceHeader, TraceWriter, WriterOptions, WriterStats,
 };
 
-use crate::probe::{Probe, ProbeConfig};
+use crate::probe::{Probe, ProbeConfig, ProbeFollow};
 use crate::RecordError;
 
 pub use sysreplay_syscalls::{BUF_SIZE_PRESETS, DEFAULT_BUF_SIZE_PRESET};
@@ -175,7 +175,8 @@ pub struct RecordSummary {
     /// Records a CPU staged that could not be read at the end (drop
     /// markers count them).
     pub unread: u64,
-    /// Records of processes not followed, left out.
+    /// Events of processes not followed, left out by the probe (not in
+    /// `kernel`, which then counts the followed processes only).
     pub skipped: u64,
     pub stop: StopReason,
     pub file_bytes: u64,
@@ -288,39 +289,6 @@ impl Pending {
     }
 }
 
-/// The set of followed thread-group ids, kept up to date from the fork
-/// and exit records in time order (records are filtered as they leave the
-/// reorder window, so a child's fork record comes before its own records).
-struct Follow {
-    tgids: std::collections::HashSet<u32>,
-    children: bool,
-    /// Records left out (other processes).
-    skipped: u64,
-}
-
-impl Follow {
-    /// Whether to keep a raw record; follows forks and exits.
-    fn keep(&mut self, rec: &[u8]) -> bool {
-        let pid = u32::from_le_bytes(rec[12..16].try_into().unwrap());
-        let kind = u16::from_le_bytes([rec[16], rec[17]]);
-        let arg = |i: usize| u64::from_le_bytes(rec[32 + 8 * i..40 + 8 * i].try_into().unwrap());
-        if kind == Kind::Drop as u16 {
-            return true; // drops concern everyone: they stay
-        }
-        if !self.tgids.contains(&pid) {
-            self.skipped += 1;
-            return false;
-        }
-        if kind == Kind::ProcFork as u16 && self.children {
-            self.tgids.insert(arg(1) as u32);
-        } else if kind == Kind::ProcExit as u16 && arg(1) & 1 != 0 {
-            // the thread-group leader exits: the tgid may be reused
-            self.tgids.remove(&pid);
-        }
-        true
-    }
-}
-
 /// `pid` and, with `children`, its descendants now (from /proc).
 fn process_tree(pid: u32, children: bool) -> std::collections::HashSet<u32> {
     let mut set = std::collections::HashSet::from([pid]);
@@ -356,6 +324,43 @@ fn process_tree(pid: u32, children: bool) -> std::collections::HashSet<u32> {
             return set;
         }
     }
+}
+
+/// Have the probe follow `pid` and, with `children`, its descendants: the
+/// root first, then what /proc shows below the followed processes, again
+/// until a scan finds nothing new (a process forked before its parent was
+/// in the map is in /proc by the next scan; one forked after is added by the
+/// probe). Processes already gone (or zombies: their exit went by) are taken
+/// out again so they do not keep the recording waiting for them.
+fn follow_tree(probe: &mut Probe, pid: u32, children: bool) -> Result<(), RecordError> {
+    let mut done = std::collections::HashSet::new();
+    loop {
+        let tree = process_tree(pid, children);
+        let new: Vec<u32> = tree.difference(&done).copied().collect();
+        if new.is_empty() {
+            break;
+        }
+        for t in new {
+            probe.follow(t)?;
+            if !alive(t) {
+                probe.unfollow(t);
+            }
+            done.insert(t);
+        }
+    }
+    Ok(())
+}
+
+/// Whether process `pid` exists and has not exited (not a zombie).
+fn alive(pid: u32) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    // "pid (comm) S ...": the state follows the last ')'
+    let state = stat
+        .rfind(')')
+        .and_then(|i| stat[i + 1..].split_whitespace().next());
+    !matches!(state, None | Some("Z") | Some("X") | Some("x"))
 }
 
 /// One open output file.
@@ -423,8 +428,6 @@ struct Recorder<'a> {
     /// The writer failed (disk full): records are still handed to it, and
     /// it counts them in the drop marker that ends the file.
     writer_failed: bool,
-    /// Only these processes are recorded (`--pid`, `-- COMMAND`).
-    follow: Option<Follow>,
     stats: StatsState,
 }
 
@@ -831,21 +834,13 @@ impl<'a> Recorder<'a> {
             return Ok(false); // the first file's snapshot is still running
         };
         let mut failed = None;
-        // records taken out of the window, and those of them written (the
-        // others belong to processes not followed)
-        let mut handed = 0;
+        // records taken out of the window
         let mut written = 0u64;
         for &(ts, off, len) in &idx[..n] {
             if budget.is_some_and(|b| written >= b) {
                 break;
             }
-            handed += 1;
             let rec = &self.pending.arena[off..off + len as usize];
-            if let Some(f) = &mut self.follow {
-                if !f.keep(rec) {
-                    continue;
-                }
-            }
             written += 1;
             if ts < self.last_emitted_ts {
                 self.late += 1;
@@ -878,7 +873,7 @@ impl<'a> Recorder<'a> {
                 }
             }
         }
-        let n = handed;
+        let n = written as usize;
         self.events_written += written;
         if let Some(b) = budget {
             *b -= written;
@@ -1062,6 +1057,18 @@ pub fn record_with_progress(
         snaplen: opts.snaplen,
         capture_env: opts.capture_env,
         exclude_tgid: std::process::id(),
+        // the probe itself filters: other processes' events never reach the
+        // rings (no ring space, no drops caused by them)
+        follow: opts.follow.as_ref().map(|f| match f {
+            FollowSpec::Pid { children, .. } => ProbeFollow {
+                children: *children,
+                self_children: false,
+            },
+            FollowSpec::Command(_) => ProbeFollow {
+                children: true,
+                self_children: true,
+            },
+        }),
     };
     let (hostname, release, machine) = uname();
     let possible = crate::probe::possible_cpus()?;
@@ -1091,34 +1098,28 @@ pub fn record_with_progress(
         }
     }
     // Load before creating the file: a missing privilege leaves nothing behind.
-    let probe = Probe::load(&pcfg)?;
-    // Start following after the probe is attached: nothing of the tree's
-    // life from here on is missed (records wait in the rings meanwhile).
+    let mut probe = Probe::load(&pcfg)?;
+    // Start following once the probe is attached: from then on the probe
+    // adds every child a followed process forks, so nothing of the tree's
+    // life from here on is missed.
     let mut command = None;
-    let follow = match &opts.follow {
-        None => None,
-        Some(FollowSpec::Pid { pid, children }) => Some(Follow {
-            tgids: process_tree(*pid, *children),
-            children: *children,
-            skipped: 0,
-        }),
+    match &opts.follow {
+        None => {}
+        Some(FollowSpec::Pid { pid, children }) => follow_tree(&mut probe, *pid, *children)?,
         Some(FollowSpec::Command(argv)) => {
             let (prog, args) = argv
                 .split_first()
                 .ok_or_else(|| RecordError::msg("no command after --"))?;
+            // the probe follows the recorder's children (this one) from
+            // their first instruction: nothing to add here
             let child = std::process::Command::new(prog)
                 .args(args)
                 .spawn()
                 .map_err(|e| RecordError::msg(format!("cannot run {prog}: {e}")))?;
-            let tgids = std::collections::HashSet::from([child.id()]);
             command = Some(child);
-            Some(Follow {
-                tgids,
-                children: true,
-                skipped: 0,
-            })
         }
-    };
+    }
+    let following = opts.follow.is_some();
     let start_ns = crate::boottime_ns();
     let initial = probe.counters()?;
     let json = match &opts.stats_json {
@@ -1160,7 +1161,6 @@ pub fn record_with_progress(
         not_written_unmarked: false,
         unread: 0,
         writer_failed: false,
-        follow,
         stats: StatsState {
             next: opts.stats_interval.map(|i| Instant::now() + i),
             prev_t: Instant::now(),
@@ -1241,7 +1241,7 @@ pub fn record_with_progress(
                     stop_reason = StopReason::Exited(format!("the command exited ({st})"));
                     return Ok(());
                 }
-            } else if r.follow.as_ref().is_some_and(|f| f.tgids.is_empty()) {
+            } else if following && !r.probe.following_any() {
                 stop_reason = StopReason::Exited("the followed processes exited".into());
                 return Ok(());
             }
@@ -1364,7 +1364,7 @@ pub fn record_with_progress(
         not_written: r.closed_stats.events_not_written,
         not_written_marked: !r.not_written_unmarked,
         unread: r.unread,
-        skipped: r.follow.as_ref().map_or(0, |f| f.skipped),
+        skipped: r.probe.skipped(),
         drop_markers: r.drop_markers,
         kernel,
         marker_lost: r.marker_lost,

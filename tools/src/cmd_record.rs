@@ -410,7 +410,7 @@ fn print_summary(s: &RecordSummary) -> Result<(), Failure> {
     }
     if s.skipped > 0 {
         unaccounted.push_str(&format!(
-            "; {} records of processes not followed left out",
+            "; {} events of processes not followed left out by the probe",
             s.skipped
         ));
     }
