@@ -185,6 +185,13 @@ pub struct RecordSummary {
     pub wall_seconds: f64,
     /// Records that arrived after their reorder window (written slightly out of order).
     pub late_records: u64,
+    /// The longest time between the starts of two drain passes (the drain
+    /// interval when the drain thread gets the CPU on time), and the
+    /// longest pass: what a ring must hold at the recording's rate.
+    pub max_drain_gap: Duration,
+    pub max_drain_pass: Duration,
+    /// The drain thread's scheduling policy ("SCHED_OTHER nice 0", ...).
+    pub sched_policy: String,
     /// Program bpf_stats read just before detaching.
     pub prog_stats: Vec<crate::probe::ProgStats>,
 }
@@ -1012,6 +1019,25 @@ impl<'a> Recorder<'a> {
     }
 }
 
+/// The calling thread's scheduling policy and priority, as a phrase.
+pub fn sched_description() -> String {
+    // SAFETY: plain queries about the calling thread (0).
+    unsafe {
+        let policy = libc::sched_getscheduler(0) & !libc::SCHED_RESET_ON_FORK;
+        let mut p = libc::sched_param { sched_priority: 0 };
+        libc::sched_getparam(0, &mut p);
+        *libc::__errno_location() = 0;
+        let nice = libc::getpriority(libc::PRIO_PROCESS, 0);
+        match policy {
+            libc::SCHED_FIFO => format!("SCHED_FIFO priority {}", p.sched_priority),
+            libc::SCHED_RR => format!("SCHED_RR priority {}", p.sched_priority),
+            libc::SCHED_BATCH => format!("SCHED_BATCH nice {nice}"),
+            libc::SCHED_IDLE => "SCHED_IDLE".to_string(),
+            _ => format!("SCHED_OTHER nice {nice}"),
+        }
+    }
+}
+
 /// Record until `stop` is set, the duration elapses or max events are written.
 pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, RecordError> {
     record_with_progress(opts, stop, &mut |_| {})
@@ -1201,8 +1227,14 @@ pub fn record_with_progress(
     let mut ticks: u64 = 0;
     let started = Instant::now();
     let mut next_progress = started;
+    let sched_policy = sched_description();
+    let (mut last_pass, mut max_gap, mut max_pass) =
+        (Instant::now(), Duration::ZERO, Duration::ZERO);
     let result: Result<(), RecordError> = (|| {
         loop {
+            let pass_start = Instant::now();
+            max_gap = max_gap.max(pass_start - last_pass);
+            last_pass = pass_start;
             let now_ns = crate::boottime_ns();
             r.drain();
             let cur = r.drop_markers(now_ns)?;
@@ -1277,6 +1309,7 @@ pub fn record_with_progress(
             }
             next_tick += opts.drain_interval;
             let now = Instant::now();
+            max_pass = max_pass.max(now - pass_start);
             if next_tick > now {
                 std::thread::sleep(next_tick - now);
             } else {
@@ -1374,6 +1407,9 @@ pub fn record_with_progress(
         cpu_seconds: cpu_seconds() - cpu0,
         wall_seconds: t0.elapsed().as_secs_f64(),
         late_records: r.late,
+        max_drain_gap: max_gap,
+        max_drain_pass: max_pass,
+        sched_policy,
         prog_stats,
     })
 }

@@ -160,6 +160,17 @@ pub struct Args {
     /// Measure the probe: syscall storm on one CPU, recorder on another; print ns per event (SECONDS)
     #[arg(long, value_name = "SECONDS", num_args = 0..=1, default_missing_value = "10")]
     pub bench: Option<u64>,
+    /// With --bench: measure drops under contention instead: the storm paced at --bench-rate on the last CPU, an unrelated CPU spinner (no syscalls) sharing CPU 0 with the recorder
+    #[arg(long, requires = "bench")]
+    pub bench_contention: bool,
+    /// With --bench-contention: the storm's rate, getppid calls (recorded events) per second
+    #[arg(
+        long,
+        value_name = "EVENTS_PER_SEC",
+        default_value_t = 1_000_000,
+        requires = "bench_contention"
+    )]
+    pub bench_rate: u64,
 }
 
 /// `mb` MiB in bytes, or an input error naming `option` when that does not
@@ -252,13 +263,23 @@ pub fn run(mut a: Args) -> Result<(), Failure> {
         .map(|m| mb_to_bytes("-C/--file-size", m.max(1)))
         .transpose()?;
     if let Some(secs) = a.bench {
-        let report = sysreplay_capture::bench::run(&BenchOptions {
+        let bo = BenchOptions {
             seconds: secs.max(1),
             buf_size,
             cpus_for_each_buffer,
             output: a.write.clone(),
-        })
-        .map_err(record_failure)?;
+            nice: a.nice,
+        };
+        if a.bench_contention {
+            if a.bench_rate == 0 {
+                return Err(Failure::input("--bench-rate must be at least 1"));
+            }
+            let r =
+                sysreplay_capture::bench::contention(&bo, a.bench_rate).map_err(record_failure)?;
+            print_contention(&r, buf_size, cpus_for_each_buffer);
+            return Ok(());
+        }
+        let report = sysreplay_capture::bench::run(&bo).map_err(record_failure)?;
         print_bench(&report, buf_size, cpus_for_each_buffer);
         return Ok(());
     }
@@ -503,6 +524,36 @@ fn print_bench(b: &BenchReport, buf_size: u32, cpus_for_each_buffer: u32) {
         } else {
             0.0
         }
+    );
+}
+
+/// `record --bench --bench-contention`'s report, on stdout.
+fn print_contention(
+    r: &sysreplay_capture::bench::ContentionResult,
+    buf_size: u32,
+    cpus_for_each_buffer: u32,
+) {
+    println!(
+        "bench contention: getppid storm paced at {} /s on the last CPU; a CPU spinner and the recorder pinned to CPU 0; ring {buf_size} bytes, cpus_for_each_buffer {cpus_for_each_buffer}; recorder scheduling {}",
+        r.target_rate, r.recorder_policy
+    );
+    println!(
+        "storm {:.0} calls/s; spinner {:.0}% of a core; recorder {:.1}% of a core",
+        r.storm_rate, r.spinner_cpu_perc, r.recorder_cpu_perc
+    );
+    let pct = if r.kernel_seen > 0 {
+        100.0 * r.kernel_lost as f64 / r.kernel_seen as f64
+    } else {
+        0.0
+    };
+    println!(
+        "recorded {} events in {:.1}s, kernel seen {} lost {} ({pct:.3}%) in {} drop markers",
+        r.events, r.seconds, r.kernel_seen, r.kernel_lost, r.drop_markers
+    );
+    println!(
+        "drain thread: longest gap between passes {:.1} ms, longest pass {:.1} ms",
+        r.max_drain_gap.as_secs_f64() * 1e3,
+        r.max_drain_pass.as_secs_f64() * 1e3
     );
 }
 

@@ -1955,3 +1955,47 @@ fn max_events_stops_after_exactly_n_events() {
     assert!(r.index().is_some());
     assert_eq!(evs.iter().filter(|e| !is(e, Kind::Drop)).count(), 1000);
 }
+
+/// `record --bench N --bench-contention`: the storm is paced at the rate
+/// asked (never above it), the spinner really takes CPU 0's time, and the
+/// report's counts add up (no timing target asserted: machines are shared).
+#[test]
+fn bench_contention_paces_the_storm_and_reports_drops() {
+    require_bpf!("bench_contention_paces_the_storm_and_reports_drops");
+    if std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
+        sysreplay_testkit::skip(
+            "bench_contention_paces_the_storm_and_reports_drops",
+            "needs 2 CPUs",
+        );
+        return;
+    }
+    let o = recorder()
+        .args([
+            "--bench",
+            "2",
+            "--bench-contention",
+            "--bench-rate",
+            "200000",
+        ])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{out}{err}");
+    assert!(out.contains("paced at 200000 /s"), "{out}");
+    let storm = number_after(&out, "storm ", " calls/s");
+    assert!(
+        storm <= 200_000 * 11 / 10 && storm > 0,
+        "paced at 200k/s: {storm}"
+    );
+    let spinner = number_after(&out, "spinner ", "% of a core");
+    assert!(spinner >= 20, "the spinner shares CPU 0: {out}");
+    let events = number_after(&out, "recorded ", " events in");
+    let seen = number_after(&out, "kernel seen ", " lost");
+    let lost = number_after(&out, " lost ", " (");
+    let markers = number_after(&out, "%) in ", " drop markers");
+    assert!(events > 0, "{out}");
+    // every event the kernel saw is in the trace or lost (the written
+    // events include the drop markers)
+    assert_eq!(events - markers + lost, seen, "{out}");
+}
