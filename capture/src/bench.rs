@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
-use crate::recorder::{record, RecordOptions};
+use crate::recorder::{record, DrainSched, RecordOptions};
 use crate::RecordError;
 
 #[derive(Clone, Debug)]
@@ -23,6 +23,8 @@ pub struct BenchOptions {
     pub output: Option<PathBuf>,
     /// The recorder's nice value (None: the caller's).
     pub nice: Option<i32>,
+    /// The drain thread's scheduling policy.
+    pub sched: DrainSched,
 }
 
 /// Results of one bench run.
@@ -256,6 +258,7 @@ pub fn contention(o: &BenchOptions, rate: u64) -> Result<ContentionResult, Recor
         cpus_for_each_buffer: o.cpus_for_each_buffer,
         duration: Some(Duration::from_secs(o.seconds)),
         nice: o.nice,
+        sched: o.sched,
         ..Default::default()
     };
     let stop = AtomicBool::new(false);
@@ -325,6 +328,7 @@ pub fn measure(
         cpus_for_each_buffer: o.cpus_for_each_buffer,
         duration: Some(Duration::from_secs(o.seconds)),
         nice: o.nice,
+        sched: o.sched,
         ..Default::default()
     };
     let stop = AtomicBool::new(false);

@@ -106,6 +106,68 @@ pub struct RecordOptions {
     pub follow: Option<FollowSpec>,
     /// Nice value for the recorder's threads (None: the caller's).
     pub nice: Option<i32>,
+    /// The drain thread's scheduling policy (the other threads stay
+    /// SCHED_OTHER at `nice`).
+    pub sched: DrainSched,
+}
+
+/// The drain thread's scheduling policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DrainSched {
+    /// SCHED_OTHER, at the recorder's nice value, like every thread.
+    Other,
+    /// SCHED_FIFO at this priority (1..=99): the drain thread runs as soon
+    /// as it wakes, ahead of every SCHED_OTHER thread of its CPU. Without
+    /// the privilege (CAP_SYS_NICE, an RT budget in its cgroup) it stays
+    /// SCHED_OTHER, with a warning.
+    Fifo(i32),
+}
+
+/// The default: SCHED_FIFO at the lowest real-time priority.
+pub const DEFAULT_DRAIN_SCHED: DrainSched = DrainSched::Fifo(1);
+
+/// Set the calling thread's policy (nice is kept: SCHED_OTHER threads keep
+/// their nice value across policy changes).
+fn set_sched(s: DrainSched) -> std::io::Result<()> {
+    let (policy, prio) = match s {
+        DrainSched::Other => (libc::SCHED_OTHER, 0),
+        DrainSched::Fifo(p) => (libc::SCHED_FIFO, p),
+    };
+    let param = libc::sched_param {
+        sched_priority: prio,
+    };
+    // SAFETY: sched_setscheduler on the calling thread (0) with a valid param.
+    if unsafe { libc::sched_setscheduler(0, policy, &param) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Makes the calling thread SCHED_OTHER again when dropped (if `.0`).
+struct OrdinaryOnDrop(bool);
+
+impl Drop for OrdinaryOnDrop {
+    fn drop(&mut self) {
+        if self.0 {
+            let _ = set_sched(DrainSched::Other);
+        }
+    }
+}
+
+/// Run `f` (which starts a thread) with the calling thread at SCHED_OTHER
+/// when it is real-time, so the new thread is an ordinary one (threads
+/// inherit their creator's policy): only the drain thread is real-time.
+fn as_ordinary<T>(rt: bool, f: impl FnOnce() -> T) -> T {
+    if !rt {
+        return f();
+    }
+    // SAFETY: sched_getparam fills `p` for the calling thread.
+    let mut p = libc::sched_param { sched_priority: 0 };
+    unsafe { libc::sched_getparam(0, &mut p) };
+    let _ = set_sched(DrainSched::Other);
+    let r = f();
+    let _ = set_sched(DrainSched::Fifo(p.sched_priority));
+    r
 }
 
 /// Which processes to record: a process (all its threads), with its
@@ -138,6 +200,7 @@ impl Default for RecordOptions {
             notes: Vec::new(),
             follow: None,
             nice: None,
+            sched: DEFAULT_DRAIN_SCHED,
         }
     }
 }
@@ -435,6 +498,9 @@ struct Recorder<'a> {
     /// The writer failed (disk full): records are still handed to it, and
     /// it counts them in the drop marker that ends the file.
     writer_failed: bool,
+    /// This (the drain) thread runs SCHED_FIFO: threads it starts are made
+    /// ordinary ones.
+    rt: bool,
     stats: StatsState,
 }
 
@@ -478,15 +544,18 @@ impl<'a> Recorder<'a> {
             .ok()
             .and_then(|v| v.parse().ok())
             .map(Duration::from_millis);
-        self.next = Some(NextFile {
-            since_ns: crate::boottime_ns(),
-            snapshot: std::thread::spawn(move || {
+        let snapshot = as_ordinary(self.rt, || {
+            std::thread::spawn(move || {
                 let snap = crate::procfs::snapshot(env);
                 if let Some(d) = delay {
                     std::thread::sleep(d);
                 }
                 snap
-            }),
+            })
+        });
+        self.next = Some(NextFile {
+            since_ns: crate::boottime_ns(),
+            snapshot,
             overlap: Vec::new(),
             overlap_dropped: false,
         });
@@ -561,17 +630,20 @@ impl<'a> Recorder<'a> {
                     .notes
                     .push(("rotation_index".into(), self.file_index.to_string()));
             }
-            let r = TraceWriter::create(
-                &path,
-                &header,
-                snap,
-                WriterOptions {
-                    overwrite: self.opts.force,
-                    zstd_level: self.opts.zstd_level,
-                    queue_blocks: 64, // up to ~2M events of burst while zstd catches up
-                    ..Default::default()
-                },
-            );
+            // the writer's compression thread is an ordinary thread
+            let r = as_ordinary(self.rt, || {
+                TraceWriter::create(
+                    &path,
+                    &header,
+                    snap,
+                    WriterOptions {
+                        overwrite: self.opts.force,
+                        zstd_level: self.opts.zstd_level,
+                        queue_blocks: 64, // up to ~2M events of burst while zstd catches up
+                        ..Default::default()
+                    },
+                )
+            });
             match r {
                 Ok(w) => {
                     if self.file_index != first {
@@ -672,14 +744,16 @@ impl<'a> Recorder<'a> {
             let path = o.writer.path().to_path_buf();
             let state = std::sync::Arc::new(std::sync::Mutex::new((false, false)));
             let (p, st) = (path.clone(), state.clone());
-            let handle = std::thread::spawn(move || {
-                let r = o.writer.finish_with_stats();
-                let mut st = st.lock().unwrap();
-                st.0 = true;
-                if st.1 {
-                    let _ = std::fs::remove_file(&p);
-                }
-                r
+            let handle = as_ordinary(self.rt, || {
+                std::thread::spawn(move || {
+                    let r = o.writer.finish_with_stats();
+                    let mut st = st.lock().unwrap();
+                    st.0 = true;
+                    if st.1 {
+                        let _ = std::fs::remove_file(&p);
+                    }
+                    r
+                })
             });
             self.finishing.push(Finishing {
                 path,
@@ -1146,6 +1220,25 @@ pub fn record_with_progress(
         }
     }
     let following = opts.follow.is_some();
+    // The drain thread real-time (after the command started: it must not
+    // inherit it). Under CPU contention an ordinary drain thread, preempted
+    // in the middle of a pass, waited 30-60 ms behind the other runnable
+    // threads of its CPU each time: passes of 1-17 ms of CPU took up to
+    // 224 ms, longer than the default ring holds at 1M events/s (capture/BENCH.md).
+    let rt = match opts.sched {
+        DrainSched::Other => false,
+        DrainSched::Fifo(p) => match set_sched(DrainSched::Fifo(p)) {
+            Ok(()) => true,
+            Err(e) => {
+                eprintln!(
+                    "warning: cannot run the drain thread SCHED_FIFO ({e}; needs CAP_SYS_NICE and a real-time budget): it stays SCHED_OTHER, and may fall behind when its CPU is busy"
+                );
+                false
+            }
+        },
+    };
+    // the caller's thread is an ordinary one again when the recording ends
+    let _rt_guard = OrdinaryOnDrop(rt);
     let start_ns = crate::boottime_ns();
     let initial = probe.counters()?;
     let json = match &opts.stats_json {
@@ -1187,6 +1280,7 @@ pub fn record_with_progress(
         not_written_unmarked: false,
         unread: 0,
         writer_failed: false,
+        rt,
         stats: StatsState {
             next: opts.stats_interval.map(|i| Instant::now() + i),
             prev_t: Instant::now(),

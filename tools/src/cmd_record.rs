@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use sysreplay_capture::bench::{BenchOptions, BenchReport};
 use sysreplay_capture::recorder::{
-    check_buf_size, record_with_progress, FollowSpec, RecordOptions, RecordSummary, Rotation,
-    StopReason, BUF_SIZE_PRESETS, DEFAULT_BUF_SIZE_PRESET, DEFAULT_CPUS_FOR_EACH_BUFFER,
+    check_buf_size, record_with_progress, DrainSched, FollowSpec, RecordOptions, RecordSummary,
+    Rotation, StopReason, BUF_SIZE_PRESETS, DEFAULT_BUF_SIZE_PRESET, DEFAULT_CPUS_FOR_EACH_BUFFER,
 };
 use sysreplay_capture::selection::for_record;
 use sysreplay_format::timefmt::parse_duration;
@@ -148,6 +148,9 @@ pub struct Args {
     /// Run the recorder at this nice value (-20..19; below 0 needs root or CAP_SYS_NICE): every recorder thread inherits it
     #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = clap::value_parser!(i32).range(-20..=19))]
     pub nice: Option<i32>,
+    /// The drain thread's scheduling: `fifo` (default: SCHED_FIFO priority 1, ahead of ordinary threads, so a busy CPU does not delay it; needs CAP_SYS_NICE, else a warning), `fifo:N` (priority N, 1..99) or `other` (SCHED_OTHER at --nice like the other threads)
+    #[arg(long, value_name = "POLICY", default_value = "fifo", value_parser = parse_sched)]
+    pub sched: DrainSched,
     /// Record only this process (all its threads); with --follow-children also its descendants
     #[arg(long, value_name = "PID", conflicts_with = "command")]
     pub pid: Option<u32>,
@@ -171,6 +174,20 @@ pub struct Args {
         requires = "bench_contention"
     )]
     pub bench_rate: u64,
+}
+
+/// `--sched`: `other`, `fifo` or `fifo:N`.
+fn parse_sched(s: &str) -> Result<DrainSched, String> {
+    match s {
+        "other" => Ok(DrainSched::Other),
+        "fifo" => Ok(DrainSched::Fifo(1)),
+        _ => match s.strip_prefix("fifo:").map(str::parse::<i32>) {
+            Some(Ok(p)) if (1..=99).contains(&p) => Ok(DrainSched::Fifo(p)),
+            _ => Err(format!(
+                "{s:?}: expected other, fifo or fifo:N with N in 1..99"
+            )),
+        },
+    }
 }
 
 /// `mb` MiB in bytes, or an input error naming `option` when that does not
@@ -269,6 +286,7 @@ pub fn run(mut a: Args) -> Result<(), Failure> {
             cpus_for_each_buffer,
             output: a.write.clone(),
             nice: a.nice,
+            sched: a.sched,
         };
         if a.bench_contention {
             if a.bench_rate == 0 {
@@ -315,6 +333,7 @@ pub fn run(mut a: Args) -> Result<(), Failure> {
         min_free_bytes,
         notes,
         nice: a.nice,
+        sched: a.sched,
         follow: match (a.pid, a.command.is_empty()) {
             (Some(pid), _) => Some(FollowSpec::Pid {
                 pid,
