@@ -14,6 +14,14 @@
  * (before the reserve, like Falco) and every failed reserve, by Falco's drop
  * category.
  *
+ * Following a process tree (`record -- COMMAND`, `--pid`): with `follow`
+ * set, every program first looks the current thread group up in the
+ * `followed` hash map and writes nothing for the others (they are counted
+ * in `skipped` only). The loader fills the map with the root process and
+ * its descendants; sched_process_fork adds the children of followed
+ * processes, and sched_process_exit removes a group when its last thread
+ * exits. The counters then concern the followed processes only.
+ *
  * Record layout: format/include/sysreplay_record.h.
  */
 #include "sr_kernel.h"
@@ -43,6 +51,15 @@ const volatile __u32 capture_env = 0;    /* 1 = ENV item on exec records */
 /* Records per staged batch, 1..STAGE_RECORDS: the loader keeps a batch to at
  * most 1/16 of a ring, so a small ring is not all-or-nothing. */
 const volatile __u32 stage_max = 64;
+/* Following (see the top): record only thread groups in `followed`. With
+ * `follow` 0 (the default) the checks below are dead code the verifier
+ * removes: recording the whole host costs nothing more. */
+const volatile __u32 follow = 0;
+/* The children a followed process forks are followed. */
+const volatile __u32 follow_children = 0;
+/* The children the recorder itself forks (the command of `record --
+ * COMMAND`) are followed from their first instruction. */
+const volatile __u32 follow_self_children = 0;
 
 /* ---- maps ---- */
 
@@ -122,6 +139,24 @@ struct {
 	__type(value, struct exec_save);
 } exec_args SEC(".maps");
 
+/* Thread groups followed (key: tgid). Not preallocated: a tree is small. */
+#define FOLLOW_MAX 65536
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FOLLOW_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);
+	__type(value, __u8);
+} followed SEC(".maps");
+
+/* Events of processes not followed, left out (per CPU). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} skipped SEC(".maps");
+
 /* ---- helpers ---- */
 
 #define TS_COMPAT 0x0002
@@ -158,6 +193,20 @@ static __always_inline void count_drop(struct sr_cpu_counters *c, __u32 cat)
 	}
 	barrier_var(cat); /* keep the bounds check before the address computation */
 	c->n_drops_cat[cat]++;
+}
+
+/* Following and `tgid` is not followed: count the event as left out. */
+static __always_inline bool not_followed(__u32 tgid)
+{
+	__u32 zero = 0;
+	__u64 *n;
+
+	if (!follow || bpf_map_lookup_elem(&followed, &tgid))
+		return false;
+	n = bpf_map_lookup_elem(&skipped, &zero);
+	if (n)
+		(*n)++;
+	return true;
 }
 
 static __always_inline struct stage *get_stage(void)
@@ -526,6 +575,13 @@ static __always_inline int save_exec(struct sr_sys_enter_ctx *ctx, int nr)
 
 	if (!(sc_cfg[nr] & SR_CFG_SELECTED) || (pid_tgid >> 32) == self_tgid)
 		return 0;
+	if (follow) {
+		__u32 tgid = pid_tgid >> 32;
+
+		/* not counted as skipped: the exit counts the syscall once */
+		if (!bpf_map_lookup_elem(&followed, &tgid))
+			return 0;
+	}
 	a = get_aux();
 	if (!a)
 		return 0;
@@ -601,6 +657,8 @@ int sr_sys_exit(unsigned long long *ctx)
 		return 0;
 	if (task->thread_info.status & TS_COMPAT)
 		return 0; /* ia32 syscall numbers are another table */
+	if (not_followed(task->tgid))
+		return 0;
 	pid_tgid = ((__u64)(__u32)task->tgid << 32) | (__u32)task->pid;
 	cat = cfg & SR_CFG_CAT_MASK;
 	c = get_counters();
@@ -1186,12 +1244,33 @@ int sr_proc_fork(unsigned long long *ctx)
 	struct task_struct *child = (struct task_struct *)ctx[1];
 	struct sr_cpu_counters *c = get_counters();
 	struct sr_record *r;
-	struct aux *a = get_aux();
-	__u32 off;
+	struct aux *a;
+	__u32 off, ptgid = parent->tgid, ctgid = child->tgid;
 
-	if (!a)
+	if (follow) {
+		bool pf = bpf_map_lookup_elem(&followed, &ptgid) != NULL;
+
+		/* A new thread group below a followed one (or the recorder's
+		 * command) is followed before it first runs: the tracepoint fires
+		 * before the child is woken up. */
+		if (ctgid != ptgid &&
+		    ((pf && follow_children) || (follow_self_children && ptgid == self_tgid))) {
+			__u8 one = 1;
+
+			if (bpf_map_update_elem(&followed, &ctgid, &one, BPF_ANY) && c) {
+				/* the map is full: the child's events will be missing; a
+				 * drop marker says so */
+				c->n_evts++;
+				count_drop(c, SR_DROP_CLONE_FORK_EXIT);
+			}
+		}
+		if (ptgid != self_tgid && not_followed(ptgid))
+			return 0;
+	}
+	if (ptgid == self_tgid)
 		return 0;
-	if ((__u32)parent->tgid == self_tgid)
+	a = get_aux();
+	if (!a)
 		return 0;
 	r = (void *)a->b;
 	fill_hdr(r, ((__u64)parent->tgid << 32) | (__u32)parent->pid, SR_KIND_PROC_FORK, 0);
@@ -1222,7 +1301,7 @@ int sr_proc_exec(unsigned long long *ctx)
 	struct aux *a;
 	__u32 off, tid;
 
-	if ((__u32)p->tgid == self_tgid)
+	if ((__u32)p->tgid == self_tgid || not_followed(p->tgid))
 		return 0;
 	tid = p->pid;
 	if (old_pid != tid) {
@@ -1275,11 +1354,15 @@ int sr_proc_exit(unsigned long long *ctx)
 	struct sr_cpu_counters *c;
 	struct sr_record *r;
 	void *ring;
-	__u32 tid = p->pid;
+	__u32 tid = p->pid, tgid = p->tgid;
 
 	bpf_map_delete_elem(&exec_args, &tid);
-	if ((__u32)p->tgid == self_tgid)
+	if (tgid == self_tgid || not_followed(tgid))
 		return 0;
+	/* The last thread of a followed group: the tgid may be reused by
+	 * anyone from now on. (`live` is decremented before this tracepoint.) */
+	if (follow && p->signal->live.counter == 0)
+		bpf_map_delete_elem(&followed, &tgid);
 	c = get_counters();
 	if (c)
 		c->n_evts++;

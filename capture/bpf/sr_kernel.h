@@ -88,8 +88,13 @@ struct tty_struct {
 	int index;
 };
 
+typedef struct {
+	int counter;
+} atomic_t;
+
 struct signal_struct {
 	struct tty_struct *tty;
+	atomic_t live; /* threads of the group not yet exiting (0: the group is dead) */
 };
 
 struct mm_struct {

@@ -2,12 +2,16 @@
 //! throughput. A child process hammers one cheap syscall (getppid) on the
 //! last CPU while the recorder runs pinned to CPU 0; kernel.bpf_stats_enabled
 //! gives run_time_ns / run_cnt per program.
+//!
+//! `--bench-contention`: the same storm paced at a target rate, and an
+//! unrelated CPU spinner (no syscalls) sharing CPU 0 with the recorder; the
+//! drops are what counts.
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
-use crate::recorder::{record, RecordOptions};
+use crate::recorder::{record, DrainSched, RecordOptions};
 use crate::RecordError;
 
 #[derive(Clone, Debug)]
@@ -17,6 +21,10 @@ pub struct BenchOptions {
     pub cpus_for_each_buffer: u32,
     /// Where to write the trace (a temp file when None; removed afterwards).
     pub output: Option<PathBuf>,
+    /// The recorder's nice value (None: the caller's).
+    pub nice: Option<i32>,
+    /// The drain thread's scheduling policy.
+    pub sched: DrainSched,
 }
 
 /// Results of one bench run.
@@ -66,8 +74,20 @@ struct Storm {
     counter: *mut u64,
 }
 
+/// CLOCK_MONOTONIC in ns, through the vDSO (no syscall).
+fn mono_ns() -> u64 {
+    crate::clock_ns(libc::CLOCK_MONOTONIC)
+}
+
 impl Storm {
     fn start(cpu: usize) -> Result<Storm, RecordError> {
+        Storm::start_paced(cpu, None)
+    }
+
+    /// A storm child; with `rate`, getppid calls are paced to that many
+    /// per second (busy-waiting on the vDSO clock between bursts, so its CPU
+    /// stays saturated and the only syscalls are the storm's).
+    fn start_paced(cpu: usize, rate: Option<u64>) -> Result<Storm, RecordError> {
         // SAFETY: a fresh shared anonymous mapping of one page.
         let page = unsafe {
             libc::mmap(
@@ -93,13 +113,27 @@ impl Storm {
             // never dropped: the child loops until it is killed
             let _pin = crate::affinity::Pinned::to(&[cpu]);
             let mut n: u64 = 0;
+            let t0 = mono_ns();
             loop {
-                // SAFETY: getppid has no side effects; the page is mapped.
-                unsafe {
-                    libc::syscall(libc::SYS_getppid);
-                    n += 1;
-                    std::ptr::write_volatile(counter, n);
+                if let Some(rate) = rate {
+                    // calls due by now; bursts of at most 64 keep it smooth
+                    loop {
+                        let due = ((mono_ns() - t0) as u128 * rate as u128 / 1_000_000_000) as u64;
+                        if due > n {
+                            break;
+                        }
+                        std::hint::spin_loop();
+                    }
                 }
+                for _ in 0..64 {
+                    // SAFETY: getppid has no side effects; the page is mapped.
+                    unsafe {
+                        libc::syscall(libc::SYS_getppid);
+                    }
+                }
+                n += 64;
+                // SAFETY: the page is mapped for the child's life.
+                unsafe { std::ptr::write_volatile(counter, n) };
             }
         }
         Ok(Storm { pid, counter })
@@ -107,14 +141,7 @@ impl Storm {
 
     /// CPU seconds the storm process has used (utime + stime).
     fn cpu_seconds(&self) -> f64 {
-        let s = std::fs::read_to_string(format!("/proc/{}/stat", self.pid)).unwrap_or_default();
-        let rest = s.rsplit_once(')').map(|x| x.1).unwrap_or("");
-        let f: Vec<&str> = rest.split_whitespace().collect();
-        let t = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-        // SAFETY: sysconf has no preconditions.
-        let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
-        // after ") ": state=0 ... utime=11 stime=12
-        (t(11) + t(12)) / hz
+        process_cpu_seconds(self.pid)
     }
 
     fn count(&self) -> u64 {
@@ -132,6 +159,136 @@ impl Drop for Storm {
             libc::munmap(self.counter as *mut libc::c_void, 4096);
         }
     }
+}
+
+/// A child process that only burns CPU (no syscalls) on one CPU: the
+/// unrelated busy neighbour of the contention bench.
+struct Spinner {
+    pid: libc::pid_t,
+}
+
+impl Spinner {
+    fn start(cpu: usize) -> Result<Spinner, RecordError> {
+        // SAFETY: the child pins itself and spins; it never returns.
+        let pid = unsafe { libc::fork() };
+        if pid < 0 {
+            return Err(RecordError::msg("fork failed"));
+        }
+        if pid == 0 {
+            let _pin = crate::affinity::Pinned::to(&[cpu]);
+            let mut x: u64 = 0;
+            loop {
+                x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+            }
+        }
+        Ok(Spinner { pid })
+    }
+}
+
+impl Drop for Spinner {
+    fn drop(&mut self) {
+        // SAFETY: our child.
+        unsafe {
+            libc::kill(self.pid, libc::SIGKILL);
+            libc::waitpid(self.pid, std::ptr::null_mut(), 0);
+        }
+    }
+}
+
+/// CPU seconds process `pid` has used (utime + stime, /proc/PID/stat).
+fn process_cpu_seconds(pid: libc::pid_t) -> f64 {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let rest = s.rsplit_once(')').map(|x| x.1).unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let t = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+    (t(11) + t(12)) / hz
+}
+
+/// What `--bench-contention` measures.
+#[derive(Debug, Clone, Default)]
+pub struct ContentionResult {
+    /// The storm's target rate (getppid calls per second, wall clock).
+    pub target_rate: u64,
+    /// The storm's achieved rate (calls per wall-clock second).
+    pub storm_rate: f64,
+    pub seconds: f64,
+    pub events: u64,
+    pub kernel_seen: u64,
+    pub kernel_lost: u64,
+    pub drop_markers: u64,
+    /// The recorder's CPU use, % of one core.
+    pub recorder_cpu_perc: f64,
+    /// The spinner's CPU use, % of one core (its share of CPU 0).
+    pub spinner_cpu_perc: f64,
+    /// The recorder's scheduling policy, as `sched_getscheduler` names it.
+    pub recorder_policy: String,
+    /// The longest gap between two drain passes, and the longest pass.
+    pub max_drain_gap: Duration,
+    pub max_drain_pass: Duration,
+}
+
+/// `--bench-contention`: a storm paced at `rate` getppid/s on the last CPU,
+/// a CPU spinner on CPU 0 and the recorder (default settings otherwise)
+/// pinned to CPU 0 with it.
+pub fn contention(o: &BenchOptions, rate: u64) -> Result<ContentionResult, RecordError> {
+    crate::privileges::check()?;
+    let n = ncpu();
+    if n < 2 {
+        return Err(RecordError::msg(
+            "--bench-contention needs 2 CPUs (the storm on one, the recorder and a spinner on another)",
+        ));
+    }
+    let (output, temp) = match &o.output {
+        Some(p) => (p.clone(), false),
+        None => (
+            std::env::temp_dir().join(format!("sysreplay-bench-{}.srt", std::process::id())),
+            true,
+        ),
+    };
+    let storm = Storm::start_paced(n - 1, Some(rate))?;
+    let spinner = Spinner::start(0)?;
+    let pin = crate::affinity::Pinned::to(&[0]);
+    let opts = RecordOptions {
+        output: output.clone(),
+        force: true,
+        syscalls: vec![sysreplay_syscalls::number("getppid").unwrap_or(110)],
+        buf_size: o.buf_size,
+        cpus_for_each_buffer: o.cpus_for_each_buffer,
+        duration: Some(Duration::from_secs(o.seconds)),
+        nice: o.nice,
+        sched: o.sched,
+        ..Default::default()
+    };
+    let stop = AtomicBool::new(false);
+    let (c0, t0) = (storm.count(), std::time::Instant::now());
+    let spin0 = process_cpu_seconds(spinner.pid);
+    let res = record(&opts, &stop);
+    let wall = t0.elapsed().as_secs_f64();
+    let storm_rate = (storm.count() - c0) as f64 / wall.max(1e-3);
+    let spinner_cpu_perc = 100.0 * (process_cpu_seconds(spinner.pid) - spin0) / wall.max(1e-3);
+    drop(spinner);
+    drop(storm);
+    drop(pin);
+    if temp {
+        let _ = std::fs::remove_file(&output);
+    }
+    let s = res?;
+    Ok(ContentionResult {
+        target_rate: rate,
+        storm_rate,
+        seconds: s.wall_seconds,
+        events: s.events_written,
+        kernel_seen: s.kernel.n_evts,
+        kernel_lost: s.kernel.n_drops,
+        drop_markers: s.drop_markers,
+        recorder_cpu_perc: 100.0 * s.cpu_seconds / s.wall_seconds.max(1e-9),
+        spinner_cpu_perc,
+        recorder_policy: s.sched_policy.clone(),
+        max_drain_gap: s.max_drain_gap,
+        max_drain_pass: s.max_drain_pass,
+    })
 }
 
 /// getppid calls per second without any probe loaded.
@@ -170,6 +327,8 @@ pub fn measure(
         buf_size: o.buf_size,
         cpus_for_each_buffer: o.cpus_for_each_buffer,
         duration: Some(Duration::from_secs(o.seconds)),
+        nice: o.nice,
+        sched: o.sched,
         ..Default::default()
     };
     let stop = AtomicBool::new(false);

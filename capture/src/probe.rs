@@ -2,7 +2,7 @@
 
 use std::os::fd::{FromRawFd, OwnedFd};
 
-use aya::maps::{ArrayOfMaps, MapData, PerCpuArray};
+use aya::maps::{ArrayOfMaps, HashMap, MapData, PerCpuArray};
 use aya::programs::tp_btf::BtfTracePointLinkId;
 use aya::programs::trace_point::TracePointLinkId;
 use aya::programs::{BtfTracePoint, RawTracePoint, TracePoint};
@@ -40,6 +40,19 @@ pub struct ProbeConfig {
     pub capture_env: bool,
     /// Process (tgid) whose events are not recorded: the recorder itself.
     pub exclude_tgid: u32,
+    /// Record only a process tree (the probe filters; see [`Probe::follow`]).
+    pub follow: Option<ProbeFollow>,
+}
+
+/// How the probe follows a process tree: it records only the thread groups
+/// in its `followed` map, which the loader fills ([`Probe::follow`]) and the
+/// probe keeps current (fork adds, the last thread's exit removes).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ProbeFollow {
+    /// Children of followed processes are followed from their fork on.
+    pub children: bool,
+    /// Children the recorder itself forks (`record -- COMMAND`) are followed.
+    pub self_children: bool,
 }
 
 /// The attached program names in the object (`attach` has the order).
@@ -187,6 +200,8 @@ pub struct Probe {
     /// One ring per group of `cpus_for_each_buffer` possible CPUs.
     pub rings: Vec<Ring>,
     counters: PerCpuArray<MapData, [u64; 13]>,
+    followed: HashMap<MapData, u32, u8>,
+    skipped: PerCpuArray<MapData, u64>,
     /// Number of possible CPUs (counters are per possible CPU).
     pub possible_cpus: usize,
     pub attached: bool,
@@ -305,6 +320,12 @@ impl Probe {
         let capture_env = cfg.capture_env as u32;
         // A staged batch (SR_KIND_RING_BATCH) takes at most 1/16 of a ring.
         let stage_max = (cfg.buf_size as u64 / 16 / RECORD_HEADER_SIZE as u64).clamp(1, 64) as u32;
+        let fl = cfg.follow.unwrap_or_default();
+        let (follow, follow_children, follow_self_children) = (
+            cfg.follow.is_some() as u32,
+            fl.children as u32,
+            fl.self_children as u32,
+        );
         let btf = Btf::from_sys_fs().map_err(|e| {
             RecordError::msg(format!(
                 "cannot read the kernel BTF at /sys/kernel/btf/vmlinux (needs CONFIG_DEBUG_INFO_BTF): {e}"
@@ -318,6 +339,9 @@ impl Probe {
             .override_global("snaplen", &snaplen, true)
             .override_global("capture_env", &capture_env, true)
             .override_global("stage_max", &stage_max, true)
+            .override_global("follow", &follow, true)
+            .override_global("follow_children", &follow_children, true)
+            .override_global("follow_self_children", &follow_self_children, true)
             .map_max_entries("rings", possible as u32)
             .load(PROBE_OBJ)
             .map_err(|e| RecordError::bpf("loading the eBPF probe", e))?;
@@ -355,10 +379,22 @@ impl Probe {
             .ok_or_else(|| RecordError::msg("probe object has no `counters` map"))?;
         let counters: PerCpuArray<MapData, [u64; 13]> = PerCpuArray::try_from(counters)
             .map_err(|e| RecordError::bpf("opening the counters map", e))?;
+        let followed = ebpf
+            .take_map("followed")
+            .ok_or_else(|| RecordError::msg("probe object has no `followed` map"))?;
+        let followed: HashMap<MapData, u32, u8> = HashMap::try_from(followed)
+            .map_err(|e| RecordError::bpf("opening the followed map", e))?;
+        let skipped = ebpf
+            .take_map("skipped")
+            .ok_or_else(|| RecordError::msg("probe object has no `skipped` map"))?;
+        let skipped: PerCpuArray<MapData, u64> = PerCpuArray::try_from(skipped)
+            .map_err(|e| RecordError::bpf("opening the skipped map", e))?;
         let mut p = Probe {
             ebpf,
             rings,
             counters,
+            followed,
+            skipped,
             possible_cpus: possible,
             attached: false,
             btf_links: Vec::new(),
@@ -510,6 +546,32 @@ impl Probe {
             )));
         }
         Ok(())
+    }
+
+    /// Follow thread group `tgid` from now on (a probe loaded with
+    /// [`ProbeConfig::follow`]); its children too when the probe follows
+    /// children.
+    pub fn follow(&mut self, tgid: u32) -> Result<(), RecordError> {
+        self.followed
+            .insert(tgid, 1, 0)
+            .map_err(|e| RecordError::bpf(&format!("following process {tgid}"), e))
+    }
+
+    /// Stop following `tgid` (a process that is already gone).
+    pub fn unfollow(&mut self, tgid: u32) {
+        let _ = self.followed.remove(&tgid);
+    }
+
+    /// Whether any thread group is followed (false once the followed
+    /// processes have all exited).
+    pub fn following_any(&self) -> bool {
+        self.followed.keys().next().is_some()
+    }
+
+    /// Events of processes not followed that the probe left out, summed
+    /// over CPUs.
+    pub fn skipped(&self) -> u64 {
+        self.skipped.get(&0, 0).map(|v| v.iter().sum()).unwrap_or(0)
     }
 
     /// Kernel counters of every possible CPU.

@@ -17,7 +17,7 @@ use sysreplay_format::{
     ProcessSnapshot, RecordingConfig, TraceHeader, TraceWriter, WriterOptions, WriterStats,
 };
 
-use crate::probe::{Probe, ProbeConfig};
+use crate::probe::{Probe, ProbeConfig, ProbeFollow};
 use crate::RecordError;
 
 pub use sysreplay_syscalls::{BUF_SIZE_PRESETS, DEFAULT_BUF_SIZE_PRESET};
@@ -129,6 +129,68 @@ pub struct RecordOptions {
     pub follow: Option<FollowSpec>,
     /// Nice value for the recorder's threads (None: the caller's).
     pub nice: Option<i32>,
+    /// The drain thread's scheduling policy (the other threads stay
+    /// SCHED_OTHER at `nice`).
+    pub sched: DrainSched,
+}
+
+/// The drain thread's scheduling policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DrainSched {
+    /// SCHED_OTHER, at the recorder's nice value, like every thread.
+    Other,
+    /// SCHED_FIFO at this priority (1..=99): the drain thread runs as soon
+    /// as it wakes, ahead of every SCHED_OTHER thread of its CPU. Without
+    /// the privilege (CAP_SYS_NICE, an RT budget in its cgroup) it stays
+    /// SCHED_OTHER, with a warning.
+    Fifo(i32),
+}
+
+/// The default: SCHED_FIFO at the lowest real-time priority.
+pub const DEFAULT_DRAIN_SCHED: DrainSched = DrainSched::Fifo(1);
+
+/// Set the calling thread's policy (nice is kept: SCHED_OTHER threads keep
+/// their nice value across policy changes).
+fn set_sched(s: DrainSched) -> std::io::Result<()> {
+    let (policy, prio) = match s {
+        DrainSched::Other => (libc::SCHED_OTHER, 0),
+        DrainSched::Fifo(p) => (libc::SCHED_FIFO, p),
+    };
+    let param = libc::sched_param {
+        sched_priority: prio,
+    };
+    // SAFETY: sched_setscheduler on the calling thread (0) with a valid param.
+    if unsafe { libc::sched_setscheduler(0, policy, &param) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Makes the calling thread SCHED_OTHER again when dropped (if `.0`).
+struct OrdinaryOnDrop(bool);
+
+impl Drop for OrdinaryOnDrop {
+    fn drop(&mut self) {
+        if self.0 {
+            let _ = set_sched(DrainSched::Other);
+        }
+    }
+}
+
+/// Run `f` (which starts a thread) with the calling thread at SCHED_OTHER
+/// when it is real-time, so the new thread is an ordinary one (threads
+/// inherit their creator's policy): only the drain thread is real-time.
+fn as_ordinary<T>(rt: bool, f: impl FnOnce() -> T) -> T {
+    if !rt {
+        return f();
+    }
+    // SAFETY: sched_getparam fills `p` for the calling thread.
+    let mut p = libc::sched_param { sched_priority: 0 };
+    unsafe { libc::sched_getparam(0, &mut p) };
+    let _ = set_sched(DrainSched::Other);
+    let r = f();
+    let _ = set_sched(DrainSched::Fifo(p.sched_priority));
+    r
 }
 
 /// Which processes to record: a process (all its threads), with its
@@ -161,6 +223,7 @@ impl Default for RecordOptions {
             notes: Vec::new(),
             follow: None,
             nice: None,
+            sched: DEFAULT_DRAIN_SCHED,
         }
     }
 }
@@ -198,7 +261,8 @@ pub struct RecordSummary {
     /// Records a CPU staged that could not be read at the end (drop
     /// markers count them).
     pub unread: u64,
-    /// Records of processes not followed, left out.
+    /// Events of processes not followed, left out by the probe (not in
+    /// `kernel`, which then counts the followed processes only).
     pub skipped: u64,
     pub stop: StopReason,
     pub file_bytes: u64,
@@ -207,6 +271,13 @@ pub struct RecordSummary {
     pub wall_seconds: f64,
     /// Records that arrived after their reorder window (written slightly out of order).
     pub late_records: u64,
+    /// The longest time between the starts of two drain passes (the drain
+    /// interval when the drain thread gets the CPU on time), and the
+    /// longest pass: what a ring must hold at the recording's rate.
+    pub max_drain_gap: Duration,
+    pub max_drain_pass: Duration,
+    /// The drain thread's scheduling policy ("SCHED_OTHER nice 0", ...).
+    pub sched_policy: String,
     /// Program bpf_stats read just before detaching.
     pub prog_stats: Vec<crate::probe::ProgStats>,
 }
@@ -311,39 +382,6 @@ impl Pending {
     }
 }
 
-/// The set of followed thread-group ids, kept up to date from the fork
-/// and exit records in time order (records are filtered as they leave the
-/// reorder window, so a child's fork record comes before its own records).
-struct Follow {
-    tgids: std::collections::HashSet<u32>,
-    children: bool,
-    /// Records left out (other processes).
-    skipped: u64,
-}
-
-impl Follow {
-    /// Whether to keep a raw record; follows forks and exits.
-    fn keep(&mut self, rec: &[u8]) -> bool {
-        let pid = u32::from_le_bytes(rec[12..16].try_into().unwrap());
-        let kind = u16::from_le_bytes([rec[16], rec[17]]);
-        let arg = |i: usize| u64::from_le_bytes(rec[32 + 8 * i..40 + 8 * i].try_into().unwrap());
-        if kind == Kind::Drop as u16 {
-            return true; // drops concern everyone: they stay
-        }
-        if !self.tgids.contains(&pid) {
-            self.skipped += 1;
-            return false;
-        }
-        if kind == Kind::ProcFork as u16 && self.children {
-            self.tgids.insert(arg(1) as u32);
-        } else if kind == Kind::ProcExit as u16 && arg(1) & 1 != 0 {
-            // the thread-group leader exits: the tgid may be reused
-            self.tgids.remove(&pid);
-        }
-        true
-    }
-}
-
 /// `pid` and, with `children`, its descendants now (from /proc).
 fn process_tree(pid: u32, children: bool) -> std::collections::HashSet<u32> {
     let mut set = std::collections::HashSet::from([pid]);
@@ -379,6 +417,43 @@ fn process_tree(pid: u32, children: bool) -> std::collections::HashSet<u32> {
             return set;
         }
     }
+}
+
+/// Have the probe follow `pid` and, with `children`, its descendants: the
+/// root first, then what /proc shows below the followed processes, again
+/// until a scan finds nothing new (a process forked before its parent was
+/// in the map is in /proc by the next scan; one forked after is added by the
+/// probe). Processes already gone (or zombies: their exit went by) are taken
+/// out again so they do not keep the recording waiting for them.
+fn follow_tree(probe: &mut Probe, pid: u32, children: bool) -> Result<(), RecordError> {
+    let mut done = std::collections::HashSet::new();
+    loop {
+        let tree = process_tree(pid, children);
+        let new: Vec<u32> = tree.difference(&done).copied().collect();
+        if new.is_empty() {
+            break;
+        }
+        for t in new {
+            probe.follow(t)?;
+            if !alive(t) {
+                probe.unfollow(t);
+            }
+            done.insert(t);
+        }
+    }
+    Ok(())
+}
+
+/// Whether process `pid` exists and has not exited (not a zombie).
+fn alive(pid: u32) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    // "pid (comm) S ...": the state follows the last ')'
+    let state = stat
+        .rfind(')')
+        .and_then(|i| stat[i + 1..].split_whitespace().next());
+    !matches!(state, None | Some("Z") | Some("X") | Some("x"))
 }
 
 /// One open output file.
@@ -447,8 +522,9 @@ struct Recorder<'a> {
     /// The writer failed (disk full): records are still handed to it, and
     /// it counts them in the drop marker that ends the file.
     writer_failed: bool,
-    /// Only these processes are recorded (`--pid`, `-- COMMAND`).
-    follow: Option<Follow>,
+    /// This (the drain) thread runs SCHED_FIFO: threads it starts are made
+    /// ordinary ones.
+    rt: bool,
     stats: StatsState,
 }
 
@@ -492,15 +568,18 @@ impl<'a> Recorder<'a> {
             .ok()
             .and_then(|v| v.parse().ok())
             .map(Duration::from_millis);
-        self.next = Some(NextFile {
-            since_ns: crate::boottime_ns(),
-            snapshot: std::thread::spawn(move || {
+        let snapshot = as_ordinary(self.rt, || {
+            std::thread::spawn(move || {
                 let snap = crate::procfs::snapshot(env);
                 if let Some(d) = delay {
                     std::thread::sleep(d);
                 }
                 snap
-            }),
+            })
+        });
+        self.next = Some(NextFile {
+            since_ns: crate::boottime_ns(),
+            snapshot,
             overlap: Vec::new(),
             overlap_dropped: false,
         });
@@ -575,17 +654,20 @@ impl<'a> Recorder<'a> {
                     .notes
                     .push(("rotation_index".into(), self.file_index.to_string()));
             }
-            let r = TraceWriter::create(
-                &path,
-                &header,
-                snap,
-                WriterOptions {
-                    overwrite: self.opts.force,
-                    zstd_level: self.opts.zstd_level,
-                    queue_blocks: 64, // up to ~2M events of burst while zstd catches up
-                    ..Default::default()
-                },
-            );
+            // the writer's compression thread is an ordinary thread
+            let r = as_ordinary(self.rt, || {
+                TraceWriter::create(
+                    &path,
+                    &header,
+                    snap,
+                    WriterOptions {
+                        overwrite: self.opts.force,
+                        zstd_level: self.opts.zstd_level,
+                        queue_blocks: 64, // up to ~2M events of burst while zstd catches up
+                        ..Default::default()
+                    },
+                )
+            });
             match r {
                 Ok(w) => {
                     if self.file_index != first {
@@ -687,14 +769,16 @@ impl<'a> Recorder<'a> {
             let path = o.writer.path().to_path_buf();
             let state = std::sync::Arc::new(std::sync::Mutex::new((false, false)));
             let (p, st) = (path.clone(), state.clone());
-            let handle = std::thread::spawn(move || {
-                let r = o.writer.finish_with_stats();
-                let mut st = st.lock().unwrap();
-                st.0 = true;
-                if st.1 {
-                    let _ = std::fs::remove_file(&p);
-                }
-                r
+            let handle = as_ordinary(self.rt, || {
+                std::thread::spawn(move || {
+                    let r = o.writer.finish_with_stats();
+                    let mut st = st.lock().unwrap();
+                    st.0 = true;
+                    if st.1 {
+                        let _ = std::fs::remove_file(&p);
+                    }
+                    r
+                })
             });
             self.finishing.push(Finishing {
                 path,
@@ -858,21 +942,13 @@ impl<'a> Recorder<'a> {
             return Ok(false); // the first file's snapshot is still running
         };
         let mut failed = None;
-        // records taken out of the window, and those of them written (the
-        // others belong to processes not followed)
-        let mut handed = 0;
+        // records taken out of the window
         let mut written = 0u64;
         for &(ts, off, len) in &idx[..n] {
             if budget.is_some_and(|b| written >= b) {
                 break;
             }
-            handed += 1;
             let rec = &self.pending.arena[off..off + len as usize];
-            if let Some(f) = &mut self.follow {
-                if !f.keep(rec) {
-                    continue;
-                }
-            }
             written += 1;
             if ts < self.last_emitted_ts {
                 self.late += 1;
@@ -905,7 +981,7 @@ impl<'a> Recorder<'a> {
                 }
             }
         }
-        let n = handed;
+        let n = written as usize;
         self.events_written += written;
         if let Some(b) = budget {
             *b -= written;
@@ -1024,6 +1100,25 @@ impl<'a> Recorder<'a> {
     }
 }
 
+/// The calling thread's scheduling policy and priority, as a phrase.
+pub fn sched_description() -> String {
+    // SAFETY: plain queries about the calling thread (0).
+    unsafe {
+        let policy = libc::sched_getscheduler(0) & !libc::SCHED_RESET_ON_FORK;
+        let mut p = libc::sched_param { sched_priority: 0 };
+        libc::sched_getparam(0, &mut p);
+        *libc::__errno_location() = 0;
+        let nice = libc::getpriority(libc::PRIO_PROCESS, 0);
+        match policy {
+            libc::SCHED_FIFO => format!("SCHED_FIFO priority {}", p.sched_priority),
+            libc::SCHED_RR => format!("SCHED_RR priority {}", p.sched_priority),
+            libc::SCHED_BATCH => format!("SCHED_BATCH nice {nice}"),
+            libc::SCHED_IDLE => "SCHED_IDLE".to_string(),
+            _ => format!("SCHED_OTHER nice {nice}"),
+        }
+    }
+}
+
 /// Record until `stop` is set, the duration elapses or max events are
 /// written, telling nobody (see [`record_with`]).
 pub fn record(opts: &RecordOptions, stop: &AtomicBool) -> Result<RecordSummary, RecordError> {
@@ -1069,6 +1164,18 @@ pub fn record_with(
         snaplen: opts.snaplen,
         capture_env: opts.capture_env,
         exclude_tgid: std::process::id(),
+        // the probe itself filters: other processes' events never reach the
+        // rings (no ring space, no drops caused by them)
+        follow: opts.follow.as_ref().map(|f| match f {
+            FollowSpec::Pid { children, .. } => ProbeFollow {
+                children: *children,
+                self_children: false,
+            },
+            FollowSpec::Command(_) => ProbeFollow {
+                children: true,
+                self_children: true,
+            },
+        }),
     };
     let (hostname, release, machine) = uname();
     let possible = crate::probe::possible_cpus()?;
@@ -1098,34 +1205,47 @@ pub fn record_with(
         }
     }
     // Load before creating the file: a missing privilege leaves nothing behind.
-    let probe = Probe::load(&pcfg)?;
-    // Start following after the probe is attached: nothing of the tree's
-    // life from here on is missed (records wait in the rings meanwhile).
+    let mut probe = Probe::load(&pcfg)?;
+    // Start following once the probe is attached: from then on the probe
+    // adds every child a followed process forks, so nothing of the tree's
+    // life from here on is missed.
     let mut command = None;
-    let follow = match &opts.follow {
-        None => None,
-        Some(FollowSpec::Pid { pid, children }) => Some(Follow {
-            tgids: process_tree(*pid, *children),
-            children: *children,
-            skipped: 0,
-        }),
+    match &opts.follow {
+        None => {}
+        Some(FollowSpec::Pid { pid, children }) => follow_tree(&mut probe, *pid, *children)?,
         Some(FollowSpec::Command(argv)) => {
             let (prog, args) = argv
                 .split_first()
                 .ok_or_else(|| RecordError::msg("no command after --"))?;
+            // the probe follows the recorder's children (this one) from
+            // their first instruction: nothing to add here
             let child = std::process::Command::new(prog)
                 .args(args)
                 .spawn()
                 .map_err(|e| RecordError::msg(format!("cannot run {prog}: {e}")))?;
-            let tgids = std::collections::HashSet::from([child.id()]);
             command = Some(child);
-            Some(Follow {
-                tgids,
-                children: true,
-                skipped: 0,
-            })
         }
+    }
+    let following = opts.follow.is_some();
+    // The drain thread real-time (after the command started: it must not
+    // inherit it). Under CPU contention an ordinary drain thread, preempted
+    // in the middle of a pass, waited 30-60 ms behind the other runnable
+    // threads of its CPU each time: passes of 1-17 ms of CPU took up to
+    // 224 ms, longer than the default ring holds at 1M events/s (capture/BENCH.md).
+    let rt = match opts.sched {
+        DrainSched::Other => false,
+        DrainSched::Fifo(p) => match set_sched(DrainSched::Fifo(p)) {
+            Ok(()) => true,
+            Err(e) => {
+                notify(Notice::Warning(format!(
+                    "cannot run the drain thread SCHED_FIFO ({e}; needs CAP_SYS_NICE and a real-time budget): it stays SCHED_OTHER, and may fall behind when its CPU is busy"
+                )));
+                false
+            }
+        },
     };
+    // the caller's thread is an ordinary one again when the recording ends
+    let _rt_guard = OrdinaryOnDrop(rt);
     let start_ns = crate::boottime_ns();
     let initial = probe.counters()?;
     let json = match &opts.stats_json {
@@ -1168,7 +1288,7 @@ pub fn record_with(
         not_written_unmarked: false,
         unread: 0,
         writer_failed: false,
-        follow,
+        rt,
         stats: StatsState {
             next: opts.stats_interval.map(|i| Instant::now() + i),
             prev_t: Instant::now(),
@@ -1209,8 +1329,14 @@ pub fn record_with(
     let mut ticks: u64 = 0;
     let started = Instant::now();
     let mut next_progress = started;
+    let sched_policy = sched_description();
+    let (mut last_pass, mut max_gap, mut max_pass) =
+        (Instant::now(), Duration::ZERO, Duration::ZERO);
     let result: Result<(), RecordError> = (|| {
         loop {
+            let pass_start = Instant::now();
+            max_gap = max_gap.max(pass_start - last_pass);
+            last_pass = pass_start;
             let now_ns = crate::boottime_ns();
             r.drain();
             let cur = r.drop_markers(now_ns)?;
@@ -1250,7 +1376,7 @@ pub fn record_with(
                     stop_reason = StopReason::Exited(format!("the command exited ({st})"));
                     return Ok(());
                 }
-            } else if r.follow.as_ref().is_some_and(|f| f.tgids.is_empty()) {
+            } else if following && !r.probe.following_any() {
                 stop_reason = StopReason::Exited("the followed processes exited".into());
                 return Ok(());
             }
@@ -1286,6 +1412,7 @@ pub fn record_with(
             }
             next_tick += opts.drain_interval;
             let now = Instant::now();
+            max_pass = max_pass.max(now - pass_start);
             if next_tick > now {
                 std::thread::sleep(next_tick - now);
             } else {
@@ -1373,7 +1500,7 @@ pub fn record_with(
         not_written: r.closed_stats.events_not_written,
         not_written_marked: !r.not_written_unmarked,
         unread: r.unread,
-        skipped: r.follow.as_ref().map_or(0, |f| f.skipped),
+        skipped: r.probe.skipped(),
         drop_markers: r.drop_markers,
         kernel,
         marker_lost: r.marker_lost,
@@ -1383,6 +1510,9 @@ pub fn record_with(
         cpu_seconds: cpu_seconds() - cpu0,
         wall_seconds: t0.elapsed().as_secs_f64(),
         late_records: r.late,
+        max_drain_gap: max_gap,
+        max_drain_pass: max_pass,
+        sched_policy,
         prog_stats,
     })
 }

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use sysreplay_capture::bench::{BenchOptions, BenchReport};
 use sysreplay_capture::recorder::{
-    check_buf_size, record_with, FollowSpec, Notice, RecordOptions, RecordSummary, Rotation,
-    StopReason, BUF_SIZE_PRESETS, DEFAULT_BUF_SIZE_PRESET, DEFAULT_CPUS_FOR_EACH_BUFFER,
+    check_buf_size, record_with, DrainSched, FollowSpec, Notice, RecordOptions, RecordSummary,
+    Rotation, StopReason, BUF_SIZE_PRESETS, DEFAULT_BUF_SIZE_PRESET, DEFAULT_CPUS_FOR_EACH_BUFFER,
 };
 use sysreplay_capture::selection::for_record;
 use sysreplay_format::timefmt::parse_duration;
@@ -148,6 +148,9 @@ pub struct Args {
     /// Run the recorder at this nice value (-20..19; below 0 needs root or CAP_SYS_NICE): every recorder thread inherits it
     #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = clap::value_parser!(i32).range(-20..=19))]
     pub nice: Option<i32>,
+    /// The drain thread's scheduling: `fifo` (default: SCHED_FIFO priority 1, ahead of ordinary threads, so a busy CPU does not delay it; needs CAP_SYS_NICE, else a warning), `fifo:N` (priority N, 1..99) or `other` (SCHED_OTHER at --nice like the other threads)
+    #[arg(long, value_name = "POLICY", default_value = "fifo", value_parser = parse_sched)]
+    pub sched: DrainSched,
     /// Record only this process (all its threads); with --follow-children also its descendants
     #[arg(long, value_name = "PID", conflicts_with = "command")]
     pub pid: Option<u32>,
@@ -160,6 +163,31 @@ pub struct Args {
     /// Measure the probe: syscall storm on one CPU, recorder on another; print ns per event (SECONDS)
     #[arg(long, value_name = "SECONDS", num_args = 0..=1, default_missing_value = "10")]
     pub bench: Option<u64>,
+    /// With --bench: measure drops under contention instead: the storm paced at --bench-rate on the last CPU, an unrelated CPU spinner (no syscalls) sharing CPU 0 with the recorder
+    #[arg(long, requires = "bench")]
+    pub bench_contention: bool,
+    /// With --bench-contention: the storm's rate, getppid calls (recorded events) per second
+    #[arg(
+        long,
+        value_name = "EVENTS_PER_SEC",
+        default_value_t = 1_000_000,
+        requires = "bench_contention"
+    )]
+    pub bench_rate: u64,
+}
+
+/// `--sched`: `other`, `fifo` or `fifo:N`.
+fn parse_sched(s: &str) -> Result<DrainSched, String> {
+    match s {
+        "other" => Ok(DrainSched::Other),
+        "fifo" => Ok(DrainSched::Fifo(1)),
+        _ => match s.strip_prefix("fifo:").map(str::parse::<i32>) {
+            Some(Ok(p)) if (1..=99).contains(&p) => Ok(DrainSched::Fifo(p)),
+            _ => Err(format!(
+                "{s:?}: expected other, fifo or fifo:N with N in 1..99"
+            )),
+        },
+    }
 }
 
 /// `mb` MiB in bytes, or an input error naming `option` when that does not
@@ -252,13 +280,24 @@ pub fn run(mut a: Args) -> Result<(), Failure> {
         .map(|m| mb_to_bytes("-C/--file-size", m.max(1)))
         .transpose()?;
     if let Some(secs) = a.bench {
-        let report = sysreplay_capture::bench::run(&BenchOptions {
+        let bo = BenchOptions {
             seconds: secs.max(1),
             buf_size,
             cpus_for_each_buffer,
             output: a.write.clone(),
-        })
-        .map_err(record_failure)?;
+            nice: a.nice,
+            sched: a.sched,
+        };
+        if a.bench_contention {
+            if a.bench_rate == 0 {
+                return Err(Failure::input("--bench-rate must be at least 1"));
+            }
+            let r =
+                sysreplay_capture::bench::contention(&bo, a.bench_rate).map_err(record_failure)?;
+            print_contention(&r, buf_size, cpus_for_each_buffer);
+            return Ok(());
+        }
+        let report = sysreplay_capture::bench::run(&bo).map_err(record_failure)?;
         print_bench(&report, buf_size, cpus_for_each_buffer);
         return Ok(());
     }
@@ -294,6 +333,7 @@ pub fn run(mut a: Args) -> Result<(), Failure> {
         min_free_bytes,
         notes,
         nice: a.nice,
+        sched: a.sched,
         follow: match (a.pid, a.command.is_empty()) {
             (Some(pid), _) => Some(FollowSpec::Pid {
                 pid,
@@ -466,7 +506,7 @@ fn print_summary(s: &RecordSummary) -> Result<(), Failure> {
     }
     if s.skipped > 0 {
         unaccounted.push_str(&format!(
-            "; {} records of processes not followed left out",
+            "; {} events of processes not followed left out by the probe",
             s.skipped
         ));
     }
@@ -559,6 +599,36 @@ fn print_bench(b: &BenchReport, buf_size: u32, cpus_for_each_buffer: u32) {
         } else {
             0.0
         }
+    );
+}
+
+/// `record --bench --bench-contention`'s report, on stdout.
+fn print_contention(
+    r: &sysreplay_capture::bench::ContentionResult,
+    buf_size: u32,
+    cpus_for_each_buffer: u32,
+) {
+    println!(
+        "bench contention: getppid storm paced at {} /s on the last CPU; a CPU spinner and the recorder pinned to CPU 0; ring {buf_size} bytes, cpus_for_each_buffer {cpus_for_each_buffer}; recorder scheduling {}",
+        r.target_rate, r.recorder_policy
+    );
+    println!(
+        "storm {:.0} calls/s; spinner {:.0}% of a core; recorder {:.1}% of a core",
+        r.storm_rate, r.spinner_cpu_perc, r.recorder_cpu_perc
+    );
+    let pct = if r.kernel_seen > 0 {
+        100.0 * r.kernel_lost as f64 / r.kernel_seen as f64
+    } else {
+        0.0
+    };
+    println!(
+        "recorded {} events in {:.1}s, kernel seen {} lost {} ({pct:.3}%) in {} drop markers",
+        r.events, r.seconds, r.kernel_seen, r.kernel_lost, r.drop_markers
+    );
+    println!(
+        "drain thread: longest gap between passes {:.1} ms, longest pass {:.1} ms",
+        r.max_drain_gap.as_secs_f64() * 1e3,
+        r.max_drain_pass.as_secs_f64() * 1e3
     );
 }
 
