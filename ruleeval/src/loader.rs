@@ -900,16 +900,35 @@ impl Loader {
         }
     }
 
+    /// The name, `what` and location of a list or macro item (`kind`,
+    /// whose body is under `body`), after the checks both share: unknown
+    /// keys and the name's syntax.
+    fn def_header(
+        cx: &mut Ctx,
+        item: &Item,
+        kind: &str,
+        body: &str,
+        valid_name: fn(&str) -> bool,
+        (code, message): (Code, &str),
+    ) -> Option<(String, String, Loc)> {
+        let name = Self::req_string(cx, item, kind, kind)?;
+        let what = format!("{kind} '{name}'");
+        let loc = cx.loc(item.node);
+        Self::warn_unknown_keys(cx, item, &[kind, body, "append", "override"], &what);
+        if !valid_name(&name) {
+            cx.diags
+                .warn(code, Some(loc.clone()), Some(what.clone()), message);
+        }
+        Some((name, what, loc))
+    }
+
     fn read_list(&mut self, cx: &mut Ctx, item: &Item) {
-        let Some(name) = Self::req_string(cx, item, "list", "list") else {
+        let invalid = (Code::InvalidListName, "List has an invalid name. List names should match a regular expression: [^()\"'[:space:]=,]+");
+        let Some((name, what, loc)) =
+            Self::def_header(cx, item, "list", "items", valid_list_name, invalid)
+        else {
             return;
         };
-        let what = format!("list '{name}'");
-        let loc = cx.loc(item.node);
-        Self::warn_unknown_keys(cx, item, &["list", "items", "append", "override"], &what);
-        if !valid_list_name(&name) {
-            cx.diags.warn(Code::InvalidListName, Some(loc.clone()), Some(what.clone()), "List has an invalid name. List names should match a regular expression: [^()\"'[:space:]=,]+");
-        }
         let Some(items_n) = item.get("items") else {
             cx.diags.error(
                 Code::ErrYamlValidate,
@@ -939,20 +958,12 @@ impl Loader {
     }
 
     fn read_macro(&mut self, cx: &mut Ctx, item: &Item) {
-        let Some(name) = Self::req_string(cx, item, "macro", "macro") else {
+        let invalid = (Code::InvalidMacroName, "Macro has an invalid name. Macro names should match a regular expression: [a-zA-Z]+[a-zA-Z0-9_]*");
+        let Some((name, what, loc)) =
+            Self::def_header(cx, item, "macro", "condition", valid_macro_name, invalid)
+        else {
             return;
         };
-        let what = format!("macro '{name}'");
-        let loc = cx.loc(item.node);
-        Self::warn_unknown_keys(
-            cx,
-            item,
-            &["macro", "condition", "append", "override"],
-            &what,
-        );
-        if !valid_macro_name(&name) {
-            cx.diags.warn(Code::InvalidMacroName, Some(loc.clone()), Some(what.clone()), "Macro has an invalid name. Macro names should match a regular expression: [a-zA-Z]+[a-zA-Z0-9_]*");
-        }
         let Some(cond) = Self::req_string(cx, item, "condition", &what) else {
             return;
         };
@@ -1650,6 +1661,25 @@ mod tests {
         let off = r.condition.text.find("fd.num").unwrap();
         let loc = r.condition.locate(off).unwrap();
         assert_eq!((loc.line, loc.col), (9, 5));
+    }
+
+    #[test]
+    fn lists_and_macros_share_their_header_checks() {
+        // unknown keys and bad names are warnings, said for each kind
+        let l = load(
+            "- list: 'bad name'\n  items: [x]\n  colour: red\n- macro: 9m\n  condition: evt.num=0\n  colour: red\n",
+        );
+        assert!(!l.diags.has_errors(), "{:#?}", l.diags);
+        let codes: Vec<_> = l.diags.warnings().map(|w| w.code).collect();
+        assert!(codes.contains(&Code::InvalidListName), "{codes:?}");
+        assert!(codes.contains(&Code::InvalidMacroName), "{codes:?}");
+        let unknown = l
+            .diags
+            .warnings()
+            .filter(|w| w.code == Code::UnknownKey)
+            .count();
+        assert_eq!(unknown, 2, "{:#?}", l.diags);
+        assert_eq!(l.collected.list("bad name").unwrap().items, vec!["x"]);
     }
 
     #[test]
