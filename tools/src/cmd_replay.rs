@@ -751,7 +751,15 @@ fn print_report(
             100.0 * p.fixed_cost_ns / t
         )?;
     }
-    writeln!(o, "top rules by cost:")?;
+    let no_parts = p.rules.iter().all(|x| x.parts.is_empty());
+    if no_parts && c.cost_model != "measured" {
+        writeln!(
+            o,
+            "top rules by cost (--profile adds each one's costliest sub-conditions):"
+        )?;
+    } else {
+        writeln!(o, "top rules by cost:")?;
+    }
     writeln!(
         o,
         "  {:>6}  {:>10}  {:>8}  {:>10}  rule",

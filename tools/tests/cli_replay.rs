@@ -127,6 +127,10 @@ fn the_counted_model_gives_identical_output_twice() {
     let text = String::from_utf8_lossy(&a.stdout);
     assert!(text.contains("VERDICT: DROPS"), "{text}");
     assert!(text.contains("counted work"), "the model is stated: {text}");
+    assert!(
+        text.contains("--profile adds"),
+        "how to see inside rules: {text}"
+    );
     let ja = json(&args);
     let jb = json(&args);
     assert_eq!(ja, jb);
