@@ -13,7 +13,7 @@ use sysreplay_format::{TraceReader, TraceWriter, WriterOptions};
 use sysreplay_replay::cost::CostModel;
 use sysreplay_replay::sim::{scan, simulate};
 use sysreplay_replay::whatif::selection;
-use sysreplay_replay::{drive_trace, Driver, Layout, Pacing, SimConfig, BUF_SIZE_PRESETS};
+use sysreplay_replay::{drive_trace, SimConfig};
 use sysreplay_ruleeval::{load_rules, Engine, NoObserver, RuleMatching, Ruleset};
 use sysreplay_synth::{self as synth, SynthConfig};
 
@@ -70,21 +70,9 @@ fn traces(dir: &Path) -> Vec<(String, PathBuf)> {
 
 fn config(rs: &Ruleset, cost: CostModel, profile: bool) -> SimConfig {
     SimConfig {
-        driver: Driver::ModernEbpf,
-        layout: Layout::ExitOnly,
-        buf_bytes: BUF_SIZE_PRESETS[4],
-        cpus_for_each_buffer: 2,
-        cpus: None,
-        pacing: Pacing::Max,
         cost,
         profile,
-        selected: selection(rs, &[], false, false).numbers,
-        matching: RuleMatching::First,
-        metrics_interval_ns: None,
-        window_ns: 100_000_000,
-        from_ns: None,
-        to_ns: None,
-        keep: None,
+        ..SimConfig::falco_defaults(selection(rs, &[], false, false).numbers)
     }
 }
 

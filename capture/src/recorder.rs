@@ -20,9 +20,9 @@ use sysreplay_format::{
 use crate::probe::{Probe, ProbeConfig, ProbeFollow};
 use crate::RecordError;
 
-pub use sysreplay_syscalls::{BUF_SIZE_PRESETS, DEFAULT_BUF_SIZE_PRESET};
-/// Falco's default `cpus_for_each_buffer`.
-pub const DEFAULT_CPUS_FOR_EACH_BUFFER: u32 = 2;
+pub use sysreplay_syscalls::{
+    BUF_SIZE_PRESETS, DEFAULT_BUF_SIZE_PRESET, DEFAULT_CPUS_FOR_EACH_BUFFER,
+};
 
 /// Check a ring size: a power of two number of pages.
 pub fn check_buf_size(bytes: u64) -> Result<u32, RecordError> {

@@ -75,6 +75,29 @@ pub struct SimConfig {
 }
 
 impl SimConfig {
+    /// Falco's defaults (modern_ebpf, libs >= 0.22 exit-only events, buffer
+    /// preset 4, two CPUs per ring, first match) replayed at the consumer's
+    /// own pace under the counted model, for the syscalls `selected`.
+    pub fn falco_defaults(selected: Vec<u16>) -> SimConfig {
+        SimConfig {
+            driver: Driver::ModernEbpf,
+            layout: Layout::ExitOnly,
+            buf_bytes: BUF_SIZE_PRESETS[syscalls::DEFAULT_BUF_SIZE_PRESET],
+            cpus_for_each_buffer: syscalls::DEFAULT_CPUS_FOR_EACH_BUFFER,
+            cpus: None,
+            pacing: Pacing::Max,
+            cost: CostModel::Counted { scale: 1.0 },
+            profile: false,
+            selected,
+            matching: RuleMatching::First,
+            metrics_interval_ns: None,
+            window_ns: 100_000_000,
+            from_ns: None,
+            to_ns: None,
+            keep: None,
+        }
+    }
+
     pub fn n_rings(&self, cpus: u32) -> usize {
         match self.driver {
             Driver::Kmod => cpus.max(1) as usize,

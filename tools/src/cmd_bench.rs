@@ -440,29 +440,18 @@ fn replay(a: ReplayArgs) -> Result<(), Failure> {
     use sysreplay_replay::cost::CostModel;
     use sysreplay_replay::sim::{scan, simulate};
     use sysreplay_replay::whatif::selection;
-    use sysreplay_replay::{drive_trace, Driver, Layout, Pacing, SimConfig, BUF_SIZE_PRESETS};
+    use sysreplay_replay::{drive_trace, SimConfig};
 
     let ruleset =
         crate::cmd_eval::load_checked(&a.rules, false, &crate::cmd_eval::Selection::default())?;
     let reader = crate::open_trace(&a.trace)?;
     // `sysreplay replay`'s defaults: Falco's default ring (preset 4) on
     // modern_ebpf, exit-only events, Falco's selection for these rules.
+    let selected = selection(&ruleset, &[], false, false).numbers;
     let config = |cost: CostModel, profile: bool| SimConfig {
-        driver: Driver::ModernEbpf,
-        layout: Layout::ExitOnly,
-        buf_bytes: BUF_SIZE_PRESETS[sysreplay_syscalls::DEFAULT_BUF_SIZE_PRESET],
-        cpus_for_each_buffer: 2,
-        cpus: None,
-        pacing: Pacing::Max,
         cost,
         profile,
-        selected: selection(&ruleset, &[], false, false).numbers,
-        matching: RuleMatching::First,
-        metrics_interval_ns: None,
-        window_ns: 100_000_000,
-        from_ns: None,
-        to_ns: None,
-        keep: None,
+        ..SimConfig::falco_defaults(selected.clone())
     };
     let variants = [
         (

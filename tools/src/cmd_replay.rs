@@ -274,18 +274,18 @@ fn base_config(a: &Args, selected: Vec<u16>) -> Result<SimConfig, Failure> {
             EventsArg::EnterExit => Layout::EnterExit,
         },
         buf_bytes,
-        cpus_for_each_buffer: a.cpus_for_each_buffer.unwrap_or(2),
+        cpus_for_each_buffer: a
+            .cpus_for_each_buffer
+            .unwrap_or(sysreplay_syscalls::DEFAULT_CPUS_FOR_EACH_BUFFER),
         cpus: a.cpus,
         pacing,
         cost,
         profile: a.profile,
-        selected,
         matching: a.rule_matching.unwrap_or(Matching::First).engine(),
         metrics_interval_ns: a.metrics_interval.map(|d| d.as_nanos().max(1) as u64),
-        window_ns: 100_000_000,
         from_ns: a.from.map(|s| secs(s, "from")).transpose()?,
         to_ns: a.to.map(|s| secs(s, "to")).transpose()?,
-        keep: None,
+        ..SimConfig::falco_defaults(selected)
     })
 }
 

@@ -108,6 +108,9 @@ pub const BUF_SIZE_PRESETS: [u64; 10] = [
 /// Falco's default preset (4: 8 MiB).
 pub const DEFAULT_BUF_SIZE_PRESET: usize = 4;
 
+/// Falco's default `engine.modern_ebpf.cpus_for_each_buffer`.
+pub const DEFAULT_CPUS_FOR_EACH_BUFFER: u32 = 2;
+
 /// Falco's drop category (`SR_DROP_*` index) of a syscall exit, or None when
 /// the syscall counts only toward the total (libs modern_bpf stats.h).
 pub fn drop_category(name: &str) -> Option<usize> {
