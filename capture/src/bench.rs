@@ -70,7 +70,8 @@ impl Drop for StatsEnabled {
 /// A storm child process: getppid in a loop on one CPU, counting its calls
 /// in a shared page.
 struct Storm {
-    pid: libc::pid_t,
+    /// Some until dropped: reaped before the page it writes is unmapped.
+    child: Option<PinnedChild>,
     counter: *mut u64,
 }
 
@@ -103,15 +104,7 @@ impl Storm {
             return Err(RecordError::msg("mmap failed"));
         }
         let counter = page as *mut u64;
-        // SAFETY: the child only pins itself and loops on a raw syscall,
-        // storing its count into the shared page; it never returns.
-        let pid = unsafe { libc::fork() };
-        if pid < 0 {
-            return Err(RecordError::msg("fork failed"));
-        }
-        if pid == 0 {
-            // never dropped: the child loops until it is killed
-            let _pin = crate::affinity::Pinned::to(&[cpu]);
+        let child = PinnedChild::start(cpu, move || {
             let mut n: u64 = 0;
             let t0 = mono_ns();
             loop {
@@ -135,13 +128,26 @@ impl Storm {
                 // SAFETY: the page is mapped for the child's life.
                 unsafe { std::ptr::write_volatile(counter, n) };
             }
-        }
-        Ok(Storm { pid, counter })
+        });
+        let child = match child {
+            Ok(c) => c,
+            Err(e) => {
+                // SAFETY: our mapping, unused by anyone.
+                unsafe { libc::munmap(page, 4096) };
+                return Err(e);
+            }
+        };
+        Ok(Storm {
+            child: Some(child),
+            counter,
+        })
     }
 
     /// CPU seconds the storm process has used (utime + stime).
     fn cpu_seconds(&self) -> f64 {
-        process_cpu_seconds(self.pid)
+        self.child
+            .as_ref()
+            .map_or(0.0, |c| process_cpu_seconds(c.pid))
     }
 
     fn count(&self) -> u64 {
@@ -152,11 +158,46 @@ impl Storm {
 
 impl Drop for Storm {
     fn drop(&mut self) {
-        // SAFETY: our child and our mapping.
+        // The child first: it writes to the page until it is reaped.
+        drop(self.child.take());
+        // SAFETY: our mapping, no longer written.
+        unsafe {
+            libc::munmap(self.counter as *mut libc::c_void, 4096);
+        }
+    }
+}
+
+/// A forked child pinned to one CPU running `body` (which loops until the
+/// child is killed); killed and reaped when dropped.
+struct PinnedChild {
+    pid: libc::pid_t,
+}
+
+impl PinnedChild {
+    fn start(cpu: usize, body: impl FnOnce()) -> Result<PinnedChild, RecordError> {
+        // SAFETY: the child pins itself and runs `body`, which never
+        // returns (it loops until it is killed).
+        let pid = unsafe { libc::fork() };
+        if pid < 0 {
+            return Err(RecordError::msg("fork failed"));
+        }
+        if pid == 0 {
+            let _pin = crate::affinity::Pinned::to(&[cpu]);
+            body();
+            // SAFETY: the child ends here, without running the parent's
+            // destructors or atexit handlers.
+            unsafe { libc::_exit(0) };
+        }
+        Ok(PinnedChild { pid })
+    }
+}
+
+impl Drop for PinnedChild {
+    fn drop(&mut self) {
+        // SAFETY: our child.
         unsafe {
             libc::kill(self.pid, libc::SIGKILL);
             libc::waitpid(self.pid, std::ptr::null_mut(), 0);
-            libc::munmap(self.counter as *mut libc::c_void, 4096);
         }
     }
 }
@@ -164,34 +205,18 @@ impl Drop for Storm {
 /// A child process that only burns CPU (no syscalls) on one CPU: the
 /// unrelated busy neighbour of the contention bench.
 struct Spinner {
-    pid: libc::pid_t,
+    child: PinnedChild,
 }
 
 impl Spinner {
     fn start(cpu: usize) -> Result<Spinner, RecordError> {
-        // SAFETY: the child pins itself and spins; it never returns.
-        let pid = unsafe { libc::fork() };
-        if pid < 0 {
-            return Err(RecordError::msg("fork failed"));
-        }
-        if pid == 0 {
-            let _pin = crate::affinity::Pinned::to(&[cpu]);
+        let child = PinnedChild::start(cpu, || {
             let mut x: u64 = 0;
             loop {
                 x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
             }
-        }
-        Ok(Spinner { pid })
-    }
-}
-
-impl Drop for Spinner {
-    fn drop(&mut self) {
-        // SAFETY: our child.
-        unsafe {
-            libc::kill(self.pid, libc::SIGKILL);
-            libc::waitpid(self.pid, std::ptr::null_mut(), 0);
-        }
+        })?;
+        Ok(Spinner { child })
     }
 }
 
@@ -263,11 +288,12 @@ pub fn contention(o: &BenchOptions, rate: u64) -> Result<ContentionResult, Recor
     };
     let stop = AtomicBool::new(false);
     let (c0, t0) = (storm.count(), std::time::Instant::now());
-    let spin0 = process_cpu_seconds(spinner.pid);
+    let spin0 = process_cpu_seconds(spinner.child.pid);
     let res = record(&opts, &stop);
     let wall = t0.elapsed().as_secs_f64();
     let storm_rate = (storm.count() - c0) as f64 / wall.max(1e-3);
-    let spinner_cpu_perc = 100.0 * (process_cpu_seconds(spinner.pid) - spin0) / wall.max(1e-3);
+    let spinner_cpu_perc =
+        100.0 * (process_cpu_seconds(spinner.child.pid) - spin0) / wall.max(1e-3);
     drop(spinner);
     drop(storm);
     drop(pin);
