@@ -8,7 +8,7 @@
 //! from everyone (the rings are shared): tests assert on the drop markers.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
@@ -74,33 +74,19 @@ fn start_with_env(path: &Path, extra: &[&str], env: &[(&str, &str)]) -> Rec {
     } else {
         &["--pid", &me, "--follow-children"]
     };
-    let mut child = recorder()
-        .arg("-w")
-        .arg(path)
-        .args(follow)
-        .args(extra)
-        .envs(env.iter().copied())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn sysreplay record");
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    let mut seen = String::new();
-    loop {
-        let mut line = String::new();
-        if err.read_line(&mut line).unwrap() == 0 {
-            let st = child.wait().unwrap();
-            panic!("recorder exited ({st}) before recording: {seen}");
-        }
-        seen.push_str(&line);
-        if line.starts_with("recording to ") {
-            break;
-        }
-    }
+    let r = sysreplay_testkit::start_recording(
+        recorder()
+            .arg("-w")
+            .arg(path)
+            .args(follow)
+            .args(extra)
+            .envs(env.iter().copied())
+            .stdout(Stdio::null()),
+    );
     Rec {
-        child,
+        child: r.child,
         path: path.to_path_buf(),
-        stderr_rest: Some(err),
+        stderr_rest: Some(r.stderr),
     }
 }
 

@@ -8,7 +8,7 @@
 //! where other recorders may run; within this file one recorder runs at a
 //! time.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, Read};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -42,28 +42,17 @@ struct Rec {
 
 /// Start recording this test process and its children into `trace`.
 fn start(trace: &Path, extra: &[&str]) -> Rec {
-    let mut child = bin()
-        .args(["record", "-w"])
-        .arg(trace)
-        .args(extra)
-        .args([
+    let r = sysreplay_testkit::start_recording(
+        bin().args(["record", "-w"]).arg(trace).args(extra).args([
             "--pid",
             &std::process::id().to_string(),
             "--follow-children",
-        ])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    while !line.starts_with("recording to ") {
-        line.clear();
-        assert!(
-            err.read_line(&mut line).unwrap() > 0,
-            "recorder exited early"
-        );
+        ]),
+    );
+    Rec {
+        child: r.child,
+        err: r.stderr,
     }
-    Rec { child, err }
 }
 
 impl Rec {

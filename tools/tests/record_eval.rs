@@ -4,9 +4,9 @@
 //! it skips by the testkit policy. The recorder follows this test's own
 //! processes (`--pid`, `--follow-children`).
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 fn bin() -> Command {
     sysreplay_testkit::cli!().command()
@@ -55,29 +55,20 @@ fn record_with_rules_then_eval_finds_the_alerts() {
         .unwrap_or_else(|| panic!("{lines}"));
     let n_recorded = &recorded[1..recorded.find(')').unwrap()];
 
-    let mut rec = bin()
-        .args(["record", "-w"])
-        .arg(&trace)
-        .arg("--rules")
-        .arg(rules())
-        // this test's processes only: the host's other activity stays out
-        .args([
-            "--pid",
-            &std::process::id().to_string(),
-            "--follow-children",
-        ])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut err = BufReader::new(rec.stderr.take().unwrap());
-    let mut line = String::new();
-    while !line.starts_with("recording to ") {
-        line.clear();
-        assert!(
-            err.read_line(&mut line).unwrap() > 0,
-            "recorder exited early"
-        );
-    }
+    let started = sysreplay_testkit::start_recording(
+        bin()
+            .args(["record", "-w"])
+            .arg(&trace)
+            .arg("--rules")
+            .arg(rules())
+            // this test's processes only: the host's other activity stays out
+            .args([
+                "--pid",
+                &std::process::id().to_string(),
+                "--follow-children",
+            ]),
+    );
+    let (mut rec, mut err, line) = (started.child, started.stderr, started.started);
     // the dry run's count is what record says it records
     assert!(
         line.contains(&format!("({n_recorded} syscalls,")),

@@ -244,3 +244,42 @@ fn split(o: std::process::Output) -> (Option<i32>, String, String) {
         String::from_utf8_lossy(&o.stderr).into_owned(),
     )
 }
+
+/// A `sysreplay record` a test started, once it records.
+pub struct Recording {
+    pub child: std::process::Child,
+    /// Its stderr after the `recording to` line.
+    pub stderr: std::io::BufReader<std::process::ChildStderr>,
+    /// The `recording to ...` line itself.
+    pub started: String,
+}
+
+/// Spawn `record` (a `sysreplay record ...` command) with stderr piped and
+/// wait for its "recording to" line (the probe is attached); panics with
+/// what it said if it exits first.
+// The caller waits for the child it gets back (clippy cannot see that).
+#[allow(clippy::zombie_processes)]
+pub fn start_recording(record: &mut Command) -> Recording {
+    use std::io::BufRead;
+    let mut child = record
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn sysreplay record");
+    let mut stderr = std::io::BufReader::new(child.stderr.take().expect("piped stderr"));
+    let mut seen = String::new();
+    loop {
+        let mut line = String::new();
+        if stderr.read_line(&mut line).unwrap_or(0) == 0 {
+            let st = child.wait().expect("wait for the recorder");
+            panic!("recorder exited ({st}) before recording: {seen}");
+        }
+        seen.push_str(&line);
+        if line.starts_with("recording to ") {
+            return Recording {
+                child,
+                stderr,
+                started: line,
+            };
+        }
+    }
+}
