@@ -58,9 +58,25 @@ pub struct Sock {
     pub server: bool,
     pub listening: bool,
     pub connected: bool,
+    /// libsinsp's "no role": a snapshot IPv6 connection (libs master fixes
+    /// roles of snapshot IPv4 sockets only); see [`Sock::role_none`].
+    pub no_role: bool,
 }
 
 impl Sock {
+    /// libsinsp's `is_role_none`: never connected, bound to a port,
+    /// listening or accepted. Its client/server ends and local/remote
+    /// fields are NULL and fd.l4proto is `<NA>` (raw sockets excepted).
+    pub fn role_none(&self) -> bool {
+        self.no_role || !(self.server || self.connected || self.listening)
+    }
+
+    /// A server socket with no peer (libsinsp's SCAP_FD_IPV*_SERVSOCK:
+    /// bound to a port or listening): only its server end is known.
+    pub fn servsock(&self) -> bool {
+        self.server && !self.connected
+    }
+
     /// (client ip, client port, server ip, server port)
     pub fn client_server(&self) -> ([u8; 16], u16, [u8; 16], u16) {
         if self.server {
@@ -331,17 +347,29 @@ fn push_u64(out: &mut String, mut v: u64) {
 fn sock_name(s: &Sock) -> String {
     let (cip, cport, sip, sport) = s.client_server();
     let mut o = String::with_capacity(48);
-    if s.listening && s.remote_port == 0 {
-        fmt_ip(&s.local_ip, &mut o);
+    // An IPv6 socket (no IPv4-mapped end) prints an unknown address as
+    // `::`, as inet_ntop does in libsinsp's ipv6tuple_to_string.
+    let v6 = s.v6 && !is_v4_mapped(&s.local_ip) && !is_v4_mapped(&s.remote_ip);
+    let ip = |ip: &[u8; 16], o: &mut String| {
+        if v6 && *ip == [0; 16] {
+            o.push_str("::");
+        } else {
+            fmt_ip(ip, o)
+        }
+    };
+    // Bound (libs master parse_bind_exit) or listening, or not connected
+    // yet: the local address alone.
+    if s.servsock() || !s.connected {
+        ip(&s.local_ip, &mut o);
         o.push(':');
         push_u64(&mut o, s.local_port as u64);
         return o;
     }
-    fmt_ip(&cip, &mut o);
+    ip(&cip, &mut o);
     o.push(':');
     push_u64(&mut o, cport as u64);
     o.push_str("->");
-    fmt_ip(&sip, &mut o);
+    ip(&sip, &mut o);
     o.push(':');
     push_u64(&mut o, sport as u64);
     o
@@ -359,6 +387,11 @@ fn fd_from_info(f: &FdInfo) -> Fd {
             server: t.listening,
             listening: t.listening,
             connected: !t.listening && t.remote_port != 0,
+            // libs master (threadinfo.cpp add_fd_from_scap) gives a role to
+            // snapshot IPv4 connections only (fix_sockets_coming_from_proc).
+            no_role: !t.listening
+                && f.fd_type == FdType::Ipv6Socket
+                && !(is_v4_mapped(&t.local_ip) && is_v4_mapped(&t.remote_ip)),
         })
     });
     let family = match f.fd_type {
@@ -439,6 +472,7 @@ impl State {
         for t in &snap.threads {
             s.add_snapshot_thread(t);
         }
+        s.fix_snapshot_server_sockets();
         s.set_users(
             snap.users
                 .iter()
@@ -446,6 +480,33 @@ impl State {
         );
         s.set_groups(snap.groups.iter().map(|g| (g.gid, g.name.as_str())));
         s
+    }
+
+    /// A connection already open in the snapshot is server side when its
+    /// local port is one a snapshot socket listens on (libs master:
+    /// sinsp_threadinfo::fix_sockets_coming_from_proc, IPv4 only); the
+    /// others are client side.
+    fn fix_snapshot_server_sockets(&mut self) {
+        let ports: std::collections::HashSet<u16> = self
+            .fdtables
+            .values()
+            .flat_map(|t| t.fds.values())
+            .filter_map(|f| f.sock.as_deref())
+            .filter(|s| s.listening)
+            .map(|s| s.local_port)
+            .collect();
+        for t in self.fdtables.values_mut() {
+            for f in t.fds.values_mut() {
+                let Some(s) = f.sock.as_deref_mut() else {
+                    continue;
+                };
+                if s.listening || s.no_role || !s.connected || !ports.contains(&s.local_port) {
+                    continue;
+                }
+                s.server = true;
+                f.name = sock_name(s);
+            }
+        }
     }
 
     pub fn add_snapshot_thread(&mut self, t: &ThreadInfo) {
@@ -535,18 +596,15 @@ impl State {
         self.threads.get(&tid)
     }
 
-    /// The parent of a thread. A parent that is gone (exited) stands for
-    /// the process it was reparented to: Falco moves orphans to their reaper,
-    /// which we take to be init (tid 1) since reapers are not recorded.
+    /// The parent of a thread: none when it was never known (libsinsp
+    /// leaves proc.pname NULL for a process exec'd under an unknown parent);
+    /// a parent that exited was replaced at its exit (see
+    /// [`State::reparent_children`]).
     pub fn parent(&self, t: &Thread) -> Option<&Thread> {
         if t.ptid == 0 || t.ptid == t.tid {
             return None;
         }
-        match self.threads.get(&t.ptid) {
-            Some(p) => Some(p),
-            None if t.tid != 1 && t.pid != 1 => self.threads.get(&1),
-            None => None,
-        }
+        self.threads.get(&t.ptid)
     }
 
     /// The n-th ancestor (0 = the thread itself).
@@ -874,6 +932,10 @@ impl State {
                     _ => {}
                 }
             }
+            // libs master parse_accept_exit: an accepted inet socket is tcp,
+            // whatever is known of its listener.
+            s.l4proto = 6;
+            s.no_role = false;
             if matches!(fd.fd_type, FdType::Ipv4Socket | FdType::Ipv6Socket) {
                 fd.name = sock_name(&s);
                 fd.sock = Some(Box::new(s));
@@ -1198,8 +1260,25 @@ impl State {
         }
     }
 
+    /// Orphans of an exited thread: Falco moves them to another thread of
+    /// the same process if one is left, else to their reaper, which we
+    /// take to be init (tid 1) since reapers are not recorded.
+    fn reparent_children(&mut self, gone: &Thread) {
+        let heir = if gone.tid != gone.pid && self.threads.contains_key(&gone.pid) {
+            gone.pid
+        } else {
+            1
+        };
+        for t in self.threads.values_mut() {
+            if t.ptid == gone.tid && t.tid != heir {
+                t.ptid = heir;
+            }
+        }
+    }
+
     fn remove_thread(&mut self, tid: u32) {
         if let Some(t) = self.threads.remove(&tid) {
+            self.reparent_children(&t);
             self.stats.n_threads_removed += 1;
             // The fd table goes when no thread of the process is left.
             let pid = t.pid;
@@ -1282,6 +1361,11 @@ impl State {
                 if bind {
                     s.local_ip = a.1;
                     s.local_port = a.2;
+                    // libs master parse_bind_exit: a port makes it a server
+                    // socket, named by the bound address alone.
+                    if a.2 > 0 && !s.connected {
+                        s.server = true;
+                    }
                 } else {
                     s.remote_ip = a.1;
                     s.remote_port = a.2;
