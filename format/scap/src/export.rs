@@ -133,6 +133,19 @@ fn put_str16_max(out: &mut Vec<u8>, s: &[u8], max: usize) {
     put_str16(out, &s[..s.len().min(max)]);
 }
 
+/// A NUL-separated list (args, env, cgroups) as the driver writes it: at
+/// most `max` bytes, ending with a NUL (the driver cuts at a page and puts
+/// a NUL in the last byte). A list cut without its NUL makes libsinsp keep
+/// bytes past the last argument (2 stray bytes in sysdig's proc.cmdline).
+fn nul_list(s: &[u8], max: usize) -> std::borrow::Cow<'_, [u8]> {
+    if s.is_empty() || (s.len() <= max && s.ends_with(&[0])) {
+        return s.into();
+    }
+    let mut v = s[..s.len().min(max - 1)].to_vec();
+    v.push(0);
+    v.into()
+}
+
 fn l4_to_ppm(p: u8) -> u8 {
     match p {
         6 => 2,
@@ -275,7 +288,7 @@ impl<W: Write> Exporter<W> {
             let exe = t.args.first().map_or(&th.exe[..], |a| a.as_bytes());
             put_str16_max(&mut e, exe, PL_PATH_MAX);
             put_str16_max(&mut e, &th.exe, PL_PATH_MAX);
-            put_str16_max(&mut e, &th.args, PL_ARGS_MAX);
+            put_str16(&mut e, &nul_list(&th.args, PL_ARGS_MAX));
             put_str16_max(&mut e, &th.cwd, PL_PATH_MAX);
             e.extend_from_slice(&1024u64.to_le_bytes()); // fdlimit
             let flags: u32 = if t.tid == t.pid { 1 << 30 } else { 0 }; // main thread
@@ -284,14 +297,16 @@ impl<W: Write> Exporter<W> {
             e.extend_from_slice(&t.gid.to_le_bytes());
             e.extend_from_slice(&[0u8; 12]); // vmsize, vmrss, vmswap
             e.extend_from_slice(&[0u8; 16]); // pfmajor, pfminor
-            put_str16_max(
+            put_str16(
                 &mut e,
-                &t.env.as_ref().map(|v| join_args(v)).unwrap_or_default(),
-                PL_ARGS_MAX,
+                &nul_list(
+                    &t.env.as_ref().map(|v| join_args(v)).unwrap_or_default(),
+                    PL_ARGS_MAX,
+                ),
             );
             e.extend_from_slice(&(t.tid as u64).to_le_bytes()); // vtid
             e.extend_from_slice(&(t.pid as u64).to_le_bytes()); // vpid
-            put_str16_max(&mut e, &th.cgroups, PL_ARGS_MAX);
+            put_str16(&mut e, &nul_list(&th.cgroups, PL_ARGS_MAX));
             put_str16(&mut e, b"/"); // root
             e.extend_from_slice(&t.loginuid.to_le_bytes());
             e.push(0); // exe_writable
@@ -1168,7 +1183,7 @@ impl<W: Write> Exporter<W> {
         b.start();
         b.u64(res as u64);
         b.cstr(&me.exe);
-        b.bytes(&me.args);
+        b.bytes(&nul_list(&me.args, 4096));
         b.u64(tid);
         b.u64(e.pid as u64);
         b.u64(ptid as u64);
@@ -1180,7 +1195,7 @@ impl<W: Write> Exporter<W> {
         b.u32(0);
         b.u32(0);
         b.cstr(&me.comm);
-        b.bytes(&me.cgroups);
+        b.bytes(&nul_list(&me.cgroups, 4096));
         b.u32(blocks::linux_clone_flags_to_ppm(flags));
         b.u32(me.uid);
         b.u32(me.gid);
@@ -1256,7 +1271,8 @@ impl<W: Write> Exporter<W> {
         b.start();
         b.u64(e.ret as u64);
         b.cstr(&exe);
-        b.bytes(&args);
+        // the driver's page: 4096 bytes at most, NUL-terminated
+        b.bytes(&nul_list(&args, 4096));
         b.u64(e.tid as u64);
         b.u64(e.pid as u64);
         b.u64(th.ptid as u64);
@@ -1268,8 +1284,8 @@ impl<W: Write> Exporter<W> {
         b.u32(0);
         b.u32(0);
         b.cstr(&th.comm);
-        b.bytes(&th.cgroups);
-        b.bytes(&env);
+        b.bytes(&nul_list(&th.cgroups, 4096));
+        b.bytes(&nul_list(&env, 4096));
         b.u32(th.tty);
         b.u64(th.pgid as u64);
         b.u32(th.loginuid);
