@@ -1475,8 +1475,14 @@ impl State {
         self.install_open(ev, fd);
     }
 
-    fn install_open(&mut self, ev: &Event, fd: Fd) {
+    fn install_open(&mut self, ev: &Event, mut fd: Fd) {
         if ev.ret >= 0 {
+            // libs master: a new fd's old name is "", so the event that
+            // names it has fd.name_changed (parsers.cpp, after parsing)
+            if !fd.name.is_empty() {
+                fd.name_changed = true;
+                self.name_changed_at = Some((ev.pid, ev.ret as i32));
+            }
             self.fd_table_mut(ev.pid).fds.insert(ev.ret as i32, fd);
             self.cur_fd_in_table = true;
         } else {

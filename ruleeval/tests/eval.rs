@@ -1357,3 +1357,32 @@ fn session_and_parent_fallbacks_match_libsinsp() {
         "python3 has sid 0: no leader, no ancestor in it"
     );
 }
+
+/// libsinsp gives fd fields only to events its table marks as using an fd
+/// (mmap is one in libs master, not in sysdig 0.29.3; epoll_wait is not),
+/// and a failed open has no fd info: only the fields from the event.
+#[test]
+fn fd_fields_only_where_libsinsp_has_them() {
+    // epoll_wait on fd 0 (in the table): no fd fields at all
+    let ew = || Ev::sys("epoll_wait", 200, 200, 0, [0, 0, 1, 0, 0, 0]);
+    assert!(!one("fd.num exists", ew()));
+    assert!(!one("fd.name exists", ew()));
+    // the same fd on read has them
+    assert!(one(
+        "fd.name = /dev/pts/0 and fd.num = 0",
+        Ev::sys("read", 200, 200, 1, [0, 0, 1, 0, 0, 0])
+    ));
+    // a failed open: name and typechar from the event, no type, no
+    // l4proto, no connected flag (m_fdinfo NULL)
+    let failed = || openat(200, 200, "/etc/shadow", 0, -13);
+    assert!(one(
+        "fd.name = /etc/shadow and fd.typechar = f and fd.num = -1",
+        failed()
+    ));
+    assert!(!one("fd.l4proto exists", failed()));
+    assert!(!one("fd.connected exists", failed()));
+    assert!(!one("fd.type exists", failed()));
+    // a successful open names a new fd: fd.name_changed (libs master
+    // compares the name after parsing with the new fd's empty old name)
+    assert!(one("fd.name_changed = true", passwd_open()));
+}

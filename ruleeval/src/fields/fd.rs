@@ -11,13 +11,23 @@ pub(super) fn extract<'a>(
 ) -> Option<Val<'a>> {
     let ev = cx.ev;
     let s = |x: &'a str| Some(Val::Str(x.as_bytes()));
+    // libsinsp gives fd fields only to the events its table marks as
+    // using an fd (sc::libsinsp_fd_event)
+    if !ev.is_syscall() || !crate::sc::libsinsp_fd_event(ev.nr) {
+        return None;
+    }
+    // A failed open has no fd info in libsinsp (m_fdinfo NULL): only the
+    // fields taken from the event itself have a value.
+    if cx.state.transient_fd.is_some()
+        && !matches!(
+            fld.f,
+            F::FdNum | F::FdName | F::FdNameraw | F::FdDirectory | F::FdFilename | F::FdTypechar
+        )
+    {
+        return None;
+    }
     match fld.f {
-        F::FdNum => {
-            if !ev.is_syscall() {
-                return None;
-            }
-            cx.state.event_fd_num().map(Val::Int)
-        }
+        F::FdNum => cx.state.event_fd_num().map(Val::Int),
         F::FdName => match cx.fd {
             Some(fd) => s(&fd.name),
             // libs master extract_fdname_from_event: an fd the table lacks
@@ -36,6 +46,7 @@ pub(super) fn extract<'a>(
         F::FdType => s(cx.fd?.fd_type.name()),
         F::FdTypechar => {
             let c = match cx.fd {
+                Some(_) if cx.state.transient_fd.is_some() => typechar_of(event_type_name(ev)),
                 Some(fd) => fd.fd_type.typechar(),
                 // libs master sinsp_evt::extract_typechar: by syscall.
                 None if missing(cx) => typechar_of(event_type_name(ev)),
