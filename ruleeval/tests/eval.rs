@@ -1382,6 +1382,14 @@ fn fd_fields_only_where_libsinsp_has_them() {
     assert!(!one("fd.l4proto exists", failed()));
     assert!(!one("fd.connected exists", failed()));
     assert!(!one("fd.type exists", failed()));
+    // pipe2 creates two fds but the event has no fd info (parse_pipe_exit):
+    // fd.name "" and typechar p from the event, nothing else
+    let mut fds = Vec::new();
+    fds.extend_from_slice(&7i32.to_le_bytes());
+    fds.extend_from_slice(&8i32.to_le_bytes());
+    let pipe = || Ev::sys("pipe2", 200, 200, 0, [0, 0, 0, 0, 0, 0]).item(tag::FDS, &fds);
+    assert!(one("fd.name = \"\" and fd.typechar = p", pipe()));
+    assert!(!one("fd.type exists or fd.connected exists", pipe()));
     // a successful open names a new fd: fd.name_changed (libs master
     // compares the name after parsing with the new fd's empty old name)
     assert!(one("fd.name_changed = true", passwd_open()));

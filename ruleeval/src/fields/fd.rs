@@ -174,7 +174,10 @@ pub(super) fn extract<'a>(
 /// Whether the current event refers to an fd its process's table lacks
 /// (libs master: extract_fd succeeded, m_fdinfo NULL).
 fn missing(cx: &Ctx) -> bool {
-    cx.fd.is_none() && cx.thread.is_some() && cx.state.event_fd_num().is_some()
+    cx.fd.is_none()
+        && cx.thread.is_some()
+        && (cx.state.event_fd_num().is_some()
+            || matches!(crate::sc::name(cx.ev.nr), "pipe" | "pipe2"))
 }
 
 /// libs master `sinsp_evt::extract_typechar`: the fd type a syscall
