@@ -324,6 +324,13 @@ fn numeric_bool_and_ip_operators() {
     assert!(t("fd.snet in (192.168.0.0/16, 10.0.0.0/8)"));
     assert!(t("fd.net != 127.0.0.0/8"));
     assert!(t("fd.ip = 10.0.0.2"), "fd.ip matches either end");
+    // `!=` on an either-end field holds when both ends differ (libs master
+    // compare_ip / compare_port / compare_net)
+    assert!(!t("fd.ip != 10.0.0.2"));
+    assert!(t("fd.ip != 1.1.1.1"));
+    assert!(!t("fd.port != 443"));
+    assert!(t("fd.port != 22"));
+    assert!(!t("fd.net != 10.0.0.0/8"));
     assert!(t("fd.sport = 443 and fd.cport = 40000 and fd.port = 443"));
     assert!(t("fd.lport = 40000 and fd.rport = 443"));
     assert!(t(
