@@ -33,7 +33,7 @@ pub(super) fn extract<'a>(
             // libs master extract_fdname_from_event: an fd the table lacks
             // is named "" (exit events other than open/accept/connect,
             // which always have a table entry or a transient fd here).
-            None => missing(cx).then(|| Val::Str(b"")),
+            None => missing(cx).then_some(Val::Str(b"")),
         },
         F::FdNameraw => {
             let fd = cx.fd?;
@@ -59,7 +59,7 @@ pub(super) fn extract<'a>(
         F::FdDirectory => {
             // libs master: the name "" of a missing fd has directory "/".
             let Some(fd) = cx.fd else {
-                return missing(cx).then(|| Val::Str(b"/"));
+                return missing(cx).then_some(Val::Str(b"/"));
             };
             if !is_file_like(fd) {
                 return None;
