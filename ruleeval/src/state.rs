@@ -1801,8 +1801,19 @@ fn split_nul(b: &[u8]) -> Vec<String> {
         .collect()
 }
 
+/// An argv as libsinsp splits it (sinsp_threadinfo::set_args): one
+/// trailing NUL dropped, then every NUL separates, empty arguments kept
+/// (nginx and sshd rewrite their argv into runs of empty strings).
+fn split_argv(b: &[u8]) -> Vec<String> {
+    let b = b.strip_suffix(&[0]).unwrap_or(b);
+    if b.is_empty() {
+        return Vec::new();
+    }
+    b.split(|&c| c == 0).map(str_of).collect()
+}
+
 fn set_argv(t: &mut Thread, bytes: &[u8]) {
-    let v = split_nul(bytes);
+    let v = split_argv(bytes);
     if let Some(first) = v.first() {
         t.exe = first.as_str().into();
     }

@@ -1401,3 +1401,19 @@ fn fd_fields_only_where_libsinsp_has_them() {
     // compares the name after parsing with the new fd's empty old name)
     assert!(one("fd.name_changed = true", passwd_open()));
 }
+
+/// Empty arguments are arguments: libsinsp keeps them when it splits an
+/// argv (nginx rewrites its argv area into runs of empty strings), so
+/// proc.cmdline has a space for each.
+#[test]
+fn empty_arguments_are_kept_as_libsinsp_keeps_them() {
+    let exec = Ev::kind(Kind::ProcExec, 200, 200, [0; 6])
+        .path(tag::EXE, "/usr/sbin/nginx")
+        .path(tag::COMM, "nginx")
+        .item(tag::ARGV, b"nginx: master\0\0\0");
+    let r = run(
+        "proc.cmdline = \"nginx  \" and proc.args = \" \" and proc.exe = \"nginx: master\"",
+        &[exec, openat(200, 200, "/etc/hosts", 0, 3)],
+    );
+    assert_eq!(r.last(), Some(&true));
+}

@@ -492,7 +492,7 @@ pub fn parse_pl(b: &Block<'_>, out: &mut Vec<ThreadInfo>) -> Result<(), ScapErro
             }
             c.pos = end;
         }
-        let argv = split_nul(args);
+        let argv = split_argv(args);
         let exe_s = if !exepath.is_empty() {
             lossy(exepath)
         } else {
@@ -536,6 +536,18 @@ pub fn parse_pl(b: &Block<'_>, out: &mut Vec<ThreadInfo>) -> Result<(), ScapErro
 fn cgroup_line(b: &[u8]) -> String {
     let all = split_nul(b);
     all.into_iter().next().unwrap_or_default()
+}
+
+/// An argv as libsinsp splits it (sinsp_threadinfo::set_args): one
+/// trailing NUL dropped, empty arguments kept.
+fn split_argv(b: &[u8]) -> Vec<String> {
+    let b = b.strip_suffix(&[0]).unwrap_or(b);
+    if b.is_empty() {
+        return Vec::new();
+    }
+    b.split(|&c| c == 0)
+        .map(|s| String::from_utf8_lossy(s).into_owned())
+        .collect()
 }
 
 fn split_nul(b: &[u8]) -> Vec<String> {
