@@ -1155,10 +1155,17 @@ impl Check {
     fn eval_general<const COUNT: bool>(&self, cx: &Ctx, sc: &mut Scratch) -> bool {
         let Scratch { a, b, t, work, .. } = sc;
         let f = &self.lhs.field;
+        // libs master compare_ip/compare_port/compare_net: `!=` on an
+        // either-end field (fd.ip, fd.port, fd.net) needs both ends to differ
+        let every = matches!(f.f, F::FdIp | F::FdPort | F::FdNet)
+            && matches!(
+                &self.cmp,
+                Cmp::IpEq(false, _) | Cmp::NetIn(false, _) | Cmp::Num(CmpOp::Ne, _)
+            );
         let mut n = 0;
         loop {
             let Some(v) = f.extract(cx, n, a) else {
-                return false;
+                return every && n > 0;
             };
             let Some(v) = apply_transforms(v, &self.lhs.transforms, t) else {
                 if !f.multi {
@@ -1184,6 +1191,13 @@ impl Check {
                 }
                 c => cmp_value(c, &v),
             };
+            if every {
+                if !hit {
+                    return false;
+                }
+                n += 1;
+                continue;
+            }
             if hit {
                 return true;
             }

@@ -131,6 +131,96 @@ fn table<T: Copy>(
     })
 }
 
+/// Whether libsinsp gives an event of syscall `nr` fd fields at all: its
+/// exit event has EF_USES_FD, EF_CREATES_FD or EF_DESTROYS_FD (libs master
+/// driver/event_table.c; sysdig_filter_check_fd::extract_fd). For the
+/// others every fd.* field is NULL, even with an fd argument (epoll_wait,
+/// fsync, ftruncate, linkat, ...), though the state engine still tracks it.
+pub fn libsinsp_fd_event(nr: u16) -> bool {
+    static T: OnceLock<Vec<bool>> = OnceLock::new();
+    table(&T, false, |n| {
+        matches!(
+            n,
+            "accept"
+                | "accept4"
+                | "bind"
+                | "bpf"
+                | "close"
+                | "connect"
+                | "copy_file_range"
+                | "creat"
+                | "dup"
+                | "dup2"
+                | "dup3"
+                | "epoll_create"
+                | "epoll_create1"
+                | "eventfd"
+                | "eventfd2"
+                | "fchdir"
+                | "fchmod"
+                | "fchmodat"
+                | "fchown"
+                | "fchownat"
+                | "fcntl"
+                | "finit_module"
+                | "flock"
+                | "fsconfig"
+                | "fstat"
+                | "getdents"
+                | "getdents64"
+                | "getsockopt"
+                | "inotify_init"
+                | "inotify_init1"
+                | "io_uring_enter"
+                | "io_uring_register"
+                | "io_uring_setup"
+                | "ioctl"
+                | "listen"
+                | "lseek"
+                | "memfd_create"
+                | "mkdirat"
+                | "mknodat"
+                | "mmap"
+                | "newfstatat"
+                | "open"
+                | "open_by_handle_at"
+                | "openat"
+                | "openat2"
+                | "pidfd_getfd"
+                | "pidfd_open"
+                | "pipe"
+                | "pipe2"
+                | "pread64"
+                | "preadv"
+                | "pwrite64"
+                | "pwritev"
+                | "read"
+                | "readv"
+                | "recvfrom"
+                | "recvmmsg"
+                | "recvmsg"
+                | "sendfile"
+                | "sendmmsg"
+                | "sendmsg"
+                | "sendto"
+                | "setns"
+                | "setsockopt"
+                | "shutdown"
+                | "signalfd"
+                | "signalfd4"
+                | "socket"
+                | "socketpair"
+                | "splice"
+                | "symlinkat"
+                | "timerfd_create"
+                | "unlinkat"
+                | "userfaultfd"
+                | "write"
+                | "writev"
+        )
+    })[nr as usize % MAX_SYSCALLS]
+}
+
 /// Which fd an event of syscall `nr` refers to.
 pub fn fd_role(nr: u16) -> FdRole {
     static T: OnceLock<Vec<FdRole>> = OnceLock::new();

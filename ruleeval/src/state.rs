@@ -58,9 +58,25 @@ pub struct Sock {
     pub server: bool,
     pub listening: bool,
     pub connected: bool,
+    /// libsinsp's "no role": a snapshot IPv6 connection (libs master fixes
+    /// roles of snapshot IPv4 sockets only); see [`Sock::role_none`].
+    pub no_role: bool,
 }
 
 impl Sock {
+    /// libsinsp's `is_role_none`: never connected, bound to a port,
+    /// listening or accepted. Its client/server ends and local/remote
+    /// fields are NULL and fd.l4proto is `<NA>` (raw sockets excepted).
+    pub fn role_none(&self) -> bool {
+        self.no_role || !(self.server || self.connected || self.listening)
+    }
+
+    /// A server socket with no peer (libsinsp's SCAP_FD_IPV*_SERVSOCK:
+    /// bound to a port or listening): only its server end is known.
+    pub fn servsock(&self) -> bool {
+        self.server && !self.connected
+    }
+
     /// (client ip, client port, server ip, server port)
     pub fn client_server(&self) -> ([u8; 16], u16, [u8; 16], u16) {
         if self.server {
@@ -449,17 +465,29 @@ fn push_u64(out: &mut String, mut v: u64) {
 fn sock_name_into(s: &Sock, o: &mut String) {
     o.clear();
     let (cip, cport, sip, sport) = s.client_server();
-    if s.listening && s.remote_port == 0 {
-        fmt_ip(&s.local_ip, o);
+    // An IPv6 socket (no IPv4-mapped end) prints an unknown address as
+    // `::`, as inet_ntop does in libsinsp's ipv6tuple_to_string.
+    let v6 = s.v6 && !is_v4_mapped(&s.local_ip) && !is_v4_mapped(&s.remote_ip);
+    let ip = |ip: &[u8; 16], o: &mut String| {
+        if v6 && *ip == [0; 16] {
+            o.push_str("::");
+        } else {
+            fmt_ip(ip, o)
+        }
+    };
+    // Bound (libs master parse_bind_exit) or listening, or not connected
+    // yet: the local address alone.
+    if s.servsock() || !s.connected {
+        ip(&s.local_ip, o);
         o.push(':');
         push_u64(o, s.local_port as u64);
         return;
     }
-    fmt_ip(&cip, o);
+    ip(&cip, o);
     o.push(':');
     push_u64(o, cport as u64);
     o.push_str("->");
-    fmt_ip(&sip, o);
+    ip(&sip, o);
     o.push(':');
     push_u64(o, sport as u64);
 }
@@ -476,6 +504,11 @@ fn fd_from_info(f: &FdInfo) -> Fd {
             server: t.listening,
             listening: t.listening,
             connected: !t.listening && t.remote_port != 0,
+            // libs master (threadinfo.cpp add_fd_from_scap) gives a role to
+            // snapshot IPv4 connections only (fix_sockets_coming_from_proc).
+            no_role: !t.listening
+                && f.fd_type == FdType::Ipv6Socket
+                && !(is_v4_mapped(&t.local_ip) && is_v4_mapped(&t.remote_ip)),
         })
     });
     let family = match f.fd_type {
@@ -570,6 +603,7 @@ impl State {
         for t in &snap.threads {
             s.add_snapshot_thread(t);
         }
+        s.fix_snapshot_server_sockets();
         s.set_users(
             snap.users
                 .iter()
@@ -577,6 +611,33 @@ impl State {
         );
         s.set_groups(snap.groups.iter().map(|g| (g.gid, g.name.as_str())));
         s
+    }
+
+    /// A connection already open in the snapshot is server side when its
+    /// local port is one a snapshot socket listens on (libs master:
+    /// sinsp_threadinfo::fix_sockets_coming_from_proc, IPv4 only); the
+    /// others are client side.
+    fn fix_snapshot_server_sockets(&mut self) {
+        let ports: std::collections::HashSet<u16> = self
+            .fdtables
+            .values()
+            .flat_map(|t| t.fds.values())
+            .filter_map(|f| f.sock.as_deref())
+            .filter(|s| s.listening)
+            .map(|s| s.local_port)
+            .collect();
+        for t in self.fdtables.values_mut() {
+            for f in t.fds.values_mut() {
+                let Some(s) = f.sock.as_deref_mut() else {
+                    continue;
+                };
+                if s.listening || s.no_role || !s.connected || !ports.contains(&s.local_port) {
+                    continue;
+                }
+                s.server = true;
+                sock_name_into(s, &mut f.name);
+            }
+        }
     }
 
     pub fn add_snapshot_thread(&mut self, t: &ThreadInfo) {
@@ -668,18 +729,15 @@ impl State {
         self.threads.get(&tid)
     }
 
-    /// The parent of a thread. A parent that is gone (exited) stands for
-    /// the process it was reparented to: Falco moves orphans to their reaper,
-    /// which we take to be init (tid 1) since reapers are not recorded.
+    /// The parent of a thread: none when it was never known (libsinsp
+    /// leaves proc.pname NULL for a process exec'd under an unknown parent);
+    /// a parent that exited was replaced at its exit (see
+    /// [`State::reparent_children`]).
     pub fn parent(&self, t: &Thread) -> Option<&Thread> {
         if t.ptid == 0 || t.ptid == t.tid {
             return None;
         }
-        match self.threads.get(&t.ptid) {
-            Some(p) => Some(p),
-            None if t.tid != 1 && t.pid != 1 => self.threads.get(&1),
-            None => None,
-        }
+        self.threads.get(&t.ptid)
     }
 
     /// The n-th ancestor (0 = the thread itself).
@@ -1016,6 +1074,10 @@ impl State {
                     _ => {}
                 }
             }
+            // libs master parse_accept_exit: an accepted inet socket is tcp,
+            // whatever is known of its listener.
+            s.l4proto = 6;
+            s.no_role = false;
             if matches!(fd.fd_type, FdType::Ipv4Socket | FdType::Ipv6Socket) {
                 sock_name_into(&s, &mut fd.name);
                 fd.sock = Some(s);
@@ -1353,8 +1415,25 @@ impl State {
         }
     }
 
+    /// Orphans of an exited thread: Falco moves them to another thread of
+    /// the same process if one is left, else to their reaper, which we
+    /// take to be init (tid 1) since reapers are not recorded.
+    fn reparent_children(&mut self, gone: &Thread) {
+        let heir = if gone.tid != gone.pid && self.threads.contains_key(&gone.pid) {
+            gone.pid
+        } else {
+            1
+        };
+        for t in self.threads.values_mut() {
+            if t.ptid == gone.tid && t.tid != heir {
+                t.ptid = heir;
+            }
+        }
+    }
+
     fn remove_thread(&mut self, tid: u32) {
         if let Some(t) = self.threads.remove(&tid) {
+            self.reparent_children(&t);
             self.stats.n_threads_removed += 1;
             // The fd table goes when no thread of the process is left.
             let pid = t.pid;
@@ -1465,6 +1544,11 @@ impl State {
                 if bind {
                     s.local_ip = ip;
                     s.local_port = port;
+                    // libs master parse_bind_exit: a port makes it a server
+                    // socket, named by the bound address alone.
+                    if port > 0 && !s.connected {
+                        s.server = true;
+                    }
                 } else {
                     s.remote_ip = ip;
                     s.remote_port = port;
@@ -1575,8 +1659,14 @@ impl State {
         self.install_open(ev, fd);
     }
 
-    fn install_open(&mut self, ev: &Event, fd: Fd) {
+    fn install_open(&mut self, ev: &Event, mut fd: Fd) {
         if ev.ret >= 0 {
+            // libs master: a new fd's old name is "", so the event that
+            // names it has fd.name_changed (parsers.cpp, after parsing)
+            if !fd.name.is_empty() {
+                fd.name_changed = true;
+                self.name_changed_at = Some((ev.pid, ev.ret as i32));
+            }
             self.put_fd(ev.pid, ev.ret as i32, fd);
             self.cur_fd_in_table = true;
         } else {
@@ -1900,8 +1990,19 @@ fn split_nul(b: &[u8]) -> Vec<String> {
         .collect()
 }
 
+/// An argv as libsinsp splits it (sinsp_threadinfo::set_args): one
+/// trailing NUL dropped, then every NUL separates, empty arguments kept
+/// (nginx and sshd rewrite their argv into runs of empty strings).
+fn split_argv(b: &[u8]) -> Vec<String> {
+    let b = b.strip_suffix(&[0]).unwrap_or(b);
+    if b.is_empty() {
+        return Vec::new();
+    }
+    b.split(|&c| c == 0).map(str_of).collect()
+}
+
 fn set_argv(t: &mut Thread, bytes: &[u8]) {
-    let v = split_nul(bytes);
+    let v = split_argv(bytes);
     if let Some(first) = v.first() {
         t.exe = first.as_str().into();
     }

@@ -47,6 +47,35 @@ fn snapshot() -> ProcessSnapshot {
     );
     sshd.cap_permitted = ROOT_CAPS;
     sshd.cap_effective = ROOT_CAPS;
+    // listening on 22, and a connection it accepted before the recording
+    let tuple = |l: ([u8; 16], u16), r: ([u8; 16], u16), listening| SocketTuple {
+        l4proto: 6,
+        local_ip: l.0,
+        local_port: l.1,
+        remote_ip: r.0,
+        remote_port: r.1,
+        listening,
+    };
+    sshd.fds = vec![
+        FdInfo {
+            fd: 3,
+            fd_type: FdType::Ipv4Socket,
+            name: "0.0.0.0:22".into(),
+            socket: Some(tuple((v4(0, 0, 0, 0), 22), ([0; 16], 0), true)),
+            ..Default::default()
+        },
+        FdInfo {
+            fd: 4,
+            fd_type: FdType::Ipv4Socket,
+            name: "10.0.0.2:22->10.0.0.7:51000".into(),
+            socket: Some(tuple(
+                (v4(10, 0, 0, 2), 22),
+                (v4(10, 0, 0, 7), 51000),
+                false,
+            )),
+            ..Default::default()
+        },
+    ];
     let mut bash = thread(200, 200, 100, "bash", "/usr/bin/bash", &["-bash"]);
     bash.uid = 1000;
     bash.euid = 1000;
@@ -295,6 +324,13 @@ fn numeric_bool_and_ip_operators() {
     assert!(t("fd.snet in (192.168.0.0/16, 10.0.0.0/8)"));
     assert!(t("fd.net != 127.0.0.0/8"));
     assert!(t("fd.ip = 10.0.0.2"), "fd.ip matches either end");
+    // `!=` on an either-end field holds when both ends differ (libs master
+    // compare_ip / compare_port / compare_net)
+    assert!(!t("fd.ip != 10.0.0.2"));
+    assert!(t("fd.ip != 1.1.1.1"));
+    assert!(!t("fd.port != 443"));
+    assert!(t("fd.port != 22"));
+    assert!(!t("fd.net != 10.0.0.0/8"));
     assert!(t("fd.sport = 443 and fd.cport = 40000 and fd.port = 443"));
     assert!(t("fd.lport = 40000 and fd.rport = 443"));
     assert!(t(
@@ -1375,4 +1411,180 @@ fn exe_flags_give_the_is_exe_fields_and_execve_flags() {
     ev.push(openat(250, 250, "/etc/passwd", 0, 3));
     let got = run("evt.type = openat and proc.is_exe_from_memfd = true", &ev);
     assert_eq!(got, [false, false, false, true]);
+}
+
+/// Field values on the edges, as libsinsp (libs master) gives them
+/// (issue 10). Where sysdig 0.29.3 differs, master is the reference.
+#[test]
+fn fd_fields_match_libsinsp_on_the_edges() {
+    // close of an fd the table lacks: libs master extract_fdname_from_event
+    // gives "", fd.directory "/" and extract_typechar 'o' (not NULL).
+    let close = || Ev::sys("close", 200, 200, 0, [42, 0, 0, 0, 0, 0]);
+    assert!(one("fd.name = \"\"", close()));
+    assert!(one("fd.directory = /", close()));
+    assert!(one("fd.typechar = o", close()));
+    assert!(!one("fd.type exists", close()), "fd.type stays NULL");
+    // fd.l4proto is the string <NA> on a non-socket fd (get_l4proto)
+    let read0 = Ev::sys("read", 200, 200, 1, [0, 0, 1, 0, 0, 0]);
+    assert!(one("fd.l4proto = \"<NA>\"", read0));
+
+    let run_on = |evs: Vec<Ev>, cond: &str| *run(cond, &evs).last().unwrap();
+    // a socket with no peer yet: no role, so no ends and l4proto <NA>
+    let sock = || Ev::sys("socket", 200, 200, 6, [2, 1, 0, 0, 0, 0]);
+    assert!(run_on(
+        vec![sock()],
+        "fd.l4proto = \"<NA>\" and not fd.sip exists and not fd.cport exists and not fd.lip exists and fd.name = \"\""
+    ));
+    // bind: a server socket named by its address alone (parse_bind_exit);
+    // only the server end exists
+    let bind = || {
+        Ev::sys("bind", 200, 200, 0, [6, 0, 16, 0, 0, 0]).item(1, &sockaddr_in([0, 0, 0, 0], 8080))
+    };
+    let c = "fd.name = 0.0.0.0:8080 and fd.sport = 8080 and fd.sip = 0.0.0.0 and fd.l4proto = tcp and not fd.cip exists and not fd.lport exists";
+    assert!(run_on(vec![sock(), bind()], c));
+    // accepted from a listener the table lacks: still tcp (parse_accept_exit)
+    let acc = Ev::sys("accept4", 200, 200, 9, [77, 0, 0, 0, 0, 0])
+        .item(tag::RESULT_ADDR, &sockaddr_in([10, 0, 0, 7], 40000));
+    assert!(one(
+        "fd.l4proto = tcp and fd.cip = 10.0.0.7 and fd.is_server = true",
+        acc
+    ));
+    // an IPv6 socket whose local address is unknown prints it as ::
+    let mut a6 = vec![10u8, 0];
+    a6.extend_from_slice(&443u16.to_be_bytes());
+    a6.extend_from_slice(&[0; 4]);
+    a6.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+    a6.extend_from_slice(&[0; 4]);
+    let evs = vec![
+        Ev::sys("socket", 200, 200, 6, [10, 1, 0, 0, 0, 0]),
+        Ev::sys("connect", 200, 200, 0, [6, 0, 28, 0, 0, 0]).item(1, &a6),
+    ];
+    assert!(run_on(evs, "fd.name = \":::0->2001:db8::1:443\""));
+    // a server-side connection already open in the snapshot: its local
+    // port is one a snapshot socket listens on, so it is the server end
+    // (libs master fix_sockets_coming_from_proc)
+    let r = || Ev::sys("read", 100, 100, 10, [4, 0, 10, 0, 0, 0]);
+    assert!(one(
+        "fd.sport = 22 and fd.sip = 10.0.0.2 and fd.cip = 10.0.0.7 and fd.cport = 51000",
+        r()
+    ));
+    assert!(one(
+        "fd.is_server = true and fd.name = '10.0.0.7:51000->10.0.0.2:22'",
+        r()
+    ));
+    // the client side of the snapshot's other connection stays client
+    let w = Ev::sys("write", 200, 200, 10, [5, 0, 10, 0, 0, 0]);
+    assert!(one("fd.is_server = false and fd.sport = 443", w));
+}
+
+/// evt.arg.flags: absent on send/recv (libs master event table has no
+/// such argument); open flags in libsinsp's order, without O_NOCTTY.
+#[test]
+fn event_arguments_match_libsinsp() {
+    let send = Ev::sys("sendto", 200, 200, 10, [5, 0, 10, 0x40, 0, 0]);
+    assert!(!one("evt.arg.flags exists", send));
+    let recv = Ev::sys("recvfrom", 200, 200, 10, [5, 0, 10, 0x40, 0, 0]);
+    assert!(!one("evt.arg.flags exists", recv));
+    // write_tmp_test.scap: evt.arg.flags="O_TRUNC|O_CREAT|O_WRONLY" (sysdig)
+    let o = openat(200, 200, "/tmp/x", 0o1 | 0o100 | 0o1000 | 0o400, 3);
+    assert!(one("evt.arg.flags = \"O_TRUNC|O_CREAT|O_WRONLY\"", o));
+}
+
+/// proc.sname: the session leader, else the oldest ancestor of the same
+/// session, else "" (libs master get_oldest_matching_ancestor); a process
+/// exec'd under a parent never seen has no parent (not init).
+#[test]
+fn session_and_parent_fallbacks_match_libsinsp() {
+    let mut e = engine_with(&rule("proc.name = x"));
+    let creds = |ppid: u32| Creds {
+        ppid,
+        ..Default::default()
+    };
+    let exec = |tid: u32, ppid: u32| {
+        Ev::kind(Kind::ProcExec, tid, tid, [0; 6])
+            .path(tag::EXE, "/usr/bin/x")
+            .path(tag::COMM, "x")
+            .item(tag::CREDS, &creds(ppid).encode())
+            .item(tag::ARGV, b"x\0")
+    };
+    // 500 exec'd under 499, which no record or snapshot knows
+    e.process(&exec(500, 499).e.as_event(), |_| {});
+    let t = e.state.thread(500).unwrap();
+    assert!(e.state.parent(t).is_none(), "not reparented to init");
+    // bash (sid 200, its own leader) forks 600, which forks 700; bash
+    // exits: 700's session leader is gone, the oldest ancestor of the same
+    // session (600, still named bash) stands in
+    drop(e);
+    let clone = |p: u32, c: u32| {
+        [
+            Ev::sys("clone", p, p, c as i64, [0x1200011, 0, 0, 0, 0, 0]),
+            Ev::sys("clone", c, c, 0, [0x1200011, 0, 0, 0, 0, 0]),
+        ]
+    };
+    let mut evs: Vec<Ev> = clone(200, 600).into_iter().chain(clone(600, 700)).collect();
+    evs.push(Ev::kind(Kind::ProcExit, 200, 200, [0; 6]));
+    evs.push(openat(700, 700, "/etc/hosts", 0, 3));
+    let r = run(
+        "proc.sname = bash and proc.pid = 700 and evt.type = openat",
+        &evs,
+    );
+    assert_eq!(r.last(), Some(&true));
+    let no_session = openat(300, 300, "/etc/hosts", 0, 3);
+    assert!(
+        one("proc.sname = \"\"", no_session),
+        "python3 has sid 0: no leader, no ancestor in it"
+    );
+}
+
+/// libsinsp gives fd fields only to events its table marks as using an fd
+/// (mmap is one in libs master, not in sysdig 0.29.3; epoll_wait is not),
+/// and a failed open has no fd info: only the fields from the event.
+#[test]
+fn fd_fields_only_where_libsinsp_has_them() {
+    // epoll_wait on fd 0 (in the table): no fd fields at all
+    let ew = || Ev::sys("epoll_wait", 200, 200, 0, [0, 0, 1, 0, 0, 0]);
+    assert!(!one("fd.num exists", ew()));
+    assert!(!one("fd.name exists", ew()));
+    // the same fd on read has them
+    assert!(one(
+        "fd.name = /dev/pts/0 and fd.num = 0",
+        Ev::sys("read", 200, 200, 1, [0, 0, 1, 0, 0, 0])
+    ));
+    // a failed open: name and typechar from the event, no type, no
+    // l4proto, no connected flag (m_fdinfo NULL)
+    let failed = || openat(200, 200, "/etc/shadow", 0, -13);
+    assert!(one(
+        "fd.name = /etc/shadow and fd.typechar = f and fd.num = -1",
+        failed()
+    ));
+    assert!(!one("fd.l4proto exists", failed()));
+    assert!(!one("fd.connected exists", failed()));
+    assert!(!one("fd.type exists", failed()));
+    // pipe2 creates two fds but the event has no fd info (parse_pipe_exit):
+    // fd.name "" and typechar p from the event, nothing else
+    let mut fds = Vec::new();
+    fds.extend_from_slice(&7i32.to_le_bytes());
+    fds.extend_from_slice(&8i32.to_le_bytes());
+    let pipe = || Ev::sys("pipe2", 200, 200, 0, [0, 0, 0, 0, 0, 0]).item(tag::FDS, &fds);
+    assert!(one("fd.name = \"\" and fd.typechar = p", pipe()));
+    assert!(!one("fd.type exists or fd.connected exists", pipe()));
+    // a successful open names a new fd: fd.name_changed (libs master
+    // compares the name after parsing with the new fd's empty old name)
+    assert!(one("fd.name_changed = true", passwd_open()));
+}
+
+/// Empty arguments are arguments: libsinsp keeps them when it splits an
+/// argv (nginx rewrites its argv area into runs of empty strings), so
+/// proc.cmdline has a space for each.
+#[test]
+fn empty_arguments_are_kept_as_libsinsp_keeps_them() {
+    let exec = Ev::kind(Kind::ProcExec, 200, 200, [0; 6])
+        .path(tag::EXE, "/usr/sbin/nginx")
+        .path(tag::COMM, "nginx")
+        .item(tag::ARGV, b"nginx: master\0\0\0");
+    let r = run(
+        "proc.cmdline = \"nginx  \" and proc.args = \" \" and proc.exe = \"nginx: master\"",
+        &[exec, openat(200, 200, "/etc/hosts", 0, 3)],
+    );
+    assert_eq!(r.last(), Some(&true));
 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use sysreplay_format::record::{tag, Kind};
-use sysreplay_format::{OwnedEvent, TraceReader};
+use sysreplay_format::{OwnedEvent, TraceReader, TraceWriter};
 use sysreplay_scap as scap;
 use sysreplay_synth::{self as synth, SynthConfig};
 use sysreplay_syscalls as syscalls;
@@ -333,4 +333,99 @@ fn round_trip_gives_back_the_supported_events() {
     let (fa, fb) = (forks(&orig), forks(&back));
     assert!(!fa.is_empty());
     assert_eq!(fa, fb);
+}
+
+/// A command line over the driver's 4 KB is cut, but keeps its final NUL
+/// (the driver writes a NUL in the page's last byte): sysdig 0.29.3 showed
+/// 2 stray bytes after the last argument of an exec argv cut without it
+/// (issue 10). Both places an argv is written: the process list (a
+/// snapshot process) and an execve exit (an exec whose ARGV item the
+/// recorder cut at 4096 bytes, with no NUL).
+#[test]
+fn long_command_lines_are_cut_with_their_nul() {
+    let test = "long_command_lines_are_cut_with_their_nul";
+    if !sysdig(test) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = SynthConfig::new(7, 3_000);
+    let mut snap = synth::snapshot(&cfg);
+    let long: Vec<String> = (0..600).map(|i| format!("arg{i:05}")).collect();
+    let full = long.join(" ");
+    // every snapshot process gets a 5 KB command line
+    for t in snap.threads.iter_mut() {
+        t.args = std::iter::once(t.args.first().cloned().unwrap_or_default())
+            .chain(long.iter().cloned())
+            .collect();
+    }
+    // and every exec a 4096-byte ARGV item cut inside an argument
+    let mut argv = b"/bin/x\0".to_vec();
+    argv.extend(long.iter().flat_map(|a| a.bytes().chain([0])));
+    argv.truncate(4096);
+    assert_ne!(argv.last(), Some(&0));
+    let path = dir.path().join("t.srt");
+    let mut w =
+        TraceWriter::create(&path, &synth::header(&cfg), &snap, Default::default()).unwrap();
+    let mut execs = 0;
+    synth::generate(&cfg, |h, d| {
+        if h.kind != Kind::ProcExec as u16 {
+            return w.write_record(h, d);
+        }
+        execs += 1;
+        let mut data = Vec::new();
+        for i in sysreplay_format::record::Items::new(d) {
+            if i.tag == tag::ARGV {
+                sysreplay_format::record::push_item(
+                    &mut data,
+                    tag::ARGV,
+                    sysreplay_format::record::ITEM_TRUNCATED,
+                    &argv,
+                );
+            } else {
+                sysreplay_format::record::push_item(&mut data, i.tag, i.flags, i.bytes);
+            }
+        }
+        let mut h = *h;
+        h.data_len = data.len() as u16;
+        w.write_record(&h, &data)
+    })
+    .unwrap();
+    w.finish().unwrap();
+    assert!(execs > 0, "the workload has execs");
+    let out = dir.path().join("t.scap");
+    export(&path, &out);
+    let o = Command::new("sysdig")
+        .arg("-r")
+        .arg(&out)
+        .arg("-p")
+        .arg("%evt.type %proc.args")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    let (mut snapshot, mut exec) = (0, 0);
+    for l in text.lines() {
+        let Some((ty, args)) = l.split_once(' ') else {
+            continue;
+        };
+        if !args.starts_with("arg00000") {
+            continue;
+        }
+        assert!(
+            full.starts_with(args),
+            "{ty}: stray bytes after the cut: ...{:?}",
+            &args[args.len().saturating_sub(24)..]
+        );
+        assert!(
+            args.len() > 4000 && args.len() < full.len(),
+            "{ty}: cut near 4 KB: {}",
+            args.len()
+        );
+        if ty == "execve" {
+            exec += 1;
+        } else {
+            snapshot += 1;
+        }
+    }
+    assert!(snapshot > 0 && exec > 0, "{snapshot} {exec}");
 }

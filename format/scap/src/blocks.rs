@@ -492,7 +492,7 @@ pub fn parse_pl(b: &Block<'_>, out: &mut Vec<ThreadInfo>) -> Result<(), ScapErro
             }
             c.pos = end;
         }
-        let argv = split_nul(args);
+        let argv = split_argv(args);
         let exe_s = if !exepath.is_empty() {
             lossy(exepath)
         } else {
@@ -536,6 +536,18 @@ pub fn parse_pl(b: &Block<'_>, out: &mut Vec<ThreadInfo>) -> Result<(), ScapErro
 fn cgroup_line(b: &[u8]) -> String {
     let all = split_nul(b);
     all.into_iter().next().unwrap_or_default()
+}
+
+/// An argv as libsinsp splits it (sinsp_threadinfo::set_args): one
+/// trailing NUL dropped, empty arguments kept.
+fn split_argv(b: &[u8]) -> Vec<String> {
+    let b = b.strip_suffix(&[0]).unwrap_or(b);
+    if b.is_empty() {
+        return Vec::new();
+    }
+    b.split(|&c| c == 0)
+        .map(|s| String::from_utf8_lossy(s).into_owned())
+        .collect()
 }
 
 fn split_nul(b: &[u8]) -> Vec<String> {
@@ -896,22 +908,48 @@ pub fn ppm_mode_to_linux(m: u32) -> u32 {
 }
 
 /// PPM ptrace request codes to Linux request numbers.
-const PTRACE_MAP: [(u16, u64); 15] = [
-    (1, 0),
-    (2, 1),
-    (3, 2),
-    (4, 3),
-    (5, 4),
-    (6, 5),
-    (7, 6),
-    (8, 7),
-    (9, 8),
-    (10, 9),
-    (11, 16),
-    (12, 17),
-    (13, 24),
-    (14, 0x4200),
-    (15, 0x4201),
+/// PPM ptrace requests and their x86_64 Linux values: the whole table of
+/// the driver (libs master ppm_flag_helpers.h ptrace_requests_to_scap),
+/// which sysdig 0.29.3's flag table names too (PTRACE_SEIZE = 20 ...).
+const PTRACE_MAP: [(u16, u64); 38] = [
+    (1, 0),       // TRACEME
+    (2, 1),       // PEEKTEXT
+    (3, 2),       // PEEKDATA
+    (4, 3),       // PEEKUSR
+    (5, 4),       // POKETEXT
+    (6, 5),       // POKEDATA
+    (7, 6),       // POKEUSR
+    (8, 7),       // CONT
+    (9, 8),       // KILL
+    (10, 9),      // SINGLESTEP
+    (11, 16),     // ATTACH
+    (12, 17),     // DETACH
+    (13, 24),     // SYSCALL
+    (14, 0x4200), // SETOPTIONS
+    (15, 0x4201), // GETEVENTMSG
+    (16, 0x4202), // GETSIGINFO
+    (17, 0x4203), // SETSIGINFO
+    (18, 0x4204), // GETREGSET
+    (19, 0x4205), // SETREGSET
+    (20, 0x4206), // SEIZE
+    (21, 0x4207), // INTERRUPT
+    (22, 0x4208), // LISTEN
+    (23, 0x4209), // PEEKSIGINFO
+    (24, 0x420a), // GETSIGMASK
+    (25, 0x420b), // SETSIGMASK
+    (26, 12),     // GETREGS
+    (27, 13),     // SETREGS
+    (28, 14),     // GETFPREGS
+    (29, 15),     // SETFPREGS
+    (30, 18),     // GETFPXREGS
+    (31, 19),     // SETFPXREGS
+    (32, 21),     // OLDSETOPTIONS
+    (33, 25),     // GET_THREAD_AREA
+    (34, 26),     // SET_THREAD_AREA
+    (35, 30),     // ARCH_PRCTL
+    (36, 31),     // SYSEMU
+    (37, 32),     // SYSEMU_SINGLESTEP
+    (38, 33),     // SINGLEBLOCK
 ];
 
 pub fn ppm_ptrace_to_linux(r: u16) -> u64 {
@@ -950,6 +988,22 @@ pub fn put_str16(out: &mut Vec<u8>, s: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Requests past PTRACE_GETEVENTMSG were written as PTRACE_UNKNOWN
+    /// (issue 10); the PPM numbers are those of libs master's
+    /// ppm_events_public.h, unchanged since sysdig 0.29.3's.
+    #[test]
+    fn every_ptrace_request_has_its_ppm_number() {
+        assert_eq!(linux_ptrace_to_ppm(0x4206), 20); // PTRACE_SEIZE
+        assert_eq!(linux_ptrace_to_ppm(0x4207), 21); // PTRACE_INTERRUPT
+        assert_eq!(linux_ptrace_to_ppm(0x4208), 22); // PTRACE_LISTEN
+        assert_eq!(linux_ptrace_to_ppm(12), 26); // PTRACE_GETREGS
+        assert_eq!(linux_ptrace_to_ppm(33), 38); // PTRACE_SINGLEBLOCK
+        assert_eq!(linux_ptrace_to_ppm(0x7777), 0); // PTRACE_UNKNOWN
+        for p in 1..=38u16 {
+            assert_eq!(linux_ptrace_to_ppm(ppm_ptrace_to_linux(p)), p);
+        }
+    }
 
     #[test]
     fn flags_round_trip() {

@@ -149,6 +149,19 @@ fn put_str16_max(out: &mut Vec<u8>, s: &[u8], max: usize) {
     put_str16(out, &s[..s.len().min(max)]);
 }
 
+/// A NUL-separated list (args, env, cgroups) as the driver writes it: at
+/// most `max` bytes, ending with a NUL (the driver cuts at a page and puts
+/// a NUL in the last byte). A list cut without its NUL makes libsinsp keep
+/// bytes past the last argument (2 stray bytes in sysdig's proc.cmdline).
+fn nul_list(s: &[u8], max: usize) -> std::borrow::Cow<'_, [u8]> {
+    if s.is_empty() || (s.len() <= max && s.ends_with(&[0])) {
+        return s.into();
+    }
+    let mut v = s[..s.len().min(max - 1)].to_vec();
+    v.push(0);
+    v.into()
+}
+
 fn l4_to_ppm(p: u8) -> u8 {
     match p {
         6 => 2,
@@ -613,7 +626,7 @@ impl<W: Write> Exporter<W> {
             let exe = t.args.first().map_or(&th.exe[..], |a| a.as_bytes());
             put_str16_max(&mut e, exe, PL_PATH_MAX);
             put_str16_max(&mut e, &th.exe, PL_PATH_MAX);
-            put_str16_max(&mut e, &th.args, PL_ARGS_MAX);
+            put_str16(&mut e, &nul_list(&th.args, PL_ARGS_MAX));
             put_str16_max(&mut e, &th.cwd, PL_PATH_MAX);
             e.extend_from_slice(&1024u64.to_le_bytes()); // fdlimit
             let flags: u32 = if t.tid == t.pid { 1 << 30 } else { 0 }; // main thread
@@ -622,14 +635,16 @@ impl<W: Write> Exporter<W> {
             e.extend_from_slice(&t.gid.to_le_bytes());
             e.extend_from_slice(&[0u8; 12]); // vmsize, vmrss, vmswap
             e.extend_from_slice(&[0u8; 16]); // pfmajor, pfminor
-            put_str16_max(
+            put_str16(
                 &mut e,
-                &t.env.as_ref().map(|v| join_args(v)).unwrap_or_default(),
-                PL_ARGS_MAX,
+                &nul_list(
+                    &t.env.as_ref().map(|v| join_args(v)).unwrap_or_default(),
+                    PL_ARGS_MAX,
+                ),
             );
             e.extend_from_slice(&(t.tid as u64).to_le_bytes()); // vtid
             e.extend_from_slice(&(t.pid as u64).to_le_bytes()); // vpid
-            put_str16_max(&mut e, &th.cgroups, PL_ARGS_MAX);
+            put_str16(&mut e, &nul_list(&th.cgroups, PL_ARGS_MAX));
             put_str16(&mut e, b"/"); // root
             e.extend_from_slice(&t.loginuid.to_le_bytes());
             e.push(0); // exe_writable
@@ -943,11 +958,13 @@ impl<W: Write> Exporter<W> {
         let (tid, pid) = (e.tid as u64, e.pid as u64);
         let ppm_flags = blocks::linux_clone_flags_to_ppm(flags) as u64;
         // fdlimit 1024; page faults and memory sizes are not recorded.
+        // the driver's page: lists of 4096 bytes at most, NUL-terminated
+        let (args, cgroups) = (nul_list(&me.args, 4096), nul_list(&me.cgroups, 4096));
         #[rustfmt::skip]
         let vals = [
-            Int(res as u64), Str(&me.exe), Buf(&me.args), Int(tid), Int(pid),
+            Int(res as u64), Str(&me.exe), Buf(&args), Int(tid), Int(pid),
             Int(me.ptid as u64), Str(&me.cwd), Int(1024), Int(0), Int(0), Int(0), Int(0),
-            Int(0), Str(&me.comm), Buf(&me.cgroups), Int(ppm_flags), Int(me.uid as u64),
+            Int(0), Str(&me.comm), Buf(&cgroups), Int(ppm_flags), Int(me.uid as u64),
             Int(me.gid as u64), Int(tid), Int(pid),
         ];
         self.event(e, ts, ec, &[]);
@@ -1015,11 +1032,17 @@ impl<W: Write> Exporter<W> {
         let (tid, pid) = (e.tid as u64, e.pid as u64);
         // fdlimit 1024; page faults and memory sizes are not recorded; flags:
         // the exe flags (PPM_EXE_*), which import turns back into the item.
+        // the driver's page: lists of 4096 bytes at most, NUL-terminated
+        let (args, cgroups, env) = (
+            nul_list(&args, 4096),
+            nul_list(&th.cgroups, 4096),
+            nul_list(&env, 4096),
+        );
         #[rustfmt::skip]
         let vals = [
             Int(e.ret as u64), Str(&exe), Buf(&args), Int(tid), Int(pid), Int(th.ptid as u64),
             Str(&th.cwd), Int(1024), Int(0), Int(0), Int(0), Int(0), Int(0), Str(&th.comm),
-            Buf(&th.cgroups), Buf(&env), Int(th.tty as u64), Int(th.pgid as u64),
+            Buf(&cgroups), Buf(&env), Int(th.tty as u64), Int(th.pgid as u64),
             Int(th.loginuid as u64), Int(th.exe_flags as u64),
         ];
         self.event(e, ts, xc, &vals);

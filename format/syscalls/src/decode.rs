@@ -1577,25 +1577,6 @@ pub fn signal_name(s: i64) -> Option<&'static str> {
 
 type Names = &'static [(u64, &'static str)];
 
-const OPEN_FLAGS: Names = &[
-    (O_TMPFILE, "O_TMPFILE"),
-    (O_CREAT, "O_CREAT"),
-    (O_EXCL, "O_EXCL"),
-    (0o400, "O_NOCTTY"),
-    (O_TRUNC, "O_TRUNC"),
-    (O_APPEND, "O_APPEND"),
-    (O_NONBLOCK, "O_NONBLOCK"),
-    (0o4010000, "O_SYNC"),
-    (0o10000, "O_DSYNC"),
-    (0o20000, "FASYNC"),
-    (0o40000, "O_DIRECT"),
-    (0o100000, "O_LARGEFILE"),
-    (O_DIRECTORY, "O_DIRECTORY"),
-    (0o400000, "O_NOFOLLOW"),
-    (0o1000000, "O_NOATIME"),
-    (O_CLOEXEC, "O_CLOEXEC"),
-    (O_PATH, "O_PATH"),
-];
 const CLONE_FLAGS: Names = &[
     (0x100, "CLONE_VM"),
     (0x200, "CLONE_FS"),
@@ -2010,23 +1991,53 @@ pub fn open_flags_str(flags: u64, out: &mut String) {
     flags_str(FlagSet::Open, flags, out)
 }
 
+/// Open flags as libsinsp prints them: only the flags the driver converts
+/// (`open_flags_to_scap`: no O_NOCTTY, O_NOFOLLOW, O_NOATIME, O_PATH,
+/// FASYNC), in the order of the driver's `file_flags` table (libs master
+/// driver/flags_table.c, the same order as sysdig 0.29.3), the access mode
+/// among them. O_SYNC and O_TMPFILE need all their bits (the driver tests
+/// any bit, so that O_DSYNC alone or O_DIRECTORY would show them; captures
+/// recorded by released drivers do not show that).
+fn open_flags_libsinsp(v: u64, out: &mut String) {
+    let acc = match v & O_ACCMODE {
+        O_WRONLY => "O_WRONLY",
+        O_RDWR => "O_RDWR",
+        _ => "O_RDONLY",
+    };
+    let has = |bits: u64| v & bits == bits;
+    let names = [
+        (has(0o100000), "O_LARGEFILE"),
+        (has(O_DIRECTORY), "O_DIRECTORY"),
+        (has(0o40000), "O_DIRECT"),
+        (has(O_TRUNC), "O_TRUNC"),
+        (has(0o4010000), "O_SYNC"),
+        (has(O_NONBLOCK), "O_NONBLOCK"),
+        (has(O_EXCL), "O_EXCL"),
+        (has(0o10000), "O_DSYNC"),
+        (has(O_APPEND), "O_APPEND"),
+        (has(O_CREAT), "O_CREAT"),
+        (true, acc),
+        (has(O_CLOEXEC), "O_CLOEXEC"),
+        (has(O_TMPFILE), "O_TMPFILE"),
+    ];
+    let mut first = true;
+    for (on, name) in names {
+        if on {
+            if !first {
+                out.push('|');
+            }
+            out.push_str(name);
+            first = false;
+        }
+    }
+}
+
 /// Write `v` as a `|`-separated list of the names of `set`. Zero renders as
 /// the set's zero name (O_RDONLY, PROT_NONE) or `0`.
 pub fn flags_str(set: FlagSet, v: u64, out: &mut String) {
     let mut first = true;
     match set {
-        FlagSet::Open => {
-            // O_PATH ignores the access mode; Falco shows it alone.
-            out.push_str(match v & O_ACCMODE {
-                O_WRONLY => "O_WRONLY",
-                O_RDWR => "O_RDWR",
-                O_RDONLY => "O_RDONLY",
-                _ => "O_ACCMODE",
-            });
-            first = false;
-            push_bits(OPEN_FLAGS, v & !O_ACCMODE, &mut first, out);
-            return;
-        }
+        FlagSet::Open => return open_flags_libsinsp(v, out),
         FlagSet::SockType => return code_and_bits(v, 0xf, SOCK_TYPES, SOCK_FLAGS, out),
         FlagSet::Futex => return code_and_bits(v, 0x7f, FUTEX_CMDS, FUTEX_FLAGS, out),
         _ => {}
@@ -2220,7 +2231,8 @@ mod tests {
             &[(1, 0, b"/tmp/x\0")],
         );
         assert_eq!(one(&e, "fd"), "-2(ENOENT)");
-        assert_eq!(one(&e, "flags"), "O_WRONLY|O_CREAT|O_TRUNC");
+        // libsinsp's order, as sysdig shows write_tmp_test.scap's open.
+        assert_eq!(one(&e, "flags"), "O_TRUNC|O_CREAT|O_WRONLY");
         assert_eq!(one(&e, "mode"), "0644");
         let oi = open_info(&e.as_event()).unwrap();
         assert!(!oi.is_read() && oi.is_write() && !oi.is_exec());
@@ -2236,7 +2248,7 @@ mod tests {
         assert!(oi.is_read() && oi.is_write() && oi.is_exec());
         assert_eq!(
             all(&e),
-            "fd=4 name=/tmp/payload flags=O_RDWR|O_CREAT mode=0755"
+            "fd=4 name=/tmp/payload flags=O_CREAT|O_RDWR mode=0755"
         );
 
         // creat is O_CREAT|O_WRONLY|O_TRUNC.
@@ -2254,17 +2266,25 @@ mod tests {
             s
         };
         assert_eq!(f(0), "O_RDONLY");
+        // libsinsp's order (driver file_flags table), as sysdig prints
+        // write_tmp_test.scap's open: O_TRUNC|O_CREAT|O_WRONLY.
+        assert_eq!(f(O_WRONLY | O_CREAT | O_TRUNC), "O_TRUNC|O_CREAT|O_WRONLY");
         assert_eq!(
             f(O_RDWR | O_APPEND | O_NONBLOCK),
-            "O_RDWR|O_APPEND|O_NONBLOCK"
+            "O_NONBLOCK|O_APPEND|O_RDWR"
         );
         // O_SYNC includes O_DSYNC's bit; O_TMPFILE includes O_DIRECTORY's.
-        assert_eq!(f(O_WRONLY | 0o4010000), "O_WRONLY|O_SYNC");
-        assert_eq!(f(O_WRONLY | 0o10000), "O_WRONLY|O_DSYNC");
-        assert_eq!(f(O_RDWR | O_TMPFILE), "O_RDWR|O_TMPFILE");
-        assert_eq!(f(O_DIRECTORY | O_CLOEXEC), "O_RDONLY|O_DIRECTORY|O_CLOEXEC");
-        assert_eq!(f(O_PATH), "O_RDONLY|O_PATH");
-        assert_eq!(f(1 << 40), "O_RDONLY|0x10000000000");
+        assert_eq!(f(O_WRONLY | 0o4010000), "O_SYNC|O_DSYNC|O_WRONLY");
+        assert_eq!(f(O_WRONLY | 0o10000), "O_DSYNC|O_WRONLY");
+        assert_eq!(f(O_RDWR | O_TMPFILE), "O_DIRECTORY|O_RDWR|O_TMPFILE");
+        assert_eq!(
+            f(O_DIRECTORY | O_NONBLOCK | O_CLOEXEC),
+            "O_DIRECTORY|O_NONBLOCK|O_RDONLY|O_CLOEXEC"
+        );
+        // Flags the driver does not convert are not shown (libsinsp).
+        assert_eq!(f(O_RDWR | 0o400), "O_RDWR"); // O_NOCTTY
+        assert_eq!(f(O_PATH), "O_RDONLY");
+        assert_eq!(f(1 << 40), "O_RDONLY");
         assert!(is_open_exec(O_TMPFILE | O_RDWR, 0o700));
         assert!(!is_open_exec(O_RDWR, 0o777));
     }
@@ -2614,7 +2634,7 @@ mod tests {
         );
         assert_eq!(
             all(&e),
-            "fd=9 dirfd=-100(AT_FDCWD) name=/var/log/x.log flags=O_WRONLY|O_CREAT mode=0600 resolve=RESOLVE_BENEATH"
+            "fd=9 dirfd=-100(AT_FDCWD) name=/var/log/x.log flags=O_CREAT|O_WRONLY mode=0600 resolve=RESOLVE_BENEATH"
         );
         assert_eq!(
             open_info(&e.as_event()),

@@ -99,6 +99,23 @@ pub(super) fn extract<'a>(
                 FArg::Name(nm) => ps.iter().find(|p| p.name == nm)?,
                 FArg::None => return None,
             };
+            // libs master's send/recv events have no flags argument
+            // (driver/event_table.c): evt.arg.flags does not exist there.
+            if p.name == "flags"
+                && matches!(
+                    sc::name(ev.nr),
+                    "send"
+                        | "sendto"
+                        | "sendmsg"
+                        | "sendmmsg"
+                        | "recv"
+                        | "recvfrom"
+                        | "recvmsg"
+                        | "recvmmsg"
+                )
+            {
+                return None;
+            }
             let v = decode::arg_value(ev, p);
             if v.is_missing() {
                 return None;

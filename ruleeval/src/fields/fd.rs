@@ -10,14 +10,30 @@ pub(super) fn extract<'a>(
     buf: &'a mut String,
 ) -> Option<Val<'a>> {
     let ev = cx.ev;
+    // libsinsp gives fd fields only to the events its table marks as
+    // using an fd (sc::libsinsp_fd_event)
+    if !ev.is_syscall() || !crate::sc::libsinsp_fd_event(ev.nr) {
+        return None;
+    }
+    // A failed open has no fd info in libsinsp (m_fdinfo NULL): only the
+    // fields taken from the event itself have a value.
+    if cx.state.transient_fd.is_some()
+        && !matches!(
+            fld.f,
+            F::FdNum | F::FdName | F::FdNameraw | F::FdDirectory | F::FdFilename | F::FdTypechar
+        )
+    {
+        return None;
+    }
     match fld.f {
-        F::FdNum => {
-            if !ev.is_syscall() {
-                return None;
-            }
-            cx.state.event_fd_num().map(Val::Int)
-        }
-        F::FdName => s(&cx.fd?.name),
+        F::FdNum => cx.state.event_fd_num().map(Val::Int),
+        F::FdName => match cx.fd {
+            Some(fd) => s(&fd.name),
+            // libs master extract_fdname_from_event: an fd the table lacks
+            // is named "" (exit events other than open/accept/connect,
+            // which always have a table entry or a transient fd here).
+            None => missing(cx).then_some(Val::Str(b"")),
+        },
         F::FdNameraw => {
             let fd = cx.fd?;
             s(if fd.nameraw.is_empty() {
@@ -28,13 +44,22 @@ pub(super) fn extract<'a>(
         }
         F::FdType => s(cx.fd?.fd_type.name()),
         F::FdTypechar => {
-            let c = cx.fd?.fd_type.typechar();
+            let c = match cx.fd {
+                Some(_) if cx.state.transient_fd.is_some() => typechar_of(event_type_name(ev)),
+                Some(fd) => fd.fd_type.typechar(),
+                // libs master sinsp_evt::extract_typechar: by syscall.
+                None if missing(cx) => typechar_of(event_type_name(ev)),
+                None => return None,
+            };
             buf.clear();
             buf.push(c);
             Some(Val::Str(buf.as_bytes()))
         }
         F::FdDirectory => {
-            let fd = cx.fd?;
+            // libs master: the name "" of a missing fd has directory "/".
+            let Some(fd) = cx.fd else {
+                return missing(cx).then_some(Val::Str(b"/"));
+            };
             if !is_file_like(fd) {
                 return None;
             }
@@ -66,36 +91,53 @@ pub(super) fn extract<'a>(
         | F::FdLnet
         | F::FdRnet => {
             let so = sock_parts(cx.fd?)?;
+            if so.role_none() {
+                return None;
+            }
             let (cip, cport, sip, sport) = so.client_server();
+            // A server socket with no peer has only its server end (libs
+            // master: SERVSOCK has fd.sip/fd.sport, no client or local/remote).
+            let srv = so.servsock();
             let ip = match fld.f {
                 F::FdIp | F::FdNet => either_end(n, (cip, cport), (sip, sport))?.0,
-                F::FdCip | F::FdCnet => cip,
+                F::FdCip | F::FdCnet if !srv => cip,
                 F::FdSip | F::FdSnet => sip,
-                F::FdLip | F::FdLnet => so.local_ip,
-                _ => so.remote_ip,
+                F::FdLip | F::FdLnet if !srv => so.local_ip,
+                F::FdRip | F::FdRnet if !srv => so.remote_ip,
+                _ => return None,
             };
             Some(Val::Ip(ip))
         }
         F::FdPort | F::FdCport | F::FdSport | F::FdLport | F::FdRport => {
             let so = sock_parts(cx.fd?)?;
+            if so.role_none() {
+                return None;
+            }
             let (cip, cport, sip, sport) = so.client_server();
+            let srv = so.servsock();
             let p = match fld.f {
                 F::FdPort => either_end(n, (cip, cport), (sip, sport))?.1,
-                F::FdCport => cport,
+                F::FdCport if !srv => cport,
                 F::FdSport => sport,
-                F::FdLport => so.local_port,
-                _ => so.remote_port,
+                F::FdLport if !srv => so.local_port,
+                F::FdRport if !srv => so.remote_port,
+                _ => return None,
             };
             Some(Val::Int(p as i64))
         }
         F::FdL4proto => {
+            // libs master sinsp_fdinfo::get_l4proto: `<NA>` (a string, not
+            // NULL) for non-inet fds and inet sockets with no role yet.
             let fd = cx.fd?;
-            match fd.sock.as_deref().map(|s| s.l4proto) {
-                Some(6) => s("tcp"),
-                Some(17) => s("udp"),
-                Some(255) => s("raw"),
-                Some(_) => s("<unknown>"),
-                None => None,
+            match fd.sock.as_deref() {
+                Some(so) if so.l4proto == 255 => s("raw"),
+                Some(so) if !so.role_none() => match so.l4proto {
+                    6 => s("tcp"),
+                    17 => s("udp"),
+                    1 | 58 => s("icmp"),
+                    _ => s("<NA>"),
+                },
+                _ => s("<NA>"),
             }
         }
         F::FdSockfamily => match cx.fd?.family {
@@ -125,5 +167,29 @@ pub(super) fn extract<'a>(
         }
         F::FdDnsName => None,
         _ => None,
+    }
+}
+
+/// Whether the current event refers to an fd its process's table lacks
+/// (libs master: extract_fd succeeded, m_fdinfo NULL).
+fn missing(cx: &Ctx) -> bool {
+    cx.fd.is_none()
+        && cx.thread.is_some()
+        && (cx.state.event_fd_num().is_some()
+            || matches!(crate::sc::name(cx.ev.nr), "pipe" | "pipe2"))
+}
+
+/// libs master `sinsp_evt::extract_typechar`: the fd type a syscall
+/// creates, `o` for the others.
+fn typechar_of(syscall: &str) -> char {
+    match syscall {
+        "openat" | "openat2" | "creat" => 'f',
+        "socket" | "accept" | "accept4" => '4',
+        "pipe" | "pipe2" => 'p',
+        "eventfd" | "eventfd2" => 'e',
+        "signalfd" | "signalfd4" => 's',
+        "timerfd_create" => 't',
+        "inotify_init" | "inotify_init1" => 'i',
+        _ => 'o',
     }
 }

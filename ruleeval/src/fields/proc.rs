@@ -84,19 +84,28 @@ pub(super) fn extract<'a>(
             }
         }
         F::ProcSname => {
+            // libs master get_oldest_matching_ancestor: the session leader
+            // if known, else the oldest ancestor in an unbroken line of the
+            // same session, else "" (not NULL).
             let t = t?;
-            // walk up to the session leader
+            if t.stub {
+                return None; // sid unknown (-1 in libsinsp): no ancestor
+            }
+            if let Some(l) = cx.state.thread(t.sid) {
+                return s(&l.comm);
+            }
+            let mut leader: Option<&Thread> = None;
             let mut cur = t;
             for _ in 0..64 {
-                if cur.pid == t.sid {
-                    return s(&cur.comm);
-                }
                 match cx.state.parent(cur) {
-                    Some(p) => cur = p,
-                    None => break,
+                    Some(p) if p.sid == t.sid => {
+                        leader = Some(p);
+                        cur = p;
+                    }
+                    _ => break,
                 }
             }
-            cx.state.thread(t.sid).map(|l| Val::Str(l.comm.as_bytes()))
+            s(leader.map_or("", |l| &l.comm))
         }
         F::ProcSid => Some(Val::Int(t?.sid as i64)),
         F::ProcVpgid => Some(Val::Int(t?.pgid as i64)),
