@@ -1205,9 +1205,9 @@ impl Node {
     pub fn eval_counted<const COUNT: bool>(&self, cx: &Ctx, sc: &mut Scratch) -> bool {
         match self {
             Node::Const(c) => *c,
-            Node::And(v) => v.iter().all(|n| n.eval_counted::<COUNT>(cx, sc)),
-            Node::Or(v) => v.iter().any(|n| n.eval_counted::<COUNT>(cx, sc)),
-            Node::Not(b) => !b.eval_counted::<COUNT>(cx, sc),
+            Node::And(v) => v.iter().all(|n| n.eval_child::<COUNT>(cx, sc)),
+            Node::Or(v) => v.iter().any(|n| n.eval_child::<COUNT>(cx, sc)),
+            Node::Not(b) => !b.eval_child::<COUNT>(cx, sc),
             Node::Check(c) => c.eval::<COUNT>(cx, sc),
             Node::Memo(id, b) => {
                 let i = *id as usize;
@@ -1234,6 +1234,21 @@ impl Node {
                 sc.memo[i] = (sc.generation << 1) | r as u64;
                 r
             }
+        }
+    }
+
+    /// [`Node::eval_counted`] of an operand, with the commonest cases (a
+    /// check, a macro already evaluated for this event) done in the
+    /// caller's loop: no call per leaf, the recursion only for inner nodes.
+    #[inline(always)]
+    fn eval_child<const COUNT: bool>(&self, cx: &Ctx, sc: &mut Scratch) -> bool {
+        match self {
+            Node::Check(c) => c.eval::<COUNT>(cx, sc),
+            Node::Memo(id, _) if !COUNT => match sc.memo.get(*id as usize) {
+                Some(&m) if m >> 1 == sc.generation && sc.generation != 0 => m & 1 == 1,
+                _ => self.eval_counted::<COUNT>(cx, sc),
+            },
+            _ => self.eval_counted::<COUNT>(cx, sc),
         }
     }
 
