@@ -1113,7 +1113,7 @@ fn cmp_value(cmp: &Cmp, v: &Val) -> bool {
         (Cmp::Prefixes(t), Val::Str(s)) => t.any_prefix_of(s),
         (Cmp::Glob(p, fold), Val::Str(s)) => glob_match(p, s, *fold),
         (Cmp::Regex(r), Val::Str(s)) => r.is_match(s),
-        (Cmp::StrSet(set), Val::Str(s)) => set.contains(*s),
+        (Cmp::StrSet(set), Val::Str(s)) => set.contains(s),
         (Cmp::PMatch(ps), Val::Str(s)) => ps.matches(s),
         (Cmp::Num(op, x), Val::Int(i)) => ord(*op, i.cmp(x)),
         (Cmp::NumSet(set), Val::Int(i)) => set.contains(i),
@@ -1464,7 +1464,7 @@ mod tests {
         assert!(!set.contains(b"/etc/shadoW"));
         assert!(!set.contains(b"/etc/passwd/"));
         assert!(!set.contains(&long_b));
-        assert!(!set.contains(&vec![b'a'; 63]));
+        assert!(!set.contains(&[b'a'; 63]));
         let mut merged = StrSet::default();
         assert!(merged.is_empty());
         merged.extend(set);
