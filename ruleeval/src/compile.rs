@@ -45,6 +45,58 @@ impl Hasher for BytesHasher {
 }
 pub type FastSet<T> = HashSet<T, BuildHasherDefault<BytesHasher>>;
 
+/// A set of byte strings for `in`/`=` merges: a mask of the members'
+/// lengths answers most misses (an fd.name against a list of a few paths)
+/// before any hashing.
+#[derive(Clone, Debug, Default)]
+pub struct StrSet {
+    set: FastSet<Vec<u8>>,
+    /// Bit `min(len, 63)` set for each member length.
+    lens: u64,
+}
+
+impl StrSet {
+    #[inline]
+    fn len_bit(n: usize) -> u64 {
+        1u64 << n.min(63)
+    }
+    #[inline]
+    pub fn contains(&self, s: &[u8]) -> bool {
+        self.lens & Self::len_bit(s.len()) != 0 && self.set.contains(s)
+    }
+    pub fn insert(&mut self, s: Vec<u8>) -> bool {
+        self.lens |= Self::len_bit(s.len());
+        self.set.insert(s)
+    }
+    pub fn is_empty(&self) -> bool {
+        self.set.is_empty()
+    }
+}
+
+impl FromIterator<Vec<u8>> for StrSet {
+    fn from_iter<I: IntoIterator<Item = Vec<u8>>>(it: I) -> Self {
+        let mut s = StrSet::default();
+        s.extend(it);
+        s
+    }
+}
+
+impl Extend<Vec<u8>> for StrSet {
+    fn extend<I: IntoIterator<Item = Vec<u8>>>(&mut self, it: I) {
+        for x in it {
+            self.insert(x);
+        }
+    }
+}
+
+impl IntoIterator for StrSet {
+    type Item = Vec<u8>;
+    type IntoIter = std::collections::hash_set::IntoIter<Vec<u8>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.set.into_iter()
+    }
+}
+
 /// A byte trie answering "is some member a prefix of this value".
 #[derive(Clone, Debug, Default)]
 pub struct PrefixTrie {
@@ -292,7 +344,7 @@ pub enum Cmp {
     Prefixes(PrefixTrie),
     Glob(Vec<u8>, bool),
     Regex(Box<regex::bytes::Regex>),
-    StrSet(FastSet<Vec<u8>>),
+    StrSet(StrSet),
     PMatch(Box<PathSet>),
     Num(CmpOp, i64),
     NumSet(FastSet<i64>),
@@ -562,7 +614,7 @@ fn list_cmp(
                 [true, true] => Cmp::Exists,
                 [false, true] => Cmp::BoolEq(true, true),
                 [true, false] => Cmp::BoolEq(true, false),
-                [false, false] => Cmp::StrSet(FastSet::default()),
+                [false, false] => Cmp::StrSet(StrSet::default()),
             }
         }
         FType::Ip => {
@@ -1061,7 +1113,7 @@ fn cmp_value(cmp: &Cmp, v: &Val) -> bool {
         (Cmp::Prefixes(t), Val::Str(s)) => t.any_prefix_of(s),
         (Cmp::Glob(p, fold), Val::Str(s)) => glob_match(p, s, *fold),
         (Cmp::Regex(r), Val::Str(s)) => r.is_match(s),
-        (Cmp::StrSet(set), Val::Str(s)) => set.contains(*s),
+        (Cmp::StrSet(set), Val::Str(s)) => set.contains(s),
         (Cmp::PMatch(ps), Val::Str(s)) => ps.matches(s),
         (Cmp::Num(op, x), Val::Int(i)) => ord(*op, i.cmp(x)),
         (Cmp::NumSet(set), Val::Int(i)) => set.contains(i),
@@ -1219,9 +1271,9 @@ impl Node {
     pub fn eval_counted<const COUNT: bool>(&self, cx: &Ctx, sc: &mut Scratch) -> bool {
         match self {
             Node::Const(c) => *c,
-            Node::And(v) => v.iter().all(|n| n.eval_counted::<COUNT>(cx, sc)),
-            Node::Or(v) => v.iter().any(|n| n.eval_counted::<COUNT>(cx, sc)),
-            Node::Not(b) => !b.eval_counted::<COUNT>(cx, sc),
+            Node::And(v) => v.iter().all(|n| n.eval_child::<COUNT>(cx, sc)),
+            Node::Or(v) => v.iter().any(|n| n.eval_child::<COUNT>(cx, sc)),
+            Node::Not(b) => !b.eval_child::<COUNT>(cx, sc),
             Node::Check(c) => c.eval::<COUNT>(cx, sc),
             Node::Memo(id, b) => {
                 let i = *id as usize;
@@ -1248,6 +1300,21 @@ impl Node {
                 sc.memo[i] = (sc.generation << 1) | r as u64;
                 r
             }
+        }
+    }
+
+    /// [`Node::eval_counted`] of an operand, with the commonest cases (a
+    /// check, a macro already evaluated for this event) done in the
+    /// caller's loop: no call per leaf, the recursion only for inner nodes.
+    #[inline(always)]
+    fn eval_child<const COUNT: bool>(&self, cx: &Ctx, sc: &mut Scratch) -> bool {
+        match self {
+            Node::Check(c) => c.eval::<COUNT>(cx, sc),
+            Node::Memo(id, _) if !COUNT => match sc.memo.get(*id as usize) {
+                Some(&m) if m >> 1 == sc.generation && sc.generation != 0 => m & 1 == 1,
+                _ => self.eval_counted::<COUNT>(cx, sc),
+            },
+            _ => self.eval_counted::<COUNT>(cx, sc),
         }
     }
 
@@ -1395,6 +1462,29 @@ pub fn evttypes(ast: &Ast, neg: bool) -> Result<TypeSet, CompileError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The length mask only short-cuts misses: membership is the hash
+    /// set's, for short, equal-length and long (63+ bytes) strings.
+    #[test]
+    fn str_set_length_mask_keeps_membership() {
+        let long_a = vec![b'a'; 70];
+        let long_b = vec![b'a'; 90];
+        let set: StrSet = [b"/etc/shadow".to_vec(), b"".to_vec(), long_a.clone()]
+            .into_iter()
+            .collect();
+        assert!(set.contains(b"/etc/shadow"));
+        assert!(set.contains(b""));
+        assert!(set.contains(&long_a));
+        assert!(!set.contains(b"/etc/shadoW"));
+        assert!(!set.contains(b"/etc/passwd/"));
+        assert!(!set.contains(&long_b));
+        assert!(!set.contains(&[b'a'; 63]));
+        let mut merged = StrSet::default();
+        assert!(merged.is_empty());
+        merged.extend(set);
+        merged.insert(b"x".to_vec());
+        assert!(merged.contains(b"x") && merged.contains(&long_a) && !merged.contains(b"y"));
+    }
 
     #[test]
     fn globbing() {

@@ -282,6 +282,18 @@ pub fn resolve_path_into(base: &str, path: &str, out: &mut String) {
 /// and `..` (which never climbs above the root).
 fn push_components(out: &mut String, s: &str) {
     let b = s.as_bytes();
+    // A relative path with no empty, `.` or `..` component (most: names
+    // under a directory fd or the cwd) is appended whole.
+    if !b.is_empty()
+        && b[0] != b'/'
+        && b[0] != b'.'
+        && b[b.len() - 1] != b'/'
+        && !has_slash_dot_or_slash(b)
+    {
+        out.push('/');
+        out.push_str(s);
+        return;
+    }
     let mut i = 0;
     while i <= b.len() {
         let end = memchr::memchr(b'/', &b[i..]).map_or(b.len(), |k| i + k);
@@ -1971,6 +1983,9 @@ fn is_normal_abs(p: &[u8]) -> bool {
     if p.first() != Some(&b'/') || (p.len() > 1 && p.ends_with(b"/")) {
         return false;
     }
+    if !has_slash_dot_or_slash(p) {
+        return true;
+    }
     // every component after a '/' is non-empty and neither "." nor ".."
     let mut i = 1;
     while i < p.len() {
@@ -1981,6 +1996,16 @@ fn is_normal_abs(p: &[u8]) -> bool {
         i = end + 1;
     }
     true
+}
+
+/// Whether `p` holds "//" or "/.": without either, no component is empty,
+/// `.` or `..`. One branch-free pass (vectorized), where walking the
+/// components costs a search per component; called on every relative open.
+#[inline]
+fn has_slash_dot_or_slash(p: &[u8]) -> bool {
+    p.iter().zip(p.iter().skip(1)).fold(false, |acc, (&a, &b)| {
+        acc | ((a == b'/') & ((b == b'/') | (b == b'.')))
+    })
 }
 
 fn split_nul(b: &[u8]) -> Vec<String> {
@@ -2033,6 +2058,62 @@ mod tests {
         assert_eq!(resolve_path("/home/u", "/etc//passwd"), "/etc/passwd");
         assert_eq!(resolve_path("/", ".."), "/");
         assert_eq!(resolve_path("/a", "./b/"), "/a/b");
+    }
+
+    /// The fast paths (whole relative paths, normal bases) agree with a
+    /// component-by-component reference on every path built from tricky
+    /// components.
+    #[test]
+    fn path_fast_paths_match_a_reference() {
+        fn reference(base: &str, path: &str) -> String {
+            let mut parts: Vec<&str> = Vec::new();
+            let full = if path.starts_with('/') {
+                path.to_string()
+            } else {
+                format!("{base}/{path}")
+            };
+            for c in full.split('/') {
+                match c {
+                    "" | "." => {}
+                    ".." => {
+                        parts.pop();
+                    }
+                    c => parts.push(c),
+                }
+            }
+            format!("/{}", parts.join("/"))
+        }
+        let comps = ["", ".", "..", "a", ".git", "b.c", "..x", "x..", "é"];
+        let mut paths = vec![String::new()];
+        for _ in 0..3 {
+            let mut next = Vec::new();
+            for p in &paths {
+                for c in comps {
+                    next.push(if p.is_empty() {
+                        c.to_string()
+                    } else {
+                        format!("{p}/{c}")
+                    });
+                }
+            }
+            paths.extend(next);
+        }
+        paths.sort();
+        paths.dedup();
+        let mut out = String::new();
+        for base in ["/", "/home/u", "/a/./b", "/a/../b", "/x//y", "/t/", "/.h/i"] {
+            for p in &paths {
+                for p in [p.clone(), format!("/{p}"), format!("{p}/")] {
+                    if p.is_empty() {
+                        continue;
+                    }
+                    resolve_path_into(base, &p, &mut out);
+                    assert_eq!(out, reference(base, &p), "base {base:?} path {p:?}");
+                }
+            }
+            let normal = reference(base, ".") == base;
+            assert_eq!(is_normal_abs(base.as_bytes()), normal, "{base:?}");
+        }
     }
 
     #[test]

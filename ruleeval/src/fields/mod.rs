@@ -816,7 +816,9 @@ fn thread_str(t: &Thread, f: F) -> &str {
 }
 
 fn dirname(p: &str) -> &str {
-    match p.rfind('/') {
+    // memchr's search, not str::rfind's byte loop: fd.directory is asked
+    // on every open by the stable rules
+    match memchr::memrchr(b'/', p.as_bytes()) {
         Some(0) => "/",
         Some(i) => &p[..i],
         None => "",
