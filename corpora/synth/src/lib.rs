@@ -3799,49 +3799,6 @@ mod tests {
         assert_eq!(ssh.fd_type, FdType::Ipv4Socket);
     }
 
-    /// `cargo test --release -p sysreplay-format --lib -- --ignored synth_speed`:
-    /// generation speed and what the trace file makes of the stream.
-    #[test]
-    #[ignore]
-    fn synth_speed_and_size() {
-        let n = 10_000_000;
-        let cfg = SynthConfig::new(1, n).with_drop_windows(4);
-        let t = std::time::Instant::now();
-        let mut bytes = 0u64;
-        let s = generate(&cfg, |_h: &RecordHeader, d: &[u8]| -> Result<(), ()> {
-            bytes += 80 + d.len() as u64;
-            Ok(())
-        })
-        .unwrap();
-        let gen_s = t.elapsed().as_secs_f64();
-        assert_eq!(s.events, n);
-        eprintln!(
-            "generated {n} events in {gen_s:.2}s ({:.1}M/s), {:.1} raw bytes/event, {} lost, {} markers",
-            n as f64 / gen_s / 1e6,
-            bytes as f64 / n as f64,
-            s.lost,
-            s.drop_markers
-        );
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("synth.srt");
-        let mut w = sysreplay_format::writer::TraceWriter::create(
-            &path,
-            &header(&cfg),
-            &snapshot(&cfg),
-            sysreplay_format::writer::WriterOptions::default(),
-        )
-        .unwrap();
-        let t = std::time::Instant::now();
-        generate(&cfg, |h: &RecordHeader, d: &[u8]| w.write_record(h, d)).unwrap();
-        let st = w.finish().unwrap();
-        eprintln!(
-            "generate+write: {:.2}s, {} bytes on disk, {:.2} bytes/event",
-            t.elapsed().as_secs_f64(),
-            st.file_bytes,
-            st.file_bytes as f64 / st.events as f64
-        );
-    }
-
     #[test]
     fn rng_is_uniform_enough() {
         let mut r = Rng::new(42);
