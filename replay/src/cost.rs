@@ -303,7 +303,7 @@ impl<const PARTS: bool> Observer for Counting<PARTS> {
     fn event_done(&mut self) {
         let e = self.ev;
         if let Some(t) = self.types.get_mut(self.event_type) {
-            t.events += 1;
+            t.events += e.events;
             t.base += e.base;
             t.evals += e.evals;
             t.work += e.work;

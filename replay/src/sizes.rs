@@ -139,16 +139,10 @@ struct Learned {
 }
 
 /// Sizes trace records as ring events. Feed it every record in order.
-/// `Sizer::counts` before the first record of a kind.
-const UNKNOWN: u8 = u8::MAX;
-
 pub struct Sizer {
     exporter: Exporter<std::io::Sink>,
     /// By `nr * 2 + failed`.
     learned: Vec<Option<Learned>>,
-    /// Ring events per record, by the same key; `UNKNOWN` until learned
-    /// (the `--speed max` path asks for nothing else).
-    counts: Vec<u8>,
     scratch: Vec<(u16, u32)>,
     scratch_tmpl: Vec<Tmpl>,
     nr_info: Vec<NrInfo>,
@@ -167,7 +161,6 @@ impl Sizer {
         Ok(Sizer {
             exporter: Exporter::new(std::io::sink(), header, snapshot)?,
             learned: Vec::new(),
-            counts: Vec::new(),
             scratch: Vec::new(),
             scratch_tmpl: Vec::new(),
             nr_info: nr_table(),
@@ -200,9 +193,9 @@ impl Sizer {
     pub fn count(&mut self, ev: &Event) -> u32 {
         if ev.kind == Kind::Syscall as u16 {
             let key = ev.nr as usize * 2 + (ev.ret < 0) as usize;
-            match self.counts.get(key) {
-                Some(&n) if n != UNKNOWN => n as u32,
-                _ => self.learn_count(ev, key),
+            match self.learned.get(key) {
+                Some(Some(l)) => l.tmpl.len() as u32,
+                _ => self.learn_count(ev),
             }
         } else if ev.kind == Kind::ProcExit as u16 {
             if self.procexit.is_none() {
@@ -215,14 +208,9 @@ impl Sizer {
     }
 
     #[cold]
-    fn learn_count(&mut self, ev: &Event, key: usize) -> u32 {
+    fn learn_count(&mut self, ev: &Event) -> u32 {
         let info = self.info(ev.nr);
-        let n = self.learned(ev, info).tmpl.len().min(UNKNOWN as usize - 1) as u8;
-        if self.counts.len() <= key {
-            self.counts.resize(key + 1, UNKNOWN);
-        }
-        self.counts[key] = n;
-        n as u32
+        self.learned(ev, info).tmpl.len() as u32
     }
 
     /// The ring events of `ev`, appended to `out` (none for records that

@@ -56,19 +56,7 @@ fn run_ok(c: &mut Command, what: &str) -> Vec<u8> {
 
 fn corpora(up: &Path, dir: &Path) -> Vec<Corpus> {
     let mut v = Vec::new();
-    let mut caps = Vec::new();
-    let mut stack = vec![up.join("scap")];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "scap") {
-                caps.push(p);
-            }
-        }
-    }
-    caps.sort();
+    let caps = sysreplay_testkit::upstream_captures(up);
     let subset = ["cat_write.scap", "curl_google.scap"];
     for scap in caps {
         let file = scap.file_name().unwrap().to_string_lossy().to_string();

@@ -54,19 +54,7 @@ fn upstream(test: &str) -> Option<PathBuf> {
 }
 
 fn captures(up: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![up.join("scap")];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "scap") {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
+    let out = testkit::upstream_captures(up);
     assert!(out.len() >= 16, "expected the 16 upstream captures");
     out
 }

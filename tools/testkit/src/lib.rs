@@ -229,6 +229,27 @@ pub fn rule_matches(cli: &Cli, trace: &Path, cond: &str, fmt: &str) -> Vec<Strin
         .collect()
 }
 
+/// Every `.scap` capture under `upstream/scap` (the directory
+/// [`upstream`] gives), sorted.
+pub fn upstream_captures(upstream: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![upstream.join("scap")];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for p in rd.flatten().map(|e| e.path()) {
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "scap") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 /// The lines sysdig prints for `scap` with `-p fmt` and, if given, the
 /// filter `filter`.
 pub fn sysdig_lines(scap: &Path, fmt: &str, filter: Option<&str>) -> Vec<String> {
