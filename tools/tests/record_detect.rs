@@ -2,7 +2,8 @@
 //! exe flags (a fileless exec from a memfd fires the upstream stable rule
 //! "Fileless execution via memfd_create") and the task's cgroups (a process
 //! that joins a container's cgroup during the recording gets its
-//! container.id). Each test records its own process tree (`--pid`,
+//! container.id), and a failed open through `../../` fires the failed-attempt
+//! half of "Directory traversal monitored file read". Each test records its own process tree (`--pid`,
 //! `--follow-children`); they need root (eBPF, cgroupfs) and kernel BTF and
 //! skip visibly otherwise. Run under `flock /tmp/sysreplay-record.lock`
 //! where other recorders may run; within this file one recorder runs at a
@@ -453,4 +454,52 @@ fn overlay_executables_are_flagged_by_layer() {
         hits[0].contains("upper sr_upper flags=EXE_WRITABLE|EXE_UPPER_LAYER"),
         "{out}"
     );
+}
+
+/// "Directory traversal monitored file read" (stable) has two halves: a
+/// read open of /etc through `../../` and a failed open of the same kind
+/// (upstream's `open_file_failed`: fd.num=-1, fd.typechar f, evt.res an
+/// errno name). libs master keeps fd.num -1 on a failed open whatever errno
+/// the syscall returned, so both fire on a live recording. `cat` is started
+/// by this test, not by a shell (the rule excludes shell parents).
+#[test]
+fn traversal_opens_fire_the_directory_traversal_rule_failed_or_not() {
+    let name = "traversal_opens_fire_the_directory_traversal_rule_failed_or_not";
+    if let Some(why) = cannot_record() {
+        sysreplay_testkit::skip(name, &why);
+        return;
+    }
+    let rules =
+        sysreplay_testkit::require!(sysreplay_testkit::upstream_rules("falco_rules.yaml"), name);
+    let _one = RECORDER.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("traversal.srt");
+    let missing = format!("/etc/../etc/../etc/sr_no_such_file_{}", std::process::id());
+    assert!(!Path::new(&missing).exists());
+    let present = "/etc/../etc/../etc/passwd";
+
+    let rec = start(&trace, &["--rules", rules.to_str().unwrap()]);
+    let failed = Command::new("cat").arg(&missing).output().unwrap();
+    assert!(!failed.status.success());
+    let read = Command::new("cat").arg(present).output().unwrap();
+    assert!(read.status.success());
+    rec.stop();
+
+    let out = eval(&trace, &rules);
+    let alerts: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("Read monitored file via directory traversal"))
+        .collect();
+    let failed_alert = alerts
+        .iter()
+        .find(|l| l.contains(&format!("fileraw={missing} ")))
+        .unwrap_or_else(|| panic!("no alert for the failed open:\n{out}"));
+    let missing_name = format!("file=/etc/sr_no_such_file_{} ", std::process::id());
+    assert!(failed_alert.contains(&missing_name), "{failed_alert}");
+    assert!(failed_alert.contains("process=cat"), "{failed_alert}");
+    let read_alert = alerts
+        .iter()
+        .find(|l| l.contains(&format!("fileraw={present} ")))
+        .unwrap_or_else(|| panic!("no alert for the read open:\n{out}"));
+    assert!(read_alert.contains("file=/etc/passwd "), "{read_alert}");
 }
