@@ -2,12 +2,12 @@
 //! exe flags (a fileless exec from a memfd fires the upstream stable rule
 //! "Fileless execution via memfd_create") and the task's cgroups (a process
 //! that joins a container's cgroup during the recording gets its
-//! container.id), and a failed open through `../../` fires the failed-attempt
-//! half of "Directory traversal monitored file read". Each test records its own process tree (`--pid`,
-//! `--follow-children`); they need root (eBPF, cgroupfs) and kernel BTF and
-//! skip visibly otherwise. Run under `flock /tmp/sysreplay-record.lock`
-//! where other recorders may run; within this file one recorder runs at a
-//! time.
+//! container.id), and a failed open through `../../` fires the failed-
+//! attempt half of "Directory traversal monitored file read". Each test
+//! records its own process tree (`--pid`, `--follow-children`); they need
+//! root (eBPF, cgroupfs) and kernel BTF and skip visibly otherwise. Run
+//! under `flock /tmp/sysreplay-record.lock` where other recorders may run;
+//! within this file one recorder runs at a time.
 
 use std::io::{BufReader, Read};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
