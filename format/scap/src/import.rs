@@ -1269,10 +1269,9 @@ impl State {
             // execve exit patches with what it carries (parse_execve_exit:
             // pid, ptid, and uid/gid/loginuid/tty only where the event has
             // them). Its ids stay unknown (-1) otherwise, not the parent's.
-            let mut th = match self.threads.get(&tid) {
-                Some(t) => t.clone(),
-                None => Th::unknown(tid as u32),
-            };
+            let known = self.threads.get(&tid).cloned();
+            let fake = known.is_none();
+            let mut th = known.unwrap_or_else(|| Th::unknown(tid as u32));
             if let Some(p) = int(x, e, "pid") {
                 th.pid = p as u32;
             } else if th.pid == 0 {
@@ -1311,8 +1310,13 @@ impl State {
             self.creds_item(&th);
             push_item(&mut self.data, tag::ARGV, 0, &argv);
             // exec does not change the cwd: an empty one (drivers that could
-            // not read it) keeps the thread's, as libsinsp does.
-            if let Some(cwd) = param(x, e, "cwd").map(str_of).filter(|c| !c.is_empty()) {
+            // not read it) keeps the thread's, as libsinsp does. libsinsp
+            // never takes the exit's cwd (libs master parse_execve_exit), so
+            // the fake entry's stays unknown ("").
+            if let Some(cwd) = param(x, e, "cwd")
+                .map(str_of)
+                .filter(|c| !c.is_empty() && !fake)
+            {
                 let mut s = cwd.to_vec();
                 s.push(0);
                 push_item(&mut self.data, tag::CWD, 0, &s);
@@ -1786,8 +1790,9 @@ mod tests {
     /// clone) is libsinsp's fake entry patched by the exit: ids the event
     /// does not carry stay unknown (-1), not the parent's (libs master
     /// parse_execve_exit sets uid/gid/loginuid/tty only from their
-    /// parameters); its parent is the event's ptid. (cat_write.scap: cat
-    /// under a bash of uid 1000 has uid 4294967295 in libsinsp.)
+    /// parameters, and never the cwd); its parent is the event's ptid.
+    /// (cat_write.scap: cat under a bash of uid 1000 has uid 4294967295 and
+    /// cwd "" in libsinsp.)
     #[test]
     fn a_process_first_seen_at_its_execve_has_unknown_ids() {
         let (h, _, _) = sysreplay_synth::in_memory(&sysreplay_synth::SynthConfig::new(5, 10));
@@ -1844,6 +1849,8 @@ mod tests {
             (c.uid, c.gid, c.loginuid, c.tty, c.ppid),
             (u32::MAX, u32::MAX, u32::MAX, 0, 50)
         );
+        // nor does libsinsp take the exit's cwd: unknown
+        assert!(exec.item(tag::CWD).is_none());
     }
 
     /// Damaged files give errors or partial imports, never panics.
