@@ -7,6 +7,7 @@
 #   tools/fidelity.sh            everything (a few minutes)
 #   tools/fidelity.sh --subset   the bounded subset CI runs
 #   SYSREPLAY_FIDELITY_VERBOSE=1 tools/fidelity.sh   also every classified difference
+#   SYSREPLAY_FIDELITY_ONLY=ping_sendto,export:synthetic tools/fidelity.sh   only these corpora
 set -eu
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = "--subset" ]; then

@@ -1806,7 +1806,7 @@ impl State {
         }
         t.cmdline = cmdline_of(&t.comm, &t.args).into();
         if let Some(e) = ev.item(tag::ENV) {
-            t.env = Some(split_nul(e.bytes).into());
+            t.env = Some(split_argv(e.bytes).into());
         }
         if let Some(c) = ev.item(tag::CWD) {
             t.cwd = str_of(c.c_str()).into();
@@ -1865,7 +1865,7 @@ impl State {
             apply_creds(t, &cr);
         }
         if let Some(e) = ev.item(tag::ENV) {
-            t.env = Some(split_nul(e.bytes).into());
+            t.env = Some(split_argv(e.bytes).into());
         }
         t.cmdline = cmdline_of(&t.comm, &t.args).into();
         t.stub = false;
@@ -2008,16 +2008,10 @@ fn has_slash_dot_or_slash(p: &[u8]) -> bool {
     })
 }
 
-fn split_nul(b: &[u8]) -> Vec<String> {
-    b.split(|&c| c == 0)
-        .filter(|s| !s.is_empty())
-        .map(str_of)
-        .collect()
-}
-
-/// An argv as libsinsp splits it (sinsp_threadinfo::set_args): one
-/// trailing NUL dropped, then every NUL separates, empty arguments kept
-/// (nginx and sshd rewrite their argv into runs of empty strings).
+/// An argv (or environment) as libsinsp splits it (sinsp_threadinfo::
+/// set_args, set_env): one trailing NUL dropped, then every NUL separates,
+/// empty entries kept (nginx and sshd rewrite their argv and environment
+/// into runs of empty strings).
 fn split_argv(b: &[u8]) -> Vec<String> {
     let b = b.strip_suffix(&[0]).unwrap_or(b);
     if b.is_empty() {

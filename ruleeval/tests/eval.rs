@@ -1268,11 +1268,12 @@ fn malformed_run(e: &mut Engine, seed: u64) {
 /// sysdig 0.29.3 differed (issue "Fidelity to Falco").
 #[test]
 fn edge_values_follow_libsinsp() {
-    // A thread first seen mid-trace with no fork, exec or creds: no name
-    // and uid 4294967295 (no user name), not "" and root.
+    // A thread first seen mid-trace with no fork, exec or creds: named
+    // "<NA>" and uid 4294967295 (no user name), not "" and root (see
+    // a_thread_libsinsp_cannot_find_is_its_fake_entry).
     let stranger = || Ev::sys("sendto", 777, 777, 10, [3, 0, 10, 0, 0, 0]);
     assert!(one(
-        "not proc.name exists and user.uid = 4294967295",
+        "proc.name = \"<NA>\" and user.uid = 4294967295",
         stranger()
     ));
     assert!(!one("user.name = root", stranger()));
@@ -1295,6 +1296,101 @@ fn edge_values_follow_libsinsp() {
         ),
         vec![false, true]
     );
+}
+
+/// A thread neither the snapshot nor a fork/exec record knows is, in
+/// libsinsp reading a capture, the fake entry libs master's
+/// sinsp_thread_manager::get_thread adds: comm and exe "<NA>" (values, so
+/// `exists` and `!=` hold), cmdline "<NA>", empty exepath, args and
+/// environment, cwd "./" (get_cwd with no main thread), sid/vpgid -1 (so
+/// proc.sname ""), no vpid/vtid, exe flags false. sysdig 0.29.3 differs on
+/// cwd ("") and proc.sname ("<NA>"); libs master is followed.
+#[test]
+fn a_thread_libsinsp_cannot_find_is_its_fake_entry() {
+    let stranger = || Ev::sys("sendto", 777, 777, 10, [3, 0, 10, 0, 0, 0]);
+    for cond in [
+        "proc.name = \"<NA>\" and proc.exe = \"<NA>\" and proc.cmdline = \"<NA>\"",
+        "proc.name exists and proc.name != bash",
+        "proc.exepath = \"\" and proc.args = \"\" and proc.env = \"\"",
+        "proc.cwd = ./",
+        "proc.sname = \"\" and proc.sid = -1 and proc.vpgid = -1",
+        "not proc.vpid exists and not thread.vtid exists and not proc.pname exists",
+        "proc.is_exe_writable = false and proc.is_exe_upper_layer = false",
+        "user.loginuid = -1 and group.gid = 4294967295",
+    ] {
+        assert!(one(cond, stranger()), "{cond}");
+    }
+    // A thread of the snapshot keeps its own values.
+    assert!(one(
+        "proc.name = bash and proc.vpid = 200 and proc.sid != -1",
+        Ev::sys("sendto", 200, 200, 10, [3, 0, 10, 0, 0, 0])
+    ));
+}
+
+/// A process first seen at an execve that carried no cwd and no
+/// environment: libs master gives "" for both (get_cwd of its m_cwd,
+/// concatenate_all_env of an empty list), values rather than missing. An
+/// environment keeps its empty entries (set_env splits like set_args: sshd
+/// overwrites its environment with NULs), joined by spaces.
+#[test]
+fn unknown_cwd_and_environment_are_empty_values() {
+    let exec = |env: Option<&[u8]>| {
+        let mut rec = Ev::kind(Kind::ProcExec, 900, 900, [900, 0, 0, 0, 0, 0])
+            .path(tag::EXE, "/usr/bin/x")
+            .path(tag::COMM, "x")
+            .item(tag::ARGV, b"x\0");
+        if let Some(e) = env {
+            rec = rec.item(tag::ENV, e);
+        }
+        [
+            rec,
+            Ev::sys("execve", 900, 900, 0, [0; 6]).path(0, "/usr/bin/x"),
+        ]
+    };
+    // (at the execve; the PROC_EXEC record is not an event of rules)
+    assert!(run("proc.cwd = \"\" and proc.env = \"\"", &exec(None))[1]);
+    assert!(run("proc.env = \"  A=1\"", &exec(Some(b"\0\0A=1\0")))[1]);
+}
+
+/// evt.arg of a relative path is resolved as libsinsp resolves PT_FSPATH /
+/// PT_FSRELPATH parameters (libs master sinsp_evt::get_param_as_str and
+/// get_base_dir): against the thread's cwd, or the directory fd before it
+/// unless AT_FDCWD, normalised; evt.rawarg keeps the raw path. (An open of
+/// `.` in `/` is `/`, not `.`.)
+#[test]
+fn relative_path_arguments_are_resolved_as_libsinsp_does() {
+    let open = |dirfd: i64, name: &str, ret: i64| {
+        Ev::sys("openat", 200, 200, ret, [dirfd as u64, 0, 0, 0, 0, 0]).path(1, name)
+    };
+    // bash's cwd is /home/u
+    assert!(one(
+        "evt.arg.name = /home/u and evt.rawarg.name = .",
+        open(-100, ".", 7)
+    ));
+    assert!(one(
+        "evt.arg.name = /home/y and evt.rawarg.name = x/../../y",
+        open(-100, "x/../../y", 7)
+    ));
+    assert!(one(
+        "evt.arg.name = /etc/passwd",
+        open(-100, "/etc/passwd", 7)
+    ));
+    // against the directory fd 7 (/etc) opened before
+    assert_eq!(
+        run(
+            "evt.arg.name = /etc/shadow",
+            &[open(-100, "/etc", 7), open(7, "shadow", 8)]
+        ),
+        vec![false, true]
+    );
+    // a symlink's target is not a path of this process: kept as given
+    let link = Ev::sys("symlink", 200, 200, 0, [0; 6])
+        .path(0, "../x")
+        .path(1, "l");
+    assert!(one(
+        "evt.arg.target = ../x and evt.arg.linkpath = /home/u/l",
+        link
+    ));
 }
 
 /// An exec of `exe` by bash (200): the PROC_EXEC record, with the exe flags

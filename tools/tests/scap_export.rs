@@ -4,7 +4,7 @@
 //! Tests that need sysdig skip when it is not installed (a SKIP line on
 //! stderr; a failure under SYSREPLAY_REQUIRE=all).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -265,7 +265,46 @@ fn round_trip_gives_back_the_supported_events() {
         Some(Kind::ProcExec | Kind::ProcExit | Kind::Drop) => true,
         _ => false,
     };
-    let a: Vec<String> = orig.iter().filter(|e| keep(e)).map(view).collect();
+    // A process the export shows first at its execve (no process-list
+    // entry, no clone before) is, for libsinsp and the import alike, the
+    // fake entry the execve exit patches: the exit sysdig 0.29.3 reads has
+    // no uid/gid, so they come back unknown, for that exec and the later
+    // ones of the thread (libs master parse_execve_exit).
+    let mut known: HashSet<u32> = r.snapshot().threads.iter().map(|t| t.tid).collect();
+    let mut fake: HashSet<u32> = HashSet::new();
+    let a: Vec<String> = orig
+        .iter()
+        .filter_map(|e| {
+            let tid = e.header.tid;
+            match e.as_event().kind() {
+                Some(Kind::ProcFork) => {
+                    known.insert(e.header.args[0] as u32);
+                    fake.remove(&(e.header.args[0] as u32));
+                }
+                Some(Kind::ProcExec) if !known.contains(&tid) => {
+                    known.insert(tid);
+                    fake.insert(tid);
+                }
+                Some(Kind::ProcExit) => {
+                    known.remove(&tid);
+                    fake.remove(&tid);
+                }
+                _ => {}
+            }
+            if !keep(e) {
+                return None;
+            }
+            let v = view(e);
+            if e.as_event().kind() != Some(Kind::ProcExec) || !fake.contains(&tid) {
+                return Some(v);
+            }
+            let c = e.as_event().creds().unwrap();
+            Some(v.replace(
+                &format!(" uid={} gid={} ", c.uid, c.gid),
+                &format!(" uid={} gid={} ", u32::MAX, u32::MAX),
+            ))
+        })
+        .collect();
     let b: Vec<String> = back.iter().filter(|e| keep(e)).map(view).collect();
     assert!(a.len() > 5_000, "{}", a.len());
     // Known, documented losses (format/scap/SCAP.md): accept's listening fd and

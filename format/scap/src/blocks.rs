@@ -448,7 +448,7 @@ pub fn parse_pl(b: &Block<'_>, out: &mut Vec<ThreadInfo>) -> Result<(), ScapErro
             if ver >= 3 {
                 let e = c.str16("env")?;
                 if !e.is_empty() {
-                    env = Some(split_nul(e));
+                    env = Some(split_argv(e));
                 }
             }
             if ver >= 4 {
@@ -538,8 +538,9 @@ fn cgroup_line(b: &[u8]) -> String {
     all.into_iter().next().unwrap_or_default()
 }
 
-/// An argv as libsinsp splits it (sinsp_threadinfo::set_args): one
-/// trailing NUL dropped, empty arguments kept.
+/// An argv (or environment) as libsinsp splits it
+/// (sinsp_threadinfo::set_args, set_env): one trailing NUL dropped, empty
+/// entries kept (sshd overwrites its environment area with NULs).
 fn split_argv(b: &[u8]) -> Vec<String> {
     let b = b.strip_suffix(&[0]).unwrap_or(b);
     if b.is_empty() {
@@ -1025,6 +1026,40 @@ mod tests {
         let cf = 0x0001_0000 | 0x800 | 0x100 | 0x400 | 0x200;
         assert_eq!(ppm_clone_flags_to_linux(linux_clone_flags_to_ppm(cf)), cf);
         assert_eq!(ppm_ptrace_to_linux(linux_ptrace_to_ppm(16)), 16);
+    }
+
+    /// A process-list entry's args and environment split as libsinsp
+    /// splits them (set_args, set_env: one trailing NUL dropped, empty
+    /// entries kept): sshd overwrites its environment area with NULs, so
+    /// its environment is empty strings and a `=` (run_as_user_0_container).
+    #[test]
+    fn process_list_keeps_empty_environment_entries() {
+        let str16 = |e: &mut Vec<u8>, s: &[u8]| {
+            e.extend_from_slice(&(s.len() as u16).to_le_bytes());
+            e.extend_from_slice(s);
+        };
+        let mut e = Vec::new();
+        for id in [7u64, 7, 1] {
+            e.extend_from_slice(&id.to_le_bytes()); // tid, pid, ptid
+        }
+        str16(&mut e, b"sshd");
+        str16(&mut e, b"/usr/sbin/sshd");
+        str16(&mut e, b"\0"); // args: one NUL, no argument
+        str16(&mut e, b"/");
+        e.extend_from_slice(&1024u64.to_le_bytes()); // fdlimit
+        e.extend_from_slice(&[0u8; 4 + 4 + 4]); // flags, uid, gid
+        e.extend_from_slice(&[0u8; 12 + 16]); // vm*, pf*
+        str16(&mut e, b"\0\0\0=\0"); // env
+        let b = Block {
+            btype: PL_V3,
+            offset: 0,
+            body: &e,
+        };
+        let mut out = Vec::new();
+        parse_pl(&b, &mut out).unwrap();
+        assert_eq!(out[0].args, ["/usr/sbin/sshd"]);
+        let env = out[0].env.as_ref().unwrap();
+        assert_eq!(env, &["", "", "", "="]);
     }
 
     #[test]

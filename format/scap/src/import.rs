@@ -1264,22 +1264,14 @@ impl State {
         }
         if res == 0 {
             let tid = x.tid;
-            // A thread we have not seen: its credentials are its parent's
-            // (fork inherits them), or unknown (-1), never made up.
-            let mut th = match self.threads.get(&tid) {
-                Some(t) => t.clone(),
-                None => {
-                    let parent = int(x, e, "ptid").and_then(|p| self.threads.get(&(p as u64)));
-                    match parent {
-                        Some(p) => Th {
-                            pid: tid as u32,
-                            ppid: p.pid,
-                            ..p.clone()
-                        },
-                        None => Th::unknown(tid as u32),
-                    }
-                }
-            };
+            // A thread we have not seen: libsinsp's fake entry for it
+            // (libs master sinsp_thread_manager::get_thread), which the
+            // execve exit patches with what it carries (parse_execve_exit:
+            // pid, ptid, and uid/gid/loginuid/tty only where the event has
+            // them). Its ids stay unknown (-1) otherwise, not the parent's.
+            let known = self.threads.get(&tid).cloned();
+            let fake = known.is_none();
+            let mut th = known.unwrap_or_else(|| Th::unknown(tid as u32));
             if let Some(p) = int(x, e, "pid") {
                 th.pid = p as u32;
             } else if th.pid == 0 {
@@ -1318,8 +1310,13 @@ impl State {
             self.creds_item(&th);
             push_item(&mut self.data, tag::ARGV, 0, &argv);
             // exec does not change the cwd: an empty one (drivers that could
-            // not read it) keeps the thread's, as libsinsp does.
-            if let Some(cwd) = param(x, e, "cwd").map(str_of).filter(|c| !c.is_empty()) {
+            // not read it) keeps the thread's, as libsinsp does. libsinsp
+            // never takes the exit's cwd (libs master parse_execve_exit), so
+            // the fake entry's stays unknown ("").
+            if let Some(cwd) = param(x, e, "cwd")
+                .map(str_of)
+                .filter(|c| !c.is_empty() && !fake)
+            {
                 let mut s = cwd.to_vec();
                 s.push(0);
                 push_item(&mut self.data, tag::CWD, 0, &s);
@@ -1787,6 +1784,73 @@ mod tests {
         assert_eq!(ev.arg_data(0).unwrap().c_str(), b"/bin/cat");
         // Times: the first event is one second after the chosen offset.
         assert_eq!(imp.header.boot_to_wall_ns as u64 + r[0].header.ts_ns, t0);
+    }
+
+    /// A process first seen at its execve (no process-list entry, no
+    /// clone) is libsinsp's fake entry patched by the exit: ids the event
+    /// does not carry stay unknown (-1), not the parent's (libs master
+    /// parse_execve_exit sets uid/gid/loginuid/tty only from their
+    /// parameters, and never the cwd); its parent is the event's ptid.
+    /// (cat_write.scap: cat under a bash of uid 1000 has uid 4294967295 and
+    /// cwd "" in libsinsp.)
+    #[test]
+    fn a_process_first_seen_at_its_execve_has_unknown_ids() {
+        let (h, _, _) = sysreplay_synth::in_memory(&sysreplay_synth::SynthConfig::new(5, 10));
+        let bash = ThreadInfo {
+            tid: 50,
+            pid: 50,
+            ppid: 1,
+            comm: "bash".into(),
+            exe: "/bin/bash".into(),
+            args: vec!["bash".into()],
+            uid: 1000,
+            gid: 1000,
+            euid: 1000,
+            egid: 1000,
+            loginuid: 1000,
+            tty: 34816,
+            ..ThreadInfo::default()
+        };
+        let snap = ProcessSnapshot {
+            threads: vec![bash],
+            ..ProcessSnapshot::default()
+        };
+        let (mut cap, _) = crate::export(&h, &snap, std::iter::empty(), false).unwrap();
+        // An execve exit of 2016 (16 parameters: no uid, gid, loginuid).
+        let mut b = EventBuilder::new();
+        b.start();
+        b.u64(0); // res
+        b.cstr(b"cat"); // exe
+        b.bytes(b"/etc/passwd\0"); // args
+        b.u64(60); // tid
+        b.u64(60); // pid
+        b.u64(50); // ptid
+        b.cstr(b"/home/u"); // cwd
+        for _ in 0..3 {
+            b.u64(0); // fdlimit, pgft_maj, pgft_min
+        }
+        for _ in 0..3 {
+            b.u32(0); // vm_*
+        }
+        b.cstr(b"cat"); // comm
+        b.bytes(b""); // cgroups
+        b.bytes(b""); // env
+        b.finish(0, h.created_unix_ns as u64 + 1000, 60, code::EXECVE_19_X);
+        blocks::write_block(&mut cap, blocks::EV_V2, &b.buf);
+        let imp = import(cap).unwrap();
+        let r = records(&imp);
+        let exec = r
+            .iter()
+            .map(|e| e.as_event())
+            .find(|e| e.kind() == Some(Kind::ProcExec))
+            .unwrap();
+        let c = exec.creds().unwrap();
+        assert_eq!(
+            (c.uid, c.gid, c.loginuid, c.tty, c.ppid),
+            (u32::MAX, u32::MAX, u32::MAX, 0, 50)
+        );
+        // nor does libsinsp take the exit's cwd: unknown
+        assert!(exec.item(tag::CWD).is_none());
     }
 
     /// Damaged files give errors or partial imports, never panics.

@@ -124,6 +124,13 @@ pub(super) fn extract<'a>(
                 return v.as_i64().map(Val::Int);
             }
             buf.clear();
+            if fld.f == F::EvtArg && matches!(p.kind, decode::ParamKind::Path) {
+                if let decode::ArgValue::Bytes(b) = v {
+                    if resolved_path(cx, ps, p, b, buf) {
+                        return Some(Val::Str(buf.as_bytes()));
+                    }
+                }
+            }
             let chmod = matches!(
                 sc::name(ev.nr),
                 "chmod" | "fchmod" | "fchmodat" | "fchmodat2"
@@ -180,4 +187,50 @@ pub(super) fn extract<'a>(
 
         _ => None,
     }
+}
+
+/// evt.arg of a relative path, as libsinsp gives it (sinsp_evt::
+/// get_param_as_str for PT_FSPATH/PT_FSRELPATH, taken by evt.arg when not
+/// empty): resolved against the directory fd that precedes it in the
+/// arguments (openat's dirfd, renameat's olddirfd/newdirfd) unless AT_FDCWD,
+/// else against the thread's cwd, and normalised (`.` in `/` is `/`).
+/// evt.rawarg keeps the raw path. False (nothing written) for absolute or
+/// empty paths, link targets (not resolved: PT_CHARBUF in libsinsp), or an
+/// unknown base.
+fn resolved_path(
+    cx: &Ctx<'_>,
+    ps: &[decode::Param],
+    p: &decode::Param,
+    raw: &[u8],
+    out: &mut String,
+) -> bool {
+    if raw.is_empty() || raw[0] == b'/' || p.name == "target" {
+        return false;
+    }
+    let Some(t) = cx.thread else {
+        return false;
+    };
+    let at = ps.iter().position(|q| std::ptr::eq(q, p)).unwrap_or(0);
+    let dirfd = ps[..at]
+        .iter()
+        .rev()
+        .find(|q| matches!(q.kind, decode::ParamKind::Dirfd))
+        .and_then(|q| decode::arg_value(cx.ev, q).as_i64())
+        .filter(|&d| d != -100);
+    let base: &str = match dirfd {
+        Some(d) => match cx
+            .state
+            .fdtables
+            .get(&t.pid)
+            .and_then(|tb| tb.fds.get(&(d as i32)))
+        {
+            Some(f) if !f.name.is_empty() => &f.name,
+            _ => return false,
+        },
+        None if t.cwd.is_empty() => return false,
+        None => &t.cwd,
+    };
+    let path = String::from_utf8_lossy(raw);
+    crate::state::resolve_path_into(base, &path, out);
+    true
 }

@@ -15,25 +15,36 @@ pub(super) fn extract<'a>(
         F::ProcName | F::ProcExe | F::ProcExepath | F::ProcCmdline => {
             let t = t?;
             let v = thread_str(t, fld.f);
-            // A thread first seen mid-trace, with no name yet: <NA>, as
-            // libsinsp shows it, not an empty string.
-            if t.stub && v.is_empty() {
-                return None;
+            // A thread first seen mid-trace, with no name yet: libsinsp's
+            // fake entry for a thread it cannot find (libs master
+            // sinsp_thread_manager::get_thread) has comm and exe "<NA>" (a
+            // value: `exists` and `!=` hold), so cmdline "<NA>", and an
+            // empty exepath.
+            if t.stub && v.is_empty() && fld.f != F::ProcExepath {
+                return s("<NA>");
             }
             s(v)
         }
         F::ProcArgs => s(&t?.args),
         F::ProcPid => Some(Val::Int(t?.pid as i64)),
-        F::ProcVpid => Some(Val::Int(t?.pid as i64)),
+        // The fake entry's vpid is -1: no value.
+        F::ProcVpid => {
+            let t = t?;
+            (!t.stub).then_some(Val::Int(t.pid as i64))
+        }
         F::ProcPpid | F::ProcPvpid => {
             let p = cx.state.parent(t?)?;
             Some(Val::Int(p.pid as i64))
         }
         F::ProcTty => Some(Val::Int(t?.tty as i64)),
         F::ProcCwd => {
-            let c: &str = &t?.cwd;
+            let t = t?;
+            let c: &str = &t.cwd;
+            // libs master get_cwd: a thread with no main thread (the fake
+            // entry) has "./" (sysdig 0.29.3 ""); an unknown cwd (a process
+            // first seen at an execve that carried none) is "", a value.
             if c.is_empty() {
-                return None;
+                return s(if t.stub { "./" } else { "" });
             }
             buf.clear();
             buf.push_str(c);
@@ -43,7 +54,8 @@ pub(super) fn extract<'a>(
             Some(Val::Str(buf.as_bytes()))
         }
         F::ProcEnv => {
-            let env = t?.env.as_ref()?;
+            let t = t?;
+            let env = t.env.as_deref().unwrap_or(&[]);
             match &fld.arg {
                 FArg::Name(k) => {
                     for e in env.iter() {
@@ -55,6 +67,8 @@ pub(super) fn extract<'a>(
                     }
                     None
                 }
+                // libs master concatenate_all_env: "" (a value) when the
+                // environment is empty or unknown (the fake entry's).
                 _ => {
                     buf.clear();
                     for (i, e) in env.iter().enumerate() {
@@ -89,7 +103,9 @@ pub(super) fn extract<'a>(
             // same session, else "" (not NULL).
             let t = t?;
             if t.stub {
-                return None; // sid unknown (-1 in libsinsp): no ancestor
+                // sid unknown (-1): get_oldest_matching_ancestor finds
+                // none, so "" (sysdig 0.29.3 names the fake entry, "<NA>")
+                return s("");
             }
             if let Some(l) = cx.state.thread(t.sid) {
                 return s(&l.comm);
@@ -107,8 +123,12 @@ pub(super) fn extract<'a>(
             }
             s(leader.map_or("", |l| &l.comm))
         }
-        F::ProcSid => Some(Val::Int(t?.sid as i64)),
-        F::ProcVpgid => Some(Val::Int(t?.pgid as i64)),
+        // The fake entry's sid and vpgid are -1.
+        F::ProcSid | F::ProcVpgid => {
+            let t = t?;
+            let v = if fld.f == F::ProcSid { t.sid } else { t.pgid };
+            Some(Val::Int(if t.stub { -1 } else { v as i64 }))
+        }
         F::ProcIsVpgidLeader => {
             let t = t?;
             Some(Val::Bool(t.pgid != 0 && t.pid == t.pgid))
@@ -146,8 +166,21 @@ pub(super) fn extract<'a>(
                     || t.exepath.starts_with("/memfd:"),
             ))
         }
-        F::ProcIsExeUpperLayer => Some(Val::Bool(t?.exe_flags? & exe_flags::UPPER_LAYER != 0)),
-        F::ProcIsExeWritable => Some(Val::Bool(t?.exe_flags? & exe_flags::WRITABLE != 0)),
+        // (the fake entry's flags are all false)
+        F::ProcIsExeUpperLayer | F::ProcIsExeWritable => {
+            let t = t?;
+            let bit = if fld.f == F::ProcIsExeWritable {
+                exe_flags::WRITABLE
+            } else {
+                exe_flags::UPPER_LAYER
+            };
+            let f = if t.stub {
+                t.exe_flags.unwrap_or(0)
+            } else {
+                t.exe_flags?
+            };
+            Some(Val::Bool(f & bit != 0))
+        }
         // Not recorded by the probe: no value, and `rules check` lists the
         // rules that use them.
         F::ProcExeIno
@@ -161,7 +194,12 @@ pub(super) fn extract<'a>(
                 .get(&pid)
                 .map(|tb| Val::Int(tb.nthreads as i64))
         }
-        F::ThreadTid | F::ThreadVtid => Some(Val::Int(t?.tid as i64)),
+        F::ThreadTid => Some(Val::Int(t?.tid as i64)),
+        // The fake entry's vtid is -1: no value.
+        F::ThreadVtid => {
+            let t = t?;
+            (!t.stub).then_some(Val::Int(t.tid as i64))
+        }
         F::ThreadCapEffective | F::ThreadCapPermitted | F::ThreadCapInheritable => {
             let t = t?;
             let m = match fld.f {
