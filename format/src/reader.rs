@@ -822,7 +822,11 @@ impl TraceReader {
     ) -> Result<(), TraceError> {
         let end = range.end.min(self.blocks.len());
         let threads = pool.map_or_else(rayon::current_num_threads, |p| p.current_num_threads());
-        let batch = (threads * 2).max(4); // blocks are up to 2 MiB decoded
+        // Small batches and one batch queued: the consumer (the rule engine)
+        // is several times slower than decompression, so a deeper queue buys
+        // no speed, and the few payload buffers in flight are recycled
+        // through the pool instead of page-faulting fresh ones per block.
+        let batch = threads.max(1);
         let work = &work;
         let run_batch = |r: Range<usize>| -> Vec<Result<T, TraceError>> {
             let run = || r.into_par_iter().map(work).collect();
@@ -835,7 +839,7 @@ impl TraceReader {
         // ahead; the bounded channel stops it when the consumer falls behind
         // (and ends it when the consumer stops early).
         std::thread::scope(|s| {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Result<T, TraceError>>>(2);
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Result<T, TraceError>>>(1);
             let first = range.start;
             s.spawn(move || {
                 let mut start = first;
