@@ -18,6 +18,7 @@ use sysreplay_format::record::{tag, Kind};
 use sysreplay_format::Event;
 use sysreplay_syscalls::decode::{self, SockAddr};
 
+pub use crate::fdmap::FdMap;
 use crate::sc::{self, Cloexec, CloneKind, NewFd, OpenKind, Parser, SetIdKind};
 
 /// A fast hasher for small integer keys (tids, fds).
@@ -117,7 +118,7 @@ pub struct Fd {
 /// The fd table of a process (shared by its threads).
 #[derive(Clone, Debug, Default)]
 pub struct FdTable {
-    pub fds: IdMap<i32, Fd>,
+    pub fds: FdMap,
     /// Live threads of the process using this table.
     pub nthreads: u32,
 }
@@ -1381,8 +1382,11 @@ impl State {
                     // CLOSE_RANGE_CLOEXEC = 4: only marks
                     if ev.args[2] & 4 == 0 {
                         if let Some(t) = self.fdtables.get_mut(&ev.pid) {
-                            t.fds
-                                .retain(|&k, _| !(k >= 0 && (k as u32) >= lo && (k as u32) <= hi));
+                            let spares = &mut self.spares;
+                            t.fds.retain(
+                                |k, _| !(k >= 0 && (k as u32) >= lo && (k as u32) <= hi),
+                                |f| spares.recycle(f),
+                            );
                         }
                     }
                 }
@@ -1452,8 +1456,8 @@ impl State {
             if let Some(tbl) = self.fdtables.get_mut(&pid) {
                 tbl.nthreads = tbl.nthreads.saturating_sub(1);
                 if tbl.nthreads == 0 {
-                    if let Some(tbl) = self.fdtables.remove(&pid) {
-                        for (_, f) in tbl.fds {
+                    if let Some(mut tbl) = self.fdtables.remove(&pid) {
+                        for f in tbl.fds.drain() {
                             self.spares.recycle(f);
                         }
                     }
@@ -1535,7 +1539,7 @@ impl State {
             .unwrap_or_default();
         let spares = &mut self.spares;
         let tbl = self.fdtables.entry(ev.pid).or_default();
-        let f = tbl.fds.entry(fdn).or_insert_with(|| Fd {
+        let f = tbl.fds.get_or_insert_with(fdn, || Fd {
             fd_type: match family {
                 2 => FdType::Ipv4Socket,
                 10 => FdType::Ipv6Socket,
@@ -1899,9 +1903,9 @@ impl State {
         }
         if let Some(tbl) = self.fdtables.get_mut(&pid) {
             tbl.nthreads = 1;
-            for (_, f) in tbl.fds.extract_if(|_, f| f.open_flags & O_CLOEXEC != 0) {
-                self.spares.recycle(f);
-            }
+            let spares = &mut self.spares;
+            tbl.fds
+                .retain(|_, f| f.open_flags & O_CLOEXEC == 0, |f| spares.recycle(f));
         }
         self.stats.n_threads = self.threads.len();
     }
