@@ -599,6 +599,12 @@ pub struct State {
     cwds: Cwds,
     /// Scratch for resolving a path before it is interned.
     path_buf: String,
+    /// The thread of the last syscall event and that event's time, not yet
+    /// written to its `last_ns`: a run of one thread's events (most of a
+    /// busy host's) looks the thread up once. Written back when another
+    /// thread's event comes, and before anything adds, removes or scans
+    /// threads (records, clone, execve, the inactivity scan).
+    hot: Option<(u32, u64)>,
 }
 
 impl State {
@@ -654,6 +660,7 @@ impl State {
     }
 
     pub fn add_snapshot_thread(&mut self, t: &ThreadInfo) {
+        self.flush_hot();
         let args_s = join_args(t.args.get(1..).unwrap_or(&[]));
         let exe = t.args.first().cloned().unwrap_or_else(|| t.comm.clone());
         let cid = container_id_from_cgroup(&t.cgroup)
@@ -782,9 +789,27 @@ impl State {
         }
     }
 
+    /// Write the hot thread's pending `last_ns` back (see [`State::hot`]).
+    #[inline]
+    fn flush_hot(&mut self) {
+        if let Some((tid, ns)) = self.hot.take() {
+            if let Some(t) = self.threads.get_mut(&tid) {
+                t.last_ns = ns;
+            }
+        }
+    }
+
     fn lookup_thread_or_stub(&mut self, ev: &Event) -> bool {
+        match &mut self.hot {
+            Some((tid, ns)) if *tid == ev.tid => {
+                *ns = ev.ts_ns;
+                return true;
+            }
+            _ => self.flush_hot(),
+        }
         if let Some(t) = self.threads.get_mut(&ev.tid) {
             t.last_ns = ev.ts_ns;
+            self.hot = Some((ev.tid, ev.ts_ns));
             return true;
         }
         self.stats.n_failed_thread_lookups += 1;
@@ -864,6 +889,10 @@ impl State {
         self.cur_fd_num = i64::MIN;
         match Kind::from_u16(ev.kind) {
             Some(Kind::Syscall) => {}
+            _ => self.flush_hot(),
+        }
+        match Kind::from_u16(ev.kind) {
+            Some(Kind::Syscall) => {}
             Some(Kind::ProcFork) => {
                 self.on_fork_record(ev);
                 return;
@@ -909,6 +938,9 @@ impl State {
         if parser == Parser::None {
             self.finish_fd_lookup(ev, role);
             return;
+        }
+        if matches!(parser, Parser::Clone(_) | Parser::Execve { .. }) {
+            self.flush_hot();
         }
         // One handler per family, chosen by number (as libsinsp's parsers
         // switch on the event code).
@@ -1415,6 +1447,7 @@ impl State {
         }
         self.next_scan_ns = now.saturating_add(THREAD_SCAN_NS);
         self.stats.n_thread_scans += 1;
+        self.flush_hot();
         let last_drop = self.last_drop_ns;
         let mut stale = Vec::new();
         for t in self.threads.values_mut() {
