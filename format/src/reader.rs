@@ -948,8 +948,8 @@ impl TraceReader {
             let e = &self.blocks[i];
             let mut stop = false;
             let handed = decoder
-                .decode_each(&payload, |row| {
-                    if f(&row.event(&payload)).is_break() {
+                .decode_events(&payload, |ev| {
+                    if f(ev).is_break() {
                         stop = true;
                         return ControlFlow::Break(());
                     }
