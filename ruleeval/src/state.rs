@@ -799,14 +799,33 @@ impl State {
         }
     }
 
+    /// Give the transient fd's buffers back. Tested first: `take` would
+    /// move the whole (mostly absent) Option<Fd> on every event.
+    #[inline]
+    fn recycle_transient(&mut self) {
+        if self.transient_fd.is_some() {
+            if let Some(f) = self.transient_fd.take() {
+                self.spares.recycle(f);
+            }
+        }
+    }
+
+    /// The event's thread (a stub for an unknown one), its last event time
+    /// set. Inlined: the hot thread's events need no call.
+    #[inline]
     fn lookup_thread_or_stub(&mut self, ev: &Event) -> bool {
         match &mut self.hot {
             Some((tid, ns)) if *tid == ev.tid => {
                 *ns = ev.ts_ns;
-                return true;
+                true
             }
-            _ => self.flush_hot(),
+            _ => self.lookup_thread_slow(ev),
         }
+    }
+
+    #[inline(never)]
+    fn lookup_thread_slow(&mut self, ev: &Event) -> bool {
+        self.flush_hot();
         if let Some(t) = self.threads.get_mut(&ev.tid) {
             t.last_ns = ev.ts_ns;
             self.hot = Some((ev.tid, ev.ts_ns));
@@ -881,9 +900,7 @@ impl State {
         if ev.ts_ns >= self.next_scan_ns {
             self.scan_inactive_threads(ev.ts_ns);
         }
-        if let Some(f) = self.transient_fd.take() {
-            self.spares.recycle(f);
-        }
+        self.recycle_transient();
         self.cur_open = None;
         self.cur_fd_in_table = false;
         self.cur_fd_num = i64::MIN;
@@ -1379,9 +1396,7 @@ impl State {
 
     /// Apply removals after the rules saw the event (close, exit).
     pub fn post_event(&mut self, ev: &Event) {
-        if let Some(f) = self.transient_fd.take() {
-            self.spares.recycle(f);
-        }
+        self.recycle_transient();
         match Kind::from_u16(ev.kind) {
             Some(Kind::ProcExit) => {
                 self.remove_thread(ev.tid);
