@@ -895,6 +895,11 @@ impl State {
     /// Apply the part of an event that must be visible to the rules that
     /// evaluate it (new fds, new process image, new threads). Returns the
     /// event's fd role. Call [`State::post_event`] after evaluation.
+    ///
+    /// Records and parsed syscalls go to out-of-line handlers: a syscall no
+    /// parser handles (most events of a busy host) runs a small function
+    /// (no spills of the handlers' registers).
+    #[inline(never)]
     pub fn pre_event(&mut self, ev: &Event) {
         self.now_ns = ev.ts_ns;
         if ev.ts_ns >= self.next_scan_ns {
@@ -904,10 +909,34 @@ impl State {
         self.cur_open = None;
         self.cur_fd_in_table = false;
         self.cur_fd_num = i64::MIN;
-        match Kind::from_u16(ev.kind) {
-            Some(Kind::Syscall) => {}
-            _ => self.flush_hot(),
+        if ev.kind != Kind::Syscall as u16 {
+            self.pre_record(ev);
+            return;
         }
+        self.lookup_thread_or_stub(ev);
+        let nr = ev.nr;
+        let ret = ev.ret;
+        let role = sc::fd_role(nr);
+        match role {
+            // A failed call's fd is -1, as libsinsp sets it (libs master
+            // parse_open_failure test; upstream's open_file_failed macro
+            // tests fd.num=-1), not the -errno the syscall returned.
+            FdRole::Ret => self.cur_fd_num = if ret < 0 { -1 } else { ret },
+            FdRole::Arg0 => self.cur_fd_num = ev.args[0] as i32 as i64,
+            FdRole::Arg4 => self.cur_fd_num = ev.args[4] as i32 as i64,
+            FdRole::None => {}
+        }
+        let parser = sc::parser(nr);
+        if parser != Parser::None {
+            self.pre_parse(ev, parser);
+        }
+        self.finish_fd_lookup(ev, role);
+    }
+
+    /// [`State::pre_event`] of a record (fork, exec, exit, drop).
+    #[inline(never)]
+    fn pre_record(&mut self, ev: &Event) {
+        self.flush_hot();
         match Kind::from_u16(ev.kind) {
             Some(Kind::Syscall) => {}
             Some(Kind::ProcFork) => {
@@ -936,26 +965,15 @@ impl State {
                     self.stats.n_dropped_events.saturating_add(ev.args[1]);
                 return;
             }
-            None => return,
+            None => {}
         }
-        self.lookup_thread_or_stub(ev);
+    }
+
+    /// [`State::pre_event`] of a syscall with a parser.
+    #[inline(never)]
+    fn pre_parse(&mut self, ev: &Event, parser: Parser) {
         let nr = ev.nr;
         let ret = ev.ret;
-        let role = sc::fd_role(nr);
-        match role {
-            // A failed call's fd is -1, as libsinsp sets it (libs master
-            // parse_open_failure test; upstream's open_file_failed macro
-            // tests fd.num=-1), not the -errno the syscall returned.
-            FdRole::Ret => self.cur_fd_num = if ret < 0 { -1 } else { ret },
-            FdRole::Arg0 => self.cur_fd_num = ev.args[0] as i32 as i64,
-            FdRole::Arg4 => self.cur_fd_num = ev.args[4] as i32 as i64,
-            FdRole::None => {}
-        }
-        let parser = sc::parser(nr);
-        if parser == Parser::None {
-            self.finish_fd_lookup(ev, role);
-            return;
-        }
         if matches!(parser, Parser::Clone(_) | Parser::Execve { .. }) {
             self.flush_hot();
         }
@@ -1002,7 +1020,6 @@ impl State {
                 }
             }
         }
-        self.finish_fd_lookup(ev, role);
     }
 
     /// A new socket: its type, family and protocol.
@@ -1377,6 +1394,7 @@ impl State {
         }
     }
 
+    #[inline]
     fn finish_fd_lookup(&mut self, ev: &Event, role: FdRole) {
         if self.transient_fd.is_none()
             && !self.cur_fd_in_table
@@ -1395,23 +1413,42 @@ impl State {
     }
 
     /// Apply removals after the rules saw the event (close, exit).
+    ///
+    /// Removals are out of line: the common path (nothing to remove) is a
+    /// small function.
+    #[inline(never)]
     pub fn post_event(&mut self, ev: &Event) {
         self.recycle_transient();
-        match Kind::from_u16(ev.kind) {
-            Some(Kind::ProcExit) => {
+        if ev.kind != Kind::Syscall as u16 {
+            if ev.kind == Kind::ProcExit as u16 {
                 self.remove_thread(ev.tid);
-                return;
             }
-            Some(Kind::Syscall) => {}
-            _ => return,
+            return;
         }
         // name_changed only holds for the event that changed it
+        if self.name_changed_at.is_some() {
+            self.clear_name_changed();
+        }
+        let parser = sc::parser(ev.nr);
+        if matches!(parser, Parser::Close | Parser::CloseRange) {
+            self.post_close(ev, parser);
+        }
+        self.stats.n_fds = 0;
+    }
+
+    #[inline(never)]
+    fn clear_name_changed(&mut self) {
         if let Some((pid, fd)) = self.name_changed_at.take() {
             if let Some(f) = self.fdtables.get_mut(&pid).and_then(|t| t.fds.get_mut(&fd)) {
                 f.name_changed = false;
             }
         }
-        match sc::parser(ev.nr) {
+    }
+
+    /// close and close_range: the fds go after the rules saw the event.
+    #[inline(never)]
+    fn post_close(&mut self, ev: &Event, parser: Parser) {
+        match parser {
             Parser::Close => {
                 if ev.ret == 0 {
                     let gone = self
@@ -1440,7 +1477,6 @@ impl State {
             }
             _ => {}
         }
-        self.stats.n_fds = 0;
     }
 
     /// Total fds in all tables (counts walk the tables: call rarely).
