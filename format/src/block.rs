@@ -501,18 +501,22 @@ impl From<BadColumn> for String {
 impl<'a> Col<'a> {
     #[inline(always)]
     fn varint(&mut self) -> Result<u64, BadColumn> {
-        // One- and two-byte values are most of them: decode those inline.
-        match self.b.get(self.p..self.p + 2) {
-            Some(&[b0, _]) if b0 < 0x80 => {
-                self.p += 1;
-                Ok(b0 as u64)
+        // One- and two-byte values are most of them: decode those inline,
+        // one bound check per byte (p < len, so p + 1 cannot overflow).
+        let p = self.p;
+        if let Some(&b0) = self.b.get(p) {
+            if b0 < 0x80 {
+                self.p = p + 1;
+                return Ok(b0 as u64);
             }
-            Some(&[b0, b1]) if b1 < 0x80 => {
-                self.p += 2;
-                Ok((b0 & 0x7f) as u64 | (b1 as u64) << 7)
+            if let Some(&b1) = self.b.get(p + 1) {
+                if b1 < 0x80 {
+                    self.p = p + 2;
+                    return Ok((b0 & 0x7f) as u64 | (b1 as u64) << 7);
+                }
             }
-            _ => self.varint_slow(),
         }
+        self.varint_slow()
     }
     #[inline(never)]
     fn varint_slow(&mut self) -> Result<u64, BadColumn> {
