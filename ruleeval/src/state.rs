@@ -938,15 +938,10 @@ impl State {
     fn pre_record(&mut self, ev: &Event) {
         self.flush_hot();
         match Kind::from_u16(ev.kind) {
-            Some(Kind::Syscall) => {}
-            Some(Kind::ProcFork) => {
-                self.on_fork_record(ev);
-                return;
-            }
+            Some(Kind::ProcFork) => self.on_fork_record(ev),
             Some(Kind::ProcExec) => {
                 self.lookup_thread_or_stub(ev);
                 self.on_exec_record(ev);
-                return;
             }
             Some(Kind::ProcExit) => {
                 if !self.threads.contains_key(&ev.tid) {
@@ -955,7 +950,6 @@ impl State {
                         self.stats.n_failed_thread_lookups_after_drop += 1;
                     }
                 }
-                return;
             }
             Some(Kind::Drop) => {
                 self.after_drop = true;
@@ -963,9 +957,9 @@ impl State {
                 self.stats.n_drop_markers += 1;
                 self.stats.n_dropped_events =
                     self.stats.n_dropped_events.saturating_add(ev.args[1]);
-                return;
             }
-            None => {}
+            // syscalls go through pre_event's own path
+            Some(Kind::Syscall) | None => {}
         }
     }
 
