@@ -602,8 +602,9 @@ pub struct State {
     /// The thread of the last syscall event and that event's time, not yet
     /// written to its `last_ns`: a run of one thread's events (most of a
     /// busy host's) looks the thread up once. Written back when another
-    /// thread's event comes, and before anything adds, removes or scans
-    /// threads (records, clone, execve, the inactivity scan).
+    /// thread's event comes, and before anything adds, removes, re-keys or
+    /// scans threads (records, clone, execve, `create_child`,
+    /// `remove_thread`, `exec_cleanup`, the inactivity scan).
     hot: Option<(u32, u64)>,
 }
 
@@ -1526,6 +1527,7 @@ impl State {
     }
 
     fn remove_thread(&mut self, tid: u32) {
+        self.flush_hot();
         if let Some(t) = self.threads.remove(&tid) {
             self.reparent_children(&t);
             self.stats.n_threads_removed += 1;
@@ -1811,6 +1813,7 @@ impl State {
         is_thread: bool,
         share_files: bool,
     ) {
+        self.flush_hot();
         let parent = match self.threads.get(&parent_tid) {
             Some(p) => p.clone(),
             None => {
@@ -1956,6 +1959,8 @@ impl State {
 
     /// After exec: other threads of the process are gone, cloexec fds closed.
     fn exec_cleanup(&mut self, tid: u32) {
+        // the exec'ing thread may be the hot one, and change its tid
+        self.flush_hot();
         let Some(t) = self.threads.get(&tid) else {
             return;
         };

@@ -983,6 +983,36 @@ fn a_run_of_events_keeps_its_thread_alive_to_its_last_event() {
     assert_eq!(e.state.stats.n_threads_purged, 0);
 }
 
+/// A non-leader thread that execs takes the leader's tid (exec record):
+/// an event still carrying its old tid finds no thread (a failed lookup, a
+/// new thread), even right after the exec's own events.
+#[test]
+fn an_exec_by_a_non_leader_moves_the_thread_to_the_leaders_tid() {
+    let mut e = engine_with(&rule("evt.type = openat and fd.name = /nothing"));
+    let feed = |e: &mut Engine, ev: Ev| e.process(&ev.e.as_event(), |_| {});
+    // thread 701 of process 700: known from its events
+    feed(&mut e, Ev::sys("getpid", 700, 700, 700, [0; 6]));
+    feed(&mut e, Ev::sys("getpid", 701, 700, 700, [0; 6]));
+    feed(&mut e, Ev::sys("getpid", 701, 700, 700, [0; 6]));
+    feed(
+        &mut e,
+        Ev::kind(Kind::ProcExec, 701, 700, [0; 6])
+            .path(tag::EXE, "/usr/bin/x")
+            .path(tag::COMM, "x")
+            .item(tag::ARGV, b"x\0"),
+    );
+    assert!(e.state.thread(701).is_none(), "701 became 700");
+    assert_eq!(&*e.state.thread(700).unwrap().comm, "x");
+    let misses = e.state.stats.n_failed_thread_lookups;
+    feed(&mut e, Ev::sys("getpid", 701, 700, 700, [0; 6]));
+    assert_eq!(e.state.stats.n_failed_thread_lookups, misses + 1);
+    // a new thread, built from its process's leader
+    assert!(e
+        .state
+        .thread(701)
+        .is_some_and(|t| t.tid == 701 && t.pid == 700));
+}
+
 #[test]
 fn failed_lookups_after_drops_are_counted() {
     let mut e = engine_with(&rule("evt.type = read and fd.name = x"));
