@@ -501,18 +501,22 @@ impl From<BadColumn> for String {
 impl<'a> Col<'a> {
     #[inline(always)]
     fn varint(&mut self) -> Result<u64, BadColumn> {
-        // One- and two-byte values are most of them: decode those inline.
-        match self.b.get(self.p..self.p + 2) {
-            Some(&[b0, _]) if b0 < 0x80 => {
-                self.p += 1;
-                Ok(b0 as u64)
+        // One- and two-byte values are most of them: decode those inline,
+        // one bound check per byte (p < len, so p + 1 cannot overflow).
+        let p = self.p;
+        if let Some(&b0) = self.b.get(p) {
+            if b0 < 0x80 {
+                self.p = p + 1;
+                return Ok(b0 as u64);
             }
-            Some(&[b0, b1]) if b1 < 0x80 => {
-                self.p += 2;
-                Ok((b0 & 0x7f) as u64 | (b1 as u64) << 7)
+            if let Some(&b1) = self.b.get(p + 1) {
+                if b1 < 0x80 {
+                    self.p = p + 2;
+                    return Ok((b0 & 0x7f) as u64 | (b1 as u64) << 7);
+                }
             }
-            _ => self.varint_slow(),
         }
+        self.varint_slow()
     }
     #[inline(never)]
     fn varint_slow(&mut self) -> Result<u64, BadColumn> {
@@ -622,13 +626,43 @@ impl Decoder {
         .map(|_| ())
     }
 
-    /// Decode a block payload, handing each row to `f` as it is decoded (no
-    /// row buffer: the streaming path of `TraceReader::for_each_event`).
+    /// Decode a block payload, handing each row to `f` as it is decoded.
     /// Returns how many rows were handed over; stops early when `f` breaks.
     pub fn decode_each(
         &mut self,
         payload: &[u8],
         mut f: impl FnMut(Row) -> std::ops::ControlFlow<()>,
+    ) -> Result<usize, String> {
+        let base = payload.as_ptr() as usize;
+        self.decode_events(payload, |ev| {
+            f(Row {
+                ts_ns: ev.ts_ns,
+                tid: ev.tid,
+                pid: ev.pid,
+                kind: ev.kind,
+                cpu: ev.cpu,
+                nr: ev.nr,
+                data_len: ev.data.len() as u16,
+                // an event without data borrows an empty slice from elsewhere
+                data_off: if ev.data.is_empty() {
+                    0
+                } else {
+                    (ev.data.as_ptr() as usize - base) as u32
+                },
+                ret: ev.ret,
+                args: ev.args,
+            })
+        })
+    }
+
+    /// Decode a block payload, handing each event to `f` as it is decoded,
+    /// its data borrowed from `payload` (no row buffer, no copy: the
+    /// streaming path of `TraceReader::for_each_event`). Returns how many
+    /// events were handed over; stops early when `f` breaks.
+    pub fn decode_events<'p>(
+        &mut self,
+        payload: &'p [u8],
+        mut f: impl FnMut(&Event<'p>) -> std::ops::ControlFlow<()>,
     ) -> Result<usize, String> {
         let ncols = if self.major == 1 {
             NCOLUMNS_V1
@@ -689,7 +723,6 @@ impl Decoder {
         let (argsel, mut argdelta) = (&payload[starts[11]..starts[12]], col(12));
         let mut sel_p = 0usize;
         let v1 = self.major == 1;
-        let data_base = starts[9];
         let mut handed = 0usize;
         let mut prev_ts = base_ts;
         let tids = &mut self.tids;
@@ -717,16 +750,18 @@ impl Decoder {
             if !(0..=u32::MAX as i64).contains(&tid_v) || !(0..=u32::MAX as i64).contains(&pid_v) {
                 return Err("thread or process id out of range".into());
             }
-            let mut row = Row {
+            let mut ev = Event {
                 ts_ns: t,
                 tid: tid_v as u32,
                 pid: pid_v as u32,
                 kind: (k & 0x7f) as u16,
                 cpu: cpu_v as u16,
                 nr: nr_v as u16,
-                ..Row::default()
+                ret: 0,
+                args: [0; 6],
+                data: &[],
             };
-            let last = pred.slot(row.tid, row.kind, row.nr);
+            let last = pred.slot(ev.tid, ev.kind, ev.nr);
             if v1 {
                 if m & 0x3f != 0 {
                     for (a, v) in last.iter_mut().take(6).enumerate() {
@@ -735,9 +770,9 @@ impl Decoder {
                         }
                     }
                 }
-                row.args.copy_from_slice(&last[..6]);
+                ev.args.copy_from_slice(&last[..6]);
             } else {
-                let t = thr.slot(row.tid);
+                let t = thr.slot(ev.tid);
                 if m & 0x3f != 0 {
                     for (a, v) in last.iter_mut().take(6).enumerate() {
                         if m & (1 << a) != 0 {
@@ -752,13 +787,13 @@ impl Decoder {
                         }
                     }
                 }
-                row.args.copy_from_slice(&last[..6]);
-                *t = row.args;
+                ev.args.copy_from_slice(&last[..6]);
+                *t = ev.args;
             }
             if m & (1 << 6) != 0 {
                 last[6] = unzigzag(ret.varint()?) as u64;
             }
-            row.ret = last[6] as i64;
+            ev.ret = last[6] as i64;
             if k & KIND_HAS_DATA != 0 {
                 let len = data.varint()?;
                 if len == 0 || len > u16::MAX as u64 || data.p + len as usize > data.b.len() {
@@ -766,14 +801,13 @@ impl Decoder {
                         "event data of {len} bytes overruns the data column"
                     ));
                 }
-                row.data_off = (data_base + data.p) as u32;
-                row.data_len = len as u16;
                 let d = &data.b[data.p..data.p + len as usize];
                 crate::record::validate_items(d).map_err(|e| format!("event data: {}", e.what))?;
+                ev.data = d;
                 data.p += len as usize;
             }
             handed += 1;
-            if f(row).is_break() {
+            if f(&ev).is_break() {
                 return Ok(handed);
             }
         }
@@ -926,6 +960,45 @@ mod tests {
         want.sort_by_key(|(h, _)| h.ts_ns);
         got.sort_by_key(|(h, _)| h.ts_ns);
         assert_eq!(want, got);
+    }
+
+    /// The streaming decoder hands over the same events as the rows, data
+    /// included, and stops where its callback breaks.
+    #[test]
+    fn streamed_events_equal_rows() {
+        let mut out = Vec::new();
+        encode(&sample(), &mut out);
+        let mut rows = Vec::new();
+        decode(&out, &mut rows).unwrap();
+        assert!(rows.iter().any(|r| r.data_len > 0) && rows.iter().any(|r| r.data_len == 0));
+        let mut d = Decoder::new();
+        let mut got = Vec::new();
+        let n = d
+            .decode_events(&out, |e| {
+                got.push((e.header(), e.data.to_vec()));
+                std::ops::ControlFlow::Continue(())
+            })
+            .unwrap();
+        let want: Vec<_> = rows
+            .iter()
+            .map(|r| {
+                let e = r.event(&out);
+                (e.header(), e.data.to_vec())
+            })
+            .collect();
+        assert_eq!((n, &got), (rows.len(), &want));
+        let mut seen = 0;
+        let n = d
+            .decode_events(&out, |_| {
+                seen += 1;
+                if seen == 7 {
+                    std::ops::ControlFlow::Break(())
+                } else {
+                    std::ops::ControlFlow::Continue(())
+                }
+            })
+            .unwrap();
+        assert_eq!((n, seen), (7, 7));
     }
 
     /// Rebuild a payload with column `c` replaced (column lengths fixed up).

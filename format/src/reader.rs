@@ -646,6 +646,16 @@ macro_rules! prefix_accessors {
     };
 }
 
+/// Who works on a pipeline's blocks (see [`TraceReader::pipeline`]).
+#[derive(Clone, Copy)]
+enum Workers<'a> {
+    /// rayon's global pool.
+    Global,
+    Pool(&'a rayon::ThreadPool),
+    /// The pipeline's producer thread itself, one block at a time.
+    Producer,
+}
+
 /// A trace file, read with `pread` (blocks decoded in parallel).
 pub struct TraceReader {
     path: PathBuf,
@@ -810,32 +820,42 @@ impl TraceReader {
         self.blocks.partition_point(|b| b.header.last_ts < ts_ns)
     }
 
-    /// Run `work` over `range` of blocks in parallel batches on the decode
-    /// pool, and hand the results to `consume` in block order; the next batch
-    /// is worked on while `consume` runs.
+    /// Run `work` over `range` of blocks in parallel batches on `workers`,
+    /// and hand the results to `consume` in block order; the next batch is
+    /// worked on while `consume` runs.
     fn pipeline<T: Send>(
         &self,
-        pool: Option<&rayon::ThreadPool>,
+        workers: Workers<'_>,
         range: Range<usize>,
         work: impl Fn(usize) -> Result<T, TraceError> + Sync,
         mut consume: impl FnMut(T) -> Result<ControlFlow<()>, TraceError>,
     ) -> Result<(), TraceError> {
         let end = range.end.min(self.blocks.len());
-        let threads = pool.map_or_else(rayon::current_num_threads, |p| p.current_num_threads());
-        let batch = (threads * 2).max(4); // blocks are up to 2 MiB decoded
+        let threads = match workers {
+            Workers::Global => rayon::current_num_threads(),
+            Workers::Pool(p) => p.current_num_threads(),
+            Workers::Producer => 1,
+        };
+        // Small batches, handed over without a queue: the consumer (the rule
+        // engine) is several times slower than decompression, so a queue
+        // buys no speed, and the two batches in flight (the consumer's, the
+        // next) recycle their payload buffers through the pool instead of
+        // page-faulting fresh ones per block (1.4 us a page here).
+        let batch = threads.max(1);
         let work = &work;
         let run_batch = |r: Range<usize>| -> Vec<Result<T, TraceError>> {
-            let run = || r.into_par_iter().map(work).collect();
-            match pool {
-                Some(p) => p.install(run),
-                None => run(),
+            let run = || r.clone().into_par_iter().map(work).collect();
+            match workers {
+                Workers::Global => run(),
+                Workers::Pool(p) => p.install(run),
+                Workers::Producer => r.map(work).collect(),
             }
         };
-        // One producer thread keeps the workers busy a couple of batches
-        // ahead; the bounded channel stops it when the consumer falls behind
+        // One producer thread keeps the workers one batch ahead; the
+        // rendezvous channel stops it until the consumer takes that batch
         // (and ends it when the consumer stops early).
         std::thread::scope(|s| {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Result<T, TraceError>>>(2);
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Result<T, TraceError>>>(0);
             let first = range.start;
             s.spawn(move || {
                 let mut start = first;
@@ -866,7 +886,9 @@ impl TraceReader {
         mut f: impl FnMut(&DecodedBlock) -> ControlFlow<()>,
     ) -> Result<(), TraceError> {
         self.pipeline(
-            self.decode_pool.as_deref(),
+            self.decode_pool
+                .as_deref()
+                .map_or(Workers::Global, Workers::Pool),
             range,
             |i| self.decode_block(i),
             |b| Ok(f(&b)),
@@ -899,25 +921,35 @@ impl TraceReader {
                 Ok((i, payload))
             })
         };
-        let pool = self.decode_pool.as_deref().or_else(|| {
-            self.stream_pool
+        // This thread decodes; the other cores decompress. With one other
+        // core the producer thread decompresses itself: a pool of one
+        // would only add hand-offs and an idle worker's spinning.
+        let workers = match self.decode_pool.as_deref() {
+            Some(p) => Workers::Pool(p),
+            None => self
+                .stream_pool
                 .get_or_init(|| {
                     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-                    rayon::ThreadPoolBuilder::new()
-                        .num_threads(cores.saturating_sub(1).max(1))
-                        .thread_name(|i| format!("trace-decompress-{i}"))
-                        .build()
-                        .ok()
-                        .map(Arc::new)
+                    (cores > 2)
+                        .then(|| {
+                            rayon::ThreadPoolBuilder::new()
+                                .num_threads(cores - 1)
+                                .thread_name(|i| format!("trace-decompress-{i}"))
+                                .build()
+                                .ok()
+                                .map(Arc::new)
+                        })
+                        .flatten()
                 })
                 .as_deref()
-        });
-        self.pipeline(pool, 0..self.blocks.len(), decompress, |(i, payload)| {
+                .map_or(Workers::Producer, Workers::Pool),
+        };
+        self.pipeline(workers, 0..self.blocks.len(), decompress, |(i, payload)| {
             let e = &self.blocks[i];
             let mut stop = false;
             let handed = decoder
-                .decode_each(&payload, |row| {
-                    if f(&row.event(&payload)).is_break() {
+                .decode_events(&payload, |ev| {
+                    if f(ev).is_break() {
                         stop = true;
                         return ControlFlow::Break(());
                     }

@@ -43,6 +43,7 @@
 pub mod compile;
 pub mod diag;
 pub mod engine;
+pub mod fdmap;
 pub mod fields;
 pub mod loader;
 pub mod output;

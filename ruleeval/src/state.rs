@@ -18,6 +18,7 @@ use sysreplay_format::record::{tag, Kind};
 use sysreplay_format::Event;
 use sysreplay_syscalls::decode::{self, SockAddr};
 
+pub use crate::fdmap::FdMap;
 use crate::sc::{self, Cloexec, CloneKind, NewFd, OpenKind, Parser, SetIdKind};
 
 /// A fast hasher for small integer keys (tids, fds).
@@ -117,7 +118,7 @@ pub struct Fd {
 /// The fd table of a process (shared by its threads).
 #[derive(Clone, Debug, Default)]
 pub struct FdTable {
-    pub fds: IdMap<i32, Fd>,
+    pub fds: FdMap,
     /// Live threads of the process using this table.
     pub nthreads: u32,
 }
@@ -598,6 +599,13 @@ pub struct State {
     cwds: Cwds,
     /// Scratch for resolving a path before it is interned.
     path_buf: String,
+    /// The thread of the last syscall event and that event's time, not yet
+    /// written to its `last_ns`: a run of one thread's events (most of a
+    /// busy host's) looks the thread up once. Written back when another
+    /// thread's event comes, and before anything adds, removes, re-keys or
+    /// scans threads (records, clone, execve, `create_child`,
+    /// `remove_thread`, `exec_cleanup`, the inactivity scan).
+    hot: Option<(u32, u64)>,
 }
 
 impl State {
@@ -653,6 +661,7 @@ impl State {
     }
 
     pub fn add_snapshot_thread(&mut self, t: &ThreadInfo) {
+        self.flush_hot();
         let args_s = join_args(t.args.get(1..).unwrap_or(&[]));
         let exe = t.args.first().cloned().unwrap_or_else(|| t.comm.clone());
         let cid = container_id_from_cgroup(&t.cgroup)
@@ -781,9 +790,46 @@ impl State {
         }
     }
 
+    /// Write the hot thread's pending `last_ns` back (see [`State::hot`]).
+    #[inline]
+    fn flush_hot(&mut self) {
+        if let Some((tid, ns)) = self.hot.take() {
+            if let Some(t) = self.threads.get_mut(&tid) {
+                t.last_ns = ns;
+            }
+        }
+    }
+
+    /// Give the transient fd's buffers back. Tested first: `take` would
+    /// move the whole (mostly absent) Option<Fd> on every event.
+    #[inline]
+    fn recycle_transient(&mut self) {
+        if self.transient_fd.is_some() {
+            if let Some(f) = self.transient_fd.take() {
+                self.spares.recycle(f);
+            }
+        }
+    }
+
+    /// The event's thread (a stub for an unknown one), its last event time
+    /// set. Inlined: the hot thread's events need no call.
+    #[inline]
     fn lookup_thread_or_stub(&mut self, ev: &Event) -> bool {
+        match &mut self.hot {
+            Some((tid, ns)) if *tid == ev.tid => {
+                *ns = ev.ts_ns;
+                true
+            }
+            _ => self.lookup_thread_slow(ev),
+        }
+    }
+
+    #[inline(never)]
+    fn lookup_thread_slow(&mut self, ev: &Event) -> bool {
+        self.flush_hot();
         if let Some(t) = self.threads.get_mut(&ev.tid) {
             t.last_ns = ev.ts_ns;
+            self.hot = Some((ev.tid, ev.ts_ns));
             return true;
         }
         self.stats.n_failed_thread_lookups += 1;
@@ -850,46 +896,23 @@ impl State {
     /// Apply the part of an event that must be visible to the rules that
     /// evaluate it (new fds, new process image, new threads). Returns the
     /// event's fd role. Call [`State::post_event`] after evaluation.
+    ///
+    /// Records and parsed syscalls go to out-of-line handlers: a syscall no
+    /// parser handles (most events of a busy host) runs a small function
+    /// (no spills of the handlers' registers).
+    #[inline(never)]
     pub fn pre_event(&mut self, ev: &Event) {
         self.now_ns = ev.ts_ns;
         if ev.ts_ns >= self.next_scan_ns {
             self.scan_inactive_threads(ev.ts_ns);
         }
-        if let Some(f) = self.transient_fd.take() {
-            self.spares.recycle(f);
-        }
+        self.recycle_transient();
         self.cur_open = None;
         self.cur_fd_in_table = false;
         self.cur_fd_num = i64::MIN;
-        match Kind::from_u16(ev.kind) {
-            Some(Kind::Syscall) => {}
-            Some(Kind::ProcFork) => {
-                self.on_fork_record(ev);
-                return;
-            }
-            Some(Kind::ProcExec) => {
-                self.lookup_thread_or_stub(ev);
-                self.on_exec_record(ev);
-                return;
-            }
-            Some(Kind::ProcExit) => {
-                if !self.threads.contains_key(&ev.tid) {
-                    self.stats.n_failed_thread_lookups += 1;
-                    if self.after_drop {
-                        self.stats.n_failed_thread_lookups_after_drop += 1;
-                    }
-                }
-                return;
-            }
-            Some(Kind::Drop) => {
-                self.after_drop = true;
-                self.last_drop_ns = ev.ts_ns;
-                self.stats.n_drop_markers += 1;
-                self.stats.n_dropped_events =
-                    self.stats.n_dropped_events.saturating_add(ev.args[1]);
-                return;
-            }
-            None => return,
+        if ev.kind != Kind::Syscall as u16 {
+            self.pre_record(ev);
+            return;
         }
         self.lookup_thread_or_stub(ev);
         let nr = ev.nr;
@@ -905,9 +928,49 @@ impl State {
             FdRole::None => {}
         }
         let parser = sc::parser(nr);
-        if parser == Parser::None {
-            self.finish_fd_lookup(ev, role);
-            return;
+        if parser != Parser::None {
+            self.pre_parse(ev, parser);
+        }
+        self.finish_fd_lookup(ev, role);
+    }
+
+    /// [`State::pre_event`] of a record (fork, exec, exit, drop).
+    #[inline(never)]
+    fn pre_record(&mut self, ev: &Event) {
+        self.flush_hot();
+        match Kind::from_u16(ev.kind) {
+            Some(Kind::ProcFork) => self.on_fork_record(ev),
+            Some(Kind::ProcExec) => {
+                self.lookup_thread_or_stub(ev);
+                self.on_exec_record(ev);
+            }
+            Some(Kind::ProcExit) => {
+                if !self.threads.contains_key(&ev.tid) {
+                    self.stats.n_failed_thread_lookups += 1;
+                    if self.after_drop {
+                        self.stats.n_failed_thread_lookups_after_drop += 1;
+                    }
+                }
+            }
+            Some(Kind::Drop) => {
+                self.after_drop = true;
+                self.last_drop_ns = ev.ts_ns;
+                self.stats.n_drop_markers += 1;
+                self.stats.n_dropped_events =
+                    self.stats.n_dropped_events.saturating_add(ev.args[1]);
+            }
+            // syscalls go through pre_event's own path
+            Some(Kind::Syscall) | None => {}
+        }
+    }
+
+    /// [`State::pre_event`] of a syscall with a parser.
+    #[inline(never)]
+    fn pre_parse(&mut self, ev: &Event, parser: Parser) {
+        let nr = ev.nr;
+        let ret = ev.ret;
+        if matches!(parser, Parser::Clone(_) | Parser::Execve { .. }) {
+            self.flush_hot();
         }
         // One handler per family, chosen by number (as libsinsp's parsers
         // switch on the event code).
@@ -952,7 +1015,6 @@ impl State {
                 }
             }
         }
-        self.finish_fd_lookup(ev, role);
     }
 
     /// A new socket: its type, family and protocol.
@@ -1327,6 +1389,7 @@ impl State {
         }
     }
 
+    #[inline]
     fn finish_fd_lookup(&mut self, ev: &Event, role: FdRole) {
         if self.transient_fd.is_none()
             && !self.cur_fd_in_table
@@ -1345,25 +1408,42 @@ impl State {
     }
 
     /// Apply removals after the rules saw the event (close, exit).
+    ///
+    /// Removals are out of line: the common path (nothing to remove) is a
+    /// small function.
+    #[inline(never)]
     pub fn post_event(&mut self, ev: &Event) {
-        if let Some(f) = self.transient_fd.take() {
-            self.spares.recycle(f);
-        }
-        match Kind::from_u16(ev.kind) {
-            Some(Kind::ProcExit) => {
+        self.recycle_transient();
+        if ev.kind != Kind::Syscall as u16 {
+            if ev.kind == Kind::ProcExit as u16 {
                 self.remove_thread(ev.tid);
-                return;
             }
-            Some(Kind::Syscall) => {}
-            _ => return,
+            return;
         }
         // name_changed only holds for the event that changed it
+        if self.name_changed_at.is_some() {
+            self.clear_name_changed();
+        }
+        let parser = sc::parser(ev.nr);
+        if matches!(parser, Parser::Close | Parser::CloseRange) {
+            self.post_close(ev, parser);
+        }
+        self.stats.n_fds = 0;
+    }
+
+    #[inline(never)]
+    fn clear_name_changed(&mut self) {
         if let Some((pid, fd)) = self.name_changed_at.take() {
             if let Some(f) = self.fdtables.get_mut(&pid).and_then(|t| t.fds.get_mut(&fd)) {
                 f.name_changed = false;
             }
         }
-        match sc::parser(ev.nr) {
+    }
+
+    /// close and close_range: the fds go after the rules saw the event.
+    #[inline(never)]
+    fn post_close(&mut self, ev: &Event, parser: Parser) {
+        match parser {
             Parser::Close => {
                 if ev.ret == 0 {
                     let gone = self
@@ -1381,15 +1461,17 @@ impl State {
                     // CLOSE_RANGE_CLOEXEC = 4: only marks
                     if ev.args[2] & 4 == 0 {
                         if let Some(t) = self.fdtables.get_mut(&ev.pid) {
-                            t.fds
-                                .retain(|&k, _| !(k >= 0 && (k as u32) >= lo && (k as u32) <= hi));
+                            let spares = &mut self.spares;
+                            t.fds.retain(
+                                |k, _| !(k >= 0 && (k as u32) >= lo && (k as u32) <= hi),
+                                |f| spares.recycle(f),
+                            );
                         }
                     }
                 }
             }
             _ => {}
         }
-        self.stats.n_fds = 0;
     }
 
     /// Total fds in all tables (counts walk the tables: call rarely).
@@ -1411,6 +1493,7 @@ impl State {
         }
         self.next_scan_ns = now.saturating_add(THREAD_SCAN_NS);
         self.stats.n_thread_scans += 1;
+        self.flush_hot();
         let last_drop = self.last_drop_ns;
         let mut stale = Vec::new();
         for t in self.threads.values_mut() {
@@ -1444,6 +1527,7 @@ impl State {
     }
 
     fn remove_thread(&mut self, tid: u32) {
+        self.flush_hot();
         if let Some(t) = self.threads.remove(&tid) {
             self.reparent_children(&t);
             self.stats.n_threads_removed += 1;
@@ -1452,8 +1536,8 @@ impl State {
             if let Some(tbl) = self.fdtables.get_mut(&pid) {
                 tbl.nthreads = tbl.nthreads.saturating_sub(1);
                 if tbl.nthreads == 0 {
-                    if let Some(tbl) = self.fdtables.remove(&pid) {
-                        for (_, f) in tbl.fds {
+                    if let Some(mut tbl) = self.fdtables.remove(&pid) {
+                        for f in tbl.fds.drain() {
                             self.spares.recycle(f);
                         }
                     }
@@ -1535,7 +1619,7 @@ impl State {
             .unwrap_or_default();
         let spares = &mut self.spares;
         let tbl = self.fdtables.entry(ev.pid).or_default();
-        let f = tbl.fds.entry(fdn).or_insert_with(|| Fd {
+        let f = tbl.fds.get_or_insert_with(fdn, || Fd {
             fd_type: match family {
                 2 => FdType::Ipv4Socket,
                 10 => FdType::Ipv6Socket,
@@ -1729,6 +1813,7 @@ impl State {
         is_thread: bool,
         share_files: bool,
     ) {
+        self.flush_hot();
         let parent = match self.threads.get(&parent_tid) {
             Some(p) => p.clone(),
             None => {
@@ -1874,6 +1959,8 @@ impl State {
 
     /// After exec: other threads of the process are gone, cloexec fds closed.
     fn exec_cleanup(&mut self, tid: u32) {
+        // the exec'ing thread may be the hot one, and change its tid
+        self.flush_hot();
         let Some(t) = self.threads.get(&tid) else {
             return;
         };
@@ -1899,9 +1986,9 @@ impl State {
         }
         if let Some(tbl) = self.fdtables.get_mut(&pid) {
             tbl.nthreads = 1;
-            for (_, f) in tbl.fds.extract_if(|_, f| f.open_flags & O_CLOEXEC != 0) {
-                self.spares.recycle(f);
-            }
+            let spares = &mut self.spares;
+            tbl.fds
+                .retain(|_, f| f.open_flags & O_CLOEXEC == 0, |f| spares.recycle(f));
         }
         self.stats.n_threads = self.threads.len();
     }

@@ -946,6 +946,73 @@ fn threads_whose_exit_was_lost_age_out() {
     assert_eq!(e.state.stats.n_failed_thread_lookups, misses + 1);
 }
 
+/// A run of one thread's events is looked up once (the state engine keeps
+/// the run's thread aside), but the thread's last event time is still that
+/// of the run's last event when the inactivity scan reads it.
+#[test]
+fn a_run_of_events_keeps_its_thread_alive_to_its_last_event() {
+    use sysreplay_ruleeval::state::THREAD_TIMEOUT_NS;
+    const S: u64 = 1_000_000_000;
+    let mut e = engine_with(&rule("evt.type = openat and fd.name = /nothing"));
+    let at = |e: &mut Engine, ts: u64, ev: Ev| {
+        let mut ev = ev;
+        ev.e.header.ts_ns = ts;
+        e.process(&ev.e.as_event(), |_| {});
+    };
+    // thread 600: a run of events from 5 s to 30 s, then another thread
+    for ts in [5, 10, 20, 30] {
+        at(&mut e, ts * S, Ev::sys("getpid", 600, 600, 600, [0; 6]));
+    }
+    at(&mut e, 31 * S, Ev::sys("getpid", 200, 200, 200, [0; 6]));
+    // a drop after the run: 600's exit may have been lost
+    at(
+        &mut e,
+        32 * S,
+        Ev::kind(Kind::Drop, 0, 0, [31 * S, 10, 100, 0, 0, 0]),
+    );
+    // scans at 615 s and 1815 s: the second is past 10 s + the timeout
+    // (the run's second event) but not past 30 s + the timeout (its last)
+    at(&mut e, 615 * S, Ev::sys("getpid", 200, 200, 200, [0; 6]));
+    const { assert!(10 * S + THREAD_TIMEOUT_NS < 1815 * S && 1815 * S < 30 * S + THREAD_TIMEOUT_NS) };
+    at(&mut e, 1815 * S, Ev::sys("getpid", 200, 200, 200, [0; 6]));
+    assert_eq!(e.state.stats.n_thread_scans, 2);
+    assert!(
+        e.state.threads.contains_key(&600),
+        "last seen at 30 s: not yet timed out"
+    );
+    assert_eq!(e.state.stats.n_threads_purged, 0);
+}
+
+/// A non-leader thread that execs takes the leader's tid (exec record):
+/// an event still carrying its old tid finds no thread (a failed lookup, a
+/// new thread), even right after the exec's own events.
+#[test]
+fn an_exec_by_a_non_leader_moves_the_thread_to_the_leaders_tid() {
+    let mut e = engine_with(&rule("evt.type = openat and fd.name = /nothing"));
+    let feed = |e: &mut Engine, ev: Ev| e.process(&ev.e.as_event(), |_| {});
+    // thread 701 of process 700: known from its events
+    feed(&mut e, Ev::sys("getpid", 700, 700, 700, [0; 6]));
+    feed(&mut e, Ev::sys("getpid", 701, 700, 700, [0; 6]));
+    feed(&mut e, Ev::sys("getpid", 701, 700, 700, [0; 6]));
+    feed(
+        &mut e,
+        Ev::kind(Kind::ProcExec, 701, 700, [0; 6])
+            .path(tag::EXE, "/usr/bin/x")
+            .path(tag::COMM, "x")
+            .item(tag::ARGV, b"x\0"),
+    );
+    assert!(e.state.thread(701).is_none(), "701 became 700");
+    assert_eq!(&*e.state.thread(700).unwrap().comm, "x");
+    let misses = e.state.stats.n_failed_thread_lookups;
+    feed(&mut e, Ev::sys("getpid", 701, 700, 700, [0; 6]));
+    assert_eq!(e.state.stats.n_failed_thread_lookups, misses + 1);
+    // a new thread, built from its process's leader
+    assert!(e
+        .state
+        .thread(701)
+        .is_some_and(|t| t.tid == 701 && t.pid == 700));
+}
+
 #[test]
 fn failed_lookups_after_drops_are_counted() {
     let mut e = engine_with(&rule("evt.type = read and fd.name = x"));

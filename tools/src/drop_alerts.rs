@@ -107,6 +107,7 @@ impl DropWatch {
         true
     }
 
+    #[inline(never)]
     fn check(&mut self, ts: u64) {
         let (n, l) = (self.now, self.last);
         self.last = n;
@@ -166,6 +167,7 @@ impl DropWatch {
 }
 
 impl Observer for DropWatch {
+    #[inline]
     fn event_begin(&mut self, ev: &Event) {
         // Falco's drop manager runs on each event before the rules.
         if self.next_check == 0 {
