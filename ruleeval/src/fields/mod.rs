@@ -680,9 +680,8 @@ pub struct Ctx<'a> {
 impl<'a> Ctx<'a> {
     pub fn new(ev: &'a Event<'a>, state: &'a State, info: &'a TraceInfo, evt_num: u64) -> Ctx<'a> {
         let thread = state.thread(ev.tid);
-        // pipe/pipe2 add two fds but give the event no fd info in libsinsp
-        // (parse_pipe_exit): its fd fields come from the event alone
-        let fd = if ev.is_syscall() && !matches!(sc::name(ev.nr), "pipe" | "pipe2") {
+        // (pipe/pipe2: the second new fd, libs master add_pipe)
+        let fd = if ev.is_syscall() {
             state.event_fd(ev.pid)
         } else {
             None
