@@ -1659,6 +1659,13 @@ fn buffers_print_non_printable_bytes_as_dots() {
     assert_eq!(out.len(), 1);
     assert!(out[0].output.ends_with("b=a..b.."), "{}", out[0].output);
     assert_eq!(out[0].output_fields["evt.buffer"], "a..b..");
+    // a read of nothing (or a failed one) has an empty buffer, not none
+    let empty = || Ev::sys("read", 200, 200, 0, [0, 0, 64, 0, 0, 0]);
+    assert!(one("evt.buffer exists and evt.buffer = \"\"", empty()));
+    let failed = || Ev::sys("read", 200, 200, -11, [0, 0, 64, 0, 0, 0]);
+    assert!(one("evt.buffer = \"\"", failed()));
+    // a syscall with no data parameter has none
+    assert!(!one("evt.buffer exists", passwd_open()));
 }
 
 /// A socket with no role yet (just created, or bound to port 0): libs

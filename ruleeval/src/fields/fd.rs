@@ -107,7 +107,7 @@ pub(super) fn extract<'a>(
             // master: SERVSOCK has fd.sip/fd.sport, no client or local/remote).
             let srv = so.servsock();
             let ip = match fld.f {
-                F::FdIp | F::FdNet => either_end(n, (cip, cport), (sip, sport))?.0,
+                F::FdIp | F::FdNet => either_end(n, (cip, cport), (sip, sport), srv)?.0,
                 F::FdCip | F::FdCnet if !srv => cip,
                 F::FdSip | F::FdSnet => sip,
                 F::FdLip | F::FdLnet if !srv => so.local_ip,
@@ -129,7 +129,7 @@ pub(super) fn extract<'a>(
             let (cip, cport, sip, sport) = so.client_server();
             let srv = so.servsock();
             let p = match fld.f {
-                F::FdPort => either_end(n, (cip, cport), (sip, sport))?.1,
+                F::FdPort => either_end(n, (cip, cport), (sip, sport), srv)?.1,
                 F::FdCport if !srv => cport,
                 F::FdSport => sport,
                 F::FdLport if !srv => so.local_port,
