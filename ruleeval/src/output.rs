@@ -174,7 +174,13 @@ fn extract_all(f: &Field, cx: &Ctx, sc: &mut Scratch) -> Option<(String, JsonVal
         };
         let s: String = b
             .iter()
-            .map(|&c| if (0x20..0x7f).contains(&c) { c as char } else { '.' })
+            .map(|&c| {
+                if (0x20..0x7f).contains(&c) {
+                    c as char
+                } else {
+                    '.'
+                }
+            })
             .collect();
         let j = JsonValue::from(s.clone());
         return Some((s, j));

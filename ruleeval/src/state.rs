@@ -859,15 +859,30 @@ impl State {
     /// a parent that exited was replaced at its exit (see
     /// [`State::reparent_children`]).
     pub fn parent(&self, t: &Thread) -> Option<&Thread> {
-        if t.ptid == 0 || t.ptid == t.tid {
+        // libs master get_ancestor_process: from the process's main thread
+        // to its parent's main thread (a thread's own ptid is not used)
+        let mt = self.main_thread(t);
+        if mt.ptid == 0 || mt.ptid == mt.tid {
             return None;
         }
-        self.threads.get(&t.ptid)
+        let p = self.main_thread(self.threads.get(&mt.ptid)?);
+        (p.tid != mt.tid).then_some(p)
     }
 
-    /// The n-th ancestor (0 = the thread itself).
+    /// libs master get_main_thread: the thread of the process's pid (the
+    /// thread itself when that one is unknown).
+    fn main_thread<'s>(&'s self, t: &'s Thread) -> &'s Thread {
+        if t.pid == t.tid {
+            t
+        } else {
+            self.threads.get(&t.pid).unwrap_or(t)
+        }
+    }
+
+    /// The n-th ancestor process (0 = the thread's own process, by its
+    /// main thread, as libs master's proc.aname[0]).
     pub fn ancestor<'s>(&'s self, t: &'s Thread, n: usize) -> Option<&'s Thread> {
-        let mut cur = t;
+        let mut cur = self.main_thread(t);
         for _ in 0..n {
             cur = self.parent(cur)?;
         }
@@ -1256,10 +1271,8 @@ impl State {
         }
         // the socket's own end: recorded with the event, else unknown (the
         // recorder does not capture it on datagrams; libsinsp's driver does)
-        let (lip, lport) = local_addr(ev).unwrap_or((
-            if family == 2 { V4_ANY } else { [0; 16] },
-            0,
-        ));
+        let (lip, lport) =
+            local_addr(ev).unwrap_or((if family == 2 { V4_ANY } else { [0; 16] }, 0));
         let incoming = tuple == RwTuple::Recv;
         let t = if incoming {
             (ip, port, lip, lport)
@@ -1462,7 +1475,6 @@ impl State {
                     // socketpair's fd info is the first, an identical clone)
                     self.cur_fd_num = b as i64;
                     self.cur_fd_in_table = true;
-                    return;
                 }
             }
         }

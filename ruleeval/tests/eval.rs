@@ -1567,7 +1567,10 @@ fn fd_fields_only_where_libsinsp_has_them() {
     fds.extend_from_slice(&7i32.to_le_bytes());
     fds.extend_from_slice(&8i32.to_le_bytes());
     let pipe = || Ev::sys("pipe2", 200, 200, 0, [0, 0, 0, 0, 0, 0]).item(tag::FDS, &fds);
-    assert!(one("fd.name = \"\" and fd.typechar = p and fd.num = 8", pipe()));
+    assert!(one(
+        "fd.name = \"\" and fd.typechar = p and fd.num = 8",
+        pipe()
+    ));
     assert!(one("fd.type = pipe and fd.connected = false", pipe()));
     // a failed one: the last event fd is -1, no fd info
     let failed_pipe = || Ev::sys("pipe2", 200, 200, -24, [0, 0, 0, 0, 0, 0]);
@@ -1608,9 +1611,9 @@ fn ancestor_fields_without_an_index_print_every_ancestor() {
     e.process(&passwd_open().e.as_event(), |h| alerts.push(h.alert()));
     assert_eq!(alerts.len(), 1);
     assert!(
-        alerts[0].output.ends_with(
-            "a=sshd systemd x=/usr/sbin/sshd /usr/lib/systemd/systemd p=sshd one=sshd"
-        ),
+        alerts[0]
+            .output
+            .ends_with("a=sshd systemd x=/usr/sbin/sshd /usr/lib/systemd/systemd p=sshd one=sshd"),
         "{}",
         alerts[0].output
     );
@@ -1679,9 +1682,15 @@ fn a_socket_with_no_role_compares_its_zero_tuple() {
     assert!(one("fd.ip = 0.0.0.0 and fd.port = 0", sock()));
     assert!(one("fd.net != 10.0.0.0/8", sock()));
     assert!(!one("fd.ip = 10.0.0.1 or fd.port = 80", sock()));
-    assert!(!one("fd.sip exists or fd.lport exists or fd.rip exists", sock()));
+    assert!(!one(
+        "fd.sip exists or fd.lport exists or fd.rip exists",
+        sock()
+    ));
     let sock6 = || Ev::sys("socket", 200, 200, 7, [10, 2, 0, 0, 0, 0]);
-    assert!(one("fd.ip != ::1 and fd.ip = :: and fd.port != 53", sock6()));
+    assert!(one(
+        "fd.ip != ::1 and fd.ip = :: and fd.port != 53",
+        sock6()
+    ));
 }
 
 /// A unix connect connects the fd (libs master parse_connect_exit sets
@@ -1712,4 +1721,39 @@ fn a_unix_connect_is_connected_and_named_src_dst_path() {
         e.process(&ev.e.as_event(), |_| hits += 1);
     }
     assert_eq!(hits, 1);
+}
+
+/// Ancestry goes process to process through main threads (libs master
+/// get_ancestor_process): a thread named apart from its process has its
+/// process's name as proc.aname[0], and a process a thread forked has the
+/// forking thread's process as parent, not the thread.
+#[test]
+fn ancestry_goes_through_main_threads() {
+    let mut e = engine_with(&rule(
+        "evt.type = openat and proc.pname = python3 and proc.aname[0] = worker and proc.aname[1] = python3 and proc.aname[2] = bash and proc.ppid = 300",
+    ));
+    let mut thread_view = engine_with(&rule(
+        "evt.type = getpid and proc.aname[0] = python3 and proc.pname = bash",
+    ));
+    let creds = Creds {
+        ppid: 300,
+        ..Default::default()
+    };
+    let mut hits = 0;
+    let mut thread_hits = 0;
+    for ev in [
+        // thread 301 renames itself
+        Ev::sys("prctl", 301, 300, 0, [15, 0, 0, 0, 0, 0]).path(1, "pool-1"),
+        // and forks a process
+        Ev::kind(Kind::ProcFork, 301, 300, [400, 400, 0, 0, 0, 0])
+            .path(tag::COMM, "worker")
+            .item(tag::CREDS, &creds.encode()),
+        openat(400, 400, "/etc/hosts", 0, 3),
+        Ev::sys("getpid", 301, 300, 300, [0; 6]),
+    ] {
+        e.process(&ev.e.as_event(), |_| hits += 1);
+        thread_view.process(&ev.e.as_event(), |_| thread_hits += 1);
+    }
+    assert_eq!(hits, 1, "the forked process's ancestry");
+    assert_eq!(thread_hits, 1, "the renamed thread's ancestry");
 }

@@ -349,7 +349,10 @@ fn argument_and_network_rules_fire() {
         [3, 0, 16, 0, 0, 0],
         &[
             (1, &sa([93, 184, 216, 34], 443)),
-            (sysreplay_format::record::tag::LOCAL_ADDR, &sa([192, 0, 2, 7], 40000)),
+            (
+                sysreplay_format::record::tag::LOCAL_ADDR,
+                &sa([192, 0, 2, 7], 40000),
+            ),
         ],
     ));
     feed(ev(80, "socket", 4, [2, 1, 0, 0, 0, 0], &[]));
@@ -360,7 +363,10 @@ fn argument_and_network_rules_fire() {
         [4, 0, 16, 0, 0, 0],
         &[
             (1, &sa([127, 0, 0, 1], 443)),
-            (sysreplay_format::record::tag::LOCAL_ADDR, &sa([127, 0, 0, 1], 40001)),
+            (
+                sysreplay_format::record::tag::LOCAL_ADDR,
+                &sa([127, 0, 0, 1], 40001),
+            ),
         ],
     ));
     let names: Vec<Vec<&str>> = fired
