@@ -154,14 +154,61 @@ impl OutputFormat {
     }
 }
 
+/// Ancestors an output walks at most (a parent loop cannot hang it).
+const MAX_ANCESTORS: usize = 256;
+
 /// Render a field for outputs: (text, JSON value). Multi-valued fields
-/// print their first value.
+/// print their first value, ancestor fields all of them.
 fn extract_all(f: &Field, cx: &Ctx, sc: &mut Scratch) -> Option<(String, JsonValue)> {
     // evt.time in output_fields is the raw nanosecond timestamp, as Falco's JSON.
     if f.f == F::EvtTime {
         let mut s = String::new();
         f.extract(cx, 0, &mut sc.a)?.render(&mut s);
         return Some((s, JsonValue::from(cx.wall_ns())));
+    }
+    // libs master binary_buffer_to_string_dots (the default buffer
+    // format): a byte isprint() rejects prints as `.`
+    if f.f == F::EvtBuffer {
+        let Val::Str(b) = f.extract(cx, 0, &mut sc.a)? else {
+            return None;
+        };
+        let s: String = b
+            .iter()
+            .map(|&c| {
+                if (0x20..0x7f).contains(&c) {
+                    c as char
+                } else {
+                    '.'
+                }
+            })
+            .collect();
+        let j = JsonValue::from(s.clone());
+        return Some((s, j));
+    }
+    // libs master (sinsp_filtercheck_thread extract, no index): every
+    // ancestor's value, from the parent up, joined by spaces
+    if f.multi
+        && matches!(
+            f.f,
+            F::ProcAname | F::ProcAexe | F::ProcAexepath | F::ProcAcmdline
+        )
+    {
+        let mut s = String::new();
+        // bounded as libsinsp's loop check bounds its walk
+        for n in 0..MAX_ANCESTORS {
+            let Some(v) = f.extract(cx, n, &mut sc.a) else {
+                break;
+            };
+            if n > 0 {
+                s.push(' ');
+            }
+            v.render(&mut s);
+        }
+        if s.is_empty() {
+            return None;
+        }
+        let j = JsonValue::from(s.clone());
+        return Some((s, j));
     }
     let v = f.extract(cx, 0, &mut sc.a)?;
     let mut s = String::new();

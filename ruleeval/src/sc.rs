@@ -258,9 +258,8 @@ pub enum Parser {
     Open(OpenKind),
     Socket,
     Connect,
-    Send {
-        sendto: bool,
-    },
+    /// A read or write (libs master parse_read_exit/parse_write_exit).
+    Rw(RwTuple),
     Accept,
     Bind,
     Listen,
@@ -285,6 +284,17 @@ pub enum Parser {
     /// Applied after the rules saw the event.
     Close,
     CloseRange,
+}
+
+/// The address a read or write has in the trace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RwTuple {
+    /// None recorded (sendmsg: the recorder does not capture msg_name).
+    None,
+    /// The destination (sendto's ARG4).
+    Send,
+    /// The peer (RESULT_ADDR).
+    Recv,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -339,8 +349,10 @@ pub fn parser(nr: u16) -> Parser {
         "open_by_handle_at" => Parser::Open(OpenKind::ByHandle),
         "socket" => Parser::Socket,
         "connect" => Parser::Connect,
-        "sendto" => Parser::Send { sendto: true },
-        "sendmsg" => Parser::Send { sendto: false },
+        "sendto" => Parser::Rw(RwTuple::Send),
+        "recvfrom" | "recvmsg" => Parser::Rw(RwTuple::Recv),
+        "read" | "write" | "pread64" | "pwrite64" | "readv" | "writev" | "preadv" | "pwritev"
+        | "sendmsg" | "sendmmsg" | "recvmmsg" => Parser::Rw(RwTuple::None),
         "accept" | "accept4" => Parser::Accept,
         "bind" => Parser::Bind,
         "listen" => Parser::Listen,

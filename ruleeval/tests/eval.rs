@@ -1723,14 +1723,22 @@ fn fd_fields_only_where_libsinsp_has_them() {
     assert!(!one("fd.l4proto exists", failed()));
     assert!(!one("fd.connected exists", failed()));
     assert!(!one("fd.type exists", failed()));
-    // pipe2 creates two fds but the event has no fd info (parse_pipe_exit):
-    // fd.name "" and typechar p from the event, nothing else
+    // pipe2 creates two fds; the event's fd is the last one added (libs
+    // master add_pipe sets the event's fd info, add_fd the thread's last
+    // event fd, which fd.num prints): the second, a pipe named ""
     let mut fds = Vec::new();
     fds.extend_from_slice(&7i32.to_le_bytes());
     fds.extend_from_slice(&8i32.to_le_bytes());
     let pipe = || Ev::sys("pipe2", 200, 200, 0, [0, 0, 0, 0, 0, 0]).item(tag::FDS, &fds);
-    assert!(one("fd.name = \"\" and fd.typechar = p", pipe()));
-    assert!(!one("fd.type exists or fd.connected exists", pipe()));
+    assert!(one(
+        "fd.name = \"\" and fd.typechar = p and fd.num = 8",
+        pipe()
+    ));
+    assert!(one("fd.type = pipe and fd.connected = false", pipe()));
+    // a failed one: the last event fd is -1, no fd info
+    let failed_pipe = || Ev::sys("pipe2", 200, 200, -24, [0, 0, 0, 0, 0, 0]);
+    assert!(one("fd.num = -1 and fd.typechar = p", failed_pipe()));
+    assert!(!one("fd.type exists", failed_pipe()));
     // a successful open names a new fd: fd.name_changed (libs master
     // compares the name after parsing with the new fd's empty old name)
     assert!(one("fd.name_changed = true", passwd_open()));
@@ -1750,4 +1758,165 @@ fn empty_arguments_are_kept_as_libsinsp_keeps_them() {
         &[exec, openat(200, 200, "/etc/hosts", 0, 3)],
     );
     assert_eq!(r.last(), Some(&true));
+}
+
+/// An ancestor field without an index prints every ancestor, from the
+/// parent up, joined by spaces (libs master sinsp_filtercheck_thread's
+/// extract of proc.aname/aexe/aexepath/acmdline with no index; sysdig
+/// 0.29.3 prints the process itself, which the fidelity harness counts as
+/// sysdig-older). Comparisons still match any single ancestor.
+#[test]
+fn ancestor_fields_without_an_index_print_every_ancestor() {
+    let mut e = engine_with(
+        "- rule: Open\n  desc: d\n  condition: evt.type=openat and proc.aname = sshd\n  output: \"a=%proc.aname x=%proc.aexepath p=%proc.pname one=%proc.aname[1]\"\n  priority: WARNING\n",
+    );
+    let mut alerts = Vec::new();
+    e.process(&passwd_open().e.as_event(), |h| alerts.push(h.alert()));
+    assert_eq!(alerts.len(), 1);
+    assert!(
+        alerts[0]
+            .output
+            .ends_with("a=sshd systemd x=/usr/sbin/sshd /usr/lib/systemd/systemd p=sshd one=sshd"),
+        "{}",
+        alerts[0].output
+    );
+    assert_eq!(alerts[0].output_fields["proc.aname"], "sshd systemd");
+}
+
+/// user.loginuid is libs master's int64: -1 for the invalid UINT32_MAX, the
+/// unsigned value above 2^31 (sysdig 0.29.3 prints an int32, negative).
+#[test]
+fn loginuid_above_2_31_is_unsigned() {
+    let mut e = engine_with(&rule("evt.type = openat and user.loginuid = 3874816000"));
+    let creds = Creds {
+        uid: 0,
+        euid: 0,
+        ppid: 200,
+        loginuid: 3_874_816_000,
+        ..Default::default()
+    };
+    let mut hits = 0;
+    for ev in [
+        Ev::sys("clone", 200, 200, 500, [0x1200011, 0, 0, 0, 0, 0]),
+        Ev::kind(Kind::ProcExec, 500, 500, [0; 6])
+            .path(tag::EXE, "/usr/sbin/ifplugd")
+            .path(tag::COMM, "ifplugd")
+            .item(tag::CREDS, &creds.encode())
+            .item(tag::ARGV, b"ifplugd\0"),
+        openat(500, 500, "/etc/hosts", 0, 3),
+    ] {
+        e.process(&ev.e.as_event(), |_| hits += 1);
+    }
+    assert_eq!(hits, 1);
+    assert!(!one("user.loginuid < 0", passwd_open()));
+}
+
+/// evt.buffer prints as libsinsp's default buffer format does: a byte
+/// isprint() rejects (control bytes, bytes above 0x7e, invalid UTF-8)
+/// is `.`, not U+FFFD; comparisons still see the raw bytes.
+#[test]
+fn buffers_print_non_printable_bytes_as_dots() {
+    let mut e = engine_with(
+        "- rule: W\n  desc: d\n  condition: evt.type = write and evt.buffer bcontains ff0a\n  output: \"b=%evt.buffer\"\n  priority: INFO\n",
+    );
+    let w = Ev::sys("write", 200, 200, 6, [1, 0, 6, 0, 0, 0]).item(1, b"a\xff\nb\xc3\xa9");
+    let mut out = Vec::new();
+    e.process(&w.e.as_event(), |h| out.push(h.alert()));
+    assert_eq!(out.len(), 1);
+    assert!(out[0].output.ends_with("b=a..b.."), "{}", out[0].output);
+    assert_eq!(out[0].output_fields["evt.buffer"], "a..b..");
+    // a read of nothing (or a failed one) has an empty buffer, not none
+    let empty = || Ev::sys("read", 200, 200, 0, [0, 0, 64, 0, 0, 0]);
+    assert!(one("evt.buffer exists and evt.buffer = \"\"", empty()));
+    let failed = || Ev::sys("read", 200, 200, -11, [0, 0, 64, 0, 0, 0]);
+    assert!(one("evt.buffer = \"\"", failed()));
+    // a syscall with no data parameter has none
+    assert!(!one("evt.buffer exists", passwd_open()));
+}
+
+/// A socket with no role yet (just created, or bound to port 0): libs
+/// master's compare_ip/compare_port/compare_net have no role check and
+/// compare its tuple as stored (zeros), so `fd.ip != X` holds and `fd.ip =
+/// 0.0.0.0` too; the client/server/local/remote fields stay NULL.
+#[test]
+fn a_socket_with_no_role_compares_its_zero_tuple() {
+    let sock = || Ev::sys("socket", 200, 200, 7, [2, 1, 0, 0, 0, 0]);
+    assert!(one("fd.ip != 10.0.0.1 and fd.port != 80", sock()));
+    assert!(one("fd.ip = 0.0.0.0 and fd.port = 0", sock()));
+    assert!(one("fd.net != 10.0.0.0/8", sock()));
+    assert!(!one("fd.ip = 10.0.0.1 or fd.port = 80", sock()));
+    assert!(!one(
+        "fd.sip exists or fd.lport exists or fd.rip exists",
+        sock()
+    ));
+    let sock6 = || Ev::sys("socket", 200, 200, 7, [10, 2, 0, 0, 0, 0]);
+    assert!(one(
+        "fd.ip != ::1 and fd.ip = :: and fd.port != 53",
+        sock6()
+    ));
+}
+
+/// A unix connect connects the fd (libs master parse_connect_exit sets
+/// FLAGS_SOCKET_CONNECTED before looking at the family) and names it
+/// `src->dst path`.
+#[test]
+fn a_unix_connect_is_connected_and_named_src_dst_path() {
+    let mut e = engine_with(&rule(
+        "evt.type = connect and fd.connected = true and fd.name = \"0->0 /dev/log\" and fd.name_changed = true",
+    ));
+    let mut sa = vec![1u8, 0];
+    sa.extend_from_slice(b"/dev/log\0");
+    let mut hits = 0;
+    for ev in [
+        Ev::sys("socket", 200, 200, 9, [1, 2, 0, 0, 0, 0]),
+        Ev::sys("connect", 200, 200, 0, [9, 0, sa.len() as u64, 0, 0, 0]).item(1, &sa),
+    ] {
+        e.process(&ev.e.as_event(), |_| hits += 1);
+    }
+    assert_eq!(hits, 1);
+    // a failed one changes nothing (libs master returns before naming)
+    let mut e = engine_with(&rule("evt.type = connect and fd.name = \"\""));
+    let mut hits = 0;
+    for ev in [
+        Ev::sys("socket", 200, 200, 9, [1, 2, 0, 0, 0, 0]),
+        Ev::sys("connect", 200, 200, -2, [9, 0, sa.len() as u64, 0, 0, 0]).item(1, &sa),
+    ] {
+        e.process(&ev.e.as_event(), |_| hits += 1);
+    }
+    assert_eq!(hits, 1);
+}
+
+/// Ancestry goes process to process through main threads (libs master
+/// get_ancestor_process): a thread named apart from its process has its
+/// process's name as proc.aname[0], and a process a thread forked has the
+/// forking thread's process as parent, not the thread.
+#[test]
+fn ancestry_goes_through_main_threads() {
+    let mut e = engine_with(&rule(
+        "evt.type = openat and proc.pname = python3 and proc.aname[0] = worker and proc.aname[1] = python3 and proc.aname[2] = bash and proc.ppid = 300",
+    ));
+    let mut thread_view = engine_with(&rule(
+        "evt.type = getpid and proc.aname[0] = python3 and proc.pname = bash",
+    ));
+    let creds = Creds {
+        ppid: 300,
+        ..Default::default()
+    };
+    let mut hits = 0;
+    let mut thread_hits = 0;
+    for ev in [
+        // thread 301 renames itself
+        Ev::sys("prctl", 301, 300, 0, [15, 0, 0, 0, 0, 0]).path(1, "pool-1"),
+        // and forks a process
+        Ev::kind(Kind::ProcFork, 301, 300, [400, 400, 0, 0, 0, 0])
+            .path(tag::COMM, "worker")
+            .item(tag::CREDS, &creds.encode()),
+        openat(400, 400, "/etc/hosts", 0, 3),
+        Ev::sys("getpid", 301, 300, 300, [0; 6]),
+    ] {
+        e.process(&ev.e.as_event(), |_| hits += 1);
+        thread_view.process(&ev.e.as_event(), |_| thread_hits += 1);
+    }
+    assert_eq!(hits, 1, "the forked process's ancestry");
+    assert_eq!(thread_hits, 1, "the renamed thread's ancestry");
 }

@@ -340,12 +340,20 @@ fn argument_and_network_rules_fire() {
         b
     };
     feed(ev(80, "socket", 3, [2, 1, 0, 0, 0, 0], &[]));
+    // the recorder captures the address the kernel gave this side
+    // (LOCAL_ADDR): libs master's fd.ip/fd.net compare both ends
     feed(ev(
         80,
         "connect",
         0,
         [3, 0, 16, 0, 0, 0],
-        &[(1, &sa([93, 184, 216, 34], 443))],
+        &[
+            (1, &sa([93, 184, 216, 34], 443)),
+            (
+                sysreplay_format::record::tag::LOCAL_ADDR,
+                &sa([192, 0, 2, 7], 40000),
+            ),
+        ],
     ));
     feed(ev(80, "socket", 4, [2, 1, 0, 0, 0, 0], &[]));
     feed(ev(
@@ -353,7 +361,13 @@ fn argument_and_network_rules_fire() {
         "connect",
         0,
         [4, 0, 16, 0, 0, 0],
-        &[(1, &sa([127, 0, 0, 1], 443))],
+        &[
+            (1, &sa([127, 0, 0, 1], 443)),
+            (
+                sysreplay_format::record::tag::LOCAL_ADDR,
+                &sa([127, 0, 0, 1], 40001),
+            ),
+        ],
     ));
     let names: Vec<Vec<&str>> = fired
         .iter()

@@ -17,7 +17,11 @@
 //! bug, enter/exit representation, sysdig 0.29.3 older than libs master);
 //! an unclassified one fails the test. By default a bounded subset runs
 //! (a few captures, one value per field); `SYSREPLAY_FIDELITY=full` runs
-//! everything and prints the agreement table (tools/fidelity.sh).
+//! everything and prints the agreement table (tools/fidelity.sh);
+//! `SYSREPLAY_FIDELITY_ONLY=<substring>[,...]` compares only the matching
+//! corpora (exports are named `export:<trace>`);
+//! `SYSREPLAY_FIDELITY_DUMP=1` prints every differing event of an
+//! unclassified difference.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -705,6 +709,14 @@ fn engine_agrees_with_libsinsp_or_the_difference_is_classified() {
             );
             if resp.is_empty() || classes.is_empty() || classes.iter().any(Option::is_none) {
                 println!("unclassified: {line}");
+                // SYSREPLAY_FIDELITY_DUMP=1: every differing event of it
+                if std::env::var("SYSREPLAY_FIDELITY_DUMP").is_ok() {
+                    for k in o.keys().chain(th.keys()).collect::<BTreeSet<_>>() {
+                        if o.get(k) != th.get(k) {
+                            println!("  {k}: ours {:?} sysdig {:?}", o.get(k), th.get(k));
+                        }
+                    }
+                }
                 t.unclassified.push(line);
             } else {
                 let cl = classes.iter().flatten().copied().collect::<BTreeSet<_>>();

@@ -329,7 +329,8 @@ const fn lay(enter: u16, e: &'static [Src], exit: u16, x: &'static [Src]) -> Lay
 fn layout(nr: u16) -> Option<Layout> {
     const RET: &[Src] = &[Ret];
     const FD0: &[Src] = &[CInt(0)];
-    const PEER: Src = Tuple(tag::RESULT_ADDR, false, false);
+    // a datagram's peer, and this socket's own end when recorded
+    const PEER: Src = Tuple(tag::RESULT_ADDR, false, true);
     const ACCEPT_X: &[Src] = &[Ret, Tuple(tag::RESULT_ADDR, false, true), Zero, Zero, Zero];
     const AT2_X: &[Src] = &[Ret, CInt(0), Path(1), CInt(2), Path(3), Arg(4)];
     Some(match nr {
@@ -388,7 +389,7 @@ fn layout(nr: u16) -> Option<Layout> {
         nr::ACCEPT4 => lay(code::ACCEPT4_5_E, &[Arg(3)], code::ACCEPT4_5_X, ACCEPT_X),
         nr::SENDTO => lay(
             code::SENDTO_E,
-            &[CInt(0), Arg(2), Tuple(4, true, false)],
+            &[CInt(0), Arg(2), Tuple(4, true, true)],
             code::SENDTO_X,
             &[Ret, Data(1)],
         ),

@@ -185,7 +185,7 @@ fn conversion(x: u16) -> Option<Conv> {
                 ("fd", Arg(0)),
                 ("size", Arg(2)),
                 ("data", Buf(1)),
-                ("tuple", TupleDst(4, false)),
+                ("tuple", TupleDst(4, true)),
             ],
         ),
         code::RECVFROM_X => cv(
@@ -195,14 +195,11 @@ fn conversion(x: u16) -> Option<Conv> {
                 ("fd", Arg(0)),
                 ("size", Arg(2)),
                 ("data", Buf(1)),
-                ("tuple", TupleSrc(false)),
+                ("tuple", TupleSrc(true)),
             ],
         ),
         code::SENDMSG_X => cv("sendmsg", &[RES, ("fd", Arg(0))]),
-        code::RECVMSG_X => cv(
-            "recvmsg",
-            &[RES, ("fd", Arg(0)), ("tuple", TupleSrc(false))],
-        ),
+        code::RECVMSG_X => cv("recvmsg", &[RES, ("fd", Arg(0)), ("tuple", TupleSrc(true))]),
         code::CHDIR_X => cv("chdir", &[RES, ("path", Path(0))]),
         code::FCHDIR_X => cv("fchdir", &[RES, ("fd", Arg(0))]),
         101 | code::RMDIR_2_X => cv("rmdir", &[RES, ("path", Path(0))]),
@@ -423,6 +420,19 @@ pub fn generic_needs_arguments(nr: u16) -> bool {
             | "connect"
             | "sendto"
             | "sendmsg"
+            // a successful read or write connects an inet socket
+            | "read"
+            | "write"
+            | "pread64"
+            | "pwrite64"
+            | "readv"
+            | "writev"
+            | "preadv"
+            | "pwritev"
+            | "recvfrom"
+            | "recvmsg"
+            | "sendmmsg"
+            | "recvmmsg"
             | "accept"
             | "accept4"
             | "bind"

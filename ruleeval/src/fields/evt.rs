@@ -172,6 +172,9 @@ pub(super) fn extract<'a>(
                 } else {
                     Val::Int(b.len() as i64)
                 }),
+                // nothing captured (a read of 0 bytes, a failed call): libs
+                // master's data parameter is there, empty
+                decode::ArgValue::Missing if fld.f == F::EvtBuffer => Some(Val::Str(b"")),
                 _ => None,
             }
         }

@@ -92,31 +92,44 @@ pub(super) fn extract<'a>(
         | F::FdRnet => {
             let so = sock_parts(cx.fd?)?;
             if so.role_none() {
-                return None;
+                // libs master compare_ip/compare_net have no role check:
+                // they compare the tuple as stored (zeros before a peer)
+                return match fld.f {
+                    F::FdIp | F::FdNet if n < 2 => {
+                        let ip = if n == 0 { so.local_ip } else { so.remote_ip };
+                        Some(Val::Ip(v4_any(so, ip)))
+                    }
+                    _ => None,
+                };
             }
             let (cip, cport, sip, sport) = so.client_server();
             // A server socket with no peer has only its server end (libs
             // master: SERVSOCK has fd.sip/fd.sport, no client or local/remote).
             let srv = so.servsock();
             let ip = match fld.f {
-                F::FdIp | F::FdNet => either_end(n, (cip, cport), (sip, sport))?.0,
+                F::FdIp | F::FdNet => either_end(n, (cip, cport), (sip, sport), srv)?.0,
                 F::FdCip | F::FdCnet if !srv => cip,
                 F::FdSip | F::FdSnet => sip,
                 F::FdLip | F::FdLnet if !srv => so.local_ip,
                 F::FdRip | F::FdRnet if !srv => so.remote_ip,
                 _ => return None,
             };
-            Some(Val::Ip(ip))
+            Some(Val::Ip(v4_any(so, ip)))
         }
         F::FdPort | F::FdCport | F::FdSport | F::FdLport | F::FdRport => {
             let so = sock_parts(cx.fd?)?;
             if so.role_none() {
-                return None;
+                // libs master compare_port: no role check (see fd.ip)
+                return match (fld.f, n) {
+                    (F::FdPort, 0) => Some(Val::Int(so.local_port as i64)),
+                    (F::FdPort, 1) => Some(Val::Int(so.remote_port as i64)),
+                    _ => None,
+                };
             }
             let (cip, cport, sip, sport) = so.client_server();
             let srv = so.servsock();
             let p = match fld.f {
-                F::FdPort => either_end(n, (cip, cport), (sip, sport))?.1,
+                F::FdPort => either_end(n, (cip, cport), (sip, sport), srv)?.1,
                 F::FdCport if !srv => cport,
                 F::FdSport => sport,
                 F::FdLport if !srv => so.local_port,
@@ -153,7 +166,7 @@ pub(super) fn extract<'a>(
             let fd = cx.fd?;
             match fd.sock.as_deref() {
                 Some(s) => Some(Val::Bool(s.connected)),
-                None => Some(Val::Bool(false)),
+                None => Some(Val::Bool(fd.connected)),
             }
         }
         F::FdNameChanged => Some(Val::Bool(cx.fd?.name_changed)),
@@ -167,6 +180,16 @@ pub(super) fn extract<'a>(
         }
         F::FdDnsName => None,
         _ => None,
+    }
+}
+
+/// An IPv4 socket's unknown address in the form filters parse `0.0.0.0`
+/// to (a new socket's ends are all-zero bytes).
+fn v4_any(so: &crate::state::Sock, ip: [u8; 16]) -> [u8; 16] {
+    if !so.v6 && ip == [0; 16] {
+        std::net::Ipv4Addr::UNSPECIFIED.to_ipv6_mapped().octets()
+    } else {
+        ip
     }
 }
 

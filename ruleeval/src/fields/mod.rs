@@ -680,9 +680,8 @@ pub struct Ctx<'a> {
 impl<'a> Ctx<'a> {
     pub fn new(ev: &'a Event<'a>, state: &'a State, info: &'a TraceInfo, evt_num: u64) -> Ctx<'a> {
         let thread = state.thread(ev.tid);
-        // pipe/pipe2 add two fds but give the event no fd info in libsinsp
-        // (parse_pipe_exit): its fd fields come from the event alone
-        let fd = if ev.is_syscall() && !matches!(sc::name(ev.nr), "pipe" | "pipe2") {
+        // (pipe/pipe2: the second new fd, libs master add_pipe)
+        let fd = if ev.is_syscall() {
             state.event_fd(ev.pid)
         } else {
             None
@@ -860,25 +859,23 @@ impl Field {
     }
 }
 
-/// Value `n` of an "either end" field (fd.ip, fd.net, fd.port). An end
-/// whose address and port are both zero is unknown (the recorder does not
-/// see the local address the kernel picks on connect) and is skipped, so
-/// `fd.net != 127.0.0.0/8` is decided by the known end only.
-fn either_end(n: usize, c: ([u8; 16], u16), s: ([u8; 16], u16)) -> Option<([u8; 16], u16)> {
-    let unknown = |e: &([u8; 16], u16)| {
-        e.1 == 0 && (e.0 == [0; 16] || (is_v4_mapped(&e.0) && e.0[12..] == [0; 4]))
-    };
-    let mut k = 0;
-    for e in [c, s] {
-        if unknown(&e) {
-            continue;
-        }
-        if k == n {
-            return Some(e);
-        }
-        k += 1;
+/// Value `n` of an "either end" field (fd.ip, fd.net, fd.port): libs
+/// master's compare_ip/compare_port/compare_net test the client and the
+/// server end as stored, an unknown (zero) one included, so `fd.port <=
+/// 1024` holds for a datagram socket whose own end is 0.0.0.0:0; a server
+/// socket with no peer has its one end (`srv`).
+fn either_end(
+    n: usize,
+    c: ([u8; 16], u16),
+    s: ([u8; 16], u16),
+    srv: bool,
+) -> Option<([u8; 16], u16)> {
+    match (n, srv) {
+        (0, true) => Some(s),
+        (0, false) => Some(c),
+        (1, false) => Some(s),
+        _ => None,
     }
-    None
 }
 
 /// Is `ip` (v4-mapped or v6) inside `net/prefix`.

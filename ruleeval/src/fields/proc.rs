@@ -88,6 +88,8 @@ pub(super) fn extract<'a>(
         F::ProcAname | F::ProcAexe | F::ProcAexepath | F::ProcApid | F::ProcAcmdline => {
             let idx = match fld.arg {
                 FArg::Index(i) => i,
+                // every ancestor, bounded (a parent loop cannot hang a filter)
+                _ if n >= 256 => return None,
                 _ => n + 1,
             };
             let a = cx.state.ancestor(t?, idx)?;

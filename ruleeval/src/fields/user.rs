@@ -12,7 +12,12 @@ pub(super) fn extract<'a>(
     let t = cx.thread;
     match fld.f {
         F::UserUid => Some(Val::Int(t?.euid as i64)),
-        F::UserLoginuid => Some(Val::Int(t?.loginuid as i32 as i64)),
+        // libs master: an int64, -1 for the invalid UINT32_MAX, else the
+        // unsigned value (sysdig 0.29.3 prints it as an int32)
+        F::UserLoginuid => Some(Val::Int(match t?.loginuid {
+            u32::MAX => -1,
+            l => l as i64,
+        })),
         F::UserName => cx.state.user_name(t?.euid).and_then(s),
         F::UserLoginname => {
             let l = t?.loginuid;
