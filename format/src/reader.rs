@@ -831,6 +831,15 @@ impl TraceReader {
         mut consume: impl FnMut(T) -> Result<ControlFlow<()>, TraceError>,
     ) -> Result<(), TraceError> {
         let end = range.end.min(self.blocks.len());
+        if end <= range.start + 1 {
+            // One block (a small trace): nothing to overlap, so no thread.
+            for i in range.start..end {
+                if consume(work(i)?)?.is_break() {
+                    return Ok(());
+                }
+            }
+            return Ok(());
+        }
         let threads = match workers {
             Workers::Global => rayon::current_num_threads(),
             Workers::Pool(p) => p.current_num_threads(),
@@ -926,6 +935,8 @@ impl TraceReader {
         // would only add hand-offs and an idle worker's spinning.
         let workers = match self.decode_pool.as_deref() {
             Some(p) => Workers::Pool(p),
+            // one block is decoded on this thread (see `pipeline`)
+            None if self.blocks.len() <= 1 => Workers::Producer,
             None => self
                 .stream_pool
                 .get_or_init(|| {

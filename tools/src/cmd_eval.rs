@@ -457,5 +457,8 @@ pub fn run(mut a: Args) -> Result<(), Failure> {
             }
         }
     }
+    // The process exits next (main's only call): freeing the rules and the
+    // process table node by node cost ~4% of evaluating a tiny trace.
+    std::mem::forget(engine);
     Ok(())
 }
