@@ -598,6 +598,8 @@ pub struct State {
     cwds: Cwds,
     /// Scratch for resolving a path before it is interned.
     path_buf: String,
+    /// What the trace's container records say, by container id.
+    pub containers: crate::containers::Containers,
 }
 
 impl State {
@@ -878,6 +880,12 @@ impl State {
                     if self.after_drop {
                         self.stats.n_failed_thread_lookups_after_drop += 1;
                     }
+                }
+                return;
+            }
+            Some(Kind::Container) => {
+                if let Some(j) = ev.container_json() {
+                    self.containers.learn(j);
                 }
                 return;
             }
