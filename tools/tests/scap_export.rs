@@ -489,11 +489,14 @@ fn container_records_are_exported_as_container_events() {
     let out = dir.path().join("c.scap");
     let v = export(&trace, &out);
     assert_eq!(v["containers"], 2, "{v}");
-    let fmt = "%container.name %container.image.repository %container.image.tag %container.privileged";
+    let fmt =
+        "%container.name %container.image.repository %container.image.tag %container.privileged";
     let lines = testkit::sysdig_lines(&out, fmt, Some("container.id!=host"));
     assert!(lines.len() > 10, "{lines:?}");
     assert!(
-        lines.iter().all(|l| l == "hopeful_taussig nginx latest false"),
+        lines
+            .iter()
+            .all(|l| l == "hopeful_taussig nginx latest false"),
         "{lines:?}"
     );
     // import(export(t)) keeps the container records, JSON and order

@@ -782,11 +782,18 @@ fn container_events_give_container_metadata() {
                 .all(|l| l.contains(" hopeful_taussig nginx nginx latest ")));
             // `cat` shows the records (JSON parsed in --json), `info` counts them
             let text = cat_json(&trace);
-            let recs: Vec<&str> = text.lines().filter(|l| l.contains("\"container\"")).collect();
+            let recs: Vec<&str> = text
+                .lines()
+                .filter(|l| l.contains("\"container\""))
+                .collect();
             assert_eq!(recs.len(), 2, "{text}");
             assert!(recs[1].contains("\"name\":\"hopeful_taussig\""), "{recs:?}");
             let (info, _) = testkit::run_ok(bin().arg("info").arg(&trace));
-            assert!(info.lines().any(|l| l.split_whitespace().eq(["container", "2"])), "{info}");
+            assert!(
+                info.lines()
+                    .any(|l| l.split_whitespace().eq(["container", "2"])),
+                "{info}"
+            );
         }
     }
     assert!(seen > 40, "{seen}");

@@ -3587,6 +3587,7 @@ mod tests {
                     fds.remove(&h.pid);
                 }
                 Kind::Drop => panic!("no drop windows configured"),
+                Kind::Container => panic!("the generator writes no container records"),
                 Kind::Syscall => {
                     let name = syscalls::name(h.nr).unwrap();
                     dec.clear();
