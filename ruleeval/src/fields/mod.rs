@@ -538,6 +538,16 @@ pub const OFFLINE_FIELDS: &[(&str, FType)] = &[
     ("k8s.ns.label", FType::Str),
 ];
 
+/// Whether a field (display name, with or without its argument) takes its
+/// value from the trace's container records: imported captures have them
+/// (the capture's container events), recordings do not.
+pub fn from_container_records(display: &str) -> bool {
+    let name = display.split('[').next().unwrap_or("");
+    FIELDS
+        .iter()
+        .any(|&(n, f, ..)| n == name && f.class() == Class::Container && f != F::ContainerId)
+}
+
 /// One field of [`list`]: what `sysreplay fields` prints.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldDoc {
@@ -1036,6 +1046,11 @@ mod list_tests {
         assert_eq!(get("proc.name").ty, "string");
         assert_eq!(get("fd.sip").ty, "ipaddr");
         assert!(get("container.image").has_value_offline);
+        assert!(from_container_records("container.mount.dest[/etc*]"));
+        assert!(from_container_records("container.image.repository"));
+        assert!(!from_container_records("container.id"));
+        assert!(!from_container_records("container.ip"));
+        assert!(!from_container_records("proc.name"));
         assert!(!get("container.ip").has_value_offline);
         assert!(!get("fd.rip.name").has_value_offline);
         assert_eq!(get("proc.aname").arg, "[N]");
