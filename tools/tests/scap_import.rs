@@ -799,6 +799,51 @@ fn container_events_give_container_metadata() {
     assert!(seen > 40, "{seen}");
 }
 
+/// `replay` hands container records to the engine whatever the simulated
+/// rings do (Falco gets container metadata from the runtime, not the
+/// driver): in run_as_user_0_container every event in a container is in
+/// the nginx one, so a rule on the image fires exactly as often as the same
+/// rule on `container.id != host`, on the lean `--speed max` path and on
+/// the paced one.
+#[test]
+fn replay_knows_the_containers_of_an_imported_capture() {
+    let test = "replay_knows_the_containers_of_an_imported_capture";
+    let Some(up) = upstream(test) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let scap = up.join("scap/falco/test/trace_files/psp/run_as_user_0_container.scap");
+    let trace = dir.path().join("c.srt");
+    import(&scap, &trace);
+    let rules = dir.path().join("r.yaml");
+    let alerts = |cond: &str, speed: &str| {
+        let rule = format!(
+            "- rule: r\n  desc: t\n  condition: {cond}\n  output: \"X %proc.name\"\n  priority: WARNING\n"
+        );
+        std::fs::write(&rules, rule).unwrap();
+        let (out, _) = testkit::run_ok(
+            bin()
+                .arg("replay")
+                .arg(&trace)
+                .arg("-r")
+                .arg(&rules)
+                .args(["--json", "--speed", speed]),
+        );
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        v["consumer"]["alerts"].as_u64().unwrap()
+    };
+    let types = "evt.type in (open, read, close)";
+    for speed in ["max", "1"] {
+        let by_id = alerts(&format!("{types} and container.id != host"), speed);
+        assert!(by_id > 10, "--speed {speed}: {by_id}");
+        let by_image = alerts(
+            &format!("{types} and container.image.repository = nginx and container.name = hopeful_taussig"),
+            speed,
+        );
+        assert_eq!(by_image, by_id, "--speed {speed}");
+    }
+}
+
 /// Every syscall event of a capture is a record, so an imported capture
 /// replays at its real event rate: `sysreplay replay` counts one record per
 /// sysdig exit line (all syscalls here: mmap, fstat, futex, generic
