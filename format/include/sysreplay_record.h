@@ -32,6 +32,7 @@ typedef int64_t __s64;
 #define SR_KIND_PROC_FORK 3 /* sched_process_fork: tid/pid=parent, args[0]=child tid, args[1]=child tgid */
 #define SR_KIND_PROC_EXEC 4 /* sched_process_exec: args[0]=old tid; items: EXE, COMM, CREDS */
 #define SR_KIND_DROP 5      /* drop marker: args[0]=window start ns, args[1]=lost, args[2]=seen; item DROP_COUNTS */
+#define SR_KIND_CONTAINER 6 /* a container's metadata: item CONTAINER_JSON (format 2.1; never from the probe) */
 /*
  * Ring-buffer transport only, never in a trace: a batch of whole records a
  * CPU staged and sent in one ring item. Header: ts_ns = first record's,
@@ -59,6 +60,7 @@ typedef int64_t __s64;
 #define SR_TAG_LOCAL_ADDR 25  /* the socket's own address after connect/accept (sockaddr_in/_in6) */
 #define SR_TAG_CGROUPS 26     /* NUL-separated "subsys=path" cgroups (procexec/procfork; format 1.2) */
 #define SR_TAG_EXE_FLAGS 27   /* __u32 SR_EXE_* flags of the new image (procexec; format 1.3) */
+#define SR_TAG_CONTAINER_JSON 28 /* UTF-8 JSON {"container":{...}} (container records; format 2.1) */
 
 /* Exe flags: the bits of the drivers' execve exit `flags` (libs PPM_EXE_*). */
 #define SR_EXE_WRITABLE 0x1    /* the process may write its executable */

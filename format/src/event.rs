@@ -73,6 +73,10 @@ impl<'a> Event<'a> {
             .and_then(|i| i.bytes.get(..4))
             .map(|b| u32::from_le_bytes(b.try_into().unwrap()))
     }
+    /// A container record's JSON (`{"container":{...}}`), as stored.
+    pub fn container_json(&self) -> Option<&'a [u8]> {
+        self.item(tag::CONTAINER_JSON).map(|i| i.bytes)
+    }
     pub fn drop_counts(&self) -> Option<DropCounts> {
         self.item(tag::DROP_COUNTS)
             .and_then(|i| DropCounts::decode(i.bytes))

@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 pub const FORMAT_MAJOR: u16 = 2;
 /// 1.1: item tag 25 (LOCAL_ADDR); 1.2: tag 26 (CGROUPS); 1.3: tag 27
 /// (EXE_FLAGS); 2.0: argument selectors and deltas in the block payload
-/// (SPEC §5, §9), with every item tag of 1.3.
-pub const FORMAT_MINOR: u16 = 0;
+/// (SPEC §5, §9), with every item tag of 1.3; 2.1: container records (kind
+/// 6, item tag 28 CONTAINER_JSON).
+pub const FORMAT_MINOR: u16 = 1;
 /// (FORMAT_MAJOR, FORMAT_MINOR).
 pub const FORMAT_VERSION: (u16, u16) = (FORMAT_MAJOR, FORMAT_MINOR);
 

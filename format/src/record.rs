@@ -82,6 +82,10 @@ pub enum Kind {
     ProcFork = 3,
     ProcExec = 4,
     Drop = 5,
+    /// A container's metadata (format 2.1): one CONTAINER_JSON item, the
+    /// container runtime's description as libsinsp's container events
+    /// carry it, at the point in time the capture learnt it.
+    Container = 6,
 }
 
 /// Ring-buffer transport only (SR_KIND_RING_BATCH), never in a trace: a
@@ -96,6 +100,7 @@ impl Kind {
             3 => Kind::ProcFork,
             4 => Kind::ProcExec,
             5 => Kind::Drop,
+            6 => Kind::Container,
             _ => return None,
         })
     }
@@ -106,6 +111,7 @@ impl Kind {
             Kind::ProcFork => "procfork",
             Kind::ProcExec => "procexec",
             Kind::Drop => "drop",
+            Kind::Container => "container",
         }
     }
 }
@@ -136,6 +142,10 @@ pub mod tag {
     /// The new image's exe flags (procexec records): a little-endian u32 of
     /// [`exe_flags`] bits, the drivers' execve exit `flags`. Format 1.3.
     pub const EXE_FLAGS: u8 = 27;
+    /// A container's metadata (container records): UTF-8 JSON,
+    /// `{"container":{...}}` as libsinsp's container JSON events hold it.
+    /// Format 2.1.
+    pub const CONTAINER_JSON: u8 = 28;
 
     /// A short name for display.
     pub fn name(tag: u8) -> &'static str {
@@ -158,6 +168,7 @@ pub mod tag {
             LOCAL_ADDR => "local_addr",
             CGROUPS => "cgroups",
             EXE_FLAGS => "exe_flags",
+            CONTAINER_JSON => "container_json",
             _ => "unknown",
         }
     }

@@ -28,6 +28,8 @@ int main(void) {
   printf("SR_TAG_LOCAL_ADDR %d\n", SR_TAG_LOCAL_ADDR);
   printf("SR_TAG_CGROUPS %d\n", SR_TAG_CGROUPS);
   printf("SR_TAG_EXE_FLAGS %d\n", SR_TAG_EXE_FLAGS);
+  printf("SR_KIND_CONTAINER %d\n", SR_KIND_CONTAINER);
+  printf("SR_TAG_CONTAINER_JSON %d\n", SR_TAG_CONTAINER_JSON);
   printf("SR_EXE_WRITABLE %d\n", SR_EXE_WRITABLE);
   printf("SR_EXE_UPPER_LAYER %d\n", SR_EXE_UPPER_LAYER);
   printf("SR_EXE_FROM_MEMFD %d\n", SR_EXE_FROM_MEMFD);
@@ -146,6 +148,8 @@ fn rust_layout_matches_the_c_header() {
         ("SR_TAG_LOCAL_ADDR", tag::LOCAL_ADDR as usize),
         ("SR_TAG_CGROUPS", tag::CGROUPS as usize),
         ("SR_TAG_EXE_FLAGS", tag::EXE_FLAGS as usize),
+        ("SR_KIND_CONTAINER", Kind::Container as usize),
+        ("SR_TAG_CONTAINER_JSON", tag::CONTAINER_JSON as usize),
         ("SR_EXE_WRITABLE", exe_flags::WRITABLE as usize),
         ("SR_EXE_UPPER_LAYER", exe_flags::UPPER_LAYER as usize),
         ("SR_EXE_FROM_MEMFD", exe_flags::FROM_MEMFD as usize),

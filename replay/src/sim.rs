@@ -391,6 +391,10 @@ pub fn simulate(
                     recorder.add(ev, origin);
                     obs.process(&mut engine, ev, &mut alerts);
                 }
+                // container metadata comes from the runtime, not the rings
+                Some(Kind::Container) => {
+                    obs.process(&mut engine, ev, &mut alerts);
+                }
                 Some(Kind::ProcFork) | Some(Kind::ProcExec) => {
                     carried_cost += obs.process(&mut engine, ev, &mut alerts);
                     engine_events += 1;
@@ -427,6 +431,12 @@ pub fn simulate(
             Some(Kind::Drop) => {
                 recorder.add(ev, origin);
                 // The state engine learns that state may be stale.
+                obs.process(&mut engine, ev, &mut alerts);
+                return std::ops::ControlFlow::Continue(());
+            }
+            // container metadata comes from the runtime, not the rings:
+            // Falco's engine knows it whatever the rings drop
+            Some(Kind::Container) => {
                 obs.process(&mut engine, ev, &mut alerts);
                 return std::ops::ControlFlow::Continue(());
             }

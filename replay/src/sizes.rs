@@ -236,7 +236,8 @@ impl Sizer {
                 }
             }
             Some(Kind::Syscall) => self.size_syscall(ev, out),
-            Some(Kind::Drop) | None => {}
+            // container metadata comes from the runtime, not the rings
+            Some(Kind::Drop) | Some(Kind::Container) | None => {}
         }
     }
 

@@ -41,6 +41,7 @@
 //! as the family's any-address, `0.0.0.0:0`); orphans are reparented to init; times print in UTC.
 
 pub mod compile;
+pub mod containers;
 pub mod diag;
 pub mod engine;
 pub mod fdmap;

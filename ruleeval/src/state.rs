@@ -718,6 +718,8 @@ pub struct State {
     hot: Option<(u32, u64)>,
     /// An fd's previous name while a new one is written (name changes).
     name_buf: String,
+    /// What the trace's container records say, by container id.
+    pub containers: crate::containers::Containers,
 }
 
 impl State {
@@ -1078,6 +1080,11 @@ impl State {
                     if self.after_drop {
                         self.stats.n_failed_thread_lookups_after_drop += 1;
                     }
+                }
+            }
+            Some(Kind::Container) => {
+                if let Some(j) = ev.container_json() {
+                    self.containers.learn(j);
                 }
             }
             Some(Kind::Drop) => {

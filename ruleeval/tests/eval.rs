@@ -586,6 +586,87 @@ fn missing_values_make_every_check_false() {
     assert!(!one("k8s.ns.name exists", ex()));
 }
 
+/// Container records (an imported capture's container JSON events) give the
+/// container fields of the threads in that container, from the record on;
+/// a later record for the same id replaces the earlier one (libsinsp's
+/// container manager). The host has a name and a type and nothing else.
+#[test]
+fn container_records_give_container_metadata() {
+    let id = "abababababab";
+    let meta = |image: &str, privileged: bool| {
+        let json = format!(
+            r#"{{"container":{{"Mounts":[{{"Source":"/var/run/docker.sock","Destination":"/var/run/docker.sock","Mode":"","RW":true,"Propagation":"rprivate"}},{{"Source":"/etc","Destination":"/host/etc","Mode":"ro","RW":false,"Propagation":""}}],"id":"{id}","image":"{image}:latest","imagerepo":"{image}","imagetag":"latest","name":"web","privileged":{privileged},"type":0}}}}"#
+        );
+        Ev::kind(Kind::Container, 0, 0, [0; 6]).item(tag::CONTAINER_JSON, json.as_bytes())
+    };
+    let py = || Ev::sys("getpid", 301, 300, 300, [0; 6]);
+    let t = |c: &str| {
+        run(
+            c,
+            &[
+                py(),
+                meta("incomplete", false),
+                py(),
+                meta("nginx", true),
+                py(),
+            ],
+        )
+    };
+    // before any record: no value; the container records are no events
+    assert_eq!(
+        t("container.image.repository = nginx"),
+        [false, false, false, false, true]
+    );
+    assert_eq!(
+        t("container.image.repository exists"),
+        [false, false, true, false, true]
+    );
+    assert_eq!(
+        t("container.privileged = true"),
+        [false, false, false, false, true]
+    );
+    assert_eq!(
+        t("container.privileged = false"),
+        [false, false, true, false, false]
+    );
+    let last = |c: &str| t(c)[4];
+    assert!(last(
+        "container.name = web and container.image = nginx:latest"
+    ));
+    assert!(last(
+        "container.image.tag = latest and container.type = docker"
+    ));
+    assert!(last(
+        "container.mounts = '/var/run/docker.sock:/var/run/docker.sock::true:rprivate,/etc:/host/etc:ro:false:'"
+    ));
+    assert!(last(
+        "container.mount.dest[/var/run/docker.sock] = /var/run/docker.sock"
+    ));
+    assert!(last("container.mount.dest[/et*] = /host/etc"));
+    assert!(last("container.mount.source[/host/*] = /etc"));
+    assert!(last(
+        "container.mount.mode[1] = ro and container.mount.rdwr[1] = false"
+    ));
+    assert!(last(
+        "container.mount[0] = '/var/run/docker.sock:/var/run/docker.sock::true:rprivate'"
+    ));
+    assert!(!last("container.mount.dest[/proc*] exists"));
+    assert!(!last("container.mount.dest[7] exists"));
+    // the host: named, typed, nothing else
+    let h = |c: &str| {
+        run(
+            c,
+            &[
+                meta("nginx", true),
+                Ev::sys("getpid", 200, 200, 200, [0; 6]),
+            ],
+        )[1]
+    };
+    assert!(h("container.name = host and container.type = host"));
+    assert!(!h("container.image.repository exists"));
+    assert!(!h("container.privileged exists"));
+}
+
 /// setuid/setgid set the effective id; setre*id/setres*id leave an id
 /// given as -1 unchanged (the thread starts as uid/gid 1000).
 #[test]

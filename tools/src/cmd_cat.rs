@@ -179,6 +179,11 @@ fn event_info(e: &Event<'_>, out: &mut String) {
                 }
             }
         }
+        Some(Kind::Container) => {
+            if let Some(j) = e.container_json() {
+                let _ = write!(out, "json={}", String::from_utf8_lossy(j));
+            }
+        }
         None => {}
     }
 }
@@ -188,7 +193,7 @@ fn event_info(e: &Event<'_>, out: &mut String) {
 fn suggest(s: &str) -> Option<String> {
     let names = (0..syscalls::MAX_SYSCALLS as u16)
         .filter_map(syscalls::name)
-        .chain(["procexit", "procfork", "procexec", "drop"]);
+        .chain(["procexit", "procfork", "procexec", "drop", "container"]);
     let max = (s.chars().count() / 3).clamp(1, 2);
     names
         .map(|n| (levenshtein(s, n), n))
@@ -234,6 +239,7 @@ impl Filter {
                 "procfork" => Some(Kind::ProcFork),
                 "procexec" => Some(Kind::ProcExec),
                 "drop" => Some(Kind::Drop),
+                "container" => Some(Kind::Container),
                 _ => None,
             };
             match (k, syscalls::number(s)) {
@@ -249,7 +255,7 @@ impl Filter {
                         None => String::new(),
                     };
                     return Err(Failure::input(format!(
-                        "--syscall: unknown syscall '{s}' ({hint}expected a syscall name like openat, or procexit/procfork/procexec/drop)"
+                        "--syscall: unknown syscall '{s}' ({hint}expected a syscall name like openat, or procexit/procfork/procexec/drop/container)"
                     )));
                 }
             }
@@ -314,6 +320,14 @@ fn event_args_json(e: &Event<'_>) -> serde_json::Value {
                 m.insert("gid".into(), json!(c.gid));
                 m.insert("loginuid".into(), json!(c.loginuid as i32));
                 m.insert("ppid".into(), json!(c.ppid));
+            }
+        }
+        Some(Kind::Container) => {
+            // the JSON itself where it parses, else its text
+            if let Some(j) = e.container_json() {
+                let v = serde_json::from_slice::<Value>(j)
+                    .unwrap_or_else(|_| json!(String::from_utf8_lossy(j)));
+                m.insert("json".into(), v);
             }
         }
         Some(Kind::Drop) => {

@@ -136,6 +136,30 @@ fn check(mut a: CheckArgs) -> Result<(), Failure> {
             writeln!(o, "  {f}: {} rule(s)", rules.len())?;
         }
     }
+    // Fields only container records give (imported captures).
+    let mut from_records: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in rs.enabled_rules() {
+        let used: std::collections::BTreeSet<&str> = r
+            .condition_fields
+            .iter()
+            .map(String::as_str)
+            .chain(r.output.fields().map(|f| f.display.as_str()))
+            .filter(|f| sysreplay_ruleeval::fields::from_container_records(f))
+            .collect();
+        for f in used {
+            *from_records.entry(f).or_default() += 1;
+        }
+    }
+    if !from_records.is_empty() {
+        writeln!(o)?;
+        writeln!(
+            o,
+            "Fields with a value only from container records (traces imported from captures with container events; a recording has none, so in a container they are <NA> and checks on them false):"
+        )?;
+        for (f, n) in &from_records {
+            writeln!(o, "  {f}: {n} rule(s)")?;
+        }
+    }
     writeln!(o)?;
     writeln!(o, "Syscall selection (as `falco --dry-run` computes it):")?;
     for l in rs.syscall_selection(a.repair).lines() {

@@ -468,3 +468,54 @@ fn long_command_lines_are_cut_with_their_nul() {
     }
     assert!(snapshot > 0 && exec > 0, "{snapshot} {exec}");
 }
+
+/// An imported capture's container records go back out as container JSON
+/// events, so sysdig knows the containers on the export too, and importing
+/// the export gives the same records (issue 10: the export had none, so
+/// sysdig's container.image and friends were empty on our exports).
+#[test]
+fn container_records_are_exported_as_container_events() {
+    let test = "container_records_are_exported_as_container_events";
+    let Some(up) = testkit::or_skip(testkit::upstream(), test) else {
+        return;
+    };
+    if !sysdig(test) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let scap = up.join("scap/falco/test/trace_files/psp/run_as_user_0_container.scap");
+    let trace = dir.path().join("c.srt");
+    testkit::run_ok(bin().arg("import").arg(&scap).arg("-o").arg(&trace));
+    let out = dir.path().join("c.scap");
+    let v = export(&trace, &out);
+    assert_eq!(v["containers"], 2, "{v}");
+    let fmt =
+        "%container.name %container.image.repository %container.image.tag %container.privileged";
+    let lines = testkit::sysdig_lines(&out, fmt, Some("container.id!=host"));
+    assert!(lines.len() > 10, "{lines:?}");
+    assert!(
+        lines
+            .iter()
+            .all(|l| l == "hopeful_taussig nginx latest false"),
+        "{lines:?}"
+    );
+    // import(export(t)) keeps the container records, JSON and order
+    let back = dir.path().join("back.srt");
+    testkit::run_ok(bin().arg("import").arg(&out).arg("-o").arg(&back));
+    let containers = |p: &Path| {
+        let mut v = Vec::new();
+        TraceReader::open(p)
+            .unwrap()
+            .for_each_event(|e| {
+                if e.kind() == Some(Kind::Container) {
+                    v.push(e.container_json().unwrap().to_vec());
+                }
+                std::ops::ControlFlow::Continue(())
+            })
+            .unwrap();
+        v
+    };
+    let a = containers(&trace);
+    assert_eq!(a.len(), 2);
+    assert_eq!(a, containers(&back));
+}

@@ -322,8 +322,10 @@ fn compare(scap: &Path, golden: &Path, dir: &Path) -> usize {
     }
     let mut compared = 0;
     for o in &ours {
-        if o.ty == "procexec" || o.ty == "procfork" {
-            continue; // our own process records: no sysdig line
+        if matches!(o.ty.as_str(), "procexec" | "procfork" | "container") {
+            // our own process records, and container records (sysdig
+            // hides container events): no sysdig line
+            continue;
         }
         let key = (o.time.clone(), o.tid, sysdig_type(&o.ty));
         let s = exits
@@ -381,7 +383,7 @@ fn compare(scap: &Path, golden: &Path, dir: &Path) -> usize {
     // Every sysdig exit line of a converted type has one record.
     let ours_n = ours
         .iter()
-        .filter(|o| o.ty != "procexec" && o.ty != "procfork")
+        .filter(|o| !matches!(o.ty.as_str(), "procexec" | "procfork" | "container"))
         .count() as u64;
     let sd_n: u64 = conv_types
         .keys()
@@ -727,6 +729,119 @@ fn exec_cgroups_give_the_container_id() {
         }
     }
     assert!(seen > 40, "{seen}");
+}
+
+/// The capture's container JSON events become container records, so the
+/// engine knows each container's name, image, privileged flag and mounts as
+/// libsinsp does, in the capture's order (run_as_user_0_container describes
+/// its container first "incomplete", then complete: the last one counts).
+/// Issue 10: the import dropped them, so every such field had no value.
+#[test]
+fn container_events_give_container_metadata() {
+    let test = "container_events_give_container_metadata";
+    let Some(up) = upstream(test) else {
+        return;
+    };
+    if !have_sysdig(test) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let fmt = "%evt.rawtime %thread.tid %evt.type %container.name %container.image \
+               %container.image.repository %container.image.tag %container.image.id \
+               %container.privileged %container.type %container.mounts";
+    let types = [
+        "open", "openat", "read", "write", "close", "execve", "clone",
+    ];
+    let keep = |l: &str| types.contains(&l.split(' ').nth(2).unwrap_or(""));
+    let mut seen = 0;
+    for c in [
+        "psp/run_as_user_0_container.scap",
+        "psp/privileged.scap",
+        "psp/write_tmp_test.scap",
+    ] {
+        let scap = up.join("scap/falco/test/trace_files").join(c);
+        let trace = dir.path().join("c.srt");
+        let _ = std::fs::remove_file(&trace);
+        import(&scap, &trace);
+        for cond in [
+            "container.id!=host",
+            "container.image.repository exists and container.privileged=true",
+            "container.id=host and container.name=host and proc.name in (bash,ls,sh)",
+        ] {
+            let (ours, theirs) = selections(&scap, &trace, cond, fmt, keep);
+            assert_eq!(ours, theirs, "{c}: {cond}");
+            seen += theirs.len();
+        }
+        let (ours, theirs) =
+            selections(&scap, &trace, "container.image.repository=nginx", fmt, keep);
+        assert_eq!(ours, theirs, "{c}");
+        if c.contains("run_as_user_0") {
+            assert!(theirs.len() > 10, "{theirs:?}");
+            assert!(theirs
+                .iter()
+                .all(|l| l.contains(" hopeful_taussig nginx nginx latest ")));
+            // `cat` shows the records (JSON parsed in --json), `info` counts them
+            let text = cat_json(&trace);
+            let recs: Vec<&str> = text
+                .lines()
+                .filter(|l| l.contains("\"container\""))
+                .collect();
+            assert_eq!(recs.len(), 2, "{text}");
+            assert!(recs[1].contains("\"name\":\"hopeful_taussig\""), "{recs:?}");
+            let (info, _) = testkit::run_ok(bin().arg("info").arg(&trace));
+            assert!(
+                info.lines()
+                    .any(|l| l.split_whitespace().eq(["container", "2"])),
+                "{info}"
+            );
+        }
+    }
+    assert!(seen > 40, "{seen}");
+}
+
+/// `replay` hands container records to the engine whatever the simulated
+/// rings do (Falco gets container metadata from the runtime, not the
+/// driver): in run_as_user_0_container every event in a container is in
+/// the nginx one, so a rule on the image fires exactly as often as the same
+/// rule on `container.id != host`, on the lean `--speed max` path and on
+/// the paced one.
+#[test]
+fn replay_knows_the_containers_of_an_imported_capture() {
+    let test = "replay_knows_the_containers_of_an_imported_capture";
+    let Some(up) = upstream(test) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let scap = up.join("scap/falco/test/trace_files/psp/run_as_user_0_container.scap");
+    let trace = dir.path().join("c.srt");
+    import(&scap, &trace);
+    let rules = dir.path().join("r.yaml");
+    let alerts = |cond: &str, speed: &str| {
+        let rule = format!(
+            "- rule: r\n  desc: t\n  condition: {cond}\n  output: \"X %proc.name\"\n  priority: WARNING\n"
+        );
+        std::fs::write(&rules, rule).unwrap();
+        let (out, _) = testkit::run_ok(
+            bin()
+                .arg("replay")
+                .arg(&trace)
+                .arg("-r")
+                .arg(&rules)
+                .args(["--json", "--speed", speed]),
+        );
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        v["consumer"]["alerts"].as_u64().unwrap()
+    };
+    let types = "evt.type in (open, read, close)";
+    for speed in ["max", "1"] {
+        let by_id = alerts(&format!("{types} and container.id != host"), speed);
+        assert!(by_id > 10, "--speed {speed}: {by_id}");
+        let by_image = alerts(
+            &format!("{types} and container.image.repository = nginx and container.name = hopeful_taussig"),
+            speed,
+        );
+        assert_eq!(by_image, by_id, "--speed {speed}");
+    }
 }
 
 /// Every syscall event of a capture is a record, so an imported capture

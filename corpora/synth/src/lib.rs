@@ -1692,7 +1692,7 @@ where
                             Kind::ProcFork => Some(0),
                             Kind::ProcExec => Some(1),
                             Kind::ProcExit => Some(9),
-                            Kind::Drop => None,
+                            Kind::Drop | Kind::Container => None,
                         };
                         match cat {
                             Some(c) if c < DROP_CATEGORIES => w.counts.n[c] += 1,
@@ -1730,7 +1730,7 @@ where
             Kind::ProcFork => s.forks += 1,
             Kind::ProcExec => s.execs += 1,
             Kind::ProcExit => s.exits += 1,
-            Kind::Drop => {}
+            Kind::Drop | Kind::Container => {}
         }
         if s.events >= self.cfg.events {
             self.done = true;
@@ -3587,6 +3587,7 @@ mod tests {
                     fds.remove(&h.pid);
                 }
                 Kind::Drop => panic!("no drop windows configured"),
+                Kind::Container => panic!("the generator writes no container records"),
                 Kind::Syscall => {
                     let name = syscalls::name(h.nr).unwrap();
                     dec.clear();

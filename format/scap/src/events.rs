@@ -89,6 +89,7 @@ pub mod code {
     pub const ACCEPT4_5_E: u16 = 248;
     pub const ACCEPT4_5_X: u16 = 249;
     pub const CONTAINER_JSON_E: u16 = 272;
+    pub const CONTAINER_JSON_2_E: u16 = 324;
     pub const MKDIR_2_E: u16 = 276;
     pub const MKDIR_2_X: u16 = 277;
     pub const EXECVE_19_E: u16 = 292;

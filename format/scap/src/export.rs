@@ -46,6 +46,8 @@ pub struct ExportReport {
     /// said were lost (scap has no place for the count).
     pub drop_markers: u64,
     pub lost_events_not_representable: u64,
+    /// Container records written as container JSON events.
+    pub containers: u64,
     pub threads: u64,
     pub fds: u64,
     /// Bytes before compression.
@@ -746,7 +748,7 @@ impl<W: Write> Exporter<W> {
 
     /// Finish the current event in the builder as an EV_V2 block.
     fn put(&mut self, e: &Event<'_>, ts: u64, code: u16) {
-        let tid = if e.tid == 0 && e.kind == Kind::Drop as u16 {
+        let tid = if e.tid == 0 && matches!(e.kind(), Some(Kind::Drop | Kind::Container)) {
             u64::MAX
         } else {
             e.tid as u64
@@ -832,6 +834,14 @@ impl<W: Write> Exporter<W> {
                 self.report.drop_markers += 1;
                 self.report.lost_events_not_representable += e.args[1];
             }
+            Some(Kind::Container) => match e.container_json() {
+                // libsinsp's own container events: tid -1, the JSON as is
+                Some(j) if !j.is_empty() => {
+                    self.event(e, ts, code::CONTAINER_JSON_E, &[Str(j)]);
+                    self.report.containers += 1;
+                }
+                _ => self.skip("container record without JSON"),
+            },
             None => self.skip("unknown record kind"),
         }
         self.flush_if_big()

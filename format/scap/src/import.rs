@@ -657,6 +657,8 @@ struct State {
     data: Vec<u8>,
     scratch: Vec<u8>,
     report: ImportReport,
+    /// Container records waiting for the next record's time.
+    containers: Vec<(RecordHeader, Vec<u8>)>,
 }
 
 /// A parameter of the merged enter+exit pair: the exit's unless it is
@@ -698,6 +700,9 @@ impl State {
     }
 
     fn emit(&mut self, h: RecordHeader) {
+        if !self.containers.is_empty() {
+            self.flush_containers(Some(h.ts_ns));
+        }
         let mut h = h;
         if self.data.len() > u16::MAX as usize {
             fit_items(&mut self.data);
@@ -720,6 +725,39 @@ impl State {
             data_len: 0,
             ret: 0,
             args: [0; 6],
+        }
+    }
+
+    /// A container event: a CONTAINER record holding its JSON. libsinsp
+    /// applies container events in file order, and a capture's dumper
+    /// writes them at its start with the times they were learnt (out of
+    /// time order: run_as_user_0_container describes its container first
+    /// "incomplete" at a later time, then complete). So the record waits
+    /// for the next record and takes its time: the trace's time order is
+    /// the capture's order.
+    fn container(&mut self, ev: &RawEvent<'_>) {
+        let Some(json) = container_json(ev) else {
+            Self::count(&mut self.report.process_records, "container (unreadable)");
+            return;
+        };
+        let mut h = self.header(ev, Kind::Container, 0);
+        h.tid = 0;
+        h.pid = 0;
+        self.containers.push((h, json));
+    }
+
+    /// Write the waiting container records, at time `ts` (their own at the
+    /// end of the capture).
+    fn flush_containers(&mut self, ts: Option<u64>) {
+        for (mut h, json) in std::mem::take(&mut self.containers) {
+            let mut data = Vec::with_capacity(json.len() + 4);
+            push_item(&mut data, tag::CONTAINER_JSON, 0, &json);
+            h.ts_ns = ts.unwrap_or(h.ts_ns);
+            h.data_len = data.len() as u16;
+            h.encode(&mut self.out);
+            self.out.extend_from_slice(&data);
+            self.report.records += 1;
+            Self::count(&mut self.report.process_records, "container");
         }
     }
 
@@ -816,6 +854,12 @@ impl State {
         if is_internal(c) {
             if let Some(v) = self.n.internal.get_mut(c as usize) {
                 *v += 1;
+            }
+            if matches!(
+                c,
+                code::CONTAINER_E | code::CONTAINER_JSON_E | code::CONTAINER_JSON_2_E
+            ) {
+                self.container(&ev);
             }
             return;
         }
@@ -1392,6 +1436,58 @@ impl State {
 
 /// Cut a record's items to the 65535 data bytes a record can hold: the item
 /// that crosses the limit is cut (and marked truncated), later ones dropped.
+/// The JSON of a container event, at most one item long: the container
+/// JSON events' `json` as it is (without a trailing NUL), or, when it is
+/// longer than an item holds, only the members the engine reads (as
+/// libsinsp's own trimming of large container JSON keeps names and images);
+/// the old container event (id, type, name, image) as the same JSON.
+fn container_json(ev: &RawEvent<'_>) -> Option<Vec<u8>> {
+    use serde_json::{json, Value};
+    const MAX: usize = u16::MAX as usize - 4;
+    let text = |b: &[u8]| String::from_utf8_lossy(b.strip_suffix(b"\0").unwrap_or(b)).into_owned();
+    if ev.code == code::CONTAINER_E {
+        // parameters: id, type, name, image
+        let ty = ev.param(1).and_then(|b| int_of(b, false)).unwrap_or(0);
+        let v = json!({"container": {
+            "id": text(ev.param(0)?),
+            "type": ty,
+            "name": text(ev.param(2).unwrap_or_default()),
+            "image": text(ev.param(3).unwrap_or_default()),
+        }});
+        return serde_json::to_vec(&v).ok();
+    }
+    let raw = ev.param(0)?; // json
+    let raw = raw.strip_suffix(b"\0").unwrap_or(raw);
+    if raw.len() <= MAX {
+        return Some(raw.to_vec());
+    }
+    let v: Value = serde_json::from_slice(raw).ok()?;
+    let c = v.get("container")?.as_object()?;
+    let mut keep = serde_json::Map::new();
+    for k in [
+        "id",
+        "type",
+        "name",
+        "image",
+        "imageid",
+        "imagerepo",
+        "imagetag",
+        "imagedigest",
+        "privileged",
+        "Mounts",
+    ] {
+        if let Some(x) = c.get(k) {
+            keep.insert(k.to_string(), x.clone());
+        }
+    }
+    let mut out = serde_json::to_vec(&json!({ "container": keep })).ok()?;
+    if out.len() > MAX {
+        keep.remove("Mounts");
+        out = serde_json::to_vec(&json!({ "container": keep })).ok()?;
+    }
+    (out.len() <= MAX).then_some(out)
+}
+
 fn fit_items(data: &mut Vec<u8>) {
     let max = u16::MAX as usize;
     let mut o = 0;
@@ -1589,6 +1685,7 @@ pub fn import_from<R: std::io::Read, S, E>(
         data: Vec::with_capacity(4096),
         scratch: Vec::with_capacity(256),
         report,
+        containers: Vec::new(),
     };
     let header = TraceHeader {
         tool_version: String::new(),
@@ -1652,6 +1749,7 @@ pub fn import_from<R: std::io::Read, S, E>(
             None => State::count(&mut st.report.blocks, &blocks::block_name(b.btype)),
         }
     }
+    st.flush_containers(None);
     flush(&mut st, &mut sink)?;
     for (t, n) in ev_blocks {
         *st.report.blocks.entry(blocks::block_name(t)).or_default() += n;

@@ -181,6 +181,21 @@ pub enum F {
     FdDnsName,
     // container / k8s
     ContainerId,
+    ContainerName,
+    ContainerImage,
+    ContainerImageId,
+    ContainerImageRepo,
+    ContainerImageTag,
+    ContainerImageDigest,
+    ContainerType,
+    ContainerPrivileged,
+    ContainerMounts,
+    ContainerMount,
+    ContainerMountSource,
+    ContainerMountDest,
+    ContainerMountMode,
+    ContainerMountRdwr,
+    ContainerMountPropagation,
     /// A container/k8s field with no value offline.
     Offline,
 }
@@ -304,7 +319,23 @@ impl F {
             | F::FdSport
             | F::FdType
             | F::FdTypechar => Class::Fd,
-            F::ContainerId | F::Offline => Class::Container,
+            F::ContainerId
+            | F::ContainerName
+            | F::ContainerImage
+            | F::ContainerImageId
+            | F::ContainerImageRepo
+            | F::ContainerImageTag
+            | F::ContainerImageDigest
+            | F::ContainerType
+            | F::ContainerPrivileged
+            | F::ContainerMounts
+            | F::ContainerMount
+            | F::ContainerMountSource
+            | F::ContainerMountDest
+            | F::ContainerMountMode
+            | F::ContainerMountRdwr
+            | F::ContainerMountPropagation
+            | F::Offline => Class::Container,
         }
     }
 }
@@ -339,6 +370,8 @@ enum ArgSpec {
     NameOrIndexReq,
     /// `[name]` optional (proc.env).
     NameOpt,
+    /// `[N]` or `[PATH GLOB]` required (container.mount*).
+    IndexOrGlobReq,
 }
 
 /// Every field with a value from a trace: name, extractor, type, argument
@@ -455,27 +488,27 @@ const FIELDS: &[(&str, F, FType, ArgSpec, &str)] = &[
     ("fd.lip.name", F::FdDnsName, FType::Str, ArgSpec::No, "DNS name of the local IP (not recorded)"),
     ("fd.rip.name", F::FdDnsName, FType::Str, ArgSpec::No, "DNS name of the remote IP (not recorded)"),
     ("container.id", F::ContainerId, FType::Str, ArgSpec::No, "Container id, from the cgroup path; host outside containers"),
+    ("container.name", F::ContainerName, FType::Str, ArgSpec::No, "Container name (host outside containers); from the trace's container records (imported captures)"),
+    ("container.image", F::ContainerImage, FType::Str, ArgSpec::No, "Container image name; from the trace's container records"),
+    ("container.image.id", F::ContainerImageId, FType::Str, ArgSpec::No, "Container image id; from the trace's container records"),
+    ("container.image.repository", F::ContainerImageRepo, FType::Str, ArgSpec::No, "Container image repository; from the trace's container records"),
+    ("container.image.tag", F::ContainerImageTag, FType::Str, ArgSpec::No, "Container image tag; from the trace's container records"),
+    ("container.image.digest", F::ContainerImageDigest, FType::Str, ArgSpec::No, "Container image registry digest; from the trace's container records"),
+    ("container.type", F::ContainerType, FType::Str, ArgSpec::No, "Container runtime: docker, cri, containerd, ... (host outside containers); from the trace's container records"),
+    ("container.privileged", F::ContainerPrivileged, FType::Bool, ArgSpec::No, "Whether the container is privileged (docker and podman); from the trace's container records"),
+    ("container.mounts", F::ContainerMounts, FType::Str, ArgSpec::No, "The container's mounts, comma-separated <source>:<dest>:<mode>:<rdwr>:<propagation>; from the trace's container records"),
+    ("container.mount", F::ContainerMount, FType::Str, ArgSpec::IndexOrGlobReq, "One mount, by index or by a glob of its source"),
+    ("container.mount.source", F::ContainerMountSource, FType::Str, ArgSpec::IndexOrGlobReq, "A mount's source, by index or by a glob of its destination"),
+    ("container.mount.dest", F::ContainerMountDest, FType::Str, ArgSpec::IndexOrGlobReq, "A mount's destination, by index or by a glob of its source"),
+    ("container.mount.mode", F::ContainerMountMode, FType::Str, ArgSpec::IndexOrGlobReq, "A mount's mode, by index or by a glob of its source"),
+    ("container.mount.rdwr", F::ContainerMountRdwr, FType::Str, ArgSpec::IndexOrGlobReq, "A mount's read/write flag (true/false), by index or by a glob of its source"),
+    ("container.mount.propagation", F::ContainerMountPropagation, FType::Str, ArgSpec::IndexOrGlobReq, "A mount's propagation, by index or by a glob of its source"),
 ];
 
 /// Container and k8s fields that exist but have no value offline (the
 /// container plugin / k8s metadata are not recorded).
 pub const OFFLINE_FIELDS: &[(&str, FType)] = &[
     ("container.full_id", FType::Str),
-    ("container.name", FType::Str),
-    ("container.image", FType::Str),
-    ("container.image.id", FType::Str),
-    ("container.image.repository", FType::Str),
-    ("container.image.tag", FType::Str),
-    ("container.image.digest", FType::Str),
-    ("container.type", FType::Str),
-    ("container.privileged", FType::Bool),
-    ("container.mounts", FType::Str),
-    ("container.mount", FType::Str),
-    ("container.mount.source", FType::Str),
-    ("container.mount.dest", FType::Str),
-    ("container.mount.mode", FType::Str),
-    ("container.mount.rdwr", FType::Str),
-    ("container.mount.propagation", FType::Str),
     ("container.ip", FType::Str),
     ("container.cni.json", FType::Str),
     ("container.start_ts", FType::Int),
@@ -505,6 +538,16 @@ pub const OFFLINE_FIELDS: &[(&str, FType)] = &[
     ("k8s.deployment.name", FType::Str),
     ("k8s.ns.label", FType::Str),
 ];
+
+/// Whether a field (display name, with or without its argument) takes its
+/// value from the trace's container records: imported captures have them
+/// (the capture's container events), recordings do not.
+pub fn from_container_records(display: &str) -> bool {
+    let name = display.split('[').next().unwrap_or("");
+    FIELDS
+        .iter()
+        .any(|&(n, f, ..)| n == name && f.class() == Class::Container && f != F::ContainerId)
+}
 
 /// One field of [`list`]: what `sysreplay fields` prints.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -544,6 +587,7 @@ pub fn list() -> Vec<FieldDoc> {
                 ArgSpec::IndexOpt => "[N]",
                 ArgSpec::NameOpt => "[NAME]",
                 ArgSpec::NameOrIndexReq => ".NAME|[NAME]|[N]",
+                ArgSpec::IndexOrGlobReq => "[N]|[GLOB]",
             },
             desc,
             has_value_offline: !crate::engine::field_is_offline(name),
@@ -632,7 +676,7 @@ pub fn lookup(name: &str, arg: Option<&str>) -> Result<Field, String> {
             return Err(format!("filter field '{name}' does not take an argument"))
         }
         (ArgSpec::No, None) => FArg::None,
-        (ArgSpec::NameOrIndexReq, None) => {
+        (ArgSpec::NameOrIndexReq | ArgSpec::IndexOrGlobReq, None) => {
             return Err(format!("filter field '{name}' requires an argument"))
         }
         (ArgSpec::IndexOpt, None) => FArg::None,
@@ -644,7 +688,7 @@ pub fn lookup(name: &str, arg: Option<&str>) -> Result<Field, String> {
                 ))
             }
         },
-        (ArgSpec::NameOrIndexReq, Some(a)) => match a.parse::<usize>() {
+        (ArgSpec::NameOrIndexReq | ArgSpec::IndexOrGlobReq, Some(a)) => match a.parse::<usize>() {
             Ok(n) => FArg::Index(n),
             Err(_) => FArg::Name(a.to_string()),
         },
@@ -999,8 +1043,15 @@ mod tests {
         assert_eq!(lookup("evt.arg", Some("0")).unwrap().arg, FArg::Index(0));
         assert!(lookup("evt.arg", None).is_err());
         let m = lookup("container.mount.dest", Some("/etc*")).unwrap();
-        assert_eq!(m.f, F::Offline);
+        assert_eq!(m.f, F::ContainerMountDest);
+        assert_eq!(m.arg, FArg::Name("/etc*".into()));
         assert_eq!(m.display, "container.mount.dest[/etc*]");
+        assert_eq!(
+            lookup("container.mount", Some("1")).unwrap().arg,
+            FArg::Index(1)
+        );
+        assert!(lookup("container.mount.dest", None).is_err());
+        assert_eq!(lookup("container.ip", None).unwrap().f, F::Offline);
     }
 
     #[test]
@@ -1041,7 +1092,7 @@ mod list_tests {
             assert!(seen.insert(f.name), "{} listed twice", f.name);
             assert!(f.desc.len() > 5, "{} has no description", f.name);
             let arg = match f.arg {
-                ".NAME|[NAME]|[N]" => Some("0"),
+                ".NAME|[NAME]|[N]" | "[N]|[GLOB]" => Some("0"),
                 _ => None,
             };
             assert!(lookup(f.name, arg).is_ok(), "{} does not resolve", f.name);
@@ -1050,7 +1101,13 @@ mod list_tests {
         assert!(get("proc.name").has_value_offline);
         assert_eq!(get("proc.name").ty, "string");
         assert_eq!(get("fd.sip").ty, "ipaddr");
-        assert!(!get("container.image").has_value_offline);
+        assert!(get("container.image").has_value_offline);
+        assert!(from_container_records("container.mount.dest[/etc*]"));
+        assert!(from_container_records("container.image.repository"));
+        assert!(!from_container_records("container.id"));
+        assert!(!from_container_records("container.ip"));
+        assert!(!from_container_records("proc.name"));
+        assert!(!get("container.ip").has_value_offline);
         assert!(!get("fd.rip.name").has_value_offline);
         assert_eq!(get("proc.aname").arg, "[N]");
     }
