@@ -1019,7 +1019,7 @@ mod tests {
             );
             if first == i {
                 let arg = match FIELDS[i].3 {
-                    ArgSpec::NameOrIndexReq => Some("1"),
+                    ArgSpec::NameOrIndexReq | ArgSpec::IndexOrGlobReq => Some("1"),
                     _ => None,
                 };
                 let got = lookup(n, arg).unwrap_or_else(|e| panic!("{n}: {e}"));
