@@ -1021,3 +1021,61 @@ fn other_syscall_records_keep_their_fds() {
     }
     assert!(seen > 200, "{seen}");
 }
+
+/// The process list of libs >= 0.10 (PL_BLOCK_TYPE_V9) writes
+/// pidns_init_start_ts and tty before loginuid; libs master's reader skips
+/// them when more than 29 bytes of the entry remain, and so does the
+/// import: sysdig's own thread in sample.scap has loginuid 1000 and a tty,
+/// containerd none. sysdig 0.29.3 predates that layout and reads other
+/// bytes as loginuid (-420151296), so this follows libs master, not the
+/// oracle (known.tsv classifies the difference sysdig-older).
+#[test]
+fn process_list_loginuid_follows_libs_master_layout() {
+    let test = "process_list_loginuid_follows_libs_master_layout";
+    let Some(up) = upstream(test) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let scap = up.join("scap/libs/userspace/libsinsp/test/resources/sample.scap");
+    let trace = dir.path().join("sample.srt");
+    import(&scap, &trace);
+    let r = sysreplay_format::TraceReader::open(&trace).unwrap();
+    let th = |tid: u32| {
+        r.snapshot()
+            .threads
+            .iter()
+            .find(|t| t.tid == tid)
+            .unwrap_or_else(|| panic!("no thread {tid} in the snapshot"))
+    };
+    // sysdig (only switch events in the capture): loginuid and tty read
+    assert_eq!(th(2987).loginuid, 1000);
+    assert_ne!(th(2987).tty, 0);
+    // containerd: no loginuid (UINT32_MAX), as libs master reads it
+    assert_eq!(th(762).loginuid, u32::MAX);
+    // and the engine prints it as libs master's int64: -1
+    let rules = dir.path().join("loginuid.yaml");
+    std::fs::write(
+        &rules,
+        "- rule: L\n  desc: d\n  condition: thread.tid = 762\n  output: \"tid=%thread.tid loginuid=%user.loginuid\"\n  priority: INFO\n",
+    )
+    .unwrap();
+    let out = bin()
+        .args(["eval", "-r"])
+        .arg(&rules)
+        .arg("--")
+        .arg(&trace)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let daemon: Vec<&str> = text.lines().filter(|l| l.contains("tid=762 ")).collect();
+    assert!(!daemon.is_empty(), "{text}");
+    assert!(
+        daemon.iter().all(|l| l.ends_with("loginuid=-1")),
+        "{daemon:?}"
+    );
+}
