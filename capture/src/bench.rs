@@ -7,7 +7,7 @@
 //! unrelated CPU spinner (no syscalls) sharing CPU 0 with the recorder; the
 //! drops are what counts.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
@@ -254,6 +254,22 @@ pub struct ContentionResult {
     pub max_drain_pass: Duration,
 }
 
+/// What a benchmark recording records: one syscall of the storm, into
+/// `output`, for the bench's duration with its ring and scheduling options.
+fn storm_options(o: &BenchOptions, output: &Path, syscall: &str) -> RecordOptions {
+    RecordOptions {
+        output: output.to_path_buf(),
+        force: true,
+        syscalls: vec![sysreplay_syscalls::number(syscall).unwrap_or(110)],
+        buf_size: o.buf_size,
+        cpus_for_each_buffer: o.cpus_for_each_buffer,
+        duration: Some(Duration::from_secs(o.seconds)),
+        nice: o.nice,
+        sched: o.sched,
+        ..Default::default()
+    }
+}
+
 /// `--bench-contention`: a storm paced at `rate` getppid/s on the last CPU,
 /// a CPU spinner on CPU 0 and the recorder (default settings otherwise)
 /// pinned to CPU 0 with it.
@@ -275,17 +291,7 @@ pub fn contention(o: &BenchOptions, rate: u64) -> Result<ContentionResult, Recor
     let storm = Storm::start_paced(n - 1, Some(rate))?;
     let spinner = Spinner::start(0)?;
     let pin = crate::affinity::Pinned::to(&[0]);
-    let opts = RecordOptions {
-        output: output.clone(),
-        force: true,
-        syscalls: vec![sysreplay_syscalls::number("getppid").unwrap_or(110)],
-        buf_size: o.buf_size,
-        cpus_for_each_buffer: o.cpus_for_each_buffer,
-        duration: Some(Duration::from_secs(o.seconds)),
-        nice: o.nice,
-        sched: o.sched,
-        ..Default::default()
-    };
+    let opts = storm_options(o, &output, "getppid");
     let stop = AtomicBool::new(false);
     let (c0, t0) = (storm.count(), std::time::Instant::now());
     let spin0 = process_cpu_seconds(spinner.child.pid);
@@ -346,17 +352,7 @@ pub fn measure(
     let storm = Storm::start(n.saturating_sub(1))?;
     let pin = crate::affinity::Pinned::to(&[0]);
     let pick = if record_storm { "getppid" } else { "getpgid" };
-    let opts = RecordOptions {
-        output: output.clone(),
-        force: true,
-        syscalls: vec![sysreplay_syscalls::number(pick).unwrap_or(110)],
-        buf_size: o.buf_size,
-        cpus_for_each_buffer: o.cpus_for_each_buffer,
-        duration: Some(Duration::from_secs(o.seconds)),
-        nice: o.nice,
-        sched: o.sched,
-        ..Default::default()
-    };
+    let opts = storm_options(o, &output, pick);
     let stop = AtomicBool::new(false);
     let (c0, cpu0) = (storm.count(), storm.cpu_seconds());
     let res = record(&opts, &stop);

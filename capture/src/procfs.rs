@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::fs;
 use std::path::Path;
 
+use sysreplay_format::meta::split_nul_list;
 use sysreplay_format::{FdInfo, FdType, ProcessSnapshot, SocketTuple, ThreadInfo};
 
 /// Inode -> socket description, from /proc/net/{tcp,tcp6,udp,udp6,unix,raw,...}.
@@ -245,16 +246,6 @@ fn hex_cap(v: Option<&str>) -> u64 {
     v.and_then(|v| u64::from_str_radix(v, 16).ok()).unwrap_or(0)
 }
 
-fn split_nul(b: &[u8]) -> Vec<String> {
-    let b = b.strip_suffix(&[0]).unwrap_or(b);
-    if b.is_empty() {
-        return Vec::new();
-    }
-    b.split(|&c| c == 0)
-        .map(|s| String::from_utf8_lossy(s).into_owned())
-        .collect()
-}
-
 fn clock_ticks() -> u64 {
     // SAFETY: sysconf has no preconditions.
     let t = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
@@ -321,7 +312,7 @@ fn read_thread(
             .map(|p| p.to_string_lossy().into_owned())
             .unwrap_or_default();
         t.args = fs::read(proc_dir.join("cmdline"))
-            .map(|b| split_nul(&b))
+            .map(|b| split_nul_list(&b))
             .unwrap_or_default();
         // Falco's proc.args excludes argv[0]; keep the full argv here (args[0] = argv0).
         t.cgroup = fs::read_to_string(proc_dir.join("cgroup"))
@@ -331,7 +322,7 @@ fn read_thread(
         if with_env {
             t.env = fs::read(proc_dir.join("environ"))
                 .ok()
-                .map(|b| split_nul(&b));
+                .map(|b| split_nul_list(&b));
         }
         t.fds = read_fds(proc_dir, socks);
     }

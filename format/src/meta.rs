@@ -117,6 +117,21 @@ pub fn parse_group(text: &str) -> Vec<GroupInfo> {
         .collect()
 }
 
+/// A NUL-separated argv or environment as libsinsp splits it
+/// (sinsp_threadinfo::set_args, set_env): one trailing NUL dropped, empty
+/// entries kept (sshd overwrites its environment area with NULs), bytes
+/// that are not UTF-8 replaced. Used wherever such a list enters a trace or
+/// the engine (/proc, scap process lists and events, exec records).
+pub fn split_nul_list(b: &[u8]) -> Vec<String> {
+    let b = b.strip_suffix(&[0]).unwrap_or(b);
+    if b.is_empty() {
+        return Vec::new();
+    }
+    b.split(|&c| c == 0)
+        .map(|s| String::from_utf8_lossy(s).into_owned())
+        .collect()
+}
+
 /// One thread (Falco keeps threads; a process is its main thread, tid == pid).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ThreadInfo {

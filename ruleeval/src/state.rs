@@ -20,6 +20,7 @@ use sysreplay_syscalls::decode::{self, SockAddr};
 
 pub use crate::fdmap::FdMap;
 use crate::sc::{self, Cloexec, CloneKind, NewFd, OpenKind, Parser, RwTuple, SetIdKind};
+use sysreplay_format::meta::split_nul_list;
 
 /// A fast hasher for small integer keys (tids, fds).
 #[derive(Default, Clone, Copy)]
@@ -577,6 +578,23 @@ fn push_u64(out: &mut String, mut v: u64) {
 }
 
 /// A socket's fd.name, written over `o` (its buffer reused).
+/// Name a socket fd from its tuple (`sock_name_into`); whether the name
+/// changed. `spare` keeps the old name's buffer between calls, so a rename
+/// allocates nothing.
+fn rename_from_tuple(
+    name: &mut String,
+    nameraw: &mut String,
+    s: &Sock,
+    spare: &mut String,
+) -> bool {
+    let old = std::mem::replace(name, std::mem::take(spare));
+    sock_name_into(s, name);
+    nameraw.clear();
+    let changed = *name != old;
+    *spare = old;
+    changed
+}
+
 fn sock_name_into(s: &Sock, o: &mut String) {
     o.clear();
     let (cip, cport, sip, sport) = s.client_server();
@@ -1264,12 +1282,7 @@ impl State {
             };
             f.family = family;
         }
-        let old = std::mem::take(&mut self.name_buf);
-        let old = std::mem::replace(&mut f.name, old);
-        sock_name_into(s, &mut f.name);
-        f.nameraw.clear();
-        f.name_changed = f.name != old;
-        self.name_buf = old;
+        f.name_changed = rename_from_tuple(&mut f.name, &mut f.nameraw, s, &mut self.name_buf);
         if f.name_changed {
             self.name_changed_at = Some((ev.pid, fdn));
         }
@@ -1369,12 +1382,7 @@ impl State {
             t = (t.2, t.3, t.0, t.1);
         }
         s.set_client_server(t);
-        let old = std::mem::take(&mut self.name_buf);
-        let old = std::mem::replace(&mut f.name, old);
-        sock_name_into(s, &mut f.name);
-        f.nameraw.clear();
-        f.name_changed = f.name != old;
-        self.name_buf = old;
+        f.name_changed = rename_from_tuple(&mut f.name, &mut f.nameraw, s, &mut self.name_buf);
         if f.name_changed {
             self.name_changed_at = Some((ev.pid, fdn));
         }
@@ -2200,7 +2208,7 @@ impl State {
         }
         t.cmdline = cmdline_of(&t.comm, &t.args).into();
         if let Some(e) = ev.item(tag::ENV) {
-            t.env = Some(split_argv(e.bytes).into());
+            t.env = Some(split_nul_list(e.bytes).into());
         }
         if let Some(c) = ev.item(tag::CWD) {
             t.cwd = str_of(c.c_str()).into();
@@ -2259,7 +2267,7 @@ impl State {
             apply_creds(t, &cr);
         }
         if let Some(e) = ev.item(tag::ENV) {
-            t.env = Some(split_argv(e.bytes).into());
+            t.env = Some(split_nul_list(e.bytes).into());
         }
         t.cmdline = cmdline_of(&t.comm, &t.args).into();
         t.stub = false;
@@ -2404,20 +2412,8 @@ fn has_slash_dot_or_slash(p: &[u8]) -> bool {
     })
 }
 
-/// An argv (or environment) as libsinsp splits it (sinsp_threadinfo::
-/// set_args, set_env): one trailing NUL dropped, then every NUL separates,
-/// empty entries kept (nginx and sshd rewrite their argv and environment
-/// into runs of empty strings).
-fn split_argv(b: &[u8]) -> Vec<String> {
-    let b = b.strip_suffix(&[0]).unwrap_or(b);
-    if b.is_empty() {
-        return Vec::new();
-    }
-    b.split(|&c| c == 0).map(str_of).collect()
-}
-
 fn set_argv(t: &mut Thread, bytes: &[u8]) {
-    let v = split_argv(bytes);
+    let v = split_nul_list(bytes);
     if let Some(first) = v.first() {
         t.exe = first.as_str().into();
     }
@@ -2526,7 +2522,8 @@ mod tests {
         }
     }
 
-    fn sys(
+    /// A syscall record of thread 42 (process 42) with these items.
+    pub(super) fn sys(
         name: &str,
         ret: i64,
         args: [u64; 6],
@@ -2678,6 +2675,7 @@ mod tests {
 
 #[cfg(test)]
 mod datagram_tests {
+    use super::tests::sys as ev;
     use super::*;
 
     fn sin(ip: [u8; 4], port: u16) -> Vec<u8> {
@@ -2695,32 +2693,6 @@ mod datagram_tests {
         b.extend_from_slice(&ip.octets());
         b.extend_from_slice(&[0; 4]);
         b
-    }
-
-    fn ev(
-        name: &str,
-        ret: i64,
-        args: [u64; 6],
-        items: &[(u8, &[u8])],
-    ) -> sysreplay_format::OwnedEvent {
-        let mut data = Vec::new();
-        for (t, b) in items {
-            sysreplay_format::record::push_item(&mut data, *t, 0, b);
-        }
-        sysreplay_format::OwnedEvent {
-            header: sysreplay_format::RecordHeader {
-                ts_ns: 1,
-                tid: 42,
-                pid: 42,
-                kind: Kind::Syscall as u16,
-                nr: sysreplay_syscalls::number(name).unwrap(),
-                data_len: data.len() as u16,
-                ret,
-                args,
-                ..Default::default()
-            },
-            data,
-        }
     }
 
     /// Apply one event; the fd's name and whether this event changed it.

@@ -36,6 +36,35 @@ fn cannot_record() -> Option<String> {
     None
 }
 
+/// What a live test of Falco's stable rules holds: the rules file, this
+/// binary's recorder, a scratch directory.
+struct StableRulesTest {
+    rules: PathBuf,
+    _one: std::sync::MutexGuard<'static, ()>,
+    dir: tempfile::TempDir,
+}
+
+/// None (skipped visibly, by the testkit policy) where recording or the
+/// upstream rules are not available.
+fn stable_rules_test(name: &str) -> Option<StableRulesTest> {
+    if let Some(why) = cannot_record() {
+        sysreplay_testkit::skip(name, &why);
+        return None;
+    }
+    let rules = match sysreplay_testkit::upstream_rules("falco_rules.yaml") {
+        Ok(r) => r,
+        Err(why) => {
+            sysreplay_testkit::skip(name, &why);
+            return None;
+        }
+    };
+    Some(StableRulesTest {
+        rules,
+        _one: RECORDER.lock().unwrap_or_else(|e| e.into_inner()),
+        dir: tempfile::tempdir().unwrap(),
+    })
+}
+
 struct Rec {
     child: Child,
     err: BufReader<std::process::ChildStderr>,
@@ -94,14 +123,9 @@ fn eval(trace: &Path, rules: &Path) -> String {
 #[test]
 fn memfd_exec_fires_the_fileless_execution_rule() {
     let name = "memfd_exec_fires_the_fileless_execution_rule";
-    if let Some(why) = cannot_record() {
-        sysreplay_testkit::skip(name, &why);
+    let Some(StableRulesTest { rules, _one, dir }) = stable_rules_test(name) else {
         return;
-    }
-    let rules =
-        sysreplay_testkit::require!(sysreplay_testkit::upstream_rules("falco_rules.yaml"), name);
-    let _one = RECORDER.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = tempfile::tempdir().unwrap();
+    };
     let trace = dir.path().join("memfd.srt");
 
     // the payload: a copy of `true`, in a memfd the child inherits
@@ -465,14 +489,9 @@ fn overlay_executables_are_flagged_by_layer() {
 #[test]
 fn traversal_opens_fire_the_directory_traversal_rule_failed_or_not() {
     let name = "traversal_opens_fire_the_directory_traversal_rule_failed_or_not";
-    if let Some(why) = cannot_record() {
-        sysreplay_testkit::skip(name, &why);
+    let Some(StableRulesTest { rules, _one, dir }) = stable_rules_test(name) else {
         return;
-    }
-    let rules =
-        sysreplay_testkit::require!(sysreplay_testkit::upstream_rules("falco_rules.yaml"), name);
-    let _one = RECORDER.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = tempfile::tempdir().unwrap();
+    };
     let trace = dir.path().join("traversal.srt");
     let missing = format!("/etc/../etc/../etc/sr_no_such_file_{}", std::process::id());
     assert!(!Path::new(&missing).exists());

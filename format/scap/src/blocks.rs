@@ -7,6 +7,7 @@
 use std::io::Read;
 
 use super::ScapError;
+use sysreplay_format::meta::split_nul_list;
 use sysreplay_format::meta::{FdInfo, FdType, GroupInfo, SocketTuple, ThreadInfo, UserInfo};
 
 pub const SHB: u32 = 0x0A0D_0D0A;
@@ -448,7 +449,7 @@ pub fn parse_pl(b: &Block<'_>, out: &mut Vec<ThreadInfo>) -> Result<(), ScapErro
             if ver >= 3 {
                 let e = c.str16("env")?;
                 if !e.is_empty() {
-                    env = Some(split_argv(e));
+                    env = Some(split_nul_list(e));
                 }
             }
             if ver >= 4 {
@@ -492,7 +493,7 @@ pub fn parse_pl(b: &Block<'_>, out: &mut Vec<ThreadInfo>) -> Result<(), ScapErro
             }
             c.pos = end;
         }
-        let argv = split_argv(args);
+        let argv = split_nul_list(args);
         let exe_s = if !exepath.is_empty() {
             lossy(exepath)
         } else {
@@ -536,19 +537,6 @@ pub fn parse_pl(b: &Block<'_>, out: &mut Vec<ThreadInfo>) -> Result<(), ScapErro
 fn cgroup_line(b: &[u8]) -> String {
     let all = split_nul(b);
     all.into_iter().next().unwrap_or_default()
-}
-
-/// An argv (or environment) as libsinsp splits it
-/// (sinsp_threadinfo::set_args, set_env): one trailing NUL dropped, empty
-/// entries kept (sshd overwrites its environment area with NULs).
-fn split_argv(b: &[u8]) -> Vec<String> {
-    let b = b.strip_suffix(&[0]).unwrap_or(b);
-    if b.is_empty() {
-        return Vec::new();
-    }
-    b.split(|&c| c == 0)
-        .map(|s| String::from_utf8_lossy(s).into_owned())
-        .collect()
 }
 
 fn split_nul(b: &[u8]) -> Vec<String> {

@@ -1757,6 +1757,33 @@ mod tests {
     use sysreplay_format::event::OwnedEvent;
     use sysreplay_syscalls::decode;
 
+    /// The first 16 parameters of an execve exit (every version has them):
+    /// `cat` with these args, ids (tid, pid, ptid), cwd and cgroups.
+    fn execve_exit_common(
+        b: &mut EventBuilder,
+        args: &[u8],
+        [tid, pid, ptid]: [u64; 3],
+        cwd: &[u8],
+        cgroups: &[u8],
+    ) {
+        b.u64(0); // res
+        b.cstr(b"cat"); // exe
+        b.bytes(args);
+        b.u64(tid);
+        b.u64(pid);
+        b.u64(ptid);
+        b.cstr(cwd);
+        for _ in 0..3 {
+            b.u64(0); // fdlimit, pgft_maj, pgft_min
+        }
+        for _ in 0..3 {
+            b.u32(0); // vm_*
+        }
+        b.cstr(b"cat"); // comm
+        b.bytes(cgroups);
+        b.bytes(b""); // env
+    }
+
     fn file(events: &[(u16, u64, u64, Vec<u8>)]) -> Vec<u8> {
         // SHB 1.2 + EV_V2 events built by the caller (bodies without cpu).
         let mut out = Vec::new();
@@ -1814,22 +1841,7 @@ mod tests {
         evs.push((code::READ_X, t0 + 10, 100, b.buf.clone()));
         // execve exit, 31 parameters
         b.start();
-        b.u64(0); // res
-        b.cstr(b"cat"); // exe
-        b.bytes(b"/etc/shadow\0"); // args
-        b.u64(100); // tid
-        b.u64(100); // pid
-        b.u64(1); // ptid
-        b.cstr(b"/root"); // cwd
-        for _ in 0..3 {
-            b.u64(0); // fdlimit, pgft_maj, pgft_min
-        }
-        for _ in 0..3 {
-            b.u32(0); // vm_*
-        }
-        b.cstr(b"cat"); // comm
-        b.bytes(CG); // cgroups
-        b.bytes(b""); // env
+        execve_exit_common(&mut b, b"/etc/shadow\0", [100, 100, 1], b"/root", CG);
         b.u32(0); // tty
         b.u64(100); // vpgid
         b.u32(1000); // loginuid
@@ -1914,22 +1926,7 @@ mod tests {
         // An execve exit of 2016 (16 parameters: no uid, gid, loginuid).
         let mut b = EventBuilder::new();
         b.start();
-        b.u64(0); // res
-        b.cstr(b"cat"); // exe
-        b.bytes(b"/etc/passwd\0"); // args
-        b.u64(60); // tid
-        b.u64(60); // pid
-        b.u64(50); // ptid
-        b.cstr(b"/home/u"); // cwd
-        for _ in 0..3 {
-            b.u64(0); // fdlimit, pgft_maj, pgft_min
-        }
-        for _ in 0..3 {
-            b.u32(0); // vm_*
-        }
-        b.cstr(b"cat"); // comm
-        b.bytes(b""); // cgroups
-        b.bytes(b""); // env
+        execve_exit_common(&mut b, b"/etc/passwd\0", [60, 60, 50], b"/home/u", b"");
         b.finish(0, h.created_unix_ns as u64 + 1000, 60, code::EXECVE_19_X);
         blocks::write_block(&mut cap, blocks::EV_V2, &b.buf);
         let imp = import(cap).unwrap();
