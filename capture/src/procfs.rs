@@ -381,7 +381,15 @@ pub fn snapshot_at(root: &Path, with_env: bool, taken_at_ns: u64) -> ProcessSnap
 
 /// Snapshot of the live system.
 pub fn snapshot(with_env: bool) -> ProcessSnapshot {
-    let mut snap = snapshot_at(Path::new("/proc"), with_env, crate::boottime_ns());
+    snapshot_since(with_env, crate::boottime_ns())
+}
+
+/// Snapshot /proc, stamped `taken_at_ns`: a rotation reads the clock before
+/// it starts the snapshot thread and keeps every record from that instant
+/// on, so the stamp must be that same instant, not one the thread reads
+/// later (or earlier: a new thread may run before its spawner returns).
+pub fn snapshot_since(with_env: bool, taken_at_ns: u64) -> ProcessSnapshot {
+    let mut snap = snapshot_at(Path::new("/proc"), with_env, taken_at_ns);
     // Falco's user and group tables: names for user.name and group.name.
     let read = |p: &str| fs::read_to_string(p).unwrap_or_default();
     snap.users = sysreplay_format::meta::parse_passwd(&read("/etc/passwd"));

@@ -568,9 +568,10 @@ impl<'a> Recorder<'a> {
             .ok()
             .and_then(|v| v.parse().ok())
             .map(Duration::from_millis);
+        let since_ns = crate::boottime_ns();
         let snapshot = as_ordinary(self.rt, || {
             std::thread::spawn(move || {
-                let snap = crate::procfs::snapshot(env);
+                let snap = crate::procfs::snapshot_since(env, since_ns);
                 if let Some(d) = delay {
                     std::thread::sleep(d);
                 }
@@ -578,7 +579,7 @@ impl<'a> Recorder<'a> {
             })
         });
         self.next = Some(NextFile {
-            since_ns: crate::boottime_ns(),
+            since_ns,
             snapshot,
             overlap: Vec::new(),
             overlap_dropped: false,
