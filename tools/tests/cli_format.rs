@@ -238,3 +238,24 @@ fn info_reports_the_files_own_format_version() {
     assert!(stored > 0 && stored < v["summary"]["file_bytes"].as_u64().unwrap());
     assert!(ok(&["info", p.to_str().unwrap()]).contains("sysreplay trace 2.1"));
 }
+
+/// Every command that writes a trace or capture takes `-w FILE`, as
+/// `record -w` and sysdig/tcpdump do, besides its `-o FILE`.
+#[test]
+fn writing_commands_take_dash_w_like_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let srt = dir.path().join("w.srt");
+    let scap = dir.path().join("w.scap");
+    let back = dir.path().join("back.srt");
+    ok(&["synth", "-w", srt.to_str().unwrap(), "--events", "200"]);
+    ok(&["export", srt.to_str().unwrap(), "-w", scap.to_str().unwrap()]);
+    ok(&["import", scap.to_str().unwrap(), "--write", back.to_str().unwrap()]);
+    for p in [&srt, &scap, &back] {
+        assert!(std::fs::metadata(p).unwrap().len() > 0, "{}", p.display());
+    }
+    let info: serde_json::Value =
+        serde_json::from_str(&ok(&["info", "--json", back.to_str().unwrap()])).unwrap();
+    assert!(info["summary"]["events"].as_u64().unwrap() > 0, "{info}");
+    let help = ok(&["synth", "--help"]);
+    assert!(help.contains("-w") && help.contains("--write"), "{help}");
+}
