@@ -1401,10 +1401,9 @@ impl Engine {
         self.stats.events += 1;
         self.evt_num += 1;
         obs.event_begin(ev);
-        self.state.pre_event(ev);
+        self.state.light_event(ev);
         obs.state_done();
         obs.rules_done();
-        self.state.post_event(ev);
         obs.event_done();
     }
 
