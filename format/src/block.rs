@@ -1037,12 +1037,11 @@ fn pass_args<'p, const LIGHT: bool, const V1: bool>(
                 ev.args[keep as usize] = last[keep as usize];
             }
         } else if V1 {
-            if m & 0x3f != 0 {
-                for (a, v) in last.iter_mut().take(6).enumerate() {
-                    if m & (1 << a) != 0 {
-                        *v = args.varint()?;
-                    }
-                }
+            // the set mask bits only (mostly one or two)
+            let mut bits = m & 0x3f;
+            while bits != 0 {
+                last[bits.trailing_zeros() as usize] = args.varint()?;
+                bits &= bits - 1;
             }
             ev.args.copy_from_slice(&last[..6]);
         } else {

@@ -1717,7 +1717,7 @@ impl State {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn finish_fd_lookup(&mut self, ev: &Event, role: FdRole) {
         if self.transient_fd.is_none()
             && !self.cur_fd_in_table
