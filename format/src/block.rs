@@ -618,6 +618,20 @@ pub fn decode_major(major: u16, payload: &[u8], rows: &mut Vec<Row>) -> Result<(
     DECODERS.with(|d| d.borrow_mut()[(major >= 2) as usize].decode(payload, rows))
 }
 
+/// Hand `evs` to `f` one by one; breaks with how many it took.
+#[inline(always)]
+fn each<'p>(
+    evs: &[Event<'p>],
+    mut f: impl FnMut(&Event<'p>) -> std::ops::ControlFlow<()>,
+) -> std::ops::ControlFlow<usize> {
+    for (i, ev) in evs.iter().enumerate() {
+        if f(ev).is_break() {
+            return std::ops::ControlFlow::Break(i + 1);
+        }
+    }
+    std::ops::ControlFlow::Continue(())
+}
+
 /// Events decoded column by column at a time (see `decode_inner`).
 const CHUNK: usize = 256;
 
@@ -735,7 +749,7 @@ impl Decoder {
         payload: &'p [u8],
         mut f: impl FnMut(&Event<'p>) -> std::ops::ControlFlow<()>,
     ) -> Result<usize, String> {
-        self.decode_inner::<false>(payload, &[], |ev, _| f(ev))
+        self.decode_inner::<false>(payload, &[], |evs, _| each(evs, |ev| f(ev)))
     }
 
     /// [`Decoder::decode_events`] for a consumer that needs only part of
@@ -749,11 +763,26 @@ impl Decoder {
         &mut self,
         payload: &'p [u8],
         light: &LightSet,
-        f: impl FnMut(&Event<'p>, bool) -> std::ops::ControlFlow<()>,
+        mut f: impl FnMut(&Event<'p>, bool) -> std::ops::ControlFlow<()>,
+    ) -> Result<usize, String> {
+        self.decode_chunks_light(payload, light, |evs, lights| {
+            let mut l = lights.iter();
+            each(evs, |ev| f(ev, *l.next().unwrap()))
+        })
+    }
+
+    /// [`Decoder::decode_events_light`] a chunk of events at a time: `f`
+    /// gets the events and whether each is light, and breaks with how
+    /// many of them it took. A loop over a chunk in the consumer keeps the
+    /// per-event work in one function (no call per event).
+    pub fn decode_chunks_light<'p>(
+        &mut self,
+        payload: &'p [u8],
+        light: &LightSet,
+        f: impl FnMut(&[Event<'p>], &[bool]) -> std::ops::ControlFlow<usize>,
     ) -> Result<usize, String> {
         if light.keep.is_empty() {
-            let mut f = f;
-            return self.decode_inner::<false>(payload, &[], |ev, _| f(ev, false));
+            return self.decode_inner::<false>(payload, &[], f);
         }
         self.decode_inner::<true>(payload, &light.keep, f)
     }
@@ -763,7 +792,7 @@ impl Decoder {
         &mut self,
         payload: &'p [u8],
         light: &[u8],
-        mut f: impl FnMut(&Event<'p>, bool) -> std::ops::ControlFlow<()>,
+        mut f: impl FnMut(&[Event<'p>], &[bool]) -> std::ops::ControlFlow<usize>,
     ) -> Result<usize, String> {
         let ncols = if self.major == 1 {
             NCOLUMNS_V1
@@ -876,11 +905,9 @@ impl Decoder {
             }
             (args, ret, data, argdelta, sel_p) =
                 (rest.args, rest.ret, rest.data, rest.argdelta, rest.sel_p);
-            for (ev, &is_light) in evs.iter().zip(&lights) {
-                handed += 1;
-                if f(ev, LIGHT && is_light).is_break() {
-                    return Ok(handed);
-                }
+            match f(evs, &lights[..len]) {
+                std::ops::ControlFlow::Continue(()) => handed += len,
+                std::ops::ControlFlow::Break(k) => return Ok(handed + k),
             }
             i0 = end;
         }
@@ -1182,6 +1209,73 @@ mod tests {
             );
         }
         s
+    }
+
+    /// Blocks of more events than a decoding chunk: every event comes
+    /// back, and a consumer that stops gets exactly the events it took,
+    /// inside a chunk or at its end.
+    #[test]
+    fn events_across_chunks_round_trip_and_stop_where_asked() {
+        let mut s = StagedBlock::default();
+        let mut d = Vec::new();
+        let n = 2 * CHUNK + 100;
+        for i in 0..n as u64 {
+            d.clear();
+            if i % 4 == 0 {
+                push_item(&mut d, tag::ARG1, 0, format!("/p/{i}\0").as_bytes());
+            }
+            let h = RecordHeader {
+                ts_ns: 1_000_000 + i * 37,
+                tid: 100 + (i % 70) as u32,
+                pid: 100 + (i % 3) as u32,
+                kind: 1,
+                cpu: (i % 4) as u16,
+                nr: (i % 9) as u16,
+                data_len: 0,
+                ret: i as i64 - 50,
+                args: [i, i * 0x1_0000_0000, 3, 0, i % 2, u64::MAX - i],
+            };
+            s.push(h, &d);
+        }
+        let mut out = Vec::new();
+        encode(&s, &mut out);
+        let mut dec = Decoder::new();
+        let mut got = Vec::new();
+        let k = dec
+            .decode_events(&out, |e| {
+                got.push(e.to_owned_event());
+                std::ops::ControlFlow::Continue(())
+            })
+            .unwrap();
+        assert_eq!((k, got.len()), (n, n));
+        for (i, e) in got.iter().enumerate() {
+            let i = i as u64;
+            assert_eq!(e.header.ts_ns, 1_000_000 + i * 37);
+            assert_eq!(
+                e.header.args,
+                [i, i * 0x1_0000_0000, 3, 0, i % 2, u64::MAX - i]
+            );
+            assert_eq!(
+                (e.header.tid, e.header.pid),
+                (100 + (i % 70) as u32, 100 + (i % 3) as u32)
+            );
+            assert_eq!((e.header.ret, e.header.nr), (i as i64 - 50, (i % 9) as u16));
+            assert_eq!(e.data.is_empty(), i % 4 != 0);
+        }
+        for stop in [1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK + 7] {
+            let mut seen = 0;
+            let k = dec
+                .decode_events(&out, |_| {
+                    seen += 1;
+                    if seen == stop {
+                        std::ops::ControlFlow::Break(())
+                    } else {
+                        std::ops::ControlFlow::Continue(())
+                    }
+                })
+                .unwrap();
+            assert_eq!((k, seen), (stop, stop));
+        }
     }
 
     #[test]

@@ -970,10 +970,12 @@ impl TraceReader {
             let e = &self.blocks[i];
             let mut stop = false;
             let handed = decoder
-                .decode_events_light(&payload, light, |ev, is_light| {
-                    if f(ev, is_light).is_break() {
-                        stop = true;
-                        return ControlFlow::Break(());
+                .decode_chunks_light(&payload, light, |evs, lights| {
+                    for (i, (ev, &is_light)) in evs.iter().zip(lights).enumerate() {
+                        if f(ev, is_light).is_break() {
+                            stop = true;
+                            return ControlFlow::Break(i + 1);
+                        }
                     }
                     ControlFlow::Continue(())
                 })
