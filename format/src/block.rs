@@ -1260,7 +1260,7 @@ mod tests {
                 (100 + (i % 70) as u32, 100 + (i % 3) as u32)
             );
             assert_eq!((e.header.ret, e.header.nr), (i as i64 - 50, (i % 9) as u16));
-            assert_eq!(e.data.is_empty(), i % 4 != 0);
+            assert_eq!(e.data.is_empty(), !i.is_multiple_of(4));
         }
         for stop in [1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK + 7] {
             let mut seen = 0;
