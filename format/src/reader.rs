@@ -512,7 +512,7 @@ fn read_block(
     let o = e.offset;
     let err = |off: u64, what: String| TraceError::at(path, off, format!("block {i}: {what}"));
     let n = (e.end() - o) as usize;
-    raw.clear();
+    // Only a grown tail is zeroed: the read fills all n bytes or fails.
     raw.resize(n, 0);
     let got = src
         .read_into(o, raw)
