@@ -1076,7 +1076,9 @@ impl State {
             FdRole::None => {}
         }
         let parser = sc::parser(nr);
-        if parser != Parser::None {
+        // close and close_range act after the rules (post_event): nothing
+        // to parse before them
+        if !matches!(parser, Parser::None | Parser::Close | Parser::CloseRange) {
             self.pre_parse(ev, parser);
         }
         self.finish_fd_lookup(ev, role);
