@@ -482,6 +482,7 @@ pub struct Row {
 }
 
 /// Reads one column with bounds checks; errors carry the column name.
+#[derive(Clone, Copy)]
 struct Col<'a> {
     b: &'a [u8],
     p: usize,
@@ -516,47 +517,79 @@ impl<'a> Col<'a> {
                 }
             }
         }
-        self.varint_slow()
+        self.slow()
     }
-    #[inline(never)]
-    fn varint_slow(&mut self) -> Result<u64, BadColumn> {
-        // With 10 bytes left (the longest varint), values of up to 8 bytes
-        // (pointers, sizes: most that miss the inline path) are decoded
-        // from one 64-bit load: no per-byte bound check or branch.
-        if let Some(s) = self.b.get(self.p..self.p + 10) {
-            let w = u64::from_le_bytes(s[..8].try_into().unwrap());
+
+    #[inline(always)]
+    fn slow(&mut self) -> Result<u64, BadColumn> {
+        let (v, p) = varint_slow(self.b, self.p);
+        if p == usize::MAX {
+            return Err(BadColumn(self.name));
+        }
+        self.p = p;
+        Ok(v)
+    }
+
+    /// Step over one varint without decoding it (as [`Col::varint`]
+    /// would, with the same errors): one 64-bit load finds its end.
+    #[inline(always)]
+    fn skip_varint(&mut self) -> Result<(), BadColumn> {
+        if let Some(s) = self.b.get(self.p..self.p + 8) {
+            let w = u64::from_le_bytes(s.try_into().unwrap());
             let stops = !w & 0x8080_8080_8080_8080;
             if stops != 0 {
-                let stop = stops.trailing_zeros(); // bit 7 of the last byte
-                self.p += (stop / 8 + 1) as usize;
-                let x = if stop == 63 {
-                    w
-                } else {
-                    w & ((1u64 << (stop + 1)) - 1)
-                } & 0x7f7f_7f7f_7f7f_7f7f;
-                // squeeze out the continuation bits: 7-bit groups pair up
-                // into 14, 28, then 56 contiguous bits
-                let x = (x & 0x007f_007f_007f_007f) | ((x & 0x7f00_7f00_7f00_7f00) >> 1);
-                let x = (x & 0x0000_3fff_0000_3fff) | ((x & 0x3fff_0000_3fff_0000) >> 2);
-                return Ok((x & 0x0fff_ffff) | ((x & 0x0fff_ffff_0000_0000) >> 4));
+                self.p += (stops.trailing_zeros() / 8 + 1) as usize;
+                return Ok(());
             }
         }
-        let mut v = 0u64;
-        let mut shift = 0;
-        loop {
-            let &byte = self.b.get(self.p).ok_or(BadColumn(self.name))?;
-            self.p += 1;
-            if shift == 63 && byte > 1 {
-                return Err(BadColumn(self.name));
-            }
-            v |= ((byte & 0x7f) as u64) << shift;
-            if byte & 0x80 == 0 {
-                return Ok(v);
-            }
-            shift += 7;
-            if shift > 63 {
-                return Err(BadColumn(self.name));
-            }
+        self.slow().map(|_| ())
+    }
+}
+
+/// The value of the varint at `b[p..]` and the position after it, or
+/// `usize::MAX` as the position when it is cut or malformed. Out of line,
+/// and free of `Col`: a cursor passed by reference would live on the
+/// stack in the decoder's loops instead of in a register.
+#[inline(never)]
+fn varint_slow(b: &[u8], mut p: usize) -> (u64, usize) {
+    // With 10 bytes left (the longest varint), values of up to 8 bytes
+    // (pointers, sizes: most that miss the inline path) are decoded
+    // from one 64-bit load: no per-byte bound check or branch.
+    if let Some(s) = b.get(p..p + 10) {
+        let w = u64::from_le_bytes(s[..8].try_into().unwrap());
+        let stops = !w & 0x8080_8080_8080_8080;
+        if stops != 0 {
+            let stop = stops.trailing_zeros(); // bit 7 of the last byte
+            let x = if stop == 63 {
+                w
+            } else {
+                w & ((1u64 << (stop + 1)) - 1)
+            } & 0x7f7f_7f7f_7f7f_7f7f;
+            // squeeze out the continuation bits: 7-bit groups pair up
+            // into 14, 28, then 56 contiguous bits
+            let x = (x & 0x007f_007f_007f_007f) | ((x & 0x7f00_7f00_7f00_7f00) >> 1);
+            let x = (x & 0x0000_3fff_0000_3fff) | ((x & 0x3fff_0000_3fff_0000) >> 2);
+            let v = (x & 0x0fff_ffff) | ((x & 0x0fff_ffff_0000_0000) >> 4);
+            return (v, p + (stop / 8 + 1) as usize);
+        }
+    }
+    let mut v = 0u64;
+    let mut shift = 0;
+    loop {
+        let Some(&byte) = b.get(p) else {
+            return (0, usize::MAX);
+        };
+        p += 1;
+        if shift == 63 && byte > 1 {
+            return (0, usize::MAX);
+        }
+        v |= ((byte & 0x7f) as u64) << shift;
+        if byte & 0x80 == 0 {
+            return (v, p);
+        }
+        shift += 7;
+        if shift > 63 {
+            return (0, usize::MAX);
         }
     }
 }
@@ -583,6 +616,58 @@ pub fn decode_major(major: u16, payload: &[u8], rows: &mut Vec<Row>) -> Result<(
             std::cell::RefCell::new([Decoder::for_major(1), Decoder::for_major(2)]);
     }
     DECODERS.with(|d| d.borrow_mut()[(major >= 2) as usize].decode(payload, rows))
+}
+
+/// Hand `evs` to `f` one by one; breaks with how many it took.
+#[inline(always)]
+fn each<'p>(
+    evs: &[Event<'p>],
+    mut f: impl FnMut(&Event<'p>) -> std::ops::ControlFlow<()>,
+) -> std::ops::ControlFlow<usize> {
+    for (i, ev) in evs.iter().enumerate() {
+        if f(ev).is_break() {
+            return std::ops::ControlFlow::Break(i + 1);
+        }
+    }
+    std::ops::ControlFlow::Continue(())
+}
+
+/// Events decoded column by column at a time (see `decode_inner`).
+const CHUNK: usize = 256;
+
+const SYSCALL_KIND: u8 = crate::record::Kind::Syscall as u8;
+
+/// The syscalls whose events a consumer needs only in part (see
+/// [`Decoder::decode_events_light`]): for each, at most one argument.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LightSet {
+    /// By syscall number: 0 = every field; 1 + i = only args[i] (i < 6);
+    /// 7 = no argument. Numbers past the end are not light.
+    keep: Vec<u8>,
+}
+
+impl LightSet {
+    /// Events of syscall `nr` are light: of their args only `arg` (0..=5)
+    /// is needed, or none.
+    pub fn insert(&mut self, nr: u16, arg: Option<u8>) {
+        let i = nr as usize;
+        if self.keep.len() <= i {
+            self.keep.resize(i + 1, 0);
+        }
+        self.keep[i] = match arg {
+            Some(a) if a < 6 => a + 1,
+            _ => 7,
+        };
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keep.iter().all(|&k| k == 0)
+    }
+
+    /// Whether events of syscall `nr` are light.
+    pub fn contains(&self, nr: u16) -> bool {
+        self.keep.get(nr as usize).is_some_and(|&k| k != 0)
+    }
 }
 
 /// Block decoder; keeps its tables between blocks.
@@ -664,6 +749,51 @@ impl Decoder {
         payload: &'p [u8],
         mut f: impl FnMut(&Event<'p>) -> std::ops::ControlFlow<()>,
     ) -> Result<usize, String> {
+        self.decode_inner::<false>(payload, &[], |evs, _| each(evs, |ev| f(ev)))
+    }
+
+    /// [`Decoder::decode_events`] for a consumer that needs only part of
+    /// the events of some syscalls (`light`): `f` gets each event and
+    /// whether it is light. In a light event of a format 1.x payload only
+    /// the argument `light` names is decoded (the other args read 0; the
+    /// decoder steps over their bytes); everything else (time, ids, ret,
+    /// data) is whole. In 2.0 payloads every argument is decoded anyway
+    /// (the thread selector reads the previous event's args).
+    pub fn decode_events_light<'p>(
+        &mut self,
+        payload: &'p [u8],
+        light: &LightSet,
+        mut f: impl FnMut(&Event<'p>, bool) -> std::ops::ControlFlow<()>,
+    ) -> Result<usize, String> {
+        self.decode_chunks_light(payload, light, |evs, lights| {
+            let mut l = lights.iter();
+            each(evs, |ev| f(ev, *l.next().unwrap()))
+        })
+    }
+
+    /// [`Decoder::decode_events_light`] a chunk of events at a time: `f`
+    /// gets the events and whether each is light, and breaks with how
+    /// many of them it took. A loop over a chunk in the consumer keeps the
+    /// per-event work in one function (no call per event).
+    pub fn decode_chunks_light<'p>(
+        &mut self,
+        payload: &'p [u8],
+        light: &LightSet,
+        f: impl FnMut(&[Event<'p>], &[bool]) -> std::ops::ControlFlow<usize>,
+    ) -> Result<usize, String> {
+        if light.keep.is_empty() {
+            return self.decode_inner::<false>(payload, &[], f);
+        }
+        self.decode_inner::<true>(payload, &light.keep, f)
+    }
+
+    #[inline(always)]
+    fn decode_inner<'p, const LIGHT: bool>(
+        &mut self,
+        payload: &'p [u8],
+        light: &[u8],
+        mut f: impl FnMut(&[Event<'p>], &[bool]) -> std::ops::ControlFlow<usize>,
+    ) -> Result<usize, String> {
         let ncols = if self.major == 1 {
             NCOLUMNS_V1
         } else {
@@ -731,85 +861,55 @@ impl Decoder {
         tids.reset();
         pred.reset();
         thr.reset();
-        for ((&k, &lo), &m) in kinds.iter().zip(ts_lows).zip(masks) {
-            let lo = lo as u64;
-            let hi = ts_high.varint()?;
-            if hi >> 56 != 0 {
-                return Err("column ts_high holds a delta over 64 bits".into());
-            }
-            let t = prev_ts.wrapping_add(hi << 8 | lo);
-            prev_ts = t;
-            let cpu_v = cpu.varint()?;
-            let tid_v = tids.decode(tid.varint()?)? as i64;
-            // checked: a corrupt delta must be an error, not an overflow
-            let pid_v = tid_v.checked_sub(unzigzag(pid.varint()?)).unwrap_or(-1);
-            let nr_v = nr.varint()?;
-            if cpu_v > u16::MAX as u64 || nr_v > u16::MAX as u64 {
-                return Err("cpu or syscall number out of range".into());
-            }
-            if !(0..=u32::MAX as i64).contains(&tid_v) || !(0..=u32::MAX as i64).contains(&pid_v) {
-                return Err("thread or process id out of range".into());
-            }
-            let mut ev = Event {
-                ts_ns: t,
-                tid: tid_v as u32,
-                pid: pid_v as u32,
-                kind: (k & 0x7f) as u16,
-                cpu: cpu_v as u16,
-                nr: nr_v as u16,
-                ret: 0,
-                args: [0; 6],
-                data: &[],
+        // Events go in chunks, decoded column by column into `evs` (one
+        // column's cursor live at a time, in a register: a loop over all
+        // columns spills them, and a call per event to `f` inside it
+        // spills everything), then handed to `f`. A malformed column is
+        // found before the chunk's events are handed over.
+        const NO_EVENT: Event<'static> = Event {
+            ts_ns: 0,
+            cpu: 0,
+            tid: 0,
+            pid: 0,
+            kind: 0,
+            nr: 0,
+            ret: 0,
+            args: [0; 6],
+            data: &[],
+        };
+        let mut evs = [NO_EVENT; CHUNK];
+        let mut lights = [false; CHUNK];
+        let mut i0 = 0;
+        while i0 < n {
+            let len = (n - i0).min(CHUNK);
+            let end = i0 + len;
+            let evs = &mut evs[..len];
+            pass_ts(&mut ts_high, evs, &ts_lows[i0..end], &mut prev_ts)?;
+            pass_cpu(&mut cpu, evs)?;
+            pass_tid(&mut tid, tids, evs)?;
+            pass_pid(&mut pid, evs)?;
+            pass_nr(&mut nr, evs, &kinds[i0..end])?;
+            let mut rest = Rest {
+                args,
+                ret,
+                data,
+                argdelta,
+                argsel,
+                sel_p,
             };
-            let last = pred.slot(ev.tid, ev.kind, ev.nr);
+            let km = (&kinds[i0..end], &masks[i0..end]);
             if v1 {
-                if m & 0x3f != 0 {
-                    for (a, v) in last.iter_mut().take(6).enumerate() {
-                        if m & (1 << a) != 0 {
-                            *v = args.varint()?;
-                        }
-                    }
-                }
-                ev.args.copy_from_slice(&last[..6]);
+                pass_args::<LIGHT, true>(&mut rest, pred, thr, light, evs, &mut lights, km)?;
             } else {
-                let t = thr.slot(ev.tid);
-                if m & 0x3f != 0 {
-                    for (a, v) in last.iter_mut().take(6).enumerate() {
-                        if m & (1 << a) != 0 {
-                            let &sel = argsel.get(sel_p).ok_or(BadColumn("argsel"))?;
-                            sel_p += 1;
-                            *v = match sel {
-                                SEL_RAW => args.varint()?,
-                                SEL_THREAD => t[a],
-                                SEL_DELTA => v.wrapping_add(unzigzag(argdelta.varint()?) as u64),
-                                _ => return Err("column argsel holds an unknown selector".into()),
-                            };
-                        }
-                    }
-                }
-                ev.args.copy_from_slice(&last[..6]);
-                *t = ev.args;
+                pass_args::<LIGHT, false>(&mut rest, pred, thr, light, evs, &mut lights, km)?;
             }
-            if m & (1 << 6) != 0 {
-                last[6] = unzigzag(ret.varint()?) as u64;
+            (args, ret, data, argdelta, sel_p) =
+                (rest.args, rest.ret, rest.data, rest.argdelta, rest.sel_p);
+            match f(evs, &lights[..len]) {
+                std::ops::ControlFlow::Continue(()) => handed += len,
+                std::ops::ControlFlow::Break(k) => return Ok(handed + k),
             }
-            ev.ret = last[6] as i64;
-            if k & KIND_HAS_DATA != 0 {
-                let len = data.varint()?;
-                if len == 0 || len > u16::MAX as u64 || data.p + len as usize > data.b.len() {
-                    return Err(format!(
-                        "event data of {len} bytes overruns the data column"
-                    ));
-                }
-                let d = &data.b[data.p..data.p + len as usize];
-                crate::record::validate_items(d).map_err(|e| format!("event data: {}", e.what))?;
-                ev.data = d;
-                data.p += len as usize;
-            }
-            handed += 1;
-            if f(&ev).is_break() {
-                return Ok(handed);
-            }
+            i0 = end;
         }
         if sel_p != argsel.len() {
             return Err(format!(
@@ -830,6 +930,187 @@ impl Decoder {
         }
         Ok(handed)
     }
+}
+
+// The column passes of `Decoder::decode_inner`, out of line: each keeps
+// its column's cursor in a register (a local copy, written back at the end).
+
+#[inline(never)]
+fn pass_ts(col: &mut Col, evs: &mut [Event], lows: &[u8], prev: &mut u64) -> Result<(), String> {
+    let mut c = *col;
+    let mut t = *prev;
+    for (ev, &lo) in evs.iter_mut().zip(lows) {
+        let hi = c.varint()?;
+        if hi >> 56 != 0 {
+            return Err("column ts_high holds a delta over 64 bits".into());
+        }
+        t = t.wrapping_add(hi << 8 | lo as u64);
+        ev.ts_ns = t;
+    }
+    (*col, *prev) = (c, t);
+    Ok(())
+}
+
+#[inline(never)]
+fn pass_cpu(col: &mut Col, evs: &mut [Event]) -> Result<(), String> {
+    let mut c = *col;
+    for ev in evs.iter_mut() {
+        let v = c.varint()?;
+        if v > u16::MAX as u64 {
+            return Err("cpu or syscall number out of range".into());
+        }
+        ev.cpu = v as u16;
+    }
+    *col = c;
+    Ok(())
+}
+
+#[inline(never)]
+fn pass_tid(col: &mut Col, tids: &mut RecentTids, evs: &mut [Event]) -> Result<(), String> {
+    let mut c = *col;
+    for ev in evs.iter_mut() {
+        ev.tid = tids.decode(c.varint()?)?;
+    }
+    *col = c;
+    Ok(())
+}
+
+#[inline(never)]
+fn pass_pid(col: &mut Col, evs: &mut [Event]) -> Result<(), String> {
+    let mut c = *col;
+    for ev in evs.iter_mut() {
+        // checked: a corrupt delta must be an error, not an overflow
+        let v = (ev.tid as i64)
+            .checked_sub(unzigzag(c.varint()?))
+            .unwrap_or(-1);
+        if !(0..=u32::MAX as i64).contains(&v) {
+            return Err("thread or process id out of range".into());
+        }
+        ev.pid = v as u32;
+    }
+    *col = c;
+    Ok(())
+}
+
+#[inline(never)]
+fn pass_nr(col: &mut Col, evs: &mut [Event], kinds: &[u8]) -> Result<(), String> {
+    let mut c = *col;
+    for (ev, &k) in evs.iter_mut().zip(kinds) {
+        let v = c.varint()?;
+        if v > u16::MAX as u64 {
+            return Err("cpu or syscall number out of range".into());
+        }
+        ev.nr = v as u16;
+        ev.kind = (k & 0x7f) as u16;
+    }
+    *col = c;
+    Ok(())
+}
+
+/// The columns `pass_args` reads.
+struct Rest<'a> {
+    args: Col<'a>,
+    ret: Col<'a>,
+    data: Col<'a>,
+    argdelta: Col<'a>,
+    argsel: &'a [u8],
+    sel_p: usize,
+}
+
+/// Args (predicted), ret and data of a chunk's events; `lights` tells
+/// which are light (see `Decoder::decode_events_light`).
+#[inline(never)]
+fn pass_args<'p, const LIGHT: bool, const V1: bool>(
+    rest: &mut Rest<'p>,
+    pred: &mut Predictor,
+    thr: &mut ThreadArgs,
+    light: &[u8],
+    evs: &mut [Event<'p>],
+    lights: &mut [bool],
+    (kinds, masks): (&[u8], &[u8]),
+) -> Result<(), String> {
+    let (mut args, mut ret, mut data, mut argdelta) =
+        (rest.args, rest.ret, rest.data, rest.argdelta);
+    let argsel = rest.argsel;
+    let mut sel_p = rest.sel_p;
+    let km = kinds.iter().zip(masks);
+    for ((ev, is_light), (&k, &m)) in evs.iter_mut().zip(lights.iter_mut()).zip(km) {
+        // 0, or 1 + the one argument a light event needs (LightSet)
+        let lk = if LIGHT && k & 0x7f == SYSCALL_KIND {
+            light.get(ev.nr as usize).copied().unwrap_or(0)
+        } else {
+            0
+        };
+        *is_light = lk != 0;
+        let last = pred.slot(ev.tid, ev.kind, ev.nr);
+        if LIGHT && V1 && lk != 0 {
+            // Only argument lk - 1 is decoded, the others stepped over.
+            // Whether an event is light depends on its syscall alone, so
+            // every event of this slot's key is light: the slot's other
+            // (stale) values are never read.
+            let keep = (lk - 1) as u32;
+            let mut bits = m & 0x3f;
+            while bits != 0 {
+                let a = bits.trailing_zeros();
+                if a == keep {
+                    last[a as usize] = args.varint()?;
+                } else {
+                    args.skip_varint()?;
+                }
+                bits &= bits - 1;
+            }
+            ev.args = [0; 6];
+            if keep < 6 {
+                ev.args[keep as usize] = last[keep as usize];
+            }
+        } else if V1 {
+            // the set mask bits only (mostly one or two)
+            let mut bits = m & 0x3f;
+            while bits != 0 {
+                last[bits.trailing_zeros() as usize] = args.varint()?;
+                bits &= bits - 1;
+            }
+            ev.args.copy_from_slice(&last[..6]);
+        } else {
+            let t = thr.slot(ev.tid);
+            if m & 0x3f != 0 {
+                for (a, v) in last.iter_mut().take(6).enumerate() {
+                    if m & (1 << a) != 0 {
+                        let &sel = argsel.get(sel_p).ok_or(BadColumn("argsel"))?;
+                        sel_p += 1;
+                        *v = match sel {
+                            SEL_RAW => args.varint()?,
+                            SEL_THREAD => t[a],
+                            SEL_DELTA => v.wrapping_add(unzigzag(argdelta.varint()?) as u64),
+                            _ => return Err("column argsel holds an unknown selector".into()),
+                        };
+                    }
+                }
+            }
+            ev.args.copy_from_slice(&last[..6]);
+            *t = ev.args;
+        }
+        if m & (1 << 6) != 0 {
+            last[6] = unzigzag(ret.varint()?) as u64;
+        }
+        ev.ret = last[6] as i64;
+        ev.data = &[];
+        if k & KIND_HAS_DATA != 0 {
+            let len = data.varint()?;
+            if len == 0 || len > u16::MAX as u64 || data.p + len as usize > data.b.len() {
+                return Err(format!(
+                    "event data of {len} bytes overruns the data column"
+                ));
+            }
+            let d = &data.b[data.p..data.p + len as usize];
+            crate::record::validate_items(d).map_err(|e| format!("event data: {}", e.what))?;
+            ev.data = d;
+            data.p += len as usize;
+        }
+    }
+    (rest.args, rest.ret, rest.data, rest.argdelta) = (args, ret, data, argdelta);
+    rest.sel_p = sel_p;
+    Ok(())
 }
 
 impl Row {
@@ -928,6 +1209,73 @@ mod tests {
             );
         }
         s
+    }
+
+    /// Blocks of more events than a decoding chunk: every event comes
+    /// back, and a consumer that stops gets exactly the events it took,
+    /// inside a chunk or at its end.
+    #[test]
+    fn events_across_chunks_round_trip_and_stop_where_asked() {
+        let mut s = StagedBlock::default();
+        let mut d = Vec::new();
+        let n = 2 * CHUNK + 100;
+        for i in 0..n as u64 {
+            d.clear();
+            if i % 4 == 0 {
+                push_item(&mut d, tag::ARG1, 0, format!("/p/{i}\0").as_bytes());
+            }
+            let h = RecordHeader {
+                ts_ns: 1_000_000 + i * 37,
+                tid: 100 + (i % 70) as u32,
+                pid: 100 + (i % 3) as u32,
+                kind: 1,
+                cpu: (i % 4) as u16,
+                nr: (i % 9) as u16,
+                data_len: 0,
+                ret: i as i64 - 50,
+                args: [i, i * 0x1_0000_0000, 3, 0, i % 2, u64::MAX - i],
+            };
+            s.push(h, &d);
+        }
+        let mut out = Vec::new();
+        encode(&s, &mut out);
+        let mut dec = Decoder::new();
+        let mut got = Vec::new();
+        let k = dec
+            .decode_events(&out, |e| {
+                got.push(e.to_owned_event());
+                std::ops::ControlFlow::Continue(())
+            })
+            .unwrap();
+        assert_eq!((k, got.len()), (n, n));
+        for (i, e) in got.iter().enumerate() {
+            let i = i as u64;
+            assert_eq!(e.header.ts_ns, 1_000_000 + i * 37);
+            assert_eq!(
+                e.header.args,
+                [i, i * 0x1_0000_0000, 3, 0, i % 2, u64::MAX - i]
+            );
+            assert_eq!(
+                (e.header.tid, e.header.pid),
+                (100 + (i % 70) as u32, 100 + (i % 3) as u32)
+            );
+            assert_eq!((e.header.ret, e.header.nr), (i as i64 - 50, (i % 9) as u16));
+            assert_eq!(e.data.is_empty(), !i.is_multiple_of(4));
+        }
+        for stop in [1, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK + 7] {
+            let mut seen = 0;
+            let k = dec
+                .decode_events(&out, |_| {
+                    seen += 1;
+                    if seen == stop {
+                        std::ops::ControlFlow::Break(())
+                    } else {
+                        std::ops::ControlFlow::Continue(())
+                    }
+                })
+                .unwrap();
+            assert_eq!((k, seen), (stop, stop));
+        }
     }
 
     #[test]

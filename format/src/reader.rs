@@ -512,7 +512,7 @@ fn read_block(
     let o = e.offset;
     let err = |off: u64, what: String| TraceError::at(path, off, format!("block {i}: {what}"));
     let n = (e.end() - o) as usize;
-    raw.clear();
+    // Only a grown tail is zeroed: the read fills all n bytes or fails.
     raw.resize(n, 0);
     let got = src
         .read_into(o, raw)
@@ -916,6 +916,17 @@ impl TraceReader {
         &self,
         mut f: impl FnMut(&Event<'_>) -> ControlFlow<()>,
     ) -> Result<(), TraceError> {
+        self.for_each_event_light(&block::LightSet::default(), |ev, _| f(ev))
+    }
+
+    /// [`TraceReader::for_each_event`] for a consumer that needs only part
+    /// of the events of the syscalls in `light`: `f` also gets whether the
+    /// event is light (see [`block::Decoder::decode_events_light`]).
+    pub fn for_each_event_light(
+        &self,
+        light: &block::LightSet,
+        mut f: impl FnMut(&Event<'_>, bool) -> ControlFlow<()>,
+    ) -> Result<(), TraceError> {
         let mut decoder = block::Decoder::for_major(self.version.0);
         let decompress = |i: usize| -> Result<(usize, Vec<u8>), TraceError> {
             let e = &self.blocks[i];
@@ -959,10 +970,12 @@ impl TraceReader {
             let e = &self.blocks[i];
             let mut stop = false;
             let handed = decoder
-                .decode_events(&payload, |ev| {
-                    if f(ev).is_break() {
-                        stop = true;
-                        return ControlFlow::Break(());
+                .decode_chunks_light(&payload, light, |evs, lights| {
+                    for (i, (ev, &is_light)) in evs.iter().zip(lights).enumerate() {
+                        if f(ev, is_light).is_break() {
+                            stop = true;
+                            return ControlFlow::Break(i + 1);
+                        }
                     }
                     ControlFlow::Continue(())
                 })

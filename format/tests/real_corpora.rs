@@ -6,7 +6,8 @@
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
-use sysreplay_format::{OwnedEvent, TraceReader, TraceWriter, WriterOptions};
+use sysreplay_format::block::LightSet;
+use sysreplay_format::{Kind, OwnedEvent, TraceReader, TraceWriter, WriterOptions};
 
 fn real(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../corpora/real/{name}/trace.srt"))
@@ -88,4 +89,72 @@ fn mixed_and_burst_rewritten_read_back_smaller() {
             "{name}: {new:.3} bytes/event, format 1 took {old:.3}"
         );
     }
+}
+
+/// Syscalls made light in `light_events_match_full_ones`, with the one
+/// argument kept (x86_64 numbers): newfstatat, mmap, getdents64, close, read.
+const LIGHT: [(u16, Option<u8>); 5] = [
+    (262, Some(0)),
+    (9, Some(4)),
+    (217, None),
+    (3, Some(5)),
+    (0, Some(2)),
+];
+
+/// `for_each_event_light` hands over the events of `for_each_event`, the
+/// light ones flagged and, in format 1.x, with only the argument asked
+/// for (the others 0); format 2 decodes every argument anyway.
+fn check_light(r: &TraceReader, want: &[OwnedEvent]) -> usize {
+    let mut light = LightSet::default();
+    for (nr, arg) in LIGHT {
+        light.insert(nr, arg);
+    }
+    let mut got = Vec::new();
+    r.for_each_event_light(&light, |e, l| {
+        got.push((e.to_owned_event(), l));
+        ControlFlow::Continue(())
+    })
+    .unwrap();
+    assert_eq!(got.len(), want.len());
+    let v1 = r.format_version().0 == 1;
+    let mut n_light = 0;
+    for (i, ((g, l), w)) in got.iter().zip(want).enumerate() {
+        let keep = LIGHT.iter().find(|(nr, _)| *nr == w.header.nr);
+        let is_light = w.header.kind == Kind::Syscall as u16 && keep.is_some();
+        assert_eq!(*l, is_light, "event {i}: {w:?}");
+        let mut w = w.clone();
+        if is_light {
+            n_light += 1;
+            if v1 {
+                let k = keep.unwrap().1.map(usize::from);
+                for (a, v) in w.header.args.iter_mut().enumerate() {
+                    if Some(a) != k {
+                        *v = 0;
+                    }
+                }
+            }
+        }
+        assert_eq!(g, &w, "event {i}");
+    }
+    n_light
+}
+
+#[test]
+fn light_events_match_full_ones() {
+    let old = TraceReader::open(&real("mixed-all")).unwrap();
+    let want = events(&old);
+    let n = check_light(&old, &want);
+    assert!(n > 200_000, "only {n} light events");
+    // the same events in format 2
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("new.srt");
+    let mut w =
+        TraceWriter::create(&p, old.header(), old.snapshot(), WriterOptions::default()).unwrap();
+    for e in &want {
+        w.write_event(&e.as_event()).unwrap();
+    }
+    w.finish().unwrap();
+    let new = TraceReader::open(&p).unwrap();
+    assert_eq!(new.format_version(), sysreplay_format::meta::FORMAT_VERSION);
+    assert_eq!(check_light(&new, &want), n);
 }

@@ -6,6 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
 use serde_json::Map;
+use sysreplay_format::block::LightSet;
 use sysreplay_format::meta::{ProcessSnapshot, TraceHeader};
 use sysreplay_format::Event;
 
@@ -18,7 +19,7 @@ use crate::loader::{
 use crate::output::{Alert, OutputFormat};
 use crate::parser::{self, Ast, CmpOp};
 use crate::sc::{self, NSLOTS};
-use crate::state::State;
+use crate::state::{FdRole, State};
 use sysreplay_syscalls::sets::{
     self as syscall_sets, Selection as SyscallSelection, SelectionRequest,
 };
@@ -1367,6 +1368,45 @@ impl Engine {
         obs.event_done();
     }
 
+    /// The syscalls whose events need only part of their arguments here:
+    /// no enabled rule selects them and the state engine has no parser for
+    /// them, so of their args it reads only the fd one (`sc::fd_role`).
+    /// Empty with a `--filter` or a time window (the filter may read any
+    /// field of any event). Feed such events to [`Engine::process_light`].
+    pub fn light_set(&self) -> LightSet {
+        let mut light = LightSet::default();
+        if self.filter.is_some() || self.window.is_some() {
+            return light;
+        }
+        for nr in 0..sysreplay_syscalls::MAX_SYSCALLS {
+            let n = nr as u16;
+            if !self.index[nr].is_empty() || sc::parser(n) != sc::Parser::None {
+                continue;
+            }
+            let arg = match sc::fd_role(n) {
+                FdRole::Arg0 => Some(0),
+                FdRole::Arg4 => Some(4),
+                FdRole::Ret | FdRole::None => None,
+            };
+            light.insert(n, arg);
+        }
+        light
+    }
+
+    /// A light event (see [`Engine::light_set`]): what
+    /// [`Engine::process_observed`] does with it, which is the state
+    /// update alone (no rule selects it), without looking for rules.
+    #[inline]
+    pub fn process_light<O: Observer>(&mut self, ev: &Event, obs: &mut O) {
+        self.stats.events += 1;
+        self.evt_num += 1;
+        obs.event_begin(ev);
+        self.state.light_event(ev);
+        obs.state_done();
+        obs.rules_done();
+        obs.event_done();
+    }
+
     /// Feed one event through the state engine alone and call `f` with
     /// its context after the pre-event update (where rules see it): the
     /// seam for sysdig-style inspection (filters, `-p` output formats).
@@ -1419,6 +1459,10 @@ fn eval_parts(
 /// `rule_begin`/`rule_done` for each rule evaluated, `rules_done`, then
 /// `event_done` after the post-event update. All default to nothing.
 pub trait Observer {
+    /// Whether the hooks read the args of events no rule selects. With
+    /// `false`, `drive_trace` feeds those through
+    /// [`Engine::process_light`] and the decoder skips their args.
+    const READS_ARGS: bool = true;
     /// Count evaluation work ([`crate::compile::work`]) and pass it to
     /// `rule_done`. With `false` the counter is compiled out.
     const COUNT_WORK: bool = false;
@@ -1438,7 +1482,9 @@ pub trait Observer {
 
 /// The observer of [`Engine::process`]: every hook is empty and inlined away.
 pub struct NoObserver;
-impl Observer for NoObserver {}
+impl Observer for NoObserver {
+    const READS_ARGS: bool = false;
+}
 
 /// Whether a field display name belongs to a family with no offline value.
 pub fn field_is_offline(display: &str) -> bool {

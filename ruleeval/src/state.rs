@@ -1076,10 +1076,41 @@ impl State {
             FdRole::None => {}
         }
         let parser = sc::parser(nr);
-        if parser != Parser::None {
+        // close and close_range act after the rules (post_event): nothing
+        // to parse before them
+        if !matches!(parser, Parser::None | Parser::Close | Parser::CloseRange) {
             self.pre_parse(ev, parser);
         }
         self.finish_fd_lookup(ev, role);
+    }
+
+    /// [`State::pre_event`] then [`State::post_event`] of a syscall with
+    /// no parser (`sc::parser` is `Parser::None`), in one call: the thread
+    /// lookup and the fd lookup (a failed one is counted). For the events
+    /// no rule evaluates (`Engine::process_light`).
+    #[inline(never)]
+    pub fn light_event(&mut self, ev: &Event) {
+        debug_assert!(ev.kind == Kind::Syscall as u16 && sc::parser(ev.nr) == Parser::None);
+        self.now_ns = ev.ts_ns;
+        if ev.ts_ns >= self.next_scan_ns {
+            self.scan_inactive_threads(ev.ts_ns);
+        }
+        self.recycle_transient();
+        self.cur_open = None;
+        self.cur_fd_in_table = false;
+        self.cur_fd_num = i64::MIN;
+        self.lookup_thread_or_stub(ev);
+        let role = sc::fd_role(ev.nr);
+        match role {
+            FdRole::Ret => self.cur_fd_num = if ev.ret < 0 { -1 } else { ev.ret },
+            FdRole::Arg0 => self.cur_fd_num = ev.args[0] as i32 as i64,
+            FdRole::Arg4 => self.cur_fd_num = ev.args[4] as i32 as i64,
+            FdRole::None => {}
+        }
+        self.finish_fd_lookup(ev, role);
+        // post_event: no parser, so nothing to remove or clear
+        self.recycle_transient();
+        self.stats.n_fds = 0;
     }
 
     /// [`State::pre_event`] of a record (fork, exec, exit, drop).
@@ -1688,7 +1719,7 @@ impl State {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn finish_fd_lookup(&mut self, ev: &Event, role: FdRole) {
         if self.transient_fd.is_none()
             && !self.cur_fd_in_table

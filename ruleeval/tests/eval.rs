@@ -2001,3 +2001,35 @@ fn ancestry_goes_through_main_threads() {
     assert_eq!(hits, 1, "the forked process's ancestry");
     assert_eq!(thread_hits, 1, "the renamed thread's ancestry");
 }
+
+#[test]
+fn light_events_update_the_state_as_full_ones() {
+    // newfstatat and getdents64 look up their dirfd/fd, mmap its args[4],
+    // getpid nothing; an unknown thread gets a stub
+    let events = [
+        Ev::sys("newfstatat", 200, 200, 0, [0, 0, 0, 0, 0, 0]),
+        Ev::sys("newfstatat", 200, 200, 0, [9, 0, 0, 0, 0, 0]),
+        Ev::sys("mmap", 200, 200, 0, [0, 0, 0, 0, 5, 0]),
+        Ev::sys("mmap", 200, 200, 0, [0, 0, 0, 0, 77, 0]),
+        Ev::sys("getdents64", 999, 999, 0, [3, 0, 0, 0, 0, 0]),
+        Ev::sys("getpid", 100, 100, 100, [0; 6]),
+    ];
+    let mut full = engine_with(&rule("evt.type = openat and fd.name = x"));
+    let mut light = engine_with(&rule("evt.type = openat and fd.name = x"));
+    let set = light.light_set();
+    for (i, ev) in events.iter().enumerate() {
+        let mut ev = ev.e.clone();
+        ev.header.ts_ns += i as u64;
+        assert!(set.contains(ev.header.nr), "{:?}", ev.header);
+        assert!(!set.contains(syscalls::number("openat").unwrap()));
+        full.process(&ev.as_event(), |_| panic!("no rule selects it"));
+        light.process_light(&ev.as_event(), &mut sysreplay_ruleeval::NoObserver);
+    }
+    let s = &light.state.stats;
+    assert_eq!((s.n_failed_fd_lookups, s.n_failed_thread_lookups), (3, 1));
+    assert_eq!(light.state.stats, full.state.stats);
+    assert_eq!(light.stats, full.stats);
+    let t = |e: &Engine| e.state.thread(999).map(|t| (t.tid, t.pid, t.last_ns));
+    assert!(t(&light).is_some());
+    assert_eq!(t(&light), t(&full));
+}

@@ -274,7 +274,9 @@ struct EvalObserver<'a> {
 }
 
 impl sysreplay_ruleeval::Observer for EvalObserver<'_> {
-    #[inline]
+    // the drop watch reads a drop marker's args only
+    const READS_ARGS: bool = false;
+    #[inline(always)]
     fn event_begin(&mut self, ev: &sysreplay_format::Event) {
         self.drops.event_begin(ev);
         self.n += 1;
