@@ -73,8 +73,8 @@ struct Th {
 }
 
 /// A PROC_FORK record's comm, creds and cgroups (format 1.2), for the
-/// clone exits after it.
-type Fork = (Vec<u8>, Creds, Option<Vec<u8>>);
+/// clone exits after it, and the thread that forked.
+type Fork = (Vec<u8>, Creds, Option<Vec<u8>>, u32);
 
 /// A pending PROC_EXEC, completed by the execve syscall record after it.
 #[derive(Default)]
@@ -100,6 +100,12 @@ pub struct Exporter<W: Write> {
     threads: HashMap<u32, Th>,
     /// Fork records by child tid.
     forks: HashMap<u32, Fork>,
+    /// Children whose state the caller's clone exit prepared, waiting for
+    /// their own clone exit.
+    prepared: std::collections::HashSet<u32>,
+    /// Children whose own clone exit came first (vfork, often threads): the
+    /// caller's exit must not reset their state (they may have exec'd).
+    inverted: std::collections::HashSet<u32>,
     execs: HashMap<u32, Exec>,
     offset: i64,
     /// `(event code, event length)` of each scap event the last
@@ -730,6 +736,8 @@ impl<W: Write> Exporter<W> {
             scratch: Vec::new(),
             threads,
             forks: HashMap::new(),
+            prepared: Default::default(),
+            inverted: Default::default(),
             execs: HashMap::new(),
             offset: header.boot_to_wall_ns,
             last_events: Vec::new(),
@@ -787,7 +795,8 @@ impl<W: Write> Exporter<W> {
                     .unwrap_or_default();
                 let creds = e.creds().unwrap_or_default();
                 let cgroups = e.item(tag::CGROUPS).map(|i| i.bytes.to_vec());
-                self.forks.insert(e.args[0] as u32, (comm, creds, cgroups));
+                self.forks
+                    .insert(e.args[0] as u32, (comm, creds, cgroups, e.tid));
             }
             Some(Kind::ProcExec) => {
                 let x = Exec {
@@ -899,12 +908,16 @@ impl<W: Write> Exporter<W> {
             nr::CLONE3 => (code::CLONE3_E, code::CLONE3_X),
             _ => (code::CLONE_20_E, code::CLONE_20_X),
         };
-        let flags = if e.nr == nr::CLONE3 {
-            e.item(0)
+        // The drivers write fork's and vfork's flags as 0 (the register the
+        // record keeps holds whatever was there: a stray CLONE_PARENT makes
+        // libsinsp leave the child to its own exit).
+        let flags = match e.nr {
+            nr::CLONE3 => e
+                .item(0)
                 .and_then(|i| i.bytes.get(..8))
-                .map_or(0, |s| u64::from_le_bytes(s.try_into().unwrap()))
-        } else {
-            e.args[0]
+                .map_or(0, |s| u64::from_le_bytes(s.try_into().unwrap())),
+            nr::FORK | nr::VFORK => 0,
+            _ => e.args[0],
         };
         let res = e.ret;
         // The thread this event describes: the parent (res > 0) or the child.
@@ -914,7 +927,7 @@ impl<W: Write> Exporter<W> {
             let cg = self
                 .forks
                 .get(&(res as u32))
-                .and_then(|(_, _, cg)| cg.clone());
+                .and_then(|(_, _, cg, _)| cg.clone());
             let th = self.th(e.tid, e.pid);
             if let Some(cg) = cg {
                 th.cgroups = cg;
@@ -922,12 +935,34 @@ impl<W: Write> Exporter<W> {
             th.clone()
         } else if res == 0 {
             let fork = self.forks.remove(&e.tid);
-            let mut child = self.threads.get(&e.tid).cloned().unwrap_or(Th {
-                loginuid: u32::MAX,
-                ..Th::default()
-            });
+            let prepared = self.prepared.remove(&e.tid);
+            // Returned before its caller: the child starts as a copy of the
+            // thread that forked (the fork record's), else of its process's
+            // leader, as the caller's exit would have made it.
+            let from = match &fork {
+                _ if prepared => Some(e.tid),
+                Some((.., by)) => Some(*by),
+                None if e.pid != e.tid => Some(e.pid),
+                None => None,
+            };
+            if !prepared {
+                self.inverted.insert(e.tid);
+            }
+            let mut child = from
+                .and_then(|t| self.threads.get(&t))
+                .or_else(|| self.threads.get(&e.tid))
+                .cloned()
+                .unwrap_or(Th {
+                    loginuid: u32::MAX,
+                    ..Th::default()
+                });
+            if !prepared {
+                if let Some(by) = from.filter(|_| fork.is_some()) {
+                    child.ptid = by;
+                }
+            }
             child.pid = e.pid;
-            if let Some((comm, c, cg)) = fork {
+            if let Some((comm, c, cg, _)) = fork {
                 if !comm.is_empty() {
                     child.comm = comm;
                 }
@@ -947,7 +982,7 @@ impl<W: Write> Exporter<W> {
         } else {
             self.th(e.tid, e.pid).clone()
         };
-        if res > 0 {
+        if res > 0 && !self.inverted.remove(&(res as u32)) {
             // Prepare the child's state from the parent and the fork record.
             let mut child = me.clone();
             child.pid = if flags & 0x0001_0000 != 0 {
@@ -956,7 +991,7 @@ impl<W: Write> Exporter<W> {
                 res as u32
             };
             child.ptid = e.tid;
-            if let Some((comm, c, _)) = self.forks.get(&(res as u32)) {
+            if let Some((comm, c, ..)) = self.forks.get(&(res as u32)) {
                 if !comm.is_empty() {
                     child.comm = comm.clone();
                 }
@@ -965,6 +1000,7 @@ impl<W: Write> Exporter<W> {
                 child.loginuid = c.loginuid;
             }
             self.threads.insert(res as u32, child);
+            self.prepared.insert(res as u32);
         }
         let (tid, pid) = (e.tid as u64, e.pid as u64);
         let ppm_flags = blocks::linux_clone_flags_to_ppm(flags) as u64;
@@ -978,7 +1014,12 @@ impl<W: Write> Exporter<W> {
             Int(0), Str(&me.comm), Buf(&cgroups), Int(ppm_flags), Int(me.uid as u64),
             Int(me.gid as u64), Int(tid), Int(pid),
         ];
-        self.event(e, ts, ec, &[]);
+        // The child returns from a syscall it never entered: the drivers
+        // write its exit only (an enter made sysdig 0.29.3 create a fake
+        // thread for it, which its exit then kept).
+        if res != 0 {
+            self.event(e, ts, ec, &[]);
+        }
         self.event(e, ts, xc, &vals);
     }
 
