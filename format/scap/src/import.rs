@@ -1333,18 +1333,24 @@ impl State {
             if let Some(v) = int(x, e, "gid") {
                 th.gid = v as u32;
             }
+            // The exe path: trusted_exepath, else the enter's filename (libs
+            // master parse_execve_exit). Without either (an old capture whose
+            // enter is not in it: cat_write.scap, curl_google.scap) libsinsp
+            // keeps the thread's exepath, so the record carries none.
             let trusted = param(x, e, "trusted_exepath").map(str_of);
-            let path: Vec<u8> = trusted.or(filename).unwrap_or(exe).to_vec();
+            let path = trusted.or(filename);
             th.comm = match param(x, e, "comm") {
                 Some(c) => str_of(c).to_vec(),
                 None => {
-                    let b = basename(&path);
+                    let b = basename(path.unwrap_or(exe));
                     b[..b.len().min(15)].to_vec()
                 }
             };
-            let mut s = path.clone();
-            s.push(0);
-            push_item(&mut self.data, tag::EXE, 0, &s);
+            if let Some(p) = path {
+                let mut s = p.to_vec();
+                s.push(0);
+                push_item(&mut self.data, tag::EXE, 0, &s);
+            }
             let mut s = th.comm.clone();
             s.push(0);
             push_item(&mut self.data, tag::COMM, 0, &s);
@@ -1943,6 +1949,10 @@ mod tests {
         );
         // nor does libsinsp take the exit's cwd: unknown
         assert!(exec.item(tag::CWD).is_none());
+        // no exe path: the exit has no trusted_exepath and no enter gives the
+        // filename, so libsinsp keeps the thread's exepath (was: argv[0],
+        // proc.exepath "cat" where libsinsp has "")
+        assert!(exec.item(tag::EXE).is_none());
     }
 
     /// Damaged files give errors or partial imports, never panics.
