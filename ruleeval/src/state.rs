@@ -254,6 +254,9 @@ pub struct Thread {
     pub cap_permitted: u64,
     pub cap_inheritable: u64,
     pub start_ns: u64,
+    /// `start_ns` is the fork record's time, until the first clone exit of
+    /// the thread (either side's) gives libsinsp's clone_ts.
+    pub start_from_fork: bool,
     pub container_id: Arc<str>,
     /// The exe flags of the current image (`record::exe_flags` bits, the
     /// driver's execve exit `flags`), inherited across fork; None when the
@@ -825,6 +828,7 @@ impl State {
             cap_permitted: t.cap_permitted,
             cap_inheritable: t.cap_inheritable,
             start_ns: t.start_ns,
+            start_from_fork: false,
             container_id: cid,
             stub: false,
             exec_from_record: false,
@@ -2102,6 +2106,7 @@ impl State {
                 apply_creds(t, &cr);
             }
             t.start_ns = ev.ts_ns;
+            t.start_from_fork = true;
         }
         if let Some(c) = ev.item(tag::CGROUPS) {
             let cid = self.container_of(c.bytes);
@@ -2146,6 +2151,7 @@ impl State {
         c.pid = child_pid;
         c.ptid = if is_thread { parent.ptid } else { parent_tid };
         c.last_ns = self.now_ns;
+        c.start_from_fork = false;
         if is_thread {
             c.ptid = parent.ptid;
         }
@@ -2186,6 +2192,15 @@ impl State {
         }
         // ret == 0: the child's own exit; the thread was created by the
         // parent's event or the fork record, or as a stub above.
+        // libsinsp's clone_ts is the time of the clone exit that creates the
+        // thread, the caller's or (first) the child's, not the fork's.
+        let child = if ev.ret > 0 { ev.ret as u32 } else { ev.tid };
+        if ev.ret >= 0 {
+            if let Some(t) = self.threads.get_mut(&child).filter(|t| t.start_from_fork) {
+                t.start_ns = ev.ts_ns;
+                t.start_from_fork = false;
+            }
+        }
     }
 
     fn on_exec_record(&mut self, ev: &Event) {
@@ -2194,7 +2209,17 @@ impl State {
             return;
         };
         if let Some(e) = ev.item(tag::EXE) {
-            t.exepath = str_of(e.c_str()).into();
+            let p = str_of(e.c_str());
+            // a name exec'd rather than the kernel's path (imports without
+            // trusted_exepath, recorders before format 1.3): libs master
+            // resolves it against the cwd (parse_execve_exit:
+            // concatenate_paths(get_cwd(), filename))
+            t.exepath =
+                if p.starts_with('/') || p.starts_with("memfd:") || p.is_empty() || p == "<NA>" {
+                    p.into()
+                } else {
+                    resolve_path(&t.cwd, &p).into()
+                };
         }
         if let Some(c) = ev.item(tag::COMM) {
             t.comm = str_of(c.c_str()).into();
