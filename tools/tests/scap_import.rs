@@ -1079,3 +1079,40 @@ fn process_list_loginuid_follows_libs_master_layout() {
         "{daemon:?}"
     );
 }
+
+/// proc.exepath where the capture has no path: a process-list entry older
+/// than PL_V7 (open-multiple-files.scap's python) and an execve exit with
+/// neither trusted_exepath nor its enter (cat_write.scap's cat) leave it
+/// empty, as libsinsp does (libs master: sinsp_threadinfo::init takes the
+/// entry's exepath as is; parse_execve_exit resolves only a filename it
+/// has). Issue 10: ours was argv[0] ("python", "cat").
+#[test]
+fn exepath_is_empty_where_the_capture_has_no_path() {
+    let test = "exepath_is_empty_where_the_capture_has_no_path";
+    let Some(up) = upstream(test) else {
+        return;
+    };
+    if !have_sysdig(test) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let fmt = "*%evt.rawtime %thread.tid %proc.exepath";
+    for (name, tid) in [
+        ("open-multiple-files.scap", 16569),
+        ("cat_write.scap", 20072),
+    ] {
+        let scap = up.join("scap/falco/test/trace_files").join(name);
+        let trace = dir.path().join(format!("{name}.srt"));
+        import(&scap, &trace);
+        let cond = format!("thread.tid={tid}");
+        let (ours, theirs) = selections(&scap, &trace, &cond, fmt, |_| true);
+        // `*` (print lines with empty fields) is sysdig's, not a field
+        let ours: Vec<String> = ours.iter().map(|l| l.replacen('*', "", 1)).collect();
+        assert!(theirs.len() > 5, "{name}: {theirs:?}");
+        assert!(
+            theirs.iter().all(|l| l.ends_with(' ')),
+            "{name}: {theirs:?}"
+        );
+        assert_eq!(ours, theirs, "{name}");
+    }
+}

@@ -494,11 +494,10 @@ pub fn parse_pl(b: &Block<'_>, out: &mut Vec<ThreadInfo>) -> Result<(), ScapErro
             c.pos = end;
         }
         let argv = split_nul_list(args);
-        let exe_s = if !exepath.is_empty() {
-            lossy(exepath)
-        } else {
-            lossy(exe)
-        };
+        // process lists before PL_V7 have no exepath: libsinsp's is then
+        // empty (libs master sinsp_threadinfo::init takes pinfo.exepath as
+        // is), not argv[0]
+        let exe_s = lossy(exepath);
         // scap's `args` lack argv[0], which is `exe`; ThreadInfo.args is
         // the whole argv (as the recorder's snapshot has it).
         let mut all_args = Vec::with_capacity(argv.len() + 1);
