@@ -1116,3 +1116,26 @@ fn exepath_is_empty_where_the_capture_has_no_path() {
         assert_eq!(ours, theirs, "{name}");
     }
 }
+
+/// sendmsg/recvmsg keep the capture's `data` (as item 1, like read's): the
+/// engine's evt.buffer is libsinsp's (issue 10: ping_sendto.scap's sendmsg
+/// data was dropped, so `evt.buffer exists` selected nothing).
+#[test]
+fn sendmsg_data_is_kept() {
+    let test = "sendmsg_data_is_kept";
+    let Some(up) = upstream(test) else {
+        return;
+    };
+    if !have_sysdig(test) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let scap = up.join("scap/falco/test/trace_files/ping_sendto.scap");
+    let trace = dir.path().join("p.srt");
+    import(&scap, &trace);
+    let fmt = "%evt.rawtime %thread.tid %evt.type %evt.buffer";
+    let cond = "evt.type=sendmsg and evt.buffer exists";
+    let (ours, theirs) = selections(&scap, &trace, cond, fmt, |_| true);
+    assert!(theirs.len() >= 5, "{theirs:?}");
+    assert_eq!(ours, theirs);
+}

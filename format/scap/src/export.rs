@@ -417,12 +417,13 @@ fn layout(nr: u16) -> Option<Layout> {
             code::SENDTO_X,
             &[Ret, Data(1)],
         ),
-        // The record keeps no msghdr: size 0, no data, no address.
+        // The record keeps no msghdr: size 0, no address; the data an
+        // import kept (item 1).
         nr::SENDMSG => lay(
             code::SENDMSG_E,
             &[CInt(0), Zero, Empty],
             code::SENDMSG_X,
-            &[Ret, Empty],
+            &[Ret, Data(1)],
         ),
         nr::RECVFROM => lay(
             code::RECVFROM_E,
@@ -434,7 +435,7 @@ fn layout(nr: u16) -> Option<Layout> {
             code::RECVMSG_E,
             FD0,
             code::RECVMSG_X,
-            &[Ret, RetU32, Empty, PEER],
+            &[Ret, RetU32, Data(1), PEER],
         ),
         nr::CHDIR => lay(code::CHDIR_E, &[], code::CHDIR_X, &[Ret, Path(0)]),
         nr::RMDIR => lay(code::RMDIR_2_E, &[], code::RMDIR_2_X, &[Ret, Path(0)]),

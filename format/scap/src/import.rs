@@ -198,8 +198,17 @@ fn conversion(x: u16) -> Option<Conv> {
                 ("tuple", TupleSrc(true)),
             ],
         ),
-        code::SENDMSG_X => cv("sendmsg", &[RES, ("fd", Arg(0))]),
-        code::RECVMSG_X => cv("recvmsg", &[RES, ("fd", Arg(0)), ("tuple", TupleSrc(true))]),
+        // the data the msghdr's iovecs carried, as item 1 (like read's)
+        code::SENDMSG_X => cv("sendmsg", &[RES, ("fd", Arg(0)), ("data", Buf(1))]),
+        code::RECVMSG_X => cv(
+            "recvmsg",
+            &[
+                RES,
+                ("fd", Arg(0)),
+                ("data", Buf(1)),
+                ("tuple", TupleSrc(true)),
+            ],
+        ),
         code::CHDIR_X => cv("chdir", &[RES, ("path", Path(0))]),
         code::FCHDIR_X => cv("fchdir", &[RES, ("fd", Arg(0))]),
         101 | code::RMDIR_2_X => cv("rmdir", &[RES, ("path", Path(0))]),
