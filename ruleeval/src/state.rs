@@ -230,6 +230,10 @@ pub struct FdTable {
 pub struct Thread {
     pub tid: u32,
     pub pid: u32,
+    /// Ids in the thread's pid namespace (thread.vtid, proc.vpid); 0 when
+    /// the trace does not have them (then the host's: tid, pid).
+    pub vtid: u32,
+    pub vpid: u32,
     pub ptid: u32,
     pub comm: Arc<str>,
     /// argv[0] (proc.exe).
@@ -806,6 +810,8 @@ impl State {
         let th = Thread {
             tid: t.tid,
             pid: t.pid,
+            vtid: t.vtid,
+            vpid: t.vpid,
             ptid: t.ppid,
             comm: t.comm.as_str().into(),
             exe: exe.into(),
@@ -2152,6 +2158,12 @@ impl State {
         c.ptid = if is_thread { parent.ptid } else { parent_tid };
         c.last_ns = self.now_ns;
         c.start_from_fork = false;
+        // a new thread's own ids are not in the trace; a thread shares its
+        // process's vpid
+        c.vtid = 0;
+        if !is_thread {
+            c.vpid = 0;
+        }
         if is_thread {
             c.ptid = parent.ptid;
         }

@@ -1139,3 +1139,30 @@ fn sendmsg_data_is_kept() {
     assert!(theirs.len() >= 5, "{theirs:?}");
     assert_eq!(ours, theirs);
 }
+
+/// A container process from the capture's process list keeps its
+/// pid-namespace ids (format 2.2 snapshot extension): proc.vpid and
+/// thread.vtid are libsinsp's (write_tmp_test.scap's 25754 is vpid 1 in its
+/// container; issue 10: ours was the host's pid).
+#[test]
+fn process_list_vpid_is_kept() {
+    let test = "process_list_vpid_is_kept";
+    let Some(up) = upstream(test) else {
+        return;
+    };
+    if !have_sysdig(test) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let scap = up.join("scap/falco/test/trace_files/psp/write_tmp_test.scap");
+    let trace = dir.path().join("w.srt");
+    import(&scap, &trace);
+    let fmt = "%evt.rawtime %thread.tid %proc.pid %proc.vpid %thread.vtid";
+    let (ours, theirs) = selections(&scap, &trace, "proc.vpid=1", fmt, |_| true);
+    assert!(!theirs.is_empty(), "{theirs:?}");
+    assert!(
+        theirs.iter().any(|l| l.contains(" 25754 25754 1 1")),
+        "{theirs:?}"
+    );
+    assert_eq!(ours, theirs);
+}

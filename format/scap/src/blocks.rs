@@ -440,6 +440,8 @@ pub fn parse_pl(b: &Block<'_>, out: &mut Vec<ThreadInfo>) -> Result<(), ScapErro
         let mut loginuid = u32::MAX;
         let mut tty = 0;
         let (mut cap_i, mut cap_p, mut cap_e) = (0, 0, 0);
+        // pid-namespace ids (PL_V4 on); -1 in libscap when absent
+        let mut vids = (-1i64, -1i64);
         if ver >= 2 {
             c.u32("vmsize")?;
             c.u32("vmrss")?;
@@ -453,8 +455,7 @@ pub fn parse_pl(b: &Block<'_>, out: &mut Vec<ThreadInfo>) -> Result<(), ScapErro
                 }
             }
             if ver >= 4 {
-                c.u64("vtid")?;
-                c.u64("vpid")?;
+                vids = (c.u64("vtid")? as i64, c.u64("vpid")? as i64);
                 cgroups = c.str16("cgroups")?;
                 if ver >= 5 {
                     c.str16("root")?;
@@ -526,6 +527,8 @@ pub fn parse_pl(b: &Block<'_>, out: &mut Vec<ThreadInfo>) -> Result<(), ScapErro
             cap_inheritable: cap_i,
             env,
             fds: Vec::new(),
+            vtid: u32::try_from(vids.0).unwrap_or(0),
+            vpid: u32::try_from(vids.1).unwrap_or(0),
         });
     }
     Ok(())

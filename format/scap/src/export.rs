@@ -667,8 +667,14 @@ impl<W: Write> Exporter<W> {
                     PL_ARGS_MAX,
                 ),
             );
-            e.extend_from_slice(&(t.tid as u64).to_le_bytes()); // vtid
-            e.extend_from_slice(&(t.pid as u64).to_le_bytes()); // vpid
+            // the pid-namespace ids when the trace has them (format 2.2)
+            let (vtid, vpid) = if t.vtid != 0 {
+                (t.vtid, t.vpid)
+            } else {
+                (t.tid, t.pid)
+            };
+            e.extend_from_slice(&(vtid as u64).to_le_bytes());
+            e.extend_from_slice(&(vpid as u64).to_le_bytes());
             put_str16(&mut e, &nul_list(&th.cgroups, PL_ARGS_MAX));
             put_str16(&mut e, b"/"); // root
             e.extend_from_slice(&t.loginuid.to_le_bytes());
