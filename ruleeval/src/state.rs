@@ -2206,6 +2206,17 @@ impl State {
         // parent's event or the fork record, or as a stub above.
         // libsinsp's clone_ts is the time of the clone exit that creates the
         // thread, the caller's or (first) the child's, not the fork's.
+        // the pid-namespace ids the record carries (an import's clone
+        // exits): the child's from its own exit, as libsinsp takes them; a
+        // caller's where unknown
+        if let Some(b) = ev.item(tag::NS_IDS).and_then(|i| i.bytes.get(..8)) {
+            let v = |o: usize| u32::from_le_bytes(b[o..o + 4].try_into().unwrap());
+            if let Some(t) = self.threads.get_mut(&ev.tid) {
+                if ev.ret == 0 || t.vtid == 0 {
+                    (t.vtid, t.vpid) = (v(0), v(4));
+                }
+            }
+        }
         let child = if ev.ret > 0 { ev.ret as u32 } else { ev.tid };
         if ev.ret >= 0 {
             if let Some(t) = self.threads.get_mut(&child).filter(|t| t.start_from_fork) {

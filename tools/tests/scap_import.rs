@@ -1166,3 +1166,29 @@ fn process_list_vpid_is_kept() {
     );
     assert_eq!(ours, theirs);
 }
+
+/// A process forked in a container during the capture has the ids its own
+/// clone exit gives (item NS_IDS, format 2.2): run_as_user_0_container's
+/// 32052 is vpid 6 there, as in libsinsp (issue 10: ours was the host's pid).
+#[test]
+fn clone_exit_vpid_is_kept() {
+    let test = "clone_exit_vpid_is_kept";
+    let Some(up) = upstream(test) else {
+        return;
+    };
+    if !have_sysdig(test) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let scap = up.join("scap/falco/test/trace_files/psp/run_as_user_0_container.scap");
+    let trace = dir.path().join("c.srt");
+    import(&scap, &trace);
+    let fmt = "%evt.rawtime %thread.tid %proc.vpid %thread.vtid";
+    let (ours, theirs) = selections(&scap, &trace, "thread.tid=32052", fmt, |_| true);
+    assert!(theirs.len() > 10, "{theirs:?}");
+    assert!(
+        theirs.iter().all(|l| l.ends_with(" 32052 6 6")),
+        "{theirs:?}"
+    );
+    assert_eq!(ours, theirs);
+}

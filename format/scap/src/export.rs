@@ -1047,6 +1047,14 @@ impl<W: Write> Exporter<W> {
             self.prepared.insert(child_tid);
         }
         let (tid, pid) = (e.tid as u64, e.pid as u64);
+        // the pid-namespace ids when the record has them (an import's)
+        let (vtid, vpid) =
+            e.item(tag::NS_IDS)
+                .and_then(|i| i.bytes.get(..8))
+                .map_or((tid, pid), |b| {
+                    let v = |o: usize| u32::from_le_bytes(b[o..o + 4].try_into().unwrap()) as u64;
+                    (v(0), v(4))
+                });
         let ppm_flags = blocks::linux_clone_flags_to_ppm(flags) as u64;
         // fdlimit 1024; page faults and memory sizes are not recorded.
         // the driver's page: lists of 4096 bytes at most, NUL-terminated
@@ -1056,7 +1064,7 @@ impl<W: Write> Exporter<W> {
             Int(res as u64), Str(&me.exe), Buf(&args), Int(tid), Int(pid),
             Int(me.ptid as u64), Str(&me.cwd), Int(1024), Int(0), Int(0), Int(0), Int(0),
             Int(0), Str(&me.comm), Buf(&cgroups), Int(ppm_flags), Int(me.uid as u64),
-            Int(me.gid as u64), Int(tid), Int(pid),
+            Int(me.gid as u64), Int(vtid), Int(vpid),
         ];
         // The child returns from a syscall it never entered: the drivers
         // write its exit only (an enter made sysdig 0.29.3 create a fake

@@ -1283,6 +1283,16 @@ impl State {
             self.emit(h);
             Self::count(&mut self.report.process_records, "procfork");
         }
+        // this side's pid-namespace ids (a container's processes: libsinsp
+        // takes the child's from its own exit)
+        if let (Some(vt), Some(vp)) = (int(x, None, "vtid"), int(x, None, "vpid")) {
+            if let (Ok(vt), Ok(vp)) = (u32::try_from(vt), u32::try_from(vp)) {
+                let mut b = [0u8; 8];
+                b[..4].copy_from_slice(&vt.to_le_bytes());
+                b[4..].copy_from_slice(&vp.to_le_bytes());
+                push_item(&mut self.data, tag::NS_IDS, 0, &b);
+            }
+        }
         let mut h = self.header(x, Kind::Syscall, nr);
         h.ret = res;
         if sys == "clone3" {
