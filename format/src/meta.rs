@@ -212,7 +212,7 @@ pub fn apply_snapshot_ext(snap: &mut ProcessSnapshot, ext: &[u8]) -> Result<(), 
             .and_then(|b| b.get(..len))
             .ok_or_else(|| (at, format!("a snapshot extension record of {len} bytes")))?;
         if kind == EXT_VIDS {
-            if len % 12 != 0 {
+            if !len.is_multiple_of(12) {
                 return Err((
                     at,
                     format!("pid-namespace ids in 12-byte entries, not {len} bytes"),
