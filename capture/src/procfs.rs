@@ -242,6 +242,14 @@ fn ids(v: Option<&str>) -> [u32; 4] {
     o
 }
 
+/// The last id of an `NSpid:`/`NStgid:` line: the id in the task's own
+/// (innermost) pid namespace; 0 when the line is missing (kernels < 4.1).
+fn innermost_id(v: Option<&str>) -> u32 {
+    v.and_then(|v| v.split_whitespace().last())
+        .and_then(|x| x.parse().ok())
+        .unwrap_or(0)
+}
+
 fn hex_cap(v: Option<&str>) -> u64 {
     v.and_then(|v| u64::from_str_radix(v, 16).ok()).unwrap_or(0)
 }
@@ -296,6 +304,9 @@ fn read_thread(
         cap_effective: hex_cap(status_field(&status, "CapEff:")),
         cap_permitted: hex_cap(status_field(&status, "CapPrm:")),
         cap_inheritable: hex_cap(status_field(&status, "CapInh:")),
+        // libsinsp's vtid/vpid (proc.vpid: 1 for a container's init)
+        vtid: innermost_id(status_field(&status, "NSpid:")),
+        vpid: innermost_id(status_field(&status, "NStgid:")),
         loginuid: fs::read_to_string(tdir.join("loginuid"))
             .ok()
             .and_then(|s| s.trim().parse::<u32>().ok())
@@ -419,6 +430,16 @@ mod tests {
         assert_eq!(tuple_name(&t), "127.0.0.1:40000->127.0.0.1:80");
     }
 
+    /// A container's init seen from the host: NSpid lists the host's id,
+    /// then its own; the last one is libsinsp's vtid/vpid.
+    #[test]
+    fn namespace_ids_are_the_innermost() {
+        let status = "Name:\tnginx\nNStgid:\t25754\t1\nNSpid:\t25755\t7\n";
+        assert_eq!(innermost_id(status_field(status, "NSpid:")), 7);
+        assert_eq!(innermost_id(status_field(status, "NStgid:")), 1);
+        assert_eq!(innermost_id(status_field("Name:\tx\n", "NSpid:")), 0);
+    }
+
     #[test]
     fn snapshot_of_this_process_has_its_fds() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -446,6 +467,11 @@ mod tests {
             "{names:?}"
         );
         assert!(names.iter().any(|n| n.ends_with("/status")), "{names:?}");
+        // our ids in our own pid namespace, as /proc/self/status has them
+        let status = std::fs::read_to_string("/proc/self/status").unwrap();
+        let ns = innermost_id(status_field(&status, "NStgid:"));
+        assert!(ns != 0, "NStgid in {status}");
+        assert_eq!((t.vtid, t.vpid), (ns, ns));
         let sock = t
             .fds
             .iter()

@@ -8,8 +8,9 @@ pub const FORMAT_MAJOR: u16 = 2;
 /// 1.1: item tag 25 (LOCAL_ADDR); 1.2: tag 26 (CGROUPS); 1.3: tag 27
 /// (EXE_FLAGS); 2.0: argument selectors and deltas in the block payload
 /// (SPEC §5, §9), with every item tag of 1.3; 2.1: container records (kind
-/// 6, item tag 28 CONTAINER_JSON).
-pub const FORMAT_MINOR: u16 = 1;
+/// 6, item tag 28 CONTAINER_JSON); 2.2: the snapshot's extension after
+/// postcard(ProcessSnapshot) with the threads' pid-namespace ids (SPEC §3).
+pub const FORMAT_MINOR: u16 = 2;
 /// (FORMAT_MAJOR, FORMAT_MINOR).
 pub const FORMAT_VERSION: (u16, u16) = (FORMAT_MAJOR, FORMAT_MINOR);
 
@@ -161,6 +162,79 @@ pub struct ThreadInfo {
     pub env: Option<Vec<String>>,
     /// Open fds; empty for non-leader threads (they share the leader's table).
     pub fds: Vec<FdInfo>,
+    /// Thread and process id in the thread's own pid namespace (the last
+    /// NSpid/NStgid of /proc/PID/status: 1 for a container's init); 0 when
+    /// unknown (files before 2.2). Not part of postcard(ThreadInfo), which
+    /// old readers decode: written in the snapshot extension (SPEC §3).
+    #[serde(skip)]
+    pub vtid: u32,
+    #[serde(skip)]
+    pub vpid: u32,
+}
+
+/// Snapshot extension record kind: the threads' pid-namespace ids.
+const EXT_VIDS: u8 = 1;
+
+/// The snapshot extension (format 2.2), written after
+/// postcard(ProcessSnapshot) in the snapshot frame, where readers before 2.2
+/// never look (postcard ignores trailing bytes): records `u8 kind, u32 len,
+/// len bytes`; kind 1 holds `u32 tid, u32 vtid, u32 vpid` per thread whose
+/// ids are known. Empty when no thread has any.
+pub fn encode_snapshot_ext(snap: &ProcessSnapshot) -> Vec<u8> {
+    let known: Vec<&ThreadInfo> = snap.threads.iter().filter(|t| t.vtid != 0).collect();
+    if known.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::with_capacity(5 + 12 * known.len());
+    out.push(EXT_VIDS);
+    out.extend_from_slice(&((12 * known.len()) as u32).to_le_bytes());
+    for t in known {
+        for v in [t.tid, t.vtid, t.vpid] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    out
+}
+
+/// Apply the snapshot extension `ext` (the bytes after postcard
+/// (ProcessSnapshot)) to `snap`; unknown record kinds are skipped. Errors
+/// give the offset in `ext` and what was expected.
+pub fn apply_snapshot_ext(snap: &mut ProcessSnapshot, ext: &[u8]) -> Result<(), (usize, String)> {
+    let mut at = 0;
+    while at < ext.len() {
+        if ext.len() - at < 5 {
+            return Err((at, "a snapshot extension record header (5 bytes)".into()));
+        }
+        let kind = ext[at];
+        let len = u32::from_le_bytes(ext[at + 1..at + 5].try_into().unwrap()) as usize;
+        let body = ext
+            .get(at + 5..)
+            .and_then(|b| b.get(..len))
+            .ok_or_else(|| (at, format!("a snapshot extension record of {len} bytes")))?;
+        if kind == EXT_VIDS {
+            if !len.is_multiple_of(12) {
+                return Err((
+                    at,
+                    format!("pid-namespace ids in 12-byte entries, not {len} bytes"),
+                ));
+            }
+            let by_tid: std::collections::HashMap<u32, usize> = snap
+                .threads
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.tid, i))
+                .collect();
+            for e in body.chunks_exact(12) {
+                let v = |i: usize| u32::from_le_bytes(e[i..i + 4].try_into().unwrap());
+                if let Some(&i) = by_tid.get(&v(0)) {
+                    snap.threads[i].vtid = v(4);
+                    snap.threads[i].vpid = v(8);
+                }
+            }
+        }
+        at += 5 + len;
+    }
+    Ok(())
 }
 
 /// Falco's fd types.
@@ -255,4 +329,71 @@ pub struct SocketTuple {
     pub remote_port: u16,
     /// A listening socket has no remote end.
     pub listening: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snap() -> ProcessSnapshot {
+        let t = |tid: u32, pid: u32, vtid: u32, vpid: u32| ThreadInfo {
+            tid,
+            pid,
+            comm: "x".into(),
+            vtid,
+            vpid,
+            ..ThreadInfo::default()
+        };
+        ProcessSnapshot {
+            taken_at_ns: 7,
+            threads: vec![t(100, 100, 1, 1), t(101, 100, 2, 1), t(200, 200, 0, 0)],
+            ..ProcessSnapshot::default()
+        }
+    }
+
+    /// The pid-namespace ids ride after postcard(ProcessSnapshot): a 2.1
+    /// reader (`postcard::from_bytes`, which ignores what follows) reads the
+    /// snapshot as before, without them; a 2.2 reader gets them back.
+    #[test]
+    fn snapshot_extension_is_invisible_to_older_readers() {
+        let s = snap();
+        let mut body = postcard::to_allocvec(&s).unwrap();
+        let ext = encode_snapshot_ext(&s);
+        assert_eq!(ext.len(), 5 + 2 * 12, "only the threads with known ids");
+        body.extend_from_slice(&ext);
+        let old: ProcessSnapshot = postcard::from_bytes(&body).unwrap();
+        let mut plain = s.clone();
+        for t in &mut plain.threads {
+            (t.vtid, t.vpid) = (0, 0);
+        }
+        assert_eq!(old, plain);
+        let (mut new, rest): (ProcessSnapshot, &[u8]) = postcard::take_from_bytes(&body).unwrap();
+        apply_snapshot_ext(&mut new, rest).unwrap();
+        assert_eq!(new, s);
+        // no known ids: no extension at all (files as 2.1 wrote them)
+        assert!(encode_snapshot_ext(&plain).is_empty());
+    }
+
+    #[test]
+    fn snapshot_extension_errors_and_unknown_kinds() {
+        let mut s = snap();
+        let ext = encode_snapshot_ext(&s);
+        // an unknown kind is skipped, the known one after it applied
+        let mut v = vec![9u8, 3, 0, 0, 0, 1, 2, 3];
+        v.extend_from_slice(&ext);
+        let mut t = s.clone();
+        for x in &mut t.threads {
+            (x.vtid, x.vpid) = (0, 0);
+        }
+        apply_snapshot_ext(&mut t, &v).unwrap();
+        assert_eq!(t, s);
+        // cut inside a record, a header cut short, a bad entry size
+        let e = apply_snapshot_ext(&mut s, &ext[..ext.len() - 1]).unwrap_err();
+        assert_eq!(e.0, 0);
+        assert!(e.1.contains("record of 24 bytes"), "{e:?}");
+        let e = apply_snapshot_ext(&mut s, &v[..3]).unwrap_err();
+        assert!(e.1.contains("header"), "{e:?}");
+        let e = apply_snapshot_ext(&mut s, &[1, 5, 0, 0, 0, 0, 0, 0, 0, 0]).unwrap_err();
+        assert!(e.1.contains("12-byte entries"), "{e:?}");
+    }
 }

@@ -198,11 +198,23 @@ fn parse_prefix(
             format!("cannot decompress the process snapshot: {e}"),
         )
     })?;
-    let snapshot: ProcessSnapshot = postcard::from_bytes(&raw).map_err(|e| {
+    let (mut snapshot, ext): (ProcessSnapshot, &[u8]) =
+        postcard::take_from_bytes(&raw).map_err(|e| {
+            TraceError::at(
+                path,
+                so as u64,
+                format!("cannot decode the process snapshot: {e}"),
+            )
+        })?;
+    // format 2.2: the extension after it (older files have none)
+    crate::meta::apply_snapshot_ext(&mut snapshot, ext).map_err(|(at, what)| {
         TraceError::at(
             path,
             so as u64,
-            format!("cannot decode the process snapshot: {e}"),
+            format!(
+                "process snapshot extension, byte {} of the decompressed snapshot: expected {what}",
+                raw.len() - ext.len() + at
+            ),
         )
     })?;
     Ok((header, snapshot, send as u64, (major, minor)))

@@ -146,6 +146,11 @@ pub mod tag {
     /// `{"container":{...}}` as libsinsp's container JSON events hold it.
     /// Format 2.1.
     pub const CONTAINER_JSON: u8 = 28;
+    /// On a clone/fork/vfork/clone3 syscall record: the recording thread's
+    /// ids in its own pid namespace, two little-endian u32 (vtid, vpid), as
+    /// the drivers' clone exit `vtid`/`vpid` (written by `sysreplay import`).
+    /// Format 2.2.
+    pub const NS_IDS: u8 = 29;
 
     /// A short name for display.
     pub fn name(tag: u8) -> &'static str {
@@ -169,6 +174,7 @@ pub mod tag {
             CGROUPS => "cgroups",
             EXE_FLAGS => "exe_flags",
             CONTAINER_JSON => "container_json",
+            NS_IDS => "ns_ids",
             _ => "unknown",
         }
     }

@@ -723,9 +723,11 @@ pub fn encode_header_frame(header: &TraceHeader, out: &mut Vec<u8>) {
     out.extend_from_slice(&crc32fast::hash(&body).to_le_bytes());
 }
 
-/// The snapshot frame: CRC + a zstd frame of postcard(ProcessSnapshot).
+/// The snapshot frame: CRC + a zstd frame of postcard(ProcessSnapshot) and
+/// its extension (format 2.2).
 pub fn encode_snapshot_frame(snap: &ProcessSnapshot, out: &mut Vec<u8>) -> Result<(), String> {
-    let body = postcard::to_allocvec(snap).map_err(|e| e.to_string())?;
+    let mut body = postcard::to_allocvec(snap).map_err(|e| e.to_string())?;
+    body.extend_from_slice(&crate::meta::encode_snapshot_ext(snap));
     let z = zstd::bulk::compress(&body, 3).map_err(|e| e.to_string())?;
     out.extend_from_slice(&skippable_header(MAGIC_SNAPSHOT, z.len() + 4));
     out.extend_from_slice(&crc32fast::hash(&z).to_le_bytes());

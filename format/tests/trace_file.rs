@@ -623,7 +623,7 @@ fn container_records_and_unknown_kinds_round_trip() {
     write(&p, &evs, small_blocks());
     let r = TraceReader::open(&p).unwrap();
     assert_eq!(r.format_version(), sysreplay_format::meta::FORMAT_VERSION);
-    assert_eq!(sysreplay_format::meta::FORMAT_VERSION, (2, 1));
+    assert_eq!(sysreplay_format::meta::FORMAT_VERSION, (2, 2));
     let got = read_all(&r);
     assert_eq!(got, evs);
     let c = got[4].as_event();
@@ -770,4 +770,26 @@ fn a_file_cut_while_it_is_read_is_an_error_not_sigbus() {
         .for_each_block(0..n_blocks, |_| ControlFlow::Continue(()))
         .expect_err("every block read past the cut");
     assert!(e.to_string().contains("block 3"), "{e}");
+}
+
+/// Format 2.2: the snapshot's pid-namespace ids (a container's init is
+/// vpid 1) survive a write and a read; files without them read as before
+/// (ids 0: unknown).
+#[test]
+fn snapshot_pid_namespace_ids_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = snapshot();
+    s.threads[0].vtid = 1;
+    s.threads[0].vpid = 1;
+    let p = dir.path().join("ns.srt");
+    TraceWriter::create(&p, &header(), &s, WriterOptions::default())
+        .unwrap()
+        .finish()
+        .unwrap();
+    let r = TraceReader::open(&p).unwrap();
+    assert_eq!(r.snapshot(), &s);
+    let p2 = dir.path().join("plain.srt");
+    write(&p2, &[], WriterOptions::default());
+    let r = TraceReader::open(&p2).unwrap();
+    assert_eq!(r.snapshot().threads[0].vtid, 0);
 }

@@ -230,6 +230,10 @@ pub struct FdTable {
 pub struct Thread {
     pub tid: u32,
     pub pid: u32,
+    /// Ids in the thread's pid namespace (thread.vtid, proc.vpid); 0 when
+    /// the trace does not have them (then the host's: tid, pid).
+    pub vtid: u32,
+    pub vpid: u32,
     pub ptid: u32,
     pub comm: Arc<str>,
     /// argv[0] (proc.exe).
@@ -254,6 +258,9 @@ pub struct Thread {
     pub cap_permitted: u64,
     pub cap_inheritable: u64,
     pub start_ns: u64,
+    /// `start_ns` is the fork record's time, until the first clone exit of
+    /// the thread (either side's) gives libsinsp's clone_ts.
+    pub start_from_fork: bool,
     pub container_id: Arc<str>,
     /// The exe flags of the current image (`record::exe_flags` bits, the
     /// driver's execve exit `flags`), inherited across fork; None when the
@@ -803,6 +810,8 @@ impl State {
         let th = Thread {
             tid: t.tid,
             pid: t.pid,
+            vtid: t.vtid,
+            vpid: t.vpid,
             ptid: t.ppid,
             comm: t.comm.as_str().into(),
             exe: exe.into(),
@@ -825,6 +834,7 @@ impl State {
             cap_permitted: t.cap_permitted,
             cap_inheritable: t.cap_inheritable,
             start_ns: t.start_ns,
+            start_from_fork: false,
             container_id: cid,
             stub: false,
             exec_from_record: false,
@@ -2133,6 +2143,7 @@ impl State {
                 apply_creds(t, &cr);
             }
             t.start_ns = ev.ts_ns;
+            t.start_from_fork = true;
         }
         if let Some(c) = ev.item(tag::CGROUPS) {
             let cid = self.container_of(c.bytes);
@@ -2177,6 +2188,13 @@ impl State {
         c.pid = child_pid;
         c.ptid = if is_thread { parent.ptid } else { parent_tid };
         c.last_ns = self.now_ns;
+        c.start_from_fork = false;
+        // a new thread's own ids are not in the trace; a thread shares its
+        // process's vpid
+        c.vtid = 0;
+        if !is_thread {
+            c.vpid = 0;
+        }
         if is_thread {
             c.ptid = parent.ptid;
         }
@@ -2217,6 +2235,26 @@ impl State {
         }
         // ret == 0: the child's own exit; the thread was created by the
         // parent's event or the fork record, or as a stub above.
+        // libsinsp's clone_ts is the time of the clone exit that creates the
+        // thread, the caller's or (first) the child's, not the fork's.
+        // the pid-namespace ids the record carries (an import's clone
+        // exits): the child's from its own exit, as libsinsp takes them; a
+        // caller's where unknown
+        if let Some(b) = ev.item(tag::NS_IDS).and_then(|i| i.bytes.get(..8)) {
+            let v = |o: usize| u32::from_le_bytes(b[o..o + 4].try_into().unwrap());
+            if let Some(t) = self.threads.get_mut(&ev.tid) {
+                if ev.ret == 0 || t.vtid == 0 {
+                    (t.vtid, t.vpid) = (v(0), v(4));
+                }
+            }
+        }
+        let child = if ev.ret > 0 { ev.ret as u32 } else { ev.tid };
+        if ev.ret >= 0 {
+            if let Some(t) = self.threads.get_mut(&child).filter(|t| t.start_from_fork) {
+                t.start_ns = ev.ts_ns;
+                t.start_from_fork = false;
+            }
+        }
     }
 
     fn on_exec_record(&mut self, ev: &Event) {
@@ -2225,7 +2263,17 @@ impl State {
             return;
         };
         if let Some(e) = ev.item(tag::EXE) {
-            t.exepath = str_of(e.c_str()).into();
+            let p = str_of(e.c_str());
+            // a name exec'd rather than the kernel's path (imports without
+            // trusted_exepath, recorders before format 1.3): libs master
+            // resolves it against the cwd (parse_execve_exit:
+            // concatenate_paths(get_cwd(), filename))
+            t.exepath =
+                if p.starts_with('/') || p.starts_with("memfd:") || p.is_empty() || p == "<NA>" {
+                    p.into()
+                } else {
+                    resolve_path(&t.cwd, &p).into()
+                };
         }
         if let Some(c) = ev.item(tag::COMM) {
             t.comm = str_of(c.c_str()).into();

@@ -229,14 +229,14 @@ fn info_reports_the_files_own_format_version() {
     let p = synth(dir.path(), "v.srt", &[]);
     let v: serde_json::Value =
         serde_json::from_str(&ok(&["info", "--json", p.to_str().unwrap()])).unwrap();
-    assert_eq!(v["header"]["format_version"], "2.1");
+    assert_eq!(v["header"]["format_version"], "2.2");
     // where the bytes go: the 13 columns of a 2.0 file, adding up to the blocks
     let cols = v["columns"].as_array().unwrap();
     assert_eq!(cols.len(), 13);
     assert_eq!(cols[12]["column"], "argdelta");
     let stored: u64 = cols.iter().map(|c| c["bytes"].as_u64().unwrap()).sum();
     assert!(stored > 0 && stored < v["summary"]["file_bytes"].as_u64().unwrap());
-    assert!(ok(&["info", p.to_str().unwrap()]).contains("sysreplay trace 2.1"));
+    assert!(ok(&["info", p.to_str().unwrap()]).contains("sysreplay trace 2.2"));
 }
 
 /// Every command that writes a trace or capture takes `-w FILE`, as

@@ -1408,6 +1408,9 @@ pub fn snapshot(cfg: &SynthConfig) -> ProcessSnapshot {
             cap_inheritable: 0,
             env: None,
             fds: p.fds.iter().map(fd_info).collect(),
+            // no pid namespaces in the synthetic host: unknown, the pids
+            vtid: 0,
+            vpid: 0,
         })
         .collect();
     threads.sort_by_key(|t| t.tid);

@@ -440,6 +440,8 @@ pub fn parse_pl(b: &Block<'_>, out: &mut Vec<ThreadInfo>) -> Result<(), ScapErro
         let mut loginuid = u32::MAX;
         let mut tty = 0;
         let (mut cap_i, mut cap_p, mut cap_e) = (0, 0, 0);
+        // pid-namespace ids (PL_V4 on); -1 in libscap when absent
+        let mut vids = (-1i64, -1i64);
         if ver >= 2 {
             c.u32("vmsize")?;
             c.u32("vmrss")?;
@@ -453,8 +455,7 @@ pub fn parse_pl(b: &Block<'_>, out: &mut Vec<ThreadInfo>) -> Result<(), ScapErro
                 }
             }
             if ver >= 4 {
-                c.u64("vtid")?;
-                c.u64("vpid")?;
+                vids = (c.u64("vtid")? as i64, c.u64("vpid")? as i64);
                 cgroups = c.str16("cgroups")?;
                 if ver >= 5 {
                     c.str16("root")?;
@@ -494,11 +495,10 @@ pub fn parse_pl(b: &Block<'_>, out: &mut Vec<ThreadInfo>) -> Result<(), ScapErro
             c.pos = end;
         }
         let argv = split_nul_list(args);
-        let exe_s = if !exepath.is_empty() {
-            lossy(exepath)
-        } else {
-            lossy(exe)
-        };
+        // process lists before PL_V7 have no exepath: libsinsp's is then
+        // empty (libs master sinsp_threadinfo::init takes pinfo.exepath as
+        // is), not argv[0]
+        let exe_s = lossy(exepath);
         // scap's `args` lack argv[0], which is `exe`; ThreadInfo.args is
         // the whole argv (as the recorder's snapshot has it).
         let mut all_args = Vec::with_capacity(argv.len() + 1);
@@ -527,6 +527,8 @@ pub fn parse_pl(b: &Block<'_>, out: &mut Vec<ThreadInfo>) -> Result<(), ScapErro
             cap_inheritable: cap_i,
             env,
             fds: Vec::new(),
+            vtid: u32::try_from(vids.0).unwrap_or(0),
+            vpid: u32::try_from(vids.1).unwrap_or(0),
         });
     }
     Ok(())

@@ -59,6 +59,8 @@ struct Th {
     pid: u32,
     ptid: u32,
     comm: Vec<u8>,
+    /// argv[0]: the drivers' clone/execve `exe` parameter (libsinsp's
+    /// proc.exe), not the executable's path.
     exe: Vec<u8>,
     args: Vec<u8>,
     cwd: Vec<u8>,
@@ -72,14 +74,28 @@ struct Th {
     exe_flags: u32,
 }
 
-/// A PROC_FORK record's comm, creds and cgroups (format 1.2), for the
-/// clone exits after it.
-type Fork = (Vec<u8>, Creds, Option<Vec<u8>>);
+/// A PROC_FORK record, for the clone exits after it.
+struct Fork {
+    comm: Vec<u8>,
+    creds: Creds,
+    /// Format 1.2.
+    cgroups: Option<Vec<u8>>,
+    /// The thread that forked.
+    by: u32,
+    /// The child's thread group: its own tid for a process.
+    child_pid: u32,
+}
+
+const CLONE_THREAD: u64 = 0x0001_0000;
+/// What glibc's pthread_create passes to clone3: CLONE_VM, CLONE_FS,
+/// CLONE_FILES, CLONE_SIGHAND, CLONE_THREAD, CLONE_SYSVSEM, CLONE_SETTLS,
+/// CLONE_PARENT_SETTID, CLONE_CHILD_CLEARTID.
+const PTHREAD_CLONE_FLAGS: u64 =
+    0x100 | 0x200 | 0x400 | 0x800 | CLONE_THREAD | 0x4_0000 | 0x8_0000 | 0x10_0000 | 0x20_0000;
 
 /// A pending PROC_EXEC, completed by the execve syscall record after it.
 #[derive(Default)]
 struct Exec {
-    exe: Vec<u8>,
     comm: Vec<u8>,
     argv: Vec<u8>,
     cwd: Option<Vec<u8>>,
@@ -100,6 +116,12 @@ pub struct Exporter<W: Write> {
     threads: HashMap<u32, Th>,
     /// Fork records by child tid.
     forks: HashMap<u32, Fork>,
+    /// Children whose state the caller's clone exit prepared, waiting for
+    /// their own clone exit.
+    prepared: std::collections::HashSet<u32>,
+    /// Children whose own clone exit came first (vfork, often threads): the
+    /// caller's exit must not reset their state (they may have exec'd).
+    inverted: std::collections::HashSet<u32>,
     execs: HashMap<u32, Exec>,
     offset: i64,
     /// `(event code, event length)` of each scap event the last
@@ -395,12 +417,13 @@ fn layout(nr: u16) -> Option<Layout> {
             code::SENDTO_X,
             &[Ret, Data(1)],
         ),
-        // The record keeps no msghdr: size 0, no data, no address.
+        // The record keeps no msghdr: size 0, no address; the data an
+        // import kept (item 1).
         nr::SENDMSG => lay(
             code::SENDMSG_E,
             &[CInt(0), Zero, Empty],
             code::SENDMSG_X,
-            &[Ret, Empty],
+            &[Ret, Data(1)],
         ),
         nr::RECVFROM => lay(
             code::RECVFROM_E,
@@ -412,7 +435,7 @@ fn layout(nr: u16) -> Option<Layout> {
             code::RECVMSG_E,
             FD0,
             code::RECVMSG_X,
-            &[Ret, RetU32, Empty, PEER],
+            &[Ret, RetU32, Data(1), PEER],
         ),
         nr::CHDIR => lay(code::CHDIR_E, &[], code::CHDIR_X, &[Ret, Path(0)]),
         nr::RMDIR => lay(code::RMDIR_2_E, &[], code::RMDIR_2_X, &[Ret, Path(0)]),
@@ -626,9 +649,8 @@ impl<W: Write> Exporter<W> {
             e.extend_from_slice(&(t.sid as u64).to_le_bytes());
             e.extend_from_slice(&(t.pgid as u64).to_le_bytes());
             put_str16_max(&mut e, &th.comm, PL_PATH_MAX);
-            let exe = t.args.first().map_or(&th.exe[..], |a| a.as_bytes());
-            put_str16_max(&mut e, exe, PL_PATH_MAX);
             put_str16_max(&mut e, &th.exe, PL_PATH_MAX);
+            put_str16_max(&mut e, t.exe.as_bytes(), PL_PATH_MAX);
             put_str16(&mut e, &nul_list(&th.args, PL_ARGS_MAX));
             put_str16_max(&mut e, &th.cwd, PL_PATH_MAX);
             e.extend_from_slice(&1024u64.to_le_bytes()); // fdlimit
@@ -645,8 +667,14 @@ impl<W: Write> Exporter<W> {
                     PL_ARGS_MAX,
                 ),
             );
-            e.extend_from_slice(&(t.tid as u64).to_le_bytes()); // vtid
-            e.extend_from_slice(&(t.pid as u64).to_le_bytes()); // vpid
+            // the pid-namespace ids when the trace has them (format 2.2)
+            let (vtid, vpid) = if t.vtid != 0 {
+                (t.vtid, t.vpid)
+            } else {
+                (t.tid, t.pid)
+            };
+            e.extend_from_slice(&(vtid as u64).to_le_bytes());
+            e.extend_from_slice(&(vpid as u64).to_le_bytes());
             put_str16(&mut e, &nul_list(&th.cgroups, PL_ARGS_MAX));
             put_str16(&mut e, b"/"); // root
             e.extend_from_slice(&t.loginuid.to_le_bytes());
@@ -730,6 +758,8 @@ impl<W: Write> Exporter<W> {
             scratch: Vec::new(),
             threads,
             forks: HashMap::new(),
+            prepared: Default::default(),
+            inverted: Default::default(),
             execs: HashMap::new(),
             offset: header.boot_to_wall_ns,
             last_events: Vec::new(),
@@ -787,14 +817,19 @@ impl<W: Write> Exporter<W> {
                     .unwrap_or_default();
                 let creds = e.creds().unwrap_or_default();
                 let cgroups = e.item(tag::CGROUPS).map(|i| i.bytes.to_vec());
-                self.forks.insert(e.args[0] as u32, (comm, creds, cgroups));
+                let f = Fork {
+                    comm,
+                    creds,
+                    cgroups,
+                    by: e.tid,
+                    child_pid: e.args[1] as u32,
+                };
+                self.forks.insert(e.args[0] as u32, f);
             }
             Some(Kind::ProcExec) => {
+                // (its exe item, the executable's path, has no place in
+                // the 2022 execve exit: no trusted_exepath)
                 let x = Exec {
-                    exe: e
-                        .item(tag::EXE)
-                        .map(|i| i.c_str().to_vec())
-                        .unwrap_or_default(),
                     comm: e
                         .item(tag::COMM)
                         .map(|i| i.c_str().to_vec())
@@ -899,41 +934,87 @@ impl<W: Write> Exporter<W> {
             nr::CLONE3 => (code::CLONE3_E, code::CLONE3_X),
             _ => (code::CLONE_20_E, code::CLONE_20_X),
         };
-        let flags = if e.nr == nr::CLONE3 {
-            e.item(0)
-                .and_then(|i| i.bytes.get(..8))
-                .map_or(0, |s| u64::from_le_bytes(s.try_into().unwrap()))
-        } else {
-            e.args[0]
-        };
         let res = e.ret;
+        // The child's fork record: its tgid says whether it is a thread.
+        let child_tid = if res > 0 { res as u32 } else { e.tid };
+        let is_thread = match (res, self.forks.get(&child_tid)) {
+            (0, _) => Some(e.pid != e.tid),
+            (1.., Some(f)) if f.child_pid != 0 => Some(f.child_pid != child_tid),
+            _ => None,
+        };
+        // The drivers write fork's and vfork's flags as 0 (the register the
+        // record keeps holds whatever was there: a stray CLONE_PARENT makes
+        // libsinsp leave the child to its own exit). The recorder does not
+        // read clone3's clone_args: a thread child then gets the flags
+        // pthread_create passes (libsinsp makes a process of a child
+        // without CLONE_THREAD), a process none.
+        let flags = match e.nr {
+            nr::CLONE3 => e
+                .item(0)
+                .and_then(|i| i.bytes.get(..8))
+                .map(|s| u64::from_le_bytes(s.try_into().unwrap()))
+                .unwrap_or(if is_thread == Some(true) {
+                    PTHREAD_CLONE_FLAGS
+                } else {
+                    0
+                }),
+            nr::FORK | nr::VFORK => 0,
+            _ => e.args[0],
+        };
+        let thread = is_thread.unwrap_or(flags & CLONE_THREAD != 0);
         // The thread this event describes: the parent (res > 0) or the child.
         let me = if res > 0 {
-            // at a fork the child's cgroups are the parent's (a process
-            // that joined a cgroup without exec'ing shows it here first)
-            let cg = self
-                .forks
-                .get(&(res as u32))
-                .and_then(|(_, _, cg)| cg.clone());
+            // at a fork the child's cgroups and comm are the parent's (a
+            // process that joined a cgroup without exec'ing, or a thread
+            // renamed by prctl, shows it here first): the drivers write the
+            // caller's current comm, which libs master gives the child
+            let (cg, comm) = match self.forks.get(&child_tid) {
+                Some(f) => (f.cgroups.clone(), Some(f.comm.clone())),
+                None => (None, None),
+            };
             let th = self.th(e.tid, e.pid);
             if let Some(cg) = cg {
                 th.cgroups = cg;
             }
+            if let Some(c) = comm.filter(|c| !c.is_empty()) {
+                th.comm = c;
+            }
             th.clone()
         } else if res == 0 {
             let fork = self.forks.remove(&e.tid);
-            let mut child = self.threads.get(&e.tid).cloned().unwrap_or(Th {
-                loginuid: u32::MAX,
-                ..Th::default()
-            });
-            child.pid = e.pid;
-            if let Some((comm, c, cg)) = fork {
-                if !comm.is_empty() {
-                    child.comm = comm;
+            let prepared = self.prepared.remove(&e.tid);
+            let mut child = if prepared {
+                self.threads.get(&e.tid).cloned().unwrap_or_default()
+            } else {
+                // Returned before its caller: the child starts as a copy of
+                // the thread that forked (the fork record's), else of its
+                // process's leader, as the caller's exit would have made it.
+                self.inverted.insert(e.tid);
+                let by = fork.as_ref().map(|f| f.by).or((thread).then_some(e.pid));
+                let mut c = by
+                    .and_then(|t| self.threads.get(&t))
+                    .or_else(|| self.threads.get(&e.tid))
+                    .cloned()
+                    .unwrap_or(Th {
+                        loginuid: u32::MAX,
+                        ..Th::default()
+                    });
+                // the drivers' ptid: the forking thread for a process, the
+                // process's parent for a thread
+                if let (Some(by), false) = (by, thread) {
+                    c.ptid = by;
                 }
-                if let Some(cg) = cg {
+                c
+            };
+            child.pid = e.pid;
+            if let Some(f) = fork {
+                if !f.comm.is_empty() {
+                    child.comm = f.comm;
+                }
+                if let Some(cg) = f.cgroups {
                     child.cgroups = cg;
                 }
+                let c = f.creds;
                 child.uid = c.uid;
                 child.gid = c.gid;
                 child.loginuid = c.loginuid;
@@ -947,26 +1028,33 @@ impl<W: Write> Exporter<W> {
         } else {
             self.th(e.tid, e.pid).clone()
         };
-        if res > 0 {
+        if res > 0 && !self.inverted.remove(&child_tid) {
             // Prepare the child's state from the parent and the fork record.
             let mut child = me.clone();
-            child.pid = if flags & 0x0001_0000 != 0 {
-                me.pid
-            } else {
-                res as u32
-            };
-            child.ptid = e.tid;
-            if let Some((comm, c, _)) = self.forks.get(&(res as u32)) {
-                if !comm.is_empty() {
-                    child.comm = comm.clone();
-                }
-                child.uid = c.uid;
-                child.gid = c.gid;
-                child.loginuid = c.loginuid;
+            child.pid = if thread { me.pid } else { child_tid };
+            if !thread {
+                child.ptid = e.tid;
             }
-            self.threads.insert(res as u32, child);
+            if let Some(f) = self.forks.get(&child_tid) {
+                if !f.comm.is_empty() {
+                    child.comm = f.comm.clone();
+                }
+                child.uid = f.creds.uid;
+                child.gid = f.creds.gid;
+                child.loginuid = f.creds.loginuid;
+            }
+            self.threads.insert(child_tid, child);
+            self.prepared.insert(child_tid);
         }
         let (tid, pid) = (e.tid as u64, e.pid as u64);
+        // the pid-namespace ids when the record has them (an import's)
+        let (vtid, vpid) =
+            e.item(tag::NS_IDS)
+                .and_then(|i| i.bytes.get(..8))
+                .map_or((tid, pid), |b| {
+                    let v = |o: usize| u32::from_le_bytes(b[o..o + 4].try_into().unwrap()) as u64;
+                    (v(0), v(4))
+                });
         let ppm_flags = blocks::linux_clone_flags_to_ppm(flags) as u64;
         // fdlimit 1024; page faults and memory sizes are not recorded.
         // the driver's page: lists of 4096 bytes at most, NUL-terminated
@@ -976,9 +1064,14 @@ impl<W: Write> Exporter<W> {
             Int(res as u64), Str(&me.exe), Buf(&args), Int(tid), Int(pid),
             Int(me.ptid as u64), Str(&me.cwd), Int(1024), Int(0), Int(0), Int(0), Int(0),
             Int(0), Str(&me.comm), Buf(&cgroups), Int(ppm_flags), Int(me.uid as u64),
-            Int(me.gid as u64), Int(tid), Int(pid),
+            Int(me.gid as u64), Int(vtid), Int(vpid),
         ];
-        self.event(e, ts, ec, &[]);
+        // The child returns from a syscall it never entered: the drivers
+        // write its exit only (an enter made sysdig 0.29.3 create a fake
+        // thread for it, which its exit then kept).
+        if res != 0 {
+            self.event(e, ts, ec, &[]);
+        }
         self.event(e, ts, xc, &vals);
     }
 
@@ -1007,7 +1100,7 @@ impl<W: Write> Exporter<W> {
         if let Some(x) = &x {
             th.pid = e.pid;
             th.comm = x.comm.clone();
-            th.exe = x.exe.clone();
+            th.exe = exe.clone();
             th.args = args.clone();
             if let Some(c) = &x.cwd {
                 th.cwd = c.clone();
@@ -1085,7 +1178,8 @@ fn ppm_sc(name: &str) -> Option<u16> {
 }
 
 fn th_of(t: &ThreadInfo) -> Th {
-    let exe = t.exe.as_bytes().to_vec();
+    // the process list's exe: argv[0] (the path when there is no argv)
+    let exe = t.args.first().unwrap_or(&t.exe).as_bytes().to_vec();
     let args = join_args(t.args.get(1..).unwrap_or(&[]));
     Th {
         pid: t.pid,
@@ -1288,6 +1382,168 @@ mod tests {
         let (bytes, _) = export(&h, &s, evs.iter().map(|e| e.as_event()), false).unwrap();
         let got = imported_items(bytes, Kind::ProcFork, tag::CGROUPS);
         assert_eq!(got, [Some(cg.to_vec())]);
+    }
+
+    /// The clone exits' `exe` is argv[0], as the drivers write it and
+    /// libsinsp's proc.exe reads it (libs master takes a child's exe from
+    /// its own clone exit): a snapshot process's (sshd's process title) and
+    /// an exec'd image's, not the executable's path. A child's exit has no
+    /// enter event, and fork's flags are 0 whatever the register held.
+    #[test]
+    fn clone_exits_carry_argv0_and_the_child_has_no_enter() {
+        let (h, mut s, _) = synth_records(10);
+        let t = &mut s.threads[0];
+        t.exe = "/usr/sbin/sshd".into();
+        t.args = vec!["sshd: root@pts/0".into()];
+        let me = (t.tid, t.pid);
+        let ts = s.taken_at_ns + 1000;
+        let (c1, c2) = (4_000_000u32, 4_000_001u32);
+        let sys = |who: (u32, u32), nr: u16, t: u64, ret: i64, items: &[(u8, &[u8])]| {
+            rec(
+                Kind::Syscall,
+                who,
+                nr,
+                t,
+                ret,
+                [0x8000, 0, 0, 0, 0, 0],
+                items,
+            )
+        };
+        let evs = [
+            sys(me, nr::FORK, ts, c1 as i64, &[]),
+            sys((c1, c1), nr::FORK, ts + 10, 0, &[]),
+            rec(
+                Kind::ProcExec,
+                (c1, c1),
+                0,
+                ts + 20,
+                0,
+                [c1 as u64, 0, 0, 0, 0, 0],
+                &[
+                    (tag::EXE, b"/usr/bin/python3.11\0"),
+                    (tag::COMM, b"python3\0"),
+                    (tag::ARGV, b"python3\0x.py\0"),
+                ],
+            ),
+            sys(
+                (c1, c1),
+                nr::EXECVE,
+                ts + 30,
+                0,
+                &[(0, b"/usr/bin/python3\0")],
+            ),
+            sys((c1, c1), nr::CLONE, ts + 40, c2 as i64, &[]),
+        ];
+        let (bytes, _) = export(&h, &s, evs.iter().map(|e| e.as_event()), false).unwrap();
+        let mut got = Vec::new();
+        for b in blocks::Blocks::new(&bytes) {
+            let b = b.unwrap();
+            if b.btype != blocks::EV_V2 {
+                continue;
+            }
+            let ev = super::super::events::RawEvent::parse(b.body, 0, false, true).unwrap();
+            let p = |n: &str| ev.by_name(n).map(|v| v.to_vec());
+            got.push((ev.tid as u32, ev.code, p("exe"), p("flags")));
+        }
+        let exe = |s: &[u8]| Some(s.to_vec());
+        let flags0 = Some(0u32.to_le_bytes().to_vec());
+        let want = vec![
+            (me.0, code::FORK_20_E, None, None),
+            (
+                me.0,
+                code::FORK_20_X,
+                exe(b"sshd: root@pts/0\0"),
+                flags0.clone(),
+            ),
+            // the child's exit alone
+            (c1, code::FORK_20_X, exe(b"sshd: root@pts/0\0"), flags0),
+            (c1, code::EXECVE_19_E, None, None),
+            (c1, code::EXECVE_19_X, exe(b"python3\0"), got[4].3.clone()),
+            (c1, code::CLONE_20_E, None, None),
+            (c1, code::CLONE_20_X, exe(b"python3\0"), got[6].3.clone()),
+        ];
+        // clone's own flags come from its register (CLONE_PARENT here)
+        assert_eq!(
+            got[6].3,
+            Some(
+                blocks::linux_clone_flags_to_ppm(0x8000)
+                    .to_le_bytes()
+                    .to_vec()
+            )
+        );
+        assert_eq!(got, want);
+    }
+
+    /// The recorder keeps no clone3 clone_args: a child whose fork record
+    /// puts it in its caller's thread group is written as a thread (was:
+    /// flags 0, so libsinsp made a process of every thread clone3 made:
+    /// corpora/real/burst's rustc threads), and the caller's exit carries
+    /// the comm the child inherited, the caller's current one (a thread
+    /// renamed by prctl: rustc's "coordinator").
+    #[test]
+    fn clone3_threads_without_clone_args_are_threads() {
+        let (h, s, _) = synth_records(10);
+        let t = &s.threads[0];
+        let me = (t.tid, t.pid);
+        let ts = s.taken_at_ns + 1000;
+        let th = 4_000_000u32;
+        let evs = [
+            rec(
+                Kind::ProcFork,
+                me,
+                0,
+                ts,
+                0,
+                [th as u64, me.1 as u64, 0, 0, 0, 0],
+                &[(tag::COMM, b"coordinator\0")],
+            ),
+            rec(
+                Kind::Syscall,
+                me,
+                nr::CLONE3,
+                ts + 10,
+                th as i64,
+                [0; 6],
+                &[],
+            ),
+            rec(
+                Kind::Syscall,
+                (th, me.1),
+                nr::CLONE3,
+                ts + 20,
+                0,
+                [0; 6],
+                &[],
+            ),
+        ];
+        let (bytes, _) = export(&h, &s, evs.iter().map(|e| e.as_event()), false).unwrap();
+        let mut exits = Vec::new();
+        for b in blocks::Blocks::new(&bytes) {
+            let b = b.unwrap();
+            if b.btype != blocks::EV_V2 {
+                continue;
+            }
+            let ev = super::super::events::RawEvent::parse(b.body, 0, false, true).unwrap();
+            if ev.code == code::CLONE3_X {
+                let p = |n: &str| ev.by_name(n).unwrap().to_vec();
+                let int = |n: &str| super::super::events::int_of(&p(n), false).unwrap();
+                exits.push((
+                    ev.tid as u32,
+                    int("flags") as u32,
+                    int("pid") as u32,
+                    p("comm"),
+                ));
+            }
+        }
+        let flags = blocks::linux_clone_flags_to_ppm(PTHREAD_CLONE_FLAGS);
+        assert_ne!(flags & (1 << 13), 0, "PPM_CL_CLONE_THREAD");
+        assert_eq!(
+            exits,
+            [
+                (me.0, flags, me.1, b"coordinator\0".to_vec()),
+                (th, flags, me.1, b"coordinator\0".to_vec()),
+            ]
+        );
     }
 
     /// Real hosts have command lines over libscap's 4096 bytes and bpf /

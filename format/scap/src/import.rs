@@ -198,8 +198,17 @@ fn conversion(x: u16) -> Option<Conv> {
                 ("tuple", TupleSrc(true)),
             ],
         ),
-        code::SENDMSG_X => cv("sendmsg", &[RES, ("fd", Arg(0))]),
-        code::RECVMSG_X => cv("recvmsg", &[RES, ("fd", Arg(0)), ("tuple", TupleSrc(true))]),
+        // the data the msghdr's iovecs carried, as item 1 (like read's)
+        code::SENDMSG_X => cv("sendmsg", &[RES, ("fd", Arg(0)), ("data", Buf(1))]),
+        code::RECVMSG_X => cv(
+            "recvmsg",
+            &[
+                RES,
+                ("fd", Arg(0)),
+                ("data", Buf(1)),
+                ("tuple", TupleSrc(true)),
+            ],
+        ),
         code::CHDIR_X => cv("chdir", &[RES, ("path", Path(0))]),
         code::FCHDIR_X => cv("fchdir", &[RES, ("fd", Arg(0))]),
         101 | code::RMDIR_2_X => cv("rmdir", &[RES, ("path", Path(0))]),
@@ -1274,6 +1283,16 @@ impl State {
             self.emit(h);
             Self::count(&mut self.report.process_records, "procfork");
         }
+        // this side's pid-namespace ids (a container's processes: libsinsp
+        // takes the child's from its own exit)
+        if let (Some(vt), Some(vp)) = (int(x, None, "vtid"), int(x, None, "vpid")) {
+            if let (Ok(vt), Ok(vp)) = (u32::try_from(vt), u32::try_from(vp)) {
+                let mut b = [0u8; 8];
+                b[..4].copy_from_slice(&vt.to_le_bytes());
+                b[4..].copy_from_slice(&vp.to_le_bytes());
+                push_item(&mut self.data, tag::NS_IDS, 0, &b);
+            }
+        }
         let mut h = self.header(x, Kind::Syscall, nr);
         h.ret = res;
         if sys == "clone3" {
@@ -1333,18 +1352,24 @@ impl State {
             if let Some(v) = int(x, e, "gid") {
                 th.gid = v as u32;
             }
+            // The exe path: trusted_exepath, else the enter's filename (libs
+            // master parse_execve_exit). Without either (an old capture whose
+            // enter is not in it: cat_write.scap, curl_google.scap) libsinsp
+            // keeps the thread's exepath, so the record carries none.
             let trusted = param(x, e, "trusted_exepath").map(str_of);
-            let path: Vec<u8> = trusted.or(filename).unwrap_or(exe).to_vec();
+            let path = trusted.or(filename);
             th.comm = match param(x, e, "comm") {
                 Some(c) => str_of(c).to_vec(),
                 None => {
-                    let b = basename(&path);
+                    let b = basename(path.unwrap_or(exe));
                     b[..b.len().min(15)].to_vec()
                 }
             };
-            let mut s = path.clone();
-            s.push(0);
-            push_item(&mut self.data, tag::EXE, 0, &s);
+            if let Some(p) = path {
+                let mut s = p.to_vec();
+                s.push(0);
+                push_item(&mut self.data, tag::EXE, 0, &s);
+            }
             let mut s = th.comm.clone();
             s.push(0);
             push_item(&mut self.data, tag::COMM, 0, &s);
@@ -1943,6 +1968,10 @@ mod tests {
         );
         // nor does libsinsp take the exit's cwd: unknown
         assert!(exec.item(tag::CWD).is_none());
+        // no exe path: the exit has no trusted_exepath and no enter gives the
+        // filename, so libsinsp keeps the thread's exepath (was: argv[0],
+        // proc.exepath "cat" where libsinsp has "")
+        assert!(exec.item(tag::EXE).is_none());
     }
 
     /// Damaged files give errors or partial imports, never panics.

@@ -448,7 +448,14 @@ const SENDTO: &[Param] = &[
     p("tuple", K::SockTuple(TupleDir::ToAddr), It(4)),
     fl("flags", FlagSet::Msg, 3),
 ];
-const SENDMSG: &[Param] = &[RES, FD0, fl("flags", FlagSet::Msg, 2)];
+// sendmsg/recvmsg data: the bytes the msghdr's iovecs carry, as item 1 (an
+// import keeps the capture's `data`; the recorder reads no msghdr iovecs)
+const SENDMSG: &[Param] = &[
+    RES,
+    FD0,
+    fl("flags", FlagSet::Msg, 2),
+    p("data", K::Buffer, It(1)),
+];
 const RECVFROM: &[Param] = &[
     RES,
     FD0,
@@ -470,6 +477,7 @@ const RECVMSG: &[Param] = &[
         It(tag::RESULT_ADDR),
     ),
     fl("flags", FlagSet::Msg, 2),
+    p("data", K::Buffer, It(1)),
 ];
 const SHUTDOWN: &[Param] = &[RES, FD0, p("how", K::Enum(EnumSet::Shutdown), Arg(1))];
 const FD1: Param = p(

@@ -28,13 +28,18 @@ pub(super) fn extract<'a>(
         F::ProcArgs => s(&t?.args),
         F::ProcPid => Some(Val::Int(t?.pid as i64)),
         // The fake entry's vpid is -1: no value.
+        // the pid-namespace id when the trace has it (format 2.2 snapshots)
         F::ProcVpid => {
             let t = t?;
-            (!t.stub).then_some(Val::Int(t.pid as i64))
+            (!t.stub).then_some(Val::Int(if t.vpid != 0 { t.vpid } else { t.pid } as i64))
         }
-        F::ProcPpid | F::ProcPvpid => {
+        F::ProcPpid => {
             let p = cx.state.parent(t?)?;
             Some(Val::Int(p.pid as i64))
+        }
+        F::ProcPvpid => {
+            let p = cx.state.parent(t?)?;
+            Some(Val::Int(if p.vpid != 0 { p.vpid } else { p.pid } as i64))
         }
         F::ProcTty => Some(Val::Int(t?.tty as i64)),
         F::ProcCwd => {
@@ -200,7 +205,7 @@ pub(super) fn extract<'a>(
         // The fake entry's vtid is -1: no value.
         F::ThreadVtid => {
             let t = t?;
-            (!t.stub).then_some(Val::Int(t.tid as i64))
+            (!t.stub).then_some(Val::Int(if t.vtid != 0 { t.vtid } else { t.tid } as i64))
         }
         F::ThreadCapEffective | F::ThreadCapPermitted | F::ThreadCapInheritable => {
             let t = t?;
