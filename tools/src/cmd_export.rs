@@ -16,7 +16,12 @@ pub struct Args {
     /// Input trace file
     pub file: PathBuf,
     /// Output .scap file
-    #[arg(short = 'o', long = "output", visible_short_alias = 'w', visible_alias = "write")]
+    #[arg(
+        short = 'o',
+        long = "output",
+        visible_short_alias = 'w',
+        visible_alias = "write"
+    )]
     pub output: PathBuf,
     /// Overwrite OUTPUT if it exists
     #[arg(long)]

@@ -13,7 +13,12 @@ pub struct Args {
     /// Input .scap file (gzip-compressed or plain)
     pub file: PathBuf,
     /// Output trace file
-    #[arg(short = 'o', long = "output", visible_short_alias = 'w', visible_alias = "write")]
+    #[arg(
+        short = 'o',
+        long = "output",
+        visible_short_alias = 'w',
+        visible_alias = "write"
+    )]
     pub output: PathBuf,
     /// Overwrite OUTPUT if it exists
     #[arg(long)]

@@ -11,7 +11,12 @@ use crate::Failure;
 #[derive(clap::Args)]
 pub struct Args {
     /// Output trace file
-    #[arg(short = 'o', long = "output", visible_short_alias = 'w', visible_alias = "write")]
+    #[arg(
+        short = 'o',
+        long = "output",
+        visible_short_alias = 'w',
+        visible_alias = "write"
+    )]
     pub output: PathBuf,
     /// Events to generate (drop markers and lost events come on top)
     #[arg(long, default_value_t = 1_000_000)]

@@ -248,8 +248,18 @@ fn writing_commands_take_dash_w_like_record() {
     let scap = dir.path().join("w.scap");
     let back = dir.path().join("back.srt");
     ok(&["synth", "-w", srt.to_str().unwrap(), "--events", "200"]);
-    ok(&["export", srt.to_str().unwrap(), "-w", scap.to_str().unwrap()]);
-    ok(&["import", scap.to_str().unwrap(), "--write", back.to_str().unwrap()]);
+    ok(&[
+        "export",
+        srt.to_str().unwrap(),
+        "-w",
+        scap.to_str().unwrap(),
+    ]);
+    ok(&[
+        "import",
+        scap.to_str().unwrap(),
+        "--write",
+        back.to_str().unwrap(),
+    ]);
     for p in [&srt, &scap, &back] {
         assert!(std::fs::metadata(p).unwrap().len() > 0, "{}", p.display());
     }
