@@ -601,6 +601,28 @@ fn our_engine_on_imported_captures_selects_what_sysdig_selects() {
     assert!(nonempty >= 12, "only {nonempty} non-empty comparisons");
 }
 
+/// sysdig on the upstream capture `capture` (a path under the captures'
+/// `scap/` folder) and our engine on its import: the lines `fmt` prints for
+/// the events `cond` selects and `keep` keeps, (ours, sysdig's). None when
+/// the test cannot run (said on stderr).
+fn ours_and_sysdigs(
+    test: &str,
+    capture: &str,
+    cond: &str,
+    fmt: &str,
+    keep: impl Fn(&str) -> bool,
+) -> Option<(Vec<String>, Vec<String>)> {
+    let up = upstream(test)?;
+    if !have_sysdig(test) {
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let scap = up.join("scap").join(capture);
+    let trace = dir.path().join("imported.srt");
+    import(&scap, &trace);
+    Some(selections(&scap, &trace, cond, fmt, keep))
+}
+
 /// What sysdig's filter `cond` selects on `scap` (exit events and procexit)
 /// and what our engine selects on its import `trace`, both printed with
 /// `fmt`, keeping the lines `keep` accepts.
@@ -659,21 +681,18 @@ fn running_processes_keep_their_command_line() {
 /// and libsinsp does not take the exit's cwd (issue 10: ours became "").
 #[test]
 fn exec_with_an_empty_cwd_keeps_the_previous_one() {
-    let test = "exec_with_an_empty_cwd_keeps_the_previous_one";
-    let Some(up) = upstream(test) else {
-        return;
-    };
-    if !have_sysdig(test) {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let scap = up.join("scap/falco/test/trace_files/psp/run_as_user_0_container.scap");
-    let trace = dir.path().join("c.srt");
-    import(&scap, &trace);
     let fmt = "%evt.rawtime %thread.tid %evt.type %proc.name %proc.cwd";
     let types = ["open", "openat", "read", "write", "close", "execve"];
     let keep = |l: &str| types.contains(&l.split(' ').nth(2).unwrap_or(""));
-    let (ours, theirs) = selections(&scap, &trace, "thread.tid=32052", fmt, keep);
+    let Some((ours, theirs)) = ours_and_sysdigs(
+        "exec_with_an_empty_cwd_keeps_the_previous_one",
+        "falco/test/trace_files/psp/run_as_user_0_container.scap",
+        "thread.tid=32052",
+        fmt,
+        keep,
+    ) else {
+        return;
+    };
     assert!(theirs.len() > 10, "{theirs:?}");
     assert!(theirs.iter().all(|l| l.ends_with(" /")), "{theirs:?}");
     assert_eq!(ours, theirs);
@@ -1122,20 +1141,17 @@ fn exepath_is_empty_where_the_capture_has_no_path() {
 /// data was dropped, so `evt.buffer exists` selected nothing).
 #[test]
 fn sendmsg_data_is_kept() {
-    let test = "sendmsg_data_is_kept";
-    let Some(up) = upstream(test) else {
-        return;
-    };
-    if !have_sysdig(test) {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let scap = up.join("scap/falco/test/trace_files/ping_sendto.scap");
-    let trace = dir.path().join("p.srt");
-    import(&scap, &trace);
     let fmt = "%evt.rawtime %thread.tid %evt.type %evt.buffer";
     let cond = "evt.type=sendmsg and evt.buffer exists";
-    let (ours, theirs) = selections(&scap, &trace, cond, fmt, |_| true);
+    let Some((ours, theirs)) = ours_and_sysdigs(
+        "sendmsg_data_is_kept",
+        "falco/test/trace_files/ping_sendto.scap",
+        cond,
+        fmt,
+        |_| true,
+    ) else {
+        return;
+    };
     assert!(theirs.len() >= 5, "{theirs:?}");
     assert_eq!(ours, theirs);
 }
@@ -1146,19 +1162,16 @@ fn sendmsg_data_is_kept() {
 /// container; issue 10: ours was the host's pid).
 #[test]
 fn process_list_vpid_is_kept() {
-    let test = "process_list_vpid_is_kept";
-    let Some(up) = upstream(test) else {
+    let fmt = "%evt.rawtime %thread.tid %proc.pid %proc.vpid %thread.vtid";
+    let Some((ours, theirs)) = ours_and_sysdigs(
+        "process_list_vpid_is_kept",
+        "falco/test/trace_files/psp/write_tmp_test.scap",
+        "proc.vpid=1",
+        fmt,
+        |_| true,
+    ) else {
         return;
     };
-    if !have_sysdig(test) {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let scap = up.join("scap/falco/test/trace_files/psp/write_tmp_test.scap");
-    let trace = dir.path().join("w.srt");
-    import(&scap, &trace);
-    let fmt = "%evt.rawtime %thread.tid %proc.pid %proc.vpid %thread.vtid";
-    let (ours, theirs) = selections(&scap, &trace, "proc.vpid=1", fmt, |_| true);
     assert!(!theirs.is_empty(), "{theirs:?}");
     assert!(
         theirs.iter().any(|l| l.contains(" 25754 25754 1 1")),
@@ -1172,19 +1185,16 @@ fn process_list_vpid_is_kept() {
 /// 32052 is vpid 6 there, as in libsinsp (issue 10: ours was the host's pid).
 #[test]
 fn clone_exit_vpid_is_kept() {
-    let test = "clone_exit_vpid_is_kept";
-    let Some(up) = upstream(test) else {
+    let fmt = "%evt.rawtime %thread.tid %proc.vpid %thread.vtid";
+    let Some((ours, theirs)) = ours_and_sysdigs(
+        "clone_exit_vpid_is_kept",
+        "falco/test/trace_files/psp/run_as_user_0_container.scap",
+        "thread.tid=32052",
+        fmt,
+        |_| true,
+    ) else {
         return;
     };
-    if !have_sysdig(test) {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let scap = up.join("scap/falco/test/trace_files/psp/run_as_user_0_container.scap");
-    let trace = dir.path().join("c.srt");
-    import(&scap, &trace);
-    let fmt = "%evt.rawtime %thread.tid %proc.vpid %thread.vtid";
-    let (ours, theirs) = selections(&scap, &trace, "thread.tid=32052", fmt, |_| true);
     assert!(theirs.len() > 10, "{theirs:?}");
     assert!(
         theirs.iter().all(|l| l.ends_with(" 32052 6 6")),
