@@ -100,4 +100,15 @@ impl OwnedEvent {
     pub fn as_event(&self) -> Event<'_> {
         Event::from_record(&self.header, &self.data)
     }
+
+    /// A record with `header` (its `data_len` is set here) and these
+    /// `(tag, bytes)` items, as the recorder lays them out.
+    pub fn with_items(mut header: RecordHeader, items: &[(u8, &[u8])]) -> Self {
+        let mut data = Vec::new();
+        for &(t, b) in items {
+            crate::record::push_item(&mut data, t, 0, b);
+        }
+        header.data_len = data.len() as u16;
+        OwnedEvent { header, data }
+    }
 }

@@ -1276,24 +1276,20 @@ mod tests {
         args: [u64; 6],
         items: &[(u8, &[u8])],
     ) -> OwnedEvent {
-        let mut data = Vec::new();
-        for &(t, b) in items {
-            sysreplay_format::record::push_item(&mut data, t, 0, b);
-        }
-        OwnedEvent {
-            header: sysreplay_format::record::RecordHeader {
+        OwnedEvent::with_items(
+            sysreplay_format::record::RecordHeader {
                 ts_ns,
                 tid,
                 pid,
                 kind: kind as u16,
                 cpu: 0,
                 nr,
-                data_len: data.len() as u16,
+                data_len: 0,
                 ret,
                 args,
             },
-            data,
-        }
+            items,
+        )
     }
 
     /// The records of kind `k` an import of `bytes` gives, with their `tag` item.
