@@ -1060,31 +1060,15 @@ impl State {
     /// (no spills of the handlers' registers).
     #[inline(never)]
     pub fn pre_event(&mut self, ev: &Event) {
-        self.now_ns = ev.ts_ns;
-        if ev.ts_ns >= self.next_scan_ns {
-            self.scan_inactive_threads(ev.ts_ns);
-        }
-        self.recycle_transient();
-        self.cur_open = None;
-        self.cur_fd_in_table = false;
-        self.cur_fd_num = i64::MIN;
+        self.begin_event(ev);
         if ev.kind != Kind::Syscall as u16 {
             self.pre_record(ev);
             return;
         }
         self.lookup_thread_or_stub(ev);
         let nr = ev.nr;
-        let ret = ev.ret;
         let role = sc::fd_role(nr);
-        match role {
-            // A failed call's fd is -1, as libsinsp sets it (libs master
-            // parse_open_failure test; upstream's open_file_failed macro
-            // tests fd.num=-1), not the -errno the syscall returned.
-            FdRole::Ret => self.cur_fd_num = if ret < 0 { -1 } else { ret },
-            FdRole::Arg0 => self.cur_fd_num = ev.args[0] as i32 as i64,
-            FdRole::Arg4 => self.cur_fd_num = ev.args[4] as i32 as i64,
-            FdRole::None => {}
-        }
+        self.set_fd_num(ev, role);
         let parser = sc::parser(nr);
         // close and close_range act after the rules (post_event): nothing
         // to parse before them
@@ -1101,6 +1085,20 @@ impl State {
     #[inline(never)]
     pub fn light_event(&mut self, ev: &Event) {
         debug_assert!(ev.kind == Kind::Syscall as u16 && sc::parser(ev.nr) == Parser::None);
+        self.begin_event(ev);
+        self.lookup_thread_or_stub(ev);
+        let role = sc::fd_role(ev.nr);
+        self.set_fd_num(ev, role);
+        self.finish_fd_lookup(ev, role);
+        // post_event: no parser, so nothing to remove or clear
+        self.recycle_transient();
+        self.stats.n_fds = 0;
+    }
+
+    /// What every event starts with: the clock, the inactive-thread scan
+    /// when due, and the previous event's transient state cleared.
+    #[inline(always)]
+    fn begin_event(&mut self, ev: &Event) {
         self.now_ns = ev.ts_ns;
         if ev.ts_ns >= self.next_scan_ns {
             self.scan_inactive_threads(ev.ts_ns);
@@ -1109,18 +1107,20 @@ impl State {
         self.cur_open = None;
         self.cur_fd_in_table = false;
         self.cur_fd_num = i64::MIN;
-        self.lookup_thread_or_stub(ev);
-        let role = sc::fd_role(ev.nr);
+    }
+
+    /// The syscall's fd (fd.num) by its role.
+    #[inline(always)]
+    fn set_fd_num(&mut self, ev: &Event, role: FdRole) {
         match role {
+            // A failed call's fd is -1, as libsinsp sets it (libs master
+            // parse_open_failure test; upstream's open_file_failed macro
+            // tests fd.num=-1), not the -errno the syscall returned.
             FdRole::Ret => self.cur_fd_num = if ev.ret < 0 { -1 } else { ev.ret },
             FdRole::Arg0 => self.cur_fd_num = ev.args[0] as i32 as i64,
             FdRole::Arg4 => self.cur_fd_num = ev.args[4] as i32 as i64,
             FdRole::None => {}
         }
-        self.finish_fd_lookup(ev, role);
-        // post_event: no parser, so nothing to remove or clear
-        self.recycle_transient();
-        self.stats.n_fds = 0;
     }
 
     /// [`State::pre_event`] of a record (fork, exec, exit, drop).
