@@ -525,6 +525,7 @@ fn read_block(
     let err = |off: u64, what: String| TraceError::at(path, off, format!("block {i}: {what}"));
     let n = (e.end() - o) as usize;
     // Only a grown tail is zeroed: the read fills all n bytes or fails.
+    reserve_populated(raw, n.saturating_sub(raw.len()));
     raw.resize(n, 0);
     let got = src
         .read_into(o, raw)
@@ -590,6 +591,37 @@ fn decode_block_at(
     })
 }
 
+/// Reserve room for `n` more bytes in `buf`; when that takes a fresh
+/// allocation, fault the pages of those `n` bytes in with one madvise(MADV_POPULATE_WRITE)
+/// call instead of one page fault per 4 KiB as they are first written
+/// (about 250 per 1 MB block payload; eval on corpora/real/mixed-all:
+/// about 1% less CPU time). Best effort: a kernel before 5.14 refuses the
+/// advice and the pages fault in as before.
+fn reserve_populated(buf: &mut Vec<u8>, n: usize) {
+    const PAGE: usize = 4096;
+    let had = buf.capacity();
+    buf.reserve(n);
+    if buf.capacity() == had {
+        return;
+    }
+    let spare = &mut buf.spare_capacity_mut()[..n];
+    let start = spare.as_mut_ptr() as usize;
+    let (first, last) = (start.next_multiple_of(PAGE), (start + n) & !(PAGE - 1));
+    if last > first {
+        // SAFETY: [first, last) lies inside `spare`, memory `buf` owns
+        // that nothing else references; MADV_POPULATE_WRITE only faults
+        // the pages in (as a write would, without writing): no content or
+        // mapping changes. Its result is ignored on purpose (see above).
+        unsafe {
+            libc::madvise(
+                first as *mut libc::c_void,
+                last - first,
+                libc::MADV_POPULATE_WRITE,
+            );
+        }
+    }
+}
+
 /// Decompress a block's frames into `payload` (exactly `payload_len` bytes).
 fn decompress_frame(frame: &[u8], h: &BlockHeader, payload: &mut Vec<u8>) -> Result<(), String> {
     thread_local! {
@@ -599,7 +631,7 @@ fn decompress_frame(frame: &[u8], h: &BlockHeader, payload: &mut Vec<u8>) -> Res
     // zstd writes only into the capacity: at most `payload_len` (checked
     // against MAX_PAYLOAD with the header), or what a pooled buffer kept
     // from an earlier block, which was bounded the same way.
-    payload.reserve(h.payload_len as usize);
+    reserve_populated(payload, h.payload_len as usize);
     let n = DCTX.with(|d| {
         let mut d = d.borrow_mut();
         if d.is_none() {
@@ -1253,6 +1285,25 @@ mod tests {
         }
         enc.write_all(data).unwrap();
         enc.finish().unwrap()
+    }
+
+    /// Populating a grown buffer keeps its bytes and gives the room asked
+    /// for, whether or not the kernel takes the advice; a buffer that
+    /// already has the room is left as it is.
+    #[test]
+    fn reserve_populated_keeps_contents() {
+        let mut buf = b"kept".to_vec();
+        reserve_populated(&mut buf, 3 << 20);
+        assert_eq!(buf, b"kept");
+        assert!(buf.capacity() >= 4 + (3 << 20));
+        let (cap, ptr) = (buf.capacity(), buf.as_ptr());
+        buf.resize(4 + (3 << 20), 7);
+        assert_eq!(&buf[..4], b"kept");
+        assert!(buf[4..].iter().all(|&b| b == 7));
+        buf.truncate(4);
+        reserve_populated(&mut buf, 1 << 20);
+        assert_eq!((buf.capacity(), buf.as_ptr()), (cap, ptr));
+        reserve_populated(&mut Vec::new(), 0);
     }
 
     #[test]
