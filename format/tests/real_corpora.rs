@@ -23,6 +23,19 @@ fn events(r: &TraceReader) -> Vec<OwnedEvent> {
     v
 }
 
+/// `events` of `old` written to `path` by today's default writer, read back.
+fn write_today(old: &TraceReader, events: &[OwnedEvent], path: &Path) -> TraceReader {
+    let mut w =
+        TraceWriter::create(path, old.header(), old.snapshot(), WriterOptions::default()).unwrap();
+    for e in events {
+        w.write_event(&e.as_event()).unwrap();
+    }
+    w.finish().unwrap();
+    let new = TraceReader::open(path).unwrap();
+    assert_eq!(new.format_version(), sysreplay_format::meta::FORMAT_VERSION);
+    new
+}
+
 /// Rewrite `name` with the default writer; returns (old bytes/event, new bytes/event).
 fn rewrite(name: &str) -> (f64, f64) {
     let old = TraceReader::open(&real(name)).unwrap();
@@ -35,15 +48,7 @@ fn rewrite(name: &str) -> (f64, f64) {
     let want = events(&old);
     assert_eq!(want.len() as u64, old.event_count());
     let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("new.srt");
-    let mut w =
-        TraceWriter::create(&p, old.header(), old.snapshot(), WriterOptions::default()).unwrap();
-    for e in &want {
-        w.write_event(&e.as_event()).unwrap();
-    }
-    w.finish().unwrap();
-    let new = TraceReader::open(&p).unwrap();
-    assert_eq!(new.format_version(), sysreplay_format::meta::FORMAT_VERSION);
+    let new = write_today(&old, &want, &dir.path().join("new.srt"));
     assert_eq!(new.snapshot(), old.snapshot());
     let got = events(&new);
     assert_eq!(got.len(), want.len());
@@ -147,14 +152,6 @@ fn light_events_match_full_ones() {
     assert!(n > 200_000, "only {n} light events");
     // the same events in format 2
     let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("new.srt");
-    let mut w =
-        TraceWriter::create(&p, old.header(), old.snapshot(), WriterOptions::default()).unwrap();
-    for e in &want {
-        w.write_event(&e.as_event()).unwrap();
-    }
-    w.finish().unwrap();
-    let new = TraceReader::open(&p).unwrap();
-    assert_eq!(new.format_version(), sysreplay_format::meta::FORMAT_VERSION);
+    let new = write_today(&old, &want, &dir.path().join("new.srt"));
     assert_eq!(check_light(&new, &want), n);
 }

@@ -537,11 +537,10 @@ fn record(
             tid,
             pid,
             kind: kind as u16,
-            cpu: 0,
             nr,
-            data_len: 0,
             ret,
             args,
+            ..Default::default()
         },
         items,
     )
@@ -610,73 +609,43 @@ fn children_whose_clone_returns_first_are_known_to_sysdig() {
             &[(1, b"/nonexistent\0")],
         )
     };
+    // a fork-family syscall's return in thread `who`, with its flags register
+    let ret = |who: (u32, u32), nr: u16, t: u64, ret: u32, flags: u64| {
+        record(
+            Kind::Syscall,
+            who,
+            nr,
+            t,
+            ret as i64,
+            [flags, 0, 0, 0, 0, 0],
+            &[],
+        )
+    };
     // CLONE_PARENT in the register vfork does not read
     let garbage = 0x8000u64;
     let clone_thread = 0x0001_0000 | 0x100 | 0x800 | 0x400 | 0x0008_0000;
     let evs = [
         // vfork: the child's return, an open, then the parent's return
         fork(vchild, vchild, ts),
-        record(
-            Kind::Syscall,
-            (vchild, vchild),
-            syscalls::nr::VFORK,
-            ts + 10,
-            0,
-            [garbage, 0, 0, 0, 0, 0],
-            &[],
-        ),
+        ret((vchild, vchild), syscalls::nr::VFORK, ts + 10, 0, garbage),
         open((vchild, vchild), ts + 20),
-        record(
-            Kind::Syscall,
-            parent,
-            syscalls::nr::VFORK,
-            ts + 30,
-            vchild as i64,
-            [garbage, 0, 0, 0, 0, 0],
-            &[],
-        ),
+        ret(parent, syscalls::nr::VFORK, ts + 30, vchild, garbage),
         open((vchild, vchild), ts + 40),
         // a thread whose clone returns first
         fork(thread, p.pid, ts + 50),
-        record(
-            Kind::Syscall,
+        ret(
             (thread, p.pid),
             syscalls::nr::CLONE,
             ts + 60,
             0,
-            [clone_thread, 0, 0, 0, 0, 0],
-            &[],
+            clone_thread,
         ),
         open((thread, p.pid), ts + 70),
-        record(
-            Kind::Syscall,
-            parent,
-            syscalls::nr::CLONE,
-            ts + 80,
-            thread as i64,
-            [clone_thread, 0, 0, 0, 0, 0],
-            &[],
-        ),
+        ret(parent, syscalls::nr::CLONE, ts + 80, thread, clone_thread),
         // fork, the parent's return first (as before)
         fork(fchild, fchild, ts + 90),
-        record(
-            Kind::Syscall,
-            parent,
-            syscalls::nr::FORK,
-            ts + 100,
-            fchild as i64,
-            [garbage, 0, 0, 0, 0, 0],
-            &[],
-        ),
-        record(
-            Kind::Syscall,
-            (fchild, fchild),
-            syscalls::nr::FORK,
-            ts + 110,
-            0,
-            [garbage, 0, 0, 0, 0, 0],
-            &[],
-        ),
+        ret(parent, syscalls::nr::FORK, ts + 100, fchild, garbage),
+        ret((fchild, fchild), syscalls::nr::FORK, ts + 110, 0, garbage),
         open((fchild, fchild), ts + 120),
     ];
     let (bytes, _) = scap::export(

@@ -1266,6 +1266,15 @@ mod tests {
         }
     }
 
+    /// The syscall events (v2 event blocks) of an export, parsed.
+    fn exported_events(bytes: &[u8]) -> Vec<super::super::events::RawEvent<'_>> {
+        blocks::Blocks::new(bytes)
+            .map(|b| b.unwrap())
+            .filter(|b| b.btype == blocks::EV_V2)
+            .map(|b| super::super::events::RawEvent::parse(b.body, 0, false, true).unwrap())
+            .collect()
+    }
+
     /// A record of thread `tid` (process `pid`) with these items.
     fn rec(
         kind: Kind,
@@ -1282,11 +1291,10 @@ mod tests {
                 tid,
                 pid,
                 kind: kind as u16,
-                cpu: 0,
                 nr,
-                data_len: 0,
                 ret,
                 args,
+                ..Default::default()
             },
             items,
         )
@@ -1431,16 +1439,13 @@ mod tests {
             sys((c1, c1), nr::CLONE, ts + 40, c2 as i64, &[]),
         ];
         let (bytes, _) = export(&h, &s, evs.iter().map(|e| e.as_event()), false).unwrap();
-        let mut got = Vec::new();
-        for b in blocks::Blocks::new(&bytes) {
-            let b = b.unwrap();
-            if b.btype != blocks::EV_V2 {
-                continue;
-            }
-            let ev = super::super::events::RawEvent::parse(b.body, 0, false, true).unwrap();
-            let p = |n: &str| ev.by_name(n).map(|v| v.to_vec());
-            got.push((ev.tid as u32, ev.code, p("exe"), p("flags")));
-        }
+        let got: Vec<_> = exported_events(&bytes)
+            .iter()
+            .map(|ev| {
+                let p = |n: &str| ev.by_name(n).map(|v| v.to_vec());
+                (ev.tid as u32, ev.code, p("exe"), p("flags"))
+            })
+            .collect();
         let exe = |s: &[u8]| Some(s.to_vec());
         let flags0 = Some(0u32.to_le_bytes().to_vec());
         let want = vec![
@@ -1514,12 +1519,7 @@ mod tests {
         ];
         let (bytes, _) = export(&h, &s, evs.iter().map(|e| e.as_event()), false).unwrap();
         let mut exits = Vec::new();
-        for b in blocks::Blocks::new(&bytes) {
-            let b = b.unwrap();
-            if b.btype != blocks::EV_V2 {
-                continue;
-            }
-            let ev = super::super::events::RawEvent::parse(b.body, 0, false, true).unwrap();
+        for ev in exported_events(&bytes) {
             if ev.code == code::CLONE3_X {
                 let p = |n: &str| ev.by_name(n).unwrap().to_vec();
                 let int = |n: &str| super::super::events::int_of(&p(n), false).unwrap();
