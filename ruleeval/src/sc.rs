@@ -131,6 +131,23 @@ fn table<T: Copy>(
     })
 }
 
+/// libs master `sinsp_evt::extract_typechar`: the `fd.typechar` of the fd
+/// syscall `nr` creates, for an event whose fd the table does not hold (a
+/// failed open, an fd it never saw); `o` for the syscalls that create none.
+pub fn created_typechar(nr: u16) -> u8 {
+    static T: OnceLock<Vec<u8>> = OnceLock::new();
+    table(&T, b'o', |n| match n {
+        "openat" | "openat2" | "creat" => b'f',
+        "socket" | "accept" | "accept4" => b'4',
+        "pipe" | "pipe2" => b'p',
+        "eventfd" | "eventfd2" => b'e',
+        "signalfd" | "signalfd4" => b's',
+        "timerfd_create" => b't',
+        "inotify_init" | "inotify_init1" => b'i',
+        _ => b'o',
+    })[nr as usize % MAX_SYSCALLS]
+}
+
 /// Whether libsinsp gives an event of syscall `nr` fd fields at all: its
 /// exit event has EF_USES_FD, EF_CREATES_FD or EF_DESTROYS_FD (libs master
 /// driver/event_table.c; sysdig_filter_check_fd::extract_fd). For the
@@ -442,5 +459,18 @@ mod tests {
         assert_eq!(s.len(), 2);
         assert_eq!(s.complement().len(), NSLOTS - 2);
         assert!(SlotSet::all().contains(SLOT_PROCEXIT));
+    }
+
+    #[test]
+    fn created_typechar_follows_libs_extract_typechar() {
+        let tc = |name: &str| created_typechar(slot_of_name(name).unwrap().unwrap() as u16);
+        assert_eq!(tc("openat"), b'f');
+        assert_eq!(tc("creat"), b'f');
+        assert_eq!(tc("accept4"), b'4');
+        assert_eq!(tc("pipe2"), b'p');
+        assert_eq!(tc("timerfd_create"), b't');
+        // open (not openat) and the others: libs master's default
+        assert_eq!(tc("open"), b'o');
+        assert_eq!(tc("read"), b'o');
     }
 }

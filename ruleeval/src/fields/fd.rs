@@ -7,7 +7,7 @@ pub(super) fn extract<'a>(
     fld: &'a Field,
     cx: &Ctx<'a>,
     n: usize,
-    buf: &'a mut String,
+    _buf: &'a mut String,
 ) -> Option<Val<'a>> {
     let ev = cx.ev;
     // libsinsp gives fd fields only to the events its table marks as
@@ -45,15 +45,13 @@ pub(super) fn extract<'a>(
         F::FdType => s(cx.fd?.fd_type.name()),
         F::FdTypechar => {
             let c = match cx.fd {
-                Some(_) if cx.state.transient_fd.is_some() => typechar_of(event_type_name(ev)),
-                Some(fd) => fd.fd_type.typechar(),
+                Some(_) if cx.state.transient_fd.is_some() => crate::sc::created_typechar(ev.nr),
+                Some(fd) => fd.fd_type.typechar() as u8,
                 // libs master sinsp_evt::extract_typechar: by syscall.
-                None if missing(cx) => typechar_of(event_type_name(ev)),
+                None if missing(cx) => crate::sc::created_typechar(ev.nr),
                 None => return None,
             };
-            buf.clear();
-            buf.push(c);
-            Some(Val::Str(buf.as_bytes()))
+            Some(Val::Str(ascii_char(c)))
         }
         F::FdDirectory => {
             // libs master: the name "" of a missing fd has directory "/".
@@ -199,20 +197,22 @@ fn missing(cx: &Ctx) -> bool {
     cx.fd.is_none()
         && cx.thread.is_some()
         && (cx.state.event_fd_num().is_some()
-            || matches!(crate::sc::name(cx.ev.nr), "pipe" | "pipe2"))
+            // pipe and pipe2 (libs master add_pipe)
+            || crate::sc::created_typechar(cx.ev.nr) == b'p')
 }
 
-/// libs master `sinsp_evt::extract_typechar`: the fd type a syscall
-/// creates, `o` for the others.
-fn typechar_of(syscall: &str) -> char {
-    match syscall {
-        "openat" | "openat2" | "creat" => 'f',
-        "socket" | "accept" | "accept4" => '4',
-        "pipe" | "pipe2" => 'p',
-        "eventfd" | "eventfd2" => 'e',
-        "signalfd" | "signalfd4" => 's',
-        "timerfd_create" => 't',
-        "inotify_init" | "inotify_init1" => 'i',
-        _ => 'o',
-    }
+/// A one-byte string of an ASCII character, borrowed from a static table:
+/// a char field (fd.typechar) builds no string per event.
+fn ascii_char(c: u8) -> &'static [u8] {
+    static ASCII: [u8; 128] = {
+        let mut t = [0u8; 128];
+        let mut i = 0;
+        while i < 128 {
+            t[i] = i as u8;
+            i += 1;
+        }
+        t
+    };
+    let i = (c & 0x7f) as usize;
+    &ASCII[i..i + 1]
 }
