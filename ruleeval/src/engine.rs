@@ -49,11 +49,10 @@ pub struct CompiledRule {
     /// The condition as parsed, lists substituted, macros expanded and
     /// exceptions appended (`unparse::filter_text` prints it).
     pub condition: Ast,
-    /// The text of each operand of the compiled root `and`/`or`, in order,
-    /// when they map one to one onto the condition's operands (neutral
-    /// constants such as `not never_true` folded away); empty otherwise.
-    /// Profiles attribute work to these sub-conditions.
-    pub parts: Vec<String>,
+    /// [`CompiledRule::parts`], built on first use: only profiles need
+    /// them, and building them compiles each root operand again (about a
+    /// tenth of loading Falco's rules).
+    parts: std::sync::OnceLock<Vec<String>>,
     pub output: OutputFormat,
     pub output_text: String,
     /// Fields added to `output_fields` only (Falco's
@@ -65,6 +64,17 @@ pub struct CompiledRule {
     /// Fields with no offline value used by the condition or the output.
     pub offline_fields: BTreeSet<String>,
     pub loc: Loc,
+}
+
+impl CompiledRule {
+    /// The text of each operand of the compiled root `and`/`or`, in order,
+    /// when they map one to one onto the condition's operands (neutral
+    /// constants such as `not never_true` folded away); empty otherwise.
+    /// Profiles attribute work to these sub-conditions.
+    pub fn parts(&self) -> &[String] {
+        self.parts
+            .get_or_init(|| root_parts(&self.condition, &self.node))
+    }
 }
 
 /// The compiled rules of one or more files. Cloning is cheap next to
@@ -1021,7 +1031,7 @@ fn compile_rule(
         enabled_in_file: r.enabled,
         enabled: r.enabled,
         types,
-        parts: root_parts(&ast, &node),
+        parts: std::sync::OnceLock::new(),
         node,
         condition: ast,
         output,
@@ -1333,7 +1343,7 @@ impl Engine {
                     obs.rule_begin(ri);
                     let matched = if O::COUNT_WORK {
                         self.scratch.work = 0;
-                        let m = if O::PROFILE_PARTS && !r.parts.is_empty() {
+                        let m = if O::PROFILE_PARTS && !r.parts().is_empty() {
                             eval_parts(&r.node, &cx, &mut self.scratch, |k, w| {
                                 obs.part_done(ri, k, w)
                             })
