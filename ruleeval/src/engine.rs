@@ -2,7 +2,7 @@
 //! selection, and the runtime that feeds events through the state engine and
 //! the rules indexed by event type.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use serde_json::Map;
@@ -20,6 +20,7 @@ use crate::output::{Alert, OutputFormat};
 use crate::parser::{self, Ast, CmpOp};
 use crate::sc::{self, NSLOTS};
 use crate::state::{FdRole, State};
+use crate::FastMap;
 use sysreplay_syscalls::sets::{
     self as syscall_sets, Selection as SyscallSelection, SelectionRequest,
 };
@@ -341,7 +342,7 @@ enum Part {
 /// the text of a list is built only when a condition uses it, once, from the
 /// shared texts of the lists it names.
 struct Lists {
-    idx: HashMap<String, usize>,
+    idx: FastMap<String, usize>,
     parts: Vec<Vec<Part>>,
     size: Vec<ListSize>,
     text: Vec<Option<std::rc::Rc<str>>>,
@@ -355,7 +356,7 @@ impl Lists {
     fn new(c: &Collected, diags: &mut Diags) -> Lists {
         let n = c.lists.len();
         let mut l = Lists {
-            idx: HashMap::with_capacity(n),
+            idx: FastMap::with_capacity_and_hasher(n, Default::default()),
             parts: Vec::with_capacity(n),
             size: Vec::with_capacity(n),
             text: vec![None; n],
@@ -618,7 +619,7 @@ fn resolve_macros(
     ast: &Ast,
     visible: usize,
     macros: &mut [MacroState],
-    idx: &HashMap<String, usize>,
+    idx: &FastMap<String, usize>,
 ) -> Result<(Ast, Expansion), (usize, String)> {
     let mut grown = Expansion::default();
     let a = resolve_within(ast, visible, macros, idx, 1, &mut grown)?;
@@ -630,7 +631,7 @@ fn resolve_within(
     ast: &Ast,
     visible: usize,
     macros: &mut [MacroState],
-    idx: &HashMap<String, usize>,
+    idx: &FastMap<String, usize>,
     depth: usize,
     grown: &mut Expansion,
 ) -> Result<Ast, (usize, String)> {
@@ -736,7 +737,7 @@ fn compile_loaded(l: Loader) -> Ruleset {
         mut diags,
     } = l;
     let mut lists = Lists::new(&c, &mut diags);
-    let macro_idx: HashMap<String, usize> = c
+    let macro_idx: FastMap<String, usize> = c
         .macros
         .iter()
         .enumerate()
@@ -842,7 +843,7 @@ fn compile_rule(
     r: &RuleDef,
     lists: &mut Lists,
     macros: &mut [MacroState],
-    macro_idx: &HashMap<String, usize>,
+    macro_idx: &FastMap<String, usize>,
     diags: &mut Diags,
 ) -> Option<CompiledRule> {
     let item = format!("rule '{}'", r.name);

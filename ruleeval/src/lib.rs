@@ -53,6 +53,11 @@ pub mod sc;
 pub mod state;
 pub mod unparse;
 
+/// The maps of names the loader and compiler look up (lists, macros,
+/// rules, fields): foldhash's seeded hasher, several times cheaper than
+/// SipHash on short names.
+pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+
 pub use diag::{Diag, Diags, Loc, Severity};
 pub use engine::{
     load_rules, load_rules_str, load_rules_with_filter, rules_files_of, CompiledRule, Engine,

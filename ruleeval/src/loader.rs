@@ -2,8 +2,9 @@
 //! `append` and `override` in file order, as Falco's rule loader does.
 
 use crate::diag::{Code, Diags, Loc};
+use crate::FastMap;
 use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 /// The engine version we claim to be compatible with (Falco's engine version).
@@ -277,7 +278,7 @@ impl Definition for MacroDef {
 #[allow(clippy::too_many_arguments)]
 fn merge_def<T: Definition>(
     defs: &mut Vec<T>,
-    idx: &mut HashMap<String, usize>,
+    idx: &mut FastMap<String, usize>,
     name: String,
     value: T::Value,
     mode: Option<bool>,
@@ -369,9 +370,9 @@ pub struct Collected {
     pub required_engine_version: Option<(u64, u64, u64)>,
     pub required_plugins: Vec<(String, String)>,
     pub files: Vec<Arc<SourceFile>>,
-    list_idx: HashMap<String, usize>,
-    macro_idx: HashMap<String, usize>,
-    rule_idx: HashMap<String, usize>,
+    list_idx: FastMap<String, usize>,
+    macro_idx: FastMap<String, usize>,
+    rule_idx: FastMap<String, usize>,
 }
 
 impl Collected {

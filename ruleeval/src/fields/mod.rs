@@ -8,7 +8,7 @@ mod fd;
 mod proc;
 mod user;
 
-use std::collections::HashMap;
+use crate::FastMap;
 use std::fmt::Write as _;
 
 use sysreplay_format::record::{exe_flags, Kind};
@@ -617,10 +617,13 @@ enum Known {
 /// Name -> first entry of OFFLINE_FIELDS, else of FIELDS (the order the
 /// linear scans had). Loading Falco's rules looks up ~900 fields; scanning
 /// the tables cost ~3% of evaluating a tiny trace.
-fn field_index() -> &'static HashMap<&'static str, Known> {
-    static INDEX: std::sync::OnceLock<HashMap<&'static str, Known>> = std::sync::OnceLock::new();
+fn field_index() -> &'static FastMap<&'static str, Known> {
+    static INDEX: std::sync::OnceLock<FastMap<&'static str, Known>> = std::sync::OnceLock::new();
     INDEX.get_or_init(|| {
-        let mut m = HashMap::with_capacity(OFFLINE_FIELDS.len() + FIELDS.len());
+        let mut m = FastMap::with_capacity_and_hasher(
+            OFFLINE_FIELDS.len() + FIELDS.len(),
+            Default::default(),
+        );
         for (i, (n, _)) in OFFLINE_FIELDS.iter().enumerate() {
             m.entry(*n).or_insert(Known::Offline(i));
         }
