@@ -590,7 +590,7 @@ fn exception_condition(ex: &ExceptionDef, what: &str, diags: &mut Diags) -> Opti
 }
 
 struct MacroState {
-    ast: Option<Ast>,
+    ast: Option<std::sync::Arc<Ast>>,
     /// Size of `ast`: nodes and nesting depth, macros expanded.
     nodes: usize,
     depth: usize,
@@ -674,7 +674,7 @@ fn resolve_within(
                         ),
                     ));
                 }
-                Ast::Macro(i, Box::new(body.clone()))
+                Ast::Macro(i, body.clone())
             }
             _ => return Err((*pos, format!("Undefined macro '{name}' used in filter."))),
         },
@@ -787,7 +787,7 @@ fn compile_loaded(l: Loader) -> Ruleset {
         };
         match resolve_macros(&ast, i, &mut macros, &macro_idx) {
             Ok((a, grown)) => {
-                macros[i].ast = Some(a);
+                macros[i].ast = Some(std::sync::Arc::new(a));
                 macros[i].nodes = grown.nodes;
                 macros[i].depth = grown.depth;
             }

@@ -162,8 +162,9 @@ pub enum Ast {
     Ident(String, usize),
     /// An expanded macro (macro index, body): produced by macro resolution,
     /// never by the parser; lets the evaluator reuse a macro's result
-    /// across the rules of one event.
-    Macro(usize, Box<Ast>),
+    /// across the rules of one event. Every use shares the macro's one
+    /// body (copying it per use was a tenth of compiling Falco's rules).
+    Macro(usize, std::sync::Arc<Ast>),
     Unary(Operand, CmpOp, usize),
     Binary {
         lhs: Operand,
@@ -748,8 +749,11 @@ pub(crate) fn strip_positions(a: Ast, inline_macros: bool) -> Ast {
         Ast::Or(v) => Ast::Or(v.into_iter().map(strip).collect()),
         Ast::Not(b) => Ast::Not(Box::new(strip(*b))),
         Ast::Ident(n, _) => Ast::Ident(n, 0),
-        Ast::Macro(_, b) if inline_macros => strip(*b),
-        Ast::Macro(i, b) => Ast::Macro(i, Box::new(strip(*b))),
+        Ast::Macro(_, b) if inline_macros => strip(std::sync::Arc::unwrap_or_clone(b)),
+        Ast::Macro(i, b) => Ast::Macro(
+            i,
+            std::sync::Arc::new(strip(std::sync::Arc::unwrap_or_clone(b))),
+        ),
         Ast::Unary(o, op, _) => Ast::Unary(so(o), op, 0),
         Ast::Binary {
             lhs,
