@@ -52,6 +52,7 @@ pub mod parser;
 pub mod sc;
 pub mod state;
 pub mod unparse;
+mod yaml;
 
 /// The maps of names the loader and compiler look up (lists, macros,
 /// rules, fields): foldhash's seeded hasher, several times cheaper than

@@ -2,8 +2,9 @@
 //! `append` and `override` in file order, as Falco's rule loader does.
 
 use crate::diag::{Code, Diags, Loc};
+use crate::yaml::{MarkedYaml, YamlData};
 use crate::FastMap;
-use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
+use saphyr::Scalar;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -393,7 +394,6 @@ fn scalar_string(n: &MarkedYaml) -> Option<String> {
             Scalar::FloatingPoint(f) => f.to_string(),
             Scalar::String(s) => s.to_string(),
         }),
-        YamlData::Representation(s, _, _) => Some(s.to_string()),
         YamlData::Tagged(_, inner) => scalar_string(inner),
         _ => None,
     }
@@ -401,10 +401,9 @@ fn scalar_string(n: &MarkedYaml) -> Option<String> {
 
 fn kind_name(n: &MarkedYaml) -> &'static str {
     match &n.data {
-        YamlData::Value(_) | YamlData::Representation(..) => "scalar",
+        YamlData::Value(_) => "scalar",
         YamlData::Sequence(_) => "sequence",
         YamlData::Mapping(_) => "mapping",
-        YamlData::Alias(_) => "alias",
         YamlData::Tagged(..) => "tagged",
         YamlData::BadValue => "bad value",
     }
@@ -1509,12 +1508,12 @@ impl Loader {
     }
 }
 
-/// Parse YAML from a string. The parser reads the string in place:
-/// `MarkedYaml::load_from_str` feeds it one char at a time through a
-/// ring buffer, about 4% of parsing Falco's rules; the trees and errors are
-/// the same (test `the_str_input_parses_as_the_char_input_does`).
+/// Parse YAML from a string. The parser reads the string in place
+/// (saphyr's `load_from_str` feeds it one char at a time through a ring
+/// buffer, about 4% of parsing Falco's rules) into [`crate::yaml`]'s tree;
+/// the trees, spans and errors are saphyr's (test `the_tree_is_saphyrs`).
 fn parse_yaml(text: &str) -> Result<Vec<MarkedYaml<'_>>, saphyr::ScanError> {
-    MarkedYaml::load_from_parser(&mut saphyr_parser::Parser::new_from_str(text))
+    crate::yaml::load_from_str(text)
 }
 
 /// The parse error [`parse_yaml_lenient`] retries.
@@ -1595,11 +1594,6 @@ fn into_static(n: MarkedYaml<'_>) -> MarkedYaml<'static> {
             Scalar::FloatingPoint(f) => Scalar::FloatingPoint(f),
             Scalar::String(s) => Scalar::String(Cow::Owned(s.into_owned())),
         }),
-        YamlData::Representation(s, st, tag) => YamlData::Representation(
-            Cow::Owned(s.into_owned()),
-            st,
-            tag.map(|t| Cow::Owned(t.into_owned())),
-        ),
         YamlData::Sequence(v) => YamlData::Sequence(v.into_iter().map(into_static).collect()),
         YamlData::Mapping(m) => YamlData::Mapping(
             m.into_iter()
@@ -1609,7 +1603,6 @@ fn into_static(n: MarkedYaml<'_>) -> MarkedYaml<'static> {
         YamlData::Tagged(t, b) => {
             YamlData::Tagged(Cow::Owned(t.into_owned()), Box::new(into_static(*b)))
         }
-        YamlData::Alias(a) => YamlData::Alias(a),
         YamlData::BadValue => YamlData::BadValue,
     };
     MarkedYaml { span: n.span, data }
@@ -1669,10 +1662,11 @@ mod tests {
     }
 
     #[test]
-    fn the_str_input_parses_as_the_char_input_does() {
-        // saphyr's load_from_str (chars through a ring buffer) and the str
-        // input parse_yaml uses must give the same trees, spans and errors:
-        // tricky inputs, then deterministic mutations of a rules file.
+    fn the_tree_is_saphyrs() {
+        // saphyr's load_from_str (its loader, chars through a ring buffer)
+        // and parse_yaml (the str input, crate::yaml's tree) must give the
+        // same trees, spans and errors: tricky inputs, then deterministic
+        // mutations of a rules file.
         let seed = "# c\n- list: a\n  items: [x, 'y z', \"q\\tr\", 22, 1.5, ~, true]\n- macro: m\n  condition: >\n    proc.name in (a)\n    and fd.num >= 0\n- rule: R # trailing\n  desc: |-\n    two\n      lines\n  condition: m and not evt.type in (open, \"ab c\")\n  output: \"%proc.name é ü\"\n  priority: WARNING\n  tags: [t1, t2]\n  exceptions:\n  - name: e\n    fields: [proc.name, fd.name]\n    values:\n    - [bash, /etc/x]\n  override: {condition: append}\n---\n- &a x\n- *a\n- !!str 12\n...\n";
         let mut inputs: Vec<String> = [
             "",
@@ -1706,6 +1700,46 @@ mod tests {
         .iter()
         .map(|s| s.to_string())
         .collect();
+        // mappings (duplicate keys, past the keys compared one by one),
+        // anchors, aliases and their budget, tags, odd keys
+        let many = |n: usize, dup: bool| {
+            let mut t: String = (0..n).map(|i| format!("k{i}: {i}\n")).collect();
+            if dup {
+                t += "k3: again\n";
+            }
+            t
+        };
+        inputs.extend([many(5, true), many(40, false), many(40, true)]);
+        let mut laughs = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..8 {
+            let uses = vec![format!("*a{}", i - 1); 10].join(", ");
+            laughs += &format!("a{i}: &a{i} [{uses}]\n");
+        }
+        inputs.push(laughs);
+        inputs.extend(
+            [
+                "a: 1\na: 2\n",
+                "{1: a, 1.0: b}",
+                "{1: a, '1': b}",
+                "{~: a, null: b}",
+                "{.nan: a, .NaN: b}",
+                "{0x1: a, 1: b}",
+                "- !!int abc\n- !!float x\n",
+                "{!!int x: 1, y: 2}",
+                "{!!int x: 1, y: 2, z: 3}",
+                "- *zz",
+                "&a a: &b b\n*a : c\n",
+                "- &a [1, 2]\n- *a\n- !foo [x]\n- !foo {a: b}\n- !!seq [y]\n- !foo x\n",
+                "{? [a, b] : c, ? [a, b] : d}",
+                "{? {a: b} : c, ? {a: b} : d}",
+                "{? [a] : c, ? [b] : d}",
+                "- &m {a: b}\n- *m\n- {*m : x}\n",
+                "x: !local &k\n  - 1\n  - *k\n",
+                "? \n: v\n? \n: w\n",
+            ]
+            .iter()
+            .map(|s| s.to_string()),
+        );
         inputs.push(seed.to_string());
         let chars: Vec<char> = seed.chars().collect();
         let pool = [
@@ -1733,15 +1767,80 @@ mod tests {
             }
             inputs.push(v.into_iter().collect());
         }
-        let show = |r: Result<Vec<MarkedYaml<'_>>, saphyr::ScanError>| match r {
-            Ok(d) => format!("{d:?}"),
-            Err(e) => format!("{} at {:?}", e.info(), e.marker()),
-        };
+        use saphyr::LoadableYamlNode;
+        fn ours(n: &MarkedYaml, out: &mut String) {
+            use std::fmt::Write;
+            let _ = write!(out, "{:?}", n.span);
+            match &n.data {
+                YamlData::Value(v) => {
+                    let _ = write!(out, "V({v:?})");
+                }
+                YamlData::Sequence(v) => {
+                    out.push_str("S[");
+                    v.iter().for_each(|c| ours(c, out));
+                    out.push(']');
+                }
+                YamlData::Mapping(m) => {
+                    out.push_str("M{");
+                    for (k, v) in m {
+                        ours(k, out);
+                        out.push_str(": ");
+                        ours(v, out);
+                    }
+                    out.push('}');
+                }
+                YamlData::Tagged(t, b) => {
+                    let _ = write!(out, "T({t:?})");
+                    ours(b, out);
+                }
+                YamlData::BadValue => out.push_str("Bad"),
+            }
+        }
+        fn theirs(n: &saphyr::MarkedYaml, out: &mut String) {
+            use saphyr::YamlData as D;
+            use std::fmt::Write;
+            let _ = write!(out, "{:?}", n.span);
+            match &n.data {
+                D::Value(v) => {
+                    let _ = write!(out, "V({v:?})");
+                }
+                D::Sequence(v) => {
+                    out.push_str("S[");
+                    v.iter().for_each(|c| theirs(c, out));
+                    out.push(']');
+                }
+                D::Mapping(m) => {
+                    out.push_str("M{");
+                    for (k, v) in m {
+                        theirs(k, out);
+                        out.push_str(": ");
+                        theirs(v, out);
+                    }
+                    out.push('}');
+                }
+                D::Tagged(t, b) => {
+                    let _ = write!(out, "T({t:?})");
+                    theirs(b, out);
+                }
+                D::BadValue => out.push_str("Bad"),
+                other => panic!("saphyr's loader made {other:?}"),
+            }
+        }
+        let err = |e: saphyr::ScanError| format!("{} at {:?}", e.info(), e.marker());
         let mut errors = 0;
         for t in &inputs {
-            let ours = parse_yaml(t);
-            errors += usize::from(ours.is_err());
-            assert_eq!(show(ours), show(MarkedYaml::load_from_str(t)), "{t:?}");
+            let a = parse_yaml(t).map(|d| {
+                let mut s = String::new();
+                d.iter().for_each(|n| ours(n, &mut s));
+                s
+            });
+            let b = saphyr::MarkedYaml::load_from_str(t).map(|d| {
+                let mut s = String::new();
+                d.iter().for_each(|n| theirs(n, &mut s));
+                s
+            });
+            errors += usize::from(a.is_err());
+            assert_eq!(a.map_err(err), b.map_err(err), "{t:?}");
         }
         // both outcomes were compared
         assert!(errors > 100 && errors < inputs.len() - 100, "{errors}");
