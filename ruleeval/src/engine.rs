@@ -690,15 +690,21 @@ fn collect_fields(ast: &Ast, out: &mut BTreeSet<String>) {
         Ast::Not(b) => collect_fields(b, out),
         Ast::Ident(..) => {}
         Ast::Macro(_, b) => collect_fields(b, out),
-        Ast::Unary(o, ..) => {
-            out.insert(disp(o.base_field()));
-        }
+        Ast::Unary(o, ..) => add_field(o.base_field(), out),
         Ast::Binary { lhs, rhs, .. } => {
-            out.insert(disp(lhs.base_field()));
+            add_field(lhs.base_field(), out);
             if let parser::Rhs::Operand(o) = rhs {
-                out.insert(disp(o.base_field()));
+                add_field(o.base_field(), out);
             }
         }
+    }
+}
+
+/// Add a field's display name, copying it only when new (a condition names
+/// the same few fields many times).
+fn add_field(f: &parser::FieldRef, out: &mut BTreeSet<String>) {
+    if f.arg.is_some() || !out.contains(f.name.as_str()) {
+        out.insert(disp(f));
     }
 }
 
@@ -735,7 +741,7 @@ fn cond_error(
 
 fn compile_loaded(l: Loader) -> Ruleset {
     let Loader {
-        collected: c,
+        collected: mut c,
         mut diags,
     } = l;
     let mut lists = Lists::new(&c, &mut diags);
@@ -807,7 +813,8 @@ fn compile_loaded(l: Loader) -> Ruleset {
     }
 
     let mut rules = Vec::new();
-    for r in &c.rules {
+    // each rule's texts move into its compiled form
+    for r in std::mem::take(&mut c.rules) {
         if let Some(cr) = compile_rule(r, &mut lists, &mut macros, &macro_idx, &mut diags) {
             rules.push(cr);
         }
@@ -842,7 +849,7 @@ fn compile_loaded(l: Loader) -> Ruleset {
 }
 
 fn compile_rule(
-    r: &RuleDef,
+    r: RuleDef,
     lists: &mut Lists,
     macros: &mut [MacroState],
     macro_idx: &FastMap<String, usize>,
@@ -1026,11 +1033,11 @@ fn compile_rule(
         .filter(|f| is_offline(f))
         .collect();
     Some(CompiledRule {
-        name: r.name.clone(),
-        desc: r.desc.clone(),
+        name: r.name,
+        desc: r.desc,
         priority: r.priority,
-        tags: r.tags.clone(),
-        source: r.source.clone(),
+        tags: r.tags,
+        source: r.source,
         enabled_in_file: r.enabled,
         enabled: r.enabled,
         types,
@@ -1038,12 +1045,12 @@ fn compile_rule(
         node,
         condition: ast,
         output,
-        output_text: r.output.clone(),
+        output_text: r.output,
         extra_fields: OutputFormat::default(),
         extra_static: Vec::new(),
         condition_fields,
         offline_fields,
-        loc: r.loc.clone(),
+        loc: r.loc,
     })
 }
 

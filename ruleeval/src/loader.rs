@@ -385,6 +385,16 @@ impl Collected {
     }
 }
 
+/// [`scalar_string`], borrowing a string scalar (mapping keys are looked
+/// up by text many times: a copy each time cost a few percent of loading).
+fn scalar_str<'a>(n: &'a MarkedYaml) -> Option<std::borrow::Cow<'a, str>> {
+    match &n.data {
+        YamlData::Value(Scalar::String(s)) => Some(std::borrow::Cow::Borrowed(s)),
+        YamlData::Tagged(_, inner) => scalar_str(inner),
+        _ => scalar_string(n).map(std::borrow::Cow::Owned),
+    }
+}
+
 fn scalar_string(n: &MarkedYaml) -> Option<String> {
     match &n.data {
         YamlData::Value(s) => Some(match s {
@@ -427,7 +437,11 @@ impl Ctx<'_> {
 /// An item's map, with helpers that report errors at the right node.
 struct Item<'n> {
     node: &'n MarkedYaml<'n>,
-    entries: Vec<(String, &'n MarkedYaml<'n>, &'n MarkedYaml<'n>)>,
+    entries: Vec<(
+        std::borrow::Cow<'n, str>,
+        &'n MarkedYaml<'n>,
+        &'n MarkedYaml<'n>,
+    )>,
 }
 
 impl<'n> Item<'n> {
@@ -588,7 +602,7 @@ impl Loader {
         };
         let mut entries = Vec::new();
         for (k, v) in m.iter() {
-            match scalar_string(k) {
+            match scalar_str(k) {
                 Some(s) => entries.push((s, k, v)),
                 None => {
                     let loc = cx.loc(k);
@@ -622,7 +636,7 @@ impl Loader {
 
     fn warn_unknown_keys(cx: &mut Ctx, item: &Item, allowed: &[&str], what: &str) {
         for (k, kn, _) in &item.entries {
-            if !allowed.contains(&k.as_str()) {
+            if !allowed.contains(&k.as_ref()) {
                 let loc = cx.loc(kn);
                 cx.diags.warn(
                     Code::UnknownKey,
@@ -672,7 +686,7 @@ impl Loader {
     fn bool_of(cx: &mut Ctx, n: &MarkedYaml, key: &str, what: &str) -> Option<bool> {
         match &n.data {
             YamlData::Value(Scalar::Boolean(b)) => Some(*b),
-            _ => match scalar_string(n).as_deref() {
+            _ => match scalar_str(n).as_deref() {
                 Some("true") | Some("True") | Some("TRUE") => Some(true),
                 Some("false") | Some("False") | Some("FALSE") => Some(false),
                 _ => {
@@ -838,7 +852,7 @@ impl Loader {
             };
             let get = |k: &str| {
                 m.iter()
-                    .find(|(kk, _)| scalar_string(kk).as_deref() == Some(k))
+                    .find(|(kk, _)| scalar_str(kk).as_deref() == Some(k))
                     .map(|(_, v)| v)
             };
             let loc = cx.loc(e);
@@ -860,7 +874,7 @@ impl Loader {
                     if let YamlData::Mapping(am) = &a.data {
                         let g = |k: &str| {
                             am.iter()
-                                .find(|(kk, _)| scalar_string(kk).as_deref() == Some(k))
+                                .find(|(kk, _)| scalar_str(kk).as_deref() == Some(k))
                                 .and_then(|(_, v)| scalar_string(v))
                         };
                         if let (Some(n2), Some(v2)) = (g("name"), g("version")) {
@@ -1069,12 +1083,12 @@ impl Loader {
             };
             let get = |k: &str| {
                 m.iter()
-                    .find(|(kk, _)| scalar_string(kk).as_deref() == Some(k))
+                    .find(|(kk, _)| scalar_str(kk).as_deref() == Some(k))
                     .map(|(_, v)| v)
             };
             for (k, _) in m.iter() {
-                let ks = scalar_string(k).unwrap_or_default();
-                if !["name", "fields", "comps", "values"].contains(&ks.as_str()) {
+                let ks = scalar_str(k).unwrap_or_default();
+                if !["name", "fields", "comps", "values"].contains(&ks.as_ref()) {
                     let l = cx.loc(k);
                     cx.diags.warn(
                         Code::UnknownKey,
