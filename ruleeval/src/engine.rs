@@ -717,7 +717,7 @@ fn disp(f: &parser::FieldRef) -> String {
 
 fn is_offline(display: &str) -> bool {
     let name = display.split('[').next().unwrap_or("");
-    fields::OFFLINE_FIELDS.iter().any(|(n, _)| *n == name)
+    fields::is_offline_field(name)
         || name.starts_with("fd.") && name.ends_with(".name") && name != "fd.name"
         // not recorded by the probe: the executable's inode data
         || name.starts_with("proc.exe_ino")
@@ -1028,9 +1028,10 @@ fn compile_rule(
     collect_fields(&ast, &mut condition_fields);
     let offline_fields = condition_fields
         .iter()
-        .cloned()
-        .chain(output.fields().map(|f| f.display.clone()))
+        .map(String::as_str)
+        .chain(output.fields().map(|f| f.display.as_str()))
         .filter(|f| is_offline(f))
+        .map(str::to_string)
         .collect();
     Some(CompiledRule {
         name: r.name,

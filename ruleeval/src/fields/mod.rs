@@ -634,6 +634,12 @@ fn field_index() -> &'static FastMap<&'static str, Known> {
     })
 }
 
+/// Whether `name` is one of [`OFFLINE_FIELDS`] (by the index, not a scan:
+/// loading Falco's rules asks this of each field of every rule).
+pub fn is_offline_field(name: &str) -> bool {
+    matches!(field_index().get(name), Some(Known::Offline(_)))
+}
+
 pub fn lookup(name: &str, arg: Option<&str>) -> Result<Field, String> {
     // evt.arg.NAME / evt.rawarg.NAME
     for (pfx, f) in [("evt.arg.", F::EvtArg), ("evt.rawarg.", F::EvtRawarg)] {
@@ -1009,7 +1015,9 @@ mod tests {
                 matches!(field_index()[n], Known::Offline(j) if j == i),
                 "{n}"
             );
+            assert!(is_offline_field(n), "{n}");
         }
+        assert!(!is_offline_field("container.nosuch"));
         for (i, (n, f, ..)) in FIELDS.iter().enumerate() {
             if OFFLINE_FIELDS.iter().any(|(m, _)| m == n) {
                 assert!(matches!(field_index()[n], Known::Offline(_)), "{n}");
@@ -1020,6 +1028,7 @@ mod tests {
                 matches!(field_index()[n], Known::Field(j) if j == first),
                 "{n}"
             );
+            assert!(!is_offline_field(n), "{n}");
             if first == i {
                 let arg = match FIELDS[i].3 {
                     ArgSpec::NameOrIndexReq | ArgSpec::IndexOrGlobReq => Some("1"),
