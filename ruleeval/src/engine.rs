@@ -589,14 +589,14 @@ fn exception_condition(ex: &ExceptionDef, what: &str, diags: &mut Diags) -> Opti
     }
 }
 
-struct MacroState {
+struct MacroState<'c> {
     ast: Option<std::sync::Arc<Ast>>,
     /// Size of `ast`: nodes and nesting depth, macros expanded.
     nodes: usize,
     depth: usize,
     used: bool,
-    name: String,
-    cond: CondText,
+    name: &'c str,
+    cond: &'c CondText,
     /// Offset map of the list substitution of its condition.
     map: Vec<(usize, usize)>,
 }
@@ -618,7 +618,7 @@ struct Expansion {
 fn resolve_macros(
     ast: Ast,
     visible: usize,
-    macros: &mut [MacroState],
+    macros: &mut [MacroState<'_>],
     idx: &FastMap<String, usize>,
 ) -> Result<(Ast, Expansion), (usize, String)> {
     let mut grown = Expansion::default();
@@ -632,7 +632,7 @@ fn resolve_macros(
 fn resolve_within(
     ast: Ast,
     visible: usize,
-    macros: &mut [MacroState],
+    macros: &mut [MacroState<'_>],
     idx: &FastMap<String, usize>,
     depth: usize,
     grown: &mut Expansion,
@@ -759,20 +759,21 @@ fn compile_loaded(l: Loader) -> Ruleset {
             nodes: 0,
             depth: 0,
             used: false,
-            name: m.name.clone(),
-            cond: m.condition.clone(),
+            name: &m.name,
+            cond: &m.condition,
             map: Vec::new(),
         })
         .collect();
 
     // Macros, in order; each sees only the macros before it.
     for (i, m) in c.macros.iter().enumerate() {
-        let item = format!("macro '{}'", m.name);
+        // the item's name, for errors only
+        let item = || format!("macro '{}'", m.name);
         let (text, map) = match substitute(&m.condition.text, &mut lists) {
             Ok(x) => x,
             Err((pos, msg)) => {
                 let e = Code::ErrCompileCondition;
-                cond_error(&mut diags, e, &m.condition, &[], 0, pos, item, msg);
+                cond_error(&mut diags, e, &m.condition, &[], 0, pos, item(), msg);
                 continue;
             }
         };
@@ -787,7 +788,7 @@ fn compile_loaded(l: Loader) -> Ruleset {
                     &map,
                     0,
                     e.pos,
-                    item,
+                    item(),
                     e.msg,
                 );
                 continue;
@@ -806,7 +807,7 @@ fn compile_loaded(l: Loader) -> Ruleset {
                 &map,
                 0,
                 pos,
-                item,
+                item(),
                 msg,
             ),
         }
@@ -851,16 +852,17 @@ fn compile_loaded(l: Loader) -> Ruleset {
 fn compile_rule(
     r: RuleDef,
     lists: &mut Lists,
-    macros: &mut [MacroState],
+    macros: &mut [MacroState<'_>],
     macro_idx: &FastMap<String, usize>,
     diags: &mut Diags,
 ) -> Option<CompiledRule> {
-    let item = format!("rule '{}'", r.name);
+    // the item's name, for messages only
+    let item = || format!("rule '{}'", r.name);
     if r.source != "syscall" {
         diags.warn(
             Code::UnknownSource,
             Some(r.loc.clone()),
-            Some(item),
+            Some(item()),
             format!("Unknown source {}, skipping", r.source),
         );
         return None;
@@ -872,7 +874,7 @@ fn compile_rule(
     let mut ex_ok = true;
     for ex in &r.exceptions {
         let before = diags.list.len();
-        if let Some(e) = exception_condition(ex, &item, diags) {
+        if let Some(e) = exception_condition(ex, &item(), diags) {
             ex_conds.push(e);
         }
         if diags.list.len() != before {
@@ -912,7 +914,7 @@ fn compile_rule(
         Ok(x) => x,
         Err((pos, msg)) => {
             let e = Code::ErrCompileCondition;
-            cond_error(diags, e, &r.condition, &[], shift, pos, item, msg);
+            cond_error(diags, e, &r.condition, &[], shift, pos, item(), msg);
             return None;
         }
     };
@@ -933,14 +935,14 @@ fn compile_rule(
     let ast = match parser::parse(&text) {
         Ok(a) => a,
         Err(e) => {
-            at_rule(diags, e.pos, item, e.msg);
+            at_rule(diags, e.pos, item(), e.msg);
             return None;
         }
     };
     let ast = match resolve_macros(ast, usize::MAX, macros, macro_idx) {
         Ok((a, _)) => a,
         Err((pos, msg)) => {
-            at_rule(diags, pos, item, msg);
+            at_rule(diags, pos, item(), msg);
             return None;
         }
     };
@@ -958,15 +960,15 @@ fn compile_rule(
                     cond_error(
                         diags,
                         Code::ErrCompileCondition,
-                        &m.cond,
+                        m.cond,
                         &m.map,
                         0,
                         e.pos,
-                        item,
+                        item(),
                         msg,
                     );
                 }
-                None => at_rule(diags, e.pos, item, e.msg),
+                None => at_rule(diags, e.pos, item(), e.msg),
             }
             return None;
         }
@@ -986,7 +988,7 @@ fn compile_rule(
                         .map(|s| s.loc.clone())
                         .unwrap_or(r.loc.clone()),
                 ),
-                Some(item),
+                Some(item()),
                 e.msg,
             );
             return None;
@@ -996,7 +998,7 @@ fn compile_rule(
         diags.warn(
             Code::NoEvttype,
             Some(r.loc.clone()),
-            Some(item.clone()),
+            Some(item()),
             "Rule matches too many evt.type values. This has a significant performance penalty.",
         );
     }
@@ -1018,7 +1020,7 @@ fn compile_rule(
             diags.error(
                 Code::ErrCompileOutput,
                 Some(at.unwrap_or_else(|| r.output_loc.clone())),
-                Some(item),
+                Some(item()),
                 e.msg,
             );
             return None;
