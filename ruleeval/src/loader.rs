@@ -409,6 +409,17 @@ fn scalar_string(n: &MarkedYaml) -> Option<String> {
     }
 }
 
+/// `kind 'name'`, the item of a definition's diagnostics (built without
+/// the formatting machinery: every definition makes one).
+fn item_name(kind: &str, name: &str) -> String {
+    let mut s = String::with_capacity(kind.len() + name.len() + 3);
+    s.push_str(kind);
+    s.push_str(" '");
+    s.push_str(name);
+    s.push('\'');
+    s
+}
+
 fn kind_name(n: &MarkedYaml) -> &'static str {
     match &n.data {
         YamlData::Value(_) => "scalar",
@@ -945,7 +956,7 @@ impl Loader {
         (code, message): (Code, &str),
     ) -> Option<(String, String, Loc)> {
         let name = Self::req_string(cx, item, kind, kind)?;
-        let what = format!("{kind} '{name}'");
+        let what = item_name(kind, &name);
         let loc = cx.loc(item.node);
         Self::warn_unknown_keys(cx, item, &[kind, body, "append", "override"], &what);
         if !valid_name(&name) {
@@ -1171,7 +1182,7 @@ impl Loader {
         let Some(name) = Self::req_string(cx, item, "rule", "rule") else {
             return;
         };
-        let what = format!("rule '{name}'");
+        let what = item_name("rule", &name);
         let loc = cx.loc(item.node);
         const KEYS: &[&str] = &[
             "rule",
