@@ -275,7 +275,7 @@ impl Obs {
 
 fn observer(cfg: &SimConfig, ruleset: &Ruleset) -> Obs {
     let nrules = ruleset.rules.len();
-    let parts: Vec<usize> = ruleset.rules.iter().map(|r| r.parts.len()).collect();
+    let parts: Vec<usize> = ruleset.rules.iter().map(|r| r.parts().len()).collect();
     match cfg.cost {
         CostModel::Counted { scale } if cfg.profile => {
             Obs::CountingParts(Counting::new(&parts, scale, None))
@@ -604,7 +604,7 @@ fn build_report(
             let pw = p.part_work.get(i).map(Vec::as_slice).unwrap_or(&[]);
             let rule_work = p.rule_work[i].max(1) as f64;
             let mut parts: Vec<PartCost> = r
-                .parts
+                .parts()
                 .iter()
                 .zip(pw)
                 .filter(|(_, &w)| w > 0)

@@ -2,7 +2,7 @@
 //! selection, and the runtime that feeds events through the state engine and
 //! the rules indexed by event type.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use serde_json::Map;
@@ -20,6 +20,7 @@ use crate::output::{Alert, OutputFormat};
 use crate::parser::{self, Ast, CmpOp};
 use crate::sc::{self, NSLOTS};
 use crate::state::{FdRole, State};
+use crate::FastMap;
 use sysreplay_syscalls::sets::{
     self as syscall_sets, Selection as SyscallSelection, SelectionRequest,
 };
@@ -49,11 +50,10 @@ pub struct CompiledRule {
     /// The condition as parsed, lists substituted, macros expanded and
     /// exceptions appended (`unparse::filter_text` prints it).
     pub condition: Ast,
-    /// The text of each operand of the compiled root `and`/`or`, in order,
-    /// when they map one to one onto the condition's operands (neutral
-    /// constants such as `not never_true` folded away); empty otherwise.
-    /// Profiles attribute work to these sub-conditions.
-    pub parts: Vec<String>,
+    /// [`CompiledRule::parts`], built on first use: only profiles need
+    /// them, and building them compiles each root operand again (about a
+    /// tenth of loading Falco's rules).
+    parts: std::sync::OnceLock<Vec<String>>,
     pub output: OutputFormat,
     pub output_text: String,
     /// Fields added to `output_fields` only (Falco's
@@ -65,6 +65,17 @@ pub struct CompiledRule {
     /// Fields with no offline value used by the condition or the output.
     pub offline_fields: BTreeSet<String>,
     pub loc: Loc,
+}
+
+impl CompiledRule {
+    /// The text of each operand of the compiled root `and`/`or`, in order,
+    /// when they map one to one onto the condition's operands (neutral
+    /// constants such as `not never_true` folded away); empty otherwise.
+    /// Profiles attribute work to these sub-conditions.
+    pub fn parts(&self) -> &[String] {
+        self.parts
+            .get_or_init(|| root_parts(&self.condition, &self.node))
+    }
 }
 
 /// The compiled rules of one or more files. Cloning is cheap next to
@@ -331,7 +342,7 @@ enum Part {
 /// the text of a list is built only when a condition uses it, once, from the
 /// shared texts of the lists it names.
 struct Lists {
-    idx: HashMap<String, usize>,
+    idx: FastMap<String, usize>,
     parts: Vec<Vec<Part>>,
     size: Vec<ListSize>,
     text: Vec<Option<std::rc::Rc<str>>>,
@@ -345,7 +356,7 @@ impl Lists {
     fn new(c: &Collected, diags: &mut Diags) -> Lists {
         let n = c.lists.len();
         let mut l = Lists {
-            idx: HashMap::with_capacity(n),
+            idx: FastMap::with_capacity_and_hasher(n, Default::default()),
             parts: Vec::with_capacity(n),
             size: Vec::with_capacity(n),
             text: vec![None; n],
@@ -578,14 +589,14 @@ fn exception_condition(ex: &ExceptionDef, what: &str, diags: &mut Diags) -> Opti
     }
 }
 
-struct MacroState {
-    ast: Option<Ast>,
+struct MacroState<'c> {
+    ast: Option<std::sync::Arc<Ast>>,
     /// Size of `ast`: nodes and nesting depth, macros expanded.
     nodes: usize,
     depth: usize,
     used: bool,
-    name: String,
-    cond: CondText,
+    name: &'c str,
+    cond: &'c CondText,
     /// Offset map of the list substitution of its condition.
     map: Vec<(usize, usize)>,
 }
@@ -605,29 +616,31 @@ struct Expansion {
 }
 
 fn resolve_macros(
-    ast: &Ast,
+    ast: Ast,
     visible: usize,
-    macros: &mut [MacroState],
-    idx: &HashMap<String, usize>,
+    macros: &mut [MacroState<'_>],
+    idx: &FastMap<String, usize>,
 ) -> Result<(Ast, Expansion), (usize, String)> {
     let mut grown = Expansion::default();
     let a = resolve_within(ast, visible, macros, idx, 1, &mut grown)?;
     Ok((a, grown))
 }
 
-/// `resolve_macros` for a node at nesting `depth`.
+/// `resolve_macros` for a node at nesting `depth`. Takes the parsed tree
+/// and rebuilds it in place (copying its leaves cost as much as a third
+/// of the expansion).
 fn resolve_within(
-    ast: &Ast,
+    ast: Ast,
     visible: usize,
-    macros: &mut [MacroState],
-    idx: &HashMap<String, usize>,
+    macros: &mut [MacroState<'_>],
+    idx: &FastMap<String, usize>,
     depth: usize,
     grown: &mut Expansion,
 ) -> Result<Ast, (usize, String)> {
     grown.nodes += 1;
     grown.depth = grown.depth.max(depth);
-    let mut each = |v: &[Ast], grown: &mut Expansion| {
-        v.iter()
+    let mut each = |v: Vec<Ast>, grown: &mut Expansion| {
+        v.into_iter()
             .map(|a| resolve_within(a, visible, macros, idx, depth + 1, grown))
             .collect::<Result<Vec<_>, _>>()
     };
@@ -635,39 +648,39 @@ fn resolve_within(
         Ast::And(v) => Ast::And(each(v, grown)?),
         Ast::Or(v) => Ast::Or(each(v, grown)?),
         Ast::Not(b) => Ast::Not(Box::new(resolve_within(
-            b,
+            *b,
             visible,
             macros,
             idx,
             depth + 1,
             grown,
         )?)),
-        Ast::Ident(name, pos) => match idx.get(name) {
+        Ast::Ident(name, pos) => match idx.get(&name) {
             Some(&i) if i < visible => {
                 let m = &mut macros[i];
                 m.used = true;
                 let Some(body) = &m.ast else {
-                    return Err((*pos, format!("macro '{name}' has errors")));
+                    return Err((pos, format!("macro '{name}' has errors")));
                 };
                 grown.nodes += m.nodes;
                 grown.depth = grown.depth.max(depth + m.depth);
                 if grown.depth > parser::MAX_DEPTH {
-                    return Err((*pos, "exceeded max depth limit".into()));
+                    return Err((pos, "exceeded max depth limit".into()));
                 }
                 if grown.nodes > MAX_EXPANDED_NODES {
                     return Err((
-                        *pos,
+                        pos,
                         format!(
                             "condition too large once its macros are expanded \
                              (over {MAX_EXPANDED_NODES} nodes)"
                         ),
                     ));
                 }
-                Ast::Macro(i, Box::new(body.clone()))
+                Ast::Macro(i, body.clone())
             }
-            _ => return Err((*pos, format!("Undefined macro '{name}' used in filter."))),
+            _ => return Err((pos, format!("Undefined macro '{name}' used in filter."))),
         },
-        o => o.clone(),
+        o => o,
     })
 }
 
@@ -677,15 +690,21 @@ fn collect_fields(ast: &Ast, out: &mut BTreeSet<String>) {
         Ast::Not(b) => collect_fields(b, out),
         Ast::Ident(..) => {}
         Ast::Macro(_, b) => collect_fields(b, out),
-        Ast::Unary(o, ..) => {
-            out.insert(disp(o.base_field()));
-        }
+        Ast::Unary(o, ..) => add_field(o.base_field(), out),
         Ast::Binary { lhs, rhs, .. } => {
-            out.insert(disp(lhs.base_field()));
+            add_field(lhs.base_field(), out);
             if let parser::Rhs::Operand(o) = rhs {
-                out.insert(disp(o.base_field()));
+                add_field(o.base_field(), out);
             }
         }
+    }
+}
+
+/// Add a field's display name, copying it only when new (a condition names
+/// the same few fields many times).
+fn add_field(f: &parser::FieldRef, out: &mut BTreeSet<String>) {
+    if f.arg.is_some() || !out.contains(f.name.as_str()) {
+        out.insert(disp(f));
     }
 }
 
@@ -698,7 +717,7 @@ fn disp(f: &parser::FieldRef) -> String {
 
 fn is_offline(display: &str) -> bool {
     let name = display.split('[').next().unwrap_or("");
-    fields::OFFLINE_FIELDS.iter().any(|(n, _)| *n == name)
+    fields::is_offline_field(name)
         || name.starts_with("fd.") && name.ends_with(".name") && name != "fd.name"
         // not recorded by the probe: the executable's inode data
         || name.starts_with("proc.exe_ino")
@@ -722,11 +741,11 @@ fn cond_error(
 
 fn compile_loaded(l: Loader) -> Ruleset {
     let Loader {
-        collected: c,
+        collected: mut c,
         mut diags,
     } = l;
     let mut lists = Lists::new(&c, &mut diags);
-    let macro_idx: HashMap<String, usize> = c
+    let macro_idx: FastMap<String, usize> = c
         .macros
         .iter()
         .enumerate()
@@ -740,20 +759,21 @@ fn compile_loaded(l: Loader) -> Ruleset {
             nodes: 0,
             depth: 0,
             used: false,
-            name: m.name.clone(),
-            cond: m.condition.clone(),
+            name: &m.name,
+            cond: &m.condition,
             map: Vec::new(),
         })
         .collect();
 
     // Macros, in order; each sees only the macros before it.
     for (i, m) in c.macros.iter().enumerate() {
-        let item = format!("macro '{}'", m.name);
+        // the item's name, for errors only
+        let item = || format!("macro '{}'", m.name);
         let (text, map) = match substitute(&m.condition.text, &mut lists) {
             Ok(x) => x,
             Err((pos, msg)) => {
                 let e = Code::ErrCompileCondition;
-                cond_error(&mut diags, e, &m.condition, &[], 0, pos, item, msg);
+                cond_error(&mut diags, e, &m.condition, &[], 0, pos, item(), msg);
                 continue;
             }
         };
@@ -768,15 +788,15 @@ fn compile_loaded(l: Loader) -> Ruleset {
                     &map,
                     0,
                     e.pos,
-                    item,
+                    item(),
                     e.msg,
                 );
                 continue;
             }
         };
-        match resolve_macros(&ast, i, &mut macros, &macro_idx) {
+        match resolve_macros(ast, i, &mut macros, &macro_idx) {
             Ok((a, grown)) => {
-                macros[i].ast = Some(a);
+                macros[i].ast = Some(std::sync::Arc::new(a));
                 macros[i].nodes = grown.nodes;
                 macros[i].depth = grown.depth;
             }
@@ -787,14 +807,15 @@ fn compile_loaded(l: Loader) -> Ruleset {
                 &map,
                 0,
                 pos,
-                item,
+                item(),
                 msg,
             ),
         }
     }
 
     let mut rules = Vec::new();
-    for r in &c.rules {
+    // each rule's texts move into its compiled form
+    for r in std::mem::take(&mut c.rules) {
         if let Some(cr) = compile_rule(r, &mut lists, &mut macros, &macro_idx, &mut diags) {
             rules.push(cr);
         }
@@ -829,18 +850,19 @@ fn compile_loaded(l: Loader) -> Ruleset {
 }
 
 fn compile_rule(
-    r: &RuleDef,
+    r: RuleDef,
     lists: &mut Lists,
-    macros: &mut [MacroState],
-    macro_idx: &HashMap<String, usize>,
+    macros: &mut [MacroState<'_>],
+    macro_idx: &FastMap<String, usize>,
     diags: &mut Diags,
 ) -> Option<CompiledRule> {
-    let item = format!("rule '{}'", r.name);
+    // the item's name, for messages only
+    let item = || format!("rule '{}'", r.name);
     if r.source != "syscall" {
         diags.warn(
             Code::UnknownSource,
             Some(r.loc.clone()),
-            Some(item),
+            Some(item()),
             format!("Unknown source {}, skipping", r.source),
         );
         return None;
@@ -852,7 +874,7 @@ fn compile_rule(
     let mut ex_ok = true;
     for ex in &r.exceptions {
         let before = diags.list.len();
-        if let Some(e) = exception_condition(ex, &item, diags) {
+        if let Some(e) = exception_condition(ex, &item(), diags) {
             ex_conds.push(e);
         }
         if diags.list.len() != before {
@@ -892,7 +914,7 @@ fn compile_rule(
         Ok(x) => x,
         Err((pos, msg)) => {
             let e = Code::ErrCompileCondition;
-            cond_error(diags, e, &r.condition, &[], shift, pos, item, msg);
+            cond_error(diags, e, &r.condition, &[], shift, pos, item(), msg);
             return None;
         }
     };
@@ -913,14 +935,14 @@ fn compile_rule(
     let ast = match parser::parse(&text) {
         Ok(a) => a,
         Err(e) => {
-            at_rule(diags, e.pos, item, e.msg);
+            at_rule(diags, e.pos, item(), e.msg);
             return None;
         }
     };
-    let ast = match resolve_macros(&ast, usize::MAX, macros, macro_idx) {
+    let ast = match resolve_macros(ast, usize::MAX, macros, macro_idx) {
         Ok((a, _)) => a,
         Err((pos, msg)) => {
-            at_rule(diags, pos, item, msg);
+            at_rule(diags, pos, item(), msg);
             return None;
         }
     };
@@ -938,15 +960,15 @@ fn compile_rule(
                     cond_error(
                         diags,
                         Code::ErrCompileCondition,
-                        &m.cond,
+                        m.cond,
                         &m.map,
                         0,
                         e.pos,
-                        item,
+                        item(),
                         msg,
                     );
                 }
-                None => at_rule(diags, e.pos, item, e.msg),
+                None => at_rule(diags, e.pos, item(), e.msg),
             }
             return None;
         }
@@ -966,7 +988,7 @@ fn compile_rule(
                         .map(|s| s.loc.clone())
                         .unwrap_or(r.loc.clone()),
                 ),
-                Some(item),
+                Some(item()),
                 e.msg,
             );
             return None;
@@ -976,7 +998,7 @@ fn compile_rule(
         diags.warn(
             Code::NoEvttype,
             Some(r.loc.clone()),
-            Some(item.clone()),
+            Some(item()),
             "Rule matches too many evt.type values. This has a significant performance penalty.",
         );
     }
@@ -998,7 +1020,7 @@ fn compile_rule(
             diags.error(
                 Code::ErrCompileOutput,
                 Some(at.unwrap_or_else(|| r.output_loc.clone())),
-                Some(item),
+                Some(item()),
                 e.msg,
             );
             return None;
@@ -1008,29 +1030,30 @@ fn compile_rule(
     collect_fields(&ast, &mut condition_fields);
     let offline_fields = condition_fields
         .iter()
-        .cloned()
-        .chain(output.fields().map(|f| f.display.clone()))
+        .map(String::as_str)
+        .chain(output.fields().map(|f| f.display.as_str()))
         .filter(|f| is_offline(f))
+        .map(str::to_string)
         .collect();
     Some(CompiledRule {
-        name: r.name.clone(),
-        desc: r.desc.clone(),
+        name: r.name,
+        desc: r.desc,
         priority: r.priority,
-        tags: r.tags.clone(),
-        source: r.source.clone(),
+        tags: r.tags,
+        source: r.source,
         enabled_in_file: r.enabled,
         enabled: r.enabled,
         types,
-        parts: root_parts(&ast, &node),
+        parts: std::sync::OnceLock::new(),
         node,
         condition: ast,
         output,
-        output_text: r.output.clone(),
+        output_text: r.output,
         extra_fields: OutputFormat::default(),
         extra_static: Vec::new(),
         condition_fields,
         offline_fields,
-        loc: r.loc.clone(),
+        loc: r.loc,
     })
 }
 
@@ -1333,7 +1356,7 @@ impl Engine {
                     obs.rule_begin(ri);
                     let matched = if O::COUNT_WORK {
                         self.scratch.work = 0;
-                        let m = if O::PROFILE_PARTS && !r.parts.is_empty() {
+                        let m = if O::PROFILE_PARTS && !r.parts().is_empty() {
                             eval_parts(&r.node, &cx, &mut self.scratch, |k, w| {
                                 obs.part_done(ri, k, w)
                             })

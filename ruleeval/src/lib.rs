@@ -52,6 +52,12 @@ pub mod parser;
 pub mod sc;
 pub mod state;
 pub mod unparse;
+mod yaml;
+
+/// The maps of names the loader and compiler look up (lists, macros,
+/// rules, fields): foldhash's seeded hasher, several times cheaper than
+/// SipHash on short names.
+pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 pub use diag::{Diag, Diags, Loc, Severity};
 pub use engine::{

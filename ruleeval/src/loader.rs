@@ -2,8 +2,10 @@
 //! `append` and `override` in file order, as Falco's rule loader does.
 
 use crate::diag::{Code, Diags, Loc};
-use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
-use std::collections::{BTreeSet, HashMap};
+use crate::yaml::{MarkedYaml, YamlData};
+use crate::FastMap;
+use saphyr::Scalar;
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 /// The engine version we claim to be compatible with (Falco's engine version).
@@ -277,7 +279,7 @@ impl Definition for MacroDef {
 #[allow(clippy::too_many_arguments)]
 fn merge_def<T: Definition>(
     defs: &mut Vec<T>,
-    idx: &mut HashMap<String, usize>,
+    idx: &mut FastMap<String, usize>,
     name: String,
     value: T::Value,
     mode: Option<bool>,
@@ -369,9 +371,9 @@ pub struct Collected {
     pub required_engine_version: Option<(u64, u64, u64)>,
     pub required_plugins: Vec<(String, String)>,
     pub files: Vec<Arc<SourceFile>>,
-    list_idx: HashMap<String, usize>,
-    macro_idx: HashMap<String, usize>,
-    rule_idx: HashMap<String, usize>,
+    list_idx: FastMap<String, usize>,
+    macro_idx: FastMap<String, usize>,
+    rule_idx: FastMap<String, usize>,
 }
 
 impl Collected {
@@ -380,6 +382,16 @@ impl Collected {
     }
     pub fn rule(&self, name: &str) -> Option<&RuleDef> {
         self.rule_idx.get(name).map(|&i| &self.rules[i])
+    }
+}
+
+/// [`scalar_string`], borrowing a string scalar (mapping keys are looked
+/// up by text many times: a copy each time cost a few percent of loading).
+fn scalar_str<'a>(n: &'a MarkedYaml) -> Option<std::borrow::Cow<'a, str>> {
+    match &n.data {
+        YamlData::Value(Scalar::String(s)) => Some(std::borrow::Cow::Borrowed(s)),
+        YamlData::Tagged(_, inner) => scalar_str(inner),
+        _ => scalar_string(n).map(std::borrow::Cow::Owned),
     }
 }
 
@@ -392,18 +404,27 @@ fn scalar_string(n: &MarkedYaml) -> Option<String> {
             Scalar::FloatingPoint(f) => f.to_string(),
             Scalar::String(s) => s.to_string(),
         }),
-        YamlData::Representation(s, _, _) => Some(s.to_string()),
         YamlData::Tagged(_, inner) => scalar_string(inner),
         _ => None,
     }
 }
 
+/// `kind 'name'`, the item of a definition's diagnostics (built without
+/// the formatting machinery: every definition makes one).
+fn item_name(kind: &str, name: &str) -> String {
+    let mut s = String::with_capacity(kind.len() + name.len() + 3);
+    s.push_str(kind);
+    s.push_str(" '");
+    s.push_str(name);
+    s.push('\'');
+    s
+}
+
 fn kind_name(n: &MarkedYaml) -> &'static str {
     match &n.data {
-        YamlData::Value(_) | YamlData::Representation(..) => "scalar",
+        YamlData::Value(_) => "scalar",
         YamlData::Sequence(_) => "sequence",
         YamlData::Mapping(_) => "mapping",
-        YamlData::Alias(_) => "alias",
         YamlData::Tagged(..) => "tagged",
         YamlData::BadValue => "bad value",
     }
@@ -427,7 +448,11 @@ impl Ctx<'_> {
 /// An item's map, with helpers that report errors at the right node.
 struct Item<'n> {
     node: &'n MarkedYaml<'n>,
-    entries: Vec<(String, &'n MarkedYaml<'n>, &'n MarkedYaml<'n>)>,
+    entries: Vec<(
+        std::borrow::Cow<'n, str>,
+        &'n MarkedYaml<'n>,
+        &'n MarkedYaml<'n>,
+    )>,
 }
 
 impl<'n> Item<'n> {
@@ -508,7 +533,7 @@ impl Loader {
         // ('static) tree cost ~5% of evaluating a tiny trace. Only a file
         // that needs the bracket leniency takes the owned, re-parsed path.
         let src = Arc::new(SourceFile::new(name.into(), text));
-        let docs = MarkedYaml::load_from_str(&src.text);
+        let docs = parse_yaml(&src.text);
         if matches!(&docs, Err(e) if e.info() == LENIENT_ERROR) {
             drop(docs);
             let (text, docs) = parse_yaml_lenient(src.text.clone());
@@ -588,7 +613,7 @@ impl Loader {
         };
         let mut entries = Vec::new();
         for (k, v) in m.iter() {
-            match scalar_string(k) {
+            match scalar_str(k) {
                 Some(s) => entries.push((s, k, v)),
                 None => {
                     let loc = cx.loc(k);
@@ -622,7 +647,7 @@ impl Loader {
 
     fn warn_unknown_keys(cx: &mut Ctx, item: &Item, allowed: &[&str], what: &str) {
         for (k, kn, _) in &item.entries {
-            if !allowed.contains(&k.as_str()) {
+            if !allowed.contains(&k.as_ref()) {
                 let loc = cx.loc(kn);
                 cx.diags.warn(
                     Code::UnknownKey,
@@ -672,7 +697,7 @@ impl Loader {
     fn bool_of(cx: &mut Ctx, n: &MarkedYaml, key: &str, what: &str) -> Option<bool> {
         match &n.data {
             YamlData::Value(Scalar::Boolean(b)) => Some(*b),
-            _ => match scalar_string(n).as_deref() {
+            _ => match scalar_str(n).as_deref() {
                 Some("true") | Some("True") | Some("TRUE") => Some(true),
                 Some("false") | Some("False") | Some("FALSE") => Some(false),
                 _ => {
@@ -838,7 +863,7 @@ impl Loader {
             };
             let get = |k: &str| {
                 m.iter()
-                    .find(|(kk, _)| scalar_string(kk).as_deref() == Some(k))
+                    .find(|(kk, _)| scalar_str(kk).as_deref() == Some(k))
                     .map(|(_, v)| v)
             };
             let loc = cx.loc(e);
@@ -860,7 +885,7 @@ impl Loader {
                     if let YamlData::Mapping(am) = &a.data {
                         let g = |k: &str| {
                             am.iter()
-                                .find(|(kk, _)| scalar_string(kk).as_deref() == Some(k))
+                                .find(|(kk, _)| scalar_str(kk).as_deref() == Some(k))
                                 .and_then(|(_, v)| scalar_string(v))
                         };
                         if let (Some(n2), Some(v2)) = (g("name"), g("version")) {
@@ -931,7 +956,7 @@ impl Loader {
         (code, message): (Code, &str),
     ) -> Option<(String, String, Loc)> {
         let name = Self::req_string(cx, item, kind, kind)?;
-        let what = format!("{kind} '{name}'");
+        let what = item_name(kind, &name);
         let loc = cx.loc(item.node);
         Self::warn_unknown_keys(cx, item, &[kind, body, "append", "override"], &what);
         if !valid_name(&name) {
@@ -1069,12 +1094,12 @@ impl Loader {
             };
             let get = |k: &str| {
                 m.iter()
-                    .find(|(kk, _)| scalar_string(kk).as_deref() == Some(k))
+                    .find(|(kk, _)| scalar_str(kk).as_deref() == Some(k))
                     .map(|(_, v)| v)
             };
             for (k, _) in m.iter() {
-                let ks = scalar_string(k).unwrap_or_default();
-                if !["name", "fields", "comps", "values"].contains(&ks.as_str()) {
+                let ks = scalar_str(k).unwrap_or_default();
+                if !["name", "fields", "comps", "values"].contains(&ks.as_ref()) {
                     let l = cx.loc(k);
                     cx.diags.warn(
                         Code::UnknownKey,
@@ -1157,7 +1182,7 @@ impl Loader {
         let Some(name) = Self::req_string(cx, item, "rule", "rule") else {
             return;
         };
-        let what = format!("rule '{name}'");
+        let what = item_name("rule", &name);
         let loc = cx.loc(item.node);
         const KEYS: &[&str] = &[
             "rule",
@@ -1508,6 +1533,14 @@ impl Loader {
     }
 }
 
+/// Parse YAML from a string. The parser reads the string in place
+/// (saphyr's `load_from_str` feeds it one char at a time through a ring
+/// buffer, about 4% of parsing Falco's rules) into [`crate::yaml`]'s tree;
+/// the trees, spans and errors are saphyr's (test `the_tree_is_saphyrs`).
+fn parse_yaml(text: &str) -> Result<Vec<MarkedYaml<'_>>, saphyr::ScanError> {
+    crate::yaml::load_from_str(text)
+}
+
 /// The parse error [`parse_yaml_lenient`] retries.
 const LENIENT_ERROR: &str = "invalid indentation";
 
@@ -1531,9 +1564,8 @@ const MAX_PARSES: usize = 1000;
 
 /// [`parse_yaml_lenient`], also returning how many parses it took.
 fn parse_yaml_lenient_counted(mut text: String) -> (String, YamlDocs, usize) {
-    let parse = |t: &str| -> YamlDocs {
-        MarkedYaml::load_from_str(t).map(|v| v.into_iter().map(into_static).collect())
-    };
+    let parse =
+        |t: &str| -> YamlDocs { parse_yaml(t).map(|v| v.into_iter().map(into_static).collect()) };
     // (line, spaces inserted) of the line being padded
     let mut padding: Option<(usize, usize)> = None;
     for parses in 1..=MAX_PARSES {
@@ -1587,11 +1619,6 @@ fn into_static(n: MarkedYaml<'_>) -> MarkedYaml<'static> {
             Scalar::FloatingPoint(f) => Scalar::FloatingPoint(f),
             Scalar::String(s) => Scalar::String(Cow::Owned(s.into_owned())),
         }),
-        YamlData::Representation(s, st, tag) => YamlData::Representation(
-            Cow::Owned(s.into_owned()),
-            st,
-            tag.map(|t| Cow::Owned(t.into_owned())),
-        ),
         YamlData::Sequence(v) => YamlData::Sequence(v.into_iter().map(into_static).collect()),
         YamlData::Mapping(m) => YamlData::Mapping(
             m.into_iter()
@@ -1601,7 +1628,6 @@ fn into_static(n: MarkedYaml<'_>) -> MarkedYaml<'static> {
         YamlData::Tagged(t, b) => {
             YamlData::Tagged(Cow::Owned(t.into_owned()), Box::new(into_static(*b)))
         }
-        YamlData::Alias(a) => YamlData::Alias(a),
         YamlData::BadValue => YamlData::BadValue,
     };
     MarkedYaml { span: n.span, data }
@@ -1658,6 +1684,191 @@ mod tests {
         let l = load(t);
         assert!(l.diags.has_errors());
         assert!(e.marker().line() >= 4, "{e}");
+    }
+
+    #[test]
+    fn the_tree_is_saphyrs() {
+        // saphyr's load_from_str (its loader, chars through a ring buffer)
+        // and parse_yaml (the str input, crate::yaml's tree) must give the
+        // same trees, spans and errors: tricky inputs, then deterministic
+        // mutations of a rules file.
+        let seed = "# c\n- list: a\n  items: [x, 'y z', \"q\\tr\", 22, 1.5, ~, true]\n- macro: m\n  condition: >\n    proc.name in (a)\n    and fd.num >= 0\n- rule: R # trailing\n  desc: |-\n    two\n      lines\n  condition: m and not evt.type in (open, \"ab c\")\n  output: \"%proc.name é ü\"\n  priority: WARNING\n  tags: [t1, t2]\n  exceptions:\n  - name: e\n    fields: [proc.name, fd.name]\n    values:\n    - [bash, /etc/x]\n  override: {condition: append}\n---\n- &a x\n- *a\n- !!str 12\n...\n";
+        let mut inputs: Vec<String> = [
+            "",
+            "\0",
+            "a\0b",
+            "- a\0\n- b",
+            "\u{feff}- a",
+            "- a\r\n- b\r",
+            "\t- a",
+            "- 'open",
+            "- \"x\\",
+            "- [a, b",
+            "- {a: b",
+            "key: [\n  x\n]\n",
+            "- a: |2\n   x\n",
+            "- >+\n\n  x\n\n",
+            "- \"\\u00e9\\x41\\U0001F600\"",
+            "%YAML 1.2\n---\n- a",
+            "- a: b\n  c",
+            "- ? a\n  : b",
+            "- é: ü\n  ñ: [ö, 'ä']",
+            "- a #c\n#d\n- b",
+            ":",
+            "- -",
+            "---\n---\n",
+            "- &x [*x]",
+            "- \u{2028}a\u{85}b",
+            "- a\n\u{3000}- b",
+            "\u{1F600}: \u{1F600}",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // mappings (duplicate keys, past the keys compared one by one),
+        // anchors, aliases and their budget, tags, odd keys
+        let many = |n: usize, dup: bool| {
+            let mut t: String = (0..n).map(|i| format!("k{i}: {i}\n")).collect();
+            if dup {
+                t += "k3: again\n";
+            }
+            t
+        };
+        inputs.extend([many(5, true), many(40, false), many(40, true)]);
+        let mut laughs = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..8 {
+            let uses = vec![format!("*a{}", i - 1); 10].join(", ");
+            laughs += &format!("a{i}: &a{i} [{uses}]\n");
+        }
+        inputs.push(laughs);
+        inputs.extend(
+            [
+                "a: 1\na: 2\n",
+                "{1: a, 1.0: b}",
+                "{1: a, '1': b}",
+                "{~: a, null: b}",
+                "{.nan: a, .NaN: b}",
+                "{0x1: a, 1: b}",
+                "- !!int abc\n- !!float x\n",
+                "{!!int x: 1, y: 2}",
+                "{!!int x: 1, y: 2, z: 3}",
+                "- *zz",
+                "&a a: &b b\n*a : c\n",
+                "- &a [1, 2]\n- *a\n- !foo [x]\n- !foo {a: b}\n- !!seq [y]\n- !foo x\n",
+                "{? [a, b] : c, ? [a, b] : d}",
+                "{? {a: b} : c, ? {a: b} : d}",
+                "{? [a] : c, ? [b] : d}",
+                "- &m {a: b}\n- *m\n- {*m : x}\n",
+                "x: !local &k\n  - 1\n  - *k\n",
+                "? \n: v\n? \n: w\n",
+            ]
+            .iter()
+            .map(|s| s.to_string()),
+        );
+        inputs.push(seed.to_string());
+        let chars: Vec<char> = seed.chars().collect();
+        let pool = [
+            '-', ':', ' ', '\n', '\t', '\'', '"', '[', ']', '{', '}', '#', '|', '>', '&', '*', '!',
+            '\\', '\0', '\r', 'é', ',', '?', '%',
+        ];
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |n: usize| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % n as u64) as usize
+        };
+        for _ in 0..3000 {
+            let mut v = chars.clone();
+            for _ in 0..1 + next(3) {
+                let at = next(v.len() + 1);
+                match next(3) {
+                    0 if at < v.len() => {
+                        v.remove(at);
+                    }
+                    1 if at < v.len() => v[at] = pool[next(pool.len())],
+                    _ => v.insert(at, pool[next(pool.len())]),
+                }
+            }
+            inputs.push(v.into_iter().collect());
+        }
+        use saphyr::LoadableYamlNode;
+        fn ours(n: &MarkedYaml, out: &mut String) {
+            use std::fmt::Write;
+            let _ = write!(out, "{:?}", n.span);
+            match &n.data {
+                YamlData::Value(v) => {
+                    let _ = write!(out, "V({v:?})");
+                }
+                YamlData::Sequence(v) => {
+                    out.push_str("S[");
+                    v.iter().for_each(|c| ours(c, out));
+                    out.push(']');
+                }
+                YamlData::Mapping(m) => {
+                    out.push_str("M{");
+                    for (k, v) in m {
+                        ours(k, out);
+                        out.push_str(": ");
+                        ours(v, out);
+                    }
+                    out.push('}');
+                }
+                YamlData::Tagged(t, b) => {
+                    let _ = write!(out, "T({t:?})");
+                    ours(b, out);
+                }
+                YamlData::BadValue => out.push_str("Bad"),
+            }
+        }
+        fn theirs(n: &saphyr::MarkedYaml, out: &mut String) {
+            use saphyr::YamlData as D;
+            use std::fmt::Write;
+            let _ = write!(out, "{:?}", n.span);
+            match &n.data {
+                D::Value(v) => {
+                    let _ = write!(out, "V({v:?})");
+                }
+                D::Sequence(v) => {
+                    out.push_str("S[");
+                    v.iter().for_each(|c| theirs(c, out));
+                    out.push(']');
+                }
+                D::Mapping(m) => {
+                    out.push_str("M{");
+                    for (k, v) in m {
+                        theirs(k, out);
+                        out.push_str(": ");
+                        theirs(v, out);
+                    }
+                    out.push('}');
+                }
+                D::Tagged(t, b) => {
+                    let _ = write!(out, "T({t:?})");
+                    theirs(b, out);
+                }
+                D::BadValue => out.push_str("Bad"),
+                other => panic!("saphyr's loader made {other:?}"),
+            }
+        }
+        let err = |e: saphyr::ScanError| format!("{} at {:?}", e.info(), e.marker());
+        let mut errors = 0;
+        for t in &inputs {
+            let a = parse_yaml(t).map(|d| {
+                let mut s = String::new();
+                d.iter().for_each(|n| ours(n, &mut s));
+                s
+            });
+            let b = saphyr::MarkedYaml::load_from_str(t).map(|d| {
+                let mut s = String::new();
+                d.iter().for_each(|n| theirs(n, &mut s));
+                s
+            });
+            errors += usize::from(a.is_err());
+            assert_eq!(a.map_err(err), b.map_err(err), "{t:?}");
+        }
+        // both outcomes were compared
+        assert!(errors > 100 && errors < inputs.len() - 100, "{errors}");
     }
 
     fn load(t: &str) -> Loader {

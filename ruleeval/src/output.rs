@@ -37,9 +37,11 @@ impl OutputFormat {
         let mut i = 0;
         while i < b.len() {
             if b[i] != b'%' {
-                let ch = s[i..].chars().next().unwrap();
-                text.push(ch);
-                i += ch.len_utf8();
+                // the text up to the next '%' in one piece ('%' is ASCII,
+                // so the cut is at a char boundary)
+                let end = memchr::memchr(b'%', &b[i..]).map_or(b.len(), |p| i + p);
+                text.push_str(&s[i..end]);
+                i = end;
                 continue;
             }
             if b.get(i + 1) == Some(&b'%') {
@@ -257,5 +259,18 @@ mod tests {
         assert!(OutputFormat::parse("100%% sure %evt.arg.flags").is_ok());
         let e = OutputFormat::parse("bad %notafield here").unwrap_err();
         assert_eq!(e.pos, 4);
+        // text runs keep multibyte characters and fold `%%`
+        let f = OutputFormat::parse("é %% ü%%%proc.name€ z").unwrap();
+        let texts: Vec<&str> = f
+            .pieces
+            .iter()
+            .filter_map(|p| match p {
+                Piece::Text(t) => Some(t.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(texts, ["é % ü%", "€ z"]);
+        assert_eq!(f.fields().count(), 1);
+        assert_eq!(f.pieces.len(), 3);
     }
 }

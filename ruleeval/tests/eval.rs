@@ -386,6 +386,31 @@ fn macro_expansion_is_bounded() {
     assert_eq!(rs.rules.len(), 1);
 }
 
+#[test]
+fn every_use_of_a_macro_shares_its_expanded_body() {
+    use sysreplay_ruleeval::parser::Ast;
+    let rs = load_rules_str(&[(
+        "t.yaml",
+        "- macro: m\n  condition: evt.type = open and fd.num > 2\n\
+         - rule: A\n  desc: d\n  condition: m\n  output: o\n  priority: INFO\n\
+         - rule: B\n  desc: d\n  condition: proc.name = x and m\n  output: o\n  priority: INFO\n",
+    )]);
+    assert!(!rs.diags.has_errors(), "{:?}", rs.diags);
+    let a = match &rs.rules[0].condition {
+        Ast::Macro(0, body) => body,
+        other => panic!("{other:?}"),
+    };
+    let b = match &rs.rules[1].condition {
+        Ast::And(v) => match &v[1] {
+            Ast::Macro(0, body) => body,
+            other => panic!("{other:?}"),
+        },
+        other => panic!("{other:?}"),
+    };
+    assert!(std::sync::Arc::ptr_eq(a, b));
+    assert!(matches!(&**a, Ast::And(v) if v.len() == 2), "{a:?}");
+}
+
 /// `n` lists: `l0` holds `first`; each later one names the one before it
 /// `uses` times, then holds `own` (with `{i}` replaced by its number).
 fn list_chain(n: usize, first: &str, uses: usize, own: &str) -> String {

@@ -8,7 +8,7 @@ mod fd;
 mod proc;
 mod user;
 
-use std::collections::HashMap;
+use crate::FastMap;
 use std::fmt::Write as _;
 
 use sysreplay_format::record::{exe_flags, Kind};
@@ -617,10 +617,13 @@ enum Known {
 /// Name -> first entry of OFFLINE_FIELDS, else of FIELDS (the order the
 /// linear scans had). Loading Falco's rules looks up ~900 fields; scanning
 /// the tables cost ~3% of evaluating a tiny trace.
-fn field_index() -> &'static HashMap<&'static str, Known> {
-    static INDEX: std::sync::OnceLock<HashMap<&'static str, Known>> = std::sync::OnceLock::new();
+fn field_index() -> &'static FastMap<&'static str, Known> {
+    static INDEX: std::sync::OnceLock<FastMap<&'static str, Known>> = std::sync::OnceLock::new();
     INDEX.get_or_init(|| {
-        let mut m = HashMap::with_capacity(OFFLINE_FIELDS.len() + FIELDS.len());
+        let mut m = FastMap::with_capacity_and_hasher(
+            OFFLINE_FIELDS.len() + FIELDS.len(),
+            Default::default(),
+        );
         for (i, (n, _)) in OFFLINE_FIELDS.iter().enumerate() {
             m.entry(*n).or_insert(Known::Offline(i));
         }
@@ -629,6 +632,12 @@ fn field_index() -> &'static HashMap<&'static str, Known> {
         }
         m
     })
+}
+
+/// Whether `name` is one of [`OFFLINE_FIELDS`] (by the index, not a scan:
+/// loading Falco's rules asks this of each field of every rule).
+pub fn is_offline_field(name: &str) -> bool {
+    matches!(field_index().get(name), Some(Known::Offline(_)))
 }
 
 pub fn lookup(name: &str, arg: Option<&str>) -> Result<Field, String> {
@@ -1006,7 +1015,9 @@ mod tests {
                 matches!(field_index()[n], Known::Offline(j) if j == i),
                 "{n}"
             );
+            assert!(is_offline_field(n), "{n}");
         }
+        assert!(!is_offline_field("container.nosuch"));
         for (i, (n, f, ..)) in FIELDS.iter().enumerate() {
             if OFFLINE_FIELDS.iter().any(|(m, _)| m == n) {
                 assert!(matches!(field_index()[n], Known::Offline(_)), "{n}");
@@ -1017,6 +1028,7 @@ mod tests {
                 matches!(field_index()[n], Known::Field(j) if j == first),
                 "{n}"
             );
+            assert!(!is_offline_field(n), "{n}");
             if first == i {
                 let arg = match FIELDS[i].3 {
                     ArgSpec::NameOrIndexReq | ArgSpec::IndexOrGlobReq => Some("1"),
