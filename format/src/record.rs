@@ -366,11 +366,11 @@ impl<'a> Item<'a> {
     }
     /// The bytes up to the first NUL (C strings are captured with their NUL).
     pub fn c_str(&self) -> &'a [u8] {
-        // CStr's NUL search goes a word at a time (a byte loop costs a
-        // branch per byte: paths are read for every open)
-        match std::ffi::CStr::from_bytes_until_nul(self.bytes) {
-            Ok(c) => c.to_bytes(),
-            Err(_) => self.bytes,
+        // memchr's vector search (a byte loop costs a branch per byte, and
+        // core's CStr search a word at a time: paths are read for every open)
+        match memchr::memchr(0, self.bytes) {
+            Some(n) => &self.bytes[..n],
+            None => self.bytes,
         }
     }
 }
