@@ -1393,7 +1393,8 @@ impl Engine {
 
     /// The syscalls whose events need only part of their arguments here:
     /// no enabled rule selects them and the state engine has no parser for
-    /// them, so of their args it reads only the fd one (`sc::fd_role`).
+    /// them or only the read/write one with no address, so of their args it
+    /// reads only the fd one (`sc::fd_role`) and the result.
     /// Empty with a `--filter` or a time window (the filter may read any
     /// field of any event). Feed such events to [`Engine::process_light`].
     pub fn light_set(&self) -> LightSet {
@@ -1403,10 +1404,18 @@ impl Engine {
         }
         for nr in 0..sysreplay_syscalls::MAX_SYSCALLS {
             let n = nr as u16;
-            if !self.index[nr].is_empty() || sc::parser(n) != sc::Parser::None {
+            if !self.index[nr].is_empty() {
                 continue;
             }
-            let arg = match sc::fd_role(n) {
+            let role = sc::fd_role(n);
+            match sc::parser(n) {
+                sc::Parser::None => {}
+                // reads and writes with no address: their parser reads
+                // only the fd (args[0]) and the result (State::light_event)
+                sc::Parser::Rw(sc::RwTuple::None) if role == FdRole::Arg0 => {}
+                _ => continue,
+            }
+            let arg = match role {
                 FdRole::Arg0 => Some(0),
                 FdRole::Arg4 => Some(4),
                 FdRole::Ret | FdRole::None => None,

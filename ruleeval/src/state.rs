@@ -1104,18 +1104,28 @@ impl State {
     }
 
     /// [`State::pre_event`] then [`State::post_event`] of a syscall with
-    /// no parser (`sc::parser` is `Parser::None`), in one call: the thread
-    /// lookup and the fd lookup (a failed one is counted). For the events
-    /// no rule evaluates (`Engine::process_light`).
+    /// no parser (`sc::parser` is `Parser::None`) or a read or write with no
+    /// address (`Parser::Rw(RwTuple::None)`), in one call: the thread
+    /// lookup, the read/write parser and the fd lookup (a failed one is
+    /// counted). For the events no rule evaluates (`Engine::process_light`).
     #[inline(never)]
     pub fn light_event(&mut self, ev: &Event) {
-        debug_assert!(ev.kind == Kind::Syscall as u16 && sc::parser(ev.nr) == Parser::None);
+        let parser = sc::parser(ev.nr);
+        debug_assert!(
+            ev.kind == Kind::Syscall as u16
+                && matches!(parser, Parser::None | Parser::Rw(RwTuple::None))
+        );
         self.begin_event(ev);
         self.lookup_thread_or_stub(ev);
         let role = sc::fd_role(ev.nr);
         self.set_fd_num(ev, role);
+        if let Parser::Rw(t) = parser {
+            // as pre_parse does: a read or write with no address reads the
+            // fd (args[0]) and the result only, and renames nothing
+            self.parse_rw(ev, t);
+        }
         self.finish_fd_lookup(ev, role);
-        // post_event: no parser, so nothing to remove or clear
+        // post_event: no close and no new name, so nothing to remove or clear
         self.recycle_transient();
         self.stats.n_fds = 0;
     }

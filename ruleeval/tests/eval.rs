@@ -2030,7 +2030,9 @@ fn ancestry_goes_through_main_threads() {
 #[test]
 fn light_events_update_the_state_as_full_ones() {
     // newfstatat and getdents64 look up their dirfd/fd, mmap its args[4],
-    // getpid nothing; an unknown thread gets a stub
+    // getpid nothing; an unknown thread gets a stub; reads and writes also
+    // run their parser (a read marks its socket connected, a failed one
+    // does not)
     let events = [
         Ev::sys("newfstatat", 200, 200, 0, [0, 0, 0, 0, 0, 0]),
         Ev::sys("newfstatat", 200, 200, 0, [9, 0, 0, 0, 0, 0]),
@@ -2038,9 +2040,20 @@ fn light_events_update_the_state_as_full_ones() {
         Ev::sys("mmap", 200, 200, 0, [0, 0, 0, 0, 77, 0]),
         Ev::sys("getdents64", 999, 999, 0, [3, 0, 0, 0, 0, 0]),
         Ev::sys("getpid", 100, 100, 100, [0; 6]),
+        Ev::sys("write", 300, 300, -11, [6, 0, 0, 0, 0, 0]),
+        Ev::sys("read", 300, 300, 10, [7, 0, 10, 0, 0, 0]),
+        Ev::sys("read", 300, 300, 10, [5, 0, 10, 0, 0, 0]),
+        Ev::sys("writev", 300, 300, 3, [77, 0, 1, 0, 0, 0]),
     ];
     let mut full = engine_with(&rule("evt.type = openat and fd.name = x"));
     let mut light = engine_with(&rule("evt.type = openat and fd.name = x"));
+    // two inet sockets (AF_INET, SOCK_STREAM), parsed in full on both sides
+    for (fd, ts) in [(6, 1), (7, 2)] {
+        let mut s = Ev::sys("socket", 300, 300, fd, [2, 1, 0, 0, 0, 0]).e;
+        s.header.ts_ns = ts;
+        full.process(&s.as_event(), |_| {});
+        light.process(&s.as_event(), |_| {});
+    }
     let set = light.light_set();
     for (i, ev) in events.iter().enumerate() {
         let mut ev = ev.e.clone();
@@ -2051,12 +2064,18 @@ fn light_events_update_the_state_as_full_ones() {
         light.process_light(&ev.as_event(), &mut sysreplay_ruleeval::NoObserver);
     }
     let s = &light.state.stats;
-    assert_eq!((s.n_failed_fd_lookups, s.n_failed_thread_lookups), (3, 1));
+    assert_eq!((s.n_failed_fd_lookups, s.n_failed_thread_lookups), (5, 1));
     assert_eq!(light.state.stats, full.state.stats);
     assert_eq!(light.stats, full.stats);
     let t = |e: &Engine| e.state.thread(999).map(|t| (t.tid, t.pid, t.last_ns));
     assert!(t(&light).is_some());
     assert_eq!(t(&light), t(&full));
+    let connected = |e: &Engine, fd: i32| {
+        let f = e.state.fdtables.get(&300).unwrap().fds.get(&fd).unwrap();
+        f.sock.as_ref().unwrap().connected
+    };
+    assert_eq!((connected(&light, 6), connected(&light, 7)), (false, true));
+    assert_eq!((connected(&full, 6), connected(&full, 7)), (false, true));
 }
 
 /// proc.duration counts from the clone exit that creates the thread
