@@ -1393,8 +1393,8 @@ impl Engine {
 
     /// The syscalls whose events need only part of their arguments here:
     /// no enabled rule selects them and the state engine has no parser for
-    /// them or only the read/write one with no address, so of their args it
-    /// reads only the fd one (`sc::fd_role`) and the result.
+    /// them, or only close's or the read/write one with no address, so of
+    /// their args it reads only the fd one (`sc::fd_role`) and the result.
     /// Empty with a `--filter` or a time window (the filter may read any
     /// field of any event). Feed such events to [`Engine::process_light`].
     pub fn light_set(&self) -> LightSet {
@@ -1410,9 +1410,10 @@ impl Engine {
             let role = sc::fd_role(n);
             match sc::parser(n) {
                 sc::Parser::None => {}
-                // reads and writes with no address: their parser reads
-                // only the fd (args[0]) and the result (State::light_event)
-                sc::Parser::Rw(sc::RwTuple::None) if role == FdRole::Arg0 => {}
+                // reads and writes with no address, and close: their
+                // parser reads only the fd (args[0]) and the result
+                // (State::light_event)
+                sc::Parser::Rw(sc::RwTuple::None) | sc::Parser::Close if role == FdRole::Arg0 => {}
                 _ => continue,
             }
             let arg = match role {

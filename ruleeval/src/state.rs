@@ -1104,16 +1104,20 @@ impl State {
     }
 
     /// [`State::pre_event`] then [`State::post_event`] of a syscall with
-    /// no parser (`sc::parser` is `Parser::None`) or a read or write with no
-    /// address (`Parser::Rw(RwTuple::None)`), in one call: the thread
-    /// lookup, the read/write parser and the fd lookup (a failed one is
-    /// counted). For the events no rule evaluates (`Engine::process_light`).
+    /// no parser (`sc::parser` is `Parser::None`), a read or write with no
+    /// address (`Parser::Rw(RwTuple::None)`) or a close, in one call: the
+    /// thread lookup, the read/write parser, the fd lookup (a failed one is
+    /// counted) and close's removal. For the events no rule evaluates
+    /// (`Engine::process_light`).
     #[inline(never)]
     pub fn light_event(&mut self, ev: &Event) {
         let parser = sc::parser(ev.nr);
         debug_assert!(
             ev.kind == Kind::Syscall as u16
-                && matches!(parser, Parser::None | Parser::Rw(RwTuple::None))
+                && matches!(
+                    parser,
+                    Parser::None | Parser::Rw(RwTuple::None) | Parser::Close
+                )
         );
         self.begin_event(ev);
         self.lookup_thread_or_stub(ev);
@@ -1125,8 +1129,11 @@ impl State {
             self.parse_rw(ev, t);
         }
         self.finish_fd_lookup(ev, role);
-        // post_event: no close and no new name, so nothing to remove or clear
+        // post_event: no new name to clear; a close removes its fd
         self.recycle_transient();
+        if parser == Parser::Close {
+            self.post_close(ev, parser);
+        }
         self.stats.n_fds = 0;
     }
 

@@ -2044,6 +2044,10 @@ fn light_events_update_the_state_as_full_ones() {
         Ev::sys("read", 300, 300, 10, [7, 0, 10, 0, 0, 0]),
         Ev::sys("read", 300, 300, 10, [5, 0, 10, 0, 0, 0]),
         Ev::sys("writev", 300, 300, 3, [77, 0, 1, 0, 0, 0]),
+        // a failed close keeps its fd, a close removes it
+        Ev::sys("close", 300, 300, -9, [7, 0, 0, 0, 0, 0]),
+        Ev::sys("close", 300, 300, 0, [6, 0, 0, 0, 0, 0]),
+        Ev::sys("close", 300, 300, -9, [6, 0, 0, 0, 0, 0]),
     ];
     let mut full = engine_with(&rule("evt.type = openat and fd.name = x"));
     let mut light = engine_with(&rule("evt.type = openat and fd.name = x"));
@@ -2064,7 +2068,7 @@ fn light_events_update_the_state_as_full_ones() {
         light.process_light(&ev.as_event(), &mut sysreplay_ruleeval::NoObserver);
     }
     let s = &light.state.stats;
-    assert_eq!((s.n_failed_fd_lookups, s.n_failed_thread_lookups), (5, 1));
+    assert_eq!((s.n_failed_fd_lookups, s.n_failed_thread_lookups), (6, 1));
     assert_eq!(light.state.stats, full.state.stats);
     assert_eq!(light.stats, full.stats);
     let t = |e: &Engine| e.state.thread(999).map(|t| (t.tid, t.pid, t.last_ns));
@@ -2074,8 +2078,10 @@ fn light_events_update_the_state_as_full_ones() {
         let f = e.state.fdtables.get(&300).unwrap().fds.get(&fd).unwrap();
         f.sock.as_ref().unwrap().connected
     };
-    assert_eq!((connected(&light, 6), connected(&light, 7)), (false, true));
-    assert_eq!((connected(&full, 6), connected(&full, 7)), (false, true));
+    assert!(connected(&light, 7) && connected(&full, 7));
+    let has = |e: &Engine, fd: i32| e.state.fdtables.get(&300).unwrap().fds.contains_key(&fd);
+    assert_eq!((has(&light, 6), has(&light, 7)), (false, true));
+    assert_eq!((has(&full, 6), has(&full, 7)), (false, true));
 }
 
 /// proc.duration counts from the clone exit that creates the thread
