@@ -2524,13 +2524,46 @@ fn is_normal_abs(p: &[u8]) -> bool {
 }
 
 /// Whether `p` holds "//" or "/.": without either, no component is empty,
-/// `.` or `..`. One branch-free pass (vectorized), where walking the
-/// components costs a search per component; called on every relative open.
+/// `.` or `..`. Called on every open (the path, and a relative one's base).
 #[inline]
 fn has_slash_dot_or_slash(p: &[u8]) -> bool {
-    p.iter().zip(p.iter().skip(1)).fold(false, |acc, (&a, &b)| {
-        acc | ((a == b'/') & ((b == b'/') | (b == b'.')))
-    })
+    #[cfg(target_arch = "x86_64")]
+    if p.len() >= 17 {
+        return has_slash_dot_or_slash_sse2(p);
+    }
+    p.windows(2)
+        .any(|w| w[0] == b'/' && (w[1] == b'/' || w[1] == b'.'))
+}
+
+/// [`has_slash_dot_or_slash`] 16 pairs a step (SSE2 is part of x86_64):
+/// bytes i..i+16 against i+1..i+17, the last step flush with the end.
+/// About a quarter of the instructions of the byte loop on a typical path.
+#[cfg(target_arch = "x86_64")]
+fn has_slash_dot_or_slash_sse2(p: &[u8]) -> bool {
+    use std::arch::x86_64::*;
+    debug_assert!(p.len() >= 17);
+    let last = p.len() - 17;
+    let step = |i: usize| -> bool {
+        let (a, b) = (&p[i..i + 16], &p[i + 1..i + 17]);
+        // SAFETY: SSE2 is always available on x86_64; both loads read the
+        // 16 bytes of a slice of exactly that length (unaligned loads).
+        unsafe {
+            let a = _mm_loadu_si128(a.as_ptr() as *const __m128i);
+            let b = _mm_loadu_si128(b.as_ptr() as *const __m128i);
+            let slash = _mm_set1_epi8(b'/' as i8);
+            let dot = _mm_set1_epi8(b'.' as i8);
+            let next = _mm_or_si128(_mm_cmpeq_epi8(b, slash), _mm_cmpeq_epi8(b, dot));
+            _mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(a, slash), next)) != 0
+        }
+    };
+    let mut i = 0;
+    while i < last {
+        if step(i) {
+            return true;
+        }
+        i += 16;
+    }
+    step(last)
 }
 
 fn set_argv(t: &mut Thread, bytes: &[u8]) {
@@ -2558,6 +2591,36 @@ fn apply_creds(t: &mut Thread, c: &sysreplay_format::record::Creds) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slash_dot_or_slash_at_every_place() {
+        let slow = |p: &[u8]| {
+            p.windows(2)
+                .any(|w| w[0] == b'/' && (w[1] == b'/' || w[1] == b'.'))
+        };
+        for n in 0..70 {
+            let base: Vec<u8> = (0..n)
+                .map(|i| if i % 5 == 0 { b'/' } else { b'a' })
+                .collect();
+            assert_eq!(has_slash_dot_or_slash(&base), slow(&base), "{n}");
+            for at in 0..n {
+                for c in [b'/', b'.'] {
+                    let mut b = base.clone();
+                    b[at] = c;
+                    assert_eq!(
+                        has_slash_dot_or_slash(&b),
+                        slow(&b),
+                        "{n} {at} {}",
+                        c as char
+                    );
+                }
+            }
+        }
+        assert!(is_normal_abs(b"/usr/include/x86_64-linux-gnu/bits"));
+        assert!(!is_normal_abs(b"/usr/include/x86_64-linux-gnu/./bits"));
+        assert!(!is_normal_abs(b"/usr/include//x86_64-linux-gnu/bits"));
+        assert!(is_normal_abs(b"/home/user/project/.git/objects"));
+    }
 
     #[test]
     fn text_of_paths_ascii_or_not() {
