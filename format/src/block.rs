@@ -644,6 +644,9 @@ pub struct LightSet {
     /// By syscall number: 0 = every field; 1 + i = only args[i] (i < 6);
     /// 7 = no argument. Numbers past the end are not light.
     keep: Vec<u8>,
+    /// The consumer reads no event's `cpu` (of any event, light or not):
+    /// the cpu column is not decoded and every event's `cpu` reads 0.
+    pub no_cpu: bool,
 }
 
 impl LightSet {
@@ -661,7 +664,7 @@ impl LightSet {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.keep.iter().all(|&k| k == 0)
+        !self.no_cpu && self.keep.iter().all(|&k| k == 0)
     }
 
     /// Whether events of syscall `nr` are light.
@@ -749,7 +752,7 @@ impl Decoder {
         payload: &'p [u8],
         mut f: impl FnMut(&Event<'p>) -> std::ops::ControlFlow<()>,
     ) -> Result<usize, String> {
-        self.decode_inner::<false>(payload, &[], |evs, _| each(evs, |ev| f(ev)))
+        self.decode_inner::<false>(payload, &[], false, |evs, _| each(evs, |ev| f(ev)))
     }
 
     /// [`Decoder::decode_events`] for a consumer that needs only part of
@@ -781,10 +784,10 @@ impl Decoder {
         light: &LightSet,
         f: impl FnMut(&[Event<'p>], &[bool]) -> std::ops::ControlFlow<usize>,
     ) -> Result<usize, String> {
-        if light.keep.is_empty() {
-            return self.decode_inner::<false>(payload, &[], f);
+        if light.is_empty() {
+            return self.decode_inner::<false>(payload, &[], false, f);
         }
-        self.decode_inner::<true>(payload, &light.keep, f)
+        self.decode_inner::<true>(payload, &light.keep, light.no_cpu, f)
     }
 
     #[inline(always)]
@@ -792,6 +795,7 @@ impl Decoder {
         &mut self,
         payload: &'p [u8],
         light: &[u8],
+        no_cpu: bool,
         mut f: impl FnMut(&[Event<'p>], &[bool]) -> std::ops::ControlFlow<usize>,
     ) -> Result<usize, String> {
         let ncols = if self.major == 1 {
@@ -885,7 +889,10 @@ impl Decoder {
             let end = i0 + len;
             let evs = &mut evs[..len];
             pass_ts(&mut ts_high, evs, &ts_lows[i0..end], &mut prev_ts)?;
-            pass_cpu(&mut cpu, evs)?;
+            // every event's cpu stays NO_EVENT's 0 when the consumer reads none
+            if !(LIGHT && no_cpu) {
+                pass_cpu(&mut cpu, evs)?;
+            }
             pass_tid(&mut tid, tids, evs)?;
             pass_pid(&mut pid, evs)?;
             pass_nr(&mut nr, evs, &kinds[i0..end])?;
@@ -920,7 +927,9 @@ impl Decoder {
         for c in [
             &ts_high, &cpu, &tid, &pid, &nr, &ret, &args, &data, &argdelta,
         ] {
-            if c.p != c.b.len() {
+            // (an undecoded cpu column is not checked: nothing reads it)
+            let undecoded = LIGHT && no_cpu && std::ptr::eq(c, &cpu);
+            if c.p != c.b.len() && !undecoded {
                 return Err(format!(
                     "column {} has {} bytes left over",
                     c.name,

@@ -108,12 +108,14 @@ const LIGHT: [(u16, Option<u8>); 5] = [
 
 /// `for_each_event_light` hands over the events of `for_each_event`, the
 /// light ones flagged and, in format 1.x, with only the argument asked
-/// for (the others 0); format 2 decodes every argument anyway.
-fn check_light(r: &TraceReader, want: &[OwnedEvent]) -> usize {
+/// for (the others 0); format 2 decodes every argument anyway. With
+/// `no_cpu` every event's cpu reads 0.
+fn check_light(r: &TraceReader, want: &[OwnedEvent], no_cpu: bool) -> usize {
     let mut light = LightSet::default();
     for (nr, arg) in LIGHT {
         light.insert(nr, arg);
     }
+    light.no_cpu = no_cpu;
     let mut got = Vec::new();
     r.for_each_event_light(&light, |e, l| {
         got.push((e.to_owned_event(), l));
@@ -128,6 +130,9 @@ fn check_light(r: &TraceReader, want: &[OwnedEvent]) -> usize {
         let is_light = w.header.kind == Kind::Syscall as u16 && keep.is_some();
         assert_eq!(*l, is_light, "event {i}: {w:?}");
         let mut w = w.clone();
+        if no_cpu {
+            w.header.cpu = 0;
+        }
         if is_light {
             n_light += 1;
             if v1 {
@@ -148,10 +153,13 @@ fn check_light(r: &TraceReader, want: &[OwnedEvent]) -> usize {
 fn light_events_match_full_ones() {
     let old = TraceReader::open(&real("mixed-all")).unwrap();
     let want = events(&old);
-    let n = check_light(&old, &want);
+    let n = check_light(&old, &want, false);
     assert!(n > 200_000, "only {n} light events");
+    assert!(want.iter().any(|e| e.header.cpu != 0));
+    assert_eq!(check_light(&old, &want, true), n, "without the cpu column");
     // the same events in format 2
     let dir = tempfile::tempdir().unwrap();
     let new = write_today(&old, &want, &dir.path().join("new.srt"));
-    assert_eq!(check_light(&new, &want), n);
+    assert_eq!(check_light(&new, &want, false), n);
+    assert_eq!(check_light(&new, &want, true), n);
 }

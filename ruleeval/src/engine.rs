@@ -1394,7 +1394,8 @@ impl Engine {
     /// The syscalls whose events need only part of their arguments here:
     /// no enabled rule selects them and the state engine has no parser for
     /// them, or only close's or the read/write one with no address, so of
-    /// their args it reads only the fd one (`sc::fd_role`) and the result.
+    /// their args it reads only the fd one (`sc::fd_role`) and the result;
+    /// and, when no enabled rule reads `evt.cpu`, no event's cpu.
     /// Empty with a `--filter` or a time window (the filter may read any
     /// field of any event). Feed such events to [`Engine::process_light`].
     pub fn light_set(&self) -> LightSet {
@@ -1423,6 +1424,13 @@ impl Engine {
             };
             light.insert(n, arg);
         }
+        // No condition or output reads evt.cpu: no event needs its cpu, and
+        // the decoder leaves the cpu column alone.
+        light.no_cpu = !self.ruleset.enabled_rules().any(|r| {
+            r.condition_fields.contains("evt.cpu")
+                || (r.output.fields().chain(r.extra_fields.fields()))
+                    .any(|f| f.f == fields::F::EvtCpu)
+        });
         light
     }
 

@@ -2084,6 +2084,28 @@ fn light_events_update_the_state_as_full_ones() {
     assert_eq!((has(&full, 6), has(&full, 7)), (false, true));
 }
 
+#[test]
+fn the_cpu_column_is_skipped_only_when_nothing_reads_evt_cpu() {
+    let no_cpu = |rules: &str| engine_with(rules).light_set().no_cpu;
+    assert!(no_cpu(&rule("evt.type = openat and fd.name = x")));
+    assert!(!no_cpu(&rule("evt.type = openat and evt.cpu = 1")));
+    // a field-to-field comparison and an exception-like negation read it too
+    assert!(!no_cpu(&rule(
+        "evt.type = openat and proc.pid = val(evt.cpu)"
+    )));
+    assert!(!no_cpu(&rule(
+        "evt.type = openat and not evt.cpu in (1, 2)"
+    )));
+    // the output alone
+    assert!(!no_cpu(
+        "- rule: T\n  desc: t\n  condition: evt.type = openat\n  output: \"o %evt.cpu\"\n  priority: INFO\n"
+    ));
+    // a disabled rule reads nothing
+    assert!(no_cpu(
+        "- rule: T\n  desc: t\n  condition: evt.type = openat and evt.cpu = 1\n  output: o\n  priority: INFO\n  enabled: false\n- rule: U\n  desc: u\n  condition: evt.type = close\n  output: o\n  priority: INFO\n"
+    ));
+}
+
 /// proc.duration counts from the clone exit that creates the thread
 /// (libsinsp's clone_ts), not from the fork record a little before it (was
 /// 5 µs off on corpora/real/burst's export); an exe item that is a name

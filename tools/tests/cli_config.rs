@@ -67,6 +67,9 @@ fn falco_yaml_and_overrides() {
         assert!(l.starts_with("2026-") && l.contains("Z: Warning "), "{l}");
         assert!(l.contains(" on cpu "), "{l}");
     }
+    // evt.cpu read only by the output still gets each event's cpu (eval
+    // skips the cpu column only when nothing reads it)
+    assert!(lines.iter().any(|l| !l.ends_with(" on cpu 0")), "{lines:?}");
     // -o overrides the file, as Falco's
     let (c, out, e) = sysreplay(
         t.path(),
