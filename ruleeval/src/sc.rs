@@ -355,6 +355,17 @@ pub enum SetIdKind {
     ReGid,
 }
 
+/// [`parser`] and [`fd_role`] of syscall `nr` from one table: what every
+/// event the state engine sees looks up first.
+pub fn parser_and_role(nr: u16) -> (Parser, FdRole) {
+    static T: OnceLock<Vec<(Parser, FdRole)>> = OnceLock::new();
+    T.get_or_init(|| {
+        (0..MAX_SYSCALLS as u16)
+            .map(|n| (parser(n), fd_role(n)))
+            .collect()
+    })[nr as usize % MAX_SYSCALLS]
+}
+
 /// The state engine's handler of syscall `nr`.
 pub fn parser(nr: u16) -> Parser {
     static T: OnceLock<Vec<Parser>> = OnceLock::new();
@@ -459,6 +470,13 @@ mod tests {
         assert_eq!(s.len(), 2);
         assert_eq!(s.complement().len(), NSLOTS - 2);
         assert!(SlotSet::all().contains(SLOT_PROCEXIT));
+    }
+
+    #[test]
+    fn the_combined_table_is_the_two() {
+        for nr in 0..(MAX_SYSCALLS as u16 + 3) {
+            assert_eq!(parser_and_role(nr), (parser(nr), fd_role(nr)), "{nr}");
+        }
     }
 
     #[test]

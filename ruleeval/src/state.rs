@@ -1091,10 +1091,8 @@ impl State {
             return;
         }
         self.lookup_thread_or_stub(ev);
-        let nr = ev.nr;
-        let role = sc::fd_role(nr);
+        let (parser, role) = sc::parser_and_role(ev.nr);
         self.set_fd_num(ev, role);
-        let parser = sc::parser(nr);
         // close and close_range act after the rules (post_event): nothing
         // to parse before them
         if !matches!(parser, Parser::None | Parser::Close | Parser::CloseRange) {
@@ -1111,7 +1109,7 @@ impl State {
     /// (`Engine::process_light`).
     #[inline(never)]
     pub fn light_event(&mut self, ev: &Event) {
-        let parser = sc::parser(ev.nr);
+        let (parser, role) = sc::parser_and_role(ev.nr);
         debug_assert!(
             ev.kind == Kind::Syscall as u16
                 && matches!(
@@ -1121,7 +1119,6 @@ impl State {
         );
         self.begin_event(ev);
         self.lookup_thread_or_stub(ev);
-        let role = sc::fd_role(ev.nr);
         self.set_fd_num(ev, role);
         if let Parser::Rw(t) = parser {
             // as pre_parse does: a read or write with no address reads the
