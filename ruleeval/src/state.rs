@@ -463,17 +463,29 @@ impl Spares {
         }
     }
     fn recycle(&mut self, f: Fd) {
-        for mut n in [f.name, f.nameraw] {
-            // small buffers (snapshot names, copies) would only grow again
-            if n.capacity() >= Self::NAME_CAP && self.names.len() < Self::KEEP {
-                n.clear();
-                self.names.push(n);
-            }
+        let Fd {
+            name,
+            nameraw,
+            sock,
+            ..
+        } = f;
+        self.keep_name(name);
+        // (nameraw is nearly always empty: no buffer at all)
+        if nameraw.capacity() != 0 {
+            self.keep_name(nameraw);
         }
-        if let Some(b) = f.sock {
+        if let Some(b) = sock {
             if self.socks.len() < Self::KEEP {
                 self.socks.push(b);
             }
+        }
+    }
+    #[inline]
+    fn keep_name(&mut self, mut n: String) {
+        // small buffers (snapshot names, copies) would only grow again
+        if n.capacity() >= Self::NAME_CAP && self.names.len() < Self::KEEP {
+            n.clear();
+            self.names.push(n);
         }
     }
     /// A copy of `f` in recycled buffers (dup, fcntl F_DUPFD, accept).
