@@ -101,14 +101,32 @@ impl OwnedEvent {
         Event::from_record(&self.header, &self.data)
     }
 
-    /// A record with `header` (its `data_len` is set here) and these
-    /// `(tag, bytes)` items, as the recorder lays them out.
-    pub fn with_items(mut header: RecordHeader, items: &[(u8, &[u8])]) -> Self {
+    /// A record of thread `(tid, pid)` with these `(tag, bytes)` items, as
+    /// the recorder lays them out (cpu 0; for tests and builders).
+    pub fn record(
+        kind: Kind,
+        (tid, pid): (u32, u32),
+        nr: u16,
+        ts_ns: u64,
+        ret: i64,
+        args: [u64; 6],
+        items: &[(u8, &[u8])],
+    ) -> Self {
         let mut data = Vec::new();
         for &(t, b) in items {
             crate::record::push_item(&mut data, t, 0, b);
         }
-        header.data_len = data.len() as u16;
+        let header = RecordHeader {
+            ts_ns,
+            tid,
+            pid,
+            kind: kind as u16,
+            nr,
+            data_len: data.len() as u16,
+            ret,
+            args,
+            ..Default::default()
+        };
         OwnedEvent { header, data }
     }
 }

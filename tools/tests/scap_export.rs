@@ -520,32 +520,6 @@ fn container_records_are_exported_as_container_events() {
     assert_eq!(a, containers(&back));
 }
 
-/// A record of thread `(tid, pid)` with these items (tests that build a
-/// trace by hand).
-fn record(
-    kind: Kind,
-    (tid, pid): (u32, u32),
-    nr: u16,
-    ts_ns: u64,
-    ret: i64,
-    args: [u64; 6],
-    items: &[(u8, &[u8])],
-) -> OwnedEvent {
-    OwnedEvent::with_items(
-        sysreplay_format::record::RecordHeader {
-            ts_ns,
-            tid,
-            pid,
-            kind: kind as u16,
-            nr,
-            ret,
-            args,
-            ..Default::default()
-        },
-        items,
-    )
-}
-
 /// Children whose own clone exit comes before their parent's (vfork always:
 /// the parent sleeps until the child execs; threads often) are processes
 /// sysdig knows: the export writes the child's clone as an exit only, as the
@@ -585,7 +559,7 @@ fn children_whose_clone_returns_first_are_known_to_sysdig() {
     }
     .encode();
     let fork = |child: u32, pid: u32, t: u64| {
-        record(
+        OwnedEvent::record(
             Kind::ProcFork,
             parent,
             0,
@@ -599,7 +573,7 @@ fn children_whose_clone_returns_first_are_known_to_sysdig() {
         )
     };
     let open = |who: (u32, u32), t: u64| {
-        record(
+        OwnedEvent::record(
             Kind::Syscall,
             who,
             syscalls::nr::OPENAT,
@@ -611,7 +585,7 @@ fn children_whose_clone_returns_first_are_known_to_sysdig() {
     };
     // a fork-family syscall's return in thread `who`, with its flags register
     let ret = |who: (u32, u32), nr: u16, t: u64, ret: u32, flags: u64| {
-        record(
+        OwnedEvent::record(
             Kind::Syscall,
             who,
             nr,

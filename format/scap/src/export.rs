@@ -1275,31 +1275,6 @@ mod tests {
             .collect()
     }
 
-    /// A record of thread `tid` (process `pid`) with these items.
-    fn rec(
-        kind: Kind,
-        (tid, pid): (u32, u32),
-        nr: u16,
-        ts_ns: u64,
-        ret: i64,
-        args: [u64; 6],
-        items: &[(u8, &[u8])],
-    ) -> OwnedEvent {
-        OwnedEvent::with_items(
-            sysreplay_format::record::RecordHeader {
-                ts_ns,
-                tid,
-                pid,
-                kind: kind as u16,
-                nr,
-                ret,
-                args,
-                ..Default::default()
-            },
-            items,
-        )
-    }
-
     /// The records of kind `k` an import of `bytes` gives, with their `tag` item.
     fn imported_items(bytes: Vec<u8>, k: Kind, tag: u8) -> Vec<Option<Vec<u8>>> {
         let imp = super::super::import(bytes).unwrap();
@@ -1328,7 +1303,7 @@ mod tests {
         let ts = s.taken_at_ns + 1000;
         let flags = exe_flags::WRITABLE | exe_flags::FROM_MEMFD;
         let evs = [
-            rec(
+            OwnedEvent::record(
                 Kind::ProcExec,
                 me,
                 0,
@@ -1342,7 +1317,7 @@ mod tests {
                     (tag::EXE_FLAGS, &flags.to_le_bytes()),
                 ],
             ),
-            rec(
+            OwnedEvent::record(
                 Kind::Syscall,
                 me,
                 59,
@@ -1370,7 +1345,7 @@ mod tests {
         let cg: &[u8] =
             b"cpu=/docker/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\0";
         let evs = [
-            rec(
+            OwnedEvent::record(
                 Kind::ProcFork,
                 me,
                 0,
@@ -1379,8 +1354,8 @@ mod tests {
                 [child as u64, child as u64, 0, 0, 0, 0],
                 &[(tag::COMM, b"x\0"), (tag::CGROUPS, cg)],
             ),
-            rec(Kind::Syscall, me, 57, ts + 10, child as i64, [0; 6], &[]),
-            rec(Kind::Syscall, (child, child), 57, ts + 20, 0, [0; 6], &[]),
+            OwnedEvent::record(Kind::Syscall, me, 57, ts + 10, child as i64, [0; 6], &[]),
+            OwnedEvent::record(Kind::Syscall, (child, child), 57, ts + 20, 0, [0; 6], &[]),
         ];
         assert_ne!(format!("{}\0", t.cgroup).as_bytes(), cg);
         let (bytes, _) = export(&h, &s, evs.iter().map(|e| e.as_event()), false).unwrap();
@@ -1403,7 +1378,7 @@ mod tests {
         let ts = s.taken_at_ns + 1000;
         let (c1, c2) = (4_000_000u32, 4_000_001u32);
         let sys = |who: (u32, u32), nr: u16, t: u64, ret: i64, items: &[(u8, &[u8])]| {
-            rec(
+            OwnedEvent::record(
                 Kind::Syscall,
                 who,
                 nr,
@@ -1416,7 +1391,7 @@ mod tests {
         let evs = [
             sys(me, nr::FORK, ts, c1 as i64, &[]),
             sys((c1, c1), nr::FORK, ts + 10, 0, &[]),
-            rec(
+            OwnedEvent::record(
                 Kind::ProcExec,
                 (c1, c1),
                 0,
@@ -1489,7 +1464,7 @@ mod tests {
         let ts = s.taken_at_ns + 1000;
         let th = 4_000_000u32;
         let evs = [
-            rec(
+            OwnedEvent::record(
                 Kind::ProcFork,
                 me,
                 0,
@@ -1498,7 +1473,7 @@ mod tests {
                 [th as u64, me.1 as u64, 0, 0, 0, 0],
                 &[(tag::COMM, b"coordinator\0")],
             ),
-            rec(
+            OwnedEvent::record(
                 Kind::Syscall,
                 me,
                 nr::CLONE3,
@@ -1507,7 +1482,7 @@ mod tests {
                 [0; 6],
                 &[],
             ),
-            rec(
+            OwnedEvent::record(
                 Kind::Syscall,
                 (th, me.1),
                 nr::CLONE3,
