@@ -623,7 +623,15 @@ fn reserve_populated(buf: &mut Vec<u8>, n: usize) {
 }
 
 /// Decompress a block's frames into `payload` (exactly `payload_len` bytes).
-fn decompress_frame(frame: &[u8], h: &BlockHeader, payload: &mut Vec<u8>) -> Result<(), String> {
+/// A fresh buffer gets room for `room` bytes at least (a pass's largest
+/// block), so that a pooled buffer is allocated and faulted in once, not
+/// again each time a larger block comes.
+fn decompress_frame(
+    frame: &[u8],
+    h: &BlockHeader,
+    payload: &mut Vec<u8>,
+    room: usize,
+) -> Result<(), String> {
     thread_local! {
         static DCTX: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> = const { std::cell::RefCell::new(None) };
     }
@@ -631,7 +639,7 @@ fn decompress_frame(frame: &[u8], h: &BlockHeader, payload: &mut Vec<u8>) -> Res
     // zstd writes only into the capacity: at most `payload_len` (checked
     // against MAX_PAYLOAD with the header), or what a pooled buffer kept
     // from an earlier block, which was bounded the same way.
-    reserve_populated(payload, h.payload_len as usize);
+    reserve_populated(payload, room.max(h.payload_len as usize));
     let n = DCTX.with(|d| {
         let mut d = d.borrow_mut();
         if d.is_none() {
@@ -657,7 +665,7 @@ fn decode_frame(
     h: &BlockHeader,
     (mut payload, mut rows): (Vec<u8>, Vec<Row>),
 ) -> Result<(Vec<u8>, Vec<Row>), String> {
-    decompress_frame(frame, h, &mut payload)?;
+    decompress_frame(frame, h, &mut payload, 0)?;
     block::decode_major(major, &payload, &mut rows)?;
     if rows.len() != h.n_events as usize {
         return Err(format!(
@@ -972,6 +980,11 @@ impl TraceReader {
         mut f: impl FnMut(&Event<'_>, bool) -> ControlFlow<()>,
     ) -> Result<(), TraceError> {
         let mut decoder = block::Decoder::for_major(self.version.0);
+        let room = (self.blocks.iter())
+            .map(|b| b.header.payload_len as usize)
+            .max()
+            .unwrap_or(0)
+            .min(crate::container::MAX_PAYLOAD);
         let decompress = |i: usize| -> Result<(usize, Vec<u8>), TraceError> {
             let e = &self.blocks[i];
             RAW.with(|raw| {
@@ -979,7 +992,7 @@ impl TraceReader {
                 let h = read_block(&self.path, &self.src, i, e, raw)?;
                 let (mut payload, _) = self.pool.take();
                 let frame = &raw[FRAME_HEADER + BLOCK_HEADER_LEN..];
-                decompress_frame(frame, &h, &mut payload).map_err(|x| {
+                decompress_frame(frame, &h, &mut payload, room).map_err(|x| {
                     TraceError::at(&self.path, e.frame_offset(), format!("block {i}: {x}"))
                 })?;
                 Ok((i, payload))
