@@ -5,7 +5,7 @@
 //! looks its fd up several times (the parser, the fd lookup, the fields);
 //! indexing a vector is a bounds check where a hash map hashes and probes.
 
-use crate::state::{Fd, IdMap};
+use crate::state::{Fd, FdTable, IdMap};
 
 /// Fds below this live in the vector (80 bytes a slot: at most 80 KiB for
 /// a process that opened a thousand files); higher (`dup2` to a chosen
@@ -159,6 +159,98 @@ impl std::ops::Index<&i32> for FdMap {
     }
 }
 
+/// The fd tables of all processes by process id, with the table of the
+/// current event's process kept out of the hash map ([`FdTables::focus`]):
+/// an event looks its own process's table up several times (its fd, the
+/// parser, close, the fields), and consecutive events are mostly of one
+/// process, so those lookups are a compare instead of a hash and probe.
+#[derive(Debug, Default)]
+pub struct FdTables {
+    map: IdMap<u32, FdTable>,
+    /// The focused process's table; never also in `map`.
+    hot: Option<(u32, FdTable)>,
+}
+
+impl FdTables {
+    /// Move `pid`'s table out of the map (and the previous one back).
+    #[inline]
+    pub fn focus(&mut self, pid: u32) {
+        if !matches!(&self.hot, Some((p, _)) if *p == pid) {
+            self.focus_slow(pid);
+        }
+    }
+
+    #[inline(never)]
+    fn focus_slow(&mut self, pid: u32) {
+        if let Some((p, t)) = self.hot.take() {
+            self.map.insert(p, t);
+        }
+        self.hot = self.map.remove(&pid).map(|t| (pid, t));
+    }
+
+    #[inline]
+    pub fn get(&self, pid: &u32) -> Option<&FdTable> {
+        match &self.hot {
+            Some((p, t)) if p == pid => Some(t),
+            _ => self.map.get(pid),
+        }
+    }
+
+    #[inline]
+    pub fn get_mut(&mut self, pid: &u32) -> Option<&mut FdTable> {
+        match &mut self.hot {
+            Some((p, t)) if p == pid => Some(t),
+            _ => self.map.get_mut(pid),
+        }
+    }
+
+    /// `pid`'s table, created empty if it has none.
+    #[inline]
+    pub fn entry_or_default(&mut self, pid: u32) -> &mut FdTable {
+        match &mut self.hot {
+            Some((p, t)) if *p == pid => t,
+            _ => self.map.entry(pid).or_default(),
+        }
+    }
+
+    pub fn contains_key(&self, pid: &u32) -> bool {
+        self.get(pid).is_some()
+    }
+
+    /// Install `t` as `pid`'s table; returns the table it replaces.
+    pub fn insert(&mut self, pid: u32, t: FdTable) -> Option<FdTable> {
+        match &mut self.hot {
+            Some((p, h)) if *p == pid => Some(std::mem::replace(h, t)),
+            _ => self.map.insert(pid, t),
+        }
+    }
+
+    pub fn remove(&mut self, pid: &u32) -> Option<FdTable> {
+        match &self.hot {
+            Some((p, _)) if p == pid => self.hot.take().map(|(_, t)| t),
+            _ => self.map.remove(pid),
+        }
+    }
+
+    /// Every table, in no particular order.
+    pub fn values(&self) -> impl Iterator<Item = &FdTable> + '_ {
+        self.map.values().chain(self.hot.as_ref().map(|(_, t)| t))
+    }
+
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut FdTable> + '_ {
+        self.map
+            .values_mut()
+            .chain(self.hot.as_mut().map(|(_, t)| t))
+    }
+}
+
+impl std::ops::Index<&u32> for FdTables {
+    type Output = FdTable;
+    fn index(&self, pid: &u32) -> &FdTable {
+        self.get(pid).expect("no fd table for this pid")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,5 +315,38 @@ mod tests {
         all.sort();
         assert_eq!(all, ["0", "2", "2000"]);
         assert!(m.is_empty() && m.get(&0).is_none());
+    }
+
+    /// The focused table answers like the map would: lookups, inserts and
+    /// removals of its pid, and iteration, see every table exactly once.
+    #[test]
+    fn a_focused_table_is_still_every_lookups_table() {
+        let mut ts = FdTables::default();
+        ts.entry_or_default(1).fds.insert(3, named("/a"));
+        ts.entry_or_default(2).fds.insert(4, named("/b"));
+        for pid in [1, 2, 7, 1, 1, 2] {
+            ts.focus(pid);
+            assert_eq!(ts[&1].fds[&3].name, "/a");
+            assert_eq!(ts.get(&2).unwrap().fds[&4].name, "/b");
+            assert!(!ts.contains_key(&7));
+            assert_eq!(ts.values().count(), 2);
+        }
+        ts.focus(2);
+        ts.get_mut(&2).unwrap().fds.insert(5, named("/c"));
+        ts.entry_or_default(2).nthreads += 1;
+        ts.focus(1);
+        assert_eq!(ts[&2].fds[&5].name, "/c");
+        assert_eq!(ts[&2].nthreads, 1);
+        // replace and remove the focused table
+        let old = ts.insert(1, FdTable::default()).unwrap();
+        assert_eq!(old.fds[&3].name, "/a");
+        assert!(ts[&1].fds.is_empty());
+        assert!(ts.remove(&1).is_some());
+        assert!(!ts.contains_key(&1));
+        ts.focus(1);
+        assert!(ts.get(&1).is_none());
+        ts.entry_or_default(1);
+        ts.focus(2);
+        assert_eq!(ts.values_mut().count(), 2);
     }
 }

@@ -18,7 +18,7 @@ use sysreplay_format::record::{tag, Kind};
 use sysreplay_format::Event;
 use sysreplay_syscalls::decode::{self, SockAddr};
 
-pub use crate::fdmap::FdMap;
+pub use crate::fdmap::{FdMap, FdTables};
 use crate::sc::{self, Cloexec, CloneKind, NewFd, OpenKind, Parser, RwTuple, SetIdKind};
 use sysreplay_format::meta::split_nul_list;
 
@@ -745,7 +745,7 @@ pub struct State {
     pub groups: IdMap<u32, String>,
     pub threads: IdMap<u32, Thread>,
     /// fd tables by process id (tgid).
-    pub fdtables: IdMap<u32, FdTable>,
+    pub fdtables: FdTables,
     pub stats: StateStats,
     after_drop: bool,
     /// A transient fd for the current event (e.g. a failed open, whose name
@@ -878,9 +878,9 @@ impl State {
             last_ns: 0,
         };
         if self.threads.insert(t.tid, th).is_none() {
-            self.fdtables.entry(t.pid).or_default().nthreads += 1;
+            self.fdtables.entry_or_default(t.pid).nthreads += 1;
         }
-        let tbl = self.fdtables.entry(t.pid).or_default();
+        let tbl = self.fdtables.entry_or_default(t.pid);
         for f in &t.fds {
             tbl.fds.insert(f.fd, fd_from_info(f));
         }
@@ -1063,20 +1063,20 @@ impl State {
             t.ptid = cr.ppid;
         }
         self.threads.insert(ev.tid, t);
-        self.fdtables.entry(ev.pid).or_default().nthreads += 1;
+        self.fdtables.entry_or_default(ev.pid).nthreads += 1;
         self.stats.n_threads_created += 1;
         self.stats.n_threads = self.threads.len();
         true
     }
 
     fn fd_table_mut(&mut self, pid: u32) -> &mut FdTable {
-        self.fdtables.entry(pid).or_default()
+        self.fdtables.entry_or_default(pid)
     }
 
     /// Install `fd` as `fdn` of process `pid`; the fd it replaces (if any)
     /// gives its buffers back.
     fn put_fd(&mut self, pid: u32, fdn: i32, fd: Fd) {
-        if let Some(old) = self.fdtables.entry(pid).or_default().fds.insert(fdn, fd) {
+        if let Some(old) = self.fdtables.entry_or_default(pid).fds.insert(fdn, fd) {
             self.spares.recycle(old);
         }
     }
@@ -1151,6 +1151,7 @@ impl State {
     #[inline(always)]
     fn begin_event(&mut self, ev: &Event) {
         self.now_ns = ev.ts_ns;
+        self.fdtables.focus(ev.pid);
         if ev.ts_ns >= self.next_scan_ns {
             self.scan_inactive_threads(ev.ts_ns);
         }
@@ -1326,8 +1327,7 @@ impl State {
         let spares = &mut self.spares;
         let f = self
             .fdtables
-            .entry(ev.pid)
-            .or_default()
+            .entry_or_default(ev.pid)
             .fds
             .get_or_insert_with(fdn, || Fd {
                 fd_type: if family == 2 {
@@ -1955,7 +1955,7 @@ impl State {
     }
 
     fn dup_fd(&mut self, pid: u32, old: i32, new: i32, cloexec: bool) {
-        let tbl = self.fdtables.entry(pid).or_default();
+        let tbl = self.fdtables.entry_or_default(pid);
         let copy = tbl.fds.get(&old).map(|f| self.spares.copy(f));
         match copy {
             Some(mut f) => {
@@ -2009,7 +2009,7 @@ impl State {
             .map(|t| t.cwd.clone())
             .unwrap_or_default();
         let spares = &mut self.spares;
-        let tbl = self.fdtables.entry(ev.pid).or_default();
+        let tbl = self.fdtables.entry_or_default(ev.pid);
         let f = tbl.fds.get_or_insert_with(fdn, || Fd {
             fd_type: match family {
                 2 => FdType::Ipv4Socket,
@@ -2260,7 +2260,7 @@ impl State {
             t.nthreads = 0;
             self.fdtables.insert(child_pid, t);
         }
-        self.fdtables.entry(child_pid).or_default().nthreads += 1;
+        self.fdtables.entry_or_default(child_pid).nthreads += 1;
     }
 
     fn on_clone(&mut self, ev: &Event, kind: CloneKind) {
