@@ -974,10 +974,33 @@ fn pass_cpu(col: &mut Col, evs: &mut [Event]) -> Result<(), String> {
     Ok(())
 }
 
+/// The next 8 bytes of `c` when all of them are 0 (8 one-byte zero
+/// varints: a run of the same thread, each its own process's leader).
+#[inline(always)]
+fn zero_run8(c: &Col) -> bool {
+    c.b.get(c.p..c.p + 8)
+        .is_some_and(|s| u64::from_le_bytes(s.try_into().unwrap()) == 0)
+}
+
 #[inline(never)]
 fn pass_tid(col: &mut Col, tids: &mut RecentTids, evs: &mut [Event]) -> Result<(), String> {
     let mut c = *col;
-    for ev in evs.iter_mut() {
+    let mut groups = evs.chunks_exact_mut(8);
+    for g in &mut groups {
+        // code 0 is the front of the recent list, where it stays
+        if tids.len > 0 && zero_run8(&c) {
+            c.p += 8;
+            let tid = tids.list[0];
+            for ev in g.iter_mut() {
+                ev.tid = tid;
+            }
+            continue;
+        }
+        for ev in g.iter_mut() {
+            ev.tid = tids.decode(c.varint()?)?;
+        }
+    }
+    for ev in groups.into_remainder() {
         ev.tid = tids.decode(c.varint()?)?;
     }
     *col = c;
@@ -987,18 +1010,35 @@ fn pass_tid(col: &mut Col, tids: &mut RecentTids, evs: &mut [Event]) -> Result<(
 #[inline(never)]
 fn pass_pid(col: &mut Col, evs: &mut [Event]) -> Result<(), String> {
     let mut c = *col;
-    for ev in evs.iter_mut() {
-        // checked: a corrupt delta must be an error, not an overflow
-        let v = (ev.tid as i64)
-            .checked_sub(unzigzag(c.varint()?))
-            .unwrap_or(-1);
-        if !(0..=u32::MAX as i64).contains(&v) {
-            return Err("thread or process id out of range".into());
+    let mut groups = evs.chunks_exact_mut(8);
+    for g in &mut groups {
+        // delta 0: the process is the thread's own id
+        if zero_run8(&c) {
+            c.p += 8;
+            for ev in g.iter_mut() {
+                ev.pid = ev.tid;
+            }
+            continue;
         }
-        ev.pid = v as u32;
+        for ev in g.iter_mut() {
+            ev.pid = pid_of(ev.tid, c.varint()?)?;
+        }
+    }
+    for ev in groups.into_remainder() {
+        ev.pid = pid_of(ev.tid, c.varint()?)?;
     }
     *col = c;
     Ok(())
+}
+
+#[inline(always)]
+fn pid_of(tid: u32, delta: u64) -> Result<u32, String> {
+    // checked: a corrupt delta must be an error, not an overflow
+    let v = (tid as i64).checked_sub(unzigzag(delta)).unwrap_or(-1);
+    if !(0..=u32::MAX as i64).contains(&v) {
+        return Err("thread or process id out of range".into());
+    }
+    Ok(v as u32)
 }
 
 #[inline(never)]
@@ -1396,6 +1436,51 @@ mod tests {
         let bad = with_column(&out, 4, &huge); // pid column: delta i64::MIN
         let err = decode(&bad, &mut rows).unwrap_err();
         assert!(err.contains("process id out of range"), "{err}");
+    }
+
+    /// Runs of one thread (tid code 0) that leads its process (pid delta
+    /// 0), of every length and offset against the 8-event groups the tid
+    /// and pid passes take at once, between threads that do not: every
+    /// event's tid and pid come back. A tid column of zeros where the
+    /// recent list is empty is an error, not the list's stale front.
+    #[test]
+    fn runs_of_one_thread_decode_as_events_do() {
+        let mut s = StagedBlock::default();
+        let mut want = Vec::new();
+        let mut ts = 1_000;
+        for (run, (tid, pid)) in
+            (1..40).zip([(500, 500), (501, 500), (9, 9), (500, 500)].iter().cycle())
+        {
+            for _ in 0..run {
+                ts += 3;
+                s.push(
+                    RecordHeader {
+                        ts_ns: ts,
+                        tid: *tid,
+                        pid: *pid,
+                        kind: 1,
+                        nr: 0,
+                        ..Default::default()
+                    },
+                    &[],
+                );
+                want.push((*tid, *pid));
+            }
+        }
+        let mut out = Vec::new();
+        encode(&s, &mut out);
+        let mut got = Vec::new();
+        Decoder::new()
+            .decode_events(&out, |e| {
+                got.push((e.tid, e.pid));
+                std::ops::ControlFlow::Continue(())
+            })
+            .unwrap();
+        assert_eq!(got, want);
+        let mut rows = Vec::new();
+        let zeros = vec![0u8; want.len()];
+        let err = decode(&with_column(&out, 3, &zeros), &mut rows).unwrap_err();
+        assert!(err.contains("unknown recent thread"), "{err}");
     }
 
     /// Events of one thread whose args exercise every selector: repeated
