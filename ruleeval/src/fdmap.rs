@@ -159,58 +159,74 @@ impl std::ops::Index<&i32> for FdMap {
     }
 }
 
-/// The fd tables of all processes by process id, with the table of the
-/// current event's process kept out of the hash map ([`FdTables::focus`]):
-/// an event looks its own process's table up several times (its fd, the
-/// parser, close, the fields), and consecutive events are mostly of one
-/// process, so those lookups are a compare instead of a hash and probe.
+/// The fd tables of all processes by process id. The tables live in a
+/// slab, found by pid through a hash map, and the current event's
+/// process's slot is remembered ([`FdTables::focus`]): an event looks its
+/// own process's table up several times (its fd, the parser, close, the
+/// fields), and a recording's events come mostly in runs of one process,
+/// so those lookups are a compare instead of a hash and probe. Nothing
+/// moves on a switch: a table keeps its slot until its process goes.
 #[derive(Debug, Default)]
 pub struct FdTables {
-    map: IdMap<u32, FdTable>,
-    /// The focused process's table; never also in `map`.
-    hot: Option<(u32, FdTable)>,
+    slot_of: IdMap<u32, u32>,
+    slots: Vec<Option<FdTable>>,
+    free: Vec<u32>,
+    /// The focused process and its slot, which holds its table.
+    hot: Option<(u32, u32)>,
 }
 
 impl FdTables {
-    /// Move `pid`'s table out of the map (and the previous one back).
+    /// An event of `pid` begins: remember where its table is.
     #[inline]
     pub fn focus(&mut self, pid: u32) {
-        if !matches!(&self.hot, Some((p, _)) if *p == pid) {
-            self.focus_slow(pid);
+        if !matches!(self.hot, Some((p, _)) if p == pid) {
+            self.hot = self.slot_of.get(&pid).map(|&i| (pid, i));
         }
     }
 
-    #[inline(never)]
-    fn focus_slow(&mut self, pid: u32) {
-        if let Some((p, t)) = self.hot.take() {
-            self.map.insert(p, t);
+    #[inline]
+    fn slot(&self, pid: u32) -> Option<usize> {
+        match self.hot {
+            Some((p, i)) if p == pid => Some(i as usize),
+            _ => self.slot_of.get(&pid).map(|&i| i as usize),
         }
-        self.hot = self.map.remove(&pid).map(|t| (pid, t));
     }
 
     #[inline]
     pub fn get(&self, pid: &u32) -> Option<&FdTable> {
-        match &self.hot {
-            Some((p, t)) if p == pid => Some(t),
-            _ => self.map.get(pid),
-        }
+        self.slots[self.slot(*pid)?].as_ref()
     }
 
     #[inline]
     pub fn get_mut(&mut self, pid: &u32) -> Option<&mut FdTable> {
-        match &mut self.hot {
-            Some((p, t)) if p == pid => Some(t),
-            _ => self.map.get_mut(pid),
-        }
+        let i = self.slot(*pid)?;
+        self.slots[i].as_mut()
     }
 
     /// `pid`'s table, created empty if it has none.
     #[inline]
     pub fn entry_or_default(&mut self, pid: u32) -> &mut FdTable {
-        match &mut self.hot {
-            Some((p, t)) if *p == pid => t,
-            _ => self.map.entry(pid).or_default(),
-        }
+        let i = match self.slot(pid) {
+            Some(i) => i,
+            None => self.add(pid, FdTable::default()),
+        };
+        self.slots[i].get_or_insert_with(FdTable::default)
+    }
+
+    /// A slot for a new table of `pid`.
+    fn add(&mut self, pid: u32, t: FdTable) -> usize {
+        let i = match self.free.pop() {
+            Some(i) => {
+                self.slots[i as usize] = Some(t);
+                i
+            }
+            None => {
+                self.slots.push(Some(t));
+                (self.slots.len() - 1) as u32
+            }
+        };
+        self.slot_of.insert(pid, i);
+        i as usize
     }
 
     pub fn contains_key(&self, pid: &u32) -> bool {
@@ -219,28 +235,31 @@ impl FdTables {
 
     /// Install `t` as `pid`'s table; returns the table it replaces.
     pub fn insert(&mut self, pid: u32, t: FdTable) -> Option<FdTable> {
-        match &mut self.hot {
-            Some((p, h)) if *p == pid => Some(std::mem::replace(h, t)),
-            _ => self.map.insert(pid, t),
+        match self.slot(pid) {
+            Some(i) => self.slots[i].replace(t),
+            None => {
+                self.add(pid, t);
+                None
+            }
         }
     }
 
     pub fn remove(&mut self, pid: &u32) -> Option<FdTable> {
-        match &self.hot {
-            Some((p, _)) if p == pid => self.hot.take().map(|(_, t)| t),
-            _ => self.map.remove(pid),
+        let i = self.slot_of.remove(pid)?;
+        if matches!(self.hot, Some((p, _)) if p == *pid) {
+            self.hot = None;
         }
+        self.free.push(i);
+        self.slots[i as usize].take()
     }
 
     /// Every table, in no particular order.
     pub fn values(&self) -> impl Iterator<Item = &FdTable> + '_ {
-        self.map.values().chain(self.hot.as_ref().map(|(_, t)| t))
+        self.slots.iter().flatten()
     }
 
     pub fn values_mut(&mut self) -> impl Iterator<Item = &mut FdTable> + '_ {
-        self.map
-            .values_mut()
-            .chain(self.hot.as_mut().map(|(_, t)| t))
+        self.slots.iter_mut().flatten()
     }
 }
 
@@ -338,6 +357,7 @@ mod tests {
         assert_eq!(ts[&2].fds[&5].name, "/c");
         assert_eq!(ts[&2].nthreads, 1);
         // replace and remove the focused table
+        assert!(matches!(ts.hot, Some((1, _))));
         let old = ts.insert(1, FdTable::default()).unwrap();
         assert_eq!(old.fds[&3].name, "/a");
         assert!(ts[&1].fds.is_empty());
@@ -345,8 +365,14 @@ mod tests {
         assert!(!ts.contains_key(&1));
         ts.focus(1);
         assert!(ts.get(&1).is_none());
+        // another process takes the freed slot: pid 1 stays without one
+        ts.entry_or_default(9).nthreads = 5;
+        assert!(ts.get(&1).is_none());
+        assert_eq!(ts[&9].nthreads, 5);
         ts.entry_or_default(1);
+        assert_eq!((ts[&1].nthreads, ts[&9].nthreads), (0, 5));
         ts.focus(2);
-        assert_eq!(ts.values_mut().count(), 2);
+        assert!(matches!(ts.hot, Some((2, _))));
+        assert_eq!(ts.values_mut().count(), 3);
     }
 }
