@@ -10,6 +10,8 @@
 # Options:
 #   -n RUNS     runs of each side, the least CPU time is kept (default 5)
 #   -b BIN      the sysreplay binary (default target/release/sysreplay)
+#   -B OTHER    a second sysreplay binary (an A/B of two builds): its eval
+#               runs in the same rotation, on the same export and rules
 #   -s SYSDIG   the sysdig binary (default sysdig)
 #   -j          print one JSON object on stdout instead of text
 #
@@ -28,19 +30,22 @@
 #    left out of both sides (`eval --disable`).
 # 3. Each side runs RUNS times, alternating; the time is the child's
 #    user+sys CPU time (wait4's rusage, all threads), not wall time, so a
-#    busy machine disturbs it less. Both print one line per match (sysdig
+#    busy machine disturbs it less; the median of the runs is given too
+#    (steadier than the least when the machine is busy and RUNS is 15 or
+#    more). Both print one line per match (sysdig
 #    `-p %evt.num`, eval its alerts); the counts are shown side by side.
 #    They differ where a rule also matches enter events: the export holds
 #    an enter and an exit event per syscall, and sysdig evaluates both (as
 #    Falco does with enter+exit drivers), eval one record per syscall.
 set -euo pipefail
 
-runs=5 bin=target/release/sysreplay sysdig=sysdig json=0
-usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
-while getopts "n:b:s:jh" opt; do
+runs=5 bin=target/release/sysreplay other= sysdig=sysdig json=0
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+while getopts "n:b:B:s:jh" opt; do
     case $opt in
         n) runs=$OPTARG ;;
         b) bin=$OPTARG ;;
+        B) other=$OPTARG ;;
         s) sysdig=$OPTARG ;;
         j) json=1 ;;
         *) usage ;;
@@ -57,6 +62,7 @@ for f in "$trace" "${rules[@]}"; do
 done
 command -v "$sysdig" > /dev/null || { echo "$0: $sysdig not found (apt-get install -y --no-install-recommends sysdig)" >&2; exit 2; }
 [[ -x $bin ]] || { echo "$0: $bin: not found (cargo build --release -p sysreplay)" >&2; exit 2; }
+[[ -z $other || -x $other ]] || { echo "$0: -B $other: not an executable" >&2; exit 2; }
 
 tmp=$(mktemp -d /tmp/sysdig-side-by-side.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
@@ -66,11 +72,11 @@ rargs=()
 for r in "${rules[@]}"; do rargs+=(-r "$r"); done
 "$bin" rules check "${rargs[@]}" --expanded --json > "$tmp/rules.json"
 
-python3 - "$bin" "$sysdig" "$runs" "$json" "$trace" "$tmp/trace.scap" "$tmp/rules.json" "${rargs[@]}" <<'PY'
-import json, os, platform, subprocess, sys
+python3 - "$bin" "$other" "$sysdig" "$runs" "$json" "$trace" "$tmp/trace.scap" "$tmp/rules.json" "${rargs[@]}" <<'PY'
+import json, os, platform, statistics, subprocess, sys
 
-bin_, sysdig, runs, as_json, trace, scap, rules_json = sys.argv[1:8]
-runs, rargs = int(runs), sys.argv[8:]
+bin_, other, sysdig, runs, as_json, trace, scap, rules_json = sys.argv[1:9]
+runs, rargs = int(runs), sys.argv[9:]
 rules = [r for r in json.load(open(rules_json))["rules"] if r["enabled"]]
 
 
@@ -111,13 +117,17 @@ sides = {
     "sysdig": [sysdig, "-r", scap, filt, "-p", "%evt.num"],
     "eval": [bin_, "eval", *rargs, *disable, "--no-drop-alerts", trace],
 }
-best = {k: float("inf") for k in sides}
+if other:
+    sides["other_eval"] = [other, *sides["eval"][1:]]
+times = {k: [] for k in sides}
 lines = {}
 for _ in range(runs):
     for k, cmd in sides.items():
         t, n = cpu_run(cmd)
-        best[k] = min(best[k], t)
+        times[k].append(t)
         lines[k] = n
+best = {k: min(v) for k, v in times.items()}
+median = {k: statistics.median(v) for k, v in times.items()}
 
 info = json.loads(subprocess.run([bin_, "info", "--json", trace], capture_output=True,
                                  text=True, check=True).stdout)
@@ -132,17 +142,32 @@ res = {
     "sysdig_cpu_s": best["sysdig"], "eval_cpu_s": best["eval"],
     "sysdig_matches": lines["sysdig"], "eval_alerts": lines["eval"],
     "eval_over_sysdig": best["eval"] / best["sysdig"],
+    "sysdig_cpu_median_s": median["sysdig"], "eval_cpu_median_s": median["eval"],
+    "eval_over_sysdig_median": median["eval"] / median["sysdig"],
 }
+if other:
+    res.update({
+        "other": other, "other_eval_cpu_s": best["other_eval"],
+        "other_eval_cpu_median_s": median["other_eval"],
+        "other_eval_alerts": lines["other_eval"],
+        "other_over_sysdig": best["other_eval"] / best["sysdig"],
+        "other_over_sysdig_median": median["other_eval"] / median["sysdig"],
+    })
 if as_json == "1":
     print(json.dumps(res, indent=1))
 else:
     print(f"{trace}: {events} events; {len(kept)} rules as one filter "
           f"({len(left_out)} left out: sysdig cannot compile them); {cpu}, {os.cpu_count()} cores; best of {runs}")
-    for k in ("sysdig", "eval"):
+    for k in sides:
         n = "matches" if k == "sysdig" else "alerts"
-        print(f"  {k:7} {best[k]:7.3f} s CPU  ({events / best[k] / 1e6:5.2f} M events/s of CPU, {lines[k]} {n})")
+        print(f"  {k:10} {best[k]:7.3f} s CPU, median {median[k]:.3f} "
+              f"({events / best[k] / 1e6:5.2f} M events/s of CPU, {lines[k]} {n})")
     print(f"  eval / sysdig CPU time: {res['eval_over_sysdig']:.3f} "
-          f"(libsinsp uses {1 / res['eval_over_sysdig']:.1f}x the CPU)")
+          f"(libsinsp uses {1 / res['eval_over_sysdig']:.1f}x the CPU); "
+          f"of the medians {res['eval_over_sysdig_median']:.3f}")
+    if other:
+        print(f"  other_eval / sysdig: {res['other_over_sysdig']:.3f}, "
+              f"of the medians {res['other_over_sysdig_median']:.3f}")
     for r, e in left_out.items():
         print(f"  left out: {r}: {e}", file=sys.stderr)
 PY
