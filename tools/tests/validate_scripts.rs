@@ -261,6 +261,38 @@ fn sysdig_side_by_side_prints_both_cpu_times_and_their_ratio() {
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("eval / sysdig CPU time: "), "{text}");
 
+    // -B: a second build in the same rotation (here the same binary: the
+    // same alerts), with every side's least and median time.
+    let o = Command::new(root.join("benches/sysdig_side_by_side.sh"))
+        .args(["-n", "2", "-j", "-b", env!("CARGO_BIN_EXE_sysreplay")])
+        .args(["-B", env!("CARGO_BIN_EXE_sysreplay")])
+        .arg(root.join("corpora/samples/synth-100k.srt"))
+        .arg(root.join("corpora/rules/sample_rules.yaml"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["other_eval_alerts"], v["eval_alerts"], "{v}");
+    for side in ["sysdig", "eval", "other_eval"] {
+        let best = v[format!("{side}_cpu_s")].as_f64().unwrap();
+        let median = v[format!("{side}_cpu_median_s")].as_f64().unwrap();
+        assert!(best > 0.0 && median >= best, "{side}: {v}");
+    }
+    let (s, o2) = (
+        v["sysdig_cpu_s"].as_f64().unwrap(),
+        v["other_eval_cpu_s"].as_f64().unwrap(),
+    );
+    assert!((v["other_over_sysdig"].as_f64().unwrap() - o2 / s).abs() < 1e-9);
+    let o = Command::new(root.join("benches/sysdig_side_by_side.sh"))
+        .args(["-b", env!("CARGO_BIN_EXE_sysreplay")])
+        .args(["-B", "/nonexistent-sysreplay"])
+        .arg(root.join("corpora/samples/synth-100k.srt"))
+        .arg(root.join("corpora/rules/sample_rules.yaml"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("-B /nonexistent-sysreplay"));
+
     // A trace that is not there: a clear message, exit 2.
     let o = Command::new(root.join("benches/sysdig_side_by_side.sh"))
         .arg("/nonexistent.srt")
