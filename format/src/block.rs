@@ -530,12 +530,18 @@ impl<'a> Col<'a> {
         Ok(v)
     }
 
+    /// The next 8 bytes as one little-endian word, when there are 8.
+    #[inline(always)]
+    fn peek8(&self) -> Option<u64> {
+        let s = self.b.get(self.p..self.p + 8)?;
+        Some(u64::from_le_bytes(s.try_into().unwrap()))
+    }
+
     /// Step over one varint without decoding it (as [`Col::varint`]
     /// would, with the same errors): one 64-bit load finds its end.
     #[inline(always)]
     fn skip_varint(&mut self) -> Result<(), BadColumn> {
-        if let Some(s) = self.b.get(self.p..self.p + 8) {
-            let w = u64::from_le_bytes(s.try_into().unwrap());
+        if let Some(w) = self.peek8() {
             let stops = !w & 0x8080_8080_8080_8080;
             if stops != 0 {
                 self.p += (stops.trailing_zeros() / 8 + 1) as usize;
@@ -974,12 +980,11 @@ fn pass_cpu(col: &mut Col, evs: &mut [Event]) -> Result<(), String> {
     Ok(())
 }
 
-/// The next 8 bytes of `c` when all of them are 0 (8 one-byte zero
-/// varints: a run of the same thread, each its own process's leader).
+/// Whether the next 8 bytes of `c` are all 0 (8 one-byte zero varints: a
+/// run of the same thread, each its own process's leader).
 #[inline(always)]
 fn zero_run8(c: &Col) -> bool {
-    c.b.get(c.p..c.p + 8)
-        .is_some_and(|s| u64::from_le_bytes(s.try_into().unwrap()) == 0)
+    c.peek8() == Some(0)
 }
 
 #[inline(never)]

@@ -35,14 +35,28 @@ pub struct DecodedBlock {
 }
 
 /// Block buffers handed back by dropped blocks, so steady-state reading does
-/// not allocate (and page-fault) a fresh quarter megabyte per block.
+/// not allocate (and page-fault) a fresh megabyte per block.
 #[derive(Default)]
 pub struct BufferPool {
     free: Mutex<Vec<(Vec<u8>, Vec<Row>)>>,
+    /// The payload of the file's largest block: a fresh buffer gets that
+    /// much room at once, not again each time a larger block comes.
+    room: usize,
 }
 
 impl BufferPool {
     const KEEP: usize = 32;
+    fn for_blocks(blocks: &[BlockEntry]) -> Self {
+        BufferPool {
+            free: Mutex::default(),
+            // (each header's payload_len was checked against the cap)
+            room: (blocks.iter())
+                .map(|b| b.header.payload_len as usize)
+                .max()
+                .unwrap_or(0)
+                .min(crate::container::MAX_PAYLOAD),
+        }
+    }
     fn take(&self) -> (Vec<u8>, Vec<Row>) {
         self.free.lock().unwrap().pop().unwrap_or_default()
     }
@@ -579,15 +593,21 @@ fn decode_block_at(
     RAW.with(|raw| {
         let raw = &mut raw.borrow_mut();
         let h = read_block(path, src, i, e, raw)?;
-        let bufs = pool.map(|p| p.take()).unwrap_or_default();
-        decode_frame(major, &raw[FRAME_HEADER + BLOCK_HEADER_LEN..], &h, bufs)
-            .map(|(payload, rows)| DecodedBlock {
-                index: i,
-                payload,
-                rows,
-                pool: pool.cloned(),
-            })
-            .map_err(|x| TraceError::at(path, e.frame_offset(), format!("block {i}: {x}")))
+        let (bufs, room) = pool.map_or_else(Default::default, |p| (p.take(), p.room));
+        decode_frame(
+            major,
+            &raw[FRAME_HEADER + BLOCK_HEADER_LEN..],
+            &h,
+            bufs,
+            room,
+        )
+        .map(|(payload, rows)| DecodedBlock {
+            index: i,
+            payload,
+            rows,
+            pool: pool.cloned(),
+        })
+        .map_err(|x| TraceError::at(path, e.frame_offset(), format!("block {i}: {x}")))
     })
 }
 
@@ -623,9 +643,7 @@ fn reserve_populated(buf: &mut Vec<u8>, n: usize) {
 }
 
 /// Decompress a block's frames into `payload` (exactly `payload_len` bytes).
-/// A fresh buffer gets room for `room` bytes at least (a pass's largest
-/// block), so that a pooled buffer is allocated and faulted in once, not
-/// again each time a larger block comes.
+/// A fresh buffer gets room for `room` bytes at least ([`BufferPool`]'s).
 fn decompress_frame(
     frame: &[u8],
     h: &BlockHeader,
@@ -664,8 +682,9 @@ fn decode_frame(
     frame: &[u8],
     h: &BlockHeader,
     (mut payload, mut rows): (Vec<u8>, Vec<Row>),
+    room: usize,
 ) -> Result<(Vec<u8>, Vec<Row>), String> {
-    decompress_frame(frame, h, &mut payload, 0)?;
+    decompress_frame(frame, h, &mut payload, room)?;
     block::decode_major(major, &payload, &mut rows)?;
     if rows.len() != h.n_events as usize {
         return Err(format!(
@@ -752,6 +771,7 @@ impl TraceReader {
                 (b, None, t)
             }
         };
+        let pool = Arc::new(BufferPool::for_blocks(&blocks));
         Ok(TraceReader {
             path: path.to_path_buf(),
             src,
@@ -761,7 +781,7 @@ impl TraceReader {
             blocks,
             index,
             truncation,
-            pool: Arc::default(),
+            pool,
             decode_pool: None,
             stream_pool: std::sync::OnceLock::new(),
         })
@@ -980,11 +1000,6 @@ impl TraceReader {
         mut f: impl FnMut(&Event<'_>, bool) -> ControlFlow<()>,
     ) -> Result<(), TraceError> {
         let mut decoder = block::Decoder::for_major(self.version.0);
-        let room = (self.blocks.iter())
-            .map(|b| b.header.payload_len as usize)
-            .max()
-            .unwrap_or(0)
-            .min(crate::container::MAX_PAYLOAD);
         let decompress = |i: usize| -> Result<(usize, Vec<u8>), TraceError> {
             let e = &self.blocks[i];
             RAW.with(|raw| {
@@ -992,7 +1007,7 @@ impl TraceReader {
                 let h = read_block(&self.path, &self.src, i, e, raw)?;
                 let (mut payload, _) = self.pool.take();
                 let frame = &raw[FRAME_HEADER + BLOCK_HEADER_LEN..];
-                decompress_frame(frame, &h, &mut payload, room).map_err(|x| {
+                decompress_frame(frame, &h, &mut payload, self.pool.room).map_err(|x| {
                     TraceError::at(&self.path, e.frame_offset(), format!("block {i}: {x}"))
                 })?;
                 Ok((i, payload))
@@ -1196,11 +1211,13 @@ impl<R: Read> StreamReader<R> {
                             ),
                         ));
                     }
+                    // (a stream's blocks are not known ahead: no room)
                     let (payload, rows) = decode_frame(
                         self.version.0,
                         &frame,
                         &h,
                         Default::default(),
+                        0,
                     )
                     .map_err(|x| {
                         TraceError::at(&self.name, fo, format!("block {}: {x}", self.blocks_read))
