@@ -8,10 +8,14 @@
 # rules (../shared/upstream/rules/falco_rules.yaml).
 #
 # Options:
-#   -n RUNS     runs of each side, the least CPU time is kept (default 5)
+#   -n RUNS     runs of each side; the least and the median CPU time are
+#               kept (default 15)
 #   -b BIN      the sysreplay binary (default target/release/sysreplay)
 #   -B OTHER    a second sysreplay binary (an A/B of two builds): its eval
 #               runs in the same rotation, on the same export and rules
+#   -t OTHER    a second trace with the same events (the same recording in
+#               another format version): eval of it runs in the same
+#               rotation too (with -B, by the second binary)
 #   -s SYSDIG   the sysdig binary (default sysdig)
 #   -j          print one JSON object on stdout instead of text
 #
@@ -39,13 +43,14 @@
 #    Falco does with enter+exit drivers), eval one record per syscall.
 set -euo pipefail
 
-runs=5 bin=target/release/sysreplay other= sysdig=sysdig json=0
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
-while getopts "n:b:B:s:jh" opt; do
+runs=15 bin=target/release/sysreplay other= other_trace= sysdig=sysdig json=0
+usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+while getopts "n:b:B:t:s:jh" opt; do
     case $opt in
         n) runs=$OPTARG ;;
         b) bin=$OPTARG ;;
         B) other=$OPTARG ;;
+        t) other_trace=$OPTARG ;;
         s) sysdig=$OPTARG ;;
         j) json=1 ;;
         *) usage ;;
@@ -57,7 +62,7 @@ trace=${1:-corpora/real/mixed/trace.srt}
 rules=("$@")
 (( ${#rules[@]} )) || rules=(../shared/upstream/rules/falco_rules.yaml)
 [[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "$0: -n: expected a positive integer, got '$runs'" >&2; exit 2; }
-for f in "$trace" "${rules[@]}"; do
+for f in "$trace" ${other_trace:+"$other_trace"} "${rules[@]}"; do
     [[ -r $f ]] || { echo "$0: $f: not readable" >&2; exit 2; }
 done
 command -v "$sysdig" > /dev/null || { echo "$0: $sysdig not found (apt-get install -y --no-install-recommends sysdig)" >&2; exit 2; }
@@ -72,12 +77,25 @@ rargs=()
 for r in "${rules[@]}"; do rargs+=(-r "$r"); done
 "$bin" rules check "${rargs[@]}" --expanded --json > "$tmp/rules.json"
 
-python3 - "$bin" "$other" "$sysdig" "$runs" "$json" "$trace" "$tmp/trace.scap" "$tmp/rules.json" "${rargs[@]}" <<'PY'
+python3 - "$bin" "$other" "$other_trace" "$sysdig" "$runs" "$json" "$trace" "$tmp/trace.scap" "$tmp/rules.json" "${rargs[@]}" <<'PY'
 import json, os, platform, statistics, subprocess, sys
 
-bin_, other, sysdig, runs, as_json, trace, scap, rules_json = sys.argv[1:9]
-runs, rargs = int(runs), sys.argv[9:]
+bin_, other, other_trace, sysdig, runs, as_json, trace, scap, rules_json = sys.argv[1:10]
+runs, rargs = int(runs), sys.argv[10:]
 rules = [r for r in json.load(open(rules_json))["rules"] if r["enabled"]]
+
+
+def events_of(t):
+    info = json.loads(subprocess.run([bin_, "info", "--json", t], capture_output=True,
+                                     text=True, check=True).stdout)
+    return info["summary"]["events"]
+
+
+events = events_of(trace)
+if other_trace and (n := events_of(other_trace)) != events:
+    print(f"sysdig_side_by_side: -t {other_trace}: {n} events, not the {events} of {trace}",
+          file=sys.stderr)
+    sys.exit(2)
 
 
 def indexed(r):
@@ -117,8 +135,10 @@ sides = {
     "sysdig": [sysdig, "-r", scap, filt, "-p", "%evt.num"],
     "eval": [bin_, "eval", *rargs, *disable, "--no-drop-alerts", trace],
 }
-if other:
-    sides["other_eval"] = [other, *sides["eval"][1:]]
+
+has_other = bool(other or other_trace)
+if has_other:
+    sides["other_eval"] = [other or bin_, *sides["eval"][1:-1], other_trace or trace]
 times = {k: [] for k in sides}
 lines = {}
 for _ in range(runs):
@@ -129,9 +149,6 @@ for _ in range(runs):
 best = {k: min(v) for k, v in times.items()}
 median = {k: statistics.median(v) for k, v in times.items()}
 
-info = json.loads(subprocess.run([bin_, "info", "--json", trace], capture_output=True,
-                                 text=True, check=True).stdout)
-events = info["summary"]["events"]
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
             if l.startswith("model name")), platform.processor() or "?")
 sysdig_ver = subprocess.run([sysdig, "--version"], capture_output=True,
@@ -145,9 +162,10 @@ res = {
     "sysdig_cpu_median_s": median["sysdig"], "eval_cpu_median_s": median["eval"],
     "eval_over_sysdig_median": median["eval"] / median["sysdig"],
 }
-if other:
+if has_other:
     res.update({
-        "other": other, "other_eval_cpu_s": best["other_eval"],
+        "other": other or bin_, "other_trace": other_trace or trace,
+        "other_eval_cpu_s": best["other_eval"],
         "other_eval_cpu_median_s": median["other_eval"],
         "other_eval_alerts": lines["other_eval"],
         "other_over_sysdig": best["other_eval"] / best["sysdig"],
@@ -157,7 +175,7 @@ if as_json == "1":
     print(json.dumps(res, indent=1))
 else:
     print(f"{trace}: {events} events; {len(kept)} rules as one filter "
-          f"({len(left_out)} left out: sysdig cannot compile them); {cpu}, {os.cpu_count()} cores; best of {runs}")
+          f"({len(left_out)} left out: sysdig cannot compile them); {cpu}, {os.cpu_count()} cores; least and median of {runs} runs")
     for k in sides:
         n = "matches" if k == "sysdig" else "alerts"
         print(f"  {k:10} {best[k]:7.3f} s CPU, median {median[k]:.3f} "
@@ -165,7 +183,7 @@ else:
     print(f"  eval / sysdig CPU time: {res['eval_over_sysdig']:.3f} "
           f"(libsinsp uses {1 / res['eval_over_sysdig']:.1f}x the CPU); "
           f"of the medians {res['eval_over_sysdig_median']:.3f}")
-    if other:
+    if has_other:
         print(f"  other_eval / sysdig: {res['other_over_sysdig']:.3f}, "
               f"of the medians {res['other_over_sysdig_median']:.3f}")
     for r, e in left_out.items():

@@ -293,6 +293,36 @@ fn sysdig_side_by_side_prints_both_cpu_times_and_their_ratio() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("-B /nonexistent-sysreplay"));
 
+    // -t: eval of a second trace with the same events in the same rotation
+    // (the sample as format 1.0 wrote it: the same alerts); a trace of
+    // other events is refused.
+    let sample = root.join("corpora/samples/synth-100k.srt");
+    let compat = |f: &str| root.join("corpora/samples/compat").join(f);
+    let o = Command::new(root.join("benches/sysdig_side_by_side.sh"))
+        .args(["-n", "1", "-j", "-b", env!("CARGO_BIN_EXE_sysreplay"), "-t"])
+        .arg(compat("synth-100k-format-1.0.srt"))
+        .arg(&sample)
+        .arg(root.join("corpora/rules/sample_rules.yaml"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let other_trace = compat("synth-100k-format-1.0.srt");
+    assert_eq!(v["other_trace"], other_trace.to_str().unwrap(), "{v}");
+    assert_eq!(v["other"], env!("CARGO_BIN_EXE_sysreplay"), "{v}");
+    assert_eq!(v["other_eval_alerts"], v["eval_alerts"], "{v}");
+    assert!(v["other_eval_cpu_s"].as_f64().unwrap() > 0.0, "{v}");
+    let o = Command::new(root.join("benches/sysdig_side_by_side.sh"))
+        .args(["-n", "1", "-b", env!("CARGO_BIN_EXE_sysreplay"), "-t"])
+        .arg(compat("synth-10k-format-2.0.srt"))
+        .arg(&sample)
+        .arg(root.join("corpora/rules/sample_rules.yaml"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("10002 events, not the 100002"), "{err}");
+
     // A trace that is not there: a clear message, exit 2.
     let o = Command::new(root.join("benches/sysdig_side_by_side.sh"))
         .arg("/nonexistent.srt")
