@@ -1,7 +1,9 @@
 //! Writer cost on a real trace, for `valgrind --tool=callgrind` (instruction
 //! counts do not depend on what else the machine runs): loads TRACE into
 //! memory, then writes it ROUNDS times with the default writer options.
-//! `cargo run --release -p sysreplay-format --example writecost -- TRACE OUT_DIR [ROUNDS]`
+//! With `keep`, the files written stay in OUT_DIR (the same recording in
+//! this build's format: `benches/sysdig_side_by_side.sh -t` compares them).
+//! `cargo run --release -p sysreplay-format --example writecost -- TRACE OUT_DIR [ROUNDS [keep]]`
 use std::ops::ControlFlow;
 use std::path::Path;
 use sysreplay_format::{OwnedEvent, TraceReader, TraceWriter, WriterOptions};
@@ -10,6 +12,7 @@ fn main() {
     let a: Vec<String> = std::env::args().collect();
     let (trace, dir) = (Path::new(&a[1]), Path::new(&a[2]));
     let rounds: usize = a.get(3).map_or(1, |r| r.parse().unwrap());
+    let keep = a.get(4).is_some_and(|k| k == "keep");
     let r = TraceReader::open(trace).unwrap();
     let mut evs: Vec<OwnedEvent> = Vec::new();
     r.for_each_event(|e| {
@@ -35,6 +38,10 @@ fn main() {
             evs.len() as f64 / s / 1e6,
             st.file_bytes as f64 / evs.len() as f64
         );
-        std::fs::remove_file(&p).unwrap();
+        if keep {
+            println!("kept {}", p.display());
+        } else {
+            std::fs::remove_file(&p).unwrap();
+        }
     }
 }
