@@ -218,7 +218,7 @@ impl Default for RecordOptions {
             stats_interval: None,
             stats_json: None,
             rotation: Rotation::default(),
-            zstd_level: 1,
+            zstd_level: WriterOptions::default().zstd_level,
             min_free_bytes: 32 << 20,
             notes: Vec::new(),
             follow: None,

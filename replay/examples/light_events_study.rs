@@ -21,12 +21,10 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::Instant;
 use sysreplay_format::record::RecordHeader;
-use sysreplay_format::TraceReader;
+use sysreplay_format::{TraceReader, WriterOptions};
 use sysreplay_ruleeval::engine::{load_rules, Engine, RuleMatching};
 
 const LIMIT: u64 = 1 << 28; // SPEC §5: a delta below 2^28 is stored as one
-const LEVEL: i32 = 1; // the writer's level of the fixed columns
-const DATA_LEVEL: i32 = 3; // and of the data column
 
 fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
@@ -69,7 +67,7 @@ impl ArgCols {
     fn zstd_bytes(&self) -> usize {
         [&self.mask, &self.sel, &self.raw, &self.delta]
             .iter()
-            .map(|c| zstd_cost(c, LEVEL).0)
+            .map(|c| zstd_cost(c, WriterOptions::default().zstd_level).0)
             .sum()
     }
     /// A value that differs from its prediction `p`: the selector and its
@@ -144,6 +142,11 @@ fn main() {
     }
     let light = Engine::new(rules, RuleMatching::First).light_set();
     let r = TraceReader::open(Path::new(&a[1])).unwrap();
+    // the writer's levels: of the fixed columns, of the data column
+    let (level, data_level) = (
+        WriterOptions::default().zstd_level,
+        WriterOptions::default().data_zstd_level,
+    );
     let syscall = sysreplay_format::record::Kind::Syscall as u16;
 
     let mut n = [0usize; 2];
@@ -181,9 +184,9 @@ fn main() {
             }
         }
         for col in 0..3 {
-            let (bytes, t) = zstd_cost(&args[col], LEVEL);
+            let (bytes, t) = zstd_cost(&args[col], level);
             (args_b[col], args_t[col]) = (args_b[col] + bytes, args_t[col] + t);
-            let (bytes, t) = zstd_cost(&data[col], DATA_LEVEL);
+            let (bytes, t) = zstd_cost(&data[col], data_level);
             (data_b[col], data_t[col]) = (data_b[col] + bytes, data_t[col] + t);
         }
         let mut one: [ArgCols; 2] = Default::default();
@@ -208,7 +211,7 @@ fn main() {
         n[1],
         100.0 * n[1] as f64 / total
     );
-    println!("1. format 1.x args (zstd {LEVEL}) and data (zstd {DATA_LEVEL}): bytes/event, decompression ms");
+    println!("1. format 1.x args (zstd {level}) and data (zstd {data_level}): bytes/event, decompression ms");
     for (col, name) in ["heavy events", "light events", "one column"]
         .iter()
         .enumerate()

@@ -15,6 +15,7 @@ use sysreplay_capture::recorder::{
 };
 use sysreplay_capture::selection::for_record;
 use sysreplay_format::timefmt::parse_duration;
+use sysreplay_format::WriterOptions;
 
 use crate::cmd_eval::{load_checked, Selection};
 use crate::Failure;
@@ -142,8 +143,8 @@ pub struct Args {
     /// Stop cleanly (complete file) when the output's file system has less than this many MB free
     #[arg(long, value_name = "MB", default_value_t = 32)]
     pub min_free_mb: u64,
-    /// zstd level of the trace blocks
-    #[arg(long, default_value_t = 1)]
+    /// zstd level of the trace's fixed columns (the variable-data column is at level 3)
+    #[arg(long, default_value_t = WriterOptions::default().zstd_level)]
     pub zstd_level: i32,
     /// Run the recorder at this nice value (-20..19; below 0 needs root or CAP_SYS_NICE): every recorder thread inherits it
     #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = clap::value_parser!(i32).range(-20..=19))]
