@@ -8,7 +8,7 @@ use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 use sysreplay_format::record::{tag, Kind, DROP_CATEGORY_NAMES};
-use sysreplay_format::timefmt::{clock_ns, iso8601_ns, parse_offset_ns};
+use sysreplay_format::timefmt::{clock_ns, iso8601_ns};
 use sysreplay_format::{Event, ProcessSnapshot};
 use sysreplay_syscalls as syscalls;
 use sysreplay_syscalls::decode;
@@ -427,17 +427,8 @@ pub fn run(a: Args) -> Result<(), Failure> {
         Default::default()
     };
     let r = crate::open_trace(&a.file)?;
-    let start = r.blocks().first().map_or(0, |b| b.header.first_ts);
-    let from = match &a.from {
-        Some(s) => {
-            start + parse_offset_ns(s).map_err(|e| Failure::input(format!("--from: {e}")))?
-        }
-        None => 0,
-    };
-    let to = match &a.to {
-        Some(s) => start + parse_offset_ns(s).map_err(|e| Failure::input(format!("--to: {e}")))?,
-        None => u64::MAX,
-    };
+    let (from, to) =
+        crate::cmd_eval::window(&r, a.from.as_deref(), a.to.as_deref())?.unwrap_or((0, u64::MAX));
     let stdout = std::io::stdout();
     let mut p = Printer {
         o: BufWriter::with_capacity(1 << 16, stdout.lock()),

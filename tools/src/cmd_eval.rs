@@ -112,17 +112,20 @@ pub struct Args {
     pub selection: Selection,
 }
 
-/// `--from`/`--to` offsets as a window of trace times (ns).
+/// `--from`/`--to` offsets (from the first event: `1.5`, `250ms`, `2m`) as
+/// a window of trace times (ns), for `eval`, `cat` and `replay` alike. A
+/// window that holds no event of the trace is an error, not an empty run.
 pub fn window(
     r: &sysreplay_format::TraceReader,
     from: Option<&str>,
     to: Option<&str>,
 ) -> Result<Option<(u64, u64)>, Failure> {
-    use sysreplay_format::timefmt::parse_offset_ns;
+    use sysreplay_format::timefmt::{duration, parse_offset_ns};
     if from.is_none() && to.is_none() {
         return Ok(None);
     }
     let start = r.blocks().first().map_or(0, |b| b.header.first_ts);
+    let end = r.blocks().iter().map(|b| b.header.last_ts).max();
     let parse = |opt: &str, v: Option<&str>| -> Result<Option<u64>, Failure> {
         v.map(|s| {
             parse_offset_ns(s)
@@ -131,10 +134,26 @@ pub fn window(
         })
         .transpose()
     };
-    Ok(Some((
+    let (f, t) = (
         parse("from", from)?.unwrap_or(0),
         parse("to", to)?.unwrap_or(u64::MAX),
-    )))
+    );
+    if t <= f {
+        return Err(Failure::input(format!(
+            "--to {} is not after --from {}: the window holds no event",
+            to.unwrap_or_default(),
+            from.unwrap_or("0")
+        )));
+    }
+    if let (Some(from), Some(end)) = (from, end) {
+        if f > end {
+            return Err(Failure::input(format!(
+                "--from {from} is past the trace's end ({} after its first event)",
+                duration(end - start)
+            )));
+        }
+    }
+    Ok(Some((f, t)))
 }
 
 /// Load rules, print diagnostics; errors are bad input (exit 2).

@@ -132,12 +132,12 @@ pub struct Args {
     /// Write the metrics snapshots as JSON lines here (mode 0600)
     #[arg(long, requires = "metrics_interval")]
     pub metrics_json: Option<PathBuf>,
-    /// Only events at or after this many seconds from the trace start
+    /// Only events from this long after the first event on (e.g. 1.5, 250ms, 2m)
     #[arg(long)]
-    pub from: Option<f64>,
-    /// Only events before this many seconds from the trace start
+    pub from: Option<String>,
+    /// Only events before this long after the first event
     #[arg(long)]
-    pub to: Option<f64>,
+    pub to: Option<String>,
     /// Replay only the records that match this filter expression (Falco's
     /// condition language, evaluated on the whole trace's state); the others
     /// are not offered to the rings, the consumer or the rules at all
@@ -255,15 +255,6 @@ fn base_config(a: &Args, selected: Vec<u16>) -> Result<SimConfig, Failure> {
             a.cost_scale
         )));
     }
-    let secs = |s: f64, what: &str| -> Result<u64, Failure> {
-        if s >= 0.0 && s.is_finite() {
-            Ok((s * 1e9) as u64)
-        } else {
-            Err(Failure::input(format!(
-                "--{what} {s}: must be seconds >= 0"
-            )))
-        }
-    };
     Ok(SimConfig {
         driver: match a.driver.unwrap_or(DriverArg::ModernEbpf) {
             DriverArg::ModernEbpf => Driver::ModernEbpf,
@@ -283,8 +274,6 @@ fn base_config(a: &Args, selected: Vec<u16>) -> Result<SimConfig, Failure> {
         profile: a.profile,
         matching: a.rule_matching.unwrap_or(Matching::First).engine(),
         metrics_interval_ns: a.metrics_interval.map(|d| d.as_nanos().max(1) as u64),
-        from_ns: a.from.map(|s| secs(s, "from")).transpose()?,
-        to_ns: a.to.map(|s| secs(s, "to")).transpose()?,
         ..SimConfig::falco_defaults(selected)
     })
 }
@@ -354,11 +343,10 @@ pub fn run(mut a: Args) -> Result<(), Failure> {
     crate::cmd_eval::warn_missing_syscalls(&rs, &reader);
     let (sel, missing) = selected(&rs, &a.base_syscalls, a.repair, a.all, &reader)?;
     let mut cfg = base_config(&a, sel)?;
-    // Relative windows are given from the first event.
-    if cfg.from_ns.is_some() || cfg.to_ns.is_some() {
-        let first = reader.blocks().first().map_or(0, |b| b.header.first_ts);
-        cfg.from_ns = cfg.from_ns.map(|x| first + x);
-        cfg.to_ns = cfg.to_ns.map(|x| first + x);
+    if let Some((from, to)) = crate::cmd_eval::window(&reader, a.from.as_deref(), a.to.as_deref())?
+    {
+        cfg.from_ns = a.from.is_some().then_some(from);
+        cfg.to_ns = a.to.is_some().then_some(to);
     }
     if let Some(f) = &filter {
         // A pass of the state engine alone decides which records a filter

@@ -247,3 +247,50 @@ fn replay_filter_replays_only_matching_records() {
     let none = rep(&["--filter", "proc.name = no-such-process"]);
     assert_eq!(none["drops"]["n_evts"].as_u64().unwrap(), 0);
 }
+
+#[test]
+fn time_windows_read_alike_and_an_empty_one_is_an_error() {
+    let (s, r) = (sample(), rules());
+    // replay takes the units eval and cat take (it took bare seconds only)
+    let rep = |from: &str, to: &str| -> serde_json::Value {
+        serde_json::from_str(&ok(&[
+            "replay", &s, "-r", &r, "--speed", "max", "--json", "--from", from, "--to", to,
+        ]))
+        .unwrap()
+    };
+    let (a, b) = (rep("100ms", "0.3"), rep("0.1", "300ms"));
+    assert_eq!(a["drops"]["n_evts"], b["drops"]["n_evts"]);
+    let n = a["drops"]["n_evts"].as_u64().unwrap();
+    let whole: serde_json::Value =
+        serde_json::from_str(&ok(&["replay", &s, "-r", &r, "--speed", "max", "--json"])).unwrap();
+    assert!(
+        n > 0 && n < whole["drops"]["n_evts"].as_u64().unwrap(),
+        "{n}"
+    );
+    // A window past the trace's end, or one that ends before it starts,
+    // holds no event: exit 2 with the reason, in every command.
+    for cmd in [
+        vec!["eval", &s, "-r", &r],
+        vec!["cat", &s],
+        vec!["replay", &s, "-r", &r],
+    ] {
+        let mut late = cmd.clone();
+        late.extend(["--from", "1h"]);
+        let o = run(&late);
+        assert_eq!(o.status.code(), Some(2), "{late:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("--from 1h is past the trace's end ("),
+            "{late:?}: {err}"
+        );
+        let mut backwards = cmd.clone();
+        backwards.extend(["--from", "2s", "--to", "1s"]);
+        let o = run(&backwards);
+        assert_eq!(o.status.code(), Some(2), "{backwards:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("--to 1s is not after --from 2s"),
+            "{backwards:?}: {err}"
+        );
+    }
+}
