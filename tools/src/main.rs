@@ -74,8 +74,9 @@ enum Command {
     },
     /// Print the man page (roff), of sysreplay or of one subcommand
     Man {
-        /// A subcommand, e.g. eval (its own page, sysreplay-eval(1))
-        subcommand: Option<String>,
+        /// A subcommand, e.g. eval (its own page, sysreplay-eval(1)), or
+        /// one of its own, e.g. rules check (sysreplay-rules-check(1))
+        subcommand: Vec<String>,
     },
 }
 
@@ -85,25 +86,41 @@ fn completions(shell: clap_complete::Shell) -> Result<(), Failure> {
     Ok(())
 }
 
-fn man(sub: Option<String>) -> Result<(), Failure> {
-    let cmd = Cli::command();
-    let page = match sub {
-        None => cmd,
-        Some(name) => {
-            let Some(c) = cmd.find_subcommand(&name) else {
-                let names: Vec<_> = cmd.get_subcommands().map(|c| c.get_name()).collect();
-                return Err(Failure::input(format!(
-                    "man: no subcommand '{name}' (one of {})",
+fn man(path: Vec<String>) -> Result<(), Failure> {
+    let mut page = Cli::command();
+    for (depth, name) in path.iter().enumerate() {
+        let Some(c) = page.find_subcommand(name) else {
+            let names: Vec<_> = page.get_subcommands().map(|c| c.get_name()).collect();
+            let of = std::iter::once("sysreplay")
+                .chain(path[..depth].iter().map(String::as_str))
+                .collect::<Vec<_>>()
+                .join(" ");
+            return Err(Failure::input(if names.is_empty() {
+                format!("man: '{of}' has no subcommands ('{name}' given)")
+            } else {
+                format!(
+                    "man: '{of}' has no subcommand '{name}' (one of {})",
                     names.join(", ")
-                )));
-            };
-            // clap names are &'static str without its `string` feature;
-            // one page per process, so leaking the name once is fine.
-            let full: &'static str = Box::leak(format!("sysreplay-{name}").into_boxed_str());
-            c.clone().name(full).bin_name(full)
-        }
-    };
-    clap_mangen::Man::new(page).render(&mut std::io::stdout().lock())?;
+                )
+            }));
+        };
+        page = c.clone();
+    }
+    if !path.is_empty() {
+        // The page is sysreplay-rules-check(1); its synopsis shows the
+        // command as typed. clap names are &'static str without its
+        // `string` feature: one page per process, so leaking them is fine.
+        let title: &'static str =
+            Box::leak(format!("sysreplay-{}", path.join("-")).into_boxed_str());
+        let typed: &'static str =
+            Box::leak(format!("sysreplay {}", path.join(" ")).into_boxed_str());
+        page = page.name(title).bin_name(typed);
+    }
+    // The footer names the program and its version on every page (a
+    // subcommand has no version of its own, nor a -V to show).
+    clap_mangen::Man::new(page)
+        .source(format!("sysreplay {}", env!("CARGO_PKG_VERSION")))
+        .render(&mut std::io::stdout().lock())?;
     Ok(())
 }
 

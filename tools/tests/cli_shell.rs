@@ -61,9 +61,36 @@ fn man_pages() {
         out.contains("\\-\\-filter"),
         "eval's page documents --filter"
     );
+    // the footer names the program and its version; the synopsis the
+    // command as typed
+    assert!(
+        out.contains(&format!("\"sysreplay {}\"", env!("CARGO_PKG_VERSION"))),
+        "{}",
+        &out[..300.min(out.len())]
+    );
+    assert!(
+        out.contains("\\fBsysreplay eval\\fR"),
+        "{}",
+        &out[..600.min(out.len())]
+    );
     let (c, _, e) = sysreplay(&["man", "nosuch"]);
     assert_eq!(c, Some(2));
     assert!(e.contains("eval"), "{e}");
+    // a subcommand's own subcommands have pages too
+    let (c, out, e) = sysreplay(&["man", "rules", "check"]);
+    assert_eq!(c, Some(0), "{e}");
+    assert!(
+        out.contains(".TH sysreplay-rules-check 1"),
+        "{}",
+        &out[..300.min(out.len())]
+    );
+    assert!(
+        out.contains("\\-\\-expanded"),
+        "rules check's page documents --expanded"
+    );
+    let (c, _, e) = sysreplay(&["man", "rules", "chek"]);
+    assert_eq!(c, Some(2));
+    assert!(e.contains("one of check"), "{e}");
 }
 
 #[test]
