@@ -38,7 +38,14 @@ impl fmt::Display for TraceError {
             write!(f, ": at byte offset {o}")?;
         }
         write!(f, ": {}", self.what)?;
-        if let Some(e) = &self.source {
+        // A bare io::ErrorKind (no OS error, no message) only carries the
+        // kind for the exit code: its text ("entity already exists") would
+        // repeat `what` in other words.
+        if let Some(e) = self
+            .source
+            .as_ref()
+            .filter(|e| e.raw_os_error().is_some() || e.get_ref().is_some())
+        {
             write!(f, ": {e}")?;
         }
         Ok(())

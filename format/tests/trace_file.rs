@@ -156,6 +156,8 @@ fn refuses_to_overwrite_without_permission() {
         .err()
         .unwrap();
     assert!(err.to_string().contains("refusing to overwrite"), "{err}");
+    // the kind decides the exit code; its text would only repeat the reason
+    assert!(err.to_string().ends_with("(use --force)"), "{err}");
     let o = WriterOptions {
         overwrite: true,
         ..Default::default()

@@ -37,7 +37,7 @@ pub struct Args {
     #[arg(long)]
     pub json: bool,
     /// Only these syscalls (comma-separated or repeated), e.g. -s openat,execve;
-    /// `procexit`, `procfork`, `procexec` and `drop` select those records
+    /// `procexit`, `procfork`, `procexec`, `drop` and `container` select those records
     #[arg(short = 's', long = "syscall", value_delimiter = ',')]
     pub syscalls: Vec<String>,
     /// Only these processes (pid = thread group id; repeatable)

@@ -25,6 +25,7 @@ use sysreplay_ruleeval::Engine;
 #[derive(Clone, Copy, clap::ValueEnum)]
 pub enum DriverArg {
     /// One ring per `cpus_for_each_buffer` CPUs, event-by-event release (Falco's default engine)
+    #[value(alias = "modern_ebpf")] // Falco's engine.kind spelling
     ModernEbpf,
     /// One ring per CPU, released a whole block snapshot at a time
     Kmod,

@@ -500,3 +500,13 @@ fn real_recordings_replay() {
     }
     assert!(n > 0, "corpora/real has no trace.srt");
 }
+
+#[test]
+fn the_driver_is_spelled_as_in_falco_or_with_a_hyphen() {
+    let t = sample_trace();
+    let r = sample_rules();
+    let (t, r) = (t.to_str().unwrap(), r.to_str().unwrap());
+    let run = |driver: &str| json(&[t, "-r", r, "--rate", "3M", "--driver", driver]);
+    // Falco's engine.kind is modern_ebpf; clap's own spelling is modern-ebpf
+    assert_eq!(run("modern_ebpf")["drops"], run("modern-ebpf")["drops"]);
+}
