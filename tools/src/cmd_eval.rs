@@ -169,6 +169,10 @@ pub fn load_with_filter(
     verbose: bool,
     sel: &Selection,
 ) -> Result<(Ruleset, Option<EventFilter>), Failure> {
+    // (directories of rules files read as nothing here: sniff skips them)
+    if let Some(msg) = paths.iter().find_map(|p| crate::sniff::not_rules(p)) {
+        return Err(Failure::input(msg));
+    }
     let (mut rs, f) = load_rules_with_filter(paths, filter);
     let mut err = std::io::stderr().lock();
     let mut nwarn = 0;
@@ -252,9 +256,15 @@ pub fn apply_selection(rs: &mut Ruleset, sel: &Selection) -> Result<(), Failure>
     Ok(())
 }
 
+/// The rules files given, for a message: "a.yaml, rules.d".
+pub fn files_named(paths: &[PathBuf]) -> String {
+    let names: Vec<_> = paths.iter().map(|p| p.display().to_string()).collect();
+    names.join(", ")
+}
+
 /// `eval` with no enabled rule would print nothing and look like a clean
 /// trace: an input error that says which selection left nothing.
-pub fn no_rule_enabled(rs: &Ruleset, sel: &Selection) -> Result<(), Failure> {
+pub fn no_rule_enabled(rs: &Ruleset, sel: &Selection, paths: &[PathBuf]) -> Result<(), Failure> {
     if rs.enabled_rules().next().is_some() {
         return Ok(());
     }
@@ -269,7 +279,7 @@ pub fn no_rule_enabled(rs: &Ruleset, sel: &Selection) -> Result<(), Failure> {
         why.push(format!("--min-priority {p}"));
     }
     Err(Failure::input(if rs.rules.is_empty() {
-        "the rules files define no rule: nothing to evaluate".to_string()
+        format!("no rule in {}: nothing to evaluate", files_named(paths))
     } else if why.is_empty() {
         format!(
             "all {} rules are disabled (enabled: false in the files): nothing to evaluate; --enable RULE turns one on",
@@ -385,7 +395,7 @@ pub fn run(mut a: Args) -> Result<(), Failure> {
     warn_missing_syscalls(&rs, &reader);
     let window = window(&reader, a.from.as_deref(), a.to.as_deref())?;
     let matching = a.rule_matching.unwrap_or(Matching::First).engine();
-    no_rule_enabled(&rs, &a.selection)?;
+    no_rule_enabled(&rs, &a.selection, &a.rules)?;
     let mut engine = Engine::new(rs, matching);
     engine.filter = filter;
     engine.window = window;

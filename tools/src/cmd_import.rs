@@ -33,13 +33,15 @@ pub fn run(a: Args) -> Result<(), Failure> {
     if let Some(msg) = crate::sniff::not_a_capture(&a.file) {
         return Err(Failure::input(msg));
     }
-    let note = match crate::sniff::describe(&a.file) {
-        Some(what) if !what.contains("scap") => format!(" (this is {what})"),
-        _ => String::new(),
+    // What the file is comes first: the block reader's details (a "block
+    // type" read from text) are noise to someone who gave a README.
+    let what = match crate::sniff::describe(&a.file) {
+        Some(what) if !what.contains("scap") => format!("this is {what}, not"),
+        _ => "not".to_string(),
     };
     let bad = |e: scap::ScapError| {
         Failure::input(format!(
-            "{}: not a readable scap file: {e}{note}",
+            "{}: {what} a readable scap file: {e}",
             a.file.display()
         ))
     };

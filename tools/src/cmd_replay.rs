@@ -330,7 +330,7 @@ pub fn run(mut a: Args) -> Result<(), Failure> {
     let (mut rs, filter) =
         load_with_filter(&a.rules, a.filter.as_deref(), a.verbose, &a.selection)?;
     apply_append_output(&mut rs, &a.append_output)?;
-    if let Err(f) = crate::cmd_eval::no_rule_enabled(&rs, &a.selection) {
+    if let Err(f) = crate::cmd_eval::no_rule_enabled(&rs, &a.selection, &a.rules) {
         // Still a useful replay (the state engine's cost alone), but say so.
         eprintln!(
             "sysreplay: WARNING: {}; replaying the state engine alone",

@@ -72,6 +72,12 @@ fn check(mut a: CheckArgs) -> Result<(), Failure> {
         ));
     }
     let rs = load_checked(&a.rules, a.verbose, &a.selection)?;
+    if rs.rules.is_empty() {
+        eprintln!(
+            "sysreplay: warning: no rule in {}",
+            crate::cmd_eval::files_named(&a.rules)
+        );
+    }
     let out = std::io::stdout();
     let mut o = out.lock();
     if a.json {

@@ -123,6 +123,20 @@ pub fn not_a_trace(path: &Path) -> Option<String> {
     })
 }
 
+/// What to say when a rules file (YAML) was expected and `path` is a
+/// trace or a capture: most often the trace and `-r` were swapped.
+pub fn not_rules(path: &Path) -> Option<String> {
+    let k = sniff(path)?;
+    let p = path.display();
+    match k {
+        Kind::Trace | Kind::Scap { .. } | Kind::Pcap { .. } | Kind::Gzip => Some(format!(
+            "{p}: this is {}, not a rules file (YAML); the trace is the command's own argument, rules files come with -r (swapped?)",
+            k.describe()
+        )),
+        _ => None,
+    }
+}
+
 /// What the file at `path` is, for a note after another error.
 pub fn describe(path: &Path) -> Option<&'static str> {
     sniff(path)

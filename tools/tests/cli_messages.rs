@@ -43,7 +43,11 @@ fn import_says_what_the_file_is() {
     std::fs::write(&notes, "remember the milk\n").unwrap();
     let (c, _, e) = run(&["import", notes.to_str().unwrap(), "-o", &out]);
     assert_eq!(c, Some(2));
-    assert!(e.contains("text file"), "{e}");
+    // what the file is, first; the block reader's details after
+    assert!(
+        e.contains("notes.txt: this is a text file, not a readable scap file"),
+        "{e}"
+    );
     assert!(!dir.path().join("o.srt").exists());
 }
 

@@ -137,3 +137,37 @@ fn a_failure_while_running_is_1() {
         String::from_utf8_lossy(&st.stderr)
     );
 }
+
+#[test]
+fn swapped_trace_and_rules_or_no_rule_say_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = root().join("corpora/samples/synth-100k.srt");
+    let rules = root().join("corpora/rules/sample_rules.yaml");
+    let (sample, rules) = (sample.to_str().unwrap(), rules.to_str().unwrap());
+    // the trace given to -r and the rules as the trace
+    for cmd in ["eval", "replay"] {
+        let (c, err) = code(&[cmd, rules, "-r", sample]);
+        assert_eq!(c, Some(2), "{cmd}: {err}");
+        assert!(
+            err.contains("synth-100k.srt: this is a sysreplay trace (.srt), not a rules file")
+                && err.contains("swapped?"),
+            "{cmd}: {err}"
+        );
+    }
+    // an empty rules file: named, for eval (an error) and rules check (a warning)
+    let empty = dir.path().join("empty.yaml");
+    std::fs::write(&empty, "").unwrap();
+    let empty = empty.to_str().unwrap();
+    let (c, err) = code(&["eval", sample, "-r", empty]);
+    assert_eq!(c, Some(2), "{err}");
+    assert!(
+        err.contains(&format!("no rule in {empty}: nothing to evaluate")),
+        "{err}"
+    );
+    let (c, err) = code(&["rules", "check", "-r", empty]);
+    assert_eq!(c, Some(0), "{err}");
+    assert!(
+        err.contains(&format!("warning: no rule in {empty}")),
+        "{err}"
+    );
+}
