@@ -51,6 +51,7 @@ pub mod output;
 pub mod parser;
 pub mod sc;
 pub mod state;
+pub mod suggest;
 pub mod unparse;
 mod yaml;
 

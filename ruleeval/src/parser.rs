@@ -205,6 +205,11 @@ pub fn parse(input: &str) -> Result<Ast, ParseError> {
     }
     let ast = p.parse_or()?;
     p.skip_blanks();
+    // `... and` at the end: the operand is missing, not a token too many
+    let rest = input[p.pos..].trim_end();
+    if matches!(rest, "and" | "or" | "not") {
+        return Err(p.err(&format!("expected a condition after '{rest}'")));
+    }
     if p.pos < p.s.len() {
         return Err(p.err(&format!(
             "unexpected token after '{}'",
@@ -1000,6 +1005,14 @@ mod tests {
         assert!(parse("a b").is_err());
         assert!(parse("").is_err());
         assert!(parse("evt.type in open").is_err());
+        // a dangling keyword: the missing operand is named, at the keyword
+        let e = parse("evt.type=open and").unwrap_err();
+        assert_eq!(
+            (e.msg.as_str(), e.pos),
+            ("expected a condition after 'and'", 14)
+        );
+        let e = parse("proc.name=x or").unwrap_err();
+        assert_eq!(e.msg, "expected a condition after 'or'");
         let deep = "(".repeat(2000) + "a" + &")".repeat(2000);
         assert!(parse(&deep).is_err());
     }

@@ -188,32 +188,12 @@ fn event_info(e: &Event<'_>, out: &mut String) {
     }
 }
 
-/// The closest syscall or record name to a misspelled one (edit distance
-/// at most 2, or a third of the name).
+/// The closest syscall or record name to a misspelled one.
 fn suggest(s: &str) -> Option<String> {
     let names = (0..syscalls::MAX_SYSCALLS as u16)
         .filter_map(syscalls::name)
         .chain(["procexit", "procfork", "procexec", "drop", "container"]);
-    let max = (s.chars().count() / 3).clamp(1, 2);
-    names
-        .map(|n| (levenshtein(s, n), n))
-        .filter(|&(d, _)| d <= max)
-        .min()
-        .map(|(_, n)| n.to_string())
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, &cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
+    sysreplay_ruleeval::suggest::closest(s, names).map(str::to_string)
 }
 
 struct Filter {

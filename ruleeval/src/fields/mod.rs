@@ -677,7 +677,11 @@ pub fn lookup(name: &str, arg: Option<&str>) -> Result<Field, String> {
         });
     }
     let Some(Known::Field(i)) = found else {
-        return Err(format!("filter contains an unknown field '{name}'"));
+        let names = (OFFLINE_FIELDS.iter().map(|f| f.0)).chain(FIELDS.iter().map(|f| f.0));
+        return Err(match crate::suggest::closest(name, names) {
+            Some(n) => format!("filter contains an unknown field '{name}' (did you mean '{n}'?)"),
+            None => format!("filter contains an unknown field '{name}'"),
+        });
     };
     let (_, f, ty, spec, _) = FIELDS[i];
     let arg = match (spec, arg) {
@@ -1094,6 +1098,17 @@ mod tests {
 #[cfg(test)]
 mod list_tests {
     use super::*;
+
+    #[test]
+    fn an_unknown_field_gets_the_closest_known_one() {
+        let e = lookup("fd.nme", None).unwrap_err();
+        assert_eq!(
+            e,
+            "filter contains an unknown field 'fd.nme' (did you mean 'fd.name'?)"
+        );
+        let e = lookup("zz.nothing.like.it", None).unwrap_err();
+        assert_eq!(e, "filter contains an unknown field 'zz.nothing.like.it'");
+    }
 
     #[test]
     fn every_listed_field_resolves_and_is_described() {
