@@ -400,6 +400,15 @@ pub fn run(a: Args) -> Result<(), Failure> {
         })?),
         None => None,
     };
+    if let Some(p) = a.print.as_deref().filter(|p| !p.contains('%')) {
+        // `-p 1234` meant as a pid prints "1234" on every line
+        let pid = if p.trim().parse::<u32>().is_ok() {
+            " (--pid selects a process)"
+        } else {
+            ""
+        };
+        eprintln!("sysreplay: warning: -p '{p}' has no %field: every line prints it as is{pid}");
+    }
     // Rules files only lend their lists and macros to the filter.
     let (rs, expr_filter) = if expr.is_some() || !a.rules.is_empty() {
         crate::cmd_eval::load_with_filter(&a.rules, expr.as_deref(), false, &Default::default())?

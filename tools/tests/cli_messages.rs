@@ -101,3 +101,17 @@ fn rules_check_lists_all_and_points_output_errors_at_the_output() {
     assert!(e.contains("r.yaml:7:5:"), "{e}");
     assert!(e.contains("proc.nme"), "{e}");
 }
+
+#[test]
+fn a_print_format_without_fields_is_warned_about() {
+    // `-p 1234` meant as a pid (sysdig's -p is the format, as here)
+    let (c, out, e) = run(&["cat", &sample(), "-p", "1234", "-n", "2"]);
+    assert_eq!(c, Some(0), "{e}");
+    assert_eq!(out, "1234\n1234\n");
+    assert!(
+        e.contains("-p '1234' has no %field") && e.contains("--pid selects a process"),
+        "{e}"
+    );
+    let (_, _, e) = run(&["cat", &sample(), "-p", "%evt.num", "-n", "1"]);
+    assert!(!e.contains("warning"), "{e}");
+}
