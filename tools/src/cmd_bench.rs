@@ -274,39 +274,60 @@ fn format(a: FormatArgs) -> Result<(), Failure> {
         "sysreplay bench format: {n} synthetic events (seed {}), zstd level {} (data column {}), {cores} cores, best of {runs}",
         a.seed, a.level, a.data_level
     );
-    println!(
-        "  write, {one}           {:>8.2} M events/s  (writer pinned to one CPU)",
-        rate(write1_secs) / 1e6
-    );
-    println!(
-        "  write, {cores} cores          {:>8.2} M events/s  (caller thread done at {:.2} M/s)",
-        rate(write_secs) / 1e6,
-        rate(caller_secs) / 1e6
-    );
-    println!(
-        "  raw records, no codec    {:>8.2} M events/s  (BufWriter of 80-byte records + data)",
-        rate(raw_secs) / 1e6
-    );
-    println!(
-        "  read+decode, {one}     {:>8.2} M events/s",
-        rate(read1_secs) / 1e6
-    );
-    println!(
-        "  read+decode, {cores} cores    {:>8.2} M events/s  ({:.2}x one core)",
-        rate(read_secs) / 1e6,
-        read1_secs / read_secs
-    );
-    println!(
-        "  on disk                  {:>8.2} bytes/event ({} bytes, {} blocks)",
-        file_bytes as f64 / n as f64,
-        file_bytes,
-        stats.blocks
-    );
-    println!(
-        "  uncompressed records     {:>8.2} bytes/event  (compression {:.1}x)",
-        raw_bytes as f64 / n as f64,
-        raw_bytes as f64 / file_bytes as f64
-    );
+    // label, value, unit and note, the labels padded to one column
+    let rows = [
+        (
+            format!("write, {one}"),
+            rate(write1_secs) / 1e6,
+            "M events/s",
+            "  (writer pinned to one CPU)".to_string(),
+        ),
+        (
+            format!("write, {cores} cores"),
+            rate(write_secs) / 1e6,
+            "M events/s",
+            format!(
+                "  (caller thread done at {:.2} M/s)",
+                rate(caller_secs) / 1e6
+            ),
+        ),
+        (
+            "raw records, no codec".to_string(),
+            rate(raw_secs) / 1e6,
+            "M events/s",
+            "  (BufWriter of 80-byte records + data)".to_string(),
+        ),
+        (
+            format!("read+decode, {one}"),
+            rate(read1_secs) / 1e6,
+            "M events/s",
+            String::new(),
+        ),
+        (
+            format!("read+decode, {cores} cores"),
+            rate(read_secs) / 1e6,
+            "M events/s",
+            format!("  ({:.2}x one core)", read1_secs / read_secs),
+        ),
+        (
+            "on disk".to_string(),
+            file_bytes as f64 / n as f64,
+            "bytes/event",
+            format!(" ({file_bytes} bytes, {} blocks)", stats.blocks),
+        ),
+        (
+            "uncompressed records".to_string(),
+            raw_bytes as f64 / n as f64,
+            "bytes/event",
+            format!(
+                "  (compression {:.1}x)",
+                raw_bytes as f64 / file_bytes as f64
+            ),
+        ),
+    ];
+    for (label, value, unit, note) in rows {
+        println!("  {label:<24} {value:>8.2} {unit}{note}");
+    }
     if !pinned {
         println!("  (could not pin to one CPU: the 1-core lines used every core)");
     }

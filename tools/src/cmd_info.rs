@@ -77,10 +77,15 @@ pub fn run(a: Args) -> Result<(), Failure> {
         writeln!(o, "TRUNCATED:       {t}")?;
     }
     writeln!(o, "source:          {}", h.source)?;
+    // An imported capture may not say (0 or empty): "unknown", not "kernel ,"
+    let or_unknown = |s: String, known: bool| if known { s } else { "unknown".to_string() };
     writeln!(
         o,
         "host:            {} (kernel {}, {}, {} CPUs)",
-        h.hostname, h.kernel_release, h.arch, h.num_cpus
+        h.hostname,
+        or_unknown(h.kernel_release.clone(), !h.kernel_release.is_empty()),
+        h.arch,
+        h.num_cpus
     )?;
     writeln!(o, "created:         {}", iso8601_ns(h.created_unix_ns))?;
     let c = &h.config;
@@ -89,12 +94,17 @@ pub fn run(a: Args) -> Result<(), Failure> {
     } else {
         format!("{} syscalls", c.syscalls.len())
     };
+    let buffer = or_unknown(
+        format!(
+            "{} bytes per {} CPU(s)",
+            c.buf_size_bytes, c.cpus_for_each_buffer
+        ),
+        c.buf_size_bytes > 0,
+    );
     writeln!(
         o,
-        "recording:       {set}, buffer {} bytes per {} CPU(s), snaplen {}, env {}",
-        c.buf_size_bytes,
-        c.cpus_for_each_buffer,
-        c.snaplen,
+        "recording:       {set}, buffer {buffer}, snaplen {}, env {}",
+        or_unknown(c.snaplen.to_string(), c.snaplen > 0),
         if c.capture_env {
             "captured"
         } else {
