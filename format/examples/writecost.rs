@@ -1,8 +1,9 @@
 //! Writer cost on a real trace, for `valgrind --tool=callgrind` (instruction
 //! counts do not depend on what else the machine runs): loads TRACE into
 //! memory, then writes it ROUNDS times with the default writer options.
-//! With `keep`, the files written stay in OUT_DIR (the same recording in
-//! this build's format: `benches/sysdig_side_by_side.sh -t` compares them).
+//! With `keep`, the files written stay in OUT_DIR as writecost-N.srt (the
+//! same recording in this build's format: `benches/sysdig_side_by_side.sh
+//! -t` compares them); a second run into the same OUT_DIR replaces them.
 //! `cargo run --release -p sysreplay-format --example writecost -- TRACE OUT_DIR [ROUNDS [keep]]`
 use std::ops::ControlFlow;
 use std::path::Path;

@@ -38,14 +38,12 @@ impl fmt::Display for TraceError {
             write!(f, ": at byte offset {o}")?;
         }
         write!(f, ": {}", self.what)?;
-        // A bare io::ErrorKind (no OS error, no message) only carries the
-        // kind for the exit code: its text ("entity already exists") would
-        // repeat `what` in other words.
-        if let Some(e) = self
-            .source
-            .as_ref()
-            .filter(|e| e.raw_os_error().is_some() || e.get_ref().is_some())
-        {
+        // A bare io::ErrorKind only carries the kind for the exit code: its
+        // text ("entity already exists") would repeat `what` in other words.
+        // Any other cause (an OS error, std's "failed to write whole
+        // buffer") is said.
+        let bare = |e: &std::io::Error| e.to_string() == std::io::Error::from(e.kind()).to_string();
+        if let Some(e) = self.source.as_ref().filter(|e| !bare(e)) {
             write!(f, ": {e}")?;
         }
         Ok(())

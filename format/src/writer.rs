@@ -28,7 +28,7 @@ pub struct WriterOptions {
     /// data plus ~12 bytes of fixed columns per event), whichever comes first.
     pub block_payload_bytes: usize,
     /// zstd level of the fixed columns: level 3 stores the real recordings
-    /// 3.6% (corpora/real/mixed-all: 5.98 -> 5.77 bytes/event) and 4.6%
+    /// 3.5% (corpora/real/mixed-all: 5.98 -> 5.77 bytes/event) and 4.6%
     /// (mixed) smaller than level 1 and decodes them about 2% faster, for
     /// 3-7% less writer speed on one core there (11% on the synthetic
     /// trace, which it stores only 0.7% smaller).

@@ -207,7 +207,7 @@ pub fn parse(input: &str) -> Result<Ast, ParseError> {
     p.skip_blanks();
     // `... and` at the end: the operand is missing, not a token too many
     let rest = input[p.pos..].trim_end();
-    if matches!(rest, "and" | "or" | "not") {
+    if matches!(rest, "and" | "or") {
         return Err(p.err(&format!("expected a condition after '{rest}'")));
     }
     if p.pos < p.s.len() {

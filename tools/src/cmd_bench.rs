@@ -280,22 +280,19 @@ fn format(a: FormatArgs) -> Result<(), Failure> {
             format!("write, {one}"),
             rate(write1_secs) / 1e6,
             "M events/s",
-            "  (writer pinned to one CPU)".to_string(),
+            "(writer pinned to one CPU)".to_string(),
         ),
         (
             format!("write, {cores} cores"),
             rate(write_secs) / 1e6,
             "M events/s",
-            format!(
-                "  (caller thread done at {:.2} M/s)",
-                rate(caller_secs) / 1e6
-            ),
+            format!("(caller thread done at {:.2} M/s)", rate(caller_secs) / 1e6),
         ),
         (
             "raw records, no codec".to_string(),
             rate(raw_secs) / 1e6,
             "M events/s",
-            "  (BufWriter of 80-byte records + data)".to_string(),
+            "(BufWriter of 80-byte records + data)".to_string(),
         ),
         (
             format!("read+decode, {one}"),
@@ -307,26 +304,24 @@ fn format(a: FormatArgs) -> Result<(), Failure> {
             format!("read+decode, {cores} cores"),
             rate(read_secs) / 1e6,
             "M events/s",
-            format!("  ({:.2}x one core)", read1_secs / read_secs),
+            format!("({:.2}x one core)", read1_secs / read_secs),
         ),
         (
             "on disk".to_string(),
             file_bytes as f64 / n as f64,
             "bytes/event",
-            format!(" ({file_bytes} bytes, {} blocks)", stats.blocks),
+            format!("({file_bytes} bytes, {} blocks)", stats.blocks),
         ),
         (
             "uncompressed records".to_string(),
             raw_bytes as f64 / n as f64,
             "bytes/event",
-            format!(
-                "  (compression {:.1}x)",
-                raw_bytes as f64 / file_bytes as f64
-            ),
+            format!("(compression {:.1}x)", raw_bytes as f64 / file_bytes as f64),
         ),
     ];
     for (label, value, unit, note) in rows {
-        println!("  {label:<24} {value:>8.2} {unit}{note}");
+        let line = format!("  {label:<24} {value:>8.2} {unit:<11} {note}");
+        println!("{}", line.trim_end());
     }
     if !pinned {
         println!("  (could not pin to one CPU: the 1-core lines used every core)");

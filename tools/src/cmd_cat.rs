@@ -49,7 +49,7 @@ pub struct Args {
     /// Start this long after the first event (e.g. 1.5, 250ms, 2m)
     #[arg(long)]
     pub from: Option<String>,
-    /// Stop this long after the first event
+    /// Only events before this long after the first event
     #[arg(long)]
     pub to: Option<String>,
     /// Print at most N events
@@ -188,11 +188,20 @@ fn event_info(e: &Event<'_>, out: &mut String) {
     }
 }
 
+/// The record kinds `-s` selects by name, besides syscalls.
+const RECORD_NAMES: [(&str, Kind); 5] = [
+    ("procexit", Kind::ProcExit),
+    ("procfork", Kind::ProcFork),
+    ("procexec", Kind::ProcExec),
+    ("drop", Kind::Drop),
+    ("container", Kind::Container),
+];
+
 /// The closest syscall or record name to a misspelled one.
 fn suggest(s: &str) -> Option<String> {
     let names = (0..syscalls::MAX_SYSCALLS as u16)
         .filter_map(syscalls::name)
-        .chain(["procexit", "procfork", "procexec", "drop", "container"]);
+        .chain(RECORD_NAMES.iter().map(|r| r.0));
     sysreplay_ruleeval::suggest::closest(s, names).map(str::to_string)
 }
 
@@ -214,14 +223,7 @@ impl Filter {
             tids: a.tids.iter().copied().collect(),
         };
         for s in &a.syscalls {
-            let k = match s.as_str() {
-                "procexit" => Some(Kind::ProcExit),
-                "procfork" => Some(Kind::ProcFork),
-                "procexec" => Some(Kind::ProcExec),
-                "drop" => Some(Kind::Drop),
-                "container" => Some(Kind::Container),
-                _ => None,
-            };
+            let k = RECORD_NAMES.iter().find(|r| r.0 == s).map(|r| r.1);
             match (k, syscalls::number(s)) {
                 (Some(k), _) => {
                     f.kinds.insert(k as u16);

@@ -105,7 +105,7 @@ pub struct Args {
     /// Evaluate rules only from this long after the first event (e.g. 1.5, 250ms, 2m)
     #[arg(long)]
     pub from: Option<String>,
-    /// Evaluate rules only up to this long after the first event
+    /// Evaluate rules only before this long after the first event
     #[arg(long)]
     pub to: Option<String>,
     #[command(flatten)]
@@ -113,8 +113,9 @@ pub struct Args {
 }
 
 /// `--from`/`--to` offsets (from the first event: `1.5`, `250ms`, `2m`) as
-/// a window of trace times (ns), for `eval`, `cat` and `replay` alike. A
-/// window that holds no event of the trace is an error, not an empty run.
+/// a window of trace times (ns, `to` exclusive), for `eval`, `cat` and
+/// `replay` alike. A window past the trace's end or ending before it
+/// starts is an error, not an empty run with a confident summary.
 pub fn window(
     r: &sysreplay_format::TraceReader,
     from: Option<&str>,
@@ -135,23 +136,29 @@ pub fn window(
         .transpose()
     };
     let (f, t) = (
-        parse("from", from)?.unwrap_or(0),
+        parse("from", from)?.unwrap_or(start),
         parse("to", to)?.unwrap_or(u64::MAX),
     );
-    if t <= f {
-        return Err(Failure::input(format!(
-            "--to {} is not after --from {}: the window holds no event",
-            to.unwrap_or_default(),
-            from.unwrap_or("0")
-        )));
-    }
     if let (Some(from), Some(end)) = (from, end) {
         if f > end {
+            // (a crafted header may put its end before its start)
             return Err(Failure::input(format!(
                 "--from {from} is past the trace's end ({} after its first event)",
-                duration(end - start)
+                duration(end.saturating_sub(start))
             )));
         }
+    }
+    if t <= f {
+        return Err(Failure::input(match from {
+            Some(from) => format!(
+                "--to {} is not after --from {from}: the window holds no event",
+                to.unwrap_or_default()
+            ),
+            None => format!(
+                "--to {} ends at the first event: the window holds no event",
+                to.unwrap_or_default()
+            ),
+        }));
     }
     Ok(Some((f, t)))
 }
@@ -169,7 +176,8 @@ pub fn load_with_filter(
     verbose: bool,
     sel: &Selection,
 ) -> Result<(Ruleset, Option<EventFilter>), Failure> {
-    // (directories of rules files read as nothing here: sniff skips them)
+    // A trace or capture given to -r fails YAML at 1:1 as "not UTF-8":
+    // name what it is instead.
     if let Some(msg) = paths.iter().find_map(|p| crate::sniff::not_rules(p)) {
         return Err(Failure::input(msg));
     }

@@ -35,8 +35,12 @@ pub fn run(a: Args) -> Result<(), Failure> {
     }
     // What the file is comes first: the block reader's details (a "block
     // type" read from text) are noise to someone who gave a README.
-    let what = match crate::sniff::describe(&a.file) {
-        Some(what) if !what.contains("scap") => format!("this is {what}, not"),
+    let what = match crate::sniff::sniff(&a.file) {
+        Some(
+            k @ (crate::sniff::Kind::Text | crate::sniff::Kind::Gzip | crate::sniff::Kind::Empty),
+        ) => {
+            format!("this is {}, not", k.describe())
+        }
         _ => "not".to_string(),
     };
     let bad = |e: scap::ScapError| {

@@ -143,7 +143,7 @@ pub struct Args {
     /// Stop cleanly (complete file) when the output's file system has less than this many MB free
     #[arg(long, value_name = "MB", default_value_t = 32)]
     pub min_free_mb: u64,
-    /// zstd level of the trace's fixed columns (the variable-data column is at level 3)
+    /// zstd level of the trace's fixed columns (the variable-data column keeps the writer's own)
     #[arg(long, default_value_t = WriterOptions::default().zstd_level)]
     pub zstd_level: i32,
     /// Run the recorder at this nice value (-20..19; below 0 needs root or CAP_SYS_NICE): every recorder thread inherits it

@@ -133,8 +133,6 @@ fn man(path: Vec<String>) -> Result<(), Failure> {
 pub const EXIT_RUNTIME: u8 = 1;
 pub const EXIT_INPUT: u8 = 2;
 
-/// The exit code of an I/O error when opening what the user named: the
-/// kinds a user fixes by changing the command are input errors.
 /// A report serialized as JSON, on stdout: `print_json(to_string_pretty(&r))`
 /// (a closed stdout ends quietly: a Failure from BrokenPipe, never a panic).
 pub fn print_json(json: serde_json::Result<String>) -> Result<(), Failure> {
@@ -144,6 +142,8 @@ pub fn print_json(json: serde_json::Result<String>) -> Result<(), Failure> {
     Ok(())
 }
 
+/// The exit code of an I/O error when opening what the user named: the
+/// kinds a user fixes by changing the command are input errors.
 pub fn io_exit_code(kind: std::io::ErrorKind) -> u8 {
     use std::io::ErrorKind as K;
     match kind {

@@ -124,14 +124,23 @@ pub fn not_a_trace(path: &Path) -> Option<String> {
 }
 
 /// What to say when a rules file (YAML) was expected and `path` is a
-/// trace or a capture: most often the trace and `-r` were swapped.
+/// trace or a capture: most often the trace and `-r` were swapped. Only
+/// regular files are looked at: a pipe (`-r /dev/stdin`) must reach the
+/// loader unread, and a directory's files are the loader's.
 pub fn not_rules(path: &Path) -> Option<String> {
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return None;
+    }
     let k = sniff(path)?;
     let p = path.display();
+    let what = k.describe();
     match k {
-        Kind::Trace | Kind::Scap { .. } | Kind::Pcap { .. } | Kind::Gzip => Some(format!(
-            "{p}: this is {}, not a rules file (YAML); the trace is the command's own argument, rules files come with -r (swapped?)",
-            k.describe()
+        Kind::Trace | Kind::Scap { .. } => Some(format!(
+            "{p}: this is {what}, not a rules file (YAML): -r takes rules files (trace and rules swapped?)"
+        )),
+        Kind::Pcap { .. } => Some(format!("{p}: this is {what}; -r takes rules files (YAML)")),
+        Kind::Gzip => Some(format!(
+            "{p}: this is gzip data; -r takes rules files (YAML): decompress it first"
         )),
         _ => None,
     }

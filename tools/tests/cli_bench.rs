@@ -85,3 +85,30 @@ fn bench_replay_compares_with_eval_on_the_bundled_sample() {
     }
     assert!(!v["cpu_model"].as_str().unwrap().is_empty());
 }
+
+#[test]
+fn bench_format_text_lines_up() {
+    let out = sysreplay_testkit::cli!()
+        .command()
+        .args(["bench", "format", "--events", "20000", "--runs", "1"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    // every measurement's number ends in the same column, no trailing blanks
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("events/s") || l.contains("bytes/event"))
+        .collect();
+    assert_eq!(rows.len(), 7, "{text}");
+    let ends: Vec<usize> = rows
+        .iter()
+        .map(|l| l.find(" M events/s").or(l.find(" bytes/event")).unwrap())
+        .collect();
+    assert!(ends.iter().all(|&e| e == ends[0]), "{text}");
+    assert!(text.lines().all(|l| l == l.trim_end()), "{text:?}");
+}

@@ -284,13 +284,36 @@ fn time_windows_read_alike_and_an_empty_one_is_an_error() {
             "{late:?}: {err}"
         );
         let mut backwards = cmd.clone();
-        backwards.extend(["--from", "2s", "--to", "1s"]);
+        backwards.extend(["--from", "200ms", "--to", "100ms"]);
         let o = run(&backwards);
         assert_eq!(o.status.code(), Some(2), "{backwards:?}");
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(
-            err.contains("--to 1s is not after --from 2s"),
+            err.contains("--to 100ms is not after --from 200ms"),
             "{backwards:?}: {err}"
         );
+        // --to alone counts from the first event too
+        let mut none = cmd.clone();
+        none.extend(["--to", "0"]);
+        let o = run(&none);
+        assert_eq!(o.status.code(), Some(2), "{none:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("--to 0 ends at the first event"),
+            "{none:?}: {err}"
+        );
+        // an offset past u64 nanoseconds is past the end, not a backwards window
+        let mut huge = cmd.clone();
+        huge.extend(["--from", "10000000h", "--to", "20000000h"]);
+        let o = run(&huge);
+        assert_eq!(o.status.code(), Some(2), "{huge:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("--from 10000000h is past the trace's end"),
+            "{huge:?}: {err}"
+        );
     }
+    // --to alone keeps the events before it
+    let w = ok(&["cat", &s, "-p", "%evt.num", "--to", "100ms"]);
+    assert!(w.lines().count() > 0 && w.starts_with("1\n"), "{w}");
 }

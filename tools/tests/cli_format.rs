@@ -269,3 +269,39 @@ fn writing_commands_take_dash_w_like_record() {
     let help = ok(&["synth", "--help"]);
     assert!(help.contains("-w") && help.contains("--write"), "{help}");
 }
+
+#[test]
+fn info_says_unknown_for_what_an_import_does_not_record() {
+    // the sample exported to .scap and imported back: no ring size, no
+    // snap length and (the synthetic host) no kernel release
+    let dir = tempfile::tempdir().unwrap();
+    let sample =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../corpora/samples/synth-100k.srt");
+    let scap = dir.path().join("s.scap");
+    let back = dir.path().join("back.srt");
+    ok(&[
+        "export",
+        sample.to_str().unwrap(),
+        "-o",
+        scap.to_str().unwrap(),
+    ]);
+    ok(&[
+        "import",
+        scap.to_str().unwrap(),
+        "-o",
+        back.to_str().unwrap(),
+    ]);
+    let text = ok(&["info", back.to_str().unwrap()]);
+    assert!(text.contains("(kernel unknown, "), "{text}");
+    assert!(
+        text.contains(", buffer unknown, snaplen unknown, "),
+        "{text}"
+    );
+    // a recording says what it had
+    let real = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../corpora/real/burst/trace.srt");
+    let text = ok(&["info", real.to_str().unwrap()]);
+    assert!(
+        text.contains("buffer 8388608 bytes per 2 CPU(s), snaplen 80"),
+        "{text}"
+    );
+}

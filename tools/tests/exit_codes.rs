@@ -154,6 +154,23 @@ fn swapped_trace_and_rules_or_no_rule_say_so() {
             "{cmd}: {err}"
         );
     }
+    // rules read from a pipe reach the loader unread by the sniffer
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sysreplay"))
+        .args(["rules", "check", "-r", "/dev/stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let text = std::fs::read(root().join("corpora/rules/sample_rules.yaml")).unwrap();
+    {
+        use std::io::Write as _;
+        child.stdin.take().unwrap().write_all(&text).unwrap();
+    }
+    let o = child.wait_with_output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.starts_with("4 rules loaded from 1 file(s)"), "{out}");
     // an empty rules file: named, for eval (an error) and rules check (a warning)
     let empty = dir.path().join("empty.yaml");
     std::fs::write(&empty, "").unwrap();
