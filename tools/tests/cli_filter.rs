@@ -269,48 +269,35 @@ fn time_windows_read_alike_and_an_empty_one_is_an_error() {
     );
     // A window past the trace's end, or one that ends before it starts,
     // holds no event: exit 2 with the reason, in every command.
+    let refused = |cmd: &[&str], window: &[&str], why: &str| {
+        let args = [cmd, window].concat();
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(why), "{args:?}: {err}");
+    };
     for cmd in [
         vec!["eval", &s, "-r", &r],
         vec!["cat", &s],
         vec!["replay", &s, "-r", &r],
     ] {
-        let mut late = cmd.clone();
-        late.extend(["--from", "1h"]);
-        let o = run(&late);
-        assert_eq!(o.status.code(), Some(2), "{late:?}");
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert!(
-            err.contains("--from 1h is past the trace's end ("),
-            "{late:?}: {err}"
+        refused(
+            &cmd,
+            &["--from", "1h"],
+            "--from 1h is past the trace's end (",
         );
-        let mut backwards = cmd.clone();
-        backwards.extend(["--from", "200ms", "--to", "100ms"]);
-        let o = run(&backwards);
-        assert_eq!(o.status.code(), Some(2), "{backwards:?}");
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert!(
-            err.contains("--to 100ms is not after --from 200ms"),
-            "{backwards:?}: {err}"
+        refused(
+            &cmd,
+            &["--from", "200ms", "--to", "100ms"],
+            "--to 100ms is not after --from 200ms",
         );
         // --to alone counts from the first event too
-        let mut none = cmd.clone();
-        none.extend(["--to", "0"]);
-        let o = run(&none);
-        assert_eq!(o.status.code(), Some(2), "{none:?}");
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert!(
-            err.contains("--to 0 ends at the first event"),
-            "{none:?}: {err}"
-        );
+        refused(&cmd, &["--to", "0"], "--to 0 ends at the first event");
         // an offset past u64 nanoseconds is past the end, not a backwards window
-        let mut huge = cmd.clone();
-        huge.extend(["--from", "10000000h", "--to", "20000000h"]);
-        let o = run(&huge);
-        assert_eq!(o.status.code(), Some(2), "{huge:?}");
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert!(
-            err.contains("--from 10000000h is past the trace's end"),
-            "{huge:?}: {err}"
+        refused(
+            &cmd,
+            &["--from", "10000000h", "--to", "20000000h"],
+            "--from 10000000h is past the trace's end",
         );
     }
     // --to alone keeps the events before it
