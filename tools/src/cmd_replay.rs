@@ -408,7 +408,8 @@ pub fn run(mut a: Args) -> Result<(), Failure> {
             progress.show("sweep", d as u64, t as u64)
         })?;
         progress.done();
-        return print_sweep(&a, &cfg, &cells);
+        let cpus = cfg.cpus.unwrap_or(reader.header().num_cpus.max(1));
+        return print_sweep(&a, &cfg, cpus, &cells);
     }
     if a.ramp {
         let r = ramp(&reader, &rs, &cfg, |n| {
@@ -895,7 +896,12 @@ fn print_side_by_side(
     Ok(())
 }
 
-fn print_sweep(a: &Args, cfg: &SimConfig, cells: &[whatif::SweepCell]) -> Result<(), Failure> {
+fn print_sweep(
+    a: &Args,
+    cfg: &SimConfig,
+    cpus: u32,
+    cells: &[whatif::SweepCell],
+) -> Result<(), Failure> {
     let out = std::io::stdout();
     let mut o = out.lock();
     if a.json {
@@ -950,11 +956,23 @@ fn print_sweep(a: &Args, cfg: &SimConfig, cells: &[whatif::SweepCell]) -> Result
     }
     writeln!(o, "smallest configuration under {}% drops:", a.threshold)?;
     for s in &steps {
-        // Total ring memory decides "smallest": presets, then more sharing.
+        // Total ring memory decides "smallest": the preset, then fewer
+        // rings; between settings that give the same rings (2 and 4 CPUs
+        // per ring on 2 CPUs), the smaller number (0, "all", last).
+        let rings = |k: u32| {
+            let with = SimConfig {
+                cpus_for_each_buffer: k,
+                ..cfg.clone()
+            };
+            with.n_rings(cpus)
+        };
         let best = cells
             .iter()
             .filter(|c| c.step == *s && c.n_drops_perc < a.threshold)
-            .min_by_key(|c| (c.buf_size_preset, std::cmp::Reverse(c.cpus_for_each_buffer)));
+            .min_by_key(|c| {
+                let k = c.cpus_for_each_buffer;
+                (c.buf_size_preset, rings(k), k == 0, k)
+            });
         match best {
             Some(c) if cfg.driver == Driver::ModernEbpf => writeln!(
                 o,

@@ -375,6 +375,38 @@ fn layouts_drivers_sweep_ramp_and_metrics() {
         text.contains("smallest configuration under 1% drops"),
         "{text}"
     );
+    // On 2 CPUs, 2 and 4 CPUs per ring are the same single ring: the
+    // smaller setting is the one named; on 4, 4 per ring is fewer rings.
+    let smallest = |cpus: &str| -> String {
+        let o = replay(&[
+            t,
+            "-r",
+            r,
+            "--sweep",
+            "--sweep-presets",
+            "8",
+            "--sweep-cpus-for-each-buffer",
+            "4,2",
+            "--cpus",
+            cpus,
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let text = String::from_utf8_lossy(&o.stdout).into_owned();
+        let line = text
+            .lines()
+            .find(|l| l.contains("6 your rules") && l.contains("buf_size_preset"));
+        line.unwrap_or_else(|| panic!("{text}")).to_string()
+    };
+    assert!(
+        smallest("2").ends_with("cpus_for_each_buffer 2"),
+        "{}",
+        smallest("2")
+    );
+    assert!(
+        smallest("4").ends_with("cpus_for_each_buffer 4"),
+        "{}",
+        smallest("4")
+    );
     // The ramp: a positive rate the consumer sustains (at most its capacity).
     let ramp = json(&[t, "-r", r, "--ramp"]);
     let max = ramp["max_rate"].as_f64().unwrap();
