@@ -875,12 +875,16 @@ fn print_side_by_side(
     )?;
     for (x, y) in a.drops.per_category.iter().zip(&b.drops.per_category) {
         if x.drops > 0 || y.drops > 0 {
-            row(
-                o,
-                &x.metric.replace("scap.n_drops_buffer_", "drops "),
-                x.drops.to_string(),
-                y.drops.to_string(),
-            )?;
+            // "drops close_exit", "drops other syscalls, exit": the label
+            // column's width (the per-category list says "in the total only")
+            let label = match x.metric.strip_prefix("scap.n_drops_buffer_") {
+                Some(cat) => format!("drops {cat}"),
+                None => format!(
+                    "drops {}",
+                    x.metric.trim_end_matches(" (in the total only)")
+                ),
+            };
+            row(o, &label, x.drops.to_string(), y.drops.to_string())?;
         }
     }
     writeln!(o, "  top rules (what-if):")?;

@@ -223,6 +223,16 @@ fn disabling_the_costliest_rule_lowers_drops_side_by_side() {
         text.contains("original") && text.contains("what-if"),
         "{text}"
     );
+    // the rows' numbers line up under the column heads (no label overflows)
+    let table: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("what-if:"))
+        .skip(1)
+        .take_while(|l| !l.contains("top rules"))
+        .collect();
+    assert!(table.len() > 8, "{text}");
+    let width = table[0].len();
+    assert!(table.iter().all(|l| l.len() == width), "{table:#?}");
     // A larger buffer as the what-if also helps.
     let mut w2 = base.to_vec();
     w2.extend(["--what-if", "buf-size-preset=8"]);
