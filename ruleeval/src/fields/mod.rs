@@ -640,10 +640,6 @@ pub fn is_offline_field(name: &str) -> bool {
     matches!(field_index().get(name), Some(Known::Offline(_)))
 }
 
-/// How [`lookup`] starts its error for a name it does not know (libsinsp's
-/// words), so that an output format can say it in its own.
-pub const UNKNOWN_FIELD: &str = "filter contains an unknown field";
-
 pub fn lookup(name: &str, arg: Option<&str>) -> Result<Field, String> {
     // evt.arg.NAME / evt.rawarg.NAME
     for (pfx, f) in [("evt.arg.", F::EvtArg), ("evt.rawarg.", F::EvtRawarg)] {
@@ -683,8 +679,8 @@ pub fn lookup(name: &str, arg: Option<&str>) -> Result<Field, String> {
     let Some(Known::Field(i)) = found else {
         let names = (OFFLINE_FIELDS.iter().map(|f| f.0)).chain(FIELDS.iter().map(|f| f.0));
         return Err(match crate::suggest::closest(name, names) {
-            Some(n) => format!("{UNKNOWN_FIELD} '{name}' (did you mean '{n}'?)"),
-            None => format!("{UNKNOWN_FIELD} '{name}'"),
+            Some(n) => format!("filter contains an unknown field '{name}' (did you mean '{n}'?)"),
+            None => format!("filter contains an unknown field '{name}'"),
         });
     };
     let (_, f, ty, spec, _) = FIELDS[i];
