@@ -206,9 +206,11 @@ pub fn parse(input: &str) -> Result<Ast, ParseError> {
     let ast = p.parse_or()?;
     p.skip_blanks();
     // `... and` at the end: the operand is missing, not a token too many
-    let rest = input[p.pos..].trim_end();
-    if matches!(rest, "and" | "or") {
-        return Err(p.err(&format!("expected a condition after '{rest}'")));
+    // (bytes: the position need not be on a char boundary)
+    let rest = p.s[p.pos..].trim_ascii_end();
+    if rest == b"and" || rest == b"or" {
+        let kw = String::from_utf8_lossy(rest);
+        return Err(p.err(&format!("expected a condition after '{kw}'")));
     }
     if p.pos < p.s.len() {
         return Err(p.err(&format!(

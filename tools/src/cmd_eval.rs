@@ -176,12 +176,14 @@ pub fn load_with_filter(
     verbose: bool,
     sel: &Selection,
 ) -> Result<(Ruleset, Option<EventFilter>), Failure> {
-    // A trace or capture given to -r fails YAML at 1:1 as "not UTF-8":
-    // name what it is instead.
-    if let Some(msg) = paths.iter().find_map(|p| crate::sniff::not_rules(p)) {
-        return Err(Failure::input(msg));
-    }
     let (mut rs, f) = load_rules_with_filter(paths, filter);
+    // A trace or capture given to -r fails YAML at 1:1 as "not UTF-8":
+    // when loading failed, name what such a file is instead.
+    if rs.diags.errors().next().is_some() {
+        if let Some(msg) = paths.iter().find_map(|p| crate::sniff::not_rules(p)) {
+            return Err(Failure::input(msg));
+        }
+    }
     let mut err = std::io::stderr().lock();
     let mut nwarn = 0;
     for d in &rs.diags.list {

@@ -33,17 +33,17 @@ pub fn run(a: Args) -> Result<(), Failure> {
     if let Some(msg) = crate::sniff::not_a_capture(&a.file) {
         return Err(Failure::input(msg));
     }
-    // What the file is comes first: the block reader's details (a "block
-    // type" read from text) are noise to someone who gave a README.
-    let what = match crate::sniff::sniff(&a.file) {
-        Some(
-            k @ (crate::sniff::Kind::Text | crate::sniff::Kind::Gzip | crate::sniff::Kind::Empty),
-        ) => {
-            format!("this is {}, not", k.describe())
-        }
-        _ => "not".to_string(),
-    };
     let bad = |e: scap::ScapError| {
+        // What the file is comes first: the block reader's details (a
+        // "block type" read from text) are noise to someone who gave a README.
+        let what = match crate::sniff::sniff(&a.file) {
+            Some(
+                k @ (crate::sniff::Kind::Text
+                | crate::sniff::Kind::Gzip
+                | crate::sniff::Kind::Empty),
+            ) => format!("this is {}, not", k.describe()),
+            _ => "not".to_string(),
+        };
         Failure::input(format!(
             "{}: {what} a readable scap file: {e}",
             a.file.display()
